@@ -1,0 +1,75 @@
+/**
+ * The decoded vital types of device-protocol.md ("Decoded types"): canonical
+ * UCUM unit, LOINC code and the plausible range outside which a value is
+ * rejected rather than stored.
+ */
+export const VITAL_TYPE_NAMES = [
+  'body-weight',
+  'spo2',
+  'pulse',
+  'bp-systolic',
+  'bp-diastolic',
+  'body-temperature',
+  'blood-glucose',
+  'respiratory-rate',
+] as const
+
+export type VitalType = (typeof VITAL_TYPE_NAMES)[number]
+
+export interface VitalTypeInfo {
+  type: VitalType
+  /** Canonical UCUM unit. */
+  unit: string
+  loinc: string
+  /** LOINC display name, used in FHIR codings. */
+  loincDisplay: string
+  /** Inclusive plausible range in the canonical unit. */
+  plausible: { min: number; max: number }
+  label: { nb: string; en: string }
+  /** Unit as shown to people. */
+  displayUnit: string
+}
+
+export const VITAL_TYPES: Readonly<Record<VitalType, VitalTypeInfo>> = {
+  'body-weight': {
+    type: 'body-weight', unit: 'kg', loinc: '29463-7', loincDisplay: 'Body weight',
+    plausible: { min: 2, max: 400 }, label: { nb: 'Vekt', en: 'Weight' }, displayUnit: 'kg',
+  },
+  spo2: {
+    type: 'spo2', unit: '%', loinc: '59408-5',
+    loincDisplay: 'Oxygen saturation in Arterial blood by Pulse oximetry',
+    plausible: { min: 50, max: 100 }, label: { nb: 'Oksygenmetning', en: 'Oxygen saturation' }, displayUnit: '%',
+  },
+  pulse: {
+    type: 'pulse', unit: '/min', loinc: '8867-4', loincDisplay: 'Heart rate',
+    plausible: { min: 20, max: 300 }, label: { nb: 'Puls', en: 'Pulse' }, displayUnit: '/min',
+  },
+  'bp-systolic': {
+    type: 'bp-systolic', unit: 'mm[Hg]', loinc: '8480-6', loincDisplay: 'Systolic blood pressure',
+    plausible: { min: 40, max: 300 }, label: { nb: 'Systolisk blodtrykk', en: 'Systolic blood pressure' }, displayUnit: 'mmHg',
+  },
+  'bp-diastolic': {
+    type: 'bp-diastolic', unit: 'mm[Hg]', loinc: '8462-4', loincDisplay: 'Diastolic blood pressure',
+    plausible: { min: 20, max: 200 }, label: { nb: 'Diastolisk blodtrykk', en: 'Diastolic blood pressure' }, displayUnit: 'mmHg',
+  },
+  'body-temperature': {
+    type: 'body-temperature', unit: 'Cel', loinc: '8310-5', loincDisplay: 'Body temperature',
+    plausible: { min: 25, max: 45 }, label: { nb: 'Temperatur', en: 'Temperature' }, displayUnit: '°C',
+  },
+  'blood-glucose': {
+    type: 'blood-glucose', unit: 'mmol/L', loinc: '15074-8', loincDisplay: 'Glucose [Moles/volume] in Blood',
+    plausible: { min: 0.5, max: 50 }, label: { nb: 'Blodsukker', en: 'Blood glucose' }, displayUnit: 'mmol/L',
+  },
+  'respiratory-rate': {
+    type: 'respiratory-rate', unit: '/min', loinc: '9279-1', loincDisplay: 'Respiratory rate',
+    plausible: { min: 3, max: 80 }, label: { nb: 'Respirasjonsfrekvens', en: 'Respiratory rate' }, displayUnit: '/min',
+  },
+}
+
+export function isVitalType(value: string): value is VitalType {
+  return (VITAL_TYPE_NAMES as readonly string[]).includes(value)
+}
+
+export function vitalTypeByLoinc(loinc: string): VitalTypeInfo | undefined {
+  return Object.values(VITAL_TYPES).find((v) => v.loinc === loinc)
+}
