@@ -2,11 +2,10 @@ import { defineConfig } from 'vitest/config'
 
 // Workspace packages resolve to their TypeScript sources in tests through the
 // custom export condition "varde-source", so tests never need a build first.
-const conditions = ['varde-source', 'import', 'module', 'node', 'default']
-
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ['node'] } },
+  // Vite's default condition lists, with ours first.
+  resolve: { conditions: ['varde-source', 'module', 'browser', 'development|production'] },
+  ssr: { resolve: { conditions: ['varde-source', 'module', 'node', 'development|production'] } },
   test: {
     projects: [
       {

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, describePlatformConfig, loadPlatformConfig, servicePassword } from './platform-config.js'
+
+describe('loadPlatformConfig', () => {
+  it('applies the contract defaults in demo mode', () => {
+    const c = loadPlatformConfig({ VARDE_MODE: 'demo' }, () => 'x'.repeat(40))
+    expect(c).toMatchObject({
+      httpPort: 8080, mqttPort: 1883, mqttsPort: 8883, dataDir: './data',
+      databaseUrl: undefined, simulator: true, bindHost: '127.0.0.1', isServiceSecretGenerated: true,
+    })
+  })
+  it('turns the simulator off with VARDE_SIMULATOR=off', () => {
+    expect(loadPlatformConfig({ VARDE_MODE: 'demo', VARDE_SIMULATOR: 'off' }).simulator).toBe(false)
+  })
+  it.each([
+    [{ VARDE_HTTP_PORT: 'eighty' }, /VARDE_HTTP_PORT/],
+    [{ VARDE_MQTT_PORT: '70000' }, /VARDE_MQTT_PORT/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: must be a postgres/],
+    [{ VARDE_SIMULATOR: 'maybe' }, /VARDE_SIMULATOR/],
+    [{ VARDE_PARTS: 'broker,toaster' }, /unknown part 'toaster'/],
+  ])('rejects %j with a clear message', (env, message) => {
+    expect(() => loadPlatformConfig({ VARDE_MODE: 'demo', ...env })).toThrow(message)
+  })
+  it('requires a service secret and a real database in production', () => {
+    try {
+      loadPlatformConfig({ VARDE_MODE: 'production' })
+      expect.unreachable()
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError)
+      expect((e as ConfigError).problems.join('\n')).toMatch(/VARDE_SERVICE_SECRET.*\n.*DATABASE_URL/s)
+    }
+  })
+  it('never prints secrets or database passwords', () => {
+    const c = loadPlatformConfig({
+      VARDE_MODE: 'production', VARDE_SERVICE_SECRET: 's3cret-s3cret-s3cret-s3cret-s3cret',
+      DATABASE_URL: 'postgres://varde:hunter2@db:5432/varde',
+    })
+    const printed = JSON.stringify(describePlatformConfig(c))
+    expect(printed).not.toContain('hunter2')
+    expect(printed).not.toContain('s3cret')
+    expect(printed).toContain('postgres://varde:********@db:5432/varde')
+  })
+  it('derives a different MQTT password per service', () => {
+    expect(servicePassword('m'.repeat(32), 'ingest')).not.toBe(servicePassword('m'.repeat(32), 'server'))
+  })
+})

@@ -1,0 +1,151 @@
+import { createHmac, randomBytes } from 'node:crypto'
+import { z } from 'zod'
+
+/**
+ * The platform's configuration, read once at start from environment
+ * variables (platform-contract.md "Starting it"), validated, with defaults.
+ * Every process (the composition root or a part started alone) uses this one
+ * schema so a variable means the same everywhere.
+ */
+const port = z.coerce.number().int().min(0).max(65535)
+const onOff = z.enum(['on', 'off'])
+
+export const platformEnvSchema = z.object({
+  VARDE_MODE: z.enum(['demo', 'production']).default('production'),
+  VARDE_HTTP_PORT: port.default(8080),
+  VARDE_MQTT_PORT: port.default(1883),
+  VARDE_MQTTS_PORT: port.default(8883),
+  /** Interface to listen on; demo mode defaults to loopback (demo passwords must not face a network). */
+  VARDE_BIND_HOST: z.string().min(1).optional(),
+  VARDE_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  /** Embedded database port (loopback only); 0 picks a free one. */
+  VARDE_DB_PORT: port.default(0),
+  VARDE_SIMULATOR: onOff.optional(),
+  /** How often each simulated demo home measures, in seconds. */
+  VARDE_SIMULATOR_INTERVAL_S: z.coerce.number().positive().default(20),
+  /** Where services started alone find the broker. */
+  VARDE_MQTT_URL: z.string().regex(/^mqtts?:\/\//, 'must be an mqtt:// URL').optional(),
+  /**
+   * Master secret from which each internal service identity's MQTT password
+   * is derived (HMAC). Required in production; generated per start in demo.
+   */
+  VARDE_SERVICE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  VARDE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Comma-separated parts to start in this process (default: all). */
+  VARDE_PARTS: z.string().default('broker,ingest,server,simulator'),
+})
+
+export type PlatformPart = 'broker' | 'ingest' | 'server' | 'simulator'
+const PARTS: readonly PlatformPart[] = ['broker', 'ingest', 'server', 'simulator']
+
+export interface PlatformConfig {
+  mode: 'demo' | 'production'
+  httpPort: number
+  mqttPort: number
+  mqttsPort: number
+  bindHost: string
+  dataDir: string
+  databaseUrl: string | undefined
+  dbPort: number
+  simulator: boolean
+  simulatorIntervalMs: number
+  mqttUrl: string
+  serviceSecret: string
+  isServiceSecretGenerated: boolean
+  logLevel: string
+  parts: Set<PlatformPart>
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+export function loadPlatformConfig(
+  env: Record<string, string | undefined> = process.env,
+  generateSecret: () => string = () => randomSecret(),
+): PlatformConfig {
+  const parsed = platformEnvSchema.safeParse(env)
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`),
+    )
+  }
+  const e = parsed.data
+  const problems: string[] = []
+  const parts = new Set<PlatformPart>()
+  for (const raw of e.VARDE_PARTS.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if ((PARTS as readonly string[]).includes(raw)) parts.add(raw as PlatformPart)
+    else problems.push(`VARDE_PARTS: unknown part '${raw}' (known: ${PARTS.join(', ')})`)
+  }
+  const isDemo = e.VARDE_MODE === 'demo'
+  if (!isDemo && !e.VARDE_SERVICE_SECRET) problems.push('VARDE_SERVICE_SECRET: required in production mode')
+  if (!isDemo && !e.DATABASE_URL && !env.VARDE_ALLOW_EMBEDDED_DB)
+    problems.push('DATABASE_URL: required in production mode (the embedded database is for demo and tests; set VARDE_ALLOW_EMBEDDED_DB=1 to override)')
+  if (!isDemo && e.VARDE_SIMULATOR === 'on') problems.push('VARDE_SIMULATOR: the simulator runs only in demo mode')
+  if (problems.length > 0) throw new ConfigError(problems)
+  const bindHost = e.VARDE_BIND_HOST ?? (isDemo ? '127.0.0.1' : '0.0.0.0')
+  return {
+    mode: e.VARDE_MODE,
+    httpPort: e.VARDE_HTTP_PORT,
+    mqttPort: e.VARDE_MQTT_PORT,
+    mqttsPort: e.VARDE_MQTTS_PORT,
+    bindHost,
+    dataDir: e.VARDE_DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    dbPort: e.VARDE_DB_PORT,
+    simulator: isDemo && (e.VARDE_SIMULATOR ?? 'on') === 'on',
+    simulatorIntervalMs: Math.round(e.VARDE_SIMULATOR_INTERVAL_S * 1000),
+    mqttUrl: e.VARDE_MQTT_URL ?? `mqtt://127.0.0.1:${e.VARDE_MQTT_PORT}`,
+    serviceSecret: e.VARDE_SERVICE_SECRET ?? generateSecret(),
+    isServiceSecretGenerated: !e.VARDE_SERVICE_SECRET,
+    logLevel: e.VARDE_LOG_LEVEL,
+    parts: parts,
+  }
+}
+
+/** The configuration as printed at start: secrets and database passwords masked. */
+export function describePlatformConfig(c: PlatformConfig): Record<string, string | number | boolean> {
+  return {
+    VARDE_MODE: c.mode,
+    VARDE_HTTP_PORT: c.httpPort,
+    VARDE_MQTT_PORT: c.mqttPort,
+    VARDE_BIND_HOST: c.bindHost,
+    VARDE_DATA_DIR: c.dataDir,
+    DATABASE_URL: c.databaseUrl ? maskUrlPassword(c.databaseUrl) : '(embedded TimescaleDB)',
+    VARDE_SIMULATOR: c.simulator ? 'on' : 'off',
+    VARDE_MQTT_URL: c.mqttUrl,
+    VARDE_SERVICE_SECRET: c.isServiceSecretGenerated ? '(generated for this run)' : '********',
+    VARDE_LOG_LEVEL: c.logLevel,
+    VARDE_PARTS: [...c.parts].join(','),
+  }
+}
+
+export function maskUrlPassword(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '********'
+    return u.toString()
+  } catch {
+    return '(unparseable URL)'
+  }
+}
+
+function randomSecret(): string {
+  return randomBytes(32).toString('base64url')
+}
+
+/** Internal service identities on the broker (the colon makes them impossible gateway ids). */
+export type ServiceName = 'ingest' | 'server'
+export const serviceUsername = (service: ServiceName): string => `svc:${service}`
+
+/** A service identity's MQTT password, derived from the master secret so each service can be given only its own. */
+export function servicePassword(serviceSecret: string, service: ServiceName): string {
+  return createHmac('sha256', serviceSecret).update(`varde-mqtt-service:${service}`).digest('base64url')
+}

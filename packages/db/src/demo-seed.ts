@@ -1,0 +1,119 @@
+import { hashSecret } from './credentials.js'
+import type { Condition } from './patients.js'
+import type { Queryable } from './pool.js'
+
+/**
+ * Demo mode data (platform-contract.md "Demo mode"): tenant `demo`, users
+ * sykepleier / lege / admin with password `demo`, and one gateway per demo
+ * patient, `demo-gw-NNN` with secret `demo-gw-NNN-secret`. Every name and
+ * number here is invented; national ids use the synthetic-person month
+ * offset (+80) so they can never be a real person's.
+ */
+export const DEMO_TENANT = { id: 'demo', name: 'Demo kommune' } as const
+export const DEMO_PASSWORD = 'demo'
+
+export const DEMO_USERS = [
+  { username: 'sykepleier', displayName: 'Sara Sykepleier', role: 'nurse' },
+  { username: 'lege', displayName: 'Lars Lege', role: 'clinician' },
+  { username: 'admin', displayName: 'Anne Administrator', role: 'admin' },
+] as const
+
+export interface DemoPatient {
+  nationalId: string
+  displayName: string
+  birthDate: string
+  conditions: Condition[]
+  /** Shared with the hospital clinician (lege) as part of the care team. */
+  isSharedWithHospital: boolean
+  objectsToSharing: boolean
+}
+
+export const DEMO_PATIENTS: readonly DemoPatient[] = [
+  p('12814112345', 'Kari Nordmann', '1941-01-12', ['copd'], true),
+  p('03823823456', 'Ola Hansen', '1938-02-03', ['heart-failure'], true),
+  p('24855234567', 'Ingrid Johansen', '1952-05-24', ['diabetes']),
+  p('15874745678', 'Per Olsen', '1947-07-15', ['hypertension']),
+  p('30893656789', 'Astrid Larsen', '1936-09-30', ['copd', 'heart-failure'], true),
+  p('07904467890', 'Knut Andersen', '1944-10-07', ['heart-failure', 'hypertension'], true),
+  p('19915078901', 'Solveig Pedersen', '1950-11-19', ['diabetes', 'hypertension']),
+  p('11924289012', 'Arne Nilsen', '1942-12-11', ['copd']),
+  p('05813990123', 'Berit Kristiansen', '1939-01-05', ['heart-failure'], true, true),
+  p('22834801234', 'Jon Jensen', '1948-03-22', ['hypertension']),
+  p('09865512340', 'Liv Karlsen', '1955-06-09', ['diabetes']),
+  p('28884323451', 'Erling Berg', '1943-08-28', ['copd', 'diabetes'], true),
+  p('16903734562', 'Randi Haugen', '1937-10-16', ['heart-failure', 'diabetes'], true),
+  p('02924645673', 'Odd Eriksen', '1946-12-02', ['hypertension', 'copd']),
+]
+
+function p(nationalId: string, displayName: string, birthDate: string, conditions: Condition[], isSharedWithHospital = false, objectsToSharing = false): DemoPatient {
+  return { nationalId, displayName, birthDate, conditions, isSharedWithHospital, objectsToSharing }
+}
+
+export const demoGatewayId = (index: number): string => `demo-gw-${String(index + 1).padStart(3, '0')}`
+export const demoGatewaySecret = (gatewayId: string): string => `${gatewayId}-secret`
+
+export interface DemoHome {
+  gatewayId: string
+  secret: string
+  patientId: string
+  conditions: Condition[]
+}
+
+/** Creates the demo tenant, users, patients, care teams and gateways; idempotent, so a restart keeps everything. */
+export async function seedDemo(db: Queryable): Promise<DemoHome[]> {
+  await db.query(`INSERT INTO tenants (id, name, is_demo) VALUES ($1, $2, true) ON CONFLICT (id) DO NOTHING`, [DEMO_TENANT.id, DEMO_TENANT.name])
+  const existingUsers = new Set(
+    (await db.query<{ username: string }>('SELECT username FROM users WHERE tenant_id = $1', [DEMO_TENANT.id])).rows.map((r) => r.username),
+  )
+  const passwordHash = existingUsers.size < DEMO_USERS.length ? await hashSecret(DEMO_PASSWORD) : ''
+  for (const u of DEMO_USERS) {
+    if (existingUsers.has(u.username)) continue
+    await db.query(
+      `INSERT INTO users (tenant_id, username, display_name, role, password_hash, is_demo) VALUES ($1, $2, $3, $4, $5, true)
+       ON CONFLICT (username) DO NOTHING`,
+      [DEMO_TENANT.id, u.username, u.displayName, u.role, passwordHash],
+    )
+  }
+  const users = new Map(
+    (await db.query<{ username: string; id: string }>('SELECT username, id FROM users WHERE tenant_id = $1', [DEMO_TENANT.id])).rows.map((r) => [r.username, r.id]),
+  )
+  await db.query(
+    `INSERT INTO patients (tenant_id, national_id, display_name, birth_date, conditions, objects_to_sharing, is_demo)
+     SELECT $1, n, d, b, c::text[], o, true FROM unnest($2::text[], $3::text[], $4::date[], $5::text[], $6::boolean[]) AS x(n, d, b, c, o)
+     ON CONFLICT (tenant_id, national_id) DO NOTHING`,
+    [
+      DEMO_TENANT.id, DEMO_PATIENTS.map((x) => x.nationalId), DEMO_PATIENTS.map((x) => x.displayName),
+      DEMO_PATIENTS.map((x) => x.birthDate), DEMO_PATIENTS.map((x) => `{${x.conditions.join(',')}}`),
+      DEMO_PATIENTS.map((x) => x.objectsToSharing),
+    ],
+  )
+  const patientIds = new Map(
+    (await db.query<{ national_id: string; id: string }>('SELECT national_id, id FROM patients WHERE tenant_id = $1', [DEMO_TENANT.id])).rows.map((r) => [r.national_id, r.id]),
+  )
+  const homes: DemoHome[] = []
+  const existingGateways = new Set(
+    (await db.query<{ id: string }>('SELECT id FROM gateways WHERE tenant_id = $1', [DEMO_TENANT.id])).rows.map((r) => r.id),
+  )
+  for (const [index, patient] of DEMO_PATIENTS.entries()) {
+    const patientId = patientIds.get(patient.nationalId)
+    if (!patientId) throw new Error(`demo patient ${index} missing after seeding`)
+    const gatewayId = demoGatewayId(index)
+    const secret = demoGatewaySecret(gatewayId)
+    if (!existingGateways.has(gatewayId)) {
+      await db.query(
+        `INSERT INTO gateways (id, tenant_id, patient_id, secret_hash, is_demo) VALUES ($1, $2, $3, $4, true) ON CONFLICT (id) DO NOTHING`,
+        [gatewayId, DEMO_TENANT.id, patientId, await hashSecret(secret)],
+      )
+    }
+    const team: [string, string][] = [['sykepleier', 'home-care']]
+    if (patient.isSharedWithHospital) team.push(['lege', 'hospital'])
+    for (const [username, relation] of team) {
+      await db.query(
+        `INSERT INTO care_team_members (tenant_id, patient_id, user_id, relation) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+        [DEMO_TENANT.id, patientId, users.get(username), relation],
+      )
+    }
+    homes.push({ gatewayId, secret, patientId, conditions: patient.conditions })
+  }
+  return homes
+}

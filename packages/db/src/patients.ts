@@ -1,0 +1,134 @@
+import type { Queryable } from './pool.js'
+
+export type Condition = 'copd' | 'heart-failure' | 'diabetes' | 'hypertension'
+
+export interface PatientSummary {
+  id: string
+  displayName: string
+  nationalId: string | null
+  birthDate: string | null
+  conditions: Condition[]
+  serviceState: 'active' | 'paused' | 'ended'
+  gateway: { id: string; state: 'online' | 'offline' | 'unknown'; battery: number | null; firmware: string | null; lastSeenAt: Date | null } | null
+  lastMeasurementAt: Date | null
+  latest: Record<string, { value: number; unit: string; measuredAt: string }>
+}
+
+/**
+ * The care relationship that grants access to a patient's health data
+ * (Health Personnel Act §§ 25, 45): the user is on the patient's care team,
+ * and when the patient objects to sharing (reservasjon), only the municipal
+ * team that gives the care keeps access.
+ */
+const CARE_RELATIONSHIP = `
+  EXISTS (SELECT 1 FROM care_team_members c
+           WHERE c.patient_id = p.id AND c.user_id = $2
+             AND (NOT p.objects_to_sharing OR c.relation IN ('home-care', 'response-centre')))`
+
+const SUMMARY_COLUMNS = `
+  p.id, p.display_name, p.national_id, p.birth_date::text AS birth_date, p.conditions, p.service_state,
+  g.id AS gateway_id, g.state AS gateway_state, g.battery AS gateway_battery, g.firmware AS gateway_firmware,
+  g.last_seen_at AS gateway_last_seen_at,
+  (SELECT max(m.measured_at) FROM measurements m WHERE m.patient_id = p.id) AS last_measurement_at,
+  (SELECT coalesce(jsonb_object_agg(l.type, jsonb_build_object('value', l.value, 'unit', l.unit, 'measuredAt', l.measured_at)), '{}')
+     FROM (SELECT DISTINCT ON (m.type) m.type, m.value, m.unit, m.measured_at FROM measurements m
+            WHERE m.patient_id = p.id AND m.measured_at > now() - interval '90 days'
+            ORDER BY m.type, m.measured_at DESC) l) AS latest`
+
+interface SummaryRow {
+  id: string; display_name: string; national_id: string | null; birth_date: string | null; conditions: Condition[]
+  service_state: PatientSummary['serviceState']; gateway_id: string | null; gateway_state: 'online' | 'offline' | 'unknown' | null
+  gateway_battery: number | null; gateway_firmware: string | null; gateway_last_seen_at: Date | null
+  last_measurement_at: Date | null; latest: PatientSummary['latest']
+}
+
+function toSummary(r: SummaryRow): PatientSummary {
+  return {
+    id: r.id, displayName: r.display_name, nationalId: r.national_id, birthDate: r.birth_date, conditions: r.conditions,
+    serviceState: r.service_state,
+    gateway: r.gateway_id
+      ? { id: r.gateway_id, state: r.gateway_state ?? 'unknown', battery: r.gateway_battery, firmware: r.gateway_firmware,
+          lastSeenAt: r.gateway_last_seen_at }
+      : null,
+    lastMeasurementAt: r.last_measurement_at,
+    latest: r.latest,
+  }
+}
+
+/** The patients a user gives care to, with their latest values. */
+export async function listPatientsForUser(db: Queryable, tenantId: string, userId: string): Promise<PatientSummary[]> {
+  const { rows } = await db.query<SummaryRow>(
+    `SELECT ${SUMMARY_COLUMNS}
+       FROM patients p LEFT JOIN gateways g ON g.patient_id = p.id AND g.tenant_id = p.tenant_id AND g.revoked_at IS NULL
+      WHERE p.tenant_id = $1 AND p.service_state <> 'ended' AND ${CARE_RELATIONSHIP}
+      ORDER BY p.display_name`,
+    [tenantId, userId],
+  )
+  return rows.map(toSummary)
+}
+
+/** One patient, or null when absent or not visible to the user (the caller cannot tell which). */
+export async function findPatientForUser(db: Queryable, tenantId: string, userId: string, patientId: string): Promise<PatientSummary | null> {
+  if (!isUuid(patientId)) return null
+  const { rows } = await db.query<SummaryRow>(
+    `SELECT ${SUMMARY_COLUMNS}
+       FROM patients p LEFT JOIN gateways g ON g.patient_id = p.id AND g.tenant_id = p.tenant_id AND g.revoked_at IS NULL
+      WHERE p.tenant_id = $1 AND p.id = $3 AND ${CARE_RELATIONSHIP}`,
+    [tenantId, userId, patientId],
+  )
+  return rows[0] ? toSummary(rows[0]) : null
+}
+
+export async function canAccessPatient(db: Queryable, tenantId: string, userId: string, patientId: string): Promise<boolean> {
+  if (!isUuid(patientId)) return false
+  const { rows } = await db.query(
+    `SELECT 1 FROM patients p WHERE p.tenant_id = $1 AND p.id = $3 AND ${CARE_RELATIONSHIP}`,
+    [tenantId, userId, patientId],
+  )
+  return rows.length > 0
+}
+
+/** Ids of every patient the user may see (for filtering live events). */
+export async function accessiblePatientIds(db: Queryable, tenantId: string, userId: string): Promise<Set<string>> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT p.id FROM patients p WHERE p.tenant_id = $1 AND ${CARE_RELATIONSHIP}`,
+    [tenantId, userId],
+  )
+  return new Set(rows.map((r) => r.id))
+}
+
+export async function findPatientIdsByNationalId(db: Queryable, tenantId: string, nationalId: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM patients WHERE tenant_id = $1 AND national_id = $2', [tenantId, nationalId])
+  return rows.map((r) => r.id)
+}
+
+export interface DeviceRecord {
+  kind: 'gateway' | 'device'
+  identifier: string
+  gatewayId: string
+  patientId: string | null
+  firmware: string | null
+  battery: number | null
+  lastSeenAt: Date | null
+}
+
+/** Gateways and BLE devices with this identifier (gateway id or device id) in the tenant. */
+export async function findDevicesByIdentifier(db: Queryable, tenantId: string, identifier: string): Promise<DeviceRecord[]> {
+  const { rows } = await db.query<{
+    kind: 'gateway' | 'device'; identifier: string; gateway_id: string; patient_id: string | null; firmware: string | null
+    battery: number | null; last_seen_at: Date | null
+  }>(
+    `SELECT 'gateway' AS kind, g.id AS identifier, g.id AS gateway_id, g.patient_id, g.firmware, g.battery, g.last_seen_at
+       FROM gateways g WHERE g.tenant_id = $1 AND g.id = $2
+     UNION ALL
+     SELECT 'device', d.device_id, d.gateway_id, g.patient_id, NULL, d.battery, d.last_seen_at
+       FROM devices d JOIN gateways g ON g.id = d.gateway_id WHERE d.tenant_id = $1 AND d.device_id = $2`,
+    [tenantId, identifier],
+  )
+  return rows.map((r) => ({ kind: r.kind, identifier: r.identifier, gatewayId: r.gateway_id, patientId: r.patient_id,
+    firmware: r.firmware, battery: r.battery, lastSeenAt: r.last_seen_at }))
+}
+
+export function isUuid(s: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s)
+}
