@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { Reading, Rejection } from '@varde/domain'
 import type { Queryable } from './pool.js'
 
@@ -27,12 +28,14 @@ export const keyOf = (gatewayId: string, batchId: string, measurementId: string)
  * Stores many batches in ONE statement (so it is atomic on the embedded
  * database too): the idempotency keys, the readings of measurements whose key
  * is new, the rejections with their raw input, the devices seen and the
- * gateways' last-seen time. Returns the keys that were new: a measurement of
- * the input whose key is not returned was stored before (a duplicate).
+ * gateways' last-seen time. Returns the keys that were new (a measurement of
+ * the input whose key is not among them was stored before: a duplicate) and
+ * the id given to each reading, parallel to `batches[i].readings`.
  */
-export async function storeBatches(db: Queryable, batches: BatchToStore[]): Promise<Set<string>> {
+export async function storeBatches(db: Queryable, batches: BatchToStore[]): Promise<StoreResult> {
+  const readingIds: string[][] = []
   const r = {
-    gw: [] as string[], tenant: [] as string[], patient: [] as string[], batch: [] as string[], mid: [] as string[],
+    id: [] as string[], gw: [] as string[], tenant: [] as string[], patient: [] as string[], batch: [] as string[], mid: [] as string[],
     device: [] as string[], type: [] as string[], value: [] as number[], unit: [] as string[],
     ov: [] as (number | null)[], ou: [] as (string | null)[], at: [] as Date[], recv: [] as Date[],
     flags: [] as string[], source: [] as string[], battery: [] as (number | null)[],
@@ -44,9 +47,13 @@ export async function storeBatches(db: Queryable, batches: BatchToStore[]): Prom
   const seen = new Set<string>()
   for (const b of batches) {
     seen.add(b.gatewayId)
+    const ids: string[] = []
+    readingIds.push(ids)
     if (b.tenantId && b.patientId && b.batchId !== null) {
       for (const x of b.readings) {
-        r.gw.push(b.gatewayId); r.tenant.push(b.tenantId); r.patient.push(b.patientId); r.batch.push(b.batchId)
+        const id = randomUUID()
+        ids.push(id)
+        r.id.push(id); r.gw.push(b.gatewayId); r.tenant.push(b.tenantId); r.patient.push(b.patientId); r.batch.push(b.batchId)
         r.mid.push(x.measurementId); r.device.push(x.deviceId); r.type.push(x.type); r.value.push(x.value)
         r.unit.push(x.unit); r.ov.push(x.originalValue); r.ou.push(x.originalUnit); r.at.push(x.measuredAt)
         r.recv.push(b.receivedAt); r.flags.push(x.flags.join(',')); r.source.push(x.source); r.battery.push(x.battery)
@@ -65,9 +72,9 @@ export async function storeBatches(db: Queryable, batches: BatchToStore[]): Prom
     `WITH input AS (
        SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
                             $8::float8[], $9::text[], $10::float8[], $11::text[], $12::timestamptz[],
-                            $13::timestamptz[], $14::text[], $15::text[], $16::smallint[])
+                            $13::timestamptz[], $14::text[], $15::text[], $16::smallint[], $26::uuid[])
          AS x(gateway_id, tenant_id, patient_id, batch_id, measurement_id, device_id, type, value, unit,
-              original_value, original_unit, measured_at, received_at, flags, source, battery)
+              original_value, original_unit, measured_at, received_at, flags, source, battery, id)
      ),
      new_keys AS (
        INSERT INTO measurement_keys (gateway_id, batch_id, measurement_id, received_at)
@@ -76,9 +83,9 @@ export async function storeBatches(db: Queryable, batches: BatchToStore[]): Prom
        RETURNING gateway_id, batch_id, measurement_id
      ),
      stored AS (
-       INSERT INTO measurements (tenant_id, patient_id, gateway_id, device_id, batch_id, measurement_id, type, value,
+       INSERT INTO measurements (id, tenant_id, patient_id, gateway_id, device_id, batch_id, measurement_id, type, value,
                                  unit, original_value, original_unit, measured_at, received_at, flags, source)
-       SELECT i.tenant_id, i.patient_id, i.gateway_id, i.device_id, i.batch_id, i.measurement_id, i.type, i.value,
+       SELECT i.id, i.tenant_id, i.patient_id, i.gateway_id, i.device_id, i.batch_id, i.measurement_id, i.type, i.value,
               i.unit, i.original_value, i.original_unit, i.measured_at, i.received_at,
               coalesce(string_to_array(nullif(i.flags, ''), ','), '{}'), i.source
          FROM input i JOIN new_keys k USING (gateway_id, batch_id, measurement_id)
@@ -109,10 +116,15 @@ export async function storeBatches(db: Queryable, batches: BatchToStore[]): Prom
       r.gw, r.tenant, r.patient, r.batch, r.mid, r.device, r.type, r.value, r.unit, r.ov, r.ou, r.at, r.recv,
       r.flags, r.source, r.battery,
       j.tenant, j.gw, j.batch, j.mid, j.code, j.detail, j.raw, j.recv,
-      [...seen],
+      [...seen], r.id,
     ],
   )
-  return new Set(rows.map((x) => keyOf(x.gateway_id, x.batch_id, x.measurement_id)))
+  return { newKeys: new Set(rows.map((x) => keyOf(x.gateway_id, x.batch_id, x.measurement_id))), readingIds }
+}
+
+export interface StoreResult {
+  newKeys: Set<string>
+  readingIds: string[][]
 }
 
 function rawText(raw: unknown): string {

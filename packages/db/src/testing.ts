@@ -17,7 +17,7 @@ export async function startTestDatabase(): Promise<TestDatabase> {
   const dataDir = await mkdtemp(join(tmpdir(), 'varde-test-db-'))
   const db = await startEmbeddedDatabase({ dataDir })
   await migrate(db.url)
-  const pool = createPool(db.url, { max: 2, applicationName: 'varde-test' })
+  const pool = createPool(db.url, { max: 1, applicationName: 'varde-test' })
   return {
     url: db.url,
     pool,

@@ -50,9 +50,10 @@ describe('storeBatches', () => {
       rejections: [{ id: 'm3', code: 'out-of-range' as const, detail: 'body-weight 982.4 kg outside 2–400', raw: { id: 'm3', value: 982.4 } }],
     }
     const first = await storeBatches(db.pool, [batch])
-    expect(first).toEqual(new Set([keyOf(home.gatewayId, 'b-1', 'm1'), keyOf(home.gatewayId, 'b-1', 'm2')]))
+    expect(first.readingIds[0]).toHaveLength(2)
+    expect(first.newKeys).toEqual(new Set([keyOf(home.gatewayId, 'b-1', 'm1'), keyOf(home.gatewayId, 'b-1', 'm2')]))
     const second = await storeBatches(db.pool, [{ ...batch, receivedAt: new Date() }])
-    expect(second.size).toBe(0)
+    expect(second.newKeys.size).toBe(0)
     expect(await countMeasurements(db.pool, { gatewayId: home.gatewayId })).toBe(2)
     const rejections = await listRejections(db.pool, { gatewayId: home.gatewayId, limit: 10 })
     expect(rejections[0]).toMatchObject({ code: 'out-of-range', measurementId: 'm3', raw: '{"id":"m3","value":982.4}' })
@@ -67,7 +68,7 @@ describe('storeBatches', () => {
       rejections: [],
     })
     const keys = await storeBatches(db.pool, [mk(a, 'x', 250), mk(b, 'y', 250), mk(a, 'z', 10)])
-    expect(keys.size).toBe(510)
+    expect(keys.newKeys.size).toBe(510)
     const page1 = await listMeasurements(db.pool, { tenantId: 'demo', patientId: a.patientId, limit: 100 })
     const last = page1.at(-1)!
     const page2 = await listMeasurements(db.pool, { tenantId: 'demo', patientId: a.patientId, limit: 1000, after: { measuredAt: last.measuredAt, id: last.id } })

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest'
+import { canPublish, canSubscribe, type Identity } from './acl.js'
+
+const gw: Identity = { kind: 'gateway', gatewayId: 'gw-001' }
+const ingest: Identity = { kind: 'service', service: 'ingest' }
+const server: Identity = { kind: 'service', service: 'server' }
+
+describe('topic ACL (device-protocol.md "Topics")', () => {
+  it.each([
+    [gw, 'varde/v1/gateways/gw-001/measurements', true],
+    [gw, 'varde/v1/gateways/gw-001/status', true],
+    [gw, 'varde/v1/gateways/gw-002/measurements', false],
+    [gw, 'varde/v1/gateways/gw-001/receipts', false],
+    [gw, 'varde/v1/gateways/gw-001/commands', false],
+    [gw, 'varde/internal/v1/measurements', false],
+    [gw, 'varde/v1/gateways/gw-001/measurements/extra', false],
+    [gw, 'anything', false],
+    [ingest, 'varde/v1/gateways/gw-001/receipts', true],
+    [ingest, 'varde/v1/gateways/gw-001/commands', true],
+    [ingest, 'varde/internal/v1/measurements', true],
+    [ingest, 'varde/v1/gateways/gw-001/measurements', false],
+    [server, 'varde/v1/gateways/gw-001/receipts', false],
+    [server, 'varde/internal/v1/health/server', true],
+  ] as const)('%j publishing to %s: %s', (who, topic, allowed) => {
+    expect(canPublish(who, topic)).toBe(allowed)
+  })
+
+  it.each([
+    [gw, 'varde/v1/gateways/gw-001/receipts', true],
+    [gw, 'varde/v1/gateways/gw-001/commands', true],
+    [gw, 'varde/v1/gateways/gw-002/receipts', false],
+    [gw, 'varde/v1/gateways/+/receipts', false],
+    [gw, 'varde/v1/gateways/#', false],
+    [gw, '#', false],
+    [gw, 'varde/v1/gateways/gw-001/measurements', false],
+    [ingest, 'varde/v1/gateways/+/measurements', true],
+    [ingest, 'varde/v1/gateways/+/status', true],
+    [ingest, '#', false],
+    [server, 'varde/internal/v1/#', true],
+    [server, 'varde/v1/gateways/+/measurements', false],
+  ] as const)('%j subscribing to %s: %s', (who, filter, allowed) => {
+    expect(canSubscribe(who, filter)).toBe(allowed)
+  })
+})

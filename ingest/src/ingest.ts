@@ -1,0 +1,277 @@
+import { serviceUsername, servicePassword } from '@varde/config'
+import {
+  findGatewayContext, keyOf, storeBatches, updateGatewayStatus, type BatchToStore, type GatewayContext, type Queryable,
+} from '@varde/db'
+import {
+  buildReceipt, gatewayStatusSchema, gatewayTopic, INTERNAL_TOPICS, judgeBatch, MAX_BATCH_BYTES, parseGatewayTopic,
+  syncClockCommand, type BatchJudgement, type MalformedReceipt, type MeasurementsStoredEvent, type Receipt,
+} from '@varde/domain'
+import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt'
+import type { Logger } from 'pino'
+
+export interface IngestOptions {
+  db: Queryable
+  mqttUrl: string
+  serviceSecret: string
+  logger: Logger
+  /** MQTT client id of the persistent session; one per ingest instance. */
+  clientId?: string
+  /** Flush when this many readings are buffered ... */
+  flushReadings?: number
+  /** ... or when the oldest buffered batch has waited this long. */
+  flushIntervalMs?: number
+  /** Stop reading from the broker while this many readings wait (back-pressure). */
+  maxBufferedReadings?: number
+}
+
+export interface IngestService {
+  /** Resolves once connected and subscribed. */
+  ready: Promise<void>
+  isConnected(): boolean
+  stats(): IngestStats
+  stop(): Promise<void>
+}
+
+export interface IngestStats {
+  batches: number
+  accepted: number
+  duplicate: number
+  rejected: number
+  malformed: number
+  flushes: number
+  storeErrors: number
+}
+
+interface Pending {
+  store: BatchToStore
+  judgement: BatchJudgement
+  extraRejected: Receipt['rejected']
+}
+
+/**
+ * Ingest: MQTT → judge (domain) → store (one statement per flush) → receipts
+ * and events. A receipt is published only after its batch is committed.
+ *
+ * Delivery (docs/decisions/0003-ingest-delivery.md): the persistent session
+ * (clean: false, QoS 1) keeps batches that arrive while ingest is down; a
+ * batch is acknowledged to the broker when it enters the bounded buffer, and
+ * the gateway keeps it until the receipt arrives and re-sends otherwise, so a
+ * crash between the two loses nothing and the idempotency key stores nothing
+ * twice.
+ */
+export function startIngest(options: IngestOptions): IngestService {
+  const log = options.logger.child({ part: 'ingest' })
+  const flushReadings = options.flushReadings ?? 2000
+  const flushIntervalMs = options.flushIntervalMs ?? 10
+  const maxBuffered = options.maxBufferedReadings ?? 20_000
+  const contexts = new Map<string, { ctx: GatewayContext | null; at: number }>()
+  const stats: IngestStats = { batches: 0, accepted: 0, duplicate: 0, rejected: 0, malformed: 0, flushes: 0, storeErrors: 0 }
+
+  let buffer: Pending[] = []
+  let bufferedReadings = 0
+  let flushTimer: NodeJS.Timeout | undefined
+  let flushing: Promise<void> | undefined
+  let isStopping = false
+  const heldAcks: (() => void)[] = []
+
+  const client: MqttClient = mqtt.connect(options.mqttUrl, {
+    clientId: options.clientId ?? 'varde-ingest',
+    username: serviceUsername('ingest'),
+    password: servicePassword(options.serviceSecret, 'ingest'),
+    clean: false,
+    protocolVersion: 4,
+    reconnectPeriod: 1000,
+    will: { topic: INTERNAL_TOPICS.health('ingest'), payload: Buffer.from('{"state":"down"}'), qos: 1, retain: true },
+  })
+
+  const ready = new Promise<void>((resolve) => {
+    client.on('connect', (connack) => {
+      log.info({ event: 'connected', sessionPresent: connack.sessionPresent }, 'ingest connected')
+      client.subscribe(
+        { [`varde/v1/gateways/+/measurements`]: { qos: 1 }, [`varde/v1/gateways/+/status`]: { qos: 1 } },
+        (error) => {
+          if (error) log.error({ err: error }, 'subscribe failed')
+          else {
+            publishHealth()
+            resolve()
+          }
+        },
+      )
+    })
+  })
+  client.on('error', (error) => log.warn({ err: error }, 'mqtt error'))
+
+  const publishHealth = () =>
+    client.publish(INTERNAL_TOPICS.health('ingest'), JSON.stringify({ state: 'up', at: new Date().toISOString() }), { qos: 1, retain: true })
+  const healthTimer = setInterval(() => { if (client.connected) publishHealth() }, 5000)
+  healthTimer.unref()
+
+  // MQTT.js hands us one message at a time; we hold its callback (and so the
+  // PUBACK and the next message) only while the buffer is full or we stop.
+  client.handleMessage = (packet: IPublishPacket, done: (error?: Error) => void) => {
+    if (isStopping) return // never acknowledged: the broker re-delivers it to the next session
+    const ack = () => done()
+    void handle(packet)
+      .then(() => {
+        if (bufferedReadings >= maxBuffered) heldAcks.push(ack)
+        else ack()
+      })
+      .catch((error: unknown) => {
+        log.error({ err: error, topic: packet.topic }, 'message handling failed')
+        heldAcks.push(ack)
+      })
+  }
+
+  async function gatewayContext(gatewayId: string): Promise<GatewayContext | null> {
+    const cached = contexts.get(gatewayId)
+    if (cached && Date.now() - cached.at < 30_000) return cached.ctx
+    const ctx = await findGatewayContext(options.db, gatewayId)
+    contexts.set(gatewayId, { ctx, at: Date.now() })
+    return ctx
+  }
+
+  async function handle(packet: IPublishPacket): Promise<void> {
+    const topic = parseGatewayTopic(packet.topic)
+    if (!topic) return
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
+    if (topic.channel === 'status') return handleStatus(topic.gatewayId, payload)
+    if (topic.channel !== 'measurements') return
+    const receivedAt = new Date()
+    const ctx = await gatewayContext(topic.gatewayId)
+    const judgement: BatchJudgement =
+      payload.length > MAX_BATCH_BYTES
+        ? { ok: false, receipt: { batchId: null, error: { code: 'too-large', detail: `batch of ${payload.length} bytes exceeds ${MAX_BATCH_BYTES}` } } }
+        : judgeBatch(payload, { receivedAt })
+    stats.batches++
+    const store: BatchToStore = {
+      gatewayId: topic.gatewayId, tenantId: ctx?.tenantId ?? null, patientId: ctx?.patientId ?? null,
+      batchId: judgement.ok ? judgement.batchId : null, receivedAt, readings: [], rejections: [],
+    }
+    const extraRejected: Receipt['rejected'] = []
+    if (!judgement.ok) {
+      store.rawPayload = payload.toString('utf8')
+      store.rejections.push({ id: null, code: judgement.receipt.error.code, detail: judgement.receipt.error.detail, raw: store.rawPayload })
+      stats.malformed++
+    } else {
+      store.rejections.push(...judgement.rejected)
+      for (const reading of judgement.readings) {
+        const problem = !ctx?.patientId
+          ? 'gateway is not assigned to a patient'
+          : ctx.requiresDevicePairing && !ctx.pairedDeviceIds.has(reading.deviceId)
+            ? `device ${reading.deviceId} is not paired to this gateway's patient`
+            : null
+        if (problem) {
+          if (!extraRejected.some((r) => r.id === reading.measurementId)) {
+            extraRejected.push({ id: reading.measurementId, code: 'unknown-device', detail: problem })
+            store.rejections.push({ id: reading.measurementId, code: 'unknown-device', detail: problem, raw: reading })
+          }
+        } else store.readings.push(reading)
+      }
+    }
+    buffer.push({ store, judgement, extraRejected })
+    bufferedReadings += Math.max(1, store.readings.length)
+    if (bufferedReadings >= flushReadings) void flush()
+    else flushTimer ??= setTimeout(() => void flush(), flushIntervalMs)
+  }
+
+  async function handleStatus(gatewayId: string, payload: Buffer): Promise<void> {
+    let json: unknown
+    try {
+      json = JSON.parse(payload.toString('utf8'))
+    } catch {
+      json = undefined
+    }
+    const parsed = gatewayStatusSchema.safeParse(json)
+    if (!parsed.success) {
+      log.warn({ event: 'bad-status', gatewayId }, 'ignored a malformed gateway status')
+      return
+    }
+    await updateGatewayStatus(options.db, gatewayId, { ...parsed.data, at: new Date() })
+  }
+
+  function flush(): Promise<void> {
+    if (flushTimer) clearTimeout(flushTimer)
+    flushTimer = undefined
+    flushing = (flushing ?? Promise.resolve()).then(flushNow)
+    return flushing
+  }
+
+  async function flushNow(): Promise<void> {
+    if (buffer.length === 0) return
+    const pending = buffer
+    buffer = []
+    let result: Awaited<ReturnType<typeof storeBatches>> | undefined
+    for (let attempt = 0; !result; attempt++) {
+      try {
+        result = await storeBatches(options.db, pending.map((p) => p.store))
+      } catch (error) {
+        // The database is slow or down: keep the batches (no receipt yet) and
+        // retry; held acknowledgements keep the broker from sending more.
+        stats.storeErrors++
+        log.error({ err: error, attempt, batches: pending.length }, 'storing failed; retrying')
+        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)))
+        if (isStopping && attempt > 20) throw error
+      }
+    }
+    stats.flushes++
+    bufferedReadings -= pending.reduce((n, p) => n + Math.max(1, p.store.readings.length), 0)
+    const claimed = new Set<string>()
+    const events = new Map<string, MeasurementsStoredEvent>()
+    pending.forEach((p, i) => {
+      const { store, judgement } = p
+      if (!judgement.ok) {
+        publishReceipt(store.gatewayId, judgement.receipt)
+        return
+      }
+      const duplicate = new Set<string>()
+      const ids = result.readingIds[i] ?? []
+      store.readings.forEach((reading, j) => {
+        const key = keyOf(store.gatewayId, judgement.batchId, reading.measurementId)
+        // new in this flush, and not already claimed by an earlier copy of the same batch in it
+        const isNew = result.newKeys.has(key) && !claimed.has(key)
+        if (!isNew) {
+          duplicate.add(reading.measurementId)
+          return
+        }
+        const eventKey = `${store.tenantId}/${store.patientId}`
+        const event = events.get(eventKey) ?? { tenantId: store.tenantId ?? '', patientId: store.patientId ?? '', gatewayId: store.gatewayId, readings: [] }
+        event.readings.push({
+          id: ids[j] ?? '', type: reading.type, value: reading.value, unit: reading.unit,
+          measuredAt: reading.measuredAt.toISOString(), flags: reading.flags,
+        })
+        events.set(eventKey, event)
+      })
+      for (const reading of store.readings) claimed.add(keyOf(store.gatewayId, judgement.batchId, reading.measurementId))
+      const receipt = buildReceipt(judgement, { duplicate, extraRejected: p.extraRejected })
+      stats.accepted += receipt.accepted.length
+      stats.duplicate += receipt.duplicate.length
+      stats.rejected += receipt.rejected.length
+      publishReceipt(store.gatewayId, receipt)
+      if (judgement.isClockAdjusted) {
+        client.publish(gatewayTopic(store.gatewayId, 'commands'), JSON.stringify(syncClockCommand(new Date())), { qos: 1 })
+      }
+    })
+    for (const event of events.values()) {
+      client.publish(INTERNAL_TOPICS.measurementsStored, JSON.stringify(event), { qos: 1 })
+    }
+    while (heldAcks.length > 0 && bufferedReadings < maxBuffered) heldAcks.shift()?.()
+    if (buffer.length > 0 && !flushTimer) flushTimer = setTimeout(() => void flush(), flushIntervalMs)
+  }
+
+  function publishReceipt(gatewayId: string, receipt: Receipt | MalformedReceipt): void {
+    client.publish(gatewayTopic(gatewayId, 'receipts'), JSON.stringify(receipt), { qos: 1 })
+  }
+
+  return {
+    ready,
+    isConnected: () => client.connected,
+    stats: () => ({ ...stats }),
+    async stop() {
+      isStopping = true
+      clearInterval(healthTimer)
+      await flush()
+      await new Promise<void>((resolve) => client.end(false, {}, () => resolve()))
+      log.info({ event: 'stopped', ...stats }, 'ingest stopped')
+    },
+  }
+}

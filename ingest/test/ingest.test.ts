@@ -1,0 +1,109 @@
+import { createBroker, type VardeBroker } from '@varde/broker'
+import { countMeasurements, listRejections, seedDemo } from '@varde/db'
+import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
+import mqtt, { type MqttClient } from 'mqtt'
+import { pino } from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startIngest, type IngestService } from '../src/index.js'
+
+const logger = pino({ level: 'silent' })
+const serviceSecret = 'test-service-secret-0123456789abcdef'
+let db: TestDatabase
+let broker: VardeBroker
+let ingest: IngestService
+let mqttUrl: string
+
+beforeAll(async () => {
+  db = await startTestDatabase()
+  await seedDemo(db.pool)
+  broker = await createBroker({ db: db.pool, logger, serviceSecret, mode: 'demo' })
+  const port = await broker.listen(0, '127.0.0.1')
+  mqttUrl = `mqtt://127.0.0.1:${port}`
+  ingest = startIngest({ db: db.pool, mqttUrl, serviceSecret, logger, clientId: 'ingest-test' })
+  await ingest.ready
+})
+afterAll(async () => {
+  await ingest?.stop()
+  await broker?.close()
+  await db?.stop()
+})
+
+/** A gateway as the protocol describes it: persistent session, QoS 1, subscribed to its receipts. */
+async function connectGateway(id: string, secret = `${id}-secret`): Promise<{ client: MqttClient; receipts: AsyncIterableIterator<unknown>; close(): Promise<void> }> {
+  const client = mqtt.connect(mqttUrl, { clientId: id, username: id, password: secret, clean: false, protocolVersion: 4, reconnectPeriod: 0 })
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve())
+    client.once('error', reject)
+  })
+  await client.subscribeAsync(`varde/v1/gateways/${id}/receipts`, { qos: 1 })
+  const queue: unknown[] = []
+  const waiters: ((v: IteratorResult<unknown>) => void)[] = []
+  client.on('message', (topic, payload) => {
+    if (!topic.endsWith('/receipts')) return
+    const value = JSON.parse(payload.toString())
+    const w = waiters.shift()
+    if (w) w({ value, done: false })
+    else queue.push(value)
+  })
+  const receipts: AsyncIterableIterator<unknown> = {
+    [Symbol.asyncIterator]() { return this },
+    next: () => (queue.length ? Promise.resolve({ value: queue.shift(), done: false }) : new Promise((r) => waiters.push(r))),
+  }
+  return { client, receipts, close: () => client.endAsync() }
+}
+
+const batch = (batchId: string, measurements: unknown[]) =>
+  JSON.stringify({ batchId, sentAt: new Date().toISOString(), measurements })
+
+describe('ingest over the real broker and database', () => {
+  it('stores a batch, receipts it, and answers a re-sent batch with duplicate', async () => {
+    const gw = await connectGateway('demo-gw-001')
+    const payload = batch('b-1', [
+      { id: 'm1', deviceId: 'AA:BB:CC:00:11:22', type: 'body-weight', value: 82.4, unit: 'kg', measuredAt: new Date(Date.now() - 60_000).toISOString() },
+      { id: 'm2', deviceId: 'AA:BB:CC:00:11:22', type: 'body-weight', value: 982.4, unit: 'kg', measuredAt: new Date().toISOString() },
+    ])
+    await gw.client.publishAsync('varde/v1/gateways/demo-gw-001/measurements', payload, { qos: 1 })
+    expect((await gw.receipts.next()).value).toEqual({
+      batchId: 'b-1', accepted: ['m1'], duplicate: [],
+      rejected: [{ id: 'm2', code: 'out-of-range', detail: expect.stringContaining('982.4') }],
+    })
+    await gw.client.publishAsync('varde/v1/gateways/demo-gw-001/measurements', payload, { qos: 1 })
+    expect((await gw.receipts.next()).value).toMatchObject({ batchId: 'b-1', accepted: [], duplicate: ['m1'] })
+    expect(await countMeasurements(db.pool, { gatewayId: 'demo-gw-001' })).toBe(1)
+    const [rejection] = await listRejections(db.pool, { gatewayId: 'demo-gw-001', limit: 1 })
+    expect(rejection).toMatchObject({ code: 'out-of-range', measurementId: 'm2' })
+    await gw.close()
+  })
+
+  it('answers a malformed batch with a coded error and keeps the raw payload', async () => {
+    const gw = await connectGateway('demo-gw-002')
+    await gw.client.publishAsync('varde/v1/gateways/demo-gw-002/measurements', '{"batchId": 12', { qos: 1 })
+    expect((await gw.receipts.next()).value).toMatchObject({ batchId: null, error: { code: 'malformed-batch' } })
+    const [rejection] = await listRejections(db.pool, { gatewayId: 'demo-gw-002', limit: 1 })
+    expect(rejection?.raw).toBe('{"batchId": 12')
+    await gw.close()
+  })
+
+  it('refuses wrong secrets and unknown gateways with the same CONNACK code', async () => {
+    const codes = await Promise.all(
+      [['demo-gw-003', 'wrong'], ['no-such-gateway', 'x']].map(([id, secret]) => new Promise<number | undefined>((resolve) => {
+        const c = mqtt.connect(mqttUrl, { clientId: id, username: id, password: secret, protocolVersion: 4, reconnectPeriod: 0 })
+        c.once('error', (e: Error & { code?: number }) => { resolve(e.code); c.end(true) })
+        c.once('connect', () => { resolve(0); c.end(true) })
+      })),
+    )
+    expect(codes).toEqual([4, 4])
+  })
+
+  it('refuses publishing to another gateway\'s topic, and stores nothing from it', async () => {
+    const gw = await connectGateway('demo-gw-004')
+    const before = await countMeasurements(db.pool)
+    const closed = new Promise<void>((resolve) => gw.client.once('close', () => resolve()))
+    gw.client.publish('varde/v1/gateways/demo-gw-005/measurements', batch('evil', [
+      { id: 'm1', deviceId: 'd', type: 'pulse', value: 70, unit: '/min' },
+    ]), { qos: 1 })
+    await closed // aedes disconnects a client whose QoS 1 publish is refused
+    expect(await countMeasurements(db.pool)).toBe(before)
+    gw.client.end(true)
+  })
+})

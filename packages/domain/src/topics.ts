@@ -1,0 +1,45 @@
+/**
+ * MQTT topics: the device protocol's (device-protocol.md "Topics") and the
+ * platform's internal event topics, on which services meet (never by
+ * importing each other).
+ */
+export const GATEWAY_TOPIC_ROOT = 'varde/v1/gateways'
+
+export type GatewayChannel = 'measurements' | 'status' | 'receipts' | 'commands'
+
+export const gatewayTopic = (gatewayId: string, channel: GatewayChannel): string =>
+  `${GATEWAY_TOPIC_ROOT}/${gatewayId}/${channel}`
+
+/** Splits `varde/v1/gateways/G/channel`; null for any other topic. */
+export function parseGatewayTopic(topic: string): { gatewayId: string; channel: GatewayChannel } | null {
+  const m = /^varde\/v1\/gateways\/([A-Za-z0-9._-]{3,64})\/(measurements|status|receipts|commands)$/.exec(topic)
+  return m ? { gatewayId: m[1] as string, channel: m[2] as GatewayChannel } : null
+}
+
+export const GATEWAY_ID_PATTERN = /^[A-Za-z0-9._-]{3,64}$/
+
+/** Internal events, published by services with service credentials; gateways can never see them. */
+export const INTERNAL_TOPIC_ROOT = 'varde/internal/v1'
+export const INTERNAL_TOPICS = {
+  /** Readings stored: `{ tenantId, patientId, readings: [...] }` (ingest → server). */
+  measurementsStored: `${INTERNAL_TOPIC_ROOT}/measurements`,
+  /** Liveness of a service, retained, with last will `{"state":"down"}`. */
+  health: (service: string) => `${INTERNAL_TOPIC_ROOT}/health/${service}`,
+  /** A gateway revoked or rotated: the broker disconnects it. */
+  gatewayRevoked: `${INTERNAL_TOPIC_ROOT}/gateways/revoked`,
+} as const
+
+/** Event payload on `INTERNAL_TOPICS.measurementsStored`. */
+export interface MeasurementsStoredEvent {
+  tenantId: string
+  patientId: string
+  gatewayId: string
+  readings: {
+    id: string
+    type: string
+    value: number
+    unit: string
+    measuredAt: string
+    flags: string[]
+  }[]
+}
