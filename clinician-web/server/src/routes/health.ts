@@ -1,0 +1,40 @@
+import type { Queryable } from '@varde/db'
+import type { FastifyPluginAsync } from 'fastify'
+import type { LiveEvents } from '../live-events.js'
+
+const INGEST_STALE_MS = 20_000
+
+/** /healthz (platform-contract.md): 200 when broker, ingest and database are up; 503 naming what is not. */
+export const healthRoutes: FastifyPluginAsync<{ db: Queryable; live: LiveEvents; sseClients: () => number }> = async (app, { db, live }) => {
+  async function check() {
+    const database = await Promise.race([
+      db.query('SELECT 1').then(() => true, () => false),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref()),
+    ])
+    const broker = live.isBrokerConnected()
+    const ingestHealth = live.serviceHealth('ingest')
+    const ingest = broker && ingestHealth?.state === 'up' && Date.now() - ingestHealth.at.getTime() < INGEST_STALE_MS
+    return { database, broker, ingest }
+  }
+
+  app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness of broker, ingest and database' } }, async (_request, reply) => {
+    const checks = await check()
+    const failing = Object.entries(checks).filter(([, ok]) => !ok).map(([part]) => part)
+    return reply.code(failing.length ? 503 : 200).send({ status: failing.length ? 'fail' : 'ok', failing, checks })
+  })
+
+  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
+    const checks = await check()
+    const m = process.memoryUsage()
+    const lines = [
+      '# HELP varde_up Whether a part of the platform is up (1) or not (0).',
+      '# TYPE varde_up gauge',
+      ...Object.entries(checks).map(([part, ok]) => `varde_up{part="${part}"} ${ok ? 1 : 0}`),
+      '# HELP process_resident_memory_bytes Resident memory size in bytes.',
+      '# TYPE process_resident_memory_bytes gauge',
+      `process_resident_memory_bytes ${m.rss}`,
+      '',
+    ]
+    return reply.type('text/plain; version=0.0.4').send(lines.join('\n'))
+  })
+}

@@ -1,0 +1,84 @@
+import { canAccessPatient, findPatientForUser, listMeasurements, listPatientsForUser, type PatientSummary, type Queryable } from '@varde/db'
+import { VITAL_TYPE_NAMES } from '@varde/domain'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { requireUser, userOf } from '../plugins/auth.js'
+
+const latestValue = z.object({ value: z.number(), unit: z.string(), measuredAt: z.string() })
+const patientSchema = z.object({
+  id: z.string(),
+  displayName: z.string(),
+  conditions: z.array(z.enum(['copd', 'heart-failure', 'diabetes', 'hypertension'])),
+  serviceState: z.enum(['active', 'paused', 'ended']),
+  gateway: z.object({ id: z.string(), state: z.enum(['online', 'offline', 'unknown']), battery: z.number().nullable(), lastSeenAt: z.string().nullable() }).nullable(),
+  lastMeasurementAt: z.string().nullable(),
+  latest: z.record(z.string(), latestValue),
+  openAlerts: z.object({ red: z.number(), yellow: z.number() }),
+})
+const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) })
+const notFound = { error: { code: 'not-found', message: 'Fant ikke pasienten.' } }
+
+function toJson(p: PatientSummary): z.infer<typeof patientSchema> {
+  return {
+    id: p.id, displayName: p.displayName, conditions: p.conditions, serviceState: p.serviceState,
+    gateway: p.gateway ? { id: p.gateway.id, state: p.gateway.state, battery: p.gateway.battery, lastSeenAt: p.gateway.lastSeenAt?.toISOString() ?? null } : null,
+    lastMeasurementAt: p.lastMeasurementAt?.toISOString() ?? null,
+    latest: Object.fromEntries(Object.entries(p.latest).map(([k, v]) => [k, { ...v, measuredAt: new Date(v.measuredAt).toISOString() }])),
+    openAlerts: { red: 0, yellow: 0 },
+  }
+}
+
+/** The patients a user gives care to; every read is written to the access log. */
+export const patientRoutes: FastifyPluginAsyncZod<{ db: Queryable }> = async (app, { db }) => {
+  app.addHook('preHandler', requireUser)
+
+  app.get('/api/patients', {
+    schema: { tags: ['patients'], summary: 'Patients on the caller\'s care teams, with latest values', response: { 200: z.object({ items: z.array(patientSchema) }) } },
+  }, async (request) => {
+    const u = userOf(request)
+    const patients = await listPatientsForUser(db, u.tenantId, u.userId)
+    await Promise.all(patients.map((p) => request.audit({ action: 'list', resourceType: 'Patient', resourceId: p.id, patientId: p.id, outcome: 'allowed' })))
+    return { items: patients.map(toJson) }
+  })
+
+  app.get('/api/patients/:id', {
+    schema: { tags: ['patients'], summary: 'One patient', params: z.object({ id: z.string() }), response: { 200: patientSchema, 404: errorBody } },
+  }, async (request, reply) => {
+    const u = userOf(request)
+    const patient = await findPatientForUser(db, u.tenantId, u.userId, request.params.id)
+    await request.audit({ action: 'read', resourceType: 'Patient', resourceId: request.params.id, patientId: patient?.id ?? null, outcome: patient ? 'allowed' : 'denied' })
+    if (!patient) return reply.code(404).send(notFound)
+    return toJson(patient)
+  })
+
+  app.get('/api/patients/:id/measurements', {
+    schema: {
+      tags: ['patients'],
+      summary: 'A patient\'s readings in a time range, oldest first',
+      params: z.object({ id: z.string() }),
+      querystring: z.object({
+        from: z.iso.datetime({ offset: true }).optional(),
+        to: z.iso.datetime({ offset: true }).optional(),
+        type: z.union([z.enum(VITAL_TYPE_NAMES), z.array(z.enum(VITAL_TYPE_NAMES))]).optional(),
+        limit: z.coerce.number().int().min(1).max(20_000).default(10_000),
+      }),
+      response: {
+        200: z.object({ items: z.array(z.object({ id: z.string(), type: z.string(), value: z.number(), unit: z.string(), measuredAt: z.string(), flags: z.array(z.string()) })) }),
+        404: errorBody,
+      },
+    },
+  }, async (request, reply) => {
+    const u = userOf(request)
+    const { id } = request.params
+    const allowed = await canAccessPatient(db, u.tenantId, u.userId, id)
+    await request.audit({ action: 'read', resourceType: 'Observation', patientId: allowed ? id : null, resourceId: id, outcome: allowed ? 'allowed' : 'denied', details: { from: request.query.from, to: request.query.to } })
+    if (!allowed) return reply.code(404).send(notFound)
+    const q = request.query
+    const types = q.type === undefined ? undefined : Array.isArray(q.type) ? q.type : [q.type]
+    const rows = await listMeasurements(db, {
+      tenantId: u.tenantId, patientId: id, limit: q.limit,
+      ...(types ? { types } : {}), ...(q.from ? { from: new Date(q.from) } : {}), ...(q.to ? { to: new Date(q.to) } : {}),
+    })
+    return { items: rows.map((m) => ({ id: m.id, type: m.type, value: m.value, unit: m.unit, measuredAt: m.measuredAt.toISOString(), flags: m.flags })) }
+  })
+}

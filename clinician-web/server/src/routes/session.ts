@@ -1,0 +1,65 @@
+import { createSession, deleteSession, findUserCredentials, verifySecret, type Queryable } from '@varde/db'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { LoginThrottle } from '../login-throttle.js'
+import { requireUser, SESSION_COOKIE, userOf } from '../plugins/auth.js'
+
+const SESSION_TTL_MS = 12 * 60 * 60 * 1000 // one long shift
+const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) })
+
+export const sessionRoutes: FastifyPluginAsyncZod<{ db: Queryable; throttle: LoginThrottle; mode: 'demo' | 'production'; secureCookies: boolean }> = async (
+  app,
+  { db, throttle, mode, secureCookies },
+) => {
+  app.post('/api/session', {
+    schema: {
+      tags: ['session'],
+      summary: 'Log in; sets an HttpOnly session cookie',
+      body: z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }),
+      response: { 204: z.null(), 401: errorBody, 429: errorBody },
+    },
+  }, async (request, reply) => {
+    const { username, password } = request.body
+    if (throttle.isBlocked(username, request.ip)) {
+      return reply.code(429).send({ error: { code: 'too-many-attempts', message: 'For mange mislykkede forsøk. Prøv igjen senere.' } })
+    }
+    const user = await findUserCredentials(db, username)
+    const isValid = await verifySecret(user?.passwordHash, password)
+    if (!user || !isValid || user.isDisabled || (mode === 'production' && user.isDemo)) {
+      throttle.recordFailure(username, request.ip)
+      request.log.info({ event: 'login-failed' }, 'login failed')
+      return reply.code(401).send({ error: { code: 'invalid-credentials', message: 'Feil brukernavn eller passord.' } })
+    }
+    throttle.recordSuccess(username, request.ip)
+    const token = await createSession(db, user, SESSION_TTL_MS)
+    reply.setCookie(SESSION_COOKIE, token, {
+      httpOnly: true, sameSite: 'strict', secure: secureCookies, path: '/', maxAge: SESSION_TTL_MS / 1000,
+    })
+    return reply.code(204).send(null)
+  })
+
+  app.get('/api/session', {
+    preHandler: requireUser,
+    schema: {
+      tags: ['session'],
+      summary: 'The logged-in user and tenant',
+      response: {
+        200: z.object({
+          user: z.object({ id: z.string(), username: z.string(), displayName: z.string(), role: z.enum(['nurse', 'clinician', 'admin']) }),
+          tenant: z.object({ id: z.string(), name: z.string() }),
+        }),
+        401: errorBody,
+      },
+    },
+  }, async (request) => {
+    const u = userOf(request)
+    return { user: { id: u.userId, username: u.username, displayName: u.displayName, role: u.role }, tenant: { id: u.tenantId, name: u.tenantName } }
+  })
+
+  app.delete('/api/session', { schema: { tags: ['session'], summary: 'Log out', response: { 204: z.null() } } }, async (request, reply) => {
+    const token = request.cookies[SESSION_COOKIE]
+    if (token) await deleteSession(db, token)
+    reply.clearCookie(SESSION_COOKIE, { path: '/' })
+    return reply.code(204).send(null)
+  })
+}

@@ -1,0 +1,167 @@
+import { createBroker, type VardeBroker } from '@varde/broker'
+import { listAccessLog, seedDemo, type DemoHome } from '@varde/db'
+import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
+import { startIngest, type IngestService } from '@varde/ingest'
+import type { FastifyInstance } from 'fastify'
+import mqtt from 'mqtt'
+import { pino } from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp, connectLiveEvents, type LiveEvents } from '../src/index.js'
+
+const logger = pino({ level: 'silent' })
+const serviceSecret = 'server-test-secret-0123456789abcdef'
+let db: TestDatabase
+let broker: VardeBroker
+let ingest: IngestService
+let live: LiveEvents
+let app: FastifyInstance
+let homes: DemoHome[]
+let baseUrl: string
+let mqttUrl: string
+
+beforeAll(async () => {
+  db = await startTestDatabase()
+  homes = await seedDemo(db.pool)
+  broker = await createBroker({ db: db.pool, logger, serviceSecret, mode: 'demo' })
+  mqttUrl = `mqtt://127.0.0.1:${await broker.listen(0, '127.0.0.1')}`
+  ingest = startIngest({ db: db.pool, mqttUrl, serviceSecret, logger, clientId: 'ingest-server-test' })
+  await ingest.ready
+  live = connectLiveEvents({ mqttUrl, serviceSecret, logger })
+  await live.ready
+  app = await buildApp({ db: db.pool, live, logger, mode: 'demo' })
+  baseUrl = await app.listen({ port: 0, host: '127.0.0.1' })
+})
+afterAll(async () => {
+  await app?.close()
+  await live?.close()
+  await ingest?.stop()
+  await broker?.close()
+  await db?.stop()
+})
+
+async function login(username: string, password = 'demo'): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })
+  expect(res.status).toBe(204)
+  const cookie = res.headers.get('set-cookie') ?? ''
+  expect(cookie).toMatch(/HttpOnly/i)
+  return cookie.split(';')[0] ?? ''
+}
+
+async function publishReading(home: DemoHome, batchId: string, reading: Record<string, unknown>): Promise<unknown> {
+  const gw = await mqtt.connectAsync(mqttUrl, { clientId: home.gatewayId, username: home.gatewayId, password: home.secret, clean: false, protocolVersion: 4, reconnectPeriod: 0 })
+  await gw.subscribeAsync(`varde/v1/gateways/${home.gatewayId}/receipts`, { qos: 1 })
+  const receipt = new Promise((resolve) => gw.on('message', (_t, p) => resolve(JSON.parse(p.toString()))))
+  await gw.publishAsync(`varde/v1/gateways/${home.gatewayId}/measurements`, JSON.stringify({ batchId, sentAt: new Date().toISOString(), measurements: [reading] }), { qos: 1 })
+  const r = await receipt
+  await gw.endAsync()
+  return r
+}
+
+describe('session', () => {
+  it('answers wrong password and unknown user alike, and throttles repeated failures', async () => {
+    const attempt = (username: string, password: string) =>
+      fetch(`${baseUrl}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-test': username }, body: JSON.stringify({ username, password }) })
+    const [wrong, unknown] = await Promise.all([attempt('lege', 'nope'), attempt('nobody', 'nope')])
+    expect([wrong.status, unknown.status]).toEqual([401, 401])
+    expect(await wrong.json()).toEqual(await unknown.json())
+    for (let i = 0; i < 5; i++) await attempt('admin', 'wrong')
+    expect((await attempt('admin', 'demo')).status).toBe(429)
+  })
+
+  it('tells who is logged in, and logs out', async () => {
+    const cookie = await login('sykepleier')
+    const me = await fetch(`${baseUrl}/api/session`, { headers: { cookie } })
+    expect(await me.json()).toMatchObject({ user: { username: 'sykepleier', role: 'nurse' }, tenant: { id: 'demo', name: 'Demo kommune' } })
+    expect((await fetch(`${baseUrl}/api/session`, { method: 'DELETE', headers: { cookie } })).status).toBe(204)
+    expect((await fetch(`${baseUrl}/api/session`, { headers: { cookie } })).status).toBe(401)
+  })
+})
+
+describe('patients and live events', () => {
+  it('lists only the caller\'s patients and pushes a new reading over SSE', async () => {
+    const cookie = await login('sykepleier')
+    const list = (await (await fetch(`${baseUrl}/api/patients`, { headers: { cookie } })).json()) as { items: { id: string }[] }
+    expect(list.items).toHaveLength(homes.length)
+    const home = homes[0]!
+
+    const controller = new AbortController()
+    const res = await fetch(`${baseUrl}/api/events`, { headers: { cookie }, signal: controller.signal })
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/)
+    const reader = res.body!.getReader()
+    const decoder = new TextDecoder()
+    const nextEvent = async (): Promise<string> => {
+      let text = ''
+      for (;;) {
+        const { value } = await reader.read()
+        text += decoder.decode(value)
+        if (text.includes('event: measurement')) return text
+      }
+    }
+    await reader.read() // ': connected'
+    const eventText = nextEvent()
+    const receipt = await publishReading(home, 'sse-1', { id: 'm1', deviceId: 'ox-1', type: 'spo2', value: 91, unit: '%', measuredAt: new Date().toISOString() })
+    expect(receipt).toMatchObject({ accepted: ['m1'] })
+    const data = JSON.parse((await eventText).split('data: ')[1]!.split('\n')[0]!)
+    expect(data).toMatchObject({ patientId: home.patientId, readings: [{ type: 'spo2', value: 91, unit: '%' }] })
+    controller.abort()
+
+    const readings = await (await fetch(`${baseUrl}/api/patients/${home.patientId}/measurements?type=spo2`, { headers: { cookie } })).json()
+    expect(readings).toMatchObject({ items: [{ type: 'spo2', value: 91 }] })
+    const log = await listAccessLog(db.pool, { tenantId: 'demo', patientId: home.patientId, limit: 50 })
+    expect(log.map((e) => e.action)).toEqual(expect.arrayContaining(['list', 'read']))
+  })
+
+  it('hides patients outside the care team: 404 on the API, 403 on FHIR, both audited as denied', async () => {
+    const cookie = await login('lege')
+    const other = homes.find((_, i) => i === 2)! // diabetes patient, not shared with the hospital
+    expect((await fetch(`${baseUrl}/api/patients/${other.patientId}`, { headers: { cookie } })).status).toBe(404)
+    const fhir = await fetch(`${baseUrl}/fhir/Observation?patient=${other.patientId}`, { headers: { cookie } })
+    expect(fhir.status).toBe(403)
+    expect(await fhir.json()).toMatchObject({ resourceType: 'OperationOutcome' })
+    const log = await listAccessLog(db.pool, { tenantId: 'demo', patientId: undefined, limit: 10 })
+    expect(log.filter((e) => e.outcome === 'denied' && e.actor === 'lege').length).toBeGreaterThanOrEqual(2)
+  })
+})
+
+describe('FHIR', () => {
+  it('finds the gateway as a Device with its patient, and pages Observations with next links', async () => {
+    const home = homes[1]!
+    const base = Date.now() - 3600_000
+    for (let i = 0; i < 5; i++) {
+      await publishReading(home, `fhir-${i}`, { id: 'w', deviceId: 'scale-1', type: 'body-weight', value: 80 + i / 10, unit: 'kg', measuredAt: new Date(base + i * 60_000).toISOString() })
+    }
+    const cookie = await login('sykepleier')
+    const device = await (await fetch(`${baseUrl}/fhir/Device?identifier=${home.gatewayId}`, { headers: { cookie } })).json()
+    expect(device).toMatchObject({ resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { resourceType: 'Device', patient: { reference: `Patient/${home.patientId}` } } }] })
+
+    const seen: number[] = []
+    let url: string | undefined = `${baseUrl}/fhir/Observation?patient=${home.patientId}&code=29463-7&date=ge${new Date(base - 1000).toISOString()}&_count=2`
+    while (url) {
+      const res: Response = await fetch(url, { headers: { authorization: `Bearer ${cookie.split('=')[1]}` } })
+      expect(res.headers.get('content-type')).toMatch(/application\/fhir\+json/)
+      const bundle = (await res.json()) as { entry: { resource: { code: { coding: { code: string }[] }; valueQuantity: { value: number; code: string }; category: unknown[] } }[]; link: { relation: string; url: string }[] }
+      for (const e of bundle.entry) {
+        expect(e.resource.code.coding[0]?.code).toBe('29463-7')
+        expect(e.resource.valueQuantity.code).toBe('kg')
+        seen.push(e.resource.valueQuantity.value)
+      }
+      url = bundle.link.find((l) => l.relation === 'next')?.url
+    }
+    expect(seen).toEqual([80, 80.1, 80.2, 80.3, 80.4])
+  })
+
+  it('serves a CapabilityStatement', async () => {
+    const res = await fetch(`${baseUrl}/fhir/metadata`)
+    expect(await res.json()).toMatchObject({ resourceType: 'CapabilityStatement', fhirVersion: '4.0.1' })
+  })
+})
+
+describe('health', () => {
+  it('reports 200 with broker, ingest and database up', async () => {
+    // ingest's retained liveness report reaches the server's event client on subscribe
+    for (let i = 0; i < 50 && !live.serviceHealth('ingest'); i++) await new Promise((r) => setImmediate(r))
+    const res = await fetch(`${baseUrl}/healthz`)
+    expect(await res.json()).toMatchObject({ status: 'ok', failing: [] })
+    expect(res.status).toBe(200)
+  })
+})

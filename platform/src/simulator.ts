@@ -1,0 +1,23 @@
+import type { DemoHome } from '@varde/db'
+import { startDemoFeed } from '@varde/device-sim'
+import type { Logger } from 'pino'
+
+export interface Simulator {
+  stop(): Promise<void>
+}
+
+/**
+ * Demo feeding: the device simulator (device-sim) drives every demo home as a
+ * real gateway would, over MQTT with the demo gateway secrets. It gets only
+ * what an installer would know: gateway id, secret and the patient's
+ * conditions.
+ */
+export async function startSimulator(options: { mqttUrl: string; homes: DemoHome[]; intervalMs: number; logger: Logger }): Promise<Simulator> {
+  return startDemoFeed({
+    mqttUrl: options.mqttUrl,
+    homes: options.homes.map((h, i) => ({ gatewayId: h.gatewayId, secret: h.secret, profiles: h.conditions, seed: i + 1 })),
+    intervalMs: options.intervalMs,
+    backfillDays: 14,
+    logger: options.logger.child({ part: 'simulator' }),
+  })
+}

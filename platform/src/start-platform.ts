@@ -1,0 +1,89 @@
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createBroker, type VardeBroker } from '@varde/broker'
+import type { PlatformConfig } from '@varde/config'
+import { createPool, migrate, seedDemo, startEmbeddedDatabase, type DemoHome, type EmbeddedDatabase, type Pool } from '@varde/db'
+import { startIngest, type IngestService } from '@varde/ingest'
+import { buildApp, connectLiveEvents, type LiveEvents } from '@varde/server'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { startSimulator, type Simulator } from './simulator.js'
+
+export interface RunningPlatform {
+  httpUrl: string
+  mqttUrl: string
+  databaseUrl: string
+  demoHomes: DemoHome[]
+  stop(): Promise<void>
+}
+
+export const WEB_DIST_DIR = resolve(fileURLToPath(new URL('../../clinician-web/web/dist', import.meta.url)))
+
+/**
+ * The composition root: starts the parts named in the configuration, in
+ * order (database, migrations, demo data, broker, ingest, server,
+ * simulator), and stops them in reverse so that nothing acknowledged is lost.
+ * The parts meet only through MQTT and the database, so the same parts can
+ * run in one process (demo) or one per process (VARDE_PARTS).
+ */
+export async function startPlatform(config: PlatformConfig, logger: Logger): Promise<RunningPlatform> {
+  const stack: { name: string; stop: () => Promise<unknown> }[] = []
+  const stopAll = async () => {
+    for (const part of stack.reverse()) {
+      try {
+        await part.stop()
+        logger.debug({ part: part.name }, 'stopped')
+      } catch (error) {
+        logger.error({ err: error, part: part.name }, 'failed to stop cleanly')
+      }
+    }
+    stack.length = 0
+  }
+  try {
+    let databaseUrl = config.databaseUrl
+    if (!databaseUrl) {
+      const embedded: EmbeddedDatabase = await startEmbeddedDatabase({ dataDir: join(config.dataDir, 'db'), port: config.dbPort })
+      stack.push({ name: 'database', stop: () => embedded.stop() })
+      databaseUrl = embedded.url
+      logger.info({ part: 'database', dataDir: embedded.dataDir }, 'embedded TimescaleDB started')
+    }
+    const applied = await migrate(databaseUrl)
+    if (applied.length) logger.info({ part: 'database', migrations: applied }, 'migrations applied')
+    const pool: Pool = createPool(databaseUrl, { max: 4, applicationName: 'varde-platform' })
+    stack.push({ name: 'pool', stop: () => pool.end() })
+    const demoHomes = config.mode === 'demo' ? await seedDemo(pool) : []
+
+    let mqttUrl = config.mqttUrl
+    if (config.parts.has('broker')) {
+      const broker: VardeBroker = await createBroker({
+        db: pool, logger, serviceSecret: config.serviceSecret, mode: config.mode, persistenceDir: join(config.dataDir, 'broker'),
+      })
+      stack.push({ name: 'broker', stop: () => broker.close() })
+      const port = await broker.listen(config.mqttPort, config.bindHost)
+      mqttUrl = `mqtt://${config.bindHost === '0.0.0.0' ? '127.0.0.1' : config.bindHost}:${port}`
+    }
+    if (config.parts.has('ingest')) {
+      const ingest: IngestService = startIngest({ db: pool, mqttUrl, serviceSecret: config.serviceSecret, logger })
+      stack.push({ name: 'ingest', stop: () => ingest.stop() })
+      await ingest.ready
+    }
+    let httpUrl = ''
+    if (config.parts.has('server')) {
+      const live: LiveEvents = connectLiveEvents({ mqttUrl, serviceSecret: config.serviceSecret, logger })
+      stack.push({ name: 'server-events', stop: () => live.close() })
+      await live.ready
+      const app: FastifyInstance = await buildApp({ db: pool, live, logger, mode: config.mode, webDistDir: WEB_DIST_DIR })
+      stack.push({ name: 'server', stop: () => app.close() })
+      const address = await app.listen({ port: config.httpPort, host: config.bindHost })
+      httpUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1')
+    }
+    if (config.simulator && config.parts.has('simulator')) {
+      const sim: Simulator = await startSimulator({ mqttUrl, homes: demoHomes, intervalMs: config.simulatorIntervalMs, logger })
+      stack.push({ name: 'simulator', stop: () => sim.stop() })
+    }
+    return { httpUrl, mqttUrl, databaseUrl, demoHomes, stop: stopAll }
+  } catch (error) {
+    await stopAll()
+    throw error
+  }
+}
