@@ -270,6 +270,9 @@ export function startIngest(options: IngestOptions): IngestService {
       isStopping = true
       clearInterval(healthTimer)
       await flush()
+      if (client.connected) {
+        await client.publishAsync(INTERNAL_TOPICS.health('ingest'), JSON.stringify({ state: 'down', at: new Date().toISOString() }), { qos: 1, retain: true })
+      }
       await new Promise<void>((resolve) => client.end(false, {}, () => resolve()))
       log.info({ event: 'stopped', ...stats }, 'ingest stopped')
     },

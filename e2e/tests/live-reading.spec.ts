@@ -1,0 +1,72 @@
+import AxeBuilder from '@axe-core/playwright'
+import { expect, test, type Page } from '@playwright/test'
+import mqtt from 'mqtt'
+
+const mqttUrl = process.env.E2E_MQTT_URL ?? 'mqtt://127.0.0.1:18483'
+
+async function logIn(page: Page, username: string): Promise<void> {
+  await page.goto('/')
+  await page.getByLabel('Brukernavn').fill(username)
+  await page.getByLabel('Passord').fill('demo')
+  await page.getByRole('button', { name: 'Logg inn' }).click()
+  await expect(page.getByRole('heading', { name: 'Pasienter' })).toBeVisible()
+}
+
+/** Publishes one reading as demo-gw-001 would, and waits for its receipt. */
+async function publishAsGateway(reading: Record<string, unknown>): Promise<unknown> {
+  const gatewayId = 'demo-gw-001'
+  const client = await mqtt.connectAsync(mqttUrl, {
+    clientId: gatewayId, username: gatewayId, password: `${gatewayId}-secret`, clean: false, protocolVersion: 4, reconnectPeriod: 0,
+  })
+  try {
+    await client.subscribeAsync(`varde/v1/gateways/${gatewayId}/receipts`, { qos: 1 })
+    const batchId = `e2e-${Date.now()}`
+    const receipt = new Promise((resolve) => {
+      client.on('message', (_topic, payload) => {
+        const r = JSON.parse(payload.toString()) as { batchId: string }
+        if (r.batchId === batchId) resolve(r)
+      })
+    })
+    await client.publishAsync(`varde/v1/gateways/${gatewayId}/measurements`, JSON.stringify({
+      batchId, sentAt: new Date().toISOString(),
+      measurements: [{ id: 'm1', deviceId: 'AA:BB:CC:00:11:33', measuredAt: new Date().toISOString(), ...reading }],
+    }), { qos: 1 })
+    return await receipt
+  } finally {
+    await client.endAsync()
+  }
+}
+
+test('a nurse sees a new reading appear on the patient page without reloading', async ({ page }) => {
+  await logIn(page, 'sykepleier')
+  await page.getByRole('link', { name: /Kari Nordmann/ }).click()
+  await expect(page.getByRole('heading', { level: 1, name: /Kari Nordmann/ })).toBeVisible()
+
+  let reloaded = false
+  page.on('load', () => { reloaded = true })
+  const receipt = await publishAsGateway({ type: 'spo2', value: 87, unit: '%' })
+  expect(receipt).toMatchObject({ accepted: ['m1'], rejected: [] })
+  await expect(page.getByTestId('latest-spo2')).toContainText('87')
+  expect(reloaded).toBe(false)
+  await page.screenshot({ path: 'test-results/patient-page.png', fullPage: true })
+})
+
+test('login, patient list and patient page have no WCAG 2.1 AA violations', async ({ page }) => {
+  await page.goto('/')
+  await expect(page.getByLabel('Brukernavn')).toBeVisible()
+  const scan = () => new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
+  expect((await scan()).violations).toEqual([])
+  await logIn(page, 'sykepleier')
+  expect((await scan()).violations).toEqual([])
+  await page.getByRole('link', { name: /Kari Nordmann/ }).click()
+  await expect(page.getByRole('heading', { level: 1, name: /Kari Nordmann/ })).toBeVisible()
+  expect((await scan()).violations).toEqual([])
+})
+
+test('wrong password is refused with a clear message', async ({ page }) => {
+  await page.goto('/')
+  await page.getByLabel('Brukernavn').fill('sykepleier')
+  await page.getByLabel('Passord').fill('feil')
+  await page.getByRole('button', { name: 'Logg inn' }).click()
+  await expect(page.getByRole('alert')).toContainText(/Feil brukernavn eller passord/)
+})
