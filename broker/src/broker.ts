@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
-import { createServer, type Server } from 'node:net'
+import { createServer, type Server, type Socket } from 'node:net'
+import { Duplex } from 'node:stream'
 import { servicePassword, type ServiceName } from '@varde/config'
 import { findGatewayCredentials, verifySecret, type Queryable } from '@varde/db'
 import { GATEWAY_ID_PATTERN, INTERNAL_TOPICS } from '@varde/domain'
@@ -9,6 +10,10 @@ import aedesPersistenceLevel from 'aedes-persistence-level'
 import { Level } from 'level'
 import type { Logger } from 'pino'
 import { canPublish, canSubscribe, type Identity } from './acl.js'
+import { PacketSizeGuard } from './packet-size-guard.js'
+
+/** device-protocol.md "Connection": larger packets are refused by the broker. */
+export const MAX_PACKET_BYTES = 256 * 1024
 
 export interface BrokerOptions {
   db: Queryable
@@ -68,7 +73,14 @@ export async function createBroker(options: BrokerOptions): Promise<VardeBroker>
           identities.set(client, { kind: 'gateway', gatewayId })
           return done(null, true)
         }
-        log.warn({ event: 'auth-refused', gatewayId: isWellFormed ? gatewayId : undefined, clientId: client.id }, 'gateway login refused')
+        log.warn(
+          {
+            event: 'auth-refused',
+            gatewayId: isWellFormed ? gatewayId : undefined,
+            clientId: client.id,
+          },
+          'gateway login refused',
+        )
         refuse(done)
       })().catch((error: unknown) => {
         log.error({ err: error, clientId: client.id }, 'authentication failed')
@@ -81,13 +93,19 @@ export async function createBroker(options: BrokerOptions): Promise<VardeBroker>
       const who = client ? identities.get(client) : undefined
       if (!client) return done(null) // the broker's own publications (e.g. last wills are checked at connect)
       if (who && canPublish(who, packet.topic)) return done(null)
-      log.warn({ event: 'publish-refused', clientId: client.id, topic: packet.topic }, 'publish refused')
+      log.warn(
+        { event: 'publish-refused', clientId: client.id, topic: packet.topic },
+        'publish refused',
+      )
       done(new Error('publish not allowed'))
     },
     authorizeSubscribe(client, subscription, done) {
       const who = identities.get(client)
       if (who && canSubscribe(who, subscription.topic)) return done(null, subscription)
-      log.warn({ event: 'subscribe-refused', clientId: client.id, topic: subscription.topic }, 'subscribe refused')
+      log.warn(
+        { event: 'subscribe-refused', clientId: client.id, topic: subscription.topic },
+        'subscribe refused',
+      )
       done(new Error('subscribe not allowed'))
     },
   })
@@ -113,7 +131,7 @@ export async function createBroker(options: BrokerOptions): Promise<VardeBroker>
   return {
     aedes,
     listen(port, host) {
-      const server = createServer(aedes.handle)
+      const server = createServer((socket) => aedes.handle(guardPacketSize(socket, log)))
       servers.push(server)
       return new Promise((resolve, reject) => {
         server.once('error', reject)
@@ -133,10 +151,34 @@ export async function createBroker(options: BrokerOptions): Promise<VardeBroker>
       // aedes.close() leaves its persistence open
       // (called without a callback it returns a promise; with one, it waits for a
       // 'ready' event that aedes 1.x's async setup never emits)
-      const p = (aedes as unknown as { persistence?: { destroy?: () => Promise<void> } }).persistence
+      const p = (aedes as unknown as { persistence?: { destroy?: () => Promise<void> } })
+        .persistence
       await p?.destroy?.()
     },
   }
+}
+
+function guardPacketSize(socket: Socket, log: Logger): Duplex {
+  const guard = new PacketSizeGuard(MAX_PACKET_BYTES, (bytes) => {
+    log.warn(
+      {
+        event: 'packet-too-large',
+        bytes,
+        limit: MAX_PACKET_BYTES,
+        remoteAddress: socket.remoteAddress,
+      },
+      'connection closed: packet too large',
+    )
+  })
+  const duplex = Duplex.from({ readable: socket.pipe(guard), writable: socket })
+  guard.on('error', (error) => duplex.destroy(error))
+  duplex.on('close', () => socket.destroy())
+  socket.on('error', (error) => duplex.destroy(error))
+  socket.on('close', () => duplex.destroy())
+  return Object.assign(duplex, {
+    remoteAddress: socket.remoteAddress,
+    remotePort: socket.remotePort,
+  })
 }
 
 function connectedClients(aedes: Aedes): Client[] {

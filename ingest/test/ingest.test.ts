@@ -107,3 +107,15 @@ describe('ingest over the real broker and database', () => {
     gw.client.end(true)
   })
 })
+
+describe('packet size', () => {
+  it('closes the connection of a gateway that sends a packet over 256 KiB, and stores nothing', async () => {
+    const gw = await connectGateway('demo-gw-006')
+    const before = await countMeasurements(db.pool)
+    const closed = new Promise<void>((resolve) => gw.client.once('close', () => resolve()))
+    gw.client.publish('varde/v1/gateways/demo-gw-006/measurements', Buffer.alloc(300 * 1024, 0x20), { qos: 1 })
+    await closed
+    expect(await countMeasurements(db.pool)).toBe(before)
+    gw.client.end(true)
+  })
+})
