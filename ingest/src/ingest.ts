@@ -186,7 +186,9 @@ export function startIngest(options: IngestOptions): IngestService {
       log.warn({ event: 'bad-status', gatewayId }, 'ignored a malformed gateway status')
       return
     }
-    await updateGatewayStatus(options.db, gatewayId, { ...parsed.data, at: new Date() })
+    const at = new Date()
+    await updateGatewayStatus(options.db, gatewayId, { ...parsed.data, at })
+    client.publish(INTERNAL_TOPICS.gatewayStatusStored, JSON.stringify({ gatewayId, ...parsed.data, at: at.toISOString() }), { qos: 1 })
   }
 
   function flush(): Promise<void> {

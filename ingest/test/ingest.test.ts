@@ -1,4 +1,5 @@
 import { createBroker, type VardeBroker } from '@varde/broker'
+import { servicePassword } from '@varde/config'
 import { countMeasurements, listRejections, seedDemo } from '@varde/db'
 import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
 import mqtt, { type MqttClient } from 'mqtt'
@@ -117,5 +118,36 @@ describe('packet size', () => {
     await closed
     expect(await countMeasurements(db.pool)).toBe(before)
     gw.client.end(true)
+  })
+})
+
+describe('gateway status', () => {
+  it('stores online/offline, firmware and battery from status messages and the last will', async () => {
+    const id = 'demo-gw-008'
+    const client = mqtt.connect(mqttUrl, {
+      clientId: id, username: id, password: `${id}-secret`, clean: false, protocolVersion: 4, reconnectPeriod: 0,
+      will: { topic: `varde/v1/gateways/${id}/status`, payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: true },
+    })
+    await new Promise<void>((resolve) => client.once('connect', () => resolve()))
+    const state = async () => (await db.pool.query<{ state: string; firmware: string; battery: number }>('SELECT state, firmware, battery FROM gateways WHERE id = $1', [id])).rows[0]
+    // ingest announces each stored status on an internal topic: await that, as the server does
+    const watcher = await mqtt.connectAsync(mqttUrl, { clientId: 'status-watch', username: 'svc:server', password: servicePassword(serviceSecret, 'server'), protocolVersion: 4 })
+    await watcher.subscribeAsync('varde/internal/v1/gateways/status', { qos: 1 })
+    const stored = (want: string) => new Promise<void>((resolve) => {
+      const onMessage = (_t: string, p: Buffer) => {
+        const e = JSON.parse(p.toString()) as { gatewayId: string; state: string }
+        if (e.gatewayId === id && e.state === want) { watcher.off('message', onMessage); resolve() }
+      }
+      watcher.on('message', onMessage)
+    })
+    const online = stored('online')
+    await client.publishAsync(`varde/v1/gateways/${id}/status`, JSON.stringify({ state: 'online', firmware: '1.4.2', battery: 87 }), { qos: 1, retain: true })
+    await online
+    expect(await state()).toEqual({ state: 'online', firmware: '1.4.2', battery: 87 })
+    const offline = stored('offline')
+    client.stream.destroy() // an ungraceful loss: the broker publishes the will
+    await offline
+    expect(await state()).toMatchObject({ state: 'offline', firmware: '1.4.2' })
+    await watcher.endAsync()
   })
 })

@@ -25,6 +25,8 @@ export const INTERNAL_TOPICS = {
   measurementsStored: `${INTERNAL_TOPIC_ROOT}/measurements`,
   /** Liveness of a service, retained, with last will `{"state":"down"}`. */
   health: (service: string) => `${INTERNAL_TOPIC_ROOT}/health/${service}`,
+  /** A gateway's status stored: `{ gatewayId, state, firmware, battery, at }` (ingest → server). */
+  gatewayStatusStored: `${INTERNAL_TOPIC_ROOT}/gateways/status`,
   /** A gateway revoked or rotated: the broker disconnects it. */
   gatewayRevoked: `${INTERNAL_TOPIC_ROOT}/gateways/revoked`,
 } as const

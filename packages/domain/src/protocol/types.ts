@@ -1,5 +1,7 @@
 import type { ProtocolErrorCode } from '../errors.js'
 import type { VitalType } from '../vital-types.js'
+import type { z } from 'zod'
+import type { malformedReceiptSchema, receiptSchema } from './schemas.js'
 
 /** Flags on a stored reading (device-protocol.md "Time" and "Measurement batch"). */
 export type ReadingFlag =
@@ -39,17 +41,11 @@ export interface Rejection {
   raw: unknown
 }
 
-export interface Receipt {
-  batchId: string
-  accepted: string[]
-  duplicate: string[]
-  rejected: { id: string | null; code: ProtocolErrorCode; detail: string }[]
-}
+/** device-protocol.md "Receipts"; derived from {@link receiptSchema}. */
+export type Receipt = z.infer<typeof receiptSchema>
 
-export interface MalformedReceipt {
-  batchId: null
-  error: { code: ProtocolErrorCode; detail: string }
-}
+/** The receipt of a payload that is not a batch; derived from {@link malformedReceiptSchema}. */
+export type MalformedReceipt = z.infer<typeof malformedReceiptSchema>
 
 export type BatchJudgement =
   | {
