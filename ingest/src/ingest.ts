@@ -39,6 +39,7 @@ export interface IngestStats {
   rejected: number
   malformed: number
   flushes: number
+  /** Failed database calls (each is retried). */
   storeErrors: number
 }
 
@@ -111,15 +112,26 @@ export function startIngest(options: IngestOptions): IngestService {
   client.handleMessage = (packet: IPublishPacket, done: (error?: Error) => void) => {
     if (isStopping) return // never acknowledged: the broker re-delivers it to the next session
     const ack = () => done()
-    void handle(packet)
-      .then(() => {
-        if (bufferedReadings >= maxBuffered) heldAcks.push(ack)
-        else ack()
-      })
-      .catch((error: unknown) => {
-        log.error({ err: error, topic: packet.topic }, 'message handling failed')
-        heldAcks.push(ack)
-      })
+    void handleWithRetry(packet).then((isHandled) => {
+      if (!isHandled) return // stopping: left unacknowledged for the next session
+      if (bufferedReadings >= maxBuffered) heldAcks.push(ack)
+      else ack()
+    })
+  }
+
+  /** Handling needs the database (gateway lookup, status): while it is down, retry; never drop. */
+  async function handleWithRetry(packet: IPublishPacket): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await handle(packet)
+        return true
+      } catch (error) {
+        stats.storeErrors++
+        log.error({ err: error, topic: packet.topic, attempt }, 'message handling failed; retrying')
+        if (isStopping) return false
+        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)))
+      }
+    }
   }
 
   async function gatewayContext(gatewayId: string): Promise<GatewayContext | null> {
