@@ -1,17 +1,20 @@
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createBroker, type VardeBroker } from '@varde/broker'
+import { createBroker, ensureSelfSignedTlsCredentials, loadTlsCredentials, type VardeBroker } from '@varde/broker'
 import type { PlatformConfig } from '@varde/config'
 import { createPool, migrate, seedDemo, startEmbeddedDatabase, type DemoHome, type EmbeddedDatabase, type Pool } from '@varde/db'
 import { startIngest, type IngestService } from '@varde/ingest'
 import { buildApp, connectLiveEvents, type LiveEvents } from '@varde/server'
-import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { startSimulator, type Simulator } from './simulator.js'
 
 export interface RunningPlatform {
   httpUrl: string
   mqttUrl: string
+  /** MQTT over TLS ('' when this process runs no broker, or production without a certificate). */
+  mqttsUrl: string
+  /** MQTT over WebSocket, `/mqtt` on the HTTP port ('' when this process runs no broker). */
+  mqttWebSocketUrl: string
   databaseUrl: string
   demoHomes: DemoHome[]
   stop(): Promise<void>
@@ -54,13 +57,27 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     const demoHomes = config.mode === 'demo' ? await seedDemo(pool) : []
 
     let mqttUrl = config.mqttUrl
+    let mqttsUrl = ''
+    let broker: VardeBroker | undefined
+    const localHost = config.bindHost === '0.0.0.0' ? '127.0.0.1' : config.bindHost
     if (config.parts.has('broker')) {
-      const broker: VardeBroker = await createBroker({
-        db: pool, logger, serviceSecret: config.serviceSecret, mode: config.mode, persistenceDir: join(config.dataDir, 'broker'),
+      const b: VardeBroker = await createBroker({
+        db: pool, logger, serviceSecret: config.serviceSecret, mode: config.mode, persistenceDir: join(config.dataDir, 'broker'), redisUrl: config.redisUrl,
       })
-      stack.push({ name: 'broker', stop: () => broker.close() })
-      const port = await broker.listen(config.mqttPort, config.bindHost)
-      mqttUrl = `mqtt://${config.bindHost === '0.0.0.0' ? '127.0.0.1' : config.bindHost}:${port}`
+      broker = b
+      stack.push({ name: 'broker', stop: () => b.close() })
+      const port = await b.listen(config.mqttPort, config.bindHost)
+      mqttUrl = `mqtt://${localHost}:${port}`
+      // MQTTS: the operator's certificate, or in demo mode a self-signed pair kept in $VARDE_DATA_DIR/tls
+      const tls = config.tlsCertFile && config.tlsKeyFile
+        ? await loadTlsCredentials(config.tlsCertFile, config.tlsKeyFile)
+        : config.mode === 'demo' ? await ensureSelfSignedTlsCredentials(join(config.dataDir, 'tls'), [config.bindHost]) : undefined
+      if (tls) {
+        mqttsUrl = `mqtts://${localHost}:${await b.listenTls(config.mqttsPort, config.bindHost, tls)}`
+        logger.info({ part: 'broker', certificate: tls.source }, 'MQTTS certificate')
+      } else {
+        logger.warn({ part: 'broker', event: 'mqtts-off' }, 'no MQTTS listener: set VARDE_TLS_CERT_FILE and VARDE_TLS_KEY_FILE (or terminate TLS in front of the MQTT port)')
+      }
     }
     if (config.parts.has('ingest')) {
       const ingest: IngestService = startIngest({ db: pool, mqttUrl, serviceSecret: config.serviceSecret, logger })
@@ -72,16 +89,22 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       const live: LiveEvents = connectLiveEvents({ mqttUrl, serviceSecret: config.serviceSecret, logger })
       stack.push({ name: 'server-events', stop: () => live.close() })
       await live.ready
-      const app: FastifyInstance = await buildApp({ db: pool, live, logger, mode: config.mode, webDistDir: WEB_DIST_DIR })
+      const app = await buildApp({ db: pool, live, logger, mode: config.mode, webDistDir: WEB_DIST_DIR })
       stack.push({ name: 'server', stop: () => app.close() })
+      // MQTT over WebSocket at /mqtt on the API server's port: the broker takes the upgrades; its
+      // connections are closed first on stop (the HTTP server's close would wait for them)
+      if (broker) stack.push({ name: 'mqtt-websocket', stop: broker.attachWebSocket(app.server) })
       const address = await app.listen({ port: config.httpPort, host: config.bindHost })
       httpUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1')
     }
+    let mqttWebSocketUrl = ''
+    if (broker && httpUrl) mqttWebSocketUrl = `${httpUrl.replace(/^http/, 'ws')}/mqtt`
+    else if (broker) mqttWebSocketUrl = `ws://${localHost}:${await broker.listenWebSocket(config.httpPort, config.bindHost)}/mqtt` // a broker without the API server serves /mqtt on the HTTP port itself
     if (config.simulator && config.parts.has('simulator')) {
       const sim: Simulator = await startSimulator({ mqttUrl, homes: demoHomes, intervalMs: config.simulatorIntervalMs, logger })
       stack.push({ name: 'simulator', stop: () => sim.stop() })
     }
-    return { httpUrl, mqttUrl, databaseUrl, demoHomes, stop: stopAll }
+    return { httpUrl, mqttUrl, mqttsUrl, mqttWebSocketUrl, databaseUrl, demoHomes, stop: stopAll }
   } catch (error) {
     await stopAll()
     throw error

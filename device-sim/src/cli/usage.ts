@@ -1,0 +1,121 @@
+/** Help texts. Written for testers: what each command does, every option, an example. */
+
+export const MAIN_USAGE = `varde-sim: virtual homes for the Varde platform
+
+Each home has a virtual patient (COPD, heart failure, diabetes, hypertension
+or general), BLE devices (scale, pulse oximeter, BP monitor, thermometer,
+glucose meter) and a gateway that talks to the platform over MQTT exactly
+as a vendor's gateway would.
+
+Usage:
+  npm run sim -- <command> [options]
+
+Commands:
+  run <scenario> [...]   Play scenario files (YAML) against the platform;
+                         with --expect, check what it stored and exit 1 on
+                         any difference.
+  homes                  Run N virtual homes that keep measuring until
+                         stopped (Ctrl-C), like the demo feed.
+  load                   Load test: N gateways at R measurements/s for T s;
+                         prints throughput, receipt latency and errors.
+  list                   List the scenarios in device-sim/scenarios.
+  check <scenario> [...] Validate scenario files without connecting.
+  help [command]         Show help for a command.
+
+Connection options (all commands):
+  --mqtt <url>       MQTT broker. Default mqtt://127.0.0.1:1883
+                     (env VARDE_SIM_MQTT_URL, or the port from VARDE_MQTT_PORT)
+  --http <url>       Platform HTTP, used to read results back. Default
+                     http://127.0.0.1:8080 (env VARDE_SIM_HTTP_URL or VARDE_HTTP_PORT)
+  -v, --verbose      Log what the gateways do (JSON lines on stderr)
+  -q, --quiet        No progress, only the result
+  -h, --help         Help
+
+Start the platform first: npm start (portal http://127.0.0.1:8080,
+login sykepleier / demo). Then e.g.:
+  npm run sim -- run device-sim/scenarios/copd-exacerbation.yaml --expect
+  npm run sim -- homes --count 5 --interval 10s
+  npm run sim -- load --gateways 10 --rate 200 --duration 30
+
+Exit codes: 0 fine, 1 differences or errors, 2 bad usage or scenario file.`
+
+export const RUN_USAGE = `Usage: npm run sim -- run <scenario> [<scenario> ...] [options]
+
+Plays each scenario: connects its gateway, runs its steps (readings from the
+patient model, hand-written batches, outages, re-sends, wrong clocks,
+malformed payloads) and waits for every receipt. <scenario> is a file path,
+or the name of a file in device-sim/scenarios (e.g. copd-exacerbation).
+
+Options:
+  --expect              Check the scenario's "expect:" (receipts, stored
+                        observations via /fhir/Observation, open alerts via
+                        /api/alerts, commands); exit 1 naming each difference
+  --user <name>         Portal user for reading back. Default sykepleier (env VARDE_SIM_USER)
+  --password <pw>       Its password. Default demo (env VARDE_SIM_PASSWORD)
+  --gateway <id>        Run as this gateway instead of the file's
+  --secret <secret>     Its secret. Default <gateway>-secret
+  --seed <seed>         Another patient: overrides the file's seed
+  --receipt-timeout <d> Give up waiting for a receipt after this. Default 60s
+  --json                Print the results as JSON (one array) on stdout
+  plus --mqtt, --http, --verbose, --quiet
+
+Example:
+  npm run sim -- run device-sim/scenarios/copd-exacerbation.yaml --expect`
+
+export const HOMES_USAGE = `Usage: npm run sim -- homes [options]
+
+Runs N virtual homes until Ctrl-C (or --duration): every --interval each
+home takes its next set of measurements (its day plan, compressed), homes
+staggered so they do not all send at once. Gateways are <prefix><NNN>, as
+the demo ones: demo-gw-001, demo-gw-002 ...
+
+Options:
+  --count <n>           Number of homes. Default 12
+  --first <n>           Number of the first gateway. Default 1
+  --prefix <text>       Gateway id prefix. Default demo-gw-
+  --secret <template>   Gateway secret; {id} is the gateway id. Default {id}-secret
+  --profiles <list>     Profiles given to the homes in turn, comma-separated.
+                        Default copd,heart-failure,diabetes,hypertension
+                        (known: copd, heart-failure, diabetes, hypertension, general;
+                        join two with + for one patient, e.g. copd+heart-failure)
+  --interval <d>        Time between one home's measurement sets. Default 60s
+  --backfill <days>     First send this many days of history. Default 0
+  --duration <d>        Stop by itself after this long. Default: run until Ctrl-C
+  --seed <seed>         Base seed of the patients. Default demo
+  --encoding <e>        decoded, gatt or mixed. Default mixed
+  plus --mqtt, --verbose, --quiet
+
+Durations: 500ms, 30s, 5m, 2h, 1d (a bare number is seconds).`
+
+export const LOAD_USAGE = `Usage: npm run sim -- load [options]
+
+Load test through the device protocol: N gateways together send R
+measurements per second for T seconds in batches of B, then wait for the
+last receipts and stop. Prints throughput, receipt latency (p50, p99),
+rejections and errors. Exit 1 when a batch was rejected, lost or a gateway
+could not connect.
+
+Options:
+  --gateways <n>        Number of gateways. Default 10
+  --first <n>           Number of the first gateway. Default 1
+  --prefix <text>       Gateway id prefix. Default demo-gw-
+  --secret <template>   Gateway secret; {id} is the gateway id. Default {id}-secret
+  --rate <r>            Measurements per second, all gateways together. Default 100
+  --duration <d>        How long to send. Default 30s
+  --batch-size <n>      Measurements per batch, 1-500. Default 10
+  --drain <d>           How long to wait for the last receipts. Default 15s
+  --encoding <e>        decoded, gatt or mixed. Default mixed
+  --json                Print the report as JSON on stdout
+  plus --mqtt, --verbose, --quiet
+
+The demo platform has one gateway per demo patient (demo-gw-001 ...), so
+--gateways above that number needs more provisioned gateways.`
+
+export const LIST_USAGE = `Usage: npm run sim -- list
+
+Lists the scenario files in device-sim/scenarios with their descriptions.`
+
+export const CHECK_USAGE = `Usage: npm run sim -- check <scenario> [<scenario> ...]
+
+Reads and validates scenario files without connecting; prints every problem
+with its place in the file. Exit 2 when a file is invalid.`

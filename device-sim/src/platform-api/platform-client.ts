@@ -1,0 +1,157 @@
+import type { OpenAlert } from '../scenario/expectation-diff.js'
+
+export interface PlatformCredentials {
+  username: string
+  password: string
+}
+
+/** The platform's HTTP API answered with something other than what platform-contract.md promises. */
+export class PlatformApiError extends Error {
+  readonly code = 'platform-api'
+  constructor(
+    readonly status: number | null,
+    readonly url: string,
+    detail: string,
+  ) {
+    super(`${url}: ${status === null ? '' : `HTTP ${status}: `}${detail}`)
+    this.name = 'PlatformApiError'
+  }
+}
+
+/** The parts of a FHIR Observation the simulator reads back. */
+export interface StoredObservation {
+  id: string
+  loinc: string[]
+  value: number | null
+  unit: string | null
+  at: Date | null
+  /** `Device/<id>` reference, identifier value or display: whatever names the device. */
+  deviceRefs: string[]
+}
+
+interface FhirBundle {
+  resourceType?: string
+  entry?: { resource?: Record<string, unknown> }[]
+  link?: { relation?: string; url?: string }[]
+}
+
+/**
+ * Reads the platform as outsiders do (platform-contract.md): a session cookie
+ * from `POST /api/session`, FHIR R4 at `/fhir`, alerts at `/api/alerts`.
+ */
+export class PlatformClient {
+  private cookie: string | null = null
+
+  constructor(
+    readonly baseUrl: string,
+    private readonly timeoutMs = 15_000,
+  ) {}
+
+  async login(credentials: PlatformCredentials): Promise<void> {
+    const url = new URL('/api/session', this.baseUrl).toString()
+    const response = await this.fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(credentials),
+    })
+    if (response.status === 401) throw new PlatformApiError(401, url, `login refused for user "${credentials.username}"`)
+    if (!response.ok) throw new PlatformApiError(response.status, url, 'login failed')
+    const cookies = response.headers.getSetCookie().map((c) => c.split(';')[0]?.trim() ?? '').filter((c) => c !== '')
+    if (cookies.length === 0) throw new PlatformApiError(response.status, url, 'no session cookie in the answer')
+    this.cookie = cookies.join('; ')
+  }
+
+  async getJson(pathOrUrl: string): Promise<unknown> {
+    const url = new URL(pathOrUrl, this.baseUrl).toString()
+    const response = await this.fetch(url, {
+      headers: { accept: 'application/fhir+json, application/json', ...(this.cookie ? { cookie: this.cookie } : {}) },
+    })
+    if (!response.ok) {
+      const text = await response.text().catch(() => '')
+      throw new PlatformApiError(response.status, url, text.slice(0, 200) || response.statusText)
+    }
+    try {
+      return (await response.json()) as unknown
+    } catch {
+      throw new PlatformApiError(response.status, url, 'answer is not JSON')
+    }
+  }
+
+  /** FHIR Device resources with this identifier (a gateway id or a BLE device id). */
+  async findDevices(identifier: string): Promise<Record<string, unknown>[]> {
+    return this.searchAll(`/fhir/Device?identifier=${encodeURIComponent(identifier)}`)
+  }
+
+  /** The patient a gateway belongs to, from its FHIR Device's `patient` reference. */
+  async patientIdOfGateway(gatewayId: string): Promise<string> {
+    const devices = await this.findDevices(gatewayId)
+    for (const device of devices) {
+      const reference = (device['patient'] as { reference?: unknown } | undefined)?.reference
+      if (typeof reference === 'string' && reference.includes('Patient/')) return reference.slice(reference.lastIndexOf('Patient/') + 8)
+    }
+    throw new PlatformApiError(null, '/fhir/Device', `no Device with identifier ${gatewayId} and a patient reference`)
+  }
+
+  /** Observations of a patient with a LOINC code in [from, to], every page. */
+  async observations(query: { patientId: string; loinc: string; from: Date | null; to: Date | null }): Promise<StoredObservation[]> {
+    const params = new URLSearchParams({ patient: query.patientId, code: query.loinc, _count: '500' })
+    if (query.from) params.append('date', `ge${query.from.toISOString()}`)
+    if (query.to) params.append('date', `le${query.to.toISOString()}`)
+    const resources = await this.searchAll(`/fhir/Observation?${params.toString()}`)
+    return resources.filter((r) => r['resourceType'] === 'Observation').map(toStoredObservation)
+  }
+
+  /** `GET /api/alerts?status=open`: the open alerts the user may see. */
+  async openAlerts(): Promise<OpenAlert[]> {
+    const body = (await this.getJson('/api/alerts?status=open')) as { items?: unknown }
+    if (!Array.isArray(body.items)) throw new PlatformApiError(200, '/api/alerts?status=open', 'no items list in the answer')
+    return body.items.map((item) => {
+      const a = item as Record<string, unknown>
+      return {
+        id: String(a['id'] ?? ''),
+        patientId: String(a['patientId'] ?? ''),
+        severity: String(a['severity'] ?? ''),
+        status: String(a['status'] ?? ''),
+        rule: String(a['rule'] ?? ''),
+        openedAt: String(a['openedAt'] ?? ''),
+        summary: String(a['summary'] ?? ''),
+      }
+    })
+  }
+
+  /** Follows a searchset's `next` links (at most 100 pages). */
+  private async searchAll(path: string): Promise<Record<string, unknown>[]> {
+    const resources: Record<string, unknown>[] = []
+    let next: string | null = path
+    for (let page = 0; next !== null && page < 100; page++) {
+      const bundle = (await this.getJson(next)) as FhirBundle
+      if (bundle.resourceType !== 'Bundle') throw new PlatformApiError(200, next, 'answer is not a FHIR Bundle')
+      for (const entry of bundle.entry ?? []) if (entry.resource) resources.push(entry.resource)
+      next = bundle.link?.find((l) => l.relation === 'next')?.url ?? null
+    }
+    return resources
+  }
+
+  private async fetch(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) })
+    } catch (error) {
+      throw new PlatformApiError(null, url, `cannot reach the platform (${(error as Error).message})`)
+    }
+  }
+}
+
+function toStoredObservation(r: Record<string, unknown>): StoredObservation {
+  const quantity = r['valueQuantity'] as { value?: unknown; code?: unknown; unit?: unknown } | undefined
+  const codings = ((r['code'] as { coding?: { code?: unknown }[] } | undefined)?.coding ?? []).map((c) => String(c.code ?? ''))
+  const device = r['device'] as { reference?: unknown; display?: unknown; identifier?: { value?: unknown } } | undefined
+  const at = typeof r['effectiveDateTime'] === 'string' ? new Date(r['effectiveDateTime']) : null
+  return {
+    id: String(r['id'] ?? ''),
+    loinc: codings,
+    value: typeof quantity?.value === 'number' ? quantity.value : null,
+    unit: typeof quantity?.code === 'string' ? quantity.code : typeof quantity?.unit === 'string' ? quantity.unit : null,
+    at: at && !Number.isNaN(at.getTime()) ? at : null,
+    deviceRefs: [device?.reference, device?.display, device?.identifier?.value].filter((v): v is string => typeof v === 'string'),
+  }
+}
