@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { canPublish, canSubscribe, type Identity } from './acl.js'
+import { canPublish, canReceive, canSubscribe, type Identity } from './acl.js'
 
 const gw: Identity = { kind: 'gateway', gatewayId: 'gw-001' }
 const ingest: Identity = { kind: 'service', service: 'ingest' }
@@ -21,6 +21,12 @@ describe('topic ACL (device-protocol.md "Topics")', () => {
     [ingest, 'varde/v1/gateways/gw-001/measurements', false],
     [server, 'varde/v1/gateways/gw-001/receipts', false],
     [server, 'varde/internal/v1/health/server', true],
+    // only the server orders a gateway cut off; nobody but the broker itself publishes its stats
+    [server, 'varde/internal/v1/gateways/revoked', true],
+    [ingest, 'varde/internal/v1/gateways/revoked', false],
+    [gw, 'varde/internal/v1/gateways/revoked', false],
+    [server, 'varde/internal/v1/broker/stats/b1', false],
+    [ingest, 'varde/internal/v1/broker/stats/b1', false],
   ] as const)('%j publishing to %s: %s', (who, topic, allowed) => {
     expect(canPublish(who, topic)).toBe(allowed)
   })
@@ -40,5 +46,16 @@ describe('topic ACL (device-protocol.md "Topics")', () => {
     [server, 'varde/v1/gateways/+/measurements', false],
   ] as const)('%j subscribing to %s: %s', (who, filter, allowed) => {
     expect(canSubscribe(who, filter)).toBe(allowed)
+  })
+
+  it.each([
+    [gw, 'varde/v1/gateways/gw-001/receipts', true],
+    [gw, 'varde/v1/gateways/gw-001/commands', true],
+    [gw, 'varde/v1/gateways/gw-002/receipts', false],
+    [gw, 'varde/v1/gateways/gw-001/status', false],
+    [gw, 'varde/internal/v1/measurements', false],
+    [ingest, 'varde/v1/gateways/gw-001/measurements', true],
+  ] as const)('%j receiving a message on %s: %s', (who, topic, allowed) => {
+    expect(canReceive(who, topic)).toBe(allowed)
   })
 })

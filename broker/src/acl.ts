@@ -1,21 +1,27 @@
-import { GATEWAY_TOPIC_ROOT, INTERNAL_TOPIC_ROOT, parseGatewayTopic } from '@varde/domain'
+import { GATEWAY_TOPIC_ROOT, INTERNAL_TOPIC_ROOT, INTERNAL_TOPICS, parseGatewayTopic } from '@varde/domain'
 
 /** Who is connected: a gateway speaking for one patient, or one of the platform's own services. */
 export type Identity = { kind: 'gateway'; gatewayId: string } | { kind: 'service'; service: 'ingest' | 'server' }
 
+const BROKER_STATS_ROOT = `${INTERNAL_TOPIC_ROOT}/broker/`
+
 /**
  * The topic ACL of device-protocol.md "Topics": a gateway publishes only to its
- * own measurements and status. Services get only what their job needs.
+ * own measurements and status. Services get only what their job needs: ingest
+ * answers gateways (receipts, commands) and announces events; the server may
+ * send commands and is the only one that may order a gateway cut off. Nobody
+ * but the broker itself publishes the broker's stats.
  */
 export function canPublish(who: Identity, topic: string): boolean {
   if (who.kind === 'gateway') {
     const t = parseGatewayTopic(topic)
     return t !== null && t.gatewayId === who.gatewayId && (t.channel === 'measurements' || t.channel === 'status')
   }
+  if (topic.startsWith(BROKER_STATS_ROOT)) return false
   const t = parseGatewayTopic(topic)
   switch (who.service) {
     case 'ingest':
-      return (t !== null && (t.channel === 'receipts' || t.channel === 'commands')) || isInternal(topic)
+      return (t !== null && (t.channel === 'receipts' || t.channel === 'commands')) || (isInternal(topic) && topic !== INTERNAL_TOPICS.gatewayRevoked)
     case 'server':
       return (t !== null && t.channel === 'commands') || isInternal(topic)
   }
@@ -37,6 +43,16 @@ export function canSubscribe(who: Identity, filter: string): boolean {
     case 'server':
       return filter === `${GATEWAY_TOPIC_ROOT}/+/status` || isInternal(filter)
   }
+}
+
+/**
+ * What may be forwarded to a client: checked again for every delivery (also
+ * of queued and retained messages), so that a subscription granted by an
+ * older ACL, or restored from persistence, never leaks another gateway's data.
+ */
+export function canReceive(who: Identity, topic: string): boolean {
+  if (who.kind === 'gateway') return canSubscribe(who, topic)
+  return true // services only ever hold subscriptions canSubscribe granted
 }
 
 function isInternal(topic: string): boolean {

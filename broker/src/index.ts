@@ -1,2 +1,6 @@
 export * from './broker.js'
 export * from './acl.js'
+export * from './broker-stats.js'
+export { maskRedisUrl } from './persistence.js'
+export * from './tls-credentials.js'
+export { MQTT_WEBSOCKET_PATH } from './websocket.js'

@@ -41,6 +41,10 @@ async function main(): Promise<void> {
     platform.httpUrl ? `  Portal:  ${platform.httpUrl}/` : '',
     platform.httpUrl ? `  API:     ${platform.httpUrl}/api/docs   FHIR: ${platform.httpUrl}/fhir/metadata` : '',
     `  MQTT:    ${platform.mqttUrl}`,
+    platform.mqttsUrl ? `  MQTTS:   ${platform.mqttsUrl}` : '',
+    platform.mqttWebSocketUrl ? `  MQTT/WS: ${platform.mqttWebSocketUrl}` : '',
+    // the gateway CLI (npm run varde -- gateway …) talks to this database: DATABASE_URL=<this>
+    !config.databaseUrl ? `  Database: ${platform.databaseUrl}` : '',
   ]
   if (config.mode === 'demo') {
     lines.push(`  Logins:  ${DEMO_USERS.map((u) => `${u.username} / demo`).join(', ')}`)

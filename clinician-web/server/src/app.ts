@@ -13,6 +13,7 @@ import { fhirRoutes } from './fhir/routes.js'
 import type { LiveEvents } from './live-events.js'
 import { LoginThrottle } from './login-throttle.js'
 import { authPlugin } from './plugins/auth.js'
+import { adminGatewayRoutes } from './routes/admin-gateways.js'
 import { eventRoutes } from './routes/events.js'
 import { healthRoutes } from './routes/health.js'
 import { patientRoutes } from './routes/patients.js'
@@ -70,6 +71,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(eventRoutes, { db: options.db, live: options.live })
   await app.register(healthRoutes, { db: options.db, live: options.live, sseClients: () => 0 })
   await app.register(fhirRoutes, { db: options.db })
+  await app.register(adminGatewayRoutes, { db: options.db, live: options.live })
 
   const web = options.webDistDir
   if (web && existsSync(join(web, 'index.html'))) {

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events'
 import { serviceUsername, servicePassword } from '@varde/config'
-import { INTERNAL_TOPICS, INTERNAL_TOPIC_ROOT, type MeasurementsStoredEvent } from '@varde/domain'
+import { INTERNAL_TOPICS, INTERNAL_TOPIC_ROOT, type BrokerStatsSnapshot, type MeasurementsStoredEvent } from '@varde/domain'
 import mqtt, { type MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
+import { brokerStatsSnapshotSchema } from './broker-metrics.js'
 
 /**
  * The server's view of the platform's internal events (it meets ingest only
@@ -14,15 +15,23 @@ export interface LiveEvents {
   isBrokerConnected(): boolean
   /** Last liveness report of a service (retained message with a last will). */
   serviceHealth(service: string): { state: 'up' | 'down'; at: Date } | undefined
+  /** The latest stats snapshot of each broker instance that is still publishing (stale ones dropped). */
+  brokerStats(): BrokerStatsSnapshot[]
+  onBrokerStats(listener: (snapshot: BrokerStatsSnapshot) => void): () => void
+  /** Publishes with the server's service identity (e.g. a gateway revocation order), QoS 1; resolves once the broker has it. */
+  publish(topic: string, payload: string): Promise<void>
   ready: Promise<void>
   close(): Promise<void>
 }
+
+const BROKER_STATS_PREFIX = INTERNAL_TOPICS.brokerStats('')
 
 export function connectLiveEvents(options: { mqttUrl: string; serviceSecret: string; logger: Logger; clientId?: string }): LiveEvents {
   const log = options.logger.child({ part: 'server-events' })
   const emitter = new EventEmitter()
   emitter.setMaxListeners(0)
   const health = new Map<string, { state: 'up' | 'down'; at: Date }>()
+  const brokers = new Map<string, { snapshot: BrokerStatsSnapshot; receivedAt: number }>()
   const client: MqttClient = mqtt.connect(options.mqttUrl, {
     clientId: options.clientId ?? `varde-server-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
     username: serviceUsername('server'),
@@ -48,6 +57,14 @@ export function connectLiveEvents(options: { mqttUrl: string; serviceSecret: str
         const service = topic.slice(`${INTERNAL_TOPIC_ROOT}/health/`.length)
         const body = JSON.parse(payload.toString()) as { state?: string; at?: string }
         health.set(service, { state: body.state === 'up' ? 'up' : 'down', at: body.at ? new Date(body.at) : new Date() })
+      } else if (topic.startsWith(BROKER_STATS_PREFIX)) {
+        const brokerId = topic.slice(BROKER_STATS_PREFIX.length)
+        if (payload.length === 0) brokers.delete(brokerId) // the instance stopped cleanly
+        else {
+          const snapshot = brokerStatsSnapshotSchema.parse(JSON.parse(payload.toString()))
+          brokers.set(brokerId, { snapshot, receivedAt: Date.now() })
+          emitter.emit('broker-stats', snapshot)
+        }
       }
     } catch (error) {
       log.warn({ err: error, topic }, 'ignored a malformed internal event')
@@ -61,6 +78,15 @@ export function connectLiveEvents(options: { mqttUrl: string; serviceSecret: str
     },
     isBrokerConnected: () => client.connected,
     serviceHealth: (service) => health.get(service),
+    // by receive time (no clock comparison across hosts): an instance silent for three intervals is gone
+    brokerStats: () => [...brokers.values()].filter((b) => Date.now() - b.receivedAt < 3 * b.snapshot.intervalMs).map((b) => b.snapshot),
+    onBrokerStats(listener) {
+      emitter.on('broker-stats', listener)
+      return () => emitter.off('broker-stats', listener)
+    },
+    publish: async (topic, payload) => {
+      await client.publishAsync(topic, payload, { qos: 1 })
+    },
     close: () => client.endAsync(),
   }
 }

@@ -40,6 +40,15 @@ describe('loadPlatformConfig', () => {
     expect(printed).not.toContain('s3cret')
     expect(printed).toContain('postgres://varde:********@db:5432/varde')
   })
+  it('takes the broker\'s Redis and TLS files, masks the Redis password, and wants both TLS files or neither', () => {
+    const c = loadPlatformConfig({
+      VARDE_MODE: 'demo', VARDE_REDIS_URL: 'redis://:hunter2@redis:6379/0', VARDE_TLS_CERT_FILE: '/etc/varde/cert.pem', VARDE_TLS_KEY_FILE: '/etc/varde/key.pem',
+    })
+    expect(c).toMatchObject({ redisUrl: 'redis://:hunter2@redis:6379/0', tlsCertFile: '/etc/varde/cert.pem', tlsKeyFile: '/etc/varde/key.pem' })
+    expect(JSON.stringify(describePlatformConfig(c))).not.toContain('hunter2')
+    expect(() => loadPlatformConfig({ VARDE_MODE: 'demo', VARDE_TLS_CERT_FILE: '/etc/varde/cert.pem' })).toThrow(/set both or neither/)
+    expect(() => loadPlatformConfig({ VARDE_MODE: 'demo', VARDE_REDIS_URL: 'http://redis' })).toThrow(/VARDE_REDIS_URL/)
+  })
   it('derives a different MQTT password per service', () => {
     expect(servicePassword('m'.repeat(32), 'ingest')).not.toBe(servicePassword('m'.repeat(32), 'server'))
   })

@@ -29,6 +29,11 @@ export const platformEnvSchema = z.object({
   VARDE_SIMULATOR_INTERVAL_S: z.coerce.number().positive().default(20),
   /** Where services started alone find the broker. */
   VARDE_MQTT_URL: z.string().regex(/^mqtts?:\/\//, 'must be an mqtt:// URL').optional(),
+  /** Redis shared by several broker instances (sessions, queued messages, routing); unset: one broker, on disk. */
+  VARDE_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  /** PEM certificate (chain) and key of the MQTTS listener; unset in demo mode: a self-signed pair in $VARDE_DATA_DIR/tls. */
+  VARDE_TLS_CERT_FILE: z.string().min(1).optional(),
+  VARDE_TLS_KEY_FILE: z.string().min(1).optional(),
   /**
    * Master secret from which each internal service identity's MQTT password
    * is derived (HMAC). Required in production; generated per start in demo.
@@ -54,6 +59,9 @@ export interface PlatformConfig {
   simulator: boolean
   simulatorIntervalMs: number
   mqttUrl: string
+  redisUrl: string | undefined
+  tlsCertFile: string | undefined
+  tlsKeyFile: string | undefined
   serviceSecret: string
   isServiceSecretGenerated: boolean
   logLevel: string
@@ -89,13 +97,15 @@ export function loadPlatformConfig(
   if (!isDemo && !e.DATABASE_URL && !env.VARDE_ALLOW_EMBEDDED_DB)
     problems.push('DATABASE_URL: required in production mode (the embedded database is for demo and tests; set VARDE_ALLOW_EMBEDDED_DB=1 to override)')
   if (!isDemo && e.VARDE_SIMULATOR === 'on') problems.push('VARDE_SIMULATOR: the simulator runs only in demo mode')
+  if (!e.VARDE_TLS_CERT_FILE !== !e.VARDE_TLS_KEY_FILE) problems.push('VARDE_TLS_CERT_FILE, VARDE_TLS_KEY_FILE: set both or neither')
   if (problems.length > 0) throw new ConfigError(problems)
   const bindHost = e.VARDE_BIND_HOST ?? (isDemo ? '127.0.0.1' : '0.0.0.0')
   return {
     mode: e.VARDE_MODE,
     httpPort: e.VARDE_HTTP_PORT,
     mqttPort: e.VARDE_MQTT_PORT,
-    mqttsPort: e.VARDE_MQTTS_PORT,
+    // a process that asks for a free MQTT port (tests) gets a free MQTTS port too, unless it names one
+    mqttsPort: env.VARDE_MQTTS_PORT === undefined && e.VARDE_MQTT_PORT === 0 ? 0 : e.VARDE_MQTTS_PORT,
     bindHost,
     dataDir: e.VARDE_DATA_DIR,
     databaseUrl: e.DATABASE_URL,
@@ -103,6 +113,9 @@ export function loadPlatformConfig(
     simulator: isDemo && (e.VARDE_SIMULATOR ?? 'on') === 'on',
     simulatorIntervalMs: Math.round(e.VARDE_SIMULATOR_INTERVAL_S * 1000),
     mqttUrl: e.VARDE_MQTT_URL ?? `mqtt://127.0.0.1:${e.VARDE_MQTT_PORT}`,
+    redisUrl: e.VARDE_REDIS_URL,
+    tlsCertFile: e.VARDE_TLS_CERT_FILE,
+    tlsKeyFile: e.VARDE_TLS_KEY_FILE,
     serviceSecret: e.VARDE_SERVICE_SECRET ?? generateSecret(),
     isServiceSecretGenerated: !e.VARDE_SERVICE_SECRET,
     logLevel: e.VARDE_LOG_LEVEL,
@@ -121,6 +134,9 @@ export function describePlatformConfig(c: PlatformConfig): Record<string, string
     DATABASE_URL: c.databaseUrl ? maskUrlPassword(c.databaseUrl) : '(embedded TimescaleDB)',
     VARDE_SIMULATOR: c.simulator ? 'on' : 'off',
     VARDE_MQTT_URL: c.mqttUrl,
+    VARDE_MQTTS_PORT: c.mqttsPort,
+    VARDE_TLS_CERT_FILE: c.tlsCertFile ?? (c.mode === 'demo' ? '(self-signed, in VARDE_DATA_DIR/tls)' : '(unset: no MQTTS listener)'),
+    VARDE_REDIS_URL: c.redisUrl ? maskUrlPassword(c.redisUrl) : '(unset: one broker, persistence on disk)',
     VARDE_SERVICE_SECRET: c.isServiceSecretGenerated ? '(generated for this run)' : '********',
     VARDE_LOG_LEVEL: c.logLevel,
     VARDE_PARTS: [...c.parts].join(','),

@@ -27,9 +27,30 @@ export const INTERNAL_TOPICS = {
   health: (service: string) => `${INTERNAL_TOPIC_ROOT}/health/${service}`,
   /** A gateway's status stored: `{ gatewayId, state, firmware, battery, at }` (ingest → server). */
   gatewayStatusStored: `${INTERNAL_TOPIC_ROOT}/gateways/status`,
-  /** A gateway revoked or rotated: the broker disconnects it. */
+  /** A gateway revoked or rotated: the broker disconnects it. Payload: the gateway id. Only the server may publish it. */
   gatewayRevoked: `${INTERNAL_TOPIC_ROOT}/gateways/revoked`,
+  /** A broker instance's counters, retained, every few seconds (`BrokerStatsSnapshot`); published by the broker itself only. */
+  brokerStats: (brokerId: string) => `${INTERNAL_TOPIC_ROOT}/broker/stats/${brokerId}`,
 } as const
+
+/** Filter matching every broker instance's stats snapshot. */
+export const BROKER_STATS_FILTER = `${INTERNAL_TOPIC_ROOT}/broker/stats/+`
+
+/** Event payload on `INTERNAL_TOPICS.brokerStats(id)`: counters since that broker instance started. */
+export interface BrokerStatsSnapshot {
+  brokerId: string
+  at: string
+  startedAt: string
+  /** How often the broker publishes a snapshot; a snapshot older than three intervals is stale (the broker is gone). */
+  intervalMs: number
+  connectedGateways: number
+  connectedServices: number
+  messagesIn: number
+  messagesOut: number
+  /** Refusals by reason: auth, throttled, connection-cap, publish, subscribe, forward, packet-too-large, keepalive-timeout, connect-timeout. */
+  refusals: Record<string, number>
+  rssBytes: number
+}
 
 /** Event payload on `INTERNAL_TOPICS.measurementsStored`. */
 export interface MeasurementsStoredEvent {

@@ -1,5 +1,6 @@
 import type { Queryable } from '@varde/db'
 import type { FastifyPluginAsync } from 'fastify'
+import { renderBrokerMetrics } from '../broker-metrics.js'
 import type { LiveEvents } from '../live-events.js'
 
 const INGEST_STALE_MS = 20_000
@@ -33,6 +34,7 @@ export const healthRoutes: FastifyPluginAsync<{ db: Queryable; live: LiveEvents;
       '# HELP process_resident_memory_bytes Resident memory size in bytes.',
       '# TYPE process_resident_memory_bytes gauge',
       `process_resident_memory_bytes ${m.rss}`,
+      ...renderBrokerMetrics(live.brokerStats()),
       '',
     ]
     return reply.type('text/plain; version=0.0.4').send(lines.join('\n'))

@@ -1,0 +1,124 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { freePort, sampleProcess, spawnUntilReady, type BenchChild } from './ingest-children.js'
+import { countBenchReadings, provisionBenchGateways } from './ingest-provisioning.js'
+import { describeLoad, runStage, type StageLoad, type StageResult } from './ingest-stage.js'
+
+const PLATFORM_MAIN = fileURLToPath(new URL('../../platform/dist/main.js', import.meta.url))
+const NAIVE_INGEST = fileURLToPath(new URL('./naive-ingest.js', import.meta.url))
+const SERVICE_SECRET = 'bench-service-secret-0123456789abcdef'
+
+export type Contender = 'varde' | 'naive'
+
+export interface PhaseOptions {
+  gateways: number
+  /** Run before the latency stage, not reported. */
+  warmup: StageLoad | null
+  latency: StageLoad
+  /** Sustained throughput, one stage per batch size, one after the other on one platform. */
+  sustained: StageLoad[]
+  /** Directory for V8 CPU profiles of the processes under test (`--cpu-prof`); unset: no profiling. */
+  cpuProfileDir?: string | undefined
+  log: (line: string) => void
+}
+
+export interface PlatformRun {
+  /** The processes under test, how they were started, and their VmHWM (the most resident memory they ever had) at the end. */
+  processes: { name: string; command: string; peakRssBytes: number }[]
+  /** Readings in the database for the bench tenant at the end (≥ accepted measurements: one GATT value may hold several). */
+  storedReadings: number
+}
+
+export interface PhaseResult {
+  contender: Contender
+  latency: StageResult
+  sustained: StageResult[]
+  /** The platform of the latency stage, and the one of the sustained stages. */
+  runs: { latency: PlatformRun; sustained: PlatformRun }
+}
+
+/**
+ * One contender: latency at a fixed rate (after a warm-up below any
+ * contender's capacity) on a fresh platform, then the sustained stages on
+ * another, so that the backlog a fixed rate may leave never slows them.
+ */
+export async function runPhase(contender: Contender, options: PhaseOptions): Promise<PhaseResult> {
+  const latency = await onFreshPlatform(contender, options, 'latency', [
+    ...(options.warmup ? [{ name: 'latency warm-up', load: options.warmup }] : []),
+    { name: 'latency', load: options.latency },
+  ])
+  const sustained = await onFreshPlatform(contender, options, 'sustained', options.sustained.map((load) => ({
+    name: `sustained, batches of ${load.batchSize}`, load,
+  })))
+  return {
+    contender,
+    latency: latency.results.at(-1) as StageResult,
+    sustained: sustained.results,
+    runs: { latency: latency.run, sustained: sustained.run },
+  }
+}
+
+/**
+ * `varde` is the platform process running the embedded database, the broker
+ * and Varde's ingest (as `npm start` does); `naive` is the same process with
+ * the broker only, plus the naive consumer in a process of its own.
+ */
+async function onFreshPlatform(
+  contender: Contender, options: PhaseOptions, label: string, stages: { name: string; load: StageLoad }[],
+): Promise<{ results: StageResult[]; run: PlatformRun }> {
+  const { log } = options
+  const dataDir = await mkdtemp(join(tmpdir(), `varde-bench-ingest-${contender}-`))
+  const children: BenchChild[] = []
+  const profileArgs = (name: string) =>
+    options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${contender}-${label}-${name}.cpuprofile`] : []
+  const parts = contender === 'varde' ? 'broker,ingest' : 'broker'
+  try {
+    const [mqttPort, dbPort] = [await freePort(), await freePort()]
+    log(`${contender}: ${label}: starting the platform (VARDE_PARTS=${parts})`)
+    children.push(await spawnUntilReady({
+      name: 'platform',
+      script: PLATFORM_MAIN,
+      execArgv: profileArgs('platform'),
+      env: {
+        ...process.env, VARDE_MODE: 'demo', VARDE_SIMULATOR: 'off', VARDE_PARTS: parts, VARDE_DATA_DIR: dataDir,
+        VARDE_MQTT_PORT: String(mqttPort), VARDE_DB_PORT: String(dbPort), VARDE_HTTP_PORT: '0', VARDE_MQTTS_PORT: '0',
+        VARDE_SERVICE_SECRET: SERVICE_SECRET, VARDE_LOG_LEVEL: 'info',
+      },
+      readyText: 'Varde is running',
+    }))
+    const databaseUrl = `postgres://postgres@127.0.0.1:${dbPort}/postgres?sslmode=disable`
+    const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`
+    if (contender === 'naive') {
+      children.push(await spawnUntilReady({
+        name: 'naive-ingest',
+        script: NAIVE_INGEST,
+        execArgv: profileArgs('naive-ingest'),
+        env: { ...process.env, DATABASE_URL: databaseUrl, VARDE_MQTT_URL: mqttUrl, VARDE_SERVICE_SECRET: SERVICE_SECRET, VARDE_LOG_LEVEL: 'info' },
+        readyText: '"event":"ready"',
+      }))
+    }
+    const gateways = await provisionBenchGateways(databaseUrl, options.gateways)
+    const results: StageResult[] = []
+    for (const { name, load } of stages) {
+      log(`${contender}: ${name}: ${describeLoad(load)}, ${gateways.length} gateways`)
+      const result = await runStage(mqttUrl, gateways, children, load, (line) => log(`${contender}: ${name}: ${line}`))
+      log(`${contender}: ${name}: ${result.acceptedPerSecond} accepted/s, p50 ${result.latencyMs?.p50 ?? '-'} ms, p99 ${result.latencyMs?.p99 ?? '-'} ms` +
+        (result.unreceipted ? `, ${result.unreceipted} batches without a receipt` : '') + (result.resends ? `, ${result.resends} re-sent` : ''))
+      results.push(result)
+    }
+    const storedReadings = await countBenchReadings(databaseUrl)
+    const processes = children.map((c) => ({
+      name: c.name,
+      command: c.name === 'platform' ? `node platform/dist/main.js (VARDE_PARTS=${parts})` : 'node bench/dist/naive-ingest.js',
+      peakRssBytes: sampleProcess(c.pid)?.peakRssBytes ?? 0,
+    }))
+    return { results, run: { processes, storedReadings } }
+  } finally {
+    // The data directory is thrown away: no need for a clean stop, which would first work off the backlog.
+    // A profiled run stops cleanly, or V8 writes no profile.
+    for (const child of children.reverse()) await child.stop(options.cpuProfileDir ? 60_000 : 0)
+    await rm(dataDir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,94 @@
+import { mkdirSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { runPhase, type PhaseOptions } from './ingest-phase.js'
+import { formatReport, summarize } from './ingest-report.js'
+
+/**
+ * Issue 3's ingest bench: many simulated gateways publish through the real
+ * broker into the embedded database, once through Varde's ingest and once
+ * through a naive consumer (one INSERT and one receipt per message), in the
+ * same run. Prints sustained measurements/s, publish → receipt latency at a
+ * fixed rate, peak RSS of the processes under test, and the ratios. The load
+ * generator is this process; the platform under test runs in child processes.
+ *
+ *   npm run bench:ingest                  (about 2½ minutes)
+ *   npm run bench:ingest -- --quick       (smoke run, about 40 s; figures not comparable)
+ *   npm run bench:ingest -- --json        (one JSON object on stdout; progress on stderr)
+ *   … --gateways 100 --batch 50 --seconds 15 --latency-rate 2000 --only varde --cpu-prof <dir>
+ */
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    gateways: { type: 'string' },
+    batch: { type: 'string' },
+    seconds: { type: 'string' },
+    'latency-rate': { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    only: { type: 'string' },
+  },
+})
+const quick = args.quick ?? false
+const num = (value: string | undefined, fallback: number, name: string): number => {
+  const n = value === undefined ? fallback : Number(value)
+  if (!Number.isFinite(n) || n <= 0) {
+    console.error(`bench ingest: --${name} must be a positive number`)
+    process.exit(2)
+  }
+  return n
+}
+const gateways = num(args.gateways, quick ? 20 : 100, 'gateways')
+const seconds = num(args.seconds, quick ? 3 : 15, 'seconds')
+const sustainedSeconds = quick ? 3 : Math.max(3, Math.round((seconds * 2) / 3))
+const sustainedBatchSize = num(args.batch, 50, 'batch')
+const latencyRate = num(args['latency-rate'], 2_000, 'latency-rate')
+const only = args.only
+if (only !== undefined && only !== 'varde' && only !== 'naive') {
+  console.error('bench ingest: --only is varde or naive')
+  process.exit(2)
+}
+const cpuProfileDir = args['cpu-prof'] ? resolve(args['cpu-prof']) : undefined
+if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true })
+
+const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
+const phase: PhaseOptions = {
+  gateways,
+  // JIT and caches warm before the latency is measured, at a rate below any contender's capacity (no backlog); skipped in a smoke run
+  warmup: quick ? null : { kind: 'fixed-rate', ratePerSecond: 100, batchSize: 1, durationSeconds: 3, drainSeconds: 10 },
+  latency: { kind: 'fixed-rate', ratePerSecond: latencyRate, batchSize: 1, durationSeconds: seconds, drainSeconds: 10 },
+  // As much as it takes, closed loop (ingest-saturate.ts says why not an open-loop overload): homes sending each reading
+  // as it is taken (batches of 1, many in flight), and store-and-forward flushes (batches of 50).
+  sustained: [
+    { kind: 'saturate', batchSize: 1, inFlightPerGateway: 8, warmupSeconds: quick ? 1 : 3, durationSeconds: sustainedSeconds, resendAfterMs: 5000 },
+    { kind: 'saturate', batchSize: sustainedBatchSize, inFlightPerGateway: 2, warmupSeconds: quick ? 1 : 3, durationSeconds: sustainedSeconds, resendAfterMs: 5000 },
+  ],
+  cpuProfileDir,
+  log,
+}
+
+try {
+  const varde = only === 'naive' ? null : await runPhase('varde', phase)
+  const naive = only === 'varde' ? null : await runPhase('naive', phase)
+  if (!varde || !naive) {
+    // one contender alone (for profiling): its raw figures only
+    process.stdout.write(`${JSON.stringify(varde ?? naive, null, 2)}\n`)
+    process.exit(0)
+  }
+  const result = summarize({
+    date: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', node: process.version,
+      platform: `${process.platform}-${process.arch}`, totalMemoryMiB: Math.round(totalmem() / 1024 / 1024),
+    },
+    settings: { gateways, quick, latencyRate, latencySeconds: seconds, sustainedSeconds },
+    varde,
+    naive,
+  })
+  process.stdout.write(args.json ? `${JSON.stringify(result, null, 2)}\n` : `\n${formatReport(result)}\n`)
+  process.exit(0)
+} catch (error) {
+  console.error(`bench ingest failed: ${error instanceof Error ? error.message : String(error)}`)
+  process.exit(1) // the exit handler kills the processes under test
+}

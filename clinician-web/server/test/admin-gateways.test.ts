@@ -1,0 +1,191 @@
+import { createBroker, type VardeBroker } from '@varde/broker'
+import { countMeasurements, findGatewayContext, hashSecret, listAccessLog, seedDemo, type DemoHome } from '@varde/db'
+import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
+import type { BrokerStatsSnapshot } from '@varde/domain'
+import { startIngest, type IngestService } from '@varde/ingest'
+import type { FastifyInstance } from 'fastify'
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import { pino } from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp, connectLiveEvents, type LiveEvents } from '../src/index.js'
+
+// Provisioning through the admin API against the real broker, ingest and
+// database: a gateway is created for a patient and its secret shown once;
+// rotation and revocation cut a connected gateway off within a second (the
+// broker's own database poll is set to a minute here, so it is the server's
+// order over MQTT that does it); only a tenant's admin may do any of it.
+const logger = pino({ level: 'silent' })
+const serviceSecret = 'admin-gateways-secret-0123456789abcdef'
+let db: TestDatabase
+let broker: VardeBroker
+let ingest: IngestService
+let live: LiveEvents
+let app: FastifyInstance
+let homes: DemoHome[]
+let baseUrl: string
+let mqttUrl: string
+let newPatientId: string
+let adminCookie: string
+
+beforeAll(async () => {
+  db = await startTestDatabase()
+  homes = await seedDemo(db.pool)
+  newPatientId = (await db.pool.query<{ id: string }>(`INSERT INTO patients (tenant_id, display_name) VALUES ('demo', 'Ny Pasient') RETURNING id`)).rows[0]!.id
+  await db.pool.query(`INSERT INTO tenants (id, name) VALUES ('other', 'Annen kommune')`)
+  await db.pool.query(`INSERT INTO users (tenant_id, username, display_name, role, password_hash) VALUES ('other', 'other-admin', 'Annen Admin', 'admin', $1)`, [await hashSecret('other-pw')])
+  broker = await createBroker({ db: db.pool, logger, serviceSecret, mode: 'demo', statsIntervalMs: 200, credentialCheckIntervalMs: 60_000 })
+  mqttUrl = `mqtt://127.0.0.1:${await broker.listen(0, '127.0.0.1')}`
+  ingest = startIngest({ db: db.pool, mqttUrl, serviceSecret, logger, clientId: 'ingest-admin-test' })
+  await ingest.ready
+  live = connectLiveEvents({ mqttUrl, serviceSecret, logger })
+  await live.ready
+  app = await buildApp({ db: db.pool, live, logger, mode: 'demo' })
+  baseUrl = await app.listen({ port: 0, host: '127.0.0.1' })
+  adminCookie = await login('admin')
+})
+afterAll(async () => {
+  await app?.close()
+  await live?.close()
+  await ingest?.stop()
+  await broker?.close()
+  await db?.stop()
+})
+
+async function login(username: string, password = 'demo'): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })
+  expect(res.status).toBe(204)
+  return (res.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+}
+const api = (cookie: string, method: string, path: string, body?: unknown) =>
+  fetch(`${baseUrl}${path}`, { method, headers: { cookie, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) })
+
+async function connect(id: string, secret: string, extra: IClientOptions = {}): Promise<MqttClient | number> {
+  const client = mqtt.connect(mqttUrl, { clientId: id, username: id, password: secret, clean: false, protocolVersion: 4, reconnectPeriod: 0, ...extra })
+  return new Promise((resolve) => {
+    client.once('connect', () => resolve(client))
+    client.once('error', (error: Error & { code?: number }) => { client.end(true); resolve(error.code ?? -1) })
+  })
+}
+async function connected(id: string, secret: string): Promise<MqttClient> {
+  const c = await connect(id, secret)
+  if (typeof c === 'number') throw new Error(`${id} refused with ${c}`)
+  return c
+}
+const closed = (client: MqttClient) => new Promise<void>((resolve) => client.once('close', () => resolve()))
+
+async function sendBatch(client: MqttClient, id: string, batchId: string): Promise<{ batchId: string; accepted: string[] }> {
+  await client.subscribeAsync(`varde/v1/gateways/${id}/receipts`, { qos: 1 })
+  const receipt = new Promise<{ batchId: string; accepted: string[] }>((resolve) => client.on('message', (_t, p) => resolve(JSON.parse(p.toString()))))
+  await client.publishAsync(`varde/v1/gateways/${id}/measurements`, JSON.stringify({
+    batchId, sentAt: new Date().toISOString(),
+    measurements: [{ id: 'm1', deviceId: 'AA:BB:CC:00:11:22', type: 'body-weight', value: 80.1, unit: 'kg', measuredAt: new Date().toISOString() }],
+  }), { qos: 1 })
+  return receipt
+}
+
+describe('gateway provisioning by the admin API', () => {
+  it('creates a gateway for a patient and shows its secret once; the gateway can then send readings', async () => {
+    const res = await api(adminCookie, 'POST', '/api/admin/gateways', { patientId: newPatientId })
+    expect(res.status).toBe(201)
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    const { id, secret } = (await res.json()) as { id: string; secret: string }
+    expect(id).toMatch(/^gw-[0-9a-f]{12}$/)
+    const list = (await (await api(adminCookie, 'GET', '/api/admin/gateways')).json()) as { items: Record<string, unknown>[] }
+    const listed = list.items.find((g) => g.id === id)
+    expect(listed).toMatchObject({ patientId: newPatientId, revokedAt: null, pairedDeviceIds: [] })
+    expect(JSON.stringify(list)).not.toContain(secret)
+
+    const gw = await connected(id, secret)
+    expect(await sendBatch(gw, id, 'first')).toMatchObject({ batchId: 'first', accepted: ['m1'] })
+    await gw.endAsync()
+    expect(await countMeasurements(db.pool, { gatewayId: id })).toBe(1)
+    const audit = await listAccessLog(db.pool, { tenantId: 'demo', limit: 20 })
+    expect(audit).toContainEqual(expect.objectContaining({ actor: 'admin', action: 'gateway.create', resourceId: id, patientId: newPatientId, outcome: 'allowed' }))
+
+    expect((await api(adminCookie, 'POST', '/api/admin/gateways', { patientId: newPatientId })).status).toBe(409) // one active gateway per patient
+    expect((await api(adminCookie, 'POST', '/api/admin/gateways', { patientId: homes[0]!.patientId, id: 'bad id' })).status).toBe(400)
+  })
+
+  it('rotates a secret: the connected gateway is cut off within a second, the old secret is refused, the new one works', async () => {
+    const home = homes[1]!
+    const gw = await connected(home.gatewayId, home.secret)
+    const cut = closed(gw)
+    const started = performance.now()
+    const res = await api(adminCookie, 'POST', `/api/admin/gateways/${home.gatewayId}/rotate`)
+    expect(res.status).toBe(200)
+    const { secret } = (await res.json()) as { secret: string }
+    await cut
+    expect(performance.now() - started).toBeLessThan(1000)
+    gw.end(true)
+    expect(await connect(home.gatewayId, home.secret)).toBe(4)
+    const fresh = await connected(home.gatewayId, secret)
+    await fresh.endAsync()
+  })
+
+  it('revokes a gateway: disconnected within a second, refused from then on, and nothing more of it is stored', async () => {
+    const home = homes[2]!
+    const gw = await connected(home.gatewayId, home.secret)
+    expect(await sendBatch(gw, home.gatewayId, 'before')).toMatchObject({ accepted: ['m1'] })
+    const cut = closed(gw)
+    const started = performance.now()
+    expect((await api(adminCookie, 'POST', `/api/admin/gateways/${home.gatewayId}/revoke`)).status).toBe(204)
+    await cut
+    expect(performance.now() - started).toBeLessThan(1000)
+    gw.end(true)
+    expect(await connect(home.gatewayId, home.secret)).toBe(4)
+    expect(await countMeasurements(db.pool, { gatewayId: home.gatewayId })).toBe(1)
+    expect((await api(adminCookie, 'POST', `/api/admin/gateways/${home.gatewayId}/revoke`)).status).toBe(204) // idempotent
+    expect((await api(adminCookie, 'POST', `/api/admin/gateways/${home.gatewayId}/rotate`)).status).toBe(409)
+    const audit = await listAccessLog(db.pool, { tenantId: 'demo', limit: 20 })
+    expect(audit.filter((e) => e.action === 'gateway.revoke' && e.resourceId === home.gatewayId)).toHaveLength(1)
+  })
+
+  it('pairs and unpairs devices with the gateway\'s patient', async () => {
+    const home = homes[3]!
+    const res = await api(adminCookie, 'POST', `/api/admin/gateways/${home.gatewayId}/devices`, { deviceId: 'AA:BB:CC:00:11:99' })
+    expect(res.status).toBe(201)
+    expect(await res.json()).toMatchObject({ gatewayId: home.gatewayId, deviceId: 'AA:BB:CC:00:11:99', pairedAt: expect.any(String) })
+    expect((await findGatewayContext(db.pool, home.gatewayId))?.pairedDeviceIds.has('AA:BB:CC:00:11:99')).toBe(true)
+    expect((await api(adminCookie, 'DELETE', `/api/admin/gateways/${home.gatewayId}/devices/${encodeURIComponent('AA:BB:CC:00:11:99')}`)).status).toBe(204)
+    expect((await findGatewayContext(db.pool, home.gatewayId))?.pairedDeviceIds.size).toBe(0)
+    expect((await api(adminCookie, 'POST', '/api/admin/gateways/no-such-gateway/devices', { deviceId: 'x' })).status).toBe(404)
+  })
+
+  it('is for a tenant\'s admin only: others get 403 (audited), another tenant\'s admin never finds our gateways', async () => {
+    const nurse = await login('sykepleier')
+    expect((await api(nurse, 'GET', '/api/admin/gateways')).status).toBe(403)
+    expect((await api(nurse, 'POST', `/api/admin/gateways/${homes[4]!.gatewayId}/revoke`)).status).toBe(403)
+    const denied = (await listAccessLog(db.pool, { tenantId: 'demo', limit: 10 })).filter((e) => e.actor === 'sykepleier' && e.action === 'gateway.admin')
+    expect(denied).toHaveLength(2)
+    expect(denied[0]).toMatchObject({ outcome: 'denied' })
+    expect((await fetch(`${baseUrl}/api/admin/gateways`)).status).toBe(401)
+
+    const other = await login('other-admin', 'other-pw')
+    expect((await api(other, 'POST', `/api/admin/gateways/${homes[4]!.gatewayId}/revoke`)).status).toBe(404)
+    expect((await api(other, 'POST', `/api/admin/gateways/${homes[4]!.gatewayId}/rotate`)).status).toBe(404)
+    expect((await api(other, 'POST', '/api/admin/gateways', { patientId: homes[4]!.patientId })).status).toBe(404)
+    expect(await (await api(other, 'GET', '/api/admin/gateways')).json()).toEqual({ items: [] })
+    const still = await connected(homes[4]!.gatewayId, homes[4]!.secret)
+    await still.endAsync()
+  })
+})
+
+describe('broker metrics at /metrics', () => {
+  it('shows connected gateways, messages in and out and refusals, from the broker\'s stats over MQTT', async () => {
+    const home = homes[5]!
+    expect(await connect(home.gatewayId, 'wrong-secret')).toBe(4)
+    const gw = await connected(home.gatewayId, home.secret)
+    await sendBatch(gw, home.gatewayId, 'metrics-1')
+    const seen = await new Promise<BrokerStatsSnapshot>((resolve) => {
+      const off = live.onBrokerStats((s) => { if (s.connectedGateways >= 1) { off(); resolve(s) } })
+    })
+    const text = await (await fetch(`${baseUrl}/metrics`)).text()
+    const broker = `broker="${seen.brokerId}"`
+    expect(text).toMatch(new RegExp(`^varde_broker_connected_gateways\\{${broker}\\} [1-9]`, 'm'))
+    expect(text).toMatch(new RegExp(`^varde_broker_messages_in_total\\{${broker}\\} [1-9]`, 'm'))
+    expect(text).toMatch(new RegExp(`^varde_broker_messages_out_total\\{${broker}\\} [1-9]`, 'm'))
+    expect(text).toMatch(new RegExp(`^varde_broker_refusals_total\\{${broker},reason="auth"\\} [1-9]`, 'm'))
+    expect(text).toContain('# TYPE varde_broker_refusals_total counter')
+    await gw.endAsync()
+  })
+})

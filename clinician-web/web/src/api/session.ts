@@ -1,0 +1,28 @@
+import { ApiError, requestJson } from './http'
+import type { SessionInfo } from './types'
+
+/** POST /api/session → 204; rejects with ApiError `invalid-credentials` (401) or `too-many-attempts` (429). */
+export function logIn(username: string, password: string): Promise<void> {
+  return requestJson<void>('POST', '/api/session', {
+    body: { username, password },
+    isUnauthorizedExpected: true,
+  })
+}
+
+/** GET /api/session → the logged-in user, or null when there is no session. */
+export async function getSession(signal?: AbortSignal): Promise<SessionInfo | null> {
+  try {
+    return await requestJson<SessionInfo>('GET', '/api/session', {
+      isUnauthorizedExpected: true,
+      ...(signal ? { signal } : {}),
+    })
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return null
+    throw error
+  }
+}
+
+/** DELETE /api/session → 204. */
+export function logOut(): Promise<void> {
+  return requestJson<void>('DELETE', '/api/session', { isUnauthorizedExpected: true })
+}

@@ -1,0 +1,161 @@
+import { useEffect, useId, useRef, useState } from 'react'
+import { acknowledgeAlert } from '../api/alerts'
+import type { Alert } from '../api/types'
+import { formatWeekdayDateTime } from '../i18n/format'
+import { useI18n } from '../i18n/i18n'
+import { Link, paths } from '../router'
+import { RelativeTime } from './relative-time'
+import { ResolveForm } from './resolve-form'
+import { ThresholdList } from './threshold-list'
+import { formatVital, vitalLabel } from './vital-groups'
+
+export interface AlertCardProps {
+  alert: Alert
+  /** The server answered with the changed alert. */
+  onChanged: (alert: Alert, action: 'acknowledged' | 'resolved') => void
+  /** Put focus on this card's next action (after it moved between lists). */
+  shouldFocus?: boolean
+}
+
+/** One alert with its explanation (the readings and thresholds behind it) and what a nurse can do. */
+export function AlertCard({ alert, onChanged, shouldFocus = false }: AlertCardProps) {
+  const { t, tp, tx, locale, language } = useI18n()
+  const [isAcknowledging, setAcknowledging] = useState(false)
+  const [isResolveOpen, setResolveOpen] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+  const headingId = useId()
+  const resolveButton = useRef<HTMLButtonElement>(null)
+
+  useEffect(() => {
+    if (shouldFocus) resolveButton.current?.focus()
+  }, [shouldFocus])
+
+  async function acknowledge() {
+    if (isAcknowledging) return
+    setAcknowledging(true)
+    setError(null)
+    try {
+      onChanged(await acknowledgeAlert(alert.id), 'acknowledged')
+    } catch (e) {
+      setError(t('alerts.actionError', { message: e instanceof Error ? e.message : String(e) }))
+      setAcknowledging(false)
+    }
+  }
+
+  return (
+    <article
+      className={`alert-card alert-card--${alert.severity}`}
+      aria-labelledby={headingId}
+      data-testid={`alert-${alert.id}`}
+    >
+      <header className="alert-card__header">
+        <p className={`severity severity--${alert.severity}`}>
+          <svg
+            className="severity__icon"
+            viewBox="0 0 16 16"
+            width="16"
+            height="16"
+            aria-hidden="true"
+            focusable="false"
+          >
+            {alert.severity === 'red' ? (
+              <path d="M8 1.5 15 14.5H1Z" />
+            ) : (
+              <path d="M8 1 15 8 8 15 1 8Z" />
+            )}
+          </svg>
+          {t(`alerts.severity.${alert.severity}`)}
+        </p>
+        <h3 id={headingId} className="alert-card__patient">
+          <Link to={paths.patient(alert.patientId)}>{alert.patientName}</Link>
+        </h3>
+        <p className="alert-card__when">
+          {tx('alerts.openedAt', { time: <RelativeTime value={alert.openedAt} /> })}
+          {alert.count > 1 && <> · {tp('alerts.repeated', alert.count)}</>}
+        </p>
+      </header>
+
+      <p className="alert-card__summary">{alert.summary}</p>
+
+      <div className="alert-card__explanation">
+        <h4 className="alert-card__explanation-title">{t('alerts.explanation')}</h4>
+        <div className="alert-card__explanation-body">
+          {alert.readings.length > 0 && (
+            <div>
+              <h5>{t('alerts.readings')}</h5>
+              <ul className="alert-card__readings">
+                {alert.readings.map((r, i) => (
+                  <li key={`${r.type}-${r.measuredAt}-${i}`}>
+                    <span>{vitalLabel(r.type, language)}</span>{' '}
+                    <strong>{formatVital(r.type, r.value, r.unit, locale)}</strong>{' '}
+                    <time dateTime={r.measuredAt} className="alert-card__reading-time">
+                      {formatWeekdayDateTime(r.measuredAt, locale)}
+                    </time>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+          <div>
+            <h5>{t('alerts.thresholds')}</h5>
+            <ThresholdList thresholds={alert.thresholds} readings={alert.readings} />
+            <p className="alert-card__rule">
+              {t('alerts.rule')}: <code>{alert.rule}</code>
+            </p>
+          </div>
+        </div>
+      </div>
+
+      {(alert.acknowledgedBy || alert.assignedTo) && (
+        <p className="alert-card__followup">
+          {alert.acknowledgedBy &&
+            t('alerts.acknowledgedBy', {
+              name: alert.acknowledgedBy,
+              time: alert.acknowledgedAt ? formatWeekdayDateTime(alert.acknowledgedAt, locale) : '',
+            })}
+          {alert.acknowledgedBy && alert.assignedTo && ' · '}
+          {alert.assignedTo && t('alerts.assignedTo', { name: alert.assignedTo })}
+        </p>
+      )}
+
+      <div className="alert-card__actions">
+        {alert.status === 'open' && (
+          <button
+            type="button"
+            className="button button--primary"
+            onClick={() => void acknowledge()}
+            aria-describedby={headingId}
+            aria-disabled={isAcknowledging || undefined}
+          >
+            {isAcknowledging ? t('alerts.acknowledging') : t('alerts.acknowledge')}
+          </button>
+        )}
+        <button
+          ref={resolveButton}
+          type="button"
+          className="button"
+          aria-expanded={isResolveOpen}
+          aria-describedby={headingId}
+          onClick={() => setResolveOpen(!isResolveOpen)}
+        >
+          {t('alerts.resolve')}
+        </button>
+      </div>
+      {error && (
+        <p className="notice notice--error" role="alert">
+          {error}
+        </p>
+      )}
+      {isResolveOpen && (
+        <ResolveForm
+          alert={alert}
+          onResolved={(resolved) => onChanged(resolved, 'resolved')}
+          onCancel={() => {
+            setResolveOpen(false)
+            resolveButton.current?.focus()
+          }}
+        />
+      )}
+    </article>
+  )
+}

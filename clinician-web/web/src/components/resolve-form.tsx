@@ -1,0 +1,96 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react'
+import { resolveAlert } from '../api/alerts'
+import { RESOLVE_OUTCOMES, type Alert, type ResolveOutcome } from '../api/types'
+import { useI18n } from '../i18n/i18n'
+
+/** Closing an alert says what was done (for the record and for follow-up statistics). */
+export function ResolveForm({
+  alert,
+  onResolved,
+  onCancel,
+}: {
+  alert: Alert
+  onResolved: (alert: Alert) => void
+  onCancel: () => void
+}) {
+  const { t } = useI18n()
+  const [outcome, setOutcome] = useState<ResolveOutcome | null>(null)
+  const [note, setNote] = useState('')
+  const [error, setError] = useState<string | null>(null)
+  const [isSubmitting, setSubmitting] = useState(false)
+  const firstOption = useRef<HTMLInputElement>(null)
+  const id = useId()
+
+  useEffect(() => {
+    firstOption.current?.focus()
+  }, [])
+
+  async function submit(event: FormEvent) {
+    event.preventDefault()
+    if (isSubmitting) return
+    if (!outcome) {
+      setError(t('alerts.chooseOutcome'))
+      firstOption.current?.focus()
+      return
+    }
+    setSubmitting(true)
+    setError(null)
+    try {
+      onResolved(await resolveAlert(alert.id, outcome, note))
+    } catch (e) {
+      setError(t('alerts.actionError', { message: e instanceof Error ? e.message : String(e) }))
+      setSubmitting(false)
+    }
+  }
+
+  return (
+    <form className="resolve-form" onSubmit={submit} noValidate>
+      <fieldset aria-describedby={error ? `${id}-error` : undefined}>
+        <legend>{t('alerts.resolveLegend')}</legend>
+        <div className="resolve-form__options">
+          {RESOLVE_OUTCOMES.map((o, i) => (
+            <label key={o} className="choice">
+              <input
+                ref={i === 0 ? firstOption : undefined}
+                type="radio"
+                name={`${id}-outcome`}
+                value={o}
+                checked={outcome === o}
+                onChange={() => setOutcome(o)}
+                aria-invalid={error && !outcome ? true : undefined}
+              />
+              <span>{t(`alerts.outcome.${o}`)}</span>
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <div className="field">
+        <label htmlFor={`${id}-note`}>{t('alerts.note')}</label>
+        <textarea
+          id={`${id}-note`}
+          value={note}
+          onChange={(e) => setNote(e.target.value)}
+          rows={3}
+          maxLength={2000}
+        />
+      </div>
+      {error && (
+        <p id={`${id}-error`} className="notice notice--error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="resolve-form__actions">
+        <button
+          type="submit"
+          className="button button--primary"
+          aria-disabled={isSubmitting || undefined}
+        >
+          {isSubmitting ? t('alerts.resolving') : t('alerts.confirmResolve')}
+        </button>
+        <button type="button" className="button button--quiet" onClick={onCancel}>
+          {t('alerts.cancel')}
+        </button>
+      </div>
+    </form>
+  )
+}

@@ -1,0 +1,81 @@
+import type { SessionInfo } from '../api/types'
+import { useI18n } from '../i18n/i18n'
+import { Link, paths, type Route } from '../router'
+import { LanguageSwitch } from './language-switch'
+import { LiveStatus } from './live-status'
+
+export function TopBar({
+  session,
+  route,
+  onLogOut,
+}: {
+  session: SessionInfo
+  route: Route
+  onLogOut: () => void
+}) {
+  const { t } = useI18n()
+  const isPatients = route.name === 'patients' || route.name === 'patient'
+  return (
+    <header className="top-bar">
+      <div className="top-bar__brand">
+        <Link to={paths.patients()} className="top-bar__product">
+          <svg
+            className="top-bar__logo"
+            viewBox="0 0 32 32"
+            width="28"
+            height="28"
+            aria-hidden="true"
+            focusable="false"
+          >
+            <path
+              d="M16 5 L25 27 H7 Z"
+              fill="none"
+              stroke="currentColor"
+              strokeWidth="3"
+              strokeLinejoin="round"
+            />
+            <circle cx="16" cy="19" r="3" fill="currentColor" />
+          </svg>
+          {t('app.name')}
+        </Link>
+        <p className="top-bar__tenant">
+          <span className="visually-hidden">{t('topBar.tenant')}: </span>
+          {session.tenant.name}
+        </p>
+      </div>
+      <nav className="top-bar__nav" aria-label={t('nav.label')}>
+        <ul>
+          <li>
+            <Link
+              to={paths.patients()}
+              aria-current={
+                route.name === 'patients' ? 'page' : isPatients ? 'location' : undefined
+              }
+            >
+              {t('nav.patients')}
+            </Link>
+          </li>
+          <li>
+            <Link to={paths.alerts()} aria-current={route.name === 'alerts' ? 'page' : undefined}>
+              {t('nav.alerts')}
+            </Link>
+          </li>
+        </ul>
+      </nav>
+      <div className="top-bar__live">
+        <LiveStatus />
+      </div>
+      <div className="top-bar__tools">
+        <LanguageSwitch />
+        <p className="top-bar__user">
+          <span className="visually-hidden">{t('topBar.user')} </span>
+          <span className="top-bar__user-name">{session.user.displayName}</span>
+          <span className="top-bar__user-role">{t(`role.${session.user.role}`)}</span>
+        </p>
+        <button type="button" className="button button--on-dark" onClick={onLogOut}>
+          {t('topBar.logOut')}
+        </button>
+      </div>
+    </header>
+  )
+}

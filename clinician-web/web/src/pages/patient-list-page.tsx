@@ -1,0 +1,199 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import { isAbort } from '../api/http'
+import { useLiveEvents } from '../api/live-events-context'
+import { listPatients } from '../api/patients'
+import type { MeasurementEvent, Patient } from '../api/types'
+import { mergeLatest } from '../components/chart-rows'
+import { ConditionList } from '../components/condition-list'
+import { GatewayStatus } from '../components/gateway-status'
+import { LatestValues } from '../components/latest-values'
+import { LoadError } from '../components/load-error'
+import { RelativeTime } from '../components/relative-time'
+import { TrafficLight } from '../components/traffic-light'
+import { sortByUrgency, urgencyOf } from '../components/urgency'
+import { tickNow } from '../components/use-now'
+import { useI18n } from '../i18n/i18n'
+import { Link, paths } from '../router'
+import { usePageTitle } from './use-page-title'
+
+type State =
+  { kind: 'loading' } | { kind: 'error'; error: unknown } | { kind: 'ready'; patients: Patient[] }
+
+/** The nurse's overview: everyone on the care team, most urgent first, updating live. */
+export function PatientListPage() {
+  const { t, tp, locale } = useI18n()
+  usePageTitle(t('patients.title'))
+  const [state, setState] = useState<State>({ kind: 'loading' })
+  const [query, setQuery] = useState('')
+  const controller = useRef<AbortController | null>(null)
+
+  const load = useCallback(async () => {
+    controller.current?.abort()
+    const c = new AbortController()
+    controller.current = c
+    try {
+      const patients = await listPatients(c.signal)
+      setState({ kind: 'ready', patients })
+    } catch (error) {
+      if (!isAbort(error)) setState((s) => (s.kind === 'ready' ? s : { kind: 'error', error }))
+    }
+  }, [])
+
+  useEffect(() => {
+    void load()
+    return () => controller.current?.abort()
+  }, [load])
+
+  const reloadTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
+  useEffect(
+    () => () => {
+      if (reloadTimer.current) clearTimeout(reloadTimer.current)
+    },
+    [],
+  )
+  const reloadSoon = useCallback(() => {
+    // alerts come in bursts (one reading can open several): one refetch for the burst
+    if (reloadTimer.current) clearTimeout(reloadTimer.current)
+    reloadTimer.current = setTimeout(() => void load(), 300)
+  }, [load])
+
+  useLiveEvents({
+    onMeasurement: (event) => {
+      setState((s) =>
+        s.kind === 'ready' ? { ...s, patients: applyMeasurementEvent(s.patients, event) } : s,
+      )
+      tickNow()
+    },
+    onAlert: reloadSoon,
+    onResync: () => void load(),
+  })
+
+  const sorted = useMemo(
+    () => (state.kind === 'ready' ? sortByUrgency(state.patients, locale) : []),
+    [state, locale],
+  )
+  const visible = useMemo(() => {
+    const q = query.trim().toLocaleLowerCase(locale)
+    return q ? sorted.filter((p) => p.displayName.toLocaleLowerCase(locale).includes(q)) : sorted
+  }, [sorted, query, locale])
+  const counts = useMemo(() => {
+    const c = { red: 0, yellow: 0, green: 0 }
+    for (const p of sorted) c[urgencyOf(p.openAlerts)]++
+    return c
+  }, [sorted])
+
+  return (
+    <div className="page page--patients">
+      <div className="page__header">
+        <h1 tabIndex={-1}>{t('nav.patients')}</h1>
+        {state.kind === 'ready' && sorted.length > 0 && (
+          <ul className="urgency-summary" aria-label={t('patients.summary')}>
+            <li className="urgency-summary__item urgency-summary__item--red">
+              {t('traffic.red')}: <strong>{counts.red}</strong>
+            </li>
+            <li className="urgency-summary__item urgency-summary__item--yellow">
+              {t('traffic.yellow')}: <strong>{counts.yellow}</strong>
+            </li>
+            <li className="urgency-summary__item urgency-summary__item--green">
+              {t('traffic.green')}: <strong>{counts.green}</strong>
+            </li>
+          </ul>
+        )}
+      </div>
+
+      {state.kind === 'loading' && <p className="page__loading">{t('app.loading')}</p>}
+      {state.kind === 'error' && (
+        <LoadError
+          message={t('patients.loadError')}
+          error={state.error}
+          onRetry={() => void load()}
+        />
+      )}
+      {state.kind === 'ready' && sorted.length === 0 && (
+        <p className="empty">{t('patients.empty')}</p>
+      )}
+      {state.kind === 'ready' && sorted.length > 0 && (
+        <>
+          <div className="list-tools">
+            <div className="field field--inline">
+              <label htmlFor="patient-search">{t('patients.search')}</label>
+              <input
+                id="patient-search"
+                type="search"
+                value={query}
+                onChange={(e) => setQuery(e.target.value)}
+                autoComplete="off"
+              />
+            </div>
+            <p className="list-tools__note">
+              {tp('patients.count', visible.length)}. {t('patients.sortNote')}
+            </p>
+          </div>
+          {visible.length === 0 ? (
+            <p className="empty" role="status">
+              {t('patients.noMatch', { query: query.trim() })}
+            </p>
+          ) : (
+            <ul className="patient-list">
+              {visible.map((p) => (
+                <PatientCard key={p.id} patient={p} />
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+    </div>
+  )
+}
+
+function PatientCard({ patient }: { patient: Patient }) {
+  const { t } = useI18n()
+  const urgency = urgencyOf(patient.openAlerts)
+  return (
+    <li className={`patient-card patient-card--${urgency}`} data-testid={`patient-${patient.id}`}>
+      <div className="patient-card__status">
+        <TrafficLight openAlerts={patient.openAlerts} />
+      </div>
+      <div className="patient-card__identity">
+        <h2 className="patient-card__name">
+          <Link to={paths.patient(patient.id)} className="patient-card__link">
+            {patient.displayName}
+          </Link>
+        </h2>
+        <ConditionList conditions={patient.conditions} />
+        {patient.serviceState && patient.serviceState !== 'active' && (
+          <p className="service-state">{t(`service.${patient.serviceState}`)}</p>
+        )}
+      </div>
+      <div className="patient-card__values">
+        <LatestValues latest={patient.latest} />
+      </div>
+      <div className="patient-card__meta">
+        <p className="patient-card__last">
+          <span className="patient-card__meta-label">{t('patients.lastMeasurement')}: </span>
+          {patient.lastMeasurementAt ? (
+            <RelativeTime value={patient.lastMeasurementAt} />
+          ) : (
+            t('patients.noMeasurements')
+          )}
+        </p>
+        <GatewayStatus gateway={patient.gateway} />
+      </div>
+    </li>
+  )
+}
+
+/** A `measurement` event moves that patient's latest values and last-measurement time. */
+export function applyMeasurementEvent(
+  patients: readonly Patient[],
+  event: MeasurementEvent,
+): Patient[] {
+  return patients.map((p) => {
+    if (p.id !== event.patientId || event.readings.length === 0) return p
+    const newest = event.readings.reduce<string | null>(
+      (a, r) => (a === null || Date.parse(r.measuredAt) > Date.parse(a) ? r.measuredAt : a),
+      p.lastMeasurementAt,
+    )
+    return { ...p, latest: mergeLatest(p.latest, event.readings), lastMeasurementAt: newest }
+  })
+}

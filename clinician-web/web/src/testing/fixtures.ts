@@ -1,0 +1,78 @@
+import type { Alert, Measurement, Patient, SessionInfo } from '../api/types'
+
+export const NOW = Date.parse('2026-03-10T12:00:00Z')
+export const minutesAgo = (n: number) => new Date(NOW - n * 60_000).toISOString()
+export const daysAgo = (n: number) => new Date(NOW - n * 24 * 60 * 60_000).toISOString()
+
+export const session: SessionInfo = {
+  user: { id: 'u1', username: 'sykepleier', displayName: 'Sara Sykepleier', role: 'nurse' },
+  tenant: { id: 'demo', name: 'Demo kommune' },
+}
+
+export function patient(
+  overrides: Partial<Patient> & Pick<Patient, 'id' | 'displayName'>,
+): Patient {
+  return {
+    conditions: [],
+    gateway: { id: `gw-${overrides.id}`, state: 'online', battery: 80, lastSeenAt: minutesAgo(1) },
+    lastMeasurementAt: null,
+    latest: {},
+    openAlerts: { red: 0, yellow: 0 },
+    ...overrides,
+  }
+}
+
+export const kari = patient({
+  id: 'p-kari',
+  displayName: 'Kari Nordmann',
+  conditions: ['copd'],
+  lastMeasurementAt: minutesAgo(5),
+  latest: {
+    spo2: { value: 94, unit: '%', measuredAt: minutesAgo(5) },
+    pulse: { value: 78, unit: '/min', measuredAt: minutesAgo(5) },
+    'bp-systolic': { value: 142, unit: 'mm[Hg]', measuredAt: minutesAgo(60) },
+    'bp-diastolic': { value: 88, unit: 'mm[Hg]', measuredAt: minutesAgo(60) },
+  },
+  openAlerts: { red: 0, yellow: 1 },
+})
+
+export function measurement(
+  id: string,
+  type: string,
+  value: number,
+  unit: string,
+  measuredAt: string,
+  flags: string[] = [],
+): Measurement {
+  return { id, type, value, unit, measuredAt, flags }
+}
+
+export const kariMeasurements: Measurement[] = [
+  measurement('m1', 'spo2', 96, '%', daysAgo(3)),
+  measurement('m2', 'spo2', 92, '%', daysAgo(2), ['late']),
+  measurement('m3', 'pulse', 80, '/min', daysAgo(2)),
+  measurement('m4', 'bp-systolic', 142, 'mm[Hg]', minutesAgo(60)),
+  measurement('m4', 'bp-diastolic', 88, 'mm[Hg]', minutesAgo(60)),
+  measurement('m5', 'spo2', 94, '%', minutesAgo(5)),
+  measurement('m6', 'pulse', 78, '/min', minutesAgo(5)),
+]
+
+export function alert(
+  overrides: Partial<Alert> & Pick<Alert, 'id' | 'severity' | 'openedAt'>,
+): Alert {
+  return {
+    patientId: 'p-kari',
+    patientName: 'Kari Nordmann',
+    status: 'open',
+    rule: 'spo2-low',
+    updatedAt: overrides.openedAt,
+    summary: 'Oksygenmetning under terskel',
+    count: 1,
+    readings: [{ type: 'spo2', value: 88, unit: '%', measuredAt: overrides.openedAt }],
+    thresholds: { min: 90 },
+    acknowledgedBy: null,
+    acknowledgedAt: null,
+    assignedTo: null,
+    ...overrides,
+  }
+}

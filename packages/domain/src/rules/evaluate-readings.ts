@@ -1,0 +1,95 @@
+import { LATE_AFTER_MS } from '../protocol/judge-batch.js'
+import type { Reading } from '../protocol/types.js'
+import type { AlertAction, OpenAlertState } from './alert.js'
+import { AlertLedger, type Verdict } from './alert-ledger.js'
+import { evaluateBaselineDeviation } from './baseline-deviation.js'
+import { groupByMeasurement, readingIdentity } from './measurement-group.js'
+import { computeNews2, evaluateNews2 } from './news2.js'
+import { enabledRules, type RuleSet } from './rule-set.js'
+import { evaluateThreshold } from './threshold.js'
+import { evaluateWeightGain } from './weight-gain.js'
+
+/**
+ * True for a reading that is history only and must never page anyone: flagged
+ * `late` by ingest, or (when re-evaluating) measured more than 24 h before `now`
+ * (the protocol's `LATE_AFTER_MS`).
+ */
+export function isHistoryOnly(reading: Reading, now: Date): boolean {
+  return (
+    reading.flags.includes('late') || now.getTime() - reading.measuredAt.getTime() > LATE_AFTER_MS
+  )
+}
+
+export interface EvaluateReadingsInput {
+  ruleSet: RuleSet
+  /** The readings just stored, of one patient. */
+  readings: readonly Reading[]
+  /**
+   * The patient's stored readings before these (at least the longest rule
+   * window: 14 days). May include `readings` themselves; duplicates are dropped.
+   */
+  history: readonly Reading[]
+  /** The patient's open (unresolved) alerts. */
+  openAlerts: readonly OpenAlertState[]
+  now: Date
+}
+
+/**
+ * Judges new readings against a patient's threshold, trend and NEWS2 rules,
+ * measurement by measurement in time order, and returns the alert actions.
+ * Late readings are history: they count in trends and baselines of later
+ * readings but are never judged themselves. Missed measurements and device
+ * health have their own entry points (`evaluateSchedules`,
+ * `evaluateDeviceHealth`): call `evaluateSchedules` after storing readings
+ * too, so a measurement that arrives clears its missed-measurement alert.
+ */
+export function evaluateReadings(input: EvaluateReadingsInput): AlertAction[] {
+  const { ruleSet, now } = input
+  const timeline = mergeTimeline(input.history, input.readings)
+  const ledger = new AlertLedger(input.openAlerts, now)
+  const news2Rule = enabledRules(ruleSet, 'news2')[0]
+
+  for (const group of groupByMeasurement(input.readings.filter((r) => !isHistoryOnly(r, now)))) {
+    const at = group.at.getTime()
+    const upToNow = timeline.filter((r) => r.measuredAt.getTime() <= at)
+    const earlier = upToNow.filter((r) => r.measuredAt.getTime() < at)
+    const news2Score = news2Rule
+      ? (computeNews2(news2Rule.params, upToNow, group.at)?.score ?? null)
+      : null
+
+    for (const rule of ruleSet.rules) {
+      if (!rule.isEnabled) continue
+      let verdict: Verdict | null = null
+      switch (rule.kind) {
+        case 'threshold':
+          verdict = evaluateThreshold(rule, group, news2Score)
+          break
+        case 'weight-gain':
+          verdict = evaluateWeightGain(rule, group, earlier, ruleSet.timeZone)
+          break
+        case 'baseline-deviation':
+          verdict = evaluateBaselineDeviation(rule, group, earlier)
+          break
+        case 'news2':
+          verdict = evaluateNews2(rule, group, upToNow)
+          break
+        default:
+          break
+      }
+      if (verdict) ledger.apply(verdict)
+    }
+  }
+  return ledger.actions()
+}
+
+function mergeTimeline(history: readonly Reading[], readings: readonly Reading[]): Reading[] {
+  const seen = new Set<string>()
+  const timeline: Reading[] = []
+  for (const reading of [...history, ...readings]) {
+    const id = readingIdentity(reading)
+    if (seen.has(id)) continue
+    seen.add(id)
+    timeline.push(reading)
+  }
+  return timeline.sort((a, b) => a.measuredAt.getTime() - b.measuredAt.getTime())
+}
