@@ -1,4 +1,4 @@
-import { render, screen } from '@testing-library/react'
+import { render, screen, waitFor } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { expect, test } from 'vitest'
 import { App } from '../app'
@@ -27,8 +27,9 @@ test('logging in goes from the login page to where the nurse was going', async (
   render(<App />)
 
   const username = await screen.findByLabelText('Brukernavn')
-  expect(window.location.pathname).toBe('/login')
-  expect(document.activeElement).toBe(username)
+  // the login form may render a moment before the address is rewritten to /login
+  await waitFor(() => expect(window.location.pathname).toBe('/login'))
+  await waitFor(() => expect(document.activeElement).toBe(username))
   expect(document.documentElement.lang).toBe('nb')
 
   const user = userEvent.setup()
