@@ -1,1 +1,3 @@
 export * from './ingest.js'
+export * from './rule-worker.js'
+export * from './escalation.js'

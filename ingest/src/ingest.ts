@@ -8,6 +8,10 @@ import {
 } from '@varde/domain'
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
+import type { EscalationConfig } from '@varde/config'
+import { buildNotifiers } from '@varde/notify'
+import { startEscalation, type EscalationService } from './escalation.js'
+import { startRuleWorker, type RuleWorker, type RuleWorkerOptions, type RuleWorkerStats } from './rule-worker.js'
 
 export interface IngestOptions {
   db: Queryable
@@ -22,6 +26,10 @@ export interface IngestOptions {
   flushIntervalMs?: number
   /** Stop reading from the broker while this many readings wait (back-pressure). */
   maxBufferedReadings?: number
+  /** The rules after storing (rule-worker.ts); `false` only for tests and benchmarks of storing alone. */
+  rules?: false | Pick<RuleWorkerOptions, 'batchPatients' | 'sweepIntervalMs' | 'checkIntervalMs'>
+  /** Escalation of unacknowledged red alerts (escalation.ts), with the platform's configuration; `false` or unset: off. */
+  escalation?: false | { config: EscalationConfig; publicUrl: string }
 }
 
 export interface IngestService {
@@ -29,6 +37,9 @@ export interface IngestService {
   ready: Promise<void>
   isConnected(): boolean
   stats(): IngestStats
+  /** The rules worker, unless switched off. */
+  rules: RuleWorker | null
+  escalation: EscalationService | null
   stop(): Promise<void>
 }
 
@@ -41,6 +52,7 @@ export interface IngestStats {
   flushes: number
   /** Failed database calls (each is retried). */
   storeErrors: number
+  rules: RuleWorkerStats | null
 }
 
 interface Pending {
@@ -66,7 +78,7 @@ export function startIngest(options: IngestOptions): IngestService {
   const flushIntervalMs = options.flushIntervalMs ?? 10
   const maxBuffered = options.maxBufferedReadings ?? 20_000
   const contexts = new Map<string, { ctx: GatewayContext | null; at: number }>()
-  const stats: IngestStats = { batches: 0, accepted: 0, duplicate: 0, rejected: 0, malformed: 0, flushes: 0, storeErrors: 0 }
+  const stats: Omit<IngestStats, 'rules'> = { batches: 0, accepted: 0, duplicate: 0, rejected: 0, malformed: 0, flushes: 0, storeErrors: 0 }
 
   let buffer: Pending[] = []
   let bufferedReadings = 0
@@ -101,6 +113,18 @@ export function startIngest(options: IngestOptions): IngestService {
     })
   })
   client.on('error', (error) => log.warn({ err: error }, 'mqtt error'))
+
+  const rules = options.rules === false ? null : startRuleWorker({
+    ...options.rules,
+    db: options.db,
+    logger: options.logger,
+    publish: (topic, payload) => void client.publish(topic, payload, { qos: 1 }),
+  })
+  const escalation: EscalationService | null = options.escalation ? startEscalation({
+    db: options.db, mqtt: client, notifiers: buildNotifiers({ escalation: options.escalation.config }),
+    afterMinutes: options.escalation.config.afterMinutes, checkIntervalMs: options.escalation.config.checkIntervalMs,
+    log: options.logger, publicUrl: options.escalation.publicUrl,
+  }) : null
 
   const publishHealth = () =>
     client.publish(INTERNAL_TOPICS.health('ingest'), JSON.stringify({ state: 'up', at: new Date().toISOString() }), { qos: 1, retain: true })
@@ -268,6 +292,7 @@ export function startIngest(options: IngestOptions): IngestService {
     for (const event of events.values()) {
       client.publish(INTERNAL_TOPICS.measurementsStored, JSON.stringify(event), { qos: 1 })
     }
+    if (events.size > 0) rules?.wake()
     while (heldAcks.length > 0 && bufferedReadings < maxBuffered) heldAcks.shift()?.()
     if (buffer.length > 0 && !flushTimer) flushTimer = setTimeout(() => void flush(), flushIntervalMs)
   }
@@ -279,11 +304,15 @@ export function startIngest(options: IngestOptions): IngestService {
   return {
     ready,
     isConnected: () => client.connected,
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, rules: rules?.stats() ?? null }),
+    rules,
+    escalation,
     async stop() {
       isStopping = true
       clearInterval(healthTimer)
       await flush()
+      await rules?.stop()
+      await escalation?.stop()
       if (client.connected) {
         await client.publishAsync(INTERNAL_TOPICS.health('ingest'), JSON.stringify({ state: 'down', at: new Date().toISOString() }), { qos: 1, retain: true })
       }

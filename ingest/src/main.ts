@@ -24,6 +24,7 @@ const logger = pino({ level: config.logLevel })
 const pool = createPool(config.databaseUrl, { max: 2, applicationName: 'varde-ingest' })
 const ingest = startIngest({
   db: pool, mqttUrl: config.mqttUrl, serviceSecret: config.serviceSecret, logger,
+  escalation: { config: config.escalation, publicUrl: config.publicUrl },
   ...(process.env.VARDE_INGEST_CLIENT_ID ? { clientId: process.env.VARDE_INGEST_CLIENT_ID } : {}),
 })
 await ingest.ready

@@ -80,7 +80,10 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       }
     }
     if (config.parts.has('ingest')) {
-      const ingest: IngestService = startIngest({ db: pool, mqttUrl, serviceSecret: config.serviceSecret, logger })
+      const ingest: IngestService = startIngest({
+        db: pool, mqttUrl, serviceSecret: config.serviceSecret, logger,
+        escalation: { config: config.escalation, publicUrl: config.publicUrl },
+      })
       stack.push({ name: 'ingest', stop: () => ingest.stop() })
       await ingest.ready
     }

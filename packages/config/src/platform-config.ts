@@ -1,5 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { z } from 'zod'
+import { escalationConfigOf, escalationEnvShape, maskWebhookUrl, type EscalationConfig } from './escalation-config.js'
+
+export * from './escalation-config.js'
 
 /**
  * The platform's configuration, read once at start from environment
@@ -42,6 +45,7 @@ export const platformEnvSchema = z.object({
   VARDE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Comma-separated parts to start in this process (default: all). */
   VARDE_PARTS: z.string().default('broker,ingest,server,simulator'),
+  ...escalationEnvShape,
 })
 
 export type PlatformPart = 'broker' | 'ingest' | 'server' | 'simulator'
@@ -66,6 +70,9 @@ export interface PlatformConfig {
   isServiceSecretGenerated: boolean
   logLevel: string
   parts: Set<PlatformPart>
+  /** The portal's address as users reach it, without a trailing slash (links in notices). */
+  publicUrl: string
+  escalation: EscalationConfig
 }
 
 export class ConfigError extends Error {
@@ -82,7 +89,7 @@ export function loadPlatformConfig(
   const parsed = platformEnvSchema.safeParse(env)
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`),
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${shownValue(String(i.path[0]), env[String(i.path[0])])})`),
     )
   }
   const e = parsed.data
@@ -98,6 +105,9 @@ export function loadPlatformConfig(
     problems.push('DATABASE_URL: required in production mode (the embedded database is for demo and tests; set VARDE_ALLOW_EMBEDDED_DB=1 to override)')
   if (!isDemo && e.VARDE_SIMULATOR === 'on') problems.push('VARDE_SIMULATOR: the simulator runs only in demo mode')
   if (!e.VARDE_TLS_CERT_FILE !== !e.VARDE_TLS_KEY_FILE) problems.push('VARDE_TLS_CERT_FILE, VARDE_TLS_KEY_FILE: set both or neither')
+  const escalation = escalationConfigOf(e, problems)
+  if (!isDemo && (escalation.webhook || escalation.email) && !e.VARDE_PUBLIC_URL)
+    problems.push('VARDE_PUBLIC_URL: required in production mode with escalation notices (their link must reach the portal)')
   if (problems.length > 0) throw new ConfigError(problems)
   const bindHost = e.VARDE_BIND_HOST ?? (isDemo ? '127.0.0.1' : '0.0.0.0')
   return {
@@ -120,6 +130,8 @@ export function loadPlatformConfig(
     isServiceSecretGenerated: !e.VARDE_SERVICE_SECRET,
     logLevel: e.VARDE_LOG_LEVEL,
     parts: parts,
+    publicUrl: (e.VARDE_PUBLIC_URL ?? `http://localhost:${e.VARDE_HTTP_PORT}`).replace(/\/+$/, ''),
+    escalation,
   }
 }
 
@@ -140,7 +152,23 @@ export function describePlatformConfig(c: PlatformConfig): Record<string, string
     VARDE_SERVICE_SECRET: c.isServiceSecretGenerated ? '(generated for this run)' : '********',
     VARDE_LOG_LEVEL: c.logLevel,
     VARDE_PARTS: [...c.parts].join(','),
+    VARDE_PUBLIC_URL: c.publicUrl,
+    VARDE_ESCALATION_MINUTES: c.escalation.afterMinutes,
+    VARDE_ESCALATION_CHECK_S: c.escalation.checkIntervalMs / 1000,
+    VARDE_ESCALATION_WEBHOOK_URL: c.escalation.webhook ? maskWebhookUrl(c.escalation.webhook.url) : '(unset: no webhook)',
+    VARDE_ESCALATION_WEBHOOK_SECRET: c.escalation.webhook?.secret ? '********' : '(unset: unsigned)',
+    VARDE_SMTP_URL: c.escalation.email ? maskUrlPassword(c.escalation.email.smtpUrl) : '(unset: no e-mail)',
+    VARDE_ESCALATION_EMAIL_TO: c.escalation.email?.to.join(',') ?? '(unset)',
+    VARDE_ESCALATION_EMAIL_FROM: c.escalation.email?.from ?? '(unset)',
   }
+}
+
+/** A rejected value as named in the error: never a secret, nor a URL's password. */
+function shownValue(name: string, value: string | undefined): string {
+  if (value === undefined) return 'nothing'
+  if (name.endsWith('_SECRET')) return '(hidden)'
+  if (name.endsWith('_URL')) return JSON.stringify(maskUrlPassword(value))
+  return JSON.stringify(value)
 }
 
 export function maskUrlPassword(url: string): string {

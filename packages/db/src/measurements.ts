@@ -107,6 +107,16 @@ export async function storeBatches(db: Queryable, batches: BatchToStore[]): Prom
                             $23::text[], $24::timestamptz[])
        RETURNING 1
      ),
+     -- the rules' durable to-do list (migration 0003): who has readings not yet judged
+     queued AS (
+       INSERT INTO rule_work (patient_id, tenant_id, pending_since)
+       SELECT i.patient_id, min(i.tenant_id), min(i.received_at)
+         FROM input i JOIN new_keys k USING (gateway_id, batch_id, measurement_id)
+        GROUP BY i.patient_id
+       ON CONFLICT (patient_id) DO UPDATE
+         SET seq = rule_work.seq + 1, pending_since = least(rule_work.pending_since, EXCLUDED.pending_since)
+       RETURNING 1
+     ),
      touched AS (
        UPDATE gateways SET last_seen_at = greatest(last_seen_at, now()) WHERE id = ANY($25::text[]) RETURNING 1
      )

@@ -1,3 +1,4 @@
+import { CARE_RELATIONSHIP } from './care-relationship.js'
 import type { Queryable } from './pool.js'
 
 export type Condition = 'copd' | 'heart-failure' | 'diabetes' | 'hypertension'
@@ -12,18 +13,9 @@ export interface PatientSummary {
   gateway: { id: string; state: 'online' | 'offline' | 'unknown'; battery: number | null; firmware: string | null; lastSeenAt: Date | null } | null
   lastMeasurementAt: Date | null
   latest: Record<string, { value: number; unit: string; measuredAt: string }>
+  /** Unresolved (open or acknowledged) alerts by severity: the list's traffic light. */
+  openAlerts: { red: number; yellow: number }
 }
-
-/**
- * The care relationship that grants access to a patient's health data
- * (Health Personnel Act §§ 25, 45): the user is on the patient's care team,
- * and when the patient objects to sharing (reservasjon), only the municipal
- * team that gives the care keeps access.
- */
-const CARE_RELATIONSHIP = `
-  EXISTS (SELECT 1 FROM care_team_members c
-           WHERE c.patient_id = p.id AND c.user_id = $2
-             AND (NOT p.objects_to_sharing OR c.relation IN ('home-care', 'response-centre')))`
 
 const SUMMARY_COLUMNS = `
   p.id, p.display_name, p.national_id, p.birth_date::text AS birth_date, p.conditions, p.service_state,
@@ -33,13 +25,15 @@ const SUMMARY_COLUMNS = `
   (SELECT coalesce(jsonb_object_agg(l.type, jsonb_build_object('value', l.value, 'unit', l.unit, 'measuredAt', l.measured_at)), '{}')
      FROM (SELECT DISTINCT ON (m.type) m.type, m.value, m.unit, m.measured_at FROM measurements m
             WHERE m.patient_id = p.id AND m.measured_at > now() - interval '90 days'
-            ORDER BY m.type, m.measured_at DESC) l) AS latest`
+            ORDER BY m.type, m.measured_at DESC) l) AS latest,
+  (SELECT jsonb_build_object('red', count(*) FILTER (WHERE a.severity = 'red'), 'yellow', count(*) FILTER (WHERE a.severity = 'yellow'))
+     FROM alerts a WHERE a.patient_id = p.id AND a.tenant_id = p.tenant_id AND a.status <> 'resolved') AS open_alerts`
 
 interface SummaryRow {
   id: string; display_name: string; national_id: string | null; birth_date: string | null; conditions: Condition[]
   service_state: PatientSummary['serviceState']; gateway_id: string | null; gateway_state: 'online' | 'offline' | 'unknown' | null
   gateway_battery: number | null; gateway_firmware: string | null; gateway_last_seen_at: Date | null
-  last_measurement_at: Date | null; latest: PatientSummary['latest']
+  last_measurement_at: Date | null; latest: PatientSummary['latest']; open_alerts: PatientSummary['openAlerts']
 }
 
 function toSummary(r: SummaryRow): PatientSummary {
@@ -52,6 +46,7 @@ function toSummary(r: SummaryRow): PatientSummary {
       : null,
     lastMeasurementAt: r.last_measurement_at,
     latest: r.latest,
+    openAlerts: r.open_alerts,
   }
 }
 

@@ -27,6 +27,12 @@ export const INTERNAL_TOPICS = {
   health: (service: string) => `${INTERNAL_TOPIC_ROOT}/health/${service}`,
   /** A gateway's status stored: `{ gatewayId, state, firmware, battery, at }` (ingest → server). */
   gatewayStatusStored: `${INTERNAL_TOPIC_ROOT}/gateways/status`,
+  /**
+   * An alert opened or changed (`AlertChangedEvent`): by the rules (ingest), by a
+   * nurse's action (server) or by escalation. QoS 1; consumers read the alert's
+   * current state from the database, keyed by id and revision.
+   */
+  alertsChanged: `${INTERNAL_TOPIC_ROOT}/alerts`,
   /** A gateway revoked or rotated: the broker disconnects it. Payload: the gateway id. Only the server may publish it. */
   gatewayRevoked: `${INTERNAL_TOPIC_ROOT}/gateways/revoked`,
   /** A broker instance's counters, retained, every few seconds (`BrokerStatsSnapshot`); published by the broker itself only. */
@@ -65,4 +71,28 @@ export interface MeasurementsStoredEvent {
     measuredAt: string
     flags: string[]
   }[]
+}
+
+/** What happened to an alert; the event names it, the database holds it. */
+export type AlertChange =
+  | 'opened'
+  | 'updated'
+  | 'cleared'
+  | 'acknowledged'
+  | 'assigned'
+  | 'noted'
+  | 'resolved'
+  | 'escalated'
+
+/** Event payload on `INTERNAL_TOPICS.alertsChanged`. */
+export interface AlertChangedEvent {
+  tenantId: string
+  patientId: string
+  alertId: string
+  change: AlertChange
+  /** The alert's revision after the change: a client keeps the highest it has seen. */
+  revision: number
+  severity: 'red' | 'yellow'
+  status: 'open' | 'acknowledged' | 'resolved'
+  at: string
 }

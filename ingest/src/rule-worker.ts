@@ -1,0 +1,277 @@
+import {
+  applyRuleActions, claimRuleWork, listMonitoredPatientIds, loadLastReadingTimes, loadReadingsForRules, loadRuleContext,
+  loadRuleOverrides, loadServicePauses, type ChangedAlert, type PatientActions, type Queryable, type RuleContext, type RuleWorkClaim,
+  } from '@varde/db'
+import {
+  evaluateDeviceHealth, evaluateReadings, evaluateSchedules, historyNeeds, INTERNAL_TOPICS, resolvePatientRules, type AlertAction,
+  type AlertChangedEvent, type RuleOverride, type RuleSet, type ServicePause,
+} from '@varde/domain'
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+
+export interface RuleWorkerOptions {
+  db: Queryable
+  /** Publishes an internal event (QoS 1) on the service's MQTT connection. */
+  publish: (topic: string, payload: string) => void
+  logger: Logger
+  /** Patients judged per round. */
+  batchPatients?: number
+  /** How often to look for queued patients nobody woke us for (a crashed worker's, another instance's). */
+  sweepIntervalMs?: number
+  /** How often to check schedules (missed measurements) and device health of every monitored patient. */
+  checkIntervalMs?: number
+}
+
+export interface RuleWorkerStats {
+  rounds: number
+  patientsJudged: number
+  alertsOpened: number
+  alertsUpdated: number
+  alertsCleared: number
+  checks: number
+  errors: number
+}
+
+export interface RuleWorker {
+  /** New readings were stored: judge the queued patients now. */
+  wake(): void
+  /** Resolves when the queue is empty and the worker idle (tests, shutdown). */
+  drain(): Promise<void>
+  /** Runs the schedule and device-health check of every monitored patient now; resolves with the alerts changed. */
+  checkNow(): Promise<number>
+  stats(): RuleWorkerStats
+  stop(): Promise<void>
+}
+
+/**
+ * The rules, run after storing (issue 5). Ingest's store statement puts each
+ * patient with new readings on the durable `rule_work` queue; this worker
+ * claims queued patients, judges their new readings against their rules
+ * (`@varde/domain` rules: thresholds, trends, NEWS2, schedules, device
+ * health) with 14 days of history, and applies the actions and takes the
+ * patients off the queue in one statement. Each opened or changed alert is
+ * announced on `INTERNAL_TOPICS.alertsChanged`.
+ *
+ * Nothing is lost in a crash: a patient leaves the queue only in the
+ * statement that stores the judgement; a claim not finished runs out and is
+ * taken again, and the rules are idempotent, so judging twice changes nothing.
+ * Periodically, and independent of readings, every monitored patient's
+ * schedules and devices are checked (a missed measurement has no reading).
+ */
+export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
+  const { db } = options
+  const log = options.logger.child({ part: 'rules' })
+  const batchPatients = options.batchPatients ?? 100
+  const stats: RuleWorkerStats = { rounds: 0, patientsJudged: 0, alertsOpened: 0, alertsUpdated: 0, alertsCleared: 0, checks: 0, errors: 0 }
+
+  let isStopped = false
+  let wantRounds = true // at start: whatever a previous run left queued
+  let wantCheck = false
+  let signal: (() => void) | null = null
+  let idleWaiters: (() => void)[] = []
+  let checkWaiters: ((n: number) => void)[] = []
+
+  const poke = () => {
+    const s = signal
+    signal = null
+    s?.()
+  }
+  const sweepTimer = setInterval(() => { wantRounds = true; poke() }, options.sweepIntervalMs ?? 5000)
+  const checkTimer = setInterval(() => { wantCheck = true; poke() }, options.checkIntervalMs ?? 60_000)
+  sweepTimer.unref()
+  checkTimer.unref()
+
+  const loop = (async () => {
+    while (!isStopped) {
+      if (wantRounds) {
+        wantRounds = false
+        await drainQueue()
+      } else if (wantCheck) {
+        wantCheck = false
+        const waiters = checkWaiters
+        checkWaiters = []
+        const n = await checkAll()
+        waiters.forEach((w) => w(n))
+      } else {
+        const waiters = idleWaiters
+        idleWaiters = []
+        waiters.forEach((w) => w())
+        await new Promise<void>((resolve) => { signal = resolve })
+      }
+    }
+    ;[...idleWaiters].forEach((w) => w())
+    ;[...checkWaiters].forEach((w) => w(0))
+  })()
+
+  async function drainQueue(): Promise<void> {
+    for (;;) {
+      let claims: RuleWorkClaim[]
+      try {
+        claims = await claimRuleWork(db, batchPatients)
+        if (claims.length === 0) return
+        await judge(claims)
+      } catch (error) {
+        // the database is down or a statement failed: the claims run out and are taken again
+        stats.errors++
+        log.error({ err: error }, 'judging queued patients failed; retrying on the next sweep')
+        return
+      }
+      if (claims.length < batchPatients || isStopped) return
+    }
+  }
+
+  async function judge(claims: RuleWorkClaim[]): Promise<void> {
+    const ids = claims.map((c) => c.patientId)
+    const [ctx, overrides, pauses, lastByPatient] = await Promise.all([
+      loadRuleContext(db, ids), loadRuleOverrides(db, ids), loadServicePauses(db, ids), loadLastReadingTimes(db, ids),
+    ])
+    const ruleSets = new Map<string, RuleSet>()
+    for (const patient of ctx.patients.values()) ruleSets.set(patient.id, rulesOf(patient.id, patient.conditions, overrides.get(patient.id) ?? []))
+    const readings = await loadReadingsForRules(db, claims.flatMap((claim) => {
+      const ruleSet = ruleSets.get(claim.patientId)
+      return ruleSet ? [{ patientId: claim.patientId, pendingSince: claim.pendingSince, needs: historyNeeds(ruleSet) }] : []
+    }))
+    const now = new Date()
+    const batches: PatientActions[] = claims.map((claim) => {
+      const patient = ctx.patients.get(claim.patientId)
+      const ruleSet = ruleSets.get(claim.patientId)
+      if (!patient || !ruleSet || patient.serviceState === 'ended') return { tenantId: claim.tenantId, patientId: claim.patientId, actions: [] }
+      const all = readings.get(patient.id) ?? []
+      const fresh = all.filter((r) => r.receivedAt.getTime() >= claim.pendingSince.getTime())
+      const patientPauses = pausesOf(patient.serviceState, pauses.get(patient.id) ?? [])
+      const openAlerts = ctx.openAlerts.get(patient.id) ?? []
+      const actions: AlertAction[] = [
+        ...evaluateReadings({ ruleSet, readings: fresh, history: all, openAlerts, now }),
+        // a reading that arrives clears its missed-measurement alert
+        ...evaluateSchedules({
+          ruleSet, lastReadingAtByType: lastByPatient.get(patient.id) ?? {}, openAlerts, now, pauses: patientPauses, serviceStartedAt: patient.serviceStartedAt,
+        }),
+        ...deviceHealth(ruleSet, ctx, patient.id, openAlerts, now, patientPauses),
+      ]
+      return { tenantId: patient.tenantId, patientId: patient.id, actions }
+    })
+    const changed = await applyRuleActions(db, batches, claims, randomUUID)
+    stats.rounds++
+    stats.patientsJudged += claims.length
+    announce(changed)
+  }
+
+  /** Schedules and device health of every monitored patient, a page at a time. */
+  async function checkAll(): Promise<number> {
+    let changedCount = 0
+    let after: string | null = null
+    try {
+      for (;;) {
+        const ids = await listMonitoredPatientIds(db, after, 200)
+        if (ids.length === 0) break
+        after = ids[ids.length - 1] ?? null
+        const [ctx, lastByPatient, overrides, pauses] = await Promise.all([
+          loadRuleContext(db, ids), loadLastReadingTimes(db, ids), loadRuleOverrides(db, ids), loadServicePauses(db, ids),
+        ])
+        const now = new Date()
+        const batches: PatientActions[] = []
+        for (const patient of ctx.patients.values()) {
+          const ruleSet = rulesOf(patient.id, patient.conditions, overrides.get(patient.id) ?? [])
+          const patientPauses = pausesOf(patient.serviceState, pauses.get(patient.id) ?? [])
+          const openAlerts = ctx.openAlerts.get(patient.id) ?? []
+          const actions = [
+            ...evaluateSchedules({
+              ruleSet, lastReadingAtByType: lastByPatient.get(patient.id) ?? {}, openAlerts, now, pauses: patientPauses,
+              serviceStartedAt: patient.serviceStartedAt,
+            }),
+            ...deviceHealth(ruleSet, ctx, patient.id, openAlerts, now, patientPauses),
+          ]
+          if (actions.length > 0) batches.push({ tenantId: patient.tenantId, patientId: patient.id, actions })
+        }
+        if (batches.length > 0) {
+          const changed = await applyRuleActions(db, batches, [], randomUUID)
+          changedCount += changed.length
+          announce(changed)
+        }
+        if (ids.length < 200) break
+      }
+      stats.checks++
+    } catch (error) {
+      stats.errors++
+      log.error({ err: error }, 'schedule and device check failed; retrying on the next check')
+    }
+    return changedCount
+  }
+
+  function rulesOf(patientId: string, conditions: Parameters<typeof resolvePatientRules>[0], overrides: RuleOverride[]): RuleSet {
+    try {
+      return resolvePatientRules(conditions, overrides)
+    } catch (error) {
+      // A broken override must never silence the patient's defaults: judge by the profiles and say so.
+      stats.errors++
+      log.error({ err: error, patientId }, "a patient's rule overrides do not resolve; judging by the condition defaults")
+      return resolvePatientRules(conditions, [])
+    }
+  }
+
+  function announce(changed: ChangedAlert[]): void {
+    const at = new Date().toISOString()
+    for (const c of changed) {
+      if (c.change === 'opened') stats.alertsOpened++
+      else if (c.change === 'updated') stats.alertsUpdated++
+      else stats.alertsCleared++
+      const event: AlertChangedEvent = {
+        tenantId: c.tenantId, patientId: c.patientId, alertId: c.id, change: c.change, revision: c.revision,
+        severity: c.severity, status: c.status, at,
+      }
+      options.publish(INTERNAL_TOPICS.alertsChanged, JSON.stringify(event))
+      if (c.change !== 'cleared') {
+        log.info({ event: `alert-${c.change}`, alertId: c.id, alertKey: c.alertKey, severity: c.severity, revision: c.revision }, `alert ${c.change}`)
+      }
+    }
+  }
+
+  return {
+    wake() {
+      wantRounds = true
+      poke()
+    },
+    drain() {
+      if (isStopped) return Promise.resolve()
+      wantRounds = true
+      const idle = new Promise<void>((resolve) => idleWaiters.push(resolve))
+      poke()
+      return idle
+    },
+    checkNow() {
+      if (isStopped) return Promise.resolve(0)
+      wantCheck = true
+      const done = new Promise<number>((resolve) => checkWaiters.push(resolve))
+      poke()
+      return done
+    },
+    stats: () => ({ ...stats }),
+    async stop() {
+      isStopped = true
+      clearInterval(sweepTimer)
+      clearInterval(checkTimer)
+      poke()
+      await loop
+      log.info({ event: 'stopped', ...stats }, 'rules stopped')
+    },
+  }
+}
+
+/** A service in state `paused` without a recorded pause is paused from the start, until further notice. */
+function pausesOf(state: 'active' | 'paused' | 'ended', pauses: ServicePause[]): ServicePause[] {
+  if (state !== 'paused' || pauses.some((p) => p.until === null)) return pauses
+  return [...pauses, { from: new Date(0), until: null }]
+}
+
+function deviceHealth(
+  ruleSet: RuleSet, ctx: RuleContext, patientId: string, openAlerts: Parameters<typeof evaluateDeviceHealth>[0]['openAlerts'],
+  now: Date, pauses: ServicePause[],
+): AlertAction[] {
+  const gateways = ctx.gateways.get(patientId) ?? []
+  const devices = ctx.devices.get(patientId) ?? []
+  if (gateways.length === 0) return evaluateDeviceHealth({ ruleSet, gateway: null, devices, openAlerts, now, pauses })
+  // devices' batteries judged once, with the first gateway
+  return gateways.flatMap((gateway, i) =>
+    evaluateDeviceHealth({ ruleSet, gateway, devices: i === 0 ? devices : [], openAlerts, now, pauses }),
+  )
+}

@@ -1,0 +1,169 @@
+import { createBroker, type VardeBroker } from '@varde/broker'
+import { servicePassword, serviceUsername } from '@varde/config'
+import { seedDemo, storeBatches } from '@varde/db'
+import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
+import { INTERNAL_TOPICS, type AlertChangedEvent } from '@varde/domain'
+import mqtt, { type MqttClient } from 'mqtt'
+import { pino } from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startIngest, startRuleWorker, type IngestService } from '../src/index.js'
+
+/**
+ * The rules after storing, end to end: readings published over MQTT as a
+ * gateway, stored by ingest, judged by the rules worker, alerts in the
+ * database and announced on the internal topic. The clinical cases
+ * themselves are a table in packages/domain/src/rules/clinical-scenarios.test.ts;
+ * this suite shows the wiring keeps their promises: fires, once, updated not
+ * repeated, late data never pages, nothing lost when the worker dies.
+ */
+const logger = pino({ level: process.env.TEST_LOG ?? 'silent' })
+const serviceSecret = 'test-service-secret-0123456789abcdef'
+let db: TestDatabase
+let broker: VardeBroker
+let ingest: IngestService
+let mqttUrl: string
+let server: MqttClient
+const events: AlertChangedEvent[] = []
+
+beforeAll(async () => {
+  db = await startTestDatabase()
+  await seedDemo(db.pool)
+  broker = await createBroker({ db: db.pool, logger, serviceSecret, mode: 'demo' })
+  const port = await broker.listen(0, '127.0.0.1')
+  mqttUrl = `mqtt://127.0.0.1:${port}`
+  ingest = startIngest({ db: db.pool, mqttUrl, serviceSecret, logger, clientId: 'ingest-rules-test' })
+  await ingest.ready
+  // the server's view: the internal alert events
+  server = await mqtt.connectAsync(mqttUrl, {
+    clientId: 'server-rules-test', username: serviceUsername('server'), password: servicePassword(serviceSecret, 'server'), protocolVersion: 4,
+  })
+  await server.subscribeAsync(INTERNAL_TOPICS.alertsChanged, { qos: 1 })
+  server.on('message', (_topic, payload) => events.push(JSON.parse(payload.toString()) as AlertChangedEvent))
+})
+afterAll(async () => {
+  await server?.endAsync()
+  await ingest?.stop()
+  await broker?.close()
+  await db?.stop()
+})
+
+async function publish(gatewayId: string, batchId: string, measurements: object[]): Promise<void> {
+  const client = await mqtt.connectAsync(mqttUrl, { clientId: gatewayId, username: gatewayId, password: `${gatewayId}-secret`, protocolVersion: 4 })
+  const receipt = new Promise<unknown>((resolve) => client.once('message', (_t, p) => resolve(JSON.parse(p.toString()))))
+  await client.subscribeAsync(`varde/v1/gateways/${gatewayId}/receipts`, { qos: 1 })
+  await client.publishAsync(`varde/v1/gateways/${gatewayId}/measurements`,
+    JSON.stringify({ batchId, sentAt: new Date().toISOString(), measurements }), { qos: 1 })
+  await receipt
+  await client.endAsync()
+}
+
+const spo2 = (id: string, value: number, measuredAt = new Date()) =>
+  ({ id, deviceId: 'AA:BB:CC:00:00:01', type: 'spo2', value, unit: '%', measuredAt: measuredAt.toISOString() })
+
+async function alertsOf(gatewayId: string) {
+  const { rows } = await db.pool.query<{
+    id: string; rule_id: string; rule_version: string; alert_key: string; severity: string; status: string; count: number
+    is_condition_active: boolean; summary_nb: string; last_finding: { readings: { value: number }[]; thresholds: unknown }; revision: number
+  }>(
+    `SELECT a.* FROM alerts a JOIN gateways g ON g.patient_id = a.patient_id WHERE g.id = $1 ORDER BY a.opened_at`, [gatewayId],
+  )
+  return rows
+}
+
+async function settle(): Promise<void> {
+  await ingest.rules?.drain()
+}
+
+/** The events announced for one alert, waiting for them as they arrive. */
+async function eventsFor(alertId: string, count: number): Promise<AlertChangedEvent[]> {
+  while (events.filter((e) => e.alertId === alertId).length < count) {
+    await new Promise((resolve) => server.once('message', resolve))
+  }
+  return events.filter((e) => e.alertId === alertId)
+}
+
+describe('rules after storing', () => {
+  it('opens one red alert for a COPD patient\'s SpO2 of 80 %, with the rule, version, thresholds and reading', async () => {
+    await publish('demo-gw-001', 'spo2-1', [spo2('m1', 80)])
+    await settle()
+    const [alert, ...more] = await alertsOf('demo-gw-001')
+    expect(more).toEqual([])
+    expect(alert).toMatchObject({
+      rule_id: 'threshold:spo2', alert_key: 'threshold:spo2', severity: 'red', status: 'open', count: 1, is_condition_active: true,
+    })
+    expect(alert?.rule_version).toBeTruthy()
+    expect(alert?.summary_nb).toMatch(/Oksygenmetning 80/)
+    expect(alert?.last_finding.readings.map((r) => r.value)).toEqual([80])
+    expect(alert?.last_finding.thresholds).toBeTruthy()
+    const announced = await eventsFor(alert?.id ?? '', 1)
+    expect(announced).toEqual([expect.objectContaining({ change: 'opened', severity: 'red', status: 'open', revision: 1 })])
+  })
+
+  it('updates that alert for more low values instead of opening another, never lowers it, and clears it past the hysteresis', async () => {
+    await publish('demo-gw-001', 'spo2-2', [spo2('m1', 81)])
+    await settle()
+    await publish('demo-gw-001', 'spo2-3', [spo2('m1', 86)]) // yellow for COPD: the alert stays red
+    await settle()
+    let [alert, ...more] = await alertsOf('demo-gw-001')
+    expect(more).toEqual([])
+    expect(alert).toMatchObject({ severity: 'red', count: 3, is_condition_active: true })
+    await publish('demo-gw-001', 'spo2-4', [spo2('m1', 93)])
+    await settle()
+    ;[alert, ...more] = await alertsOf('demo-gw-001')
+    expect(more).toEqual([])
+    // the condition is over, but only a nurse resolves an alert
+    expect(alert).toMatchObject({ severity: 'red', status: 'open', count: 3, is_condition_active: false })
+    const announced = await eventsFor(alert?.id ?? '', 4)
+    expect(announced.map((e) => e.change)).toEqual(['opened', 'updated', 'updated', 'cleared'])
+    expect(announced.map((e) => e.revision)).toEqual([1, 2, 3, 4])
+  })
+
+  it('changes nothing when a gateway re-sends a batch', async () => {
+    const [before] = await alertsOf('demo-gw-001')
+    await publish('demo-gw-001', 'spo2-2', [spo2('m1', 81)])
+    await settle()
+    const [after] = await alertsOf('demo-gw-001')
+    expect(after).toEqual(before)
+  })
+
+  it('records late store-and-forward readings as history and never pages anyone for them', async () => {
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600_000)
+    // device-protocol.md "Time": more than 24 hours old on arrival is `late`
+    await publish('demo-gw-008', 'late-1', [spo2('m1', 70, twoDaysAgo), spo2('m2', 72, new Date(Date.now() - 25 * 3600_000))])
+    await settle()
+    expect(await alertsOf('demo-gw-008')).toEqual([])
+    const { rows } = await db.pool.query("SELECT flags FROM measurements WHERE gateway_id = 'demo-gw-008' AND batch_id = 'late-1'")
+    expect(rows).toEqual([{ flags: ['late'] }, { flags: ['late'] }])
+  })
+
+  it('judges readings a crashed worker left queued when the next worker starts', async () => {
+    const { rows: [home] } = await db.pool.query<{ patient_id: string; tenant_id: string }>(
+      "SELECT patient_id, tenant_id FROM gateways WHERE id = 'demo-gw-012'",
+    )
+    const now = new Date()
+    // stored (and queued) as ingest does, but no worker judged it
+    await storeBatches(db.pool, [{
+      tenantId: home?.tenant_id ?? '', patientId: home?.patient_id ?? '', gatewayId: 'demo-gw-012', batchId: 'orphan-1', receivedAt: now,
+      readings: [{
+        measurementId: 'm1', deviceId: 'AA:BB:CC:00:00:09', type: 'spo2', value: 79, unit: '%', originalValue: null, originalUnit: null,
+        measuredAt: now, flags: [], battery: null, source: 'decoded',
+      }],
+      rejections: [],
+    }])
+    const worker = startRuleWorker({ db: db.pool, logger, publish: () => {} })
+    await worker.drain()
+    await worker.stop()
+    expect(await alertsOf('demo-gw-012')).toEqual([expect.objectContaining({ rule_id: 'threshold:spo2', severity: 'red', count: 1 })])
+    expect((await db.pool.query('SELECT * FROM rule_work')).rows).toEqual([])
+  })
+
+  it('raises a device alert for a gateway offline for hours, from the periodic check', async () => {
+    await db.pool.query("UPDATE gateways SET state = 'offline', last_seen_at = now() - interval '30 hours' WHERE id = 'demo-gw-003'")
+    expect(await ingest.rules?.checkNow()).toBeGreaterThanOrEqual(1)
+    const alerts = await alertsOf('demo-gw-003')
+    expect(alerts).toEqual([expect.objectContaining({ rule_id: 'device:gateway-offline', status: 'open' })])
+    // checking again changes nothing
+    await ingest.rules?.checkNow()
+    expect((await alertsOf('demo-gw-003'))[0]?.revision).toBe(alerts[0]?.revision)
+  })
+})

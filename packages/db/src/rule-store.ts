@@ -1,0 +1,462 @@
+import {
+  VITAL_TYPE_NAMES,
+  type AlertAction,
+  type AlertFinding,
+  type ConditionId,
+  type DeviceBattery,
+  type GatewayHealth,
+  type OpenAlertState,
+  type Reading,
+  type ReadingFlag,
+  type Severity,
+  type VitalType,
+} from '@varde/domain'
+import type { Queryable } from './pool.js'
+
+/**
+ * The rules worker's side of the database (migration 0003): the durable queue
+ * of patients with readings not yet judged, what the rules need to judge them,
+ * and one statement that applies the rules' actions and takes the patients
+ * off the queue together. See ingest/src/rule-worker.ts.
+ */
+
+export interface RuleWorkClaim {
+  patientId: string
+  tenantId: string
+  /** Readings received from here on are new to the rules. */
+  pendingSince: Date
+  /** The queue row's sequence when claimed: only this one is removed after judging. */
+  seq: string
+}
+
+/**
+ * Claims up to `limit` queued patients for `leaseSeconds` (a worker that dies
+ * lets the lease run out; the next one takes them). One statement.
+ */
+export async function claimRuleWork(db: Queryable, limit: number, leaseSeconds = 60): Promise<RuleWorkClaim[]> {
+  const { rows } = await db.query<{ patient_id: string; tenant_id: string; pending_since: Date; seq: string }>(
+    `UPDATE rule_work w SET claimed_until = now() + make_interval(secs => $2)
+      WHERE w.patient_id IN (
+        SELECT patient_id FROM rule_work
+         WHERE claimed_until IS NULL OR claimed_until < now()
+         ORDER BY pending_since
+         LIMIT $1
+         FOR UPDATE SKIP LOCKED)
+      RETURNING w.patient_id, w.tenant_id, w.pending_since, w.seq::text`,
+    [limit, leaseSeconds],
+  )
+  return rows.map((r) => ({ patientId: r.patient_id, tenantId: r.tenant_id, pendingSince: r.pending_since, seq: r.seq }))
+}
+
+/** How many patients wait for the rules (for /metrics and tests). */
+export async function countRuleWork(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM rule_work')
+  return rows[0]?.n ?? 0
+}
+
+export interface RulePatient {
+  id: string
+  tenantId: string
+  conditions: ConditionId[]
+  serviceState: 'active' | 'paused' | 'ended'
+  /** Start of the follow-up: no missed measurements before it. */
+  serviceStartedAt: Date
+}
+
+/** A stored reading as the rules see it, with when it arrived. */
+export interface StoredReading extends Reading {
+  /** The stored row's id (uuid), for the alert's references. */
+  storedId: string
+  receivedAt: Date
+}
+
+export interface OpenAlertRow extends OpenAlertState {
+  id: string
+}
+
+export interface RuleContext {
+  patients: Map<string, RulePatient>
+  openAlerts: Map<string, OpenAlertRow[]>
+  gateways: Map<string, GatewayHealth[]>
+  devices: Map<string, DeviceBattery[]>
+}
+
+/** What the rules need about these patients besides readings, in a few statements (reads only). */
+export async function loadRuleContext(db: Queryable, patientIds: string[]): Promise<RuleContext> {
+  const patients = new Map<string, RulePatient>()
+  const openAlerts = new Map<string, OpenAlertRow[]>()
+  const gateways = new Map<string, GatewayHealth[]>()
+  const devices = new Map<string, DeviceBattery[]>()
+  if (patientIds.length === 0) return { patients, openAlerts, gateways, devices }
+
+  const p = await db.query<{ id: string; tenant_id: string; conditions: string[]; service_state: RulePatient['serviceState']; created_at: Date }>(
+    'SELECT id, tenant_id, conditions, service_state, created_at FROM patients WHERE id = ANY($1::uuid[])',
+    [patientIds],
+  )
+  for (const r of p.rows) {
+    patients.set(r.id, {
+      id: r.id, tenantId: r.tenant_id, conditions: r.conditions as ConditionId[], serviceState: r.service_state, serviceStartedAt: r.created_at,
+    })
+  }
+
+  const a = await db.query<{
+    id: string; patient_id: string; alert_key: string; rule_id: string; severity: Severity; count: number
+    is_condition_active: boolean; last_triggered_at: Date
+  }>(
+    `SELECT id, patient_id, alert_key, rule_id, severity, count, is_condition_active, last_triggered_at
+       FROM alerts WHERE patient_id = ANY($1::uuid[]) AND status <> 'resolved'`,
+    [patientIds],
+  )
+  for (const r of a.rows) {
+    push(openAlerts, r.patient_id, {
+      id: r.id, alertKey: r.alert_key, ruleId: r.rule_id, severity: r.severity, count: r.count,
+      isConditionActive: r.is_condition_active, lastTriggeredAt: r.last_triggered_at,
+    })
+  }
+
+  const g = await db.query<{ id: string; patient_id: string; state: string; last_seen_at: Date | null; created_at: Date; battery: number | null }>(
+    `SELECT id, patient_id, state, last_seen_at, created_at, battery FROM gateways
+      WHERE patient_id = ANY($1::uuid[]) AND revoked_at IS NULL`,
+    [patientIds],
+  )
+  for (const r of g.rows) {
+    // a gateway that never said online or offline is judged by when it was last heard from
+    push(gateways, r.patient_id, {
+      gatewayId: r.id, state: r.state === 'offline' ? 'offline' : 'online', lastSeenAt: r.last_seen_at ?? r.created_at, battery: r.battery,
+    })
+  }
+
+  const d = await db.query<{ patient_id: string; device_id: string; battery: number; last_seen_at: Date }>(
+    `SELECT g.patient_id, d.device_id, d.battery, d.last_seen_at FROM devices d JOIN gateways g ON g.id = d.gateway_id
+      WHERE g.patient_id = ANY($1::uuid[]) AND g.revoked_at IS NULL AND d.battery IS NOT NULL`,
+    [patientIds],
+  )
+  for (const r of d.rows) push(devices, r.patient_id, { deviceId: r.device_id, battery: r.battery, reportedAt: r.last_seen_at })
+
+  return { patients, openAlerts, gateways, devices }
+}
+
+/** One patient's readings to judge: new since `pendingSince`, and how far back each vital's rules look. */
+export interface ReadingsRequest {
+  patientId: string
+  pendingSince: Date
+  /** Per vital, milliseconds of history before the earliest new reading (`historyNeeds` of the domain). */
+  needs: Partial<Record<VitalType, number>>
+}
+
+type MeasurementRow = {
+  id: string; patient_id: string; gateway_id: string; batch_id: string; measurement_id: string; device_id: string
+  type: VitalType; value: number; unit: string; original_value: number | null; original_unit: string | null
+  measured_at: Date; received_at: Date; flags: string[]; source: 'decoded' | 'gatt'
+}
+const MEASUREMENT_COLUMNS = `id, patient_id, gateway_id, batch_id, measurement_id, device_id, type, value, unit, original_value,
+  original_unit, measured_at, received_at, flags, source`
+
+/**
+ * The readings the rules need, per patient, oldest first, in two statements:
+ * the new ones (received since the patient was queued; those over a day old
+ * on arrival are only ever history and are left out), then, per vital a rule
+ * looks back on, the history before the earliest new reading: the newest
+ * `maxPerType` (1,000 for windows of days, 100 for NEWS2's minutes), by the
+ * (patient_id, type, measured_at DESC) index. A continuous oximeter's 14-day
+ * SpO2 median is thus the median of its newest 1,000 readings.
+ */
+export async function loadReadingsForRules(db: Queryable, requests: ReadingsRequest[]): Promise<Map<string, StoredReading[]>> {
+  const out = new Map<string, StoredReading[]>()
+  if (requests.length === 0) return out
+  const fresh = await db.query<MeasurementRow>(
+    `SELECT m.* FROM unnest($1::uuid[], $2::timestamptz[]) AS q(patient_id, since)
+       CROSS JOIN LATERAL (
+         SELECT ${MEASUREMENT_COLUMNS} FROM measurements
+          WHERE patient_id = q.patient_id AND measured_at >= now() - interval '24 hours 5 minutes' AND received_at >= q.since) m`,
+    [requests.map((r) => r.patientId), requests.map((r) => r.pendingSince)],
+  )
+  const earliest = new Map<string, number>()
+  for (const r of fresh.rows) {
+    earliest.set(r.patient_id, Math.min(earliest.get(r.patient_id) ?? Infinity, r.measured_at.getTime()))
+  }
+  const q = { patient: [] as string[], type: [] as string[], since: [] as Date[], limit: [] as number[] }
+  for (const request of requests) {
+    const from = earliest.get(request.patientId)
+    if (from === undefined) continue
+    for (const [type, ms] of Object.entries(request.needs)) {
+      q.patient.push(request.patientId)
+      q.type.push(type)
+      q.since.push(new Date(from - ms))
+      q.limit.push(ms > 24 * 3600_000 ? 1000 : 100)
+    }
+  }
+  const past = q.patient.length === 0 ? { rows: [] as MeasurementRow[] } : await db.query<MeasurementRow>(
+    `SELECT m.* FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::int[]) AS q(patient_id, type, since, lim)
+       CROSS JOIN LATERAL (
+         SELECT ${MEASUREMENT_COLUMNS} FROM measurements
+          WHERE patient_id = q.patient_id AND type = q.type AND measured_at >= q.since
+          ORDER BY measured_at DESC LIMIT q.lim) m`,
+    [q.patient, q.type, q.since, q.limit],
+  )
+  const seen = new Set<string>()
+  for (const r of [...past.rows, ...fresh.rows]) {
+    if (seen.has(r.id)) continue
+    seen.add(r.id)
+    push(out, r.patient_id, {
+      // readings of one measurement (systolic and diastolic) share this id, as the rules group them
+      measurementId: `${r.gateway_id}/${r.batch_id}/${r.measurement_id}`,
+      storedId: r.id, deviceId: r.device_id, type: r.type, value: r.value, unit: r.unit,
+      originalValue: r.original_value, originalUnit: r.original_unit, measuredAt: r.measured_at, receivedAt: r.received_at,
+      flags: r.flags as ReadingFlag[], battery: null, source: r.source,
+    })
+  }
+  for (const list of out.values()) list.sort((a, b) => a.measuredAt.getTime() - b.measuredAt.getTime())
+  return out
+}
+
+/** The latest reading time per type and patient, within `days` (for missed-measurement checks). */
+export async function loadLastReadingTimes(
+  db: Queryable, patientIds: string[], days = 8,
+): Promise<Map<string, Partial<Record<VitalType, Date>>>> {
+  const out = new Map<string, Partial<Record<VitalType, Date>>>()
+  if (patientIds.length === 0) return out
+  const { rows } = await db.query<{ patient_id: string; type: VitalType; at: Date }>(
+    `SELECT p.id AS patient_id, t.type, last.at FROM unnest($1::uuid[]) AS p(id)
+       CROSS JOIN unnest($2::text[]) AS t(type)
+       CROSS JOIN LATERAL (
+         SELECT measured_at AS at FROM measurements
+          WHERE patient_id = p.id AND type = t.type AND measured_at >= now() - make_interval(days => $3)
+          ORDER BY measured_at DESC LIMIT 1) last`,
+    [patientIds, VITAL_TYPE_NAMES, days],
+  )
+  for (const r of rows) {
+    const byType = out.get(r.patient_id) ?? {}
+    byType[r.type] = r.at
+    out.set(r.patient_id, byType)
+  }
+  return out
+}
+
+/** Patients whose service is not ended, a page at a time (for the periodic checks). */
+export async function listMonitoredPatientIds(db: Queryable, after: string | null, limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM patients WHERE service_state <> 'ended' AND ($1::uuid IS NULL OR id > $1::uuid) ORDER BY id LIMIT $2`,
+    [after, limit],
+  )
+  return rows.map((r) => r.id)
+}
+
+/** One patient's actions from one evaluation, in the order the rules returned them. */
+export interface PatientActions {
+  tenantId: string
+  patientId: string
+  actions: AlertAction[]
+}
+
+/** An alert the statement opened or changed. */
+export interface ChangedAlert {
+  id: string
+  tenantId: string
+  patientId: string
+  alertKey: string
+  change: 'opened' | 'updated' | 'cleared'
+  severity: Severity
+  status: 'open' | 'acknowledged' | 'resolved'
+  revision: number
+}
+
+interface AlertOp {
+  id: string | null
+  tenant_id: string
+  patient_id: string
+  alert_key: string
+  is_new: boolean
+  rule_id: string
+  rule_version: string
+  rule_kind: string
+  severity: Severity
+  count: number
+  is_condition_active: boolean
+  opened_at: string | null
+  first_triggered_at: string | null
+  last_triggered_at: string
+  cleared_at: string | null
+  summary_nb: string | null
+  summary_en: string | null
+  first_finding: AlertFinding | null
+  last_finding: AlertFinding | null
+  change: ChangedAlert['change']
+}
+
+interface AlertEventOp {
+  patient_id: string
+  alert_key: string
+  kind: 'opened' | 'updated' | 'cleared'
+  details: Record<string, unknown>
+}
+
+/**
+ * Applies the rules' actions and takes the judged patients off the queue, in
+ * ONE statement (so a crash leaves either both or neither). Several actions
+ * on one alert in one evaluation (open, then clear) are folded into its final
+ * state first: a statement may change a row only once. `done` lists the
+ * claims judged; a claim whose queue row was bumped meanwhile (new readings)
+ * stays queued, released for the next round.
+ */
+export async function applyRuleActions(
+  db: Queryable, batches: PatientActions[], done: RuleWorkClaim[], newAlertId: () => string,
+): Promise<ChangedAlert[]> {
+  const ops = new Map<string, AlertOp>()
+  const events: AlertEventOp[] = []
+  for (const { tenantId, patientId, actions } of batches) {
+    for (const action of actions) {
+      const key = `${patientId}/${action.kind === 'open' ? action.alert.alertKey : action.alertKey}`
+      const prior = ops.get(key)
+      if (action.kind === 'open') {
+        const a = action.alert
+        ops.set(key, {
+          id: newAlertId(), tenant_id: tenantId, patient_id: patientId, alert_key: a.alertKey, is_new: true,
+          rule_id: a.ruleId, rule_version: a.ruleVersion, rule_kind: a.ruleKind, severity: a.severity, count: a.count,
+          is_condition_active: a.isConditionActive, opened_at: a.openedAt.toISOString(), first_triggered_at: a.triggeredAt.toISOString(),
+          last_triggered_at: a.triggeredAt.toISOString(), cleared_at: null, summary_nb: a.summary.nb, summary_en: a.summary.en,
+          first_finding: findingOf(a), last_finding: findingOf(a), change: 'opened',
+        })
+        events.push({ patient_id: patientId, alert_key: a.alertKey, kind: 'opened', details: { severity: a.severity, ruleId: a.ruleId, ruleVersion: a.ruleVersion, summary: a.summary } })
+      } else if (action.kind === 'update') {
+        const f = action.finding
+        ops.set(key, {
+          ...(prior ?? {
+            id: null, tenant_id: tenantId, patient_id: patientId, alert_key: action.alertKey, is_new: false, opened_at: null,
+            first_triggered_at: null, first_finding: null, change: 'updated' as const,
+          }),
+          rule_id: f.ruleId, rule_version: f.ruleVersion, rule_kind: f.ruleKind, severity: action.severity, count: action.count,
+          is_condition_active: true, last_triggered_at: action.lastTriggeredAt.toISOString(), cleared_at: null,
+          summary_nb: f.summary.nb, summary_en: f.summary.en, last_finding: f,
+        })
+        events.push({
+          patient_id: patientId, alert_key: action.alertKey, kind: 'updated',
+          details: { severity: action.severity, findingSeverity: f.severity, isEscalated: action.isEscalated, count: action.count, summary: f.summary },
+        })
+      } else {
+        const base: AlertOp = prior ?? {
+          id: null, tenant_id: tenantId, patient_id: patientId, alert_key: action.alertKey, is_new: false, rule_id: action.ruleId,
+          rule_version: '', rule_kind: '', severity: 'yellow', count: 0, opened_at: null, first_triggered_at: null,
+          last_triggered_at: '', summary_nb: null, summary_en: null, first_finding: null, last_finding: null, change: 'cleared',
+          is_condition_active: false, cleared_at: null,
+        }
+        ops.set(key, { ...base, is_condition_active: false, cleared_at: action.clearedAt.toISOString(), change: prior?.change ?? 'cleared' })
+        events.push({
+          patient_id: patientId, alert_key: action.alertKey, kind: 'cleared',
+          details: { clearedAt: action.clearedAt.toISOString(), readings: action.readings.map((r) => ({ type: r.type, value: r.value, unit: r.unit, measuredAt: r.measuredAt })) },
+        })
+      }
+    }
+  }
+  const all = [...ops.values()]
+  const inserts = all.filter((o) => o.is_new)
+  const updates = all.filter((o) => !o.is_new && o.change === 'updated')
+  const clears = all.filter((o) => !o.is_new && o.change === 'cleared')
+  const { rows } = await db.query<{
+    id: string; tenant_id: string; patient_id: string; alert_key: string; severity: Severity
+    status: ChangedAlert['status']; revision: number; change: ChangedAlert['change']
+  }>(
+    `WITH ins AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS o(
+         id uuid, tenant_id text, patient_id uuid, alert_key text, rule_id text, rule_version text, rule_kind text,
+         severity text, count int, is_condition_active boolean, opened_at timestamptz, first_triggered_at timestamptz,
+         last_triggered_at timestamptz, cleared_at timestamptz, summary_nb text, summary_en text,
+         first_finding jsonb, last_finding jsonb)
+     ),
+     upd AS (
+       SELECT * FROM jsonb_to_recordset($2::jsonb) AS o(
+         patient_id uuid, alert_key text, rule_id text, rule_version text, rule_kind text, severity text, count int,
+         last_triggered_at timestamptz, summary_nb text, summary_en text, last_finding jsonb,
+         is_condition_active boolean, cleared_at timestamptz)
+     ),
+     clr AS (
+       SELECT * FROM jsonb_to_recordset($3::jsonb) AS o(patient_id uuid, alert_key text, cleared_at timestamptz)
+     ),
+     inserted AS (
+       INSERT INTO alerts AS a (id, tenant_id, patient_id, alert_key, rule_id, rule_version, rule_kind, severity, count,
+                           is_condition_active, opened_at, first_triggered_at, last_triggered_at, cleared_at,
+                           summary_nb, summary_en, first_finding, last_finding, red_since)
+       SELECT id, tenant_id, patient_id, alert_key, rule_id, rule_version, rule_kind, severity, count,
+              is_condition_active, opened_at, first_triggered_at, last_triggered_at, cleared_at,
+              summary_nb, summary_en, first_finding, last_finding, CASE WHEN severity = 'red' THEN now() END
+         FROM ins
+       -- another worker opened it meanwhile: count this finding on that alert instead
+       ON CONFLICT (patient_id, alert_key) WHERE status <> 'resolved' DO UPDATE
+         SET severity = CASE WHEN a.severity = 'red' THEN 'red' ELSE EXCLUDED.severity END,
+             red_since = coalesce(a.red_since, EXCLUDED.red_since),
+             count = a.count + EXCLUDED.count,
+             last_triggered_at = greatest(a.last_triggered_at, EXCLUDED.last_triggered_at),
+             last_finding = EXCLUDED.last_finding, summary_nb = EXCLUDED.summary_nb, summary_en = EXCLUDED.summary_en,
+             is_condition_active = EXCLUDED.is_condition_active, cleared_at = EXCLUDED.cleared_at,
+             revision = a.revision + 1, updated_at = now()
+       RETURNING a.id, a.tenant_id, a.patient_id, a.alert_key, a.severity, a.status, a.revision,
+                 CASE WHEN a.revision = 1 THEN 'opened' ELSE 'updated' END AS change
+     ),
+     updated AS (
+       UPDATE alerts a
+          SET rule_version = u.rule_version, severity = u.severity, count = u.count,
+              red_since = CASE WHEN u.severity = 'red' THEN coalesce(a.red_since, now()) END,
+              last_triggered_at = u.last_triggered_at, last_finding = u.last_finding,
+              summary_nb = u.summary_nb, summary_en = u.summary_en,
+              is_condition_active = u.is_condition_active, cleared_at = u.cleared_at,
+              revision = a.revision + 1, updated_at = now()
+         FROM upd u
+        WHERE a.patient_id = u.patient_id AND a.alert_key = u.alert_key AND a.status <> 'resolved'
+       RETURNING a.id, a.tenant_id, a.patient_id, a.alert_key, a.severity, a.status, a.revision, 'updated' AS change
+     ),
+     cleared AS (
+       UPDATE alerts a SET is_condition_active = false, cleared_at = c.cleared_at, revision = a.revision + 1, updated_at = now()
+         FROM clr c
+        WHERE a.patient_id = c.patient_id AND a.alert_key = c.alert_key AND a.status <> 'resolved'
+       RETURNING a.id, a.tenant_id, a.patient_id, a.alert_key, a.severity, a.status, a.revision, 'cleared' AS change
+     ),
+     changed AS (SELECT * FROM inserted UNION ALL SELECT * FROM updated UNION ALL SELECT * FROM cleared),
+     logged AS (
+       INSERT INTO alert_events (tenant_id, alert_id, kind, actor, details)
+       SELECT c.tenant_id, c.id, e.kind, 'rules', e.details
+         FROM jsonb_to_recordset($4::jsonb) AS e(patient_id uuid, alert_key text, kind text, details jsonb, n int)
+         JOIN changed c ON c.patient_id = e.patient_id AND c.alert_key = e.alert_key
+        ORDER BY e.n
+       RETURNING 1
+     ),
+     judged AS (
+       SELECT * FROM jsonb_to_recordset($5::jsonb) AS d(patient_id uuid, seq bigint)
+     ),
+     dequeued AS (
+       DELETE FROM rule_work w USING judged d WHERE w.patient_id = d.patient_id AND w.seq = d.seq RETURNING 1
+     ),
+     released AS (
+       UPDATE rule_work w SET claimed_until = NULL FROM judged d WHERE w.patient_id = d.patient_id AND w.seq <> d.seq RETURNING 1
+     )
+     SELECT * FROM changed`,
+    [
+      JSON.stringify(inserts),
+      JSON.stringify(updates.map((u) => ({
+        patient_id: u.patient_id, alert_key: u.alert_key, rule_id: u.rule_id, rule_version: u.rule_version, rule_kind: u.rule_kind,
+        severity: u.severity, count: u.count, last_triggered_at: u.last_triggered_at, summary_nb: u.summary_nb,
+        summary_en: u.summary_en, last_finding: u.last_finding, is_condition_active: u.is_condition_active, cleared_at: u.cleared_at,
+      }))),
+      JSON.stringify(clears.map((c) => ({ patient_id: c.patient_id, alert_key: c.alert_key, cleared_at: c.cleared_at }))),
+      JSON.stringify(events.map((e, n) => ({ ...e, n }))),
+      JSON.stringify(done.map((d) => ({ patient_id: d.patientId, seq: d.seq }))),
+    ],
+  )
+  return rows.map((r) => ({
+    id: r.id, tenantId: r.tenant_id, patientId: r.patient_id, alertKey: r.alert_key, change: r.change,
+    severity: r.severity, status: r.status, revision: r.revision,
+  }))
+}
+
+/** The finding part of a draft (without the ledger's fields). */
+function findingOf(a: AlertFinding): AlertFinding {
+  return {
+    ruleId: a.ruleId, ruleVersion: a.ruleVersion, ruleKind: a.ruleKind, severity: a.severity, thresholds: a.thresholds,
+    measures: a.measures, readings: a.readings, summary: a.summary, news2Score: a.news2Score, source: a.source, triggeredAt: a.triggeredAt,
+  }
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key)
+  if (list) list.push(value)
+  else map.set(key, [value])
+}

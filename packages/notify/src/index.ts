@@ -1,0 +1,5 @@
+export * from './escalation.js'
+export * from './notifier.js'
+export * from './webhook-notifier.js'
+export * from './email-notifier.js'
+export * from './build-notifiers.js'
