@@ -123,7 +123,7 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
   async function judge(claims: RuleWorkClaim[]): Promise<void> {
     const ids = claims.map((c) => c.patientId)
     const [ctx, overrides, pauses, lastByPatient] = await Promise.all([
-      loadRuleContext(db, ids), loadRuleOverrides(db, ids), loadServicePauses(db, ids), loadLastReadingTimes(db, ids),
+      loadRuleContext(db, ids), loadRuleOverrides(db, ids, invalidOverride), loadServicePauses(db, ids), loadLastReadingTimes(db, ids),
     ])
     const ruleSets = new Map<string, RuleSet>()
     for (const patient of ctx.patients.values()) ruleSets.set(patient.id, rulesOf(patient.id, patient.conditions, overrides.get(patient.id) ?? []))
@@ -166,7 +166,7 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
         if (ids.length === 0) break
         after = ids[ids.length - 1] ?? null
         const [ctx, lastByPatient, overrides, pauses] = await Promise.all([
-          loadRuleContext(db, ids), loadLastReadingTimes(db, ids), loadRuleOverrides(db, ids), loadServicePauses(db, ids),
+          loadRuleContext(db, ids), loadLastReadingTimes(db, ids), loadRuleOverrides(db, ids, invalidOverride), loadServicePauses(db, ids),
         ])
         const now = new Date()
         const batches: PatientActions[] = []
@@ -196,6 +196,11 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
       log.error({ err: error }, 'schedule and device check failed; retrying on the next check')
     }
     return changedCount
+  }
+
+  function invalidOverride(patientId: string, ruleId: string, error: unknown): void {
+    stats.errors++
+    log.error({ err: error, patientId, ruleId }, 'a stored rule override is invalid; judging without it')
   }
 
   function rulesOf(patientId: string, conditions: Parameters<typeof resolvePatientRules>[0], overrides: RuleOverride[]): RuleSet {

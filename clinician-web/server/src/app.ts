@@ -14,8 +14,10 @@ import type { LiveEvents } from './live-events.js'
 import { LoginThrottle } from './login-throttle.js'
 import { authPlugin } from './plugins/auth.js'
 import { adminGatewayRoutes } from './routes/admin-gateways.js'
+import { alertRoutes } from './routes/alerts.js'
 import { eventRoutes } from './routes/events.js'
 import { healthRoutes } from './routes/health.js'
+import { patientRuleRoutes } from './routes/patient-rules.js'
 import { patientRoutes } from './routes/patients.js'
 import { sessionRoutes } from './routes/session.js'
 
@@ -68,6 +70,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await scope.register(sessionRoutes, { db: options.db, throttle, mode: options.mode, secureCookies: options.secureCookies ?? false })
   })
   await app.register(patientRoutes, { db: options.db })
+  await app.register(patientRuleRoutes, { db: options.db })
+  await app.register(alertRoutes, { db: options.db, live: options.live })
   await app.register(eventRoutes, { db: options.db, live: options.live })
   await app.register(healthRoutes, { db: options.db, live: options.live, sseClients: () => 0 })
   await app.register(fhirRoutes, { db: options.db })

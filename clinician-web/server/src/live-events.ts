@@ -1,17 +1,20 @@
 import { EventEmitter } from 'node:events'
 import { serviceUsername, servicePassword } from '@varde/config'
-import { INTERNAL_TOPICS, INTERNAL_TOPIC_ROOT, type BrokerStatsSnapshot, type MeasurementsStoredEvent } from '@varde/domain'
+import { INTERNAL_TOPICS, INTERNAL_TOPIC_ROOT, type AlertChangedEvent, type BrokerStatsSnapshot, type MeasurementsStoredEvent } from '@varde/domain'
 import mqtt, { type MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
+import { z } from 'zod'
 import { brokerStatsSnapshotSchema } from './broker-metrics.js'
 
 /**
  * The server's view of the platform's internal events (it meets ingest only
- * through MQTT): stored measurements for live pages, and the other services'
- * liveness for /healthz.
+ * through MQTT): stored measurements and changed alerts for live pages, and
+ * the other services' liveness for /healthz.
  */
 export interface LiveEvents {
   onMeasurements(listener: (event: MeasurementsStoredEvent) => void): () => void
+  /** An alert opened or changed (by the rules, a person, escalation): ids and revision only, the database has the rest. */
+  onAlertChanged(listener: (event: AlertChangedEvent) => void): () => void
   isBrokerConnected(): boolean
   /** Last liveness report of a service (retained message with a last will). */
   serviceHealth(service: string): { state: 'up' | 'down'; at: Date } | undefined
@@ -25,6 +28,17 @@ export interface LiveEvents {
 }
 
 const BROKER_STATS_PREFIX = INTERNAL_TOPICS.brokerStats('')
+
+const alertChangedEventSchema = z.object({
+  tenantId: z.string().min(1),
+  patientId: z.string().min(1),
+  alertId: z.string().min(1),
+  change: z.enum(['opened', 'updated', 'cleared', 'acknowledged', 'assigned', 'noted', 'resolved', 'escalated']),
+  revision: z.number().int(),
+  severity: z.enum(['red', 'yellow']),
+  status: z.enum(['open', 'acknowledged', 'resolved']),
+  at: z.string(),
+}) satisfies z.ZodType<AlertChangedEvent>
 
 export function connectLiveEvents(options: { mqttUrl: string; serviceSecret: string; logger: Logger; clientId?: string }): LiveEvents {
   const log = options.logger.child({ part: 'server-events' })
@@ -53,6 +67,8 @@ export function connectLiveEvents(options: { mqttUrl: string; serviceSecret: str
     try {
       if (topic === INTERNAL_TOPICS.measurementsStored) {
         emitter.emit('measurements', JSON.parse(payload.toString()) as MeasurementsStoredEvent)
+      } else if (topic === INTERNAL_TOPICS.alertsChanged) {
+        emitter.emit('alert-changed', alertChangedEventSchema.parse(JSON.parse(payload.toString())))
       } else if (topic.startsWith(`${INTERNAL_TOPIC_ROOT}/health/`)) {
         const service = topic.slice(`${INTERNAL_TOPIC_ROOT}/health/`.length)
         const body = JSON.parse(payload.toString()) as { state?: string; at?: string }
@@ -75,6 +91,10 @@ export function connectLiveEvents(options: { mqttUrl: string; serviceSecret: str
     onMeasurements(listener) {
       emitter.on('measurements', listener)
       return () => emitter.off('measurements', listener)
+    },
+    onAlertChanged(listener) {
+      emitter.on('alert-changed', listener)
+      return () => emitter.off('alert-changed', listener)
     },
     isBrokerConnected: () => client.connected,
     serviceHealth: (service) => health.get(service),

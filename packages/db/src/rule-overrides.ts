@@ -86,7 +86,11 @@ export async function listRuleOverrides(db: Queryable, q: { tenantId: string; us
  * `resolvePatientRules(conditions, overrides)`. No care check: a service
  * reads it. Uses the primary key (patient_id, rule_id, version).
  */
-export async function loadRuleOverrides(db: Queryable, patientIds: string[]): Promise<Map<string, RuleOverride[]>> {
+export async function loadRuleOverrides(
+  db: Queryable, patientIds: string[],
+  /** A stored row that does not pass the schema (only direct SQL can write one) is left out and reported here. */
+  onInvalid: (patientId: string, ruleId: string, error: unknown) => void = () => {},
+): Promise<Map<string, RuleOverride[]>> {
   const ids = [...new Set(patientIds.filter(isUuid))]
   const byPatient = new Map<string, RuleOverride[]>(ids.map((id) => [id, []]))
   if (ids.length === 0) return byPatient
@@ -97,7 +101,14 @@ export async function loadRuleOverrides(db: Queryable, patientIds: string[]): Pr
       ORDER BY o.patient_id, o.rule_id, o.version DESC`,
     [ids],
   )
-  for (const r of rows) byPatient.get(r.patient_id)?.push(toOverride(r))
+  for (const r of rows) {
+    // one bad row must not stop the rules of every patient judged with it
+    try {
+      byPatient.get(r.patient_id)?.push(toOverride(r))
+    } catch (error) {
+      onInvalid(r.patient_id, r.rule_id, error)
+    }
+  }
   return byPatient
 }
 

@@ -24,7 +24,7 @@ function toJson(p: PatientSummary): z.infer<typeof patientSchema> {
     gateway: p.gateway ? { id: p.gateway.id, state: p.gateway.state, battery: p.gateway.battery, lastSeenAt: p.gateway.lastSeenAt?.toISOString() ?? null } : null,
     lastMeasurementAt: p.lastMeasurementAt?.toISOString() ?? null,
     latest: Object.fromEntries(Object.entries(p.latest).map(([k, v]) => [k, { ...v, measuredAt: new Date(v.measuredAt).toISOString() }])),
-    openAlerts: { red: 0, yellow: 0 },
+    openAlerts: p.openAlerts,
   }
 }
 

@@ -35,7 +35,7 @@ export interface RequestOptions {
 }
 
 export async function requestJson<T>(
-  method: 'GET' | 'POST' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   path: string,
   options: RequestOptions = {},
 ): Promise<T> {

@@ -76,17 +76,36 @@ export interface Alert {
   patientName: string
   severity: Severity
   status: AlertStatus
+  /** The rule's id, e.g. `threshold:spo2`. */
   rule: string
   openedAt: string
   updatedAt: string
+  /** In the language the browser asked for; `summaries` has both. */
   summary: string
+  summaries?: { nb: string; en: string }
   /** How many times the rule fired while this alert was open. */
   count: number
+  /** False once the condition is over; the alert stays until someone resolves it. */
+  isConditionActive?: boolean
+  /** The readings behind the latest finding. */
   readings: AlertReading[]
+  /** The rule's parameters that applied; the shape depends on the rule. */
   thresholds: Record<string, unknown>
+  /** Clinical source of the rule's defaults. */
+  source?: string | null
+  /** Display names. */
   acknowledgedBy: string | null
   acknowledgedAt: string | null
   assignedTo: string | null
+  assignedToUserId?: string | null
+  resolvedAt?: string | null
+  resolvedBy?: string | null
+  outcome?: ResolveOutcome | null
+  resolutionNote?: string | null
+  /** Set when a red alert went unacknowledged past the escalation time. */
+  escalatedAt?: string | null
+  /** Bumped by every change: of two versions of an alert, keep the higher. */
+  revision: number
 }
 
 /** SSE `measurement`: readings stored for one patient. */

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react'
 import { acknowledgeAlert } from '../api/alerts'
+import { isApiError } from '../api/http'
 import type { Alert } from '../api/types'
 import { formatWeekdayDateTime } from '../i18n/format'
 import { useI18n } from '../i18n/i18n'
@@ -13,12 +14,14 @@ export interface AlertCardProps {
   alert: Alert
   /** The server answered with the changed alert. */
   onChanged: (alert: Alert, action: 'acknowledged' | 'resolved') => void
+  /** The server refused because the alert changed meanwhile (409): someone else acted on it. */
+  onConflict?: () => void
   /** Put focus on this card's next action (after it moved between lists). */
   shouldFocus?: boolean
 }
 
 /** One alert with its explanation (the readings and thresholds behind it) and what a nurse can do. */
-export function AlertCard({ alert, onChanged, shouldFocus = false }: AlertCardProps) {
+export function AlertCard({ alert, onChanged, onConflict, shouldFocus = false }: AlertCardProps) {
   const { t, tp, tx, locale, language } = useI18n()
   const [isAcknowledging, setAcknowledging] = useState(false)
   const [isResolveOpen, setResolveOpen] = useState(false)
@@ -37,8 +40,10 @@ export function AlertCard({ alert, onChanged, shouldFocus = false }: AlertCardPr
     try {
       onChanged(await acknowledgeAlert(alert.id), 'acknowledged')
     } catch (e) {
-      setError(t('alerts.actionError', { message: e instanceof Error ? e.message : String(e) }))
       setAcknowledging(false)
+      if (isApiError(e) && e.status === 409 && onConflict) onConflict()
+      else
+        setError(t('alerts.actionError', { message: e instanceof Error ? e.message : String(e) }))
     }
   }
 
@@ -75,7 +80,15 @@ export function AlertCard({ alert, onChanged, shouldFocus = false }: AlertCardPr
         </p>
       </header>
 
-      <p className="alert-card__summary">{alert.summary}</p>
+      <p className="alert-card__summary">{alert.summaries?.[language] ?? alert.summary}</p>
+      {alert.escalatedAt && (
+        <p className="alert-card__followup">
+          {t('alerts.escalated', { time: formatWeekdayDateTime(alert.escalatedAt, locale) })}
+        </p>
+      )}
+      {alert.isConditionActive === false && (
+        <p className="alert-card__followup">{t('alerts.conditionOver')}</p>
+      )}
 
       <div className="alert-card__explanation">
         <h4 className="alert-card__explanation-title">{t('alerts.explanation')}</h4>
@@ -102,6 +115,11 @@ export function AlertCard({ alert, onChanged, shouldFocus = false }: AlertCardPr
             <p className="alert-card__rule">
               {t('alerts.rule')}: <code>{alert.rule}</code>
             </p>
+            {alert.source && (
+              <p className="alert-card__rule">
+                {t('alerts.source')}: {alert.source}
+              </p>
+            )}
           </div>
         </div>
       </div>
@@ -150,6 +168,7 @@ export function AlertCard({ alert, onChanged, shouldFocus = false }: AlertCardPr
         <ResolveForm
           alert={alert}
           onResolved={(resolved) => onChanged(resolved, 'resolved')}
+          {...(onConflict ? { onConflict } : {})}
           onCancel={() => {
             setResolveOpen(false)
             resolveButton.current?.focus()

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react'
 import { resolveAlert } from '../api/alerts'
+import { isApiError } from '../api/http'
 import { RESOLVE_OUTCOMES, type Alert, type ResolveOutcome } from '../api/types'
 import { useI18n } from '../i18n/i18n'
 
@@ -8,10 +9,13 @@ export function ResolveForm({
   alert,
   onResolved,
   onCancel,
+  onConflict,
 }: {
   alert: Alert
   onResolved: (alert: Alert) => void
   onCancel: () => void
+  /** The server refused because the alert changed meanwhile (409): someone else resolved it. */
+  onConflict?: () => void
 }) {
   const { t } = useI18n()
   const [outcome, setOutcome] = useState<ResolveOutcome | null>(null)
@@ -38,8 +42,10 @@ export function ResolveForm({
     try {
       onResolved(await resolveAlert(alert.id, outcome, note))
     } catch (e) {
-      setError(t('alerts.actionError', { message: e instanceof Error ? e.message : String(e) }))
       setSubmitting(false)
+      if (isApiError(e) && e.status === 409 && onConflict) onConflict()
+      else
+        setError(t('alerts.actionError', { message: e instanceof Error ? e.message : String(e) }))
     }
   }
 

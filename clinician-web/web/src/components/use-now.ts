@@ -27,8 +27,14 @@ function subscribe(listener: () => void): () => void {
   }
 }
 
+/** While nobody subscribes the clock stands still: the first render after a pause must not show the old time. */
+function snapshot(): number {
+  if (!timer && Date.now() - now >= 1000) now = Date.now()
+  return now
+}
+
 export function useNow(): number {
-  return useSyncExternalStore(subscribe, () => now)
+  return useSyncExternalStore(subscribe, snapshot)
 }
 
 /** Move the clock now (after a live event, so "akkurat nå" is right at once). */

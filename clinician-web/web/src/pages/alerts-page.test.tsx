@@ -1,10 +1,17 @@
-import { act, render, screen, within } from '@testing-library/react'
+import { act, render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
-import { beforeEach, expect, test, vi } from 'vitest'
+import { beforeEach, describe, expect, test, vi } from 'vitest'
 import type { Alert } from '../api/types'
 import { App } from '../app'
+import { mergeLoaded } from './alerts-page'
 import { alert, minutesAgo, NOW, session } from '../testing/fixtures'
-import { FakeEventSource, installFakeApi, installFakeEventSource, visit } from '../testing/fake-api'
+import {
+  FakeEventSource,
+  installFakeApi,
+  installFakeEventSource,
+  visit,
+  type FakeHandler,
+} from '../testing/fake-api'
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['Date'] })
@@ -48,6 +55,10 @@ const alerts: Alert[] = [
 ]
 
 function renderInbox() {
+  return renderInboxWith({})
+}
+
+function renderInboxWith(routes: Record<string, FakeHandler | { status: number; body?: unknown }>) {
   installFakeEventSource()
   const api = installFakeApi({
     'GET /api/session': { status: 200, body: session },
@@ -62,6 +73,7 @@ function renderInbox() {
       },
     },
     'POST /api/alerts/a-acked/resolve': { status: 200, body: { ...alerts[3], status: 'resolved' } },
+    ...routes,
   })
   visit('/alerts')
   render(<App />)
@@ -90,7 +102,8 @@ test('open alerts come red first, then by age, each with its explanation', async
   expect(per.getByText('182 mmHg')).toBeTruthy()
   expect(per.getByText('Systolisk blodtrykk – Øvre grense')).toBeTruthy()
   expect(per.getByText('170 mmHg')).toBeTruthy()
-  expect(per.getByText('for 1 time siden')).toBeTruthy()
+  // the shared clock catches up with the test's clock on its first subscriber's mount (use-now.ts)
+  expect(await per.findByText('for 1 time siden')).toBeTruthy()
   expect(within(screen.getByTestId('alert-a-red-new')).getByText(/Utløst 3 ganger/)).toBeTruthy()
   const ola = within(screen.getByTestId('alert-a-yellow-old'))
   expect(ola.getByText('Endring').nextElementSibling?.textContent).toBe('2,0\u00a0kg')
@@ -162,4 +175,138 @@ test('alerts arrive and change live', async () => {
   ])
   act(() => source.emit('alert', { alert: { ...alerts[1], status: 'resolved' } }))
   expect(patientsIn(section(/Åpne/))).toEqual(['Berit Kristiansen', 'Per Olsen', 'Ola Hansen'])
+})
+
+test('an older version of an alert never replaces a newer one, and a resolved alert stays gone', async () => {
+  renderInbox()
+  await screen.findByRole('region', { name: /Åpne/ })
+  const source = FakeEventSource.latest()
+  act(() => source.open())
+  const perNow = {
+    ...alerts[2]!,
+    status: 'acknowledged' as const,
+    acknowledgedBy: 'Lars Lege',
+    revision: 3,
+  }
+  act(() => source.emit('alert', { alert: perNow }))
+  // the event of the change before (revision 2) arrives late
+  act(() => source.emit('alert', { alert: { ...alerts[2], summary: 'Gammel', revision: 2 } }))
+  expect(patientsIn(section(/Kvittert ut/))).toEqual(['Per Olsen', 'Astrid Larsen'])
+  expect(screen.queryByText('Gammel')).toBeNull()
+
+  act(() => source.emit('alert', { alert: { ...perNow, status: 'resolved', revision: 4 } }))
+  act(() => source.emit('alert', { alert: perNow }))
+  expect(screen.queryByTestId('alert-a-red-old')).toBeNull()
+})
+
+test("explains a threshold alert from the rule's own limits, in the chosen language", async () => {
+  installFakeEventSource()
+  const spo2 = alert({
+    id: 'a-spo2',
+    severity: 'red',
+    openedAt: minutesAgo(3),
+    patientName: 'Per Olsen',
+    patientId: 'p-per',
+    rule: 'threshold:spo2',
+    summary: 'Oksygenmetning 84 % (rød grense ≤ 91 %)',
+    summaries: {
+      nb: 'Oksygenmetning 84 % (rød grense ≤ 91 %)',
+      en: 'Oxygen saturation 84% (red limit ≤ 91%)',
+    },
+    readings: [{ type: 'spo2', value: 84, unit: '%', measuredAt: minutesAgo(3) }],
+    thresholds: {
+      vitals: [
+        {
+          vital: 'spo2',
+          red: { low: { value: 91, isInclusive: true } },
+          yellow: { low: { value: 93, isInclusive: true } },
+          hysteresis: 1,
+        },
+      ],
+    },
+    source: 'NEWS2 (RCP 2017), SpO2 skala 1',
+    isConditionActive: false,
+    escalatedAt: minutesAgo(1),
+  })
+  installFakeApi({
+    'GET /api/session': { status: 200, body: session },
+    'GET /api/alerts': { status: 200, body: { items: [spo2] } },
+  })
+  visit('/alerts')
+  render(<App />)
+  const card = within(await screen.findByTestId('alert-a-spo2'))
+  expect(card.getByText('Oksygenmetning 84 % (rød grense ≤ 91 %)')).toBeTruthy()
+  expect(card.getByText('Oksygenmetning – Rød grense').nextElementSibling?.textContent).toBe(
+    '≤\u00a091\u00a0%',
+  )
+  expect(card.getByText('Oksygenmetning – Gul grense').nextElementSibling?.textContent).toBe(
+    '≤\u00a093\u00a0%',
+  )
+  expect(card.queryByText(/hysteresis/i)).toBeNull()
+  expect(card.getByText(/NEWS2 \(RCP 2017\)/)).toBeTruthy()
+  expect(card.getByText(/Ikke lenger aktiv/)).toBeTruthy()
+  expect(card.getByText(/Eskalert/)).toBeTruthy()
+
+  await userEvent.setup().click(screen.getByRole('button', { name: 'English' }))
+  expect(card.getByText('Oxygen saturation 84% (red limit ≤ 91%)')).toBeTruthy()
+  expect(card.getByText('Oxygen saturation – Red limit').nextElementSibling?.textContent).toBe(
+    '≤\u00a091%',
+  )
+  expect(card.getByRole('button', { name: 'Acknowledge' })).toBeTruthy()
+})
+
+test('when someone else got there first, says so and shows the alert as it is now', async () => {
+  let listed = 0
+  const api = renderInboxWith({
+    'GET /api/alerts': () => {
+      listed++
+      const items =
+        listed === 1
+          ? alerts
+          : alerts.map((a) =>
+              a.id === 'a-red-old'
+                ? { ...a, status: 'acknowledged', acknowledgedBy: 'Lars Lege', revision: 2 }
+                : a,
+            )
+      return { status: 200, body: { items } }
+    },
+    'POST /api/alerts/a-red-old/acknowledge': {
+      status: 409,
+      body: {
+        error: { code: 'already-acknowledged', message: 'Varselet er allerede kvittert ut.' },
+      },
+    },
+  })
+  await screen.findByRole('region', { name: /Åpne/ })
+  await userEvent
+    .setup()
+    .click(
+      within(screen.getByTestId('alert-a-red-old')).getByRole('button', { name: 'Kvitter ut' }),
+    )
+  expect(
+    await screen.findByText('Varselet ble endret av noen andre. Visningen er oppdatert.'),
+  ).toBeTruthy()
+  await waitFor(() => expect(patientsIn(section(/Kvittert ut/))).toContain('Per Olsen'))
+  expect(api.calls('GET /api/alerts')).toHaveLength(2)
+  expect(
+    within(screen.getByTestId('alert-a-red-old')).getByText(/Kvittert ut av Lars Lege/),
+  ).toBeTruthy()
+})
+
+describe('mergeLoaded', () => {
+  const open = alert({ id: 'a', severity: 'red', openedAt: minutesAgo(10), revision: 2 })
+  test('keeps the newer version of each alert and the ones that arrived during the load', () => {
+    const live = alert({ id: 'new', severity: 'yellow', openedAt: minutesAgo(1) })
+    const resolved = { ...open, status: 'resolved' as const, revision: 3 }
+    const gone = alert({ id: 'gone', severity: 'yellow', openedAt: minutesAgo(50) })
+    const merged = mergeLoaded([resolved, live, gone], [open], new Set(['new']))
+    expect(merged.map((a) => [a.id, a.status, a.revision])).toEqual([
+      ['a', 'resolved', 3],
+      ['new', 'open', 1],
+    ])
+  })
+  test("takes the server's version when it is newer", () => {
+    const newer = { ...open, status: 'acknowledged' as const, revision: 5 }
+    expect(mergeLoaded([open], [newer], new Set())).toEqual([newer])
+  })
 })

@@ -22,10 +22,34 @@ export function sortAlerts(alerts: readonly Alert[]): Alert[] {
   )
 }
 
-/** A created or changed alert replaces the one we have; resolved ones leave the inbox. */
+/**
+ * A created or changed alert replaces the one we have, unless ours is newer
+ * (events and answers can cross). Resolved alerts stay in the state, out of
+ * both lists, so a late older version cannot bring one back.
+ */
 export function upsertAlert(alerts: readonly Alert[], changed: Alert): Alert[] {
-  const others = alerts.filter((a) => a.id !== changed.id)
-  return changed.status === 'resolved' ? others : [...others, changed]
+  const current = alerts.find((a) => a.id === changed.id)
+  if (current && current.revision > changed.revision) return [...alerts]
+  return [...alerts.filter((a) => a.id !== changed.id), changed]
+}
+
+/**
+ * A fresh list from the server, merged with what we have: the newer version
+ * of each alert, and alerts that are not in the list because they arrived
+ * live while it was on its way (`arrivedDuringLoad`) or were resolved.
+ */
+export function mergeLoaded(
+  current: readonly Alert[],
+  loaded: readonly Alert[],
+  arrivedDuringLoad: ReadonlySet<string>,
+): Alert[] {
+  let merged = [...loaded]
+  for (const a of current) {
+    const isListed = loaded.some((l) => l.id === a.id)
+    if (isListed || a.status === 'resolved' || arrivedDuringLoad.has(a.id))
+      merged = upsertAlert(merged, a)
+  }
+  return merged
 }
 
 /** The inbox: open alerts to act on, and acknowledged ones still to be closed. */
@@ -37,16 +61,25 @@ export function AlertsPage() {
   const [focusId, setFocusId] = useState<string | null>(null)
   const headingRef = useRef<HTMLHeadingElement>(null)
   const controller = useRef<AbortController | null>(null)
+  /** Ids of alerts that arrived live while a load was on its way; null when none is. */
+  const arrivedDuringLoad = useRef<Set<string> | null>(null)
 
   const load = useCallback(async () => {
     controller.current?.abort()
     const c = new AbortController()
     controller.current = c
+    const arrived = new Set<string>()
+    arrivedDuringLoad.current = arrived
     try {
       const alerts = await listAlerts(['open', 'acknowledged'], c.signal)
-      setState({ kind: 'ready', alerts })
+      setState((s) => ({
+        kind: 'ready',
+        alerts: s.kind === 'ready' ? mergeLoaded(s.alerts, alerts, arrived) : alerts,
+      }))
     } catch (error) {
       if (!isAbort(error)) setState((s) => (s.kind === 'ready' ? s : { kind: 'error', error }))
+    } finally {
+      if (arrivedDuringLoad.current === arrived) arrivedDuringLoad.current = null
     }
   }, [])
 
@@ -56,8 +89,10 @@ export function AlertsPage() {
   }, [load])
 
   useLiveEvents({
-    onAlert: ({ alert }) =>
-      setState((s) => (s.kind === 'ready' ? { ...s, alerts: upsertAlert(s.alerts, alert) } : s)),
+    onAlert: ({ alert }) => {
+      arrivedDuringLoad.current?.add(alert.id)
+      setState((s) => (s.kind === 'ready' ? { ...s, alerts: upsertAlert(s.alerts, alert) } : s))
+    },
     onResync: () => void load(),
   })
 
@@ -76,6 +111,12 @@ export function AlertsPage() {
     },
     [t],
   )
+
+  /** Someone else got there first (acknowledged or resolved it): show what is true now. */
+  const onConflict = useCallback(() => {
+    setMessage(t('alerts.changedElsewhere'))
+    void load()
+  }, [t, load])
 
   const open = useMemo(
     () =>
@@ -121,7 +162,7 @@ export function AlertsPage() {
               <ul className="alert-list">
                 {open.map((a) => (
                   <li key={a.id}>
-                    <AlertCard alert={a} onChanged={onChanged} />
+                    <AlertCard alert={a} onChanged={onChanged} onConflict={onConflict} />
                   </li>
                 ))}
               </ul>
@@ -137,7 +178,12 @@ export function AlertsPage() {
               <ul className="alert-list">
                 {acknowledged.map((a) => (
                   <li key={a.id}>
-                    <AlertCard alert={a} onChanged={onChanged} shouldFocus={focusId === a.id} />
+                    <AlertCard
+                      alert={a}
+                      onChanged={onChanged}
+                      onConflict={onConflict}
+                      shouldFocus={focusId === a.id}
+                    />
                   </li>
                 ))}
               </ul>

@@ -7,6 +7,7 @@ import { buildChartRows, mergeLatest, mergeMeasurements } from '../components/ch
 import { ConditionList } from '../components/condition-list'
 import { GatewayStatus } from '../components/gateway-status'
 import { LoadError } from '../components/load-error'
+import { PatientRulesSection } from '../components/patient-rules'
 import { RelativeTime } from '../components/relative-time'
 import { TrafficLight } from '../components/traffic-light'
 import { tickNow, useNow } from '../components/use-now'
@@ -238,6 +239,7 @@ export function PatientPage({ patientId }: { patientId: string }) {
           )}
         </section>
       )}
+      {status.kind === 'ready' && patient && <PatientRulesSection patientId={patientId} />}
       <p className="visually-hidden" aria-live="polite">
         {announcement}
       </p>

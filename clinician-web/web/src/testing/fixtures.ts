@@ -73,6 +73,7 @@ export function alert(
     acknowledgedBy: null,
     acknowledgedAt: null,
     assignedTo: null,
+    revision: 1,
     ...overrides,
   }
 }

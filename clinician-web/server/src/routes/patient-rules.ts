@@ -1,0 +1,261 @@
+import {
+  addRuleOverride, canAccessPatient, CARE_ROLES, endServicePause, findPatientForUser, listRuleOverrides, listServicePauses,
+  startServicePause, type CareActor, type CareWriteFailure, type Queryable, type ServicePauseRecord,
+} from '@varde/db'
+import {
+  CONDITION_IDS, RULE_FAMILY, RULE_KINDS, RuleError, resolvePatientRules, type ClinicianRef, type Rule,
+  type RuleOverride,
+} from '@varde/domain'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { requireUser, userOf } from '../plugins/auth.js'
+
+const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) })
+const patientParams = z.object({ id: z.string() })
+const clinicianSchema = z.object({ id: z.string(), name: z.string().nullable(), hprNumber: z.string().nullable() })
+const paramsSchema = z.record(z.string(), z.unknown())
+
+const ruleSchema = z.object({
+  id: z.string().describe('Also the alert key, e.g. `threshold:spo2`'),
+  kind: z.enum(RULE_KINDS),
+  family: z.enum(['threshold', 'trend', 'aggregate', 'missed-measurement', 'device-health']),
+  version: z.string().describe('`default:2026.1`, or `default:2026.1+override:3` once changed for this patient'),
+  params: paramsSchema.describe('The parameters in effect, complete (see @varde/domain rule-set.ts for each kind)'),
+  isEnabled: z.boolean(),
+  source: z.string().describe('Clinical source of the defaults'),
+  origin: z.enum(['default', 'override']),
+  conditions: z.array(z.enum(CONDITION_IDS)).describe('The condition profiles the defaults come from'),
+  overrideVersion: z.number().int().nullable(),
+  setBy: clinicianSchema.nullable(),
+  setAt: z.string().nullable(),
+  reason: z.string().nullable(),
+})
+const overrideSchema = z.object({
+  ruleId: z.string(), version: z.number().int(), kind: z.enum(RULE_KINDS).nullable(), params: paramsSchema,
+  isEnabled: z.boolean().nullable(), setBy: clinicianSchema, setAt: z.string(), reason: z.string().nullable(),
+})
+const pauseSchema = z.object({
+  id: z.string(), patientId: z.string(), startsAt: z.string(), endsAt: z.string().nullable().describe('null: paused until further notice'),
+  reason: z.string().nullable(), createdBy: z.object({ id: z.string(), name: z.string().nullable() }).nullable(), createdAt: z.string(),
+  isCurrent: z.boolean().describe('Paused now'),
+})
+const isoInstant = z.iso.datetime({ offset: true })
+
+const FAILURES: Record<CareWriteFailure, { status: 400 | 403 | 404 | 409; message: string }> = {
+  'not-found': { status: 404, message: 'Fant ikke pasienten.' },
+  forbidden: { status: 403, message: 'Bare sykepleier eller lege i pasientens behandlingsteam kan endre dette.' },
+  'version-conflict': { status: 409, message: 'Regelen ble endret av noen andre i mellomtiden. Last inn siden og prøv igjen.' },
+  overlaps: { status: 409, message: 'Pausen overlapper en annen pause for pasienten.' },
+  'invalid-range': { status: 400, message: 'Slutten må komme etter starten.' },
+  'already-ended': { status: 409, message: 'Pausen er allerede avsluttet.' },
+  'not-started': { status: 409, message: 'Pausen har ikke begynt ennå.' },
+}
+const fail = (reply: FastifyReply, code: CareWriteFailure, message = FAILURES[code].message) =>
+  reply.code(FAILURES[code].status).send({ error: { code, message } })
+
+const isCareRole = (role: string): boolean => (CARE_ROLES as readonly string[]).includes(role)
+const actorOf = (request: FastifyRequest): CareActor => {
+  const u = userOf(request)
+  return { tenantId: u.tenantId, userId: u.userId, username: u.username }
+}
+const clinicianJson = (c: ClinicianRef) => ({ id: c.id, name: c.name ?? null, hprNumber: c.hprNumber ?? null })
+
+function toRuleJson(rule: Rule): z.infer<typeof ruleSchema> {
+  const o = rule.origin
+  const changed = o.kind === 'override' ? o : null
+  return {
+    id: rule.id, kind: rule.kind, family: RULE_FAMILY[rule.kind], version: rule.version, params: { ...rule.params },
+    isEnabled: rule.isEnabled, source: rule.source, origin: o.kind, conditions: o.conditions,
+    overrideVersion: changed?.overrideVersion ?? null, setBy: changed ? clinicianJson(changed.setBy) : null,
+    setAt: changed?.setAt.toISOString() ?? null, reason: changed?.reason ?? null,
+  }
+}
+const toOverrideJson = (o: RuleOverride): z.infer<typeof overrideSchema> => ({
+  ruleId: o.ruleId, version: o.version, kind: o.kind ?? null, params: o.params, isEnabled: o.isEnabled ?? null,
+  setBy: clinicianJson(o.setBy), setAt: o.setAt.toISOString(), reason: o.reason ?? null,
+})
+function toPauseJson(p: ServicePauseRecord, now = Date.now()): z.infer<typeof pauseSchema> {
+  return {
+    id: p.id, patientId: p.patientId, startsAt: p.startsAt.toISOString(), endsAt: p.endsAt?.toISOString() ?? null, reason: p.reason,
+    createdBy: p.createdBy, createdAt: p.createdAt.toISOString(),
+    isCurrent: p.startsAt.getTime() <= now && (p.endsAt === null || p.endsAt.getTime() > now),
+  }
+}
+
+/**
+ * A patient's clinical rules as they apply (condition profiles merged, with
+ * the care team's overrides on top), the history of those overrides, and the
+ * pauses of the service. Nurses and clinicians who give the patient care
+ * change them; an administrator does not. Reads are written to the access
+ * log here; each change writes its own entry in the statement that stores it
+ * (packages/db rule-overrides.ts). The rules worker reads the same tables at
+ * each evaluation.
+ */
+export const patientRuleRoutes: FastifyPluginAsyncZod<{ db: Queryable }> = async (app, { db }) => {
+  app.addHook('preHandler', requireUser)
+
+  /** Nurse or clinician; anyone else is refused here, and the refusal logged. */
+  const mayChange = async (request: FastifyRequest, reply: FastifyReply, resourceType: string): Promise<boolean> => {
+    if (isCareRole(userOf(request).role)) return true
+    const { id } = request.params as { id: string }
+    await request.audit({ action: 'change', resourceType, resourceId: id, outcome: 'denied', details: { method: request.method, route: request.routeOptions.url } })
+    await fail(reply, 'forbidden')
+    return false
+  }
+
+  app.get('/api/patients/:id/rules', {
+    schema: {
+      tags: ['rules'],
+      summary: 'The patient\'s rules as they apply now, and the history of changes to them',
+      description: 'Each rule: its parameters in effect (thresholds, schedules …), whether it is the default of the patient\'s condition profiles or a care team member\'s change (version, by whom, when, why). `history`: every stored change, newest first.',
+      params: patientParams,
+      response: {
+        200: z.object({
+          patientId: z.string(), timeZone: z.string(), conditions: z.array(z.enum(CONDITION_IDS)),
+          canChange: z.boolean().describe('The caller may change rules (nurse or clinician)'),
+          rules: z.array(ruleSchema), history: z.array(overrideSchema),
+        }),
+        404: errorBody, 500: errorBody,
+      },
+    },
+  }, async (request, reply) => {
+    const u = userOf(request)
+    const { id } = request.params
+    const patient = await findPatientForUser(db, u.tenantId, u.userId, id)
+    await request.audit({ action: 'read', resourceType: 'RuleSet', resourceId: id, patientId: patient?.id ?? null, outcome: patient ? 'allowed' : 'denied' })
+    if (!patient) return fail(reply, 'not-found')
+    const history = await listRuleOverrides(db, { tenantId: u.tenantId, userId: u.userId, patientId: patient.id })
+    let ruleSet
+    try {
+      ruleSet = resolvePatientRules(patient.conditions, history)
+    } catch (error) {
+      if (!(error instanceof RuleError)) throw error
+      request.log.error({ err: error, patientId: patient.id }, 'stored rule overrides do not resolve')
+      return reply.code(500).send({ error: { code: 'invalid-stored-rules', message: error.detail } })
+    }
+    return {
+      patientId: patient.id, timeZone: ruleSet.timeZone, conditions: ruleSet.conditions, canChange: isCareRole(u.role),
+      rules: ruleSet.rules.map(toRuleJson), history: history.map(toOverrideJson),
+    }
+  })
+
+  app.put('/api/patients/:id/rules/:ruleId', {
+    schema: {
+      tags: ['rules'],
+      summary: 'Change one rule for this patient: stores its next version',
+      description: [
+        '`params` holds what differs from the condition profiles\' defaults (top-level keys replace the default\'s; for a threshold rule, `vitals` entries merge by `vital`, a band given replacing that band whole); '
+        + 'it replaces the params of the rule\'s previous change. Omitted fields (`params`, `isEnabled`, `kind`) are kept from the previous change. '
+        + '`kind` with complete `params` creates a rule the profiles lack (e.g. `missed:spo2`).',
+        'The change is validated by resolving the patient\'s whole rule set with it: an invalid one is refused with 400 and its reason, and nothing is stored. '
+        + '409 `version-conflict` when someone else changed the rule meanwhile.',
+        'Only a nurse or clinician on the patient\'s care team.',
+      ].join('\n\n'),
+      params: z.object({ id: z.string(), ruleId: z.string().min(1).max(100) }),
+      body: z.object({
+        params: paramsSchema.optional(),
+        isEnabled: z.boolean().optional(),
+        kind: z.enum(RULE_KINDS).optional(),
+        reason: z.string().trim().max(500).optional(),
+      }).refine((b) => b.params !== undefined || b.isEnabled !== undefined || b.kind !== undefined, 'give params, isEnabled or kind'),
+      response: { 200: ruleSchema, 400: errorBody, 403: errorBody, 404: errorBody, 409: errorBody, 500: errorBody },
+    },
+  }, async (request, reply) => {
+    if (!(await mayChange(request, reply, 'RuleOverride'))) return reply
+    const u = userOf(request)
+    const { id, ruleId } = request.params
+    const patient = await findPatientForUser(db, u.tenantId, u.userId, id)
+    if (!patient) {
+      await request.audit({ action: 'change', resourceType: 'RuleOverride', resourceId: id, outcome: 'denied', details: { ruleId } })
+      return fail(reply, 'not-found')
+    }
+    const overrides = await listRuleOverrides(db, { tenantId: u.tenantId, userId: u.userId, patientId: patient.id })
+    const previous = overrides.filter((o) => o.ruleId === ruleId).reduce<RuleOverride | undefined>((a, o) => (a && a.version > o.version ? a : o), undefined)
+    const body = request.body
+    const candidate: RuleOverride = {
+      ruleId, version: (previous?.version ?? 0) + 1, kind: body.kind ?? previous?.kind, params: body.params ?? previous?.params ?? {},
+      isEnabled: body.isEnabled ?? previous?.isEnabled, setBy: { id: u.userId, name: u.displayName }, setAt: new Date(),
+      reason: body.reason || null,
+    }
+    try {
+      resolvePatientRules(patient.conditions, [...overrides, candidate])
+    } catch (error) {
+      if (!(error instanceof RuleError)) throw error
+      return reply.code(400).send({ error: { code: error.code, message: error.detail } })
+    }
+    const stored = await addRuleOverride(db, {
+      actor: actorOf(request), patientId: patient.id, ruleId, kind: candidate.kind, params: candidate.params,
+      isEnabled: candidate.isEnabled, reason: candidate.reason, basedOnVersion: previous?.version ?? 0,
+    })
+    if (!stored.ok) return fail(reply, stored.code)
+    const rule = resolvePatientRules(patient.conditions, [...overrides, stored.override]).rules.find((r) => r.id === ruleId)
+    if (!rule) throw new Error(`rule ${ruleId} missing after storing it`)
+    return toRuleJson(rule)
+  })
+
+  app.get('/api/patients/:id/pauses', {
+    schema: {
+      tags: ['rules'], summary: 'Pauses of the patient\'s service (pause tjenesten), the latest first',
+      description: 'While paused, no missed-measurement or device alerts are raised.',
+      params: patientParams, response: { 200: z.object({ items: z.array(pauseSchema) }), 404: errorBody },
+    },
+  }, async (request, reply) => {
+    const u = userOf(request)
+    const { id } = request.params
+    const allowed = await canAccessPatient(db, u.tenantId, u.userId, id)
+    await request.audit({ action: 'read', resourceType: 'ServicePause', resourceId: id, patientId: allowed ? id : null, outcome: allowed ? 'allowed' : 'denied' })
+    if (!allowed) return fail(reply, 'not-found')
+    const pauses = await listServicePauses(db, { tenantId: u.tenantId, userId: u.userId, patientId: id })
+    const now = Date.now()
+    return { items: pauses.map((p) => toPauseJson(p, now)) }
+  })
+
+  app.post('/api/patients/:id/pauses', {
+    schema: {
+      tags: ['rules'], summary: 'Pause the service, now or from a given time, until further notice or a given end',
+      description: 'Refused with 409 `overlaps` when it overlaps another pause of the patient. Only a nurse or clinician on the patient\'s care team.',
+      params: patientParams,
+      body: z.object({
+        startsAt: isoInstant.optional().describe('Default: now'),
+        endsAt: isoInstant.nullable().optional().describe('Omitted or null: until further notice'),
+        reason: z.string().trim().max(500).optional(),
+      }).refine((b) => !b.startsAt || !b.endsAt || Date.parse(b.endsAt) > Date.parse(b.startsAt), { message: 'endsAt must be after startsAt', path: ['endsAt'] }),
+      response: { 201: pauseSchema, 400: errorBody, 403: errorBody, 404: errorBody, 409: errorBody },
+    },
+  }, async (request, reply) => {
+    if (!(await mayChange(request, reply, 'ServicePause'))) return reply
+    const { id } = request.params
+    const b = request.body
+    const started = await startServicePause(db, {
+      actor: actorOf(request), patientId: id, startsAt: b.startsAt ? new Date(b.startsAt) : undefined,
+      endsAt: b.endsAt ? new Date(b.endsAt) : null, reason: b.reason || null,
+    })
+    if (!started.ok) {
+      if (started.code === 'not-found') await request.audit({ action: 'change', resourceType: 'ServicePause', resourceId: id, outcome: 'denied' })
+      return fail(reply, started.code)
+    }
+    return reply.code(201).send(toPauseJson(started.pause))
+  })
+
+  app.post('/api/patients/:id/pauses/:pauseId/end', {
+    schema: {
+      tags: ['rules'], summary: 'End a pause, now or at a given time (an open pause, or one planned to end later)',
+      params: z.object({ id: z.string(), pauseId: z.string() }),
+      body: z.object({ endsAt: isoInstant.optional().describe('Default: now') }).optional(),
+      response: { 200: pauseSchema, 400: errorBody, 403: errorBody, 404: errorBody, 409: errorBody },
+    },
+  }, async (request, reply) => {
+    if (!(await mayChange(request, reply, 'ServicePause'))) return reply
+    const u = userOf(request)
+    const { id, pauseId } = request.params
+    if (!(await canAccessPatient(db, u.tenantId, u.userId, id))) {
+      await request.audit({ action: 'change', resourceType: 'ServicePause', resourceId: pauseId, outcome: 'denied', details: { patientId: id } })
+      return fail(reply, 'not-found')
+    }
+    const endsAt = request.body?.endsAt
+    const ended = await endServicePause(db, { actor: actorOf(request), patientId: id, pauseId, endsAt: endsAt ? new Date(endsAt) : undefined })
+    if (!ended.ok) return fail(reply, ended.code, ended.code === 'not-found' ? 'Fant ikke pausen.' : undefined)
+    return toPauseJson(ended.pause)
+  })
+}
