@@ -367,6 +367,20 @@ const scenarios: Scenario[] = [
   },
 
   {
+    title:
+      'KOLS, brått fall fra stabil baseline rett under rød grense: ett rødt varsel, ikke i tillegg et baseline-varsel for samme måling',
+    conditions: ['copd'],
+    steps: [
+      ...daily('2026-02-01', 14, '09:00+01:00', () => ({ spo2: 92 })),
+      expectAlerts([]),
+      measure('2026-02-15T09:00+01:00', { spo2: 81 }),
+      expectAlerts([
+        { key: 'threshold:spo2', severity: 'red', count: 1, nb: 'Oksygenmetning 81 % (rød grense ≤ 83 %)' },
+      ]),
+    ],
+  },
+
+  {
     title: 'Gjentatte røde verdier: ett varsel som oppdateres med antall og siste verdi',
     conditions: [],
     steps: [

@@ -57,6 +57,7 @@ export function evaluateReadings(input: EvaluateReadingsInput): AlertAction[] {
       ? (computeNews2(news2Rule.params, upToNow, group.at)?.score ?? null)
       : null
 
+    const verdicts: { rule: (typeof ruleSet.rules)[number]; verdict: Verdict }[] = []
     for (const rule of ruleSet.rules) {
       if (!rule.isEnabled) continue
       let verdict: Verdict | null = null
@@ -76,7 +77,24 @@ export function evaluateReadings(input: EvaluateReadingsInput): AlertAction[] {
         default:
           break
       }
-      if (verdict) ledger.apply(verdict)
+      if (verdict) verdicts.push({ rule, verdict })
+    }
+    // One reading, one new alert about it: a value outside the patient's
+    // limits is already an alert, so a deviation from their own baseline (for
+    // drift while still inside the limits) opens none of its own then; an
+    // open baseline alert is still updated.
+    const beyondLimits = new Set(
+      verdicts.flatMap(({ rule, verdict }) =>
+        rule.kind === 'threshold' && verdict.kind === 'finding' ? verdict.finding.readings.map((r) => r.type) : [],
+      ),
+    )
+    for (const { rule, verdict } of verdicts) {
+      const isRedundant =
+        rule.kind === 'baseline-deviation' &&
+        verdict.kind === 'finding' &&
+        beyondLimits.has(rule.params.vital) &&
+        ledger.current(verdict.alertKey) === null
+      if (!isRedundant) ledger.apply(verdict)
     }
   }
   return ledger.actions()
