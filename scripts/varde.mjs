@@ -50,10 +50,20 @@ function ensureDeps() {
   writeFileSync(stampFile, want)
 }
 
-function build() {
+/** The TypeScript projects only (incremental: seconds when nothing changed), for commands that serve no portal. */
+function buildServices() {
   pnpm('exec', 'tsc', '-b')
+}
+
+function build() {
+  buildServices()
   pnpm('exec', 'tsc', '-p', 'clinician-web/web', '--noEmit')
   pnpm('--filter', '@varde/web', 'run', 'build')
+}
+
+/** Playwright lives in the e2e package (its config, its Chromium settings): run it there. */
+function e2e(...args) {
+  pnpm('--filter', '@varde/e2e', 'exec', 'playwright', 'test', ...args)
 }
 
 const [command = 'start', ...rest] = process.argv.slice(2)
@@ -73,21 +83,25 @@ switch (command) {
     build()
     pnpm('run', 'lint')
     pnpm('exec', 'vitest', 'run', ...rest)
-    pnpm('run', 'test:e2e')
+    e2e()
+    break
+  case 'e2e':
+    build()
+    e2e(...rest)
     break
   case 'bench':
     build()
     run(process.execPath, [join(root, 'bench', 'dist', `${rest[0] ?? 'ingest'}.js`), ...rest.slice(1)])
     break
   case 'sim':
-    build()
+    buildServices()
     run(process.execPath, [join(root, 'device-sim', 'dist', 'cli.js'), ...rest])
     break
   case 'cli':
-    build()
+    buildServices()
     run(process.execPath, [join(root, 'platform', 'dist', 'cli.js'), ...rest])
     break
   default:
-    console.error(`varde: unknown command '${command}' (start, test, build, bench, sim, cli)`)
+    console.error(`varde: unknown command '${command}' (start, test, e2e, build, bench, sim, cli)`)
     process.exit(2)
 }

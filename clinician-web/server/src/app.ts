@@ -36,7 +36,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger.child({ part: 'server' }) as FastifyBaseLogger,
     trustProxy: false,
-    disableRequestLogging: false,
     // request logs carry ids and paths, never bodies (no health data in logs)
   })
   app.setValidatorCompiler(validatorCompiler)
