@@ -18,6 +18,7 @@ beforeAll(async () => {
     expect: true,
     receiptTimeoutMs: 10_000,
     resendAfterMs: 2_000,
+    alertQuietMs: 200,
   }
 })
 afterAll(async () => {
@@ -65,8 +66,10 @@ describe('scenario files against a platform that judges with the domain rules', 
   })
 
   it('heart-failure-decompensation and copd-exacerbation: the model shows the episode in stored readings', async () => {
+    // This stand-in has no rules engine: the alerts these scenarios expect are
+    // checked against the real platform (platform/test/scenarios.test.ts).
     for (const name of ['heart-failure-decompensation', 'copd-exacerbation']) {
-      const result = await runScenario(scenarioFile(name), options)
+      const result = await runScenario(scenarioFile(name), { ...options, only: ['receipts', 'commands', 'observations'] })
       expect(differencesOf(result), name).toEqual([])
     }
   })
@@ -106,6 +109,31 @@ expect:
     ])
     expect(describeDifference(result.differences[0] as never)).toBe('receipts.total.accepted: expected 6, got 7')
     expect(describeDifference(result.differences[2] as never)).toBe('observations[0] (body-weight).count: expected 8, got 7')
+  })
+
+  it('changes a rule of the gateway\'s patient through the API, and stops at a refused change naming the reason', async () => {
+    const scenario = parseScenarioText(`
+name: Rule change
+gateway: { id: demo-gw-013 }
+patient: { profiles: [copd], seed: 3 }
+steps:
+  - measure: { from: -1d+00:00, to: 0d+00:00 }
+  - name: oxygen
+    rule: { id: threshold:spo2, params: { vitals: [{ vital: spo2, red: { low: { value: 85, isInclusive: true } } }] }, reason: on home oxygen }
+  - name: off
+    rule: { id: news2, isEnabled: false }
+  - name: refused
+    rule: { id: no-such-rule, isEnabled: false }
+  - measure: { from: 0d+00:00, to: now }
+`)
+    const result = await runScenario(scenario, { ...options, expect: false })
+    const patientId = JudgingPlatform.patientOf('demo-gw-013')
+    expect(platform.ruleChanges.filter((c) => c.patientId === patientId)).toEqual([
+      { patientId, ruleId: 'threshold:spo2', body: { params: { vitals: [{ vital: 'spo2', red: { low: { value: 85, isInclusive: true } } }] }, reason: 'on home oxygen' } },
+      { patientId, ruleId: 'news2', body: { isEnabled: false, reason: 'scenario "Rule change", step off' } },
+    ])
+    expect(result.ok).toBe(false)
+    expect(result.errors).toEqual([expect.stringMatching(/^refused: .*HTTP 400: unknown-rule: no rule no-such-rule for this patient$/)])
   })
 
   it('without --expect it only runs, and reports what came back', async () => {

@@ -41,9 +41,14 @@ export async function listCommand(args: string[], scenariosDir: string): Promise
       const scenario = await loadScenarioFile(file)
       console.log(`${name.padEnd(30)} ${scenario.name}`)
       if (scenario.description !== '') console.log(`${''.padEnd(30)} ${firstSentence(scenario.description)}`)
+      const alerts = scenario.expect?.alerts
+      if (alerts) {
+        const listed = alerts.map((a) => [a.rule, a.severity].filter((x) => x !== null).join(' ') || 'any alert')
+        console.log(`${''.padEnd(30)} alerts: ${listed.length === 0 ? 'none' : listed.join(', ')}`)
+      }
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error
-      console.log(`${name.padEnd(32)} (invalid: run check ${name})`)
+      console.log(`${name.padEnd(30)} (invalid: run check ${name})`)
     }
   }
   return 0

@@ -1,7 +1,7 @@
 import { relative } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadScenarioFile } from '../scenario/parse-scenario.js'
-import { EXPECTATION_KINDS, runScenario, type ExpectationKind, type ScenarioResult } from '../scenario/run-scenario.js'
+import { EXPECTATION_KINDS, runScenario, type ExpectationKind, type ScenarioProgress, type ScenarioResult } from '../scenario/run-scenario.js'
 import type { Scenario } from '../scenario/scenario-types.js'
 import { COMMON_OPTIONS, connectionFrom, describeSettings, UsageError, type CliEnvironment } from './cli-config.js'
 import { durationMs } from './option-values.js'
@@ -46,8 +46,9 @@ export async function runCommand(args: string[], env: CliEnvironment, scenariosD
   const progress = new ProgressLine(!connection.isQuiet && !values.json)
   progress.log(describeSettings({ mqtt: connection.mqttUrl, http: connection.httpUrl, user: credentials.username, password: credentials.password, expect: values.expect ? 'yes' : 'no' }))
   const results: ScenarioResult[] = []
-  for (const scenario of scenarios) {
+  for (const [index, scenario] of scenarios.entries()) {
     const shown = scenario.source ? relative(process.cwd(), scenario.source) : scenario.name
+    const prefix = scenarios.length > 1 ? `[${index + 1}/${scenarios.length}] ${scenario.name}` : scenario.name
     const result = await runScenario({ ...scenario, source: shown }, {
       mqttUrl: connection.mqttUrl,
       httpUrl: connection.httpUrl,
@@ -59,11 +60,7 @@ export async function runCommand(args: string[], env: CliEnvironment, scenariosD
       ...(values.gateway === undefined ? {} : { gatewayId: values.gateway }),
       ...(values.secret === undefined ? {} : { secret: values.secret }),
       ...(values.seed === undefined ? {} : { seed: /^-?\d+$/.test(values.seed) ? Number(values.seed) : values.seed }),
-      onProgress: (p) => {
-        if (p.phase === 'step') progress.update(`${scenario.name}: step ${p.index + 1}/${p.of} ${p.label}`)
-        else if (p.phase === 'live') progress.update(`${scenario.name}: ${p.label} ${Math.round(p.elapsedMs / 1000)}/${Math.round(p.durationMs / 1000)} s, ${p.sent} readings`)
-        else progress.update(`${scenario.name}: checking what the platform stored`)
-      },
+      onProgress: (p) => progress.update(`${prefix}: ${describeProgress(p)}`),
     })
     progress.done()
     results.push(result)
@@ -77,3 +74,22 @@ export async function runCommand(args: string[], env: CliEnvironment, scenariosD
   return failed.length === 0 ? 0 : 1
 }
 
+
+/** One progress line: which step, and what a long one is waiting for. */
+export function describeProgress(p: ScenarioProgress): string {
+  const seconds = (ms: number): string => `${Math.ceil(ms / 1000)} s`
+  switch (p.phase) {
+    case 'step':
+      return `step ${p.index + 1}/${p.of} ${p.label}`
+    case 'live':
+      return `${p.label}: ${Math.round(p.elapsedMs / 1000)}/${Math.round(p.durationMs / 1000)} s, ${p.sent} readings sent`
+    case 'waiting':
+      return `${p.label}: waiting for ${p.what}, ${seconds(p.remainingMs)} left`
+    case 'check':
+      return 'checking receipts, stored readings and commands'
+    case 'alerts':
+      return p.missing > 0
+        ? `waiting for ${p.missing} expected alert${p.missing === 1 ? '' : 's'} (${seconds(p.elapsedMs)} of at most ${seconds(p.settleMs)})`
+        : 'expected alerts are open; looking for unexpected ones'
+  }
+}

@@ -1,4 +1,4 @@
-import { describeDifference, type BatchOutcome } from '../scenario/expectation-diff.js'
+import { describeDifference, totalReceipts, type BatchOutcome } from '../scenario/expectation-diff.js'
 import type { ScenarioResult } from '../scenario/run-scenario.js'
 import { formatDuration } from '../time/duration.js'
 
@@ -27,31 +27,13 @@ export function formatScenarioResult(result: ScenarioResult): string {
 }
 
 function stepRow(label: string, outcomes: readonly BatchOutcome[]): string[] {
-  let sent = 0
-  let accepted = 0
-  let duplicate = 0
-  const rejected = new Map<string, number>()
-  let missing = 0
-  for (const o of outcomes) {
-    sent += o.measurementIds.length
-    const r = o.receipt
-    if (r === null) missing += 1
-    else if (r.batchId === null) rejected.set(r.error.code, (rejected.get(r.error.code) ?? 0) + 1)
-    else {
-      accepted += r.accepted.length
-      duplicate += r.duplicate.length
-      for (const x of r.rejected) rejected.set(x.code, (rejected.get(x.code) ?? 0) + 1)
-    }
-  }
-  const rejectedText = [...rejected.entries()].map(([code, n]) => `${code} ${n}`).join(', ')
-  return [
-    label,
-    String(outcomes.length),
-    String(sent),
-    String(accepted),
-    String(duplicate),
-    (rejectedText || '0') + (missing > 0 ? `; ${missing} without receipt` : ''),
-  ]
+  const t = totalReceipts(outcomes)
+  const rejected = [
+    ...Object.entries(t.rejectedByCode).map(([code, n]) => `${code} ${n}`),
+    ...[...new Set(t.malformedCodes)].map((code) => `${code} ${t.malformedCodes.filter((c) => c === code).length}`),
+  ].join(', ')
+  const extra = [t.unreceipted > 0 ? `${t.unreceipted} without receipt` : '', t.resent > 0 ? `${t.resent} re-sent` : ''].filter((x) => x !== '')
+  return [label, String(t.batches), String(t.sent), String(t.accepted), String(t.duplicate), (rejected || '0') + (extra.length > 0 ? `; ${extra.join(', ')}` : '')]
 }
 
 function table(rows: string[][]): string[] {

@@ -31,25 +31,35 @@ Connection options (all commands):
   -q, --quiet        No progress, only the result
   -h, --help         Help
 
-Start the platform first: npm start (portal http://127.0.0.1:8080,
-login sykepleier / demo). Then e.g.:
-  npm run sim -- run device-sim/scenarios/copd-exacerbation.yaml --expect
+Start the platform first, in another terminal: npm start (portal
+http://127.0.0.1:8080, login sykepleier / demo). Then e.g.:
+  npm run sim -- list                              the scenarios
+  npm run sim -- run copd-exacerbation --expect    a COPD exacerbation: watch
+                                                   the alert open in Varsler
   npm run sim -- homes --count 5 --interval 10s
   npm run sim -- load --gateways 10 --rate 200 --duration 30
+  npm run sim -- run --help                        options of one command
 
 Exit codes: 0 fine, 1 differences or errors, 2 bad usage or scenario file.`
 
 export const RUN_USAGE = `Usage: npm run sim -- run <scenario> [<scenario> ...] [options]
 
-Plays each scenario: connects its gateway, runs its steps (readings from the
-patient model, hand-written batches, outages, re-sends, wrong clocks,
-malformed payloads) and waits for every receipt. <scenario> is a file path,
-or the name of a file in device-sim/scenarios (e.g. copd-exacerbation).
+Plays each scenario as one home: connects its gateway, runs its steps
+(readings from the patient model, hand-written batches, outages, re-sends,
+wrong clocks, malformed payloads, rule changes) and waits for every receipt.
+<scenario> is a file path, or the name of a file in device-sim/scenarios
+(e.g. copd-exacerbation); "npm run sim -- list" shows them all.
+
+With --expect it then reads back what the platform did and compares it with
+the scenario's "expect:" section: receipts, commands, stored readings
+(/fhir/Observation) and open alerts (/api/alerts), waiting up to the
+scenario's "settle" (default 15 s) for the alerts to open. It prints PASS or
+FAIL per scenario, names every difference, and exits 1 if any failed.
 
 Options:
-  --expect              Check the scenario's "expect:" (receipts, stored
-                        observations via /fhir/Observation, open alerts via
-                        /api/alerts, commands); exit 1 naming each difference
+  --expect              Check the scenario's "expect:"; exit 1 on any difference
+  --only <kinds>        Check only these, comma-separated: receipts, commands,
+                        observations, alerts (receipts,commands need no HTTP API)
   --user <name>         Portal user for reading back. Default sykepleier (env VARDE_SIM_USER)
   --password <pw>       Its password. Default demo (env VARDE_SIM_PASSWORD)
   --gateway <id>        Run as this gateway instead of the file's
@@ -59,8 +69,14 @@ Options:
   --json                Print the results as JSON (one array) on stdout
   plus --mqtt, --http, --verbose, --quiet
 
-Example:
-  npm run sim -- run device-sim/scenarios/copd-exacerbation.yaml --expect`
+Most scenarios take a few seconds; live-compressed takes 30 s, and
+missed-measurements one to two minutes (it waits for a schedule's deadline).
+Progress goes to stderr.
+
+Examples:
+  npm run sim -- run copd-exacerbation --expect
+  npm run sim -- run device-sim/scenarios/*.yaml --expect
+  npm run sim -- run wrong-clock --expect --only receipts,commands`
 
 export const HOMES_USAGE = `Usage: npm run sim -- homes [options]
 

@@ -13,6 +13,8 @@ export interface VirtualPatientOptions {
   episodes?: readonly Episode[]
   /** The home's zone, for the daily rhythm. Default Europe/Oslo. */
   timeZone?: string
+  /** Resting values to use instead of the profiles' (e.g. a well-controlled hypertension); the rest come from the seed. */
+  baseline?: Partial<Baseline>
 }
 
 /** The patient's true state at an instant, before a device measures it. */
@@ -73,7 +75,7 @@ export class VirtualPatient {
   constructor(options: VirtualPatientOptions) {
     this.profiles = normalizeProfiles(options.profiles)
     this.noise = new SeededNoise(options.seed)
-    this.baseline = baselineFor(this.profiles, this.noise)
+    this.baseline = { ...baselineFor(this.profiles, this.noise), ...options.baseline }
     this.isDiabetic = this.profiles.includes('diabetes')
     this.episodes = [...(options.episodes ?? [])]
     this.timeZone = options.timeZone ?? DEFAULT_TIME_ZONE

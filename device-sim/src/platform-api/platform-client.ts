@@ -77,6 +77,49 @@ export class PlatformClient {
     }
   }
 
+  /** Sends JSON with the session cookie; answers the parsed body. A refusal names the platform's error message. */
+  async sendJson(method: 'PUT' | 'POST', pathOrUrl: string, body: unknown): Promise<unknown> {
+    const url = new URL(pathOrUrl, this.baseUrl).toString()
+    const response = await this.fetch(url, {
+      method,
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...(this.cookie ? { cookie: this.cookie } : {}) },
+      body: JSON.stringify(body),
+    })
+    const text = await response.text().catch(() => '')
+    if (!response.ok) {
+      let detail = text.slice(0, 300) || response.statusText
+      try {
+        const error = (JSON.parse(text) as { error?: { code?: unknown; message?: unknown } }).error
+        if (error) detail = [error.code, error.message].filter((x) => typeof x === 'string').join(': ')
+      } catch {
+        // not JSON: the text as it is
+      }
+      throw new PlatformApiError(response.status, url, detail)
+    }
+    try {
+      return text === '' ? null : (JSON.parse(text) as unknown)
+    } catch {
+      throw new PlatformApiError(response.status, url, 'answer is not JSON')
+    }
+  }
+
+  /** The IANA zone the platform reads the patient's schedules in (`GET /api/patients/:id/rules`). */
+  async patientRuleTimeZone(patientId: string): Promise<string> {
+    const path = `/api/patients/${encodeURIComponent(patientId)}/rules`
+    const body = (await this.getJson(path)) as { timeZone?: unknown }
+    if (typeof body.timeZone !== 'string') throw new PlatformApiError(200, path, 'no timeZone in the answer')
+    return body.timeZone
+  }
+
+  /** Changes one rule for the patient, as a nurse does in the portal (`PUT /api/patients/:id/rules/:ruleId`). */
+  async setPatientRule(
+    patientId: string,
+    ruleId: string,
+    change: { kind?: string; params?: Record<string, unknown>; isEnabled?: boolean; reason?: string },
+  ): Promise<unknown> {
+    return this.sendJson('PUT', `/api/patients/${encodeURIComponent(patientId)}/rules/${encodeURIComponent(ruleId)}`, change)
+  }
+
   /** FHIR Device resources with this identifier (a gateway id or a BLE device id). */
   async findDevices(identifier: string): Promise<Record<string, unknown>[]> {
     return this.searchAll(`/fhir/Device?identifier=${encodeURIComponent(identifier)}`)

@@ -29,8 +29,16 @@ describe('diffReceipts', () => {
   it('sums receipts over the run', () => {
     expect(totalReceipts(outcomes)).toEqual({
       batches: 4, sent: 7, accepted: 3, duplicate: 2, rejected: 2, rejectedByCode: { 'out-of-range': 1, 'unknown-type': 1 },
-      malformed: 1, malformedCodes: ['malformed-batch'], unreceipted: 0,
+      malformed: 1, malformedCodes: ['malformed-batch'], unreceipted: 0, resent: 0,
     })
+  })
+
+  it('counts what a re-send found already stored as accepted when the first receipt was lost, not for a deliberate re-send', () => {
+    const lost = { ...outcome('first', ['a', 'b'], { batchId: 'b9', accepted: [], duplicate: ['a', 'b'], rejected: [] }), attempts: 2, isFirstSend: true }
+    const deliberate = { ...outcome('again', ['a', 'b'], { batchId: 'b9', accepted: [], duplicate: ['a', 'b'], rejected: [] }), attempts: 2, isFirstSend: false }
+    expect(totalReceipts([lost])).toMatchObject({ accepted: 2, duplicate: 0, resent: 1 })
+    expect(totalReceipts([deliberate])).toMatchObject({ accepted: 0, duplicate: 2, resent: 1 })
+    expect(diffReceipts({ total: counts({ accepted: 'all', duplicate: 0 }), steps: {} }, [lost])).toEqual([])
   })
 
   it('finds nothing when the receipts are as expected', () => {

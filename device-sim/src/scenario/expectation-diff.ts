@@ -26,6 +26,23 @@ export interface BatchOutcome {
   error: string | null
   /** First send to receipt. */
   latencyMs: number | null
+  /**
+   * Times the gateway published the batch before its receipt came (1: the
+   * receipt answered the first send). More means a receipt was late or lost
+   * and the gateway re-sent the batch, as device-protocol.md asks.
+   */
+  attempts?: number
+  /** No earlier step of the run sent this batchId (false for a `resend:` step's batches). */
+  isFirstSend?: boolean
+}
+
+/**
+ * True when the receipt answers a re-send of a batch whose first receipt never
+ * came: its `duplicate` ids were stored by an earlier attempt of this run, so
+ * for the run they count as accepted (the protocol's idempotency at work).
+ */
+export function isStoredByEarlierAttempt(o: BatchOutcome): boolean {
+  return o.isFirstSend === true && (o.attempts ?? 1) > 1
 }
 
 export interface ReceiptTotals {
@@ -38,14 +55,17 @@ export interface ReceiptTotals {
   malformed: number
   malformedCodes: ProtocolErrorCode[]
   unreceipted: number
+  /** Batches the gateway had to re-send because no receipt came in time (counted as the receipt finally said). */
+  resent: number
 }
 
 export function totalReceipts(outcomes: readonly BatchOutcome[]): ReceiptTotals {
   const totals: ReceiptTotals = {
-    batches: outcomes.length, sent: 0, accepted: 0, duplicate: 0, rejected: 0, rejectedByCode: {}, malformed: 0, malformedCodes: [], unreceipted: 0,
+    batches: outcomes.length, sent: 0, accepted: 0, duplicate: 0, rejected: 0, rejectedByCode: {}, malformed: 0, malformedCodes: [], unreceipted: 0, resent: 0,
   }
   for (const o of outcomes) {
     totals.sent += o.measurementIds.length
+    if ((o.attempts ?? 1) > 1) totals.resent += 1
     const r = o.receipt
     if (r === null) {
       totals.unreceipted += 1
@@ -53,8 +73,9 @@ export function totalReceipts(outcomes: readonly BatchOutcome[]): ReceiptTotals 
       totals.malformed += 1
       totals.malformedCodes.push(r.error.code)
     } else {
-      totals.accepted += r.accepted.length
-      totals.duplicate += r.duplicate.length
+      const isEarlier = isStoredByEarlierAttempt(o)
+      totals.accepted += r.accepted.length + (isEarlier ? r.duplicate.length : 0)
+      totals.duplicate += isEarlier ? 0 : r.duplicate.length
       totals.rejected += r.rejected.length
       for (const { code } of r.rejected) totals.rejectedByCode[code] = (totals.rejectedByCode[code] ?? 0) + 1
     }
@@ -172,6 +193,9 @@ export interface OpenAlert {
   summary: string
 }
 
+/** The `expected` of the difference that lists alerts opened during the run that the scenario does not expect. */
+export const NO_OTHER_ALERT = 'no other alert opened by the run'
+
 /**
  * Alerts against `expect.alerts`: each expected alert must match a distinct
  * open alert of the patient; an open alert that matches none and was opened
@@ -195,7 +219,7 @@ export function diffAlerts(expected: readonly AlertExpectation[], open: readonly
   })
   const unexpected = unmatched.filter((a) => Date.parse(a.openedAt) >= runStartedAt.getTime())
   if (unexpected.length > 0) {
-    differences.push({ path: 'alerts', expected: 'no other alert opened by the run', actual: unexpected.map(describeAlert).join('; ') })
+    differences.push({ path: 'alerts', expected: NO_OTHER_ALERT, actual: unexpected.map(describeAlert).join('; ') })
   }
   return differences
 }

@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { loadScenarioFile, parseScenarioText, ScenarioError, type ScenarioIssue } from './parse-scenario.js'
+import { RuleClockTime } from './rule-clock-time.js'
 
 const SCENARIOS = fileURLToPath(new URL('../../scenarios/', import.meta.url))
 
@@ -50,6 +51,46 @@ describe('scenario files', () => {
 })
 
 describe('parseScenario', () => {
+  it('reads a rule step, with `{ in: … }` as clock times relative to the step, and a baseline for the patient', () => {
+    const s = parseScenarioText(`
+name: Rules
+gateway: { id: demo-gw-011 }
+patient: { profiles: [diabetes], seed: 1, baseline: { systolic: 132, glucose: 7 } }
+steps:
+  - name: schedule
+    rule:
+      id: missed:blood-glucose
+      kind: missed-measurement
+      params: { vital: blood-glucose, windowStart: { in: 5s }, deadline: { in: 65s }, weekdays: [1, 7], severity: yellow }
+  - rule: { id: threshold:spo2, isEnabled: false, reason: on oxygen }
+`)
+    expect(s.patient.baseline).toEqual({ systolic: 132, glucose: 7 })
+    expect(s.steps[0]).toEqual({
+      kind: 'rule', name: 'schedule', ruleId: 'missed:blood-glucose', ruleKind: 'missed-measurement', isEnabled: null, reason: null,
+      params: { vital: 'blood-glucose', windowStart: new RuleClockTime(5000), deadline: new RuleClockTime(65_000), weekdays: [1, 7], severity: 'yellow' },
+    })
+    expect(s.steps[1]).toMatchObject({ kind: 'rule', ruleId: 'threshold:spo2', params: null, isEnabled: false, reason: 'on oxygen' })
+  })
+
+  it('names what is wrong in a rule step and a baseline', () => {
+    expect(issuesOf(`
+name: Bad rules
+gateway: { id: demo-gw-011 }
+patient: { profiles: [diabetes], seed: 1, baseline: { systolic: high, bmi: 30 } }
+steps:
+  - rule: { kind: threshold }
+  - rule: { id: x, params: { deadline: { in: soon } }, isEnabled: maybe }
+  - rule: { id: y }
+`).map((i) => i.path)).toEqual([
+      'patient.baseline.bmi',
+      'patient.baseline.systolic',
+      'steps[0].rule.id',
+      'steps[1].rule.params.deadline.in',
+      'steps[1].rule.isEnabled',
+      'steps[2].rule',
+    ])
+  })
+
   it('fills in defaults', () => {
     const s = parseScenarioText(minimal)
     expect(s).toMatchObject({

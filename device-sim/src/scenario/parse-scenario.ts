@@ -3,10 +3,11 @@ import { GATEWAY_ID_PATTERN, isVitalType, PROTOCOL_ERROR_CODES, type ProtocolErr
 import { parse as parseYaml, YAMLParseError } from 'yaml'
 import { DEVICE_KINDS, isDeviceKind, type DeviceEncoding, type DeviceKind } from '../devices/device-kinds.js'
 import { EPISODE_KINDS, isEpisodeKind } from '../patient/episodes.js'
-import { isProfile, PROFILE_NAMES, type Profile } from '../patient/profiles.js'
+import { isProfile, PROFILE_NAMES, type Baseline, type Profile } from '../patient/profiles.js'
 import { parseDuration } from '../time/duration.js'
 import { parseTimeOffset, type TimeOffset } from '../time/time-offset.js'
 import { DEFAULT_TIME_ZONE, isTimeZone } from '../time/zoned-time.js'
+import { RuleClockTime } from './rule-clock-time.js'
 import type {
   AlertExpectation,
   ExplicitMeasurement,
@@ -59,7 +60,12 @@ export function parseScenarioText(text: string, source = '(scenario)'): Scenario
   return parseScenario(document, source)
 }
 
-const STEP_KINDS = ['measure', 'send', 'payload', 'offline', 'online', 'resend', 'battery', 'clock', 'wait', 'live'] as const
+const STEP_KINDS = ['measure', 'send', 'payload', 'offline', 'online', 'resend', 'battery', 'clock', 'wait', 'live', 'rule'] as const
+
+/** `patient.baseline` keys and the model's names for them. */
+const BASELINE_KEYS = {
+  weight: 'weightKg', spo2: 'spo2', pulse: 'pulse', systolic: 'systolic', diastolic: 'diastolic', temperature: 'temperature', glucose: 'glucose',
+} as const satisfies Record<string, keyof Baseline>
 
 /** Validates a scenario document (parsed YAML or an object literal). Throws ScenarioError listing every problem. */
 export function parseScenario(document: unknown, source = '(scenario)'): Scenario {
@@ -74,7 +80,7 @@ export function parseScenario(document: unknown, source = '(scenario)'): Scenari
   const gatewayId = gatewayFields.string('id', true) ?? ''
   if (gatewayId !== '' && !GATEWAY_ID_PATTERN.test(gatewayId)) gatewayFields.issue('id', 'must be 3–64 of A-Z a-z 0-9 . _ -')
   const patientFields = root.object('patient', true)
-  patientFields.allow(['profiles', 'seed', 'adherence', 'episodes'])
+  patientFields.allow(['profiles', 'seed', 'adherence', 'episodes', 'baseline'])
   const profiles = patientFields.list('profiles', true).map((p, i) => {
     if (isProfile(p)) return p
     patientFields.issue(`profiles[${i}]`, `unknown profile ${JSON.stringify(p)} (known: ${PROFILE_NAMES.join(', ')})`)
@@ -101,6 +107,7 @@ export function parseScenario(document: unknown, source = '(scenario)'): Scenari
       seed: typeof seedValue === 'number' || typeof seedValue === 'string' ? seedValue : 0,
       adherence: patientFields.number('adherence', { min: 0, max: 1 }) ?? 1,
       episodes: patientFields.objects('episodes').map(parseEpisode),
+      baseline: parseBaseline(patientFields.object('baseline')),
     },
     devices: root.objects('devices').map(parseDevice),
     steps: [],
@@ -126,6 +133,16 @@ function parseStart(root: Fields): 'now' | Date {
     return 'now'
   }
   return date
+}
+
+function parseBaseline(f: Fields): Partial<Baseline> {
+  f.allow(Object.keys(BASELINE_KEYS))
+  const baseline: Partial<Baseline> = {}
+  for (const [key, field] of Object.entries(BASELINE_KEYS)) {
+    const value = f.number(key, { min: 0 })
+    if (value !== null) baseline[field] = value
+  }
+  return baseline
 }
 
 function parseEpisode(f: Fields): ScenarioEpisode {
@@ -217,6 +234,22 @@ function parseStep(f: Fields): ScenarioStep {
       b.allow(['command', 'timeout'])
       return { kind, name, command: b.string('command', true) ?? '', timeoutMs: b.duration('timeout', { positive: true }) ?? 30_000 }
     }
+    case 'rule': {
+      const b = body()
+      b.allow(['id', 'kind', 'params', 'isEnabled', 'reason'])
+      const params = b.has('params') ? parseRuleParams(b.object('params')) : null
+      const isEnabled = b.raw('isEnabled')
+      if (isEnabled !== undefined && typeof isEnabled !== 'boolean') b.issue('isEnabled', 'must be true or false')
+      if (params === null && isEnabled === undefined && !b.has('kind')) b.issue('', 'give `params`, `isEnabled` or `kind`')
+      return {
+        kind, name,
+        ruleId: b.string('id', true) ?? '',
+        ruleKind: b.string('kind'),
+        params,
+        isEnabled: typeof isEnabled === 'boolean' ? isEnabled : null,
+        reason: b.string('reason'),
+      }
+    }
     case 'live': {
       const b = body()
       b.allow(['for', 'every', 'devices'])
@@ -228,6 +261,24 @@ function parseStep(f: Fields): ScenarioStep {
       }
     }
   }
+}
+
+/** Rule parameters as written, except `{ in: <duration> }`, a wall-clock time relative to the step (rule-clock-time.ts). */
+function parseRuleParams(f: Fields): Record<string, unknown> {
+  const params: Record<string, unknown> = {}
+  for (const key of f.keys()) {
+    const value = f.raw(key)
+    if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'in' in value) {
+      const at = f.object(key)
+      at.allow(['in'])
+      const inMs = at.duration('in', { required: true }) ?? 0
+      if (inMs < 0) at.issue('in', 'must not be negative: a time from when the step runs on')
+      params[key] = new RuleClockTime(Math.max(0, inMs))
+    } else {
+      params[key] = value
+    }
+  }
+  return params
 }
 
 function parseExplicitMeasurement(f: Fields): ExplicitMeasurement {

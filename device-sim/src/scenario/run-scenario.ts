@@ -17,11 +17,13 @@ import {
   totalReceipts,
   type BatchOutcome,
   type Difference,
+  NO_OTHER_ALERT,
   type ReceiptTotals,
 } from './expectation-diff.js'
 import { loadScenarioFile } from './parse-scenario.js'
+import { formatClockTime, resolveClockTimes, RuleClockTime } from './rule-clock-time.js'
 import { measureStepReadings, planScenario, resolveAt, sendStepMeasurements, type ScenarioPlan } from './scenario-plan.js'
-import type { Expectations, LiveStep, Scenario, ScenarioStep } from './scenario-types.js'
+import type { Expectations, LiveStep, RuleStep, Scenario, ScenarioStep } from './scenario-types.js'
 
 export interface RunScenarioOptions {
   mqttUrl: string
@@ -43,6 +45,11 @@ export interface RunScenarioOptions {
   receiptTimeoutMs?: number
   /** Gateway re-send interval. Default 10 s. */
   resendAfterMs?: number
+  /**
+   * After the expected alerts are open, how long to keep looking for alerts
+   * the scenario does not expect (the rules run right after storing). Default 3 s.
+   */
+  alertQuietMs?: number
   logger?: Logger
   onProgress?: (progress: ScenarioProgress) => void
 }
@@ -53,7 +60,11 @@ export type ExpectationKind = (typeof EXPECTATION_KINDS)[number]
 export type ScenarioProgress =
   | { phase: 'step'; index: number; of: number; label: string; kind: ScenarioStep['kind'] }
   | { phase: 'live'; label: string; elapsedMs: number; durationMs: number; sent: number }
+  /** A step waiting on the clock (a compressed schedule's deadline), about once a second. */
+  | { phase: 'waiting'; label: string; what: string; remainingMs: number }
   | { phase: 'check' }
+  /** Reading open alerts until the expected ones are there (at most `settleMs`). */
+  | { phase: 'alerts'; elapsedMs: number; settleMs: number; missing: number }
 
 export interface ScenarioResult {
   name: string
@@ -118,7 +129,7 @@ export async function runScenario(input: string | Scenario, options: RunScenario
     logger,
     ...(scenario.gateway.firmware === null ? {} : { firmware: scenario.gateway.firmware }),
   })
-  const run = new ScenarioRun(plan, gateway, options.receiptTimeoutMs ?? 60_000, logger, options.onProgress)
+  const run = new ScenarioRun(plan, gateway, options, logger)
   const errors: string[] = []
   const notes: string[] = []
   let differences: Difference[] = []
@@ -150,8 +161,19 @@ export async function runScenario(input: string | Scenario, options: RunScenario
     commands: run.commands,
     differences,
     errors,
-    notes,
+    notes: [...lostReceiptNotes(run.outcomes, options.resendAfterMs ?? 10_000), ...notes],
   }
+}
+
+/** Says which batches needed a re-send, so a lost receipt is seen even when every expectation holds. */
+function lostReceiptNotes(outcomes: readonly BatchOutcome[], resendAfterMs: number): string[] {
+  const resent = outcomes.filter((o) => (o.attempts ?? 1) > 1 && o.receipt !== null)
+  if (resent.length === 0) return []
+  const names = resent.slice(0, 3).map((o) => o.batchId ?? '?').join(', ')
+  return [
+    `${resent.length} batch${resent.length === 1 ? '' : 'es'} re-sent because no receipt came within ${formatDuration(resendAfterMs)} (${names}${resent.length > 3 ? ', …' : ''}); ` +
+      'what the platform answered "duplicate" to a re-send was stored by the first send and counts as accepted',
+  ]
 }
 
 /** The state of one run: the gateway, what was sent under which step, what came back. */
@@ -165,14 +187,23 @@ class ScenarioRun {
   private inflight: Promise<unknown>[] = []
   private isOffline = false
   private readonly commandWaiters: { name: string; resolve(): void }[] = []
+  private readonly receiptTimeoutMs: number
+  private readonly onProgress: RunScenarioOptions['onProgress']
+  private platform: { client: PlatformClient; patientId: string } | null = null
 
   constructor(
     readonly plan: ScenarioPlan,
     readonly gateway: SimGateway,
-    private readonly receiptTimeoutMs: number,
+    private readonly options: RunScenarioOptions,
     private readonly logger: Logger,
-    private readonly onProgress: RunScenarioOptions['onProgress'],
   ) {
+    this.receiptTimeoutMs = options.receiptTimeoutMs ?? 60_000
+    this.onProgress = options.onProgress
+    gateway.on('publish', ({ batchId, attempt }) => {
+      // the outcome still waiting for this batchId's receipt is the one sent again
+      const outcome = this.outcomes.findLast((o) => o.batchId === batchId && o.receipt === null)
+      if (outcome) outcome.attempts = attempt
+    })
     gateway.on('command', (command) => {
       this.commands.push(command)
       const name = typeof command === 'object' && command !== null && 'command' in command ? String(command.command) : ''
@@ -266,6 +297,53 @@ class ScenarioRun {
       case 'live':
         await this.live(step, label)
         return
+      case 'rule':
+        await this.rule(step, label)
+        return
+    }
+  }
+
+  /** The platform's HTTP API, logged in as the run's user, and the patient of the gateway. */
+  async platformApi(): Promise<{ client: PlatformClient; patientId: string }> {
+    if (this.platform) return this.platform
+    const { httpUrl, credentials } = this.options
+    if (!httpUrl || !credentials) throw new Error('needs the platform\'s HTTP API (--http) and a user (--user, --password)')
+    const client = new PlatformClient(httpUrl)
+    await client.login(credentials)
+    this.platform = { client, patientId: await client.patientIdOfGateway(this.gateway.gatewayId) }
+    return this.platform
+  }
+
+  /**
+   * Changes one of the patient's rules through the API. Clock times written
+   * `{ in: 10s }` become `HH:MM` in the zone the platform keeps the patient's
+   * schedules in; the step then waits until each has passed, so that what
+   * follows (and the check) comes after, say, a compressed deadline.
+   */
+  private async rule(step: RuleStep, label: string): Promise<void> {
+    const { client, patientId } = await this.platformApi()
+    const clockKeys = Object.entries(step.params ?? {}).filter((e): e is [string, RuleClockTime] => e[1] instanceof RuleClockTime)
+    const params = step.params === null ? undefined : { ...step.params }
+    let instants: Date[] = []
+    if (params && clockKeys.length > 0) {
+      const timeZone = await client.patientRuleTimeZone(patientId)
+      instants = resolveClockTimes(clockKeys.map(([, t]) => t), new Date(), timeZone)
+      clockKeys.forEach(([key], i) => (params[key] = formatClockTime(instants[i] as Date, timeZone)))
+      this.logger.info({ ruleId: step.ruleId, times: Object.fromEntries(clockKeys.map(([key]) => [key, params[key]])), timeZone }, 'compressed schedule')
+    }
+    await client.setPatientRule(patientId, step.ruleId, {
+      ...(step.ruleKind === null ? {} : { kind: step.ruleKind }),
+      ...(params === undefined ? {} : { params }),
+      ...(step.isEnabled === null ? {} : { isEnabled: step.isEnabled }),
+      reason: step.reason ?? `scenario "${this.plan.scenario.name}", step ${label}`,
+    })
+    if (instants.length === 0) return
+    // a second past the last time, so the platform's clock has passed it too
+    const until = Math.max(...instants.map((d) => d.getTime())) + 1000
+    const what = clockKeys.map(([key]) => `${key} ${String(params?.[key])}`).join(', ')
+    for (let left = until - Date.now(); left > 0; left = until - Date.now()) {
+      this.onProgress?.({ phase: 'waiting', label, what: `${step.ruleId}: ${what}`, remainingMs: left })
+      await delay(Math.min(1000, left))
     }
   }
 
@@ -316,7 +394,8 @@ class ScenarioRun {
   }
 
   private newOutcome(step: string, batchId: string | null, measurementIds: string[]): BatchOutcome {
-    const outcome: BatchOutcome = { step, batchId, measurementIds, receipt: null, error: null, latencyMs: null }
+    const isFirstSend = batchId === null || !this.outcomes.some((o) => o.batchId === batchId)
+    const outcome: BatchOutcome = { step, batchId, measurementIds, receipt: null, error: null, latencyMs: null, attempts: 1, isFirstSend }
     this.outcomes.push(outcome)
     return outcome
   }
@@ -383,17 +462,16 @@ async function checkExpectations(
     differences.push({ path: expect.observations ? 'observations' : 'alerts', expected: 'the platform read back over HTTP', actual: 'no HTTP URL or credentials given' })
     return differences
   }
-  const client = new PlatformClient(options.httpUrl)
+  let client: PlatformClient
   let patientId: string
   try {
-    await client.login(options.credentials)
-    patientId = await client.patientIdOfGateway(run.gateway.gatewayId)
+    ;({ client, patientId } = await run.platformApi())
   } catch (error) {
     differences.push({ path: expect.observations ? 'observations' : 'alerts', expected: 'the patient of the gateway readable via the API', actual: (error as Error).message })
     return differences
   }
   if (expect.observations) differences.push(...(await checkObservations(expect, run, client, patientId, notes)))
-  if (expect.alerts) differences.push(...(await checkAlerts(expect, run, client, patientId)))
+  if (expect.alerts) differences.push(...(await checkAlerts(expect, run, client, patientId, options)))
   return differences
 }
 
@@ -434,10 +512,22 @@ async function checkObservations(expect: Expectations, run: ScenarioRun, client:
   return differences
 }
 
-/** Open alerts appear after the rules ran; polls until they match or `settle` runs out. */
-async function checkAlerts(expect: Expectations, run: ScenarioRun, client: PlatformClient, patientId: string): Promise<Difference[]> {
+/**
+ * Open alerts appear once the rules have judged what was stored: polls until
+ * the expected ones are open (at most `settle`), then keeps looking a little
+ * longer (`alertQuietMs`) for alerts the scenario does not expect.
+ */
+async function checkAlerts(
+  expect: Expectations,
+  run: ScenarioRun,
+  client: PlatformClient,
+  patientId: string,
+  options: RunScenarioOptions,
+): Promise<Difference[]> {
   const expected = expect.alerts ?? []
-  const deadline = Date.now() + expect.settleMs
+  const began = Date.now()
+  const deadline = began + expect.settleMs
+  let quietUntil: number | null = null
   for (;;) {
     let differences: Difference[]
     try {
@@ -447,7 +537,18 @@ async function checkAlerts(expect: Expectations, run: ScenarioRun, client: Platf
       if (!(error instanceof PlatformApiError)) throw error
       differences = [{ path: 'alerts', expected: 'open alerts readable via /api/alerts?status=open', actual: error.message }]
     }
-    if (differences.length === 0 || Date.now() >= deadline) return differences
-    await delay(Math.min(1000, Math.max(0, deadline - Date.now())))
+    const now = Date.now()
+    if (differences.length === 0) {
+      quietUntil ??= now + (options.alertQuietMs ?? 3000)
+      if (now >= quietUntil) return differences
+    } else {
+      quietUntil = null
+      // an unexpected alert stays open whatever we wait for (only a nurse resolves one)
+      const isOnlyUnexpected = differences.every((d) => d.path === 'alerts' && d.expected === NO_OTHER_ALERT)
+      if (isOnlyUnexpected || now >= deadline) return differences
+    }
+    const missing = differences.filter((d) => d.path.startsWith('alerts[')).length
+    options.onProgress?.({ phase: 'alerts', elapsedMs: now - began, settleMs: expect.settleMs, missing })
+    await delay(Math.min(500, Math.max(0, (quietUntil ?? deadline) - now)))
   }
 }

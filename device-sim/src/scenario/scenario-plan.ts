@@ -33,7 +33,7 @@ export function planScenario(scenario: Scenario, start: Date, runId: string): Sc
     ...(e.durationMs === null ? {} : { durationMs: e.durationMs }),
     severity: e.severity,
   }))
-  const patient = new VirtualPatient({ profiles: scenario.patient.profiles, seed: scenario.patient.seed, episodes, timeZone: zone })
+  const patient = new VirtualPatient({ profiles: scenario.patient.profiles, seed: scenario.patient.seed, episodes, timeZone: zone, baseline: scenario.patient.baseline })
   const devices: SimDevice[] =
     scenario.devices.length > 0
       ? scenario.devices.map((d) => ({

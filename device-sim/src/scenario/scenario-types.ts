@@ -1,7 +1,7 @@
 import type { ProtocolErrorCode, VitalType } from '@varde/domain'
 import type { DeviceEncoding, DeviceKind } from '../devices/device-kinds.js'
 import type { EpisodeKind } from '../patient/episodes.js'
-import type { Profile } from '../patient/profiles.js'
+import type { Baseline, Profile } from '../patient/profiles.js'
 import type { Seed } from '../random/seeded-noise.js'
 import type { TimeOffset } from '../time/time-offset.js'
 
@@ -42,6 +42,8 @@ export interface ScenarioPatient {
   /** Share of scheduled sessions done, 0–1. Default 1: none missed unless a step says so. */
   adherence: number
   episodes: ScenarioEpisode[]
+  /** Resting values instead of the profiles' (e.g. blood pressure on target); the others come from the seed. */
+  baseline: Partial<Baseline>
 }
 
 export interface ScenarioEpisode {
@@ -147,6 +149,24 @@ export interface LiveStep extends StepBase {
   devices: DeviceKind[] | null
 }
 
+/**
+ * Changes one of the patient's rules as a nurse would, through the platform's
+ * API (`PUT /api/patients/:id/rules/:ruleId`): thresholds, or a schedule
+ * compressed into the run so a missed measurement can be seen without
+ * waiting for tomorrow.
+ */
+export interface RuleStep extends StepBase {
+  kind: 'rule'
+  /** The rule's id, e.g. `missed:blood-glucose` or `threshold:spo2`. */
+  ruleId: string
+  /** The rule kind, needed only for a rule the patient's profiles lack. */
+  ruleKind: string | null
+  /** What differs from the defaults, as JSON; top-level values may be `RuleClockTime`s, written `{ in: 10s }`. */
+  params: Record<string, unknown> | null
+  isEnabled: boolean | null
+  reason: string | null
+}
+
 export type ScenarioStep =
   | MeasureStep
   | SendStep
@@ -158,6 +178,7 @@ export type ScenarioStep =
   | ClockStep
   | WaitStep
   | LiveStep
+  | RuleStep
 
 export interface Range {
   min: number | null

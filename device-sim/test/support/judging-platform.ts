@@ -30,13 +30,16 @@ const PAGE_SIZE = 7
  * because it judges with the domain's own `judgeBatch`: idempotent storage by
  * (gateway, batchId, id), receipts, malformed-batch answers, sync-clock on a
  * skewed clock. Its HTTP side serves what platform-contract.md promises the
- * simulator reads: session login, FHIR Device and Observation (paged), open alerts.
+ * simulator reads: session login, FHIR Device and Observation (paged), open
+ * alerts; and records the rule changes a scenario makes.
  */
 export class JudgingPlatform {
   readonly readings: StoredReading[] = []
   readonly statuses: { gatewayId: string; payload: string }[] = []
   /** What `GET /api/alerts?status=open` answers; tests set it. */
   alerts: OpenAlert[] = []
+  /** Bodies of `PUT /api/patients/:id/rules/:ruleId`, as received. */
+  readonly ruleChanges: { patientId: string; ruleId: string; body: Record<string, unknown> }[] = []
   private readonly keys = new Set<string>()
 
   private constructor(
@@ -106,6 +109,20 @@ export class JudgingPlatform {
       res.writeHead(status, { 'content-type': 'application/fhir+json', ...headers })
       res.end(body === undefined ? undefined : JSON.stringify(body))
     }
+    const rulePath = /^\/api\/patients\/([^/]+)\/rules(?:\/([^/]+))?$/.exec(url.pathname)
+    if (rulePath && req.method === 'PUT' && rulePath[2] !== undefined) {
+      if (!(req.headers.cookie ?? '').includes('varde_session=s3cr3t')) return send(401, { error: { code: 'unauthorized', message: 'not logged in' } })
+      const [, patientId = '', ruleId = ''] = rulePath
+      let text = ''
+      req.on('data', (chunk: Buffer) => (text += chunk.toString()))
+      req.on('end', () => {
+        const body = JSON.parse(text) as Record<string, unknown>
+        if (ruleId === 'no-such-rule') return send(400, { error: { code: 'unknown-rule', message: 'no rule no-such-rule for this patient' } })
+        this.ruleChanges.push({ patientId: decodeURIComponent(patientId), ruleId: decodeURIComponent(ruleId), body })
+        send(200, { id: decodeURIComponent(ruleId) })
+      })
+      return
+    }
     if (req.method === 'POST' && url.pathname === '/api/session') {
       let text = ''
       req.on('data', (chunk: Buffer) => (text += chunk.toString()))
@@ -118,6 +135,7 @@ export class JudgingPlatform {
     }
     if (!(req.headers.cookie ?? '').includes('varde_session=s3cr3t')) return send(401, { error: 'not logged in' })
     if (url.pathname === '/api/alerts') return send(200, { items: this.alerts.filter((a) => a.status === url.searchParams.get('status')) })
+    if (rulePath && rulePath[2] === undefined) return send(200, { patientId: rulePath[1], timeZone: 'Europe/Oslo', rules: [] })
     if (url.pathname === '/fhir/Device') return send(200, this.devices(url.searchParams.get('identifier') ?? ''))
     if (url.pathname === '/fhir/Observation') return send(200, this.observations(url))
     send(404, { error: 'not found' })
