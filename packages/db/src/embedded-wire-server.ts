@@ -128,12 +128,24 @@ const ROLLBACK = (() => {
 
 /**
  * The transaction status of the session after a response: the status byte of
- * its final ReadyForQuery ('Z') message: 'I' idle, 'T' in a transaction, 'E'
+ * its last ReadyForQuery ('Z') message: 'I' idle, 'T' in a transaction, 'E'
  * in a failed one; undefined when the response has none (mid-exchange).
+ * Walks the messages rather than looking at the last six bytes: a message
+ * after the ReadyForQuery (a notice, a parameter status) must not make the
+ * gate think the exchange is still going and keep the session for one
+ * connection while every other one waits.
  */
-function readyStatus(response: Uint8Array): string | undefined {
-  const n = response.length
-  return n >= 6 && response[n - 6] === 0x5a ? String.fromCharCode(response[n - 1] as number) : undefined
+export function readyStatus(response: Uint8Array): string | undefined {
+  let status: string | undefined
+  let at = 0
+  while (at + 5 <= response.length) {
+    const type = response[at]
+    const length = ((response[at + 1] ?? 0) << 24 | (response[at + 2] ?? 0) << 16 | (response[at + 3] ?? 0) << 8 | (response[at + 4] ?? 0)) >>> 0
+    if (length < 4) break
+    if (type === 0x5a && length === 5 && at + 6 <= response.length) status = String.fromCharCode(response[at + 5] as number)
+    at += 1 + length
+  }
+  return status
 }
 
 /**
