@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { createWriteStream, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 
 /**
@@ -44,6 +44,8 @@ export interface SpawnOptions {
   /** Bound on the start; a child that never says it is ready fails the bench. Default 90 s. */
   startTimeoutMs?: number
   execArgv?: string[]
+  /** Also writes everything the child prints to this file (`--logs`). */
+  logFile?: string | undefined
 }
 
 /** Spawns `node script` and resolves once it printed `readyText`; rejects if it exits first. */
@@ -54,6 +56,11 @@ export function spawnUntilReady(options: SpawnOptions): Promise<BenchChild> {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   live.add(child)
+  if (options.logFile) {
+    const file = createWriteStream(options.logFile)
+    child.stdout?.pipe(file)
+    child.stderr?.pipe(file)
+  }
   const lines: string[] = []
   let pendingLine = ''
   const exited = new Promise<number | null>((resolve) => {

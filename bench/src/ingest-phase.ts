@@ -7,7 +7,10 @@ import { countBenchReadings, provisionBenchGateways } from './ingest-provisionin
 import { describeLoad, runStage, type StageLoad, type StageResult } from './ingest-stage.js'
 
 const PLATFORM_MAIN = fileURLToPath(new URL('../../platform/dist/main.js', import.meta.url))
-const NAIVE_INGEST = fileURLToPath(new URL('./naive-ingest.js', import.meta.url))
+const CONSUMERS = {
+  varde: { name: 'ingest', script: fileURLToPath(new URL('./ingest-process.js', import.meta.url)), command: 'node bench/dist/ingest-process.js' },
+  naive: { name: 'naive-ingest', script: fileURLToPath(new URL('./naive-ingest.js', import.meta.url)), command: 'node bench/dist/naive-ingest.js' },
+} as const
 const SERVICE_SECRET = 'bench-service-secret-0123456789abcdef'
 
 export type Contender = 'varde' | 'naive'
@@ -21,6 +24,12 @@ export interface PhaseOptions {
   sustained: StageLoad[]
   /** Directory for V8 CPU profiles of the processes under test (`--cpu-prof`); unset: no profiling. */
   cpuProfileDir?: string | undefined
+  /** Varde's rules worker (issue 5) beside ingest; the naive consumer runs no rules. */
+  isRulesOn: boolean
+  /** Where the database and the broker run: two processes (`split`) or one, as `npm start` (`shared`). */
+  layout: 'split' | 'shared'
+  /** Directory for the output of the processes under test (`--logs`); unset: only the last lines, on failure. */
+  logDir?: string | undefined
   log: (line: string) => void
 }
 
@@ -61,64 +70,71 @@ export async function runPhase(contender: Contender, options: PhaseOptions): Pro
 }
 
 /**
- * `varde` is the platform process running the embedded database, the broker
- * and Varde's ingest (as `npm start` does); `naive` is the same process with
- * the broker only, plus the naive consumer in a process of its own.
+ * Both contenders run on the same platform: the embedded database (served
+ * over the wire on a loopback port) and the broker, from
+ * `platform/dist/main.js`. Only the consumer differs, each in a process of
+ * its own with the same configuration: `varde` is Varde's ingest
+ * (`startIngest`, as `ingest/dist/main.js` runs it: ingest-process.ts),
+ * `naive` the naive consumer (naive-ingest.ts).
+ *
+ * Layout `split` (the default) runs the database and the broker in two
+ * processes (VARDE_PARTS= and VARDE_PARTS=broker), as a deployment with its
+ * own database server does; `shared` runs them in one (VARDE_PARTS=broker),
+ * as `npm start` does, where the database's statements (synchronous
+ * WebAssembly) stall the broker while they run.
  */
 async function onFreshPlatform(
   contender: Contender, options: PhaseOptions, label: string, stages: { name: string; load: StageLoad }[],
 ): Promise<{ results: StageResult[]; run: PlatformRun }> {
   const { log } = options
   const dataDir = await mkdtemp(join(tmpdir(), `varde-bench-ingest-${contender}-`))
-  const children: BenchChild[] = []
+  const children: { child: BenchChild; command: string }[] = []
   const profileArgs = (name: string) =>
     options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${contender}-${label}-${name}.cpuprofile`] : []
-  const parts = contender === 'varde' ? 'broker,ingest' : 'broker'
+  const logFile = (name: string) => (options.logDir ? join(options.logDir, `${contender}-${label}-${name}.log`) : undefined)
+  const start = async (name: string, script: string, command: string, env: NodeJS.ProcessEnv, readyText: string) => {
+    const child = await spawnUntilReady({ name, script, env: { ...process.env, ...env }, readyText, execArgv: profileArgs(name), logFile: logFile(name) })
+    children.push({ child, command })
+  }
+  const consumer = CONSUMERS[contender]
   try {
     const [mqttPort, dbPort] = [await freePort(), await freePort()]
-    log(`${contender}: ${label}: starting the platform (VARDE_PARTS=${parts})`)
-    children.push(await spawnUntilReady({
-      name: 'platform',
-      script: PLATFORM_MAIN,
-      execArgv: profileArgs('platform'),
-      env: {
-        ...process.env, VARDE_MODE: 'demo', VARDE_SIMULATOR: 'off', VARDE_PARTS: parts, VARDE_DATA_DIR: dataDir,
-        VARDE_MQTT_PORT: String(mqttPort), VARDE_DB_PORT: String(dbPort), VARDE_HTTP_PORT: '0', VARDE_MQTTS_PORT: '0',
-        VARDE_SERVICE_SECRET: SERVICE_SECRET, VARDE_LOG_LEVEL: 'info',
-      },
-      readyText: 'Varde is running',
-    }))
     const databaseUrl = `postgres://postgres@127.0.0.1:${dbPort}/postgres?sslmode=disable`
     const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`
-    if (contender === 'naive') {
-      children.push(await spawnUntilReady({
-        name: 'naive-ingest',
-        script: NAIVE_INGEST,
-        execArgv: profileArgs('naive-ingest'),
-        env: { ...process.env, DATABASE_URL: databaseUrl, VARDE_MQTT_URL: mqttUrl, VARDE_SERVICE_SECRET: SERVICE_SECRET, VARDE_LOG_LEVEL: 'info' },
-        readyText: '"event":"ready"',
-      }))
+    const platformEnv = {
+      VARDE_MODE: 'demo', VARDE_SIMULATOR: 'off', VARDE_DATA_DIR: dataDir, VARDE_MQTT_PORT: String(mqttPort), VARDE_HTTP_PORT: '0',
+      VARDE_MQTTS_PORT: '0', VARDE_SERVICE_SECRET: SERVICE_SECRET, VARDE_LOG_LEVEL: 'info',
     }
+    log(`${contender}: ${label}: starting the platform (${options.layout}) and ${consumer.command}`)
+    if (options.layout === 'split') {
+      await start('database', PLATFORM_MAIN, 'node platform/dist/main.js (VARDE_PARTS=, embedded database)',
+        { ...platformEnv, VARDE_PARTS: '', VARDE_DB_PORT: String(dbPort) }, 'Varde is running')
+      await start('broker', PLATFORM_MAIN, 'node platform/dist/main.js (VARDE_PARTS=broker)',
+        { ...platformEnv, VARDE_PARTS: 'broker', DATABASE_URL: databaseUrl }, 'Varde is running')
+    } else {
+      await start('platform', PLATFORM_MAIN, 'node platform/dist/main.js (VARDE_PARTS=broker, embedded database)',
+        { ...platformEnv, VARDE_PARTS: 'broker', VARDE_DB_PORT: String(dbPort) }, 'Varde is running')
+    }
+    await start(consumer.name, consumer.script, contender === 'varde' ? `${consumer.command} (rules ${options.isRulesOn ? 'on' : 'off'})` : consumer.command, {
+      DATABASE_URL: databaseUrl, VARDE_MQTT_URL: mqttUrl, VARDE_SERVICE_SECRET: SERVICE_SECRET, VARDE_LOG_LEVEL: 'info',
+      BENCH_RULES: options.isRulesOn ? 'on' : 'off',
+    }, '"event":"ready"')
     const gateways = await provisionBenchGateways(databaseUrl, options.gateways)
     const results: StageResult[] = []
     for (const { name, load } of stages) {
       log(`${contender}: ${name}: ${describeLoad(load)}, ${gateways.length} gateways`)
-      const result = await runStage(mqttUrl, gateways, children, load, (line) => log(`${contender}: ${name}: ${line}`))
+      const result = await runStage(mqttUrl, gateways, children.map((c) => c.child), load, (line) => log(`${contender}: ${name}: ${line}`))
       log(`${contender}: ${name}: ${result.acceptedPerSecond} accepted/s, p50 ${result.latencyMs?.p50 ?? '-'} ms, p99 ${result.latencyMs?.p99 ?? '-'} ms` +
         (result.unreceipted ? `, ${result.unreceipted} batches without a receipt` : '') + (result.resends ? `, ${result.resends} re-sent` : ''))
       results.push(result)
     }
     const storedReadings = await countBenchReadings(databaseUrl)
-    const processes = children.map((c) => ({
-      name: c.name,
-      command: c.name === 'platform' ? `node platform/dist/main.js (VARDE_PARTS=${parts})` : 'node bench/dist/naive-ingest.js',
-      peakRssBytes: sampleProcess(c.pid)?.peakRssBytes ?? 0,
-    }))
+    const processes = children.map(({ child, command }) => ({ name: child.name, command, peakRssBytes: sampleProcess(child.pid)?.peakRssBytes ?? 0 }))
     return { results, run: { processes, storedReadings } }
   } finally {
     // The data directory is thrown away: no need for a clean stop, which would first work off the backlog.
     // A profiled run stops cleanly, or V8 writes no profile.
-    for (const child of children.reverse()) await child.stop(options.cpuProfileDir ? 60_000 : 0)
+    for (const { child } of children.reverse()) await child.stop(options.cpuProfileDir ? 60_000 : 0)
     await rm(dataDir, { recursive: true, force: true })
   }
 }

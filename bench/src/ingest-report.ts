@@ -7,7 +7,7 @@ export const GOALS = { sustainedPerSecond: 20_000, timesNaive: 10, p99Ms: 100 } 
 export interface IngestBenchResult {
   date: string
   machine: { cpus: number; cpuModel: string; node: string; platform: string; totalMemoryMiB: number }
-  settings: { gateways: number; quick: boolean; latencyRate: number; latencySeconds: number; sustainedSeconds: number }
+  settings: { gateways: number; quick: boolean; layout: 'split' | 'shared'; isRulesOn: boolean; latencyRate: number; latencySeconds: number; sustainedSeconds: number }
   varde: PhaseResult
   naive: PhaseResult
   ratios: {
@@ -92,7 +92,8 @@ export function formatReport(r: IngestBenchResult): string {
     return samples.length ? [`  ${p.contender}: ${samples.slice(0, 3).join('; ')}`] : []
   })
   return [
-    `Varde ingest bench, ${r.date}: ${r.machine.cpus} cores (${r.machine.cpuModel}), Node ${r.machine.node}, ${r.settings.gateways} gateways` +
+    `Varde ingest bench, ${r.date}: ${r.machine.cpus} cores (${r.machine.cpuModel}), Node ${r.machine.node}, ${r.settings.gateways} gateways, ` +
+      `layout ${r.settings.layout}, Varde's rules worker ${r.settings.isRulesOn ? 'on' : 'off'}` +
       (r.settings.quick ? ', QUICK run (figures not comparable)' : ''),
     '',
     ...rows.map(line),

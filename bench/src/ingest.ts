@@ -11,12 +11,15 @@ import { formatReport, summarize } from './ingest-report.js'
  * through a naive consumer (one INSERT and one receipt per message), in the
  * same run. Prints sustained measurements/s, publish → receipt latency at a
  * fixed rate, peak RSS of the processes under test, and the ratios. The load
- * generator is this process; the platform under test runs in child processes.
+ * generator is this process; the platform under test runs in child processes
+ * (ingest-phase.ts); bench/README.md says how to read the figures.
  *
- *   npm run bench:ingest                  (about 2½ minutes)
- *   npm run bench:ingest -- --quick       (smoke run, about 40 s; figures not comparable)
+ *   npm run bench:ingest                  (about 3 minutes)
+ *   npm run bench:ingest -- --quick       (smoke run, about 1 minute; figures not comparable)
  *   npm run bench:ingest -- --json        (one JSON object on stdout; progress on stderr)
- *   … --gateways 100 --batch 50 --seconds 15 --latency-rate 2000 --only varde --cpu-prof <dir>
+ *   npm run bench:ingest -- --rules       (Varde's rules worker on, as in production)
+ *   npm run bench:ingest -- --layout shared   (database and broker in one process, as `npm start`)
+ *   … --gateways 100 --batch 50 --seconds 15 --latency-rate 2000 --only varde --cpu-prof <dir> --logs <dir>
  */
 const { values: args } = parseArgs({
   options: {
@@ -27,7 +30,10 @@ const { values: args } = parseArgs({
     seconds: { type: 'string' },
     'latency-rate': { type: 'string' },
     'cpu-prof': { type: 'string' },
+    logs: { type: 'string' },
     only: { type: 'string' },
+    layout: { type: 'string', default: 'split' },
+    rules: { type: 'boolean', default: false },
   },
 })
 const quick = args.quick ?? false
@@ -49,8 +55,15 @@ if (only !== undefined && only !== 'varde' && only !== 'naive') {
   console.error('bench ingest: --only is varde or naive')
   process.exit(2)
 }
+const layout = args.layout
+if (layout !== 'split' && layout !== 'shared') {
+  console.error('bench ingest: --layout is split or shared')
+  process.exit(2)
+}
 const cpuProfileDir = args['cpu-prof'] ? resolve(args['cpu-prof']) : undefined
 if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true })
+const logDir = args.logs ? resolve(args.logs) : undefined
+if (logDir) mkdirSync(logDir, { recursive: true })
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
 const phase: PhaseOptions = {
@@ -64,7 +77,10 @@ const phase: PhaseOptions = {
     { kind: 'saturate', batchSize: 1, inFlightPerGateway: 8, warmupSeconds: quick ? 1 : 3, durationSeconds: sustainedSeconds, resendAfterMs: 5000 },
     { kind: 'saturate', batchSize: sustainedBatchSize, inFlightPerGateway: 2, warmupSeconds: quick ? 1 : 3, durationSeconds: sustainedSeconds, resendAfterMs: 5000 },
   ],
+  layout,
+  isRulesOn: args.rules ?? false,
   cpuProfileDir,
+  logDir,
   log,
 }
 
@@ -82,7 +98,7 @@ try {
       cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', node: process.version,
       platform: `${process.platform}-${process.arch}`, totalMemoryMiB: Math.round(totalmem() / 1024 / 1024),
     },
-    settings: { gateways, quick, latencyRate, latencySeconds: seconds, sustainedSeconds },
+    settings: { gateways, quick, layout, isRulesOn: args.rules ?? false, latencyRate, latencySeconds: seconds, sustainedSeconds },
     varde,
     naive,
   })

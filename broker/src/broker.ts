@@ -11,6 +11,7 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes'
 import type { Logger } from 'pino'
 import { canPublish, canReceive, canSubscribe, type Identity } from './acl.js'
 import { BrokerStats, type RefusalReason } from './broker-stats.js'
+import { deliverOvertakenMessages, tolerateAcknowledgedRedelivery } from './delivery-order.js'
 import { PacketSizeGuard, PacketTooLargeError } from './packet-size-guard.js'
 import { openPersistence, type BrokerPersistence } from './persistence.js'
 import { RecentEvents } from './recent-events.js'
@@ -210,6 +211,7 @@ export async function createBroker(options: BrokerOptions): Promise<VardeBroker>
     // gateway ids are up to 64 characters (device-protocol.md); Aedes applies this to MQTT 3.1 only
     maxClientsIdLength: 64,
     preConnect(client, packet, callback) {
+      deliverOvertakenMessages(client)
       if (!packet.keepalive || packet.keepalive > limits.maxKeepaliveS) {
         log.info(
           { event: 'keepalive-clamped', clientId: String(packet.clientId).slice(0, 80), requestedS: packet.keepalive, appliedS: limits.maxKeepaliveS },
@@ -252,6 +254,8 @@ export async function createBroker(options: BrokerOptions): Promise<VardeBroker>
       return null
     },
   })
+
+  tolerateAcknowledgedRedelivery((aedes as unknown as { persistence: Parameters<typeof tolerateAcknowledgedRedelivery>[0] }).persistence)
 
   aedes.on('publish', (_packet, client) => {
     if (client) stats.messagesIn++

@@ -1,0 +1,42 @@
+import { ConfigError, loadPlatformConfig } from '@varde/config'
+import { createPool } from '@varde/db'
+import { startIngest } from '@varde/ingest'
+import { pino } from 'pino'
+
+/**
+ * Varde's ingest under test in `npm run bench:ingest`: `startIngest` in a
+ * process of its own, configured as `ingest/dist/main.js` configures it (same
+ * pool, same defaults), with one switch that file does not have: the rules
+ * worker, off unless BENCH_RULES=on. Off, the bench measures what issue 3 is
+ * about, storing and receipting, against a naive consumer that stores and
+ * receipts; on, the rules (issue 5) judge every patient with new readings as
+ * they do in production.
+ *
+ *   DATABASE_URL=… VARDE_MQTT_URL=… VARDE_SERVICE_SECRET=… [BENCH_RULES=on] node bench/dist/ingest-process.js
+ */
+let config
+try {
+  config = loadPlatformConfig({ ...process.env, VARDE_PARTS: 'ingest' })
+} catch (error) {
+  console.error(`bench ingest-process: ${error instanceof ConfigError ? error.message : String(error)}`)
+  process.exit(2)
+}
+if (!config.databaseUrl) {
+  console.error('bench ingest-process: DATABASE_URL is required')
+  process.exit(2)
+}
+const isRulesOn = process.env.BENCH_RULES === 'on'
+const logger = pino({ level: config.logLevel })
+const pool = createPool(config.databaseUrl, { max: 2, applicationName: 'varde-ingest' })
+const ingest = startIngest({
+  db: pool, mqttUrl: config.mqttUrl, serviceSecret: config.serviceSecret, logger,
+  escalation: { config: config.escalation, publicUrl: config.publicUrl },
+  ...(isRulesOn ? {} : { rules: false as const }),
+})
+await ingest.ready
+logger.info({ event: 'ready', rules: isRulesOn }, 'ingest ready')
+const stop = () => {
+  void ingest.stop().then(() => pool.end()).then(() => process.exit(0))
+}
+process.on('SIGINT', stop)
+process.on('SIGTERM', stop)
