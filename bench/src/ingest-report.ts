@@ -13,7 +13,7 @@ export interface IngestBenchResult {
   ratios: {
     /** Varde ÷ naive sustained measurements/s, per sustained stage (batch size). */
     sustained: { batchSize: number; ratio: number | null }[]
-    /** naive ÷ Varde p50 and p99 at the fixed rate (above 1: Varde answers sooner). */
+    /** naive ÷ Varde p50 and p99 at the fixed rate (above 1: Varde answers sooner); null unless both receipted every batch. */
     latencyP50: number | null
     latencyP99: number | null
     /** Varde ÷ naive peak RSS of all processes under test, on the latency and on the sustained platform. */
@@ -42,12 +42,14 @@ export function summarize(base: Omit<IngestBenchResult, 'ratios' | 'goals'>): In
   const p99 = varde.latency.latencyMs?.p99 ?? null
   const best = Math.max(0, ...varde.sustained.map((s) => s.acceptedPerSecond))
   const bestRatio = Math.max(0, ...sustained.map((s) => s.ratio ?? 0))
+  // percentiles of the batches that got a receipt say nothing of those that never did: no ratio then
+  const isLatencyComparable = varde.latency.unreceipted === 0 && naive.latency.unreceipted === 0
   return {
     ...base,
     ratios: {
       sustained,
-      latencyP50: ratio(naive.latency.latencyMs?.p50, varde.latency.latencyMs?.p50),
-      latencyP99: ratio(naive.latency.latencyMs?.p99, varde.latency.latencyMs?.p99),
+      latencyP50: isLatencyComparable ? ratio(naive.latency.latencyMs?.p50, varde.latency.latencyMs?.p50) : null,
+      latencyP99: isLatencyComparable ? ratio(naive.latency.latencyMs?.p99, varde.latency.latencyMs?.p99) : null,
       peakRssLatency: ratio(totalPeakRss(varde.runs.latency), totalPeakRss(naive.runs.latency)),
       peakRssSustained: ratio(totalPeakRss(varde.runs.sustained), totalPeakRss(naive.runs.sustained)),
     },
@@ -64,6 +66,8 @@ const int = (x: number) => Math.round(x).toLocaleString('en-US')
 const ms = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(1))
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0)
 const times = (x: number | null) => (x === null ? '-' : `${x.toFixed(1)}×`)
+/** A percentile of the receipted batches, starred when some batches never got a receipt (footnote). */
+const latency = (s: StageResult, p: 'p50' | 'p99') => `${s.unreceipted > 0 ? '*' : ''}${ms(s.latencyMs?.[p])}`
 const usage = (s: StageResult) => s.usage.map((x) => `${x.name} ${x.cpuPercent ?? '-'}%`).join(', ')
 
 /** The human table: both contenders, the ratios, the goals. */
@@ -77,8 +81,8 @@ export function formatReport(r: IngestBenchResult): string {
       const load = v.load.kind === 'saturate' ? `${v.load.inFlightPerGateway} in flight per gateway` : ''
       return [`sustained measurements/s, batches of ${v.load.batchSize} (${load})`, int(v.acceptedPerSecond), n ? int(n.acceptedPerSecond) : '-', times(r.ratios.sustained[i]?.ratio ?? null)]
     }),
-    [`latency p50 at ${rate} msg/s (batches of 1), ms`, ms(varde.latency.latencyMs?.p50), ms(naive.latency.latencyMs?.p50), times(r.ratios.latencyP50)],
-    [`latency p99 at ${rate} msg/s (batches of 1), ms`, ms(varde.latency.latencyMs?.p99), ms(naive.latency.latencyMs?.p99), times(r.ratios.latencyP99)],
+    [`latency p50 at ${rate} msg/s (batches of 1), ms`, latency(varde.latency, 'p50'), latency(naive.latency, 'p50'), times(r.ratios.latencyP50)],
+    [`latency p99 at ${rate} msg/s (batches of 1), ms`, latency(varde.latency, 'p99'), latency(naive.latency, 'p99'), times(r.ratios.latencyP99)],
     [`  accepted/s while offered ${rate}/s`, int(varde.latency.acceptedPerSecond), int(naive.latency.acceptedPerSecond), ''],
     [`peak RSS, ${rate} msg/s platform, MiB`, mib(totalPeakRss(varde.runs.latency)), mib(totalPeakRss(naive.runs.latency)), times(r.ratios.peakRssLatency)],
     ['peak RSS, sustained platform, MiB', mib(totalPeakRss(varde.runs.sustained)), mib(totalPeakRss(naive.runs.sustained)), times(r.ratios.peakRssSustained)],
@@ -97,6 +101,9 @@ export function formatReport(r: IngestBenchResult): string {
       (r.settings.quick ? ', QUICK run (figures not comparable)' : ''),
     '',
     ...rows.map(line),
+    ...(varde.latency.unreceipted > 0 || naive.latency.unreceipted > 0
+      ? [`* of the batches receipted by the end of the drain only (${contenders.map((p) => `${p.contender} ${int(p.latency.unreceipted)} without a receipt`).join(', ')}): no ratio`]
+      : []),
     '',
     'CPU while measuring (100% = one core):',
     ...contenders.flatMap((p) => [

@@ -65,7 +65,8 @@ describe('ingest killed and restarted twice under load', () => {
     let ingest = await spawnIngest()
     const gateways = Array.from({ length: GATEWAYS }, (_, i) => {
       const id = `demo-gw-${String(i + 1).padStart(3, '0')}`
-      return new SimGateway({ gatewayId: id, secret: `${id}-secret`, mqttUrl, resendAfterMs: 1500, maxResendAfterMs: 3000, logger })
+      // as gateways do: re-send after a while, backing off, so a slow (shared) machine is not flooded with re-sends
+      return new SimGateway({ gatewayId: id, secret: `${id}-secret`, mqttUrl, resendAfterMs: 3000, maxResendAfterMs: 12_000, logger })
     })
     await Promise.all(gateways.map((g) => g.start()))
     let receipted = 0
@@ -108,5 +109,5 @@ describe('ingest killed and restarted twice under load', () => {
     expect(dupes.rows).toEqual([])
     await Promise.all(gateways.map((g) => g.stop()))
     await stopProcess(ingest, 'SIGTERM')
-  }, 120_000)
+  }, 240_000)
 })
