@@ -17,6 +17,8 @@ export const eventRoutes: FastifyPluginAsync<{ db: Queryable; live: LiveEvents }
     await request.audit({ action: 'subscribe', resourceType: 'EventStream', outcome: 'allowed', details: { patients: allowed.size } })
     reply.hijack()
     const res = reply.raw
+    // each event is one small write that should leave now, not wait for the client's delayed ACK (Nagle)
+    request.raw.socket.setNoDelay(true)
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
