@@ -1,26 +1,19 @@
-import { createBroker, type VardeBroker } from '@varde/broker'
 import { countMeasurements, findGatewayContext, hashSecret, listAccessLog, seedDemo, type DemoHome } from '@varde/db'
 import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
 import type { BrokerStatsSnapshot } from '@varde/domain'
-import { startIngest, type IngestService } from '@varde/ingest'
-import type { FastifyInstance } from 'fastify'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
-import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildApp, connectLiveEvents, type LiveEvents } from '../src/index.js'
+import type { LiveEvents } from '../src/index.js'
+import { startServerStack, type ServerStack } from './server-stack.js'
 
 // Provisioning through the admin API against the real broker, ingest and
 // database: a gateway is created for a patient and its secret shown once;
 // rotation and revocation cut a connected gateway off within a second (the
 // broker's own database poll is set to a minute here, so it is the server's
 // order over MQTT that does it); only a tenant's admin may do any of it.
-const logger = pino({ level: 'silent' })
-const serviceSecret = 'admin-gateways-secret-0123456789abcdef'
 let db: TestDatabase
-let broker: VardeBroker
-let ingest: IngestService
+let stack: ServerStack
 let live: LiveEvents
-let app: FastifyInstance
 let homes: DemoHome[]
 let baseUrl: string
 let mqttUrl: string
@@ -33,29 +26,16 @@ beforeAll(async () => {
   newPatientId = (await db.pool.query<{ id: string }>(`INSERT INTO patients (tenant_id, display_name) VALUES ('demo', 'Ny Pasient') RETURNING id`)).rows[0]!.id
   await db.pool.query(`INSERT INTO tenants (id, name) VALUES ('other', 'Annen kommune')`)
   await db.pool.query(`INSERT INTO users (tenant_id, username, display_name, role, password_hash) VALUES ('other', 'other-admin', 'Annen Admin', 'admin', $1)`, [await hashSecret('other-pw')])
-  broker = await createBroker({ db: db.pool, logger, serviceSecret, mode: 'demo', statsIntervalMs: 200, credentialCheckIntervalMs: 60_000 })
-  mqttUrl = `mqtt://127.0.0.1:${await broker.listen(0, '127.0.0.1')}`
-  ingest = startIngest({ db: db.pool, mqttUrl, serviceSecret, logger, clientId: 'ingest-admin-test' })
-  await ingest.ready
-  live = connectLiveEvents({ mqttUrl, serviceSecret, logger })
-  await live.ready
-  app = await buildApp({ db: db.pool, live, logger, mode: 'demo' })
-  baseUrl = await app.listen({ port: 0, host: '127.0.0.1' })
+  stack = await startServerStack({ db, name: 'admin-gateways-test', broker: { statsIntervalMs: 200, credentialCheckIntervalMs: 60_000 } })
+  ;({ live, baseUrl, mqttUrl } = stack)
   adminCookie = await login('admin')
 })
 afterAll(async () => {
-  await app?.close()
-  await live?.close()
-  await ingest?.stop()
-  await broker?.close()
+  await stack?.stop()
   await db?.stop()
 })
 
-async function login(username: string, password = 'demo'): Promise<string> {
-  const res = await fetch(`${baseUrl}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })
-  expect(res.status).toBe(204)
-  return (res.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
-}
+const login = (username: string, password?: string) => stack.login(username, password)
 const api = (cookie: string, method: string, path: string, body?: unknown) =>
   fetch(`${baseUrl}${path}`, { method, headers: { cookie, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) })
 

@@ -1,13 +1,10 @@
-import { createBroker, type VardeBroker } from '@varde/broker'
 import { hashSecret, seedDemo, type DemoHome } from '@varde/db'
 import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
 import type { AlertChangedEvent } from '@varde/domain'
-import { startIngest, type IngestService } from '@varde/ingest'
-import type { FastifyInstance } from 'fastify'
 import mqtt from 'mqtt'
-import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildApp, connectLiveEvents, type LiveEvents } from '../src/index.js'
+import type { LiveEvents } from '../src/index.js'
+import { startServerStack, type ServerStack } from './server-stack.js'
 import { insertAlert } from './insert-alert.js'
 
 // The alert inbox and lifecycle against the real database, broker and (for
@@ -15,13 +12,9 @@ import { insertAlert } from './insert-alert.js'
 // rules store them, so every state can be set up directly. Demo care teams:
 // `sykepleier` (home care) has every patient; `lege` (hospital) only those
 // shared with the hospital, and not Berit Kristiansen, who objects to sharing.
-const logger = pino({ level: 'silent' })
-const serviceSecret = 'alerts-test-secret-0123456789abcdef'
 let db: TestDatabase
-let broker: VardeBroker
-let ingest: IngestService
+let stack: ServerStack
 let live: LiveEvents
-let app: FastifyInstance
 let homes: DemoHome[]
 let baseUrl: string
 let mqttUrl: string
@@ -49,29 +42,16 @@ beforeAll(async () => {
      SELECT id FROM p`,
     [users['annen-sykepleier']],
   )).rows[0]!.id
-  broker = await createBroker({ db: db.pool, logger, serviceSecret, mode: 'demo' })
-  mqttUrl = `mqtt://127.0.0.1:${await broker.listen(0, '127.0.0.1')}`
-  ingest = startIngest({ db: db.pool, mqttUrl, serviceSecret, logger, clientId: 'ingest-alerts-test' })
-  await ingest.ready
-  live = connectLiveEvents({ mqttUrl, serviceSecret, logger })
-  await live.ready
+  stack = await startServerStack({ db, name: 'alerts-test' })
+  ;({ live, baseUrl, mqttUrl } = stack)
   live.onAlertChanged((e) => announced.push(e))
-  app = await buildApp({ db: db.pool, live, logger, mode: 'demo' })
-  baseUrl = await app.listen({ port: 0, host: '127.0.0.1' })
 })
 afterAll(async () => {
-  await app?.close()
-  await live?.close()
-  await ingest?.stop()
-  await broker?.close()
+  await stack?.stop()
   await db?.stop()
 })
 
-async function login(username: string, password = 'demo'): Promise<string> {
-  const res = await fetch(`${baseUrl}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })
-  expect(res.status).toBe(204)
-  return (res.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
-}
+const login = (username: string, password?: string) => stack.login(username, password)
 
 interface AlertJson {
   id: string; patientId: string; patientName: string; severity: string; status: string; rule: string; openedAt: string

@@ -1,20 +1,13 @@
-import { createBroker, type VardeBroker } from '@varde/broker'
 import { listAccessLog, seedDemo, type DemoHome } from '@varde/db'
 import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
-import { startIngest, type IngestService } from '@varde/ingest'
-import type { FastifyInstance } from 'fastify'
 import mqtt from 'mqtt'
-import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildApp, connectLiveEvents, type LiveEvents } from '../src/index.js'
+import type { LiveEvents } from '../src/index.js'
+import { startServerStack, type ServerStack } from './server-stack.js'
 
-const logger = pino({ level: 'silent' })
-const serviceSecret = 'server-test-secret-0123456789abcdef'
 let db: TestDatabase
-let broker: VardeBroker
-let ingest: IngestService
+let stack: ServerStack
 let live: LiveEvents
-let app: FastifyInstance
 let homes: DemoHome[]
 let baseUrl: string
 let mqttUrl: string
@@ -22,30 +15,15 @@ let mqttUrl: string
 beforeAll(async () => {
   db = await startTestDatabase()
   homes = await seedDemo(db.pool)
-  broker = await createBroker({ db: db.pool, logger, serviceSecret, mode: 'demo' })
-  mqttUrl = `mqtt://127.0.0.1:${await broker.listen(0, '127.0.0.1')}`
-  ingest = startIngest({ db: db.pool, mqttUrl, serviceSecret, logger, clientId: 'ingest-server-test' })
-  await ingest.ready
-  live = connectLiveEvents({ mqttUrl, serviceSecret, logger })
-  await live.ready
-  app = await buildApp({ db: db.pool, live, logger, mode: 'demo' })
-  baseUrl = await app.listen({ port: 0, host: '127.0.0.1' })
+  stack = await startServerStack({ db, name: 'server-test' })
+  ;({ live, baseUrl, mqttUrl } = stack)
 })
 afterAll(async () => {
-  await app?.close()
-  await live?.close()
-  await ingest?.stop()
-  await broker?.close()
+  await stack?.stop()
   await db?.stop()
 })
 
-async function login(username: string, password = 'demo'): Promise<string> {
-  const res = await fetch(`${baseUrl}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })
-  expect(res.status).toBe(204)
-  const cookie = res.headers.get('set-cookie') ?? ''
-  expect(cookie).toMatch(/HttpOnly/i)
-  return cookie.split(';')[0] ?? ''
-}
+const login = (username: string, password?: string) => stack.login(username, password)
 
 async function publishReading(home: DemoHome, batchId: string, reading: Record<string, unknown>): Promise<unknown> {
   const gw = await mqtt.connectAsync(mqttUrl, { clientId: home.gatewayId, username: home.gatewayId, password: home.secret, clean: false, protocolVersion: 4, reconnectPeriod: 0 })

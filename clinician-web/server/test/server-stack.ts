@@ -1,0 +1,58 @@
+import { createBroker, type BrokerOptions, type VardeBroker } from '@varde/broker'
+import type { TestDatabase } from '@varde/db/testing'
+import { startIngest, type IngestService } from '@varde/ingest'
+import type { FastifyInstance } from 'fastify'
+import { pino } from 'pino'
+import { expect } from 'vitest'
+import { buildApp, connectLiveEvents, type LiveEvents } from '../src/index.js'
+
+/** The real parts behind the server's integration suites: broker, ingest (with its rules), live events and the app. */
+export interface ServerStack {
+  broker: VardeBroker
+  ingest: IngestService
+  live: LiveEvents
+  app: FastifyInstance
+  baseUrl: string
+  mqttUrl: string
+  /** Logs in through `POST /api/session` and returns the session cookie (`name=value`). */
+  login(username: string, password?: string): Promise<string>
+  /** Stops everything started here, in reverse order (the database is the caller's). */
+  stop(): Promise<void>
+}
+
+export async function startServerStack(options: {
+  db: TestDatabase
+  /** Names the ingest session and the service secret, one per suite. */
+  name: string
+  broker?: Pick<BrokerOptions, 'statsIntervalMs' | 'credentialCheckIntervalMs'>
+}): Promise<ServerStack> {
+  const logger = pino({ level: 'silent' })
+  const serviceSecret = `${options.name}-secret-0123456789abcdef`
+  const db = options.db.pool
+  const broker = await createBroker({ db, logger, serviceSecret, mode: 'demo', ...options.broker })
+  const mqttUrl = `mqtt://127.0.0.1:${await broker.listen(0, '127.0.0.1')}`
+  const ingest = startIngest({ db, mqttUrl, serviceSecret, logger, clientId: `ingest-${options.name}` })
+  await ingest.ready
+  const live = connectLiveEvents({ mqttUrl, serviceSecret, logger })
+  await live.ready
+  const app = await buildApp({ db, live, logger, mode: 'demo' })
+  const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' })
+  return {
+    broker, ingest, live, app, baseUrl, mqttUrl,
+    async login(username, password = 'demo') {
+      const res = await fetch(`${baseUrl}/api/session`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }),
+      })
+      expect(res.status).toBe(204)
+      const cookie = res.headers.get('set-cookie') ?? ''
+      expect(cookie).toMatch(/HttpOnly/i)
+      return cookie.split(';')[0] ?? ''
+    },
+    async stop() {
+      await app.close()
+      await live.close()
+      await ingest.stop()
+      await broker.close()
+    },
+  }
+}
