@@ -22,6 +22,8 @@ export interface PhaseOptions {
   latency: StageLoad
   /** Sustained throughput, one stage per batch size, one after the other on one platform. */
   sustained: StageLoad[]
+  /** Run only these (`--stage`, with `--only`: while working on one figure); unset: both. */
+  stage?: 'latency' | 'sustained' | undefined
   /** Directory for V8 CPU profiles of the processes under test (`--cpu-prof`); unset: no profiling. */
   cpuProfileDir?: string | undefined
   /** Varde's rules worker (issue 5) beside ingest; the naive consumer runs no rules. */
@@ -54,11 +56,12 @@ export interface PhaseResult {
  * another, so that the backlog a fixed rate may leave never slows them.
  */
 export async function runPhase(contender: Contender, options: PhaseOptions): Promise<PhaseResult> {
-  const latency = await onFreshPlatform(contender, options, 'latency', [
+  const none = { results: [], run: { processes: [], storedReadings: 0 } }
+  const latency = options.stage === 'sustained' ? none : await onFreshPlatform(contender, options, 'latency', [
     ...(options.warmup ? [{ name: 'latency warm-up', load: options.warmup }] : []),
     { name: 'latency', load: options.latency },
   ])
-  const sustained = await onFreshPlatform(contender, options, 'sustained', options.sustained.map((load) => ({
+  const sustained = options.stage === 'latency' ? none : await onFreshPlatform(contender, options, 'sustained', options.sustained.map((load) => ({
     name: `sustained, batches of ${load.batchSize}`, load,
   })))
   return {

@@ -35,6 +35,16 @@ const ingest = startIngest({
 })
 await ingest.ready
 logger.info({ event: 'ready', rules: isRulesOn }, 'ingest ready')
+// what ingest did each second, in its log (`--logs`): how a figure came about
+let last = ingest.stats()
+setInterval(() => {
+  const now = ingest.stats()
+  logger.info({
+    event: 'second', batches: now.batches - last.batches, accepted: now.accepted - last.accepted, flushes: now.flushes - last.flushes,
+    storeMs: Math.round(now.storeMs - last.storeMs), storeErrors: now.storeErrors - last.storeErrors,
+  }, 'ingest this second')
+  last = now
+}, 1000).unref()
 const stop = () => {
   void ingest.stop().then(() => pool.end()).then(() => process.exit(0))
 }

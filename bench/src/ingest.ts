@@ -19,7 +19,7 @@ import { formatReport, summarize } from './ingest-report.js'
  *   npm run bench:ingest -- --json        (one JSON object on stdout; progress on stderr)
  *   npm run bench:ingest -- --rules       (Varde's rules worker on, as in production)
  *   npm run bench:ingest -- --layout shared   (database and broker in one process, as `npm start`)
- *   … --gateways 100 --batch 50 --seconds 15 --latency-rate 2000 --only varde --cpu-prof <dir> --logs <dir>
+ *   … --gateways 100 --batch 50 --seconds 15 --latency-rate 2000 --only varde [--stage latency|sustained] --cpu-prof <dir> --logs <dir>
  */
 const { values: args } = parseArgs({
   options: {
@@ -32,6 +32,7 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     logs: { type: 'string' },
     only: { type: 'string' },
+    stage: { type: 'string' },
     layout: { type: 'string', default: 'split' },
     rules: { type: 'boolean', default: false },
   },
@@ -53,6 +54,11 @@ const latencyRate = num(args['latency-rate'], 2_000, 'latency-rate')
 const only = args.only
 if (only !== undefined && only !== 'varde' && only !== 'naive') {
   console.error('bench ingest: --only is varde or naive')
+  process.exit(2)
+}
+const stage = args.stage
+if (stage !== undefined && (only === undefined || (stage !== 'latency' && stage !== 'sustained'))) {
+  console.error('bench ingest: --stage is latency or sustained, and needs --only')
   process.exit(2)
 }
 const layout = args.layout
@@ -78,6 +84,7 @@ const phase: PhaseOptions = {
     { kind: 'saturate', batchSize: sustainedBatchSize, inFlightPerGateway: 2, warmupSeconds: quick ? 1 : 3, durationSeconds: sustainedSeconds, resendAfterMs: 5000 },
   ],
   layout,
+  stage,
   isRulesOn: args.rules ?? false,
   cpuProfileDir,
   logDir,

@@ -5,11 +5,13 @@ import { Redis } from 'ioredis'
 import { Level } from 'level'
 import mqemitterRedis from 'mqemitter-redis'
 import type { Logger } from 'pino'
+import { WriteBackLevel } from './write-back-level.js'
 
 /**
  * Where the broker keeps sessions, queued QoS 1 messages and retained
  * messages, and how its instances hear each other's publications:
- * - one broker: LevelDB on disk (`dir`), in-process emitter;
+ * - one broker: LevelDB on disk (`dir`) behind a write-back cache
+ *   (write-back-level.ts), in-process emitter;
  * - several brokers: Redis (`redisUrl`) for both, so a gateway may land on
  *   any instance and still find its session, and a message published on one
  *   instance reaches subscribers on all (docs/decisions/0004-broker-scale-out.md);
@@ -55,7 +57,12 @@ export async function openPersistence(options: { dir?: string | undefined; redis
   }
   if (options.dir) {
     await mkdir(options.dir, { recursive: true })
-    return { kind: 'disk', persistence: aedesPersistenceLevel(new Level(options.dir)) }
+    const level = new Level<string, Buffer>(options.dir, { valueEncoding: 'buffer' })
+    await level.open()
+    const store = new WriteBackLevel(level, {
+      onError: (error) => log.error({ event: 'persistence-error', err: error.message }, 'broker store: writing to LevelDB failed, will retry'),
+    })
+    return { kind: 'disk', persistence: aedesPersistenceLevel(store) }
   }
   return { kind: 'memory' }
 }

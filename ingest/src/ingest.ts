@@ -50,6 +50,8 @@ export interface IngestStats {
   rejected: number
   malformed: number
   flushes: number
+  /** Time spent waiting for the store statement of flushes, in ms (with `flushes`: how busy the database is for ingest). */
+  storeMs: number
   /** Failed database calls (each is retried). */
   storeErrors: number
   rules: RuleWorkerStats | null
@@ -72,13 +74,18 @@ interface Pending {
  * crash between the two loses nothing and the idempotency key stores nothing
  * twice.
  */
+/** A flush whose statement took longer than this is logged (`slow-store`): receipts wait for it. */
+const SLOW_STORE_MS = 250
+
+const bufferedCount = (pending: readonly Pending[]) => pending.reduce((n, p) => n + Math.max(1, p.store.readings.length), 0)
+
 export function startIngest(options: IngestOptions): IngestService {
   const log = options.logger.child({ part: 'ingest' })
   const flushReadings = options.flushReadings ?? 2000
   const flushIntervalMs = options.flushIntervalMs ?? 10
   const maxBuffered = options.maxBufferedReadings ?? 20_000
   const contexts = new Map<string, { ctx: GatewayContext | null; at: number }>()
-  const stats: Omit<IngestStats, 'rules'> = { batches: 0, accepted: 0, duplicate: 0, rejected: 0, malformed: 0, flushes: 0, storeErrors: 0 }
+  const stats: Omit<IngestStats, 'rules'> = { batches: 0, accepted: 0, duplicate: 0, rejected: 0, malformed: 0, flushes: 0, storeMs: 0, storeErrors: 0 }
 
   let buffer: Pending[] = []
   let bufferedReadings = 0
@@ -99,6 +106,8 @@ export function startIngest(options: IngestOptions): IngestService {
 
   const ready = new Promise<void>((resolve) => {
     client.on('connect', (connack) => {
+      // a receipt goes out at once, not held by Nagle's algorithm until the broker's delayed ACK
+      ;(client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true)
       log.info({ event: 'connected', sessionPresent: connack.sessionPresent }, 'ingest connected')
       client.subscribe(
         { [`varde/v1/gateways/+/measurements`]: { qos: 1 }, [`varde/v1/gateways/+/status`]: { qos: 1 } },
@@ -132,12 +141,18 @@ export function startIngest(options: IngestOptions): IngestService {
   healthTimer.unref()
 
   // MQTT.js hands us one message at a time; we hold its callback (and so the
-  // PUBACK and the next message) only while the buffer is full or we stop.
+  // PUBACK and the next packet) only while the buffer is full. Stopping, a
+  // message is passed over unacknowledged, and the broker re-delivers it to
+  // the next session: MQTT.js sends no PUBACK for a callback with an error,
+  // and goes on with the next packet. (Holding the callback instead stalled
+  // every packet behind it, among them the PUBACKs that stop() waits for, so
+  // ingest never stopped while messages kept coming.)
+  const passOver = (done: (error?: Error) => void) => done(new Error('ingest is stopping: left for the next session'))
   client.handleMessage = (packet: IPublishPacket, done: (error?: Error) => void) => {
-    if (isStopping) return // never acknowledged: the broker re-delivers it to the next session
+    if (isStopping) return passOver(done)
     const ack = () => done()
     void handleWithRetry(packet).then((isHandled) => {
-      if (!isHandled) return // stopping: left unacknowledged for the next session
+      if (!isHandled) return passOver(done)
       if (bufferedReadings >= maxBuffered) heldAcks.push(ack)
       else ack()
     })
@@ -239,6 +254,7 @@ export function startIngest(options: IngestOptions): IngestService {
     const pending = buffer
     buffer = []
     let result: Awaited<ReturnType<typeof storeBatches>> | undefined
+    const startedAt = performance.now()
     for (let attempt = 0; !result; attempt++) {
       try {
         result = await storeBatches(options.db, pending.map((p) => p.store))
@@ -252,7 +268,12 @@ export function startIngest(options: IngestOptions): IngestService {
       }
     }
     stats.flushes++
-    bufferedReadings -= pending.reduce((n, p) => n + Math.max(1, p.store.readings.length), 0)
+    const storeMs = performance.now() - startedAt
+    stats.storeMs += storeMs
+    if (storeMs > SLOW_STORE_MS) {
+      log.warn({ event: 'slow-store', ms: Math.round(storeMs), batches: pending.length, readings: bufferedCount(pending) }, 'storing a flush was slow')
+    }
+    bufferedReadings -= bufferedCount(pending)
     const claimed = new Set<string>()
     const events = new Map<string, MeasurementsStoredEvent>()
     pending.forEach((p, i) => {

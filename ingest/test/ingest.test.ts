@@ -151,3 +151,43 @@ describe('gateway status', () => {
     await watcher.endAsync()
   })
 })
+
+describe('stopping', () => {
+  it('stops while batches keep arriving, and the next session stores what it passed over', async () => {
+    const id = 'demo-gw-009'
+    const second = startIngest({ db: db.pool, mqttUrl, serviceSecret, logger, clientId: 'ingest-stop-test', rules: false })
+    await second.ready
+    const gw = await connectGateway(id)
+    const sent: string[] = []
+    let isSending = true
+    // a gateway that does not wait for receipts, 20 batches in flight, before, during and after the stop
+    let n = 0
+    const sendNext = async (): Promise<void> => {
+      while (isSending) {
+        const batchId = `${id}-stop-${n}`
+        const at = new Date(Date.UTC(2026, 9, 1) + n++ * 1000).toISOString()
+        sent.push(batchId)
+        await gw.client.publishAsync(`varde/v1/gateways/${id}/measurements`, batch(batchId, [
+          { id: 'm1', deviceId: 'ox-1', type: 'spo2', value: 95, unit: '%', measuredAt: at },
+        ]), { qos: 1 })
+      }
+    }
+    const sending = Promise.all(Array.from({ length: 20 }, sendNext))
+    // both sessions (the one of beforeAll and this one) take every batch; stop this one mid-stream
+    await expect.poll(() => second.stats().batches, { timeout: 10_000 }).toBeGreaterThan(50)
+    // held messages used to stall the PUBACKs stop() waits for: it never returned while messages kept coming
+    await second.stop()
+    const sentWhenStopped = sent.length
+    await expect.poll(() => sent.length).toBeGreaterThan(sentWhenStopped + 20)
+    isSending = false
+    await sending
+    // the session again: the broker kept what arrived since (and what the stopping one passed over) for it
+    const third = startIngest({ db: db.pool, mqttUrl, serviceSecret, logger, clientId: 'ingest-stop-test', rules: false })
+    await third.ready
+    await expect.poll(() => third.stats().batches, { timeout: 20_000 }).toBeGreaterThanOrEqual(sent.length - sentWhenStopped)
+    // (the file's other ingest session takes every batch too) each reading stored once
+    await expect.poll(() => countMeasurements(db.pool, { gatewayId: id }), { timeout: 20_000 }).toBe(sent.length)
+    await third.stop()
+    await gw.close()
+  })
+})

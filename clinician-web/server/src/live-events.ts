@@ -56,6 +56,7 @@ export function connectLiveEvents(options: { mqttUrl: string; serviceSecret: str
   })
   const ready = new Promise<void>((resolve) => {
     client.on('connect', () => {
+      ;(client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true) // PUBACKs without Nagle's delay
       client.subscribe(`${INTERNAL_TOPIC_ROOT}/#`, { qos: 1 }, (error) => {
         if (error) log.error({ err: error }, 'subscribe failed')
         resolve()

@@ -330,7 +330,11 @@ export class SimGateway extends EventEmitter<SimGatewayEvents> {
     })
     this.client = client
     client.on('message', (topic, payload) => this.onMessage(topic, payload))
-    client.on('connect', (connack) => void this.onConnect(client, connack.sessionPresent))
+    client.on('connect', (connack) => {
+      // a batch goes out at once, as a gateway's should, not held by Nagle's algorithm
+      ;(client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true)
+      void this.onConnect(client, connack.sessionPresent)
+    })
     client.on('close', () => {
       if (this.client !== client || !this.isReady) return
       this.isReady = false

@@ -30,7 +30,9 @@ export const keyOf = (gatewayId: string, batchId: string, measurementId: string)
  * is new, the rejections with their raw input, the devices seen and the
  * gateways' last-seen time. Returns the keys that were new (a measurement of
  * the input whose key is not among them was stored before: a duplicate) and
- * the id given to each reading, parallel to `batches[i].readings`.
+ * the id given to each reading, parallel to `batches[i].readings` (a batch
+ * whose keys an earlier batch of the same call already gave gets '' for
+ * those: they are stored once, as the first copy's readings).
  */
 export async function storeBatches(db: Queryable, batches: BatchToStore[]): Promise<StoreResult> {
   const readingIds: string[][] = []
@@ -52,10 +54,19 @@ export async function storeBatches(db: Queryable, batches: BatchToStore[]): Prom
     const ids: string[] = []
     readingIds.push(ids)
     if (b.tenantId && b.patientId && b.batchId !== null) {
+      // a key already given by an earlier batch of the call (a re-sent batch in the same flush) brings
+      // no readings: the statement can tell a key stored before from a new one, not two copies of one
+      const ownKeys = new Set<string>()
       for (const x of b.readings) {
+        const key = keyOf(b.gatewayId, b.batchId, x.measurementId)
+        if (newKeys.has(key) && !ownKeys.has(key)) {
+          ids.push('')
+          continue
+        }
+        ownKeys.add(key)
         const id = randomUUID()
         ids.push(id)
-        newKeys.add(keyOf(b.gatewayId, b.batchId, x.measurementId))
+        newKeys.add(key)
         r.id.push(id); r.gw.push(b.gatewayId); r.tenant.push(b.tenantId); r.patient.push(b.patientId); r.batch.push(b.batchId)
         r.mid.push(x.measurementId); r.device.push(x.deviceId); r.type.push(x.type); r.value.push(x.value)
         r.unit.push(x.unit); r.ov.push(x.originalValue); r.ou.push(x.originalUnit); r.at.push(x.measuredAt)
@@ -92,7 +103,6 @@ export async function storeBatches(db: Queryable, batches: BatchToStore[]): Prom
               i.unit, i.original_value, i.original_unit, i.measured_at, i.received_at,
               coalesce(string_to_array(nullif(i.flags, ''), ','), '{}'), i.source
          FROM input i JOIN new_keys k USING (gateway_id, batch_id, measurement_id)
-       ON CONFLICT DO NOTHING
        RETURNING 1
      ),
      seen_devices AS (

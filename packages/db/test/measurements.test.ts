@@ -59,6 +59,25 @@ describe('storeBatches', () => {
     expect(rejections[0]).toMatchObject({ code: 'out-of-range', measurementId: 'm3', raw: '{"id":"m3","value":982.4}' })
   })
 
+  it('stores a batch given twice in one call once, with all readings of a measurement that has several', async () => {
+    const home = homes[4]!
+    const at = new Date('2026-11-22T09:00:00Z')
+    // one blood-pressure value: three readings under one measurement id
+    const bp = (type: string, value: number): Reading => ({ ...reading('bp-1', value, at), type, unit: 'mm[Hg]' })
+    const copy = (receivedAt: Date) => ({
+      gatewayId: home.gatewayId, tenantId: 'demo', patientId: home.patientId, batchId: 'twice', receivedAt,
+      readings: [bp('blood-pressure-systolic', 142), bp('blood-pressure-diastolic', 91), bp('pulse', 77), reading('w-1', 80.1, at)],
+      rejections: [],
+    })
+    // a gateway re-sent the batch and both copies landed in one flush; the second had its clock corrected differently
+    const result = await storeBatches(db.pool, [copy(new Date()), { ...copy(new Date()), readings: copy(new Date()).readings.map((r) => ({ ...r, measuredAt: new Date(at.getTime() + 250) })) }])
+    expect(result.newKeys).toEqual(new Set([keyOf(home.gatewayId, 'twice', 'bp-1'), keyOf(home.gatewayId, 'twice', 'w-1')]))
+    expect(result.readingIds[0]!.every((id) => id.length === 36)).toBe(true)
+    expect(result.readingIds[1]).toEqual(['', '', '', ''])
+    const stored = await db.pool.query<{ type: string; measured_at: Date }>('SELECT type, measured_at FROM measurements WHERE gateway_id = $1 ORDER BY type', [home.gatewayId])
+    expect(stored.rows).toEqual(['blood-pressure-diastolic', 'blood-pressure-systolic', 'body-weight', 'pulse'].map((type) => ({ type, measured_at: at })))
+  })
+
   it('stores several batches of several gateways in one call, and pages readings by keyset', async () => {
     const [a, b] = [homes[2]!, homes[3]!]
     const base = Date.parse('2026-11-20T00:00:00Z')

@@ -1,0 +1,141 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Level } from 'level'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { WriteBackLevel } from './write-back-level.js'
+
+type Op = { type: 'put' | 'del'; key: string }
+
+describe('WriteBackLevel: LevelDB behind a write-back cache', () => {
+  let dir: string
+  let level: Level<string, Buffer>
+  let batches: Op[][]
+
+  const open = async () => {
+    level = new Level<string, Buffer>(dir, { valueEncoding: 'buffer' })
+    await level.open()
+    batches = []
+    // record what reaches LevelDB (the real database underneath does the work)
+    const batch = level.batch.bind(level) as (ops: Op[], options: unknown) => Promise<void>
+    ;(level as unknown as { batch: typeof batch }).batch = (ops, options) => {
+      batches.push(ops.map(({ type, key }) => ({ type, key })))
+      return batch(ops, options)
+    }
+    return level
+  }
+  const b = (s: string) => Buffer.from(s)
+  const text = (v: Buffer | undefined) => v?.toString()
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'varde-write-back-'))
+  })
+  afterEach(async () => {
+    if (level.status === 'open') await level.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('reads its own writes before they reach LevelDB, and a delete hides the value', async () => {
+    const store = new WriteBackLevel(await open(), { flushMs: 60_000 })
+    await store.put('a', b('1'))
+    expect(text(await store.get('a'))).toBe('1')
+    expect(await level.get('a')).toBeUndefined()
+    await store.del('a')
+    expect(await store.get('a')).toBeUndefined()
+    await store.close()
+  })
+
+  it('writes the net effect of a flush window in one batch: a key put and deleted meanwhile costs one tombstone', async () => {
+    const store = new WriteBackLevel(await open(), { flushMs: 60_000 })
+    await store.put('outgoing:gw:1', b('v1'))
+    await store.put('outgoing:gw:1', b('v2'))
+    await store.put('outgoing-id:gw:7', b('v2'))
+    await store.batch().del('outgoing:gw:1').del('outgoing-id:gw:7').write()
+    await store.put('retained:t', b('r'))
+    await store.flush()
+    expect(batches).toEqual([[{ type: 'del', key: 'outgoing:gw:1' }, { type: 'del', key: 'outgoing-id:gw:7' }, { type: 'put', key: 'retained:t' }]])
+    expect(text(await level.get('retained:t'))).toBe('r')
+    await store.close()
+  })
+
+  it('flushes by itself within flushMs, and at once when maxPending writes wait', async () => {
+    const store = new WriteBackLevel(await open(), { flushMs: 5, maxPending: 3 })
+    await store.put('x', b('1'))
+    await expect.poll(() => level.get('x').then(text)).toBe('1')
+    await store.put('p', b('1'))
+    await store.put('q', b('1'))
+    await store.put('r', b('1'))
+    // the third write filled the window: its batch went out without waiting for the timer
+    expect(batches.at(-1)).toEqual([{ type: 'put', key: 'p' }, { type: 'put', key: 'q' }, { type: 'put', key: 'r' }])
+    await store.close()
+  })
+
+  it('serves reads of recently flushed values from memory, and forgets the oldest beyond cacheEntries', async () => {
+    const store = new WriteBackLevel(await open(), { flushMs: 60_000, cacheEntries: 2 })
+    await store.put('a', b('1'))
+    await store.put('b', b('2'))
+    await store.put('c', b('3'))
+    await store.flush()
+    // change LevelDB underneath: a read served from the cache does not see it
+    await level.batch([{ type: 'put', key: 'b', value: b('disk') }, { type: 'put', key: 'a', value: b('disk') }])
+    expect(text(await store.get('b'))).toBe('2')
+    expect(text(await store.get('c'))).toBe('3')
+    expect(text(await store.get('a'))).toBe('disk')
+    await store.del('c')
+    await store.flush()
+    expect(await store.get('c')).toBeUndefined()
+    await store.close()
+  })
+
+  it('close writes what is pending, so a restarted broker finds it', async () => {
+    const store = new WriteBackLevel(await open(), { flushMs: 60_000 })
+    await store.batch([{ type: 'put', key: 'subscriptions:gw:r', value: b('s') }, { type: 'put', key: 'will:gw', value: b('w') }])
+    await store.close()
+    const again = new WriteBackLevel(await open())
+    expect(text(await again.get('subscriptions:gw:r'))).toBe('s')
+    expect(text(await again.get('will:gw'))).toBe('w')
+    await again.close()
+  })
+
+  it('iterates and clears ranges including writes not yet flushed', async () => {
+    const store = new WriteBackLevel(await open(), { flushMs: 60_000 })
+    await store.put('outgoing:a:1', b('1'))
+    await store.flush()
+    await store.put('outgoing:a:2', b('2'))
+    await store.del('outgoing:a:1')
+    await store.put('outgoing:b:1', b('x'))
+    const seen: string[] = []
+    for await (const v of store.values({ gte: 'outgoing:a:', lt: 'outgoing:a;' })) seen.push(v.toString())
+    expect(seen).toEqual(['2'])
+    await store.put('outgoing:a:3', b('3'))
+    await store.clear({ gte: 'outgoing:a:', lt: 'outgoing:a;' })
+    expect(await store.get('outgoing:a:3')).toBeUndefined()
+    expect(text(await store.get('outgoing:b:1'))).toBe('x')
+    await store.close()
+  })
+
+  it('keeps writes whose batch failed and writes them with the next one, newer values winning', async () => {
+    const errors: string[] = []
+    const store = new WriteBackLevel(await open(), { flushMs: 60_000, onError: (e) => errors.push(e.message) })
+    const batch = level.batch.bind(level) as (ops: Op[], options: unknown) => Promise<void>
+    let fail = true
+    ;(level as unknown as { batch: typeof batch }).batch = (ops, options) => {
+      if (fail) {
+        fail = false
+        return Promise.reject(new Error('disk full'))
+      }
+      return batch(ops, options)
+    }
+    await store.put('k', b('old'))
+    await store.put('j', b('1'))
+    await expect(store.flush()).rejects.toThrow('disk full')
+    expect(errors).toEqual(['disk full'])
+    expect(text(await store.get('k'))).toBe('old')
+    await store.put('k', b('new'))
+    await store.flush()
+    expect(text(await level.get('k'))).toBe('new')
+    expect(text(await level.get('j'))).toBe('1')
+    expect(store.pendingWrites).toBe(0)
+    await store.close()
+  })
+})
