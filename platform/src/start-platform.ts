@@ -45,7 +45,10 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
   try {
     let databaseUrl = config.databaseUrl
     if (!databaseUrl) {
-      const embedded: EmbeddedDatabase = await startEmbeddedDatabase({ dataDir: join(config.dataDir, 'db'), port: config.dbPort })
+      const embedded: EmbeddedDatabase = await startEmbeddedDatabase({
+        dataDir: join(config.dataDir, 'db'), port: config.dbPort,
+        onIncident: (message) => logger.error({ part: 'database', event: 'wire-incident' }, message),
+      })
       stack.push({ name: 'database', stop: () => embedded.stop() })
       databaseUrl = embedded.url
       logger.info({ part: 'database', dataDir: embedded.dataDir }, 'embedded TimescaleDB started')

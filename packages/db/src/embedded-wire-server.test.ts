@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { readyStatus } from './embedded-wire-server.js'
+import { messageTypes, PGLITE_INPUT_PAGE, readyStatus, splitAtPageBoundaries } from './embedded-wire-server.js'
 
 /** A backend message: type byte, Int32 length (itself included), body. */
 const message = (type: string, body: Buffer = Buffer.alloc(0)): Buffer => {
@@ -23,5 +23,22 @@ describe('readyStatus: who holds the embedded session after a response', () => {
     ['a Z byte inside a row is not a ReadyForQuery', [message('D', Buffer.from([0, 1, 0, 0, 0, 1, 0x5a])), complete], undefined],
   ])('%s', (_name, parts, want) => {
     expect(readyStatus(new Uint8Array(Buffer.concat(parts as Buffer[])))).toBe(want)
+  })
+})
+
+describe('splitAtPageBoundaries: requests handed to PGlite in pieces ending on its 8 KiB pages', () => {
+  const sized = (type: string, total: number) => message(type, Buffer.alloc(total - 5, 0x61))
+  const S = message('S')
+  it.each([
+    ['a small request stays whole', [sized('P', 100), sized('B', 50), S], ['PBS']],
+    ['no message ends on a page boundary: whole', [sized('P', 100), sized('B', PGLITE_INPUT_PAGE), S], ['PBS']],
+    ['Parse, Bind and Describe end on 8,192: the Execute and Sync go on their own', [sized('P', 192), sized('B', 7990), sized('D', 10), sized('E', 10), S], ['PBD', 'ES']],
+    ['and on 16,384, counted from the start of the piece', [sized('P', 8192), sized('B', 8192), S], ['P', 'B', 'S']],
+    ['a request that ends on the boundary is whole', [sized('P', 8187), S], ['PS']],
+  ])('%s', (_name, parts, want) => {
+    const request = Buffer.concat(parts as Buffer[])
+    const pieces = splitAtPageBoundaries(request)
+    expect(pieces.map((p) => messageTypes(p))).toEqual(want)
+    expect(Buffer.concat(pieces).equals(request)).toBe(true)
   })
 })

@@ -22,7 +22,7 @@ export class EmbeddedWireServer {
   private readonly sockets = new Set<Socket>()
   private nextId = 1
 
-  constructor(private readonly db: PGlite) {
+  constructor(private readonly db: PGlite, private readonly onIncident: (message: string) => void = () => {}) {
     this.gate = new SessionGate(db)
     this.server = createServer((socket) => this.accept(socket))
   }
@@ -37,9 +37,47 @@ export class EmbeddedWireServer {
     })
   }
 
-  /** For diagnostics and metrics: open connections, queued requests, and who holds the session. */
-  stats(): { connections: number; queued: number; owner: number | null } {
-    return { connections: this.sockets.size, ...this.gate.stats() }
+  /** For diagnostics and metrics: open connections, queued requests, who holds the session, responses PGlite cut short. */
+  stats(): WireServerStats {
+    return { connections: this.sockets.size, ...this.gate.stats(), cutResponses: this.cutResponses, lastCut: this.lastCut }
+  }
+
+  private cutResponses = 0
+  private lastCut: WireServerStats['lastCut'] = null
+
+  /**
+   * A request that ends with Sync or Query must get a response that ends with
+   * ReadyForQuery. PGlite (0.3.14) answered some requests only up to a message
+   * ending on a page boundary (splitAtPageBoundaries, which now avoids that):
+   * with every row and the CommandComplete but no ReadyForQuery, say, the
+   * implicit transaction still open. The client then waited for ever, and
+   * the gate, seeing no ReadyForQuery, kept the session for it: every other
+   * connection stalled. Should a response still come back cut:
+   *
+   * When the response ends with the Execute's last message, the Sync is given
+   * to PGlite again and its answer (ReadyForQuery, or an error from the
+   * commit) completes the response: what the client asked for, in full. Any
+   * other cut response is not guessed at: the session is brought back to idle
+   * (ROLLBACK if a transaction is open), the request fails and its connection
+   * is closed; its client retries on another (Varde's writes are idempotent).
+   */
+  private async completeCutResponse(request: Buffer, response: Buffer): Promise<Buffer> {
+    const requestTypes = messageTypes(request)
+    const responseTypes = messageTypes(response)
+    const rest = Buffer.from(await this.db.execProtocolRaw(SYNC))
+    const status = readyStatus(rest)
+    this.cutResponses++
+    this.lastCut = { at: new Date().toISOString(), request: requestTypes, requestBytes: request.length, response: responseTypes, afterSync: messageTypes(rest) }
+    if (requestTypes.endsWith('ES') && /[CEIs]$/.test(responseTypes) && status !== undefined) {
+      this.onIncident(`the embedded database left the Sync of a ${request.length}-byte request (${requestTypes}) unanswered; ` +
+        `answered by giving it again (${messageTypes(rest)})`)
+      return Buffer.concat([response, rest])
+    }
+    if (status !== 'I') await this.db.execProtocolRaw(ROLLBACK)
+    const message = `the embedded database cut the response to a ${request.length}-byte request (${requestTypes}) short ` +
+      `(${responseTypes}, then ${messageTypes(rest)}): the request fails and its connection is closed`
+    this.onIncident(message)
+    throw new Error(message)
   }
 
   async close(): Promise<void> {
@@ -61,10 +99,19 @@ export class EmbeddedWireServer {
       socket.destroy()
     }
 
-    const runUnit = (bytes: Buffer) => {
+    const runUnit = (bytes: Buffer, isRequest: boolean) => {
       chain = chain
-        // copy at once: the response is a view into PGlite's buffer, which the next request reuses
-        .then(() => this.gate.run(id, async () => Buffer.from(await this.db.execProtocolRaw(new Uint8Array(bytes)))))
+        .then(() => this.gate.run(id, async () => {
+          const pieces = splitAtPageBoundaries(bytes)
+          const responses: Buffer[] = []
+          for (const [i, piece] of pieces.entries()) {
+            // copy at once: the response is a view into PGlite's buffer, which the next request reuses
+            responses.push(Buffer.from(await this.db.execProtocolRaw(new Uint8Array(piece), { syncToFs: i === pieces.length - 1 })))
+          }
+          const response = responses.length === 1 ? (responses[0] as Buffer) : Buffer.concat(responses)
+          if (isRequest && readyStatus(response) === undefined) return this.completeCutResponse(bytes, response)
+          return response
+        }))
         .then((response) => { if (response.length > 0 && !socket.destroyed) socket.write(response) })
         .catch(fail)
     }
@@ -85,7 +132,7 @@ export class EmbeddedWireServer {
             return fail() // CancelRequest: not supported
           } else {
             isStarted = true
-            runUnit(Buffer.from(packet))
+            runUnit(Buffer.from(packet), false)
           }
           continue
         }
@@ -105,7 +152,7 @@ export class EmbeddedWireServer {
         if (type === 'S' || type === 'Q' || type === 'H' || type === 'p') {
           const bytes = Buffer.concat(unit)
           unit = []
-          runUnit(bytes)
+          runUnit(bytes, type === 'S' || type === 'Q')
         }
       }
     })
@@ -115,6 +162,59 @@ export class EmbeddedWireServer {
       void chain.then(() => this.gate.release(id))
     })
   }
+}
+
+export interface WireServerStats {
+  connections: number
+  queued: number
+  owner: number | null
+  cutResponses: number
+  /** The message types of the last request whose response was cut short, of that response, and of what a Sync then gave. */
+  lastCut: { at: string; request: string; requestBytes: number; response: string; afterSync: string } | null
+}
+
+/** The type letters of the messages in a buffer of protocol messages (diagnostics). */
+export function messageTypes(bytes: Uint8Array): string {
+  let types = ''
+  let at = 0
+  while (at + 5 <= bytes.length) {
+    types += String.fromCharCode(bytes[at] as number)
+    const length = ((bytes[at + 1] ?? 0) << 24 | (bytes[at + 2] ?? 0) << 16 | (bytes[at + 3] ?? 0) << 8 | (bytes[at + 4] ?? 0)) >>> 0
+    if (length < 4) break
+    at += 1 + length
+  }
+  return types
+}
+
+const SYNC = new Uint8Array([0x53, 0, 0, 0, 4])
+
+/** PGlite reads a request in pages of this many bytes (below). */
+export const PGLITE_INPUT_PAGE = 8192
+
+/**
+ * PGlite (0.3.14) stops reading a request at a message that ends exactly on
+ * a multiple of 8,192 bytes and leaves the messages after it unanswered: the
+ * Execute and Sync of an extended-protocol request whose Parse, Bind and
+ * Describe come to 8,192 bytes, say (shown in test/embedded-wire-server.test.ts).
+ * The same request fails the same way every time, so a client that retried
+ * it stalled for good. The request is therefore handed over in pieces that
+ * end at those boundaries; PGlite keeps the unnamed statement and portal
+ * between pieces, and the gate runs them back to back, so it is the same
+ * request.
+ */
+export function splitAtPageBoundaries(request: Buffer): Buffer[] {
+  const pieces: Buffer[] = []
+  let start = 0
+  let at = 0
+  while (at + 5 <= request.length) {
+    at += 1 + request.readInt32BE(at + 1)
+    if (at < request.length && (at - start) % PGLITE_INPUT_PAGE === 0) {
+      pieces.push(request.subarray(start, at))
+      start = at
+    }
+  }
+  pieces.push(start === 0 ? request : request.subarray(start))
+  return pieces
 }
 
 const ROLLBACK = (() => {

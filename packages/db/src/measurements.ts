@@ -25,10 +25,10 @@ export const keyOf = (gatewayId: string, batchId: string, measurementId: string)
   `${gatewayId}\u0000${batchId}\u0000${measurementId}`
 
 /**
- * Stores many batches in ONE statement (so it is atomic on the embedded
- * database too): the idempotency keys, the readings of measurements whose key
- * is new, the rejections with their raw input, the devices seen and the
- * gateways' last-seen time. Returns the keys that were new (a measurement of
+ * Stores many batches in ONE statement, a call of `varde_store_batches`
+ * (migration 0005; atomic on the embedded database too): the idempotency
+ * keys, the readings of measurements whose key is new, the rejections with
+ * their raw input, the devices seen and the gateways' last-seen time. Returns the keys that were new (a measurement of
  * the input whose key is not among them was stored before: a duplicate) and
  * the id given to each reading, parallel to `batches[i].readings` (a batch
  * whose keys an earlier batch of the same call already gave gets '' for
@@ -83,61 +83,7 @@ export async function storeBatches(db: Queryable, batches: BatchToStore[]): Prom
     }
   }
   const { rows } = await db.query<{ gateway_id: string; batch_id: string; measurement_id: string }>(
-    `WITH input AS (
-       SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
-                            $8::float8[], $9::text[], $10::float8[], $11::text[], $12::timestamptz[],
-                            $13::timestamptz[], $14::text[], $15::text[], $16::smallint[], $26::uuid[])
-         AS x(gateway_id, tenant_id, patient_id, batch_id, measurement_id, device_id, type, value, unit,
-              original_value, original_unit, measured_at, received_at, flags, source, battery, id)
-     ),
-     new_keys AS (
-       INSERT INTO measurement_keys (gateway_id, batch_id, measurement_id, received_at)
-       SELECT DISTINCT gateway_id, batch_id, measurement_id, received_at FROM input
-       ON CONFLICT DO NOTHING
-       RETURNING gateway_id, batch_id, measurement_id
-     ),
-     stored AS (
-       INSERT INTO measurements (id, tenant_id, patient_id, gateway_id, device_id, batch_id, measurement_id, type, value,
-                                 unit, original_value, original_unit, measured_at, received_at, flags, source)
-       SELECT i.id, i.tenant_id, i.patient_id, i.gateway_id, i.device_id, i.batch_id, i.measurement_id, i.type, i.value,
-              i.unit, i.original_value, i.original_unit, i.measured_at, i.received_at,
-              coalesce(string_to_array(nullif(i.flags, ''), ','), '{}'), i.source
-         FROM input i JOIN new_keys k USING (gateway_id, batch_id, measurement_id)
-       RETURNING 1
-     ),
-     seen_devices AS (
-       INSERT INTO devices (gateway_id, device_id, tenant_id, last_seen_at, battery)
-       SELECT DISTINCT ON (gateway_id, device_id) gateway_id, device_id, tenant_id, received_at, battery
-         FROM input ORDER BY gateway_id, device_id, (battery IS NULL), measured_at DESC
-       ON CONFLICT (gateway_id, device_id) DO UPDATE
-         SET last_seen_at = greatest(devices.last_seen_at, EXCLUDED.last_seen_at),
-             battery = coalesce(EXCLUDED.battery, devices.battery)
-       RETURNING 1
-     ),
-     rejected AS (
-       INSERT INTO rejections (tenant_id, gateway_id, batch_id, measurement_id, code, detail, raw, received_at)
-       SELECT * FROM unnest($17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[],
-                            $23::text[], $24::timestamptz[])
-       RETURNING 1
-     ),
-     -- the rules' durable to-do list (migration 0003): who has readings not yet judged
-     queued AS (
-       INSERT INTO rule_work (patient_id, tenant_id, pending_since)
-       SELECT i.patient_id, min(i.tenant_id), min(i.received_at)
-         FROM input i JOIN new_keys k USING (gateway_id, batch_id, measurement_id)
-        GROUP BY i.patient_id
-       ON CONFLICT (patient_id) DO UPDATE
-         SET seq = rule_work.seq + 1, pending_since = least(rule_work.pending_since, EXCLUDED.pending_since)
-       RETURNING 1
-     ),
-     touched AS (
-       UPDATE gateways SET last_seen_at = greatest(last_seen_at, now()) WHERE id = ANY($25::text[]) RETURNING 1
-     )
-     -- data-modifying CTEs always run to completion, read or not (PostgreSQL docs, 7.8.4); only
-     -- the duplicates (rare) travel back, not every new key (about a tenth of a 2,000-reading flush)
-     SELECT DISTINCT gateway_id, batch_id, measurement_id FROM input i
-      WHERE NOT EXISTS (SELECT 1 FROM new_keys k
-                         WHERE k.gateway_id = i.gateway_id AND k.batch_id = i.batch_id AND k.measurement_id = i.measurement_id)`,
+    `SELECT gateway_id, batch_id, measurement_id FROM varde_store_batches($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::text[], $10::float8[], $11::text[], $12::timestamptz[], $13::timestamptz[], $14::text[], $15::text[], $16::smallint[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::timestamptz[], $25::text[], $26::uuid[])`,
     [
       r.gw, r.tenant, r.patient, r.batch, r.mid, r.device, r.type, r.value, r.unit, r.ov, r.ou, r.at, r.recv,
       r.flags, r.source, r.battery,

@@ -31,6 +31,18 @@ afterAll(async () => {
 })
 
 describe('EmbeddedWireServer', () => {
+  it('answers requests of every size around PGlite\'s 8 KiB input pages (one ending on a page once hung)', async () => {
+    const c = await connect()
+    // Parse + Bind + Describe grow by a byte per step: one of them ends exactly on 8,192, and later on 16,384
+    for (const around of [8192, 16384]) {
+      for (let length = around - 140; length <= around - 40; length++) {
+        const { rows } = await c.query<{ n: number }>('SELECT length($1::text) AS n', ['a'.repeat(length)])
+        expect(rows[0]?.n).toBe(length)
+      }
+    }
+    expect(db.stats()).toMatchObject({ cutResponses: 0 })
+  })
+
   it('answers concurrent parameterized queries from several connections, each with its own rows', async () => {
     const cs = await Promise.all([connect(), connect(), connect(), connect()])
     const wrong = await Promise.all(cs.map(async (c, i) => {
