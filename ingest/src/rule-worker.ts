@@ -58,6 +58,9 @@ export interface RuleWorker {
  * Periodically, and independent of readings, every monitored patient's
  * schedules and devices are checked (a missed measurement has no reading).
  */
+/** A round slower than this is logged (`slow-round`). */
+const SLOW_ROUND_MS = 500
+
 export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
   const { db } = options
   const log = options.logger.child({ part: 'rules' })
@@ -121,6 +124,7 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
   }
 
   async function judge(claims: RuleWorkClaim[]): Promise<void> {
+    const startedAt = performance.now()
     const ids = claims.map((c) => c.patientId)
     const [ctx, overrides, pauses, lastByPatient] = await Promise.all([
       loadRuleContext(db, ids), loadRuleOverrides(db, ids, invalidOverride), loadServicePauses(db, ids), loadLastReadingTimes(db, ids),
@@ -150,7 +154,15 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
       ]
       return { tenantId: patient.tenantId, patientId: patient.id, actions }
     })
+    const loadedAt = performance.now()
     const changed = await applyRuleActions(db, batches, claims, randomUUID)
+    const ms = performance.now() - startedAt
+    if (ms > SLOW_ROUND_MS) {
+      log.warn({
+        event: 'slow-round', ms: Math.round(ms), loadMs: Math.round(loadedAt - startedAt), patients: claims.length,
+        readings: [...readings.values()].reduce((n, r) => n + r.length, 0),
+      }, 'judging a round of patients was slow: new alerts wait for it')
+    }
     stats.rounds++
     stats.patientsJudged += claims.length
     announce(changed)

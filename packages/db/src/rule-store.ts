@@ -39,7 +39,7 @@ export async function claimRuleWork(db: Queryable, limit: number, leaseSeconds =
       WHERE w.patient_id IN (
         SELECT patient_id FROM rule_work
          WHERE claimed_until IS NULL OR claimed_until < now()
-         ORDER BY pending_since
+         ORDER BY queued_at
          LIMIT $1
          FOR UPDATE SKIP LOCKED)
       RETURNING w.patient_id, w.tenant_id, w.pending_since, w.seq::text`,
@@ -426,7 +426,9 @@ export async function applyRuleActions(
        DELETE FROM rule_work w USING judged d WHERE w.patient_id = d.patient_id AND w.seq = d.seq RETURNING 1
      ),
      released AS (
-       UPDATE rule_work w SET claimed_until = NULL FROM judged d WHERE w.patient_id = d.patient_id AND w.seq <> d.seq RETURNING 1
+       -- readings came meanwhile: judged again, after everyone already waiting (migration 0006)
+       UPDATE rule_work w SET claimed_until = NULL, queued_at = now()
+         FROM judged d WHERE w.patient_id = d.patient_id AND w.seq <> d.seq RETURNING 1
      )
      SELECT * FROM changed`,
     [

@@ -1,0 +1,43 @@
+import type { Reading } from '@varde/domain'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { applyRuleActions, claimRuleWork, seedDemo, storeBatches, type DemoHome } from '../src/index.js'
+import { startTestDatabase, type TestDatabase } from '../src/testing.js'
+
+let db: TestDatabase
+let homes: DemoHome[]
+
+beforeAll(async () => {
+  db = await startTestDatabase()
+  homes = await seedDemo(db.pool)
+})
+afterAll(async () => db?.stop())
+
+let n = 0
+/** One stored SpO2 reading for a home: it queues the patient for the rules. */
+async function store(home: DemoHome): Promise<void> {
+  const reading: Reading = {
+    measurementId: `m${n}`, deviceId: 'ox-1', type: 'spo2', value: 95, unit: '%', originalValue: null, originalUnit: null,
+    measuredAt: new Date(), flags: [], battery: null, source: 'decoded',
+  }
+  await storeBatches(db.pool, [{ gatewayId: home.gatewayId, tenantId: 'demo', patientId: home.patientId, batchId: `fair-${n++}`, receivedAt: new Date(), readings: [reading], rejections: [] }])
+}
+
+describe('the rules queue', () => {
+  it('serves patients in the order they joined, and puts one whose readings kept coming at the end', async () => {
+    const [busy, quiet] = [homes[0]!, homes[1]!]
+    await store(busy)
+    const [claim] = await claimRuleWork(db.pool, 1)
+    expect(claim?.patientId).toBe(busy.patientId)
+    // while busy is judged: a reading from quiet, then another from busy
+    await store(quiet)
+    await store(busy)
+    await applyRuleActions(db.pool, [{ tenantId: 'demo', patientId: busy.patientId, actions: [] }], [claim!], () => crypto.randomUUID())
+    // busy is queued again (its new reading is unjudged), behind quiet, which waited
+    const next = await claimRuleWork(db.pool, 1)
+    expect(next.map((c) => c.patientId)).toEqual([quiet.patientId])
+    const after = await claimRuleWork(db.pool, 1)
+    expect(after.map((c) => c.patientId)).toEqual([busy.patientId])
+    // and its new readings still count as new: pending since before the reading that came while it was judged
+    expect(after[0]!.pendingSince.getTime()).toBeLessThanOrEqual(claim!.pendingSince.getTime())
+  })
+})
