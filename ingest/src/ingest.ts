@@ -197,6 +197,7 @@ export function startIngest(options: IngestOptions): IngestService {
     const store: BatchToStore = {
       gatewayId: topic.gatewayId, tenantId: ctx?.tenantId ?? null, patientId: ctx?.patientId ?? null,
       batchId: judgement.ok ? judgement.batchId : null, receivedAt, readings: [], rejections: [],
+      ...(ctx ? { conditions: ctx.conditions } : {}),
     }
     const extraRejected: Receipt['rejected'] = []
     if (!judgement.ok) {

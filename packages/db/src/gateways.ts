@@ -1,3 +1,4 @@
+import type { ConditionId } from '@varde/domain'
 import type { Queryable } from './pool.js'
 
 export interface GatewayCredentials {
@@ -24,6 +25,8 @@ export interface GatewayContext {
   isRevoked: boolean
   requiresDevicePairing: boolean
   pairedDeviceIds: Set<string>
+  /** The patient's condition profiles (empty: general only, or no patient). */
+  conditions: ConditionId[]
 }
 
 export async function findGatewayContext(db: Queryable, gatewayId: string): Promise<GatewayContext | null> {
@@ -33,9 +36,11 @@ export async function findGatewayContext(db: Queryable, gatewayId: string): Prom
     revoked_at: Date | null
     requires_device_pairing: boolean
     paired: string[]
+    conditions: string[] | null
   }>(
     `SELECT g.tenant_id, g.patient_id, g.revoked_at, t.requires_device_pairing,
-            coalesce(array_agg(d.device_id) FILTER (WHERE d.paired_at IS NOT NULL), '{}') AS paired
+            coalesce(array_agg(d.device_id) FILTER (WHERE d.paired_at IS NOT NULL), '{}') AS paired,
+            (SELECT p.conditions FROM patients p WHERE p.id = g.patient_id AND p.tenant_id = g.tenant_id) AS conditions
        FROM gateways g
        JOIN tenants t ON t.id = g.tenant_id
        LEFT JOIN devices d ON d.gateway_id = g.id
@@ -52,6 +57,7 @@ export async function findGatewayContext(db: Queryable, gatewayId: string): Prom
     isRevoked: r.revoked_at !== null,
     requiresDevicePairing: r.requires_device_pairing,
     pairedDeviceIds: new Set(r.paired),
+    conditions: (r.conditions ?? []) as ConditionId[],
   }
 }
 

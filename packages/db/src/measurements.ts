@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Reading, Rejection } from '@varde/domain'
+import { isPossiblyRed, type ConditionId, type Reading, type Rejection } from '@varde/domain'
 import type { Queryable } from './pool.js'
 
 /** One judged batch, ready to store: its readings and its rejections. */
@@ -13,6 +13,8 @@ export interface BatchToStore {
   rejections: Rejection[]
   /** Raw payload kept when the batch as a whole was rejected (malformed). */
   rawPayload?: string
+  /** The patient's conditions, for judging which readings may be red (`isPossiblyRed`); unknown: any profile's. */
+  conditions?: readonly ConditionId[]
 }
 
 export interface StoredKey {
@@ -28,7 +30,8 @@ export const keyOf = (gatewayId: string, batchId: string, measurementId: string)
  * Stores many batches in ONE statement, a call of `varde_store_batches`
  * (migration 0005; atomic on the embedded database too): the idempotency
  * keys, the readings of measurements whose key is new, the rejections with
- * their raw input, the devices seen and the gateways' last-seen time. Returns the keys that were new (a measurement of
+ * their raw input, the devices seen, the gateways' last-seen time, and the
+ * patients for the rules, those with a possibly red reading marked urgent. Returns the keys that were new (a measurement of
  * the input whose key is not among them was stored before: a duplicate) and
  * the id given to each reading, parallel to `batches[i].readings` (a batch
  * whose keys an earlier batch of the same call already gave gets '' for
@@ -40,7 +43,7 @@ export async function storeBatches(db: Queryable, batches: BatchToStore[]): Prom
     id: [] as string[], gw: [] as string[], tenant: [] as string[], patient: [] as string[], batch: [] as string[], mid: [] as string[],
     device: [] as string[], type: [] as string[], value: [] as number[], unit: [] as string[],
     ov: [] as (number | null)[], ou: [] as (string | null)[], at: [] as Date[], recv: [] as Date[],
-    flags: [] as string[], source: [] as string[], battery: [] as (number | null)[],
+    flags: [] as string[], source: [] as string[], battery: [] as (number | null)[], urgent: [] as boolean[],
   }
   const j = {
     tenant: [] as (string | null)[], gw: [] as string[], batch: [] as (string | null)[], mid: [] as (string | null)[],
@@ -71,6 +74,7 @@ export async function storeBatches(db: Queryable, batches: BatchToStore[]): Prom
         r.mid.push(x.measurementId); r.device.push(x.deviceId); r.type.push(x.type); r.value.push(x.value)
         r.unit.push(x.unit); r.ov.push(x.originalValue); r.ou.push(x.originalUnit); r.at.push(x.measuredAt)
         r.recv.push(b.receivedAt); r.flags.push(x.flags.join(',')); r.source.push(x.source); r.battery.push(x.battery)
+        r.urgent.push(isPossiblyRed(x, b.receivedAt, b.conditions))
       }
     }
     for (const x of b.rejections) {
@@ -83,12 +87,12 @@ export async function storeBatches(db: Queryable, batches: BatchToStore[]): Prom
     }
   }
   const { rows } = await db.query<{ gateway_id: string; batch_id: string; measurement_id: string }>(
-    `SELECT gateway_id, batch_id, measurement_id FROM varde_store_batches($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::text[], $10::float8[], $11::text[], $12::timestamptz[], $13::timestamptz[], $14::text[], $15::text[], $16::smallint[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::timestamptz[], $25::text[], $26::uuid[])`,
+    `SELECT gateway_id, batch_id, measurement_id FROM varde_store_batches($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::text[], $10::float8[], $11::text[], $12::timestamptz[], $13::timestamptz[], $14::text[], $15::text[], $16::smallint[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::timestamptz[], $25::text[], $26::uuid[], $27::boolean[])`,
     [
       r.gw, r.tenant, r.patient, r.batch, r.mid, r.device, r.type, r.value, r.unit, r.ov, r.ou, r.at, r.recv,
       r.flags, r.source, r.battery,
       j.tenant, j.gw, j.batch, j.mid, j.code, j.detail, j.raw, j.recv,
-      [...seen], r.id,
+      [...seen], r.id, r.urgent,
     ],
   )
   for (const x of rows) newKeys.delete(keyOf(x.gateway_id, x.batch_id, x.measurement_id))

@@ -27,6 +27,8 @@ export interface RuleWorkClaim {
   pendingSince: Date
   /** The queue row's sequence when claimed: only this one is removed after judging. */
   seq: string
+  /** Claimed ahead of the others for a possibly red reading (migration 0007). */
+  isUrgent: boolean
 }
 
 /**
@@ -34,18 +36,21 @@ export interface RuleWorkClaim {
  * lets the lease run out; the next one takes them). One statement.
  */
 export async function claimRuleWork(db: Queryable, limit: number, leaseSeconds = 60): Promise<RuleWorkClaim[]> {
-  const { rows } = await db.query<{ patient_id: string; tenant_id: string; pending_since: Date; seq: string }>(
+  const { rows } = await db.query<{ patient_id: string; tenant_id: string; pending_since: Date; seq: string; is_urgent: boolean }>(
+    // patients with a possibly red reading first, in rounds of their own (migration 0007); then in the order they joined
     `UPDATE rule_work w SET claimed_until = now() + make_interval(secs => $2)
       WHERE w.patient_id IN (
-        SELECT patient_id FROM rule_work
-         WHERE claimed_until IS NULL OR claimed_until < now()
-         ORDER BY queued_at
+        SELECT patient_id FROM rule_work r
+         WHERE (r.claimed_until IS NULL OR r.claimed_until < now())
+           AND (r.urgent_seq IS NOT NULL OR NOT EXISTS (
+                 SELECT 1 FROM rule_work u WHERE u.urgent_seq IS NOT NULL AND (u.claimed_until IS NULL OR u.claimed_until < now())))
+         ORDER BY r.queued_at
          LIMIT $1
          FOR UPDATE SKIP LOCKED)
-      RETURNING w.patient_id, w.tenant_id, w.pending_since, w.seq::text`,
+      RETURNING w.patient_id, w.tenant_id, w.pending_since, w.seq::text, w.urgent_seq IS NOT NULL AS is_urgent`,
     [limit, leaseSeconds],
   )
-  return rows.map((r) => ({ patientId: r.patient_id, tenantId: r.tenant_id, pendingSince: r.pending_since, seq: r.seq }))
+  return rows.map((r) => ({ patientId: r.patient_id, tenantId: r.tenant_id, pendingSince: r.pending_since, seq: r.seq, isUrgent: r.is_urgent }))
 }
 
 /** How many patients wait for the rules (for /metrics and tests). */
@@ -427,7 +432,8 @@ export async function applyRuleActions(
      ),
      released AS (
        -- readings came meanwhile: judged again, after everyone already waiting (migration 0006)
-       UPDATE rule_work w SET claimed_until = NULL, queued_at = now()
+       UPDATE rule_work w SET claimed_until = NULL, queued_at = now(),
+              urgent_seq = CASE WHEN w.urgent_seq > d.seq THEN w.urgent_seq END
          FROM judged d WHERE w.patient_id = d.patient_id AND w.seq <> d.seq RETURNING 1
      )
      SELECT * FROM changed`,

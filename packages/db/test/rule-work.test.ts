@@ -14,13 +14,16 @@ afterAll(async () => db?.stop())
 
 let n = 0
 /** One stored SpO2 reading for a home: it queues the patient for the rules. */
-async function store(home: DemoHome): Promise<void> {
+async function store(home: DemoHome, spo2 = 95): Promise<void> {
   const reading: Reading = {
-    measurementId: `m${n}`, deviceId: 'ox-1', type: 'spo2', value: 95, unit: '%', originalValue: null, originalUnit: null,
+    measurementId: `m${n}`, deviceId: 'ox-1', type: 'spo2', value: spo2, unit: '%', originalValue: null, originalUnit: null,
     measuredAt: new Date(), flags: [], battery: null, source: 'decoded',
   }
   await storeBatches(db.pool, [{ gatewayId: home.gatewayId, tenantId: 'demo', patientId: home.patientId, batchId: `fair-${n++}`, receivedAt: new Date(), readings: [reading], rejections: [] }])
 }
+
+const release = (claims: Awaited<ReturnType<typeof claimRuleWork>>) =>
+  applyRuleActions(db.pool, claims.map((c) => ({ tenantId: 'demo', patientId: c.patientId, actions: [] })), claims, () => crypto.randomUUID())
 
 describe('the rules queue', () => {
   it('serves patients in the order they joined, and puts one whose readings kept coming at the end', async () => {
@@ -39,5 +42,26 @@ describe('the rules queue', () => {
     expect(after.map((c) => c.patientId)).toEqual([busy.patientId])
     // and its new readings still count as new: pending since before the reading that came while it was judged
     expect(after[0]!.pendingSince.getTime()).toBeLessThanOrEqual(claim!.pendingSince.getTime())
+  })
+
+  it('judges a patient with a possibly red reading first, in a round of its own, and only while it has one unjudged', async () => {
+    const [a, b, red] = [homes[2]!, homes[3]!, homes[4]!]
+    await store(a)
+    await store(b)
+    await store(red, 80)
+    // the red one first, alone, though two patients joined before it
+    const first = await claimRuleWork(db.pool, 10)
+    expect(first.map((c) => c.patientId)).toEqual([red.patientId])
+    // a routine reading while it is judged: it goes back, no longer urgent, behind the others
+    await store(red, 96)
+    await release(first)
+    const next = await claimRuleWork(db.pool, 2)
+    expect(next.map((c) => c.patientId).sort()).toEqual([a.patientId, b.patientId].sort())
+    const last = await claimRuleWork(db.pool, 2)
+    expect(last.map((c) => c.patientId)).toEqual([red.patientId])
+    // a red reading while judged keeps it urgent
+    await store(a, 85)
+    await release([...next, ...last])
+    expect((await claimRuleWork(db.pool, 10)).map((c) => c.patientId)).toEqual([a.patientId])
   })
 })
