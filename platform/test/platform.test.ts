@@ -81,12 +81,17 @@ describe('the platform in demo mode', () => {
 })
 
 async function receiveOne(url: string, gatewayId: string, secret: string): Promise<unknown> {
-  const client = await mqtt.connectAsync(url, { clientId: gatewayId, username: gatewayId, password: secret, clean: false, protocolVersion: 4 })
+  // listening before the CONNACK: the broker sends the session's queued receipt right behind it, often in the
+  // same TCP segment, and MQTT.js emits it before an awaited connectAsync() would let us attach a listener
+  const client = mqtt.connect(url, { clientId: gatewayId, username: gatewayId, password: secret, clean: false, protocolVersion: 4 })
+  const received = new Promise((resolve) => client.on('message', (_t, payload) => resolve(JSON.parse(payload.toString()))))
   try {
-    return await new Promise((resolve) => {
-      client.on('message', (_t, payload) => resolve(JSON.parse(payload.toString())))
-      void client.subscribeAsync(`varde/v1/gateways/${gatewayId}/receipts`, { qos: 1 })
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve())
+      client.once('error', reject)
     })
+    void client.subscribeAsync(`varde/v1/gateways/${gatewayId}/receipts`, { qos: 1 })
+    return await received
   } finally {
     await client.endAsync()
   }
