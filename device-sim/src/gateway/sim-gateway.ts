@@ -91,6 +91,9 @@ const DEFAULT_FIRMWARE = '2.3.1'
  * (same batchId, fresh `sentAt`) on a timer and after every reconnect; it
  * sets its clock on `sync-clock`.
  */
+/** The shortest outage `disconnectAbruptly()` → `reconnect()` makes (see there). */
+const MIN_OUTAGE_MS = 500
+
 export class SimGateway extends EventEmitter<SimGatewayEvents> {
   readonly gatewayId: string
   readonly bootId: string
@@ -217,15 +220,26 @@ export class SimGateway extends EventEmitter<SimGatewayEvents> {
     this.client = null
     this.isReady = false
     await endClient(client, true)
+    this.cutAt = Date.now()
     this.emit('disconnect')
   }
 
-  /** Comes back after `disconnectAbruptly()`: connects and re-sends every unreceipted batch. */
+  /**
+   * Comes back after `disconnectAbruptly()`: connects and re-sends every
+   * unreceipted batch. An outage lasts at least MIN_OUTAGE_MS, as a real one
+   * does: a CONNECT right behind the dropped socket can reach the broker
+   * before it has seen the drop, and mosquitto then takes the session over
+   * without publishing the last will (seen in a scenario run).
+   */
   async reconnect(): Promise<void> {
     if (this.isStopped) throw new GatewayStoppedError(this.gatewayId)
     if (this.client) return
+    const wait = this.cutAt + MIN_OUTAGE_MS - Date.now()
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
     await this.connect()
   }
+
+  private cutAt = 0
 
   /**
    * Sends one batch and resolves with its receipt. Keeps the batch until then,
