@@ -7,11 +7,10 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { seedDemo } from '@varde/db'
 import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
-import { SimGateway } from '@varde/device-sim'
 import { startIngest, type IngestService } from '@varde/ingest'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, it } from 'vitest'
-import { expectEachStoredOnce, sendNumberedBatches, spawnUntilReady, stopProcess } from './delivery-under-kills.js'
+import { deliverThroughTwoKills, spawnUntilReady, stopProcess } from './delivery-under-kills.js'
 
 // Issue 3's delivery proof, the broker's half (ingest-kill.test.ts kills
 // ingest): 10,000 readings from resending gateways while the BROKER process,
@@ -22,7 +21,6 @@ import { expectEachStoredOnce, sendNumberedBatches, spawnUntilReady, stopProcess
 const PLATFORM_MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url))
 const logger = pino({ level: 'silent' })
 const serviceSecret = 'broker-kill-secret-0123456789abcdef'
-const GATEWAYS = 10
 let db: TestDatabase
 let dataDir: string
 let mqttPort: number
@@ -65,19 +63,10 @@ describe('broker killed and restarted twice under load', () => {
     const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`
     ingest = startIngest({ db: db.pool, mqttUrl, serviceSecret, logger, clientId: 'ingest-broker-kill', rules: false })
     await ingest.ready
-    const gateways = Array.from({ length: GATEWAYS }, (_, i) => {
-      const id = `demo-gw-${String(i + 1).padStart(3, '0')}`
-      return new SimGateway({ gatewayId: id, secret: `${id}-secret`, mqttUrl, resendAfterMs: 3000, maxResendAfterMs: 12_000, reconnectPeriodMs: 300, logger })
-    })
-    await Promise.all(gateways.map((g) => g.start()))
-    const { reached, receipts } = sendNumberedBatches(gateways, [2_000, 6_000])
-    for (const milestone of reached) {
-      await milestone
-      await stopProcess(broker, 'SIGKILL')
+    await deliverThroughTwoKills(db, mqttUrl, logger, async () => {
+      if (broker) await stopProcess(broker, 'SIGKILL')
       broker = await spawnBroker()
-    }
-    await expectEachStoredOnce(db, GATEWAYS, await receipts)
-    await Promise.all(gateways.map((g) => g.stop()))
+    }, { reconnectPeriodMs: 300 })
     await ingest.stop()
     ingest = undefined
     await stopProcess(broker, 'SIGTERM')

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { countMeasurements } from '@varde/db'
 import type { TestDatabase } from '@varde/db/testing'
-import type { SimGateway } from '@varde/device-sim'
+import { SimGateway, type SimGatewayOptions } from '@varde/device-sim'
 import type { Measurement, Receipt } from '@varde/domain'
+import type { Logger } from 'pino'
 import { expect } from 'vitest'
 
 /**
@@ -11,11 +12,11 @@ import { expect } from 'vitest'
  * resending gateways, milestones to kill at, and the check that every reading
  * was stored exactly once and every batch receipted.
  */
-export const BATCHES_PER_GATEWAY = 100
-export const READINGS_PER_BATCH = 10
+const BATCHES_PER_GATEWAY = 100
+const READINGS_PER_BATCH = 10
 
 /** Each gateway sends its batches one after the other; `milestones[i]` resolves once that many readings are receipted. */
-export function sendNumberedBatches(gateways: SimGateway[], milestones: number[]): { reached: Promise<void>[]; receipts: Promise<Receipt[]> } {
+function sendNumberedBatches(gateways: SimGateway[], milestones: number[]): { reached: Promise<void>[]; receipts: Promise<Receipt[]> } {
   const waits = milestones.map((count) => {
     let resolve = () => {}
     const promise = new Promise<void>((r) => { resolve = r })
@@ -40,7 +41,7 @@ export function sendNumberedBatches(gateways: SimGateway[], milestones: number[]
 }
 
 /** Every batch receipted with all its readings (accepted or duplicate), each reading stored once. */
-export async function expectEachStoredOnce(db: TestDatabase, gatewayCount: number, receipts: Receipt[]): Promise<void> {
+async function expectEachStoredOnce(db: TestDatabase, gatewayCount: number, receipts: Receipt[]): Promise<void> {
   expect(receipts).toHaveLength(gatewayCount * BATCHES_PER_GATEWAY)
   const ids = Array.from({ length: READINGS_PER_BATCH }, (_, m) => `m${m}`).sort()
   for (const r of receipts) {
@@ -50,6 +51,29 @@ export async function expectEachStoredOnce(db: TestDatabase, gatewayCount: numbe
   expect(await countMeasurements(db.pool)).toBe(gatewayCount * BATCHES_PER_GATEWAY * READINGS_PER_BATCH)
   const dupes = await db.pool.query('SELECT gateway_id, batch_id, measurement_id FROM measurements GROUP BY 1, 2, 3 HAVING count(*) > 1')
   expect(dupes.rows).toEqual([])
+}
+
+/**
+ * The whole proof: 10 demo gateways (re-sending after 3 s, backing off to
+ * 12 s, as gateways do, so a slow shared machine is not flooded) send their
+ * numbered batches; after 2,000 and after 6,000 receipted readings
+ * `killAndRestart` runs; then every reading must be stored exactly once.
+ */
+export async function deliverThroughTwoKills(
+  db: TestDatabase, mqttUrl: string, logger: Logger, killAndRestart: () => Promise<void>, gatewayOptions: Partial<SimGatewayOptions> = {},
+): Promise<void> {
+  const gateways = Array.from({ length: 10 }, (_, i) => {
+    const id = `demo-gw-${String(i + 1).padStart(3, '0')}`
+    return new SimGateway({ gatewayId: id, secret: `${id}-secret`, mqttUrl, resendAfterMs: 3000, maxResendAfterMs: 12_000, logger, ...gatewayOptions })
+  })
+  await Promise.all(gateways.map((g) => g.start()))
+  const { reached, receipts } = sendNumberedBatches(gateways, [2_000, 6_000])
+  for (const milestone of reached) {
+    await milestone
+    await killAndRestart()
+  }
+  await expectEachStoredOnce(db, gateways.length, await receipts)
+  await Promise.all(gateways.map((g) => g.stop()))
 }
 
 /** A part of the platform as its own process; resolves once its output shows `readyText`. */

@@ -4,10 +4,9 @@ import { fileURLToPath } from 'node:url'
 import { createBroker, type VardeBroker } from '@varde/broker'
 import { seedDemo } from '@varde/db'
 import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
-import { SimGateway } from '@varde/device-sim'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, it } from 'vitest'
-import { expectEachStoredOnce, sendNumberedBatches, spawnUntilReady, stopProcess } from './delivery-under-kills.js'
+import { deliverThroughTwoKills, spawnUntilReady, stopProcess } from './delivery-under-kills.js'
 
 // Issue 3's delivery proof, ingest's half (broker-kill.test.ts kills the
 // broker): 10,000 readings from resending gateways while the ingest PROCESS
@@ -16,7 +15,6 @@ import { expectEachStoredOnce, sendNumberedBatches, spawnUntilReady, stopProcess
 const INGEST_MAIN = fileURLToPath(new URL('../../ingest/dist/main.js', import.meta.url))
 const logger = pino({ level: 'silent' })
 const serviceSecret = 'kill-test-secret-0123456789abcdef'
-const GATEWAYS = 10
 let db: TestDatabase
 let broker: VardeBroker
 let mqttUrl: string
@@ -43,20 +41,10 @@ const spawnIngest = () => spawnUntilReady(INGEST_MAIN, {
 describe('ingest killed and restarted twice under load', () => {
   it('stores exactly 10,000 readings, receipts every batch, stores none twice', async () => {
     ingest = await spawnIngest()
-    const gateways = Array.from({ length: GATEWAYS }, (_, i) => {
-      const id = `demo-gw-${String(i + 1).padStart(3, '0')}`
-      // as gateways do: re-send after a while, backing off, so a slow (shared) machine is not flooded with re-sends
-      return new SimGateway({ gatewayId: id, secret: `${id}-secret`, mqttUrl, resendAfterMs: 3000, maxResendAfterMs: 12_000, logger })
-    })
-    await Promise.all(gateways.map((g) => g.start()))
-    const { reached, receipts } = sendNumberedBatches(gateways, [2_000, 6_000])
-    for (const milestone of reached) {
-      await milestone
-      await stopProcess(ingest, 'SIGKILL')
+    await deliverThroughTwoKills(db, mqttUrl, logger, async () => {
+      if (ingest) await stopProcess(ingest, 'SIGKILL')
       ingest = await spawnIngest()
-    }
-    await expectEachStoredOnce(db, GATEWAYS, await receipts)
-    await Promise.all(gateways.map((g) => g.stop()))
+    })
     await stopProcess(ingest, 'SIGTERM')
     ingest = undefined
   }, 240_000)

@@ -19,15 +19,20 @@ const ANY_PROFILE_RED: ReadonlyMap<string, readonly Band[]> = (() => {
 })()
 
 const defaultRuleSets = new Map<string, RuleSet>()
+/** By the conditions array itself: ingest passes the same one (its cached gateway context) for every reading of a patient. */
+const byArray = new WeakMap<readonly ConditionId[], RuleSet>()
 
 /** The default rules of a combination of conditions (a handful of combinations: kept). */
 function defaultRules(conditions: readonly ConditionId[]): RuleSet {
+  const known = byArray.get(conditions)
+  if (known) return known
   const key = [...conditions].sort().join(',')
   let ruleSet = defaultRuleSets.get(key)
   if (!ruleSet) {
     ruleSet = resolvePatientRules(conditions, [])
     defaultRuleSets.set(key, ruleSet)
   }
+  byArray.set(conditions, ruleSet)
   return ruleSet
 }
 
