@@ -74,6 +74,9 @@ interface Pending {
  * crash between the two loses nothing and the idempotency key stores nothing
  * twice.
  */
+/** Flushes under way at once (flush()). */
+const MAX_FLUSHES = 2
+
 /** A flush whose statement took longer than this is logged (`slow-store`): receipts wait for it. */
 const SLOW_STORE_MS = 250
 
@@ -90,7 +93,9 @@ export function startIngest(options: IngestOptions): IngestService {
   let buffer: Pending[] = []
   let bufferedReadings = 0
   let flushTimer: NodeJS.Timeout | undefined
-  let flushing: Promise<void> | undefined
+  const running = new Set<Promise<void>>()
+  /** Readings in `buffer`, not yet in a flush (`bufferedReadings` counts those being stored too, for back-pressure). */
+  let waitingReadings = 0
   let isStopping = false
   const heldAcks: (() => void)[] = []
 
@@ -222,7 +227,8 @@ export function startIngest(options: IngestOptions): IngestService {
     }
     buffer.push({ store, judgement, extraRejected })
     bufferedReadings += Math.max(1, store.readings.length)
-    if (bufferedReadings >= flushReadings) void flush()
+    waitingReadings += Math.max(1, store.readings.length)
+    if (waitingReadings >= flushReadings) void flush()
     else flushTimer ??= setTimeout(() => void flush(), flushIntervalMs)
   }
 
@@ -243,17 +249,37 @@ export function startIngest(options: IngestOptions): IngestService {
     client.publish(INTERNAL_TOPICS.gatewayStatusStored, JSON.stringify({ gatewayId, ...parsed.data, at: at.toISOString() }), { qos: 1 })
   }
 
+  /**
+   * Starts storing what is buffered, unless MAX_FLUSHES flushes are already
+   * under way (the next starts when one ends). Two at a time: while the
+   * database runs one statement, ingest prepares the next and answers the
+   * last, so the database does not wait for ingest between flushes. Resolves
+   * when every flush under way has ended.
+   */
   function flush(): Promise<void> {
     if (flushTimer) clearTimeout(flushTimer)
     flushTimer = undefined
-    flushing = (flushing ?? Promise.resolve()).then(flushNow)
-    return flushing
+    if (buffer.length > 0 && running.size < MAX_FLUSHES) {
+      const run: Promise<void> = flushNow().finally(() => {
+        running.delete(run)
+        if (waitingReadings >= flushReadings) void flush()
+        else if (buffer.length > 0) flushTimer ??= setTimeout(() => void flush(), flushIntervalMs)
+      })
+      running.add(run)
+    }
+    return Promise.all(running).then(() => {})
+  }
+
+  /** Stores everything buffered, flush after flush, until nothing is left. */
+  async function drain(): Promise<void> {
+    while (buffer.length > 0 || running.size > 0) await flush()
   }
 
   async function flushNow(): Promise<void> {
     if (buffer.length === 0) return
     const pending = buffer
     buffer = []
+    waitingReadings = 0
     let result: Awaited<ReturnType<typeof storeBatches>> | undefined
     const startedAt = performance.now()
     for (let attempt = 0; !result; attempt++) {
@@ -316,7 +342,6 @@ export function startIngest(options: IngestOptions): IngestService {
     }
     if (events.size > 0) rules?.wake()
     while (heldAcks.length > 0 && bufferedReadings < maxBuffered) heldAcks.shift()?.()
-    if (buffer.length > 0 && !flushTimer) flushTimer = setTimeout(() => void flush(), flushIntervalMs)
   }
 
   function publishReceipt(gatewayId: string, receipt: Receipt | MalformedReceipt): void {
@@ -332,7 +357,7 @@ export function startIngest(options: IngestOptions): IngestService {
     async stop() {
       isStopping = true
       clearInterval(healthTimer)
-      await flush()
+      await drain()
       await rules?.stop()
       await escalation?.stop()
       if (client.connected) {
