@@ -11,7 +11,7 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes'
 import type { Logger } from 'pino'
 import { canPublish, canReceive, canSubscribe, type Identity } from './acl.js'
 import { BrokerStats, type RefusalReason } from './broker-stats.js'
-import { deliverOvertakenMessages, tolerateAcknowledgedRedelivery } from './delivery-order.js'
+import { deliverAfterConnack, deliverOvertakenMessages, releaseDeliveries, tolerateAcknowledgedRedelivery } from './delivery-order.js'
 import { PacketSizeGuard, PacketTooLargeError } from './packet-size-guard.js'
 import { openPersistence, type BrokerPersistence } from './persistence.js'
 import { RecentEvents } from './recent-events.js'
@@ -212,6 +212,7 @@ export async function createBroker(options: BrokerOptions): Promise<VardeBroker>
     maxClientsIdLength: 64,
     preConnect(client, packet, callback) {
       deliverOvertakenMessages(client)
+      deliverAfterConnack(client)
       if (!packet.keepalive || packet.keepalive > limits.maxKeepaliveS) {
         log.info(
           { event: 'keepalive-clamped', clientId: String(packet.clientId).slice(0, 80), requestedS: packet.keepalive, appliedS: limits.maxKeepaliveS },
@@ -260,6 +261,7 @@ export async function createBroker(options: BrokerOptions): Promise<VardeBroker>
   aedes.on('publish', (_packet, client) => {
     if (client) stats.messagesIn++
   })
+  aedes.on('connackSent', (_connack, client) => releaseDeliveries(client))
   aedes.on('clientReady', (client) => {
     const identity = identities.get(client)
     if (identity?.kind === 'gateway') connected.gateways.add(client)

@@ -49,3 +49,45 @@ export function tolerateAcknowledgedRedelivery(persistence: OutgoingStore): void
     }
   }
 }
+
+type Deliver = (packet: unknown, done: () => void) => void
+interface DeliveringClient {
+  deliverQoS: Deliver
+  deliver0: Deliver
+  conn: { once(event: 'close', listener: () => void): unknown }
+}
+const held = new WeakMap<object, (() => void)[]>()
+
+/**
+ * MQTT 3.1.1 [MQTT-3.2.0-1]: the first packet the server sends is the
+ * CONNACK. Aedes restores a persistent session's subscriptions before it
+ * sends the CONNACK, so a message published in between (a receipt that
+ * ingest publishes just as its gateway reconnects) went out first. MQTT.js
+ * then stalls for good: it answers the PUBLISH with a PUBACK that waits for
+ * the connection, and reads nothing more, the CONNACK included (moscajs/aedes#80
+ * is the same for retained messages). So each connection's deliveries are held
+ * until its CONNACK is on the wire (releaseDeliveries, on `connackSent`) or
+ * the connection has closed; then they go as Aedes would have sent them. The
+ * message is in the session's stored queue as well, so a copy may follow it:
+ * a duplicate, which QoS 1 allows. Call it in `preConnect`.
+ */
+export function deliverAfterConnack(client: Client): void {
+  const c = client as unknown as DeliveringClient
+  const queue: (() => void)[] = []
+  held.set(client, queue)
+  const hold = (deliver: Deliver): Deliver => (packet, done) => {
+    if (held.get(client) === queue) queue.push(() => deliver(packet, done))
+    else deliver(packet, done)
+  }
+  c.deliverQoS = hold(c.deliverQoS)
+  c.deliver0 = hold(c.deliver0)
+  c.conn.once('close', () => releaseDeliveries(client))
+}
+
+/** Sends what deliverAfterConnack held for this connection (its CONNACK is out, or it closed). */
+export function releaseDeliveries(client: Client): void {
+  const queue = held.get(client)
+  if (!queue) return
+  held.delete(client)
+  for (const deliver of queue) deliver()
+}

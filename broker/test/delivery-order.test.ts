@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { seedDemo, type DemoHome } from '@varde/db'
 import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
-import type { MqttClient } from 'mqtt'
+import mqtt, { type MqttClient } from 'mqtt'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBroker, type VardeBroker } from '../src/index.js'
@@ -25,7 +25,8 @@ beforeAll(async () => {
   db = await startTestDatabase()
   homes = await seedDemo(db.pool)
   persistenceDir = await mkdtemp(join(tmpdir(), 'varde-broker-order-'))
-  broker = await createBroker({ db: db.pool, logger, serviceSecret, mode: 'demo', persistenceDir })
+  // one test reconnects a gateway over and over: above the connection cap of a real gateway
+  broker = await createBroker({ db: db.pool, logger, serviceSecret, mode: 'demo', persistenceDir, limits: { maxConnectsPerGatewayPerWindow: 1000 } })
   url = `mqtt://127.0.0.1:${await broker.listen(0, '127.0.0.1')}`
 })
 afterAll(async () => {
@@ -87,5 +88,49 @@ describe('QoS 1 delivery to persistent sessions under load', () => {
     const received = receiveAll(inbox, payloads)
     await Promise.all(payloads.map((payload, i) => publishers[i % publishers.length]!.publishAsync(topic, payload, { qos: 1 })))
     await expect(received).resolves.toBeUndefined()
+  })
+})
+
+describe('a persistent session reconnecting while messages for it are published', () => {
+  it('gets its CONNACK first every time, and every message after it', async () => {
+    const home = homes[2]!
+    const topic = `varde/v1/gateways/${home.gatewayId}/receipts`
+    const first = await connectGateway(url, home.gatewayId, home.secret)
+    await first.subscribeAsync(topic, { qos: 1 })
+    await first.endAsync()
+    const ingest = track(await connectService(url, 'ingest', serviceSecret, 'ingest-reconnect-race', { clean: false }))
+    // receipts for the gateway, one after the other, for as long as it reconnects
+    let publishing = true
+    let sent = 0
+    const pump = (async () => {
+      while (publishing) await ingest.publishAsync(topic, `r${sent++}`, { qos: 1 })
+    })()
+    const firstPackets: string[] = []
+    let connected = 0
+    const received = new Set<string>()
+    for (let i = 0; i < 150; i++) {
+      // MQTT.js reads nothing more after a PUBLISH that comes before the CONNACK: the connect times out
+      const client = mqtt.connect(url, { clientId: home.gatewayId, username: home.gatewayId, password: home.secret, clean: false, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 3000 })
+      client.once('packetreceive', (packet) => firstPackets.push(packet.cmd))
+      client.on('message', (_topic, payload) => received.add(payload.toString()))
+      await new Promise<void>((resolve) => {
+        client.once('connect', () => {
+          connected++
+          resolve()
+        })
+        client.once('close', () => resolve())
+      })
+      await client.endAsync()
+    }
+    publishing = false
+    await pump
+    expect(firstPackets.filter((cmd) => cmd !== 'connack')).toEqual([])
+    expect(firstPackets).toHaveLength(150)
+    expect(connected).toBe(150)
+    expect(sent).toBeGreaterThan(150)
+    // and nothing is lost: what was published while it came and went arrives on the last connection
+    const last = track(await connectGateway(url, home.gatewayId, home.secret))
+    const inbox = messagesOf(last)
+    await receiveAll(inbox, Array.from({ length: sent }, (_, i) => `r${i}`).filter((p) => !received.has(p)))
   })
 })
