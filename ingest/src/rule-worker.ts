@@ -1,5 +1,5 @@
 import {
-  applyRuleActions, claimRuleWork, listMonitoredPatientIds, loadLastReadingTimes, loadReadingsForRules, loadRuleContext,
+  applyRuleActions, claimRuleWork, listMonitoredPatientIds, loadLastReadingTimes, loadRuleContext,
   loadRuleOverrides, loadServicePauses, type ChangedAlert, type PatientActions, type Queryable, type RuleContext, type RuleWorkClaim,
   } from '@varde/db'
 import {
@@ -8,6 +8,7 @@ import {
 } from '@varde/domain'
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
+import { ReadingHistory, type ReadingHistoryOptions } from './reading-history.js'
 
 export interface RuleWorkerOptions {
   db: Queryable
@@ -26,6 +27,8 @@ export interface RuleWorkerOptions {
   sweepIntervalMs?: number
   /** How often to check schedules (missed measurements) and device health of every monitored patient. */
   checkIntervalMs?: number
+  /** Patients' histories kept between rounds (ReadingHistory). */
+  history?: ReadingHistoryOptions
 }
 
 export interface RuleWorkerStats {
@@ -36,6 +39,9 @@ export interface RuleWorkerStats {
   alertsCleared: number
   checks: number
   errors: number
+  /** Patients judged with the history kept from earlier rounds, and with their history loaded whole. */
+  historyHits: number
+  historyLoads: number
 }
 
 export interface RuleWorker {
@@ -71,7 +77,10 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
   const { db } = options
   const log = options.logger.child({ part: 'rules' })
   const batchPatients = options.batchPatients ?? 25
-  const stats: RuleWorkerStats = { rounds: 0, patientsJudged: 0, alertsOpened: 0, alertsUpdated: 0, alertsCleared: 0, checks: 0, errors: 0 }
+  const stats: Omit<RuleWorkerStats, 'historyHits' | 'historyLoads'> = {
+    rounds: 0, patientsJudged: 0, alertsOpened: 0, alertsUpdated: 0, alertsCleared: 0, checks: 0, errors: 0,
+  }
+  const history = new ReadingHistory(db, options.history)
 
   let isStopped = false
   let wantRounds = true // at start: whatever a previous run left queued
@@ -137,7 +146,7 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
     ])
     const ruleSets = new Map<string, RuleSet>()
     for (const patient of ctx.patients.values()) ruleSets.set(patient.id, rulesOf(patient.id, patient.conditions, overrides.get(patient.id) ?? []))
-    const readings = await loadReadingsForRules(db, claims.flatMap((claim) => {
+    const readings = await history.load(claims.flatMap((claim) => {
       const ruleSet = ruleSets.get(claim.patientId)
       return ruleSet ? [{ patientId: claim.patientId, pendingSince: claim.pendingSince, needs: historyNeeds(ruleSet) }] : []
     }))
@@ -269,7 +278,10 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
       poke()
       return done
     },
-    stats: () => ({ ...stats }),
+    stats: () => {
+      const h = history.stats()
+      return { ...stats, historyHits: h.hits, historyLoads: h.loads }
+    },
     async stop() {
       isStopped = true
       clearInterval(sweepTimer)

@@ -147,6 +147,29 @@ export interface ReadingsRequest {
   pendingSince: Date
   /** Per vital, milliseconds of history before the earliest new reading (`historyNeeds` of the domain). */
   needs: Partial<Record<VitalType, number>>
+  /** Load history back from this time instead of from the earliest new reading, even when there is none (to fill a cache). */
+  historyFrom?: Date
+}
+
+/** How old a reading may be on arrival and still be judged as new; older ones are only history. */
+export const NEW_READING_MAX_AGE_MS = (24 * 60 + 5) * 60_000
+
+/** The newest readings kept per vital a rule looks back on: 1,000 for windows of days, 100 for NEWS2's minutes. */
+export const historyLimit = (windowMs: number): number => (windowMs > 24 * 3600_000 ? 1000 : 100)
+
+/** Readings in the order the rules take them: oldest first; a measurement's readings (same time) by type, then as stored. */
+export function byMeasuredAt(a: StoredReading, b: StoredReading): number {
+  return a.measuredAt.getTime() - b.measuredAt.getTime() || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0) || (a.storedId < b.storedId ? -1 : a.storedId > b.storedId ? 1 : 0)
+}
+
+function toStoredReading(r: MeasurementRow): StoredReading {
+  return {
+    // readings of one measurement (systolic and diastolic) share this id, as the rules group them
+    measurementId: `${r.gateway_id}/${r.batch_id}/${r.measurement_id}`,
+    storedId: r.id, deviceId: r.device_id, type: r.type, value: r.value, unit: r.unit,
+    originalValue: r.original_value, originalUnit: r.original_unit, measuredAt: r.measured_at, receivedAt: r.received_at,
+    flags: r.flags as ReadingFlag[], battery: null, source: r.source,
+  }
 }
 
 type MeasurementRow = {
@@ -173,8 +196,8 @@ export async function loadReadingsForRules(db: Queryable, requests: ReadingsRequ
     `SELECT m.* FROM unnest($1::uuid[], $2::timestamptz[]) AS q(patient_id, since)
        CROSS JOIN LATERAL (
          SELECT ${MEASUREMENT_COLUMNS} FROM measurements
-          WHERE patient_id = q.patient_id AND measured_at >= now() - interval '24 hours 5 minutes' AND received_at >= q.since) m`,
-    [requests.map((r) => r.patientId), requests.map((r) => r.pendingSince)],
+          WHERE patient_id = q.patient_id AND measured_at >= now() - make_interval(secs => $3) AND received_at >= q.since) m`,
+    [requests.map((r) => r.patientId), requests.map((r) => r.pendingSince), NEW_READING_MAX_AGE_MS / 1000],
   )
   const earliest = new Map<string, number>()
   for (const r of fresh.rows) {
@@ -182,13 +205,13 @@ export async function loadReadingsForRules(db: Queryable, requests: ReadingsRequ
   }
   const q = { patient: [] as string[], type: [] as string[], since: [] as Date[], limit: [] as number[] }
   for (const request of requests) {
-    const from = earliest.get(request.patientId)
+    const from = request.historyFrom?.getTime() ?? earliest.get(request.patientId)
     if (from === undefined) continue
     for (const [type, ms] of Object.entries(request.needs)) {
       q.patient.push(request.patientId)
       q.type.push(type)
       q.since.push(new Date(from - ms))
-      q.limit.push(ms > 24 * 3600_000 ? 1000 : 100)
+      q.limit.push(historyLimit(ms))
     }
   }
   const past = q.patient.length === 0 ? { rows: [] as MeasurementRow[] } : await db.query<MeasurementRow>(
@@ -203,15 +226,30 @@ export async function loadReadingsForRules(db: Queryable, requests: ReadingsRequ
   for (const r of [...past.rows, ...fresh.rows]) {
     if (seen.has(r.id)) continue
     seen.add(r.id)
-    push(out, r.patient_id, {
-      // readings of one measurement (systolic and diastolic) share this id, as the rules group them
-      measurementId: `${r.gateway_id}/${r.batch_id}/${r.measurement_id}`,
-      storedId: r.id, deviceId: r.device_id, type: r.type, value: r.value, unit: r.unit,
-      originalValue: r.original_value, originalUnit: r.original_unit, measuredAt: r.measured_at, receivedAt: r.received_at,
-      flags: r.flags as ReadingFlag[], battery: null, source: r.source,
-    })
+    push(out, r.patient_id, toStoredReading(r))
   }
-  for (const list of out.values()) list.sort((a, b) => a.measuredAt.getTime() - b.measuredAt.getTime())
+  for (const list of out.values()) list.sort(byMeasuredAt)
+  return out
+}
+
+/**
+ * Per patient, the readings received since `since` and measured within
+ * `lookbackMs` (late ones included), in one statement: what a cache of each
+ * patient's history (ingest's ReadingHistory) lacks.
+ */
+export async function loadReadingsReceivedSince(
+  db: Queryable, requests: { patientId: string; since: Date }[], lookbackMs: number,
+): Promise<Map<string, StoredReading[]>> {
+  const out = new Map<string, StoredReading[]>()
+  if (requests.length === 0) return out
+  const { rows } = await db.query<MeasurementRow>(
+    `SELECT m.* FROM unnest($1::uuid[], $2::timestamptz[]) AS q(patient_id, since)
+       CROSS JOIN LATERAL (
+         SELECT ${MEASUREMENT_COLUMNS} FROM measurements
+          WHERE patient_id = q.patient_id AND measured_at >= now() - make_interval(secs => $3) AND received_at >= q.since) m`,
+    [requests.map((r) => r.patientId), requests.map((r) => r.since), lookbackMs / 1000],
+  )
+  for (const r of rows) push(out, r.patient_id, toStoredReading(r))
   return out
 }
 

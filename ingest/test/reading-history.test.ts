@@ -1,0 +1,94 @@
+import { loadReadingsForRules, seedDemo, storeBatches, type DemoHome, type ReadingsRequest } from '@varde/db'
+import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
+import type { Reading, VitalType } from '@varde/domain'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ReadingHistory } from '../src/reading-history.js'
+
+const MINUTE = 60_000
+const DAY = 24 * 60 * MINUTE
+let db: TestDatabase
+let homes: DemoHome[]
+
+beforeAll(async () => {
+  db = await startTestDatabase()
+  homes = (await seedDemo(db.pool)).slice(0, 3)
+})
+afterAll(async () => db?.stop())
+
+/** What the rules of a COPD patient look back on: SpO2 baseline (15 days), weight trend (4 days), NEWS2 vitals (1 hour). */
+const needs: ReadingsRequest['needs'] = { spo2: 15 * DAY, 'body-weight': 4 * DAY, 'heart-rate': 60 * MINUTE, 'respiratory-rate': 60 * MINUTE }
+const types: VitalType[] = ['spo2', 'body-weight', 'heart-rate', 'respiratory-rate', 'body-temperature']
+const units: Record<string, string> = { spo2: '%', 'body-weight': 'kg', 'heart-rate': '/min', 'respiratory-rate': '/min', 'body-temperature': 'Cel' }
+
+// a fixed sequence (no flaky seeds): a linear congruential generator
+let seed = 42
+const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31
+let n = 0
+let lastMeasuredAt = 0
+
+/** Stores `count` readings for a home: mostly just measured, some late (up to 3 days old), each at its own millisecond. */
+async function store(home: DemoHome, count: number, type?: VitalType): Promise<void> {
+  const readings: Reading[] = Array.from({ length: count }, () => {
+    const late = random() < 0.15
+    // unique times: the rules' history is the newest N per vital, and a tie at the N-th would make either answer right
+    const at = late ? Date.now() - Math.floor(random() * 3 * DAY) : Math.max(lastMeasuredAt + 1, Date.now() - Math.floor(random() * 30 * MINUTE))
+    if (!late) lastMeasuredAt = at
+    const t = type ?? types[Math.floor(random() * types.length)]!
+    return {
+      measurementId: `m${n++}`, deviceId: 'dev-1', type: t, value: 90 + Math.round(random() * 10), unit: units[t]!, originalValue: null,
+      originalUnit: null, measuredAt: new Date(at + (late ? n : 0)), flags: late ? ['late'] : [], battery: null, source: 'decoded',
+    }
+  })
+  await storeBatches(db.pool, [{ gatewayId: home.gatewayId, tenantId: 'demo', patientId: home.patientId, batchId: `b${n}`, receivedAt: new Date(), readings, rejections: [] }])
+}
+
+const ids = (m: Map<string, { storedId: string }[]>) => new Map([...m].map(([patient, list]) => [patient, list.map((r) => r.storedId)]))
+
+describe('the history the rules judge with, kept between rounds', () => {
+  it('gives every round what loading it whole gives, while loading each patient whole only once', async () => {
+    const history = new ReadingHistory(db.pool)
+    for (const home of homes) await store(home, 30)
+    for (let round = 0; round < 25; round++) {
+      const pendingSince = new Date()
+      // readings for some patients, now and then a burst past the 100 kept of a NEWS2 vital
+      for (const home of homes) {
+        if (random() < 0.6) await store(home, 1 + Math.floor(random() * 8))
+        if (round % 10 === 5) await store(home, 120, 'heart-rate')
+      }
+      // judged are only some: the others' readings are merged into their history at their next round
+      const judged = homes.filter(() => random() < 0.7)
+      const requests = judged.map((home) => ({ patientId: home.patientId, pendingSince, needs }))
+      const [kept, whole] = [await history.load(requests), await loadReadingsForRules(db.pool, requests)]
+      expect(ids(kept), `round ${round}`).toEqual(ids(whole))
+    }
+    expect(history.stats().loads).toBe(homes.length)
+    expect(history.stats().hits).toBeGreaterThan(30)
+  })
+
+  it('loads a history whole again when the rules look back further (an override), or after reloadAfterMs', async () => {
+    let now = Date.now()
+    const history = new ReadingHistory(db.pool, { reloadAfterMs: 10 * MINUTE, now: () => now })
+    const home = homes[0]!
+    const request = (n: ReadingsRequest['needs']) => [{ patientId: home.patientId, pendingSince: new Date(now - 10 * DAY), needs: n }]
+    await history.load(request(needs))
+    await history.load(request(needs))
+    expect(history.stats()).toEqual({ hits: 1, loads: 1 })
+    const further = { ...needs, 'body-weight': 8 * DAY }
+    expect(ids(await history.load(request(further)))).toEqual(ids(await loadReadingsForRules(db.pool, request(further))))
+    expect(history.stats()).toEqual({ hits: 1, loads: 2 })
+    now += 11 * MINUTE
+    await history.load(request(further))
+    expect(history.stats()).toEqual({ hits: 1, loads: 3 })
+  })
+
+  it('keeps at most maxReadings, forgetting the patients judged longest ago', async () => {
+    const history = new ReadingHistory(db.pool, { maxReadings: 1 })
+    const request = (home: DemoHome) => [{ patientId: home.patientId, pendingSince: new Date(0), needs }]
+    await history.load(request(homes[0]!))
+    await history.load(request(homes[1]!))
+    await history.load(request(homes[1]!))
+    await history.load(request(homes[0]!))
+    // the one judged last stays (even over the bound); the other was forgotten and loaded again
+    expect(history.stats()).toEqual({ hits: 1, loads: 3 })
+  })
+})
