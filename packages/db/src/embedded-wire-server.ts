@@ -22,7 +22,11 @@ export class EmbeddedWireServer {
   private readonly sockets = new Set<Socket>()
   private nextId = 1
 
-  constructor(private readonly db: PGlite, private readonly onIncident: (message: string) => void = () => {}) {
+  constructor(
+    private readonly db: PGlite,
+    private readonly onIncident: (message: string) => void = () => {},
+    private readonly slow: SlowRequestOptions = {},
+  ) {
     this.gate = new SessionGate(db)
     this.server = createServer((socket) => this.accept(socket))
   }
@@ -102,6 +106,7 @@ export class EmbeddedWireServer {
     const runUnit = (bytes: Buffer, isRequest: boolean) => {
       chain = chain
         .then(() => this.gate.run(id, async () => {
+          const startedAt = performance.now()
           const pieces = splitAtPageBoundaries(bytes)
           const responses: Buffer[] = []
           for (const [i, piece] of pieces.entries()) {
@@ -109,6 +114,10 @@ export class EmbeddedWireServer {
             responses.push(Buffer.from(await this.db.execProtocolRaw(new Uint8Array(piece), { syncToFs: i === pieces.length - 1 })))
           }
           const response = responses.length === 1 ? (responses[0] as Buffer) : Buffer.concat(responses)
+          const ms = performance.now() - startedAt
+          if (this.slow.onSlowRequest && ms >= (this.slow.slowRequestMs ?? 100)) {
+            this.slow.onSlowRequest({ ms: Math.round(ms), statement: statementText(bytes).slice(0, 160), requestBytes: bytes.length, responseBytes: response.length })
+          }
           if (isRequest && readyStatus(response) === undefined) return this.completeCutResponse(bytes, response)
           return response
         }))
@@ -162,6 +171,29 @@ export class EmbeddedWireServer {
       void chain.then(() => this.gate.release(id))
     })
   }
+}
+
+export interface SlowRequestOptions {
+  /** A request whose run took at least this long (default 100 ms) is reported; the session was everyone's meanwhile. */
+  slowRequestMs?: number
+  /** Its statement's text (never its parameters), for a log line. */
+  onSlowRequest?: (info: { ms: number; statement: string; requestBytes: number; responseBytes: number }) => void
+}
+
+/** The SQL of a request's Parse or Query message, whitespace folded (diagnostics: parameters are in Bind, not here). */
+export function statementText(request: Buffer): string {
+  for (let at = 0; at + 5 <= request.length;) {
+    const type = String.fromCharCode(request[at] as number)
+    const length = request.readInt32BE(at + 1)
+    if (type === 'Q' || type === 'P') {
+      let start = at + 5
+      if (type === 'P') start = request.indexOf(0, start) + 1 // past the statement name
+      const end = request.indexOf(0, start)
+      return request.subarray(start, end < 0 ? at + 1 + length : end).toString('utf8').replace(/\s+/g, ' ').trim()
+    }
+    at += 1 + length
+  }
+  return ''
 }
 
 export interface WireServerStats {
