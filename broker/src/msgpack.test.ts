@@ -26,6 +26,16 @@ describe('the broker store encoding (msgpackr in msgpack-lite format)', () => {
     }
   })
 
+  it('leaves an encoded value intact while later values are encoded (the write-back cache keeps them)', () => {
+    // msgpackr packs into a shared buffer; what it returns must not be overwritten by what comes after
+    const kept = Array.from({ length: 50_000 }, (_, i) => packr.pack({ i, payload: Buffer.alloc(i % 300, i % 256) }))
+    const broken = kept.filter((bytes, i) => {
+      const value = packr.unpack(bytes) as { i: number; payload: Buffer }
+      return value.i !== i || value.payload.length !== i % 300 || value.payload.some((b) => b !== i % 256)
+    })
+    expect(broken).toEqual([])
+  })
+
   it('is what the Aedes persistences use once swapped in', () => {
     useFastMsgpack()
     useFastMsgpack()
