@@ -110,26 +110,24 @@ export class ReadingHistory {
     const out = new Map<string, StoredReading[]>()
     for (const request of whole) {
       this.#stats.loads++
-      const all = loaded.get(request.patientId) ?? []
-      this.#forget(request.patientId)
       const entry: Entry = { needsKey: needsKey(request.needs), byType: new Map(), ids: new Set(), loadedAt: now, lastLoadAt: now }
-      merge(entry, request, all, now)
-      this.#remember(request.patientId, entry, now)
-      const fresh = all.filter((r) => isNew(r, request, now))
-      if (fresh.length > 0) out.set(request.patientId, assemble(entry, request, fresh))
+      this.#update(request, entry, loaded.get(request.patientId) ?? [], now, out)
     }
     for (const { request, entry } of cached) {
       this.#stats.hits++
-      const arrived = received.get(request.patientId) ?? []
-      // (unless a patient remembered earlier in this call pushed it out)
-      if (this.#entries.get(request.patientId) === entry) this.#readings -= entry.ids.size
-      merge(entry, request, arrived, now)
       entry.lastLoadAt = now
-      this.#remember(request.patientId, entry, now)
-      const fresh = arrived.filter((r) => isNew(r, request, now))
-      if (fresh.length > 0) out.set(request.patientId, assemble(entry, request, fresh))
+      this.#update(request, entry, received.get(request.patientId) ?? [], now, out)
     }
     return out
+  }
+
+  /** Merges what was read into a patient's history, keeps it if there is room, and answers for its new readings. */
+  #update(request: ReadingsRequest, entry: Entry, readings: StoredReading[], now: number, out: Map<string, StoredReading[]>): void {
+    this.#forget(request.patientId)
+    merge(entry, request, readings, now)
+    this.#remember(request.patientId, entry, now)
+    const fresh = readings.filter((r) => isNew(r, request, now))
+    if (fresh.length > 0) out.set(request.patientId, assemble(entry, request, fresh))
   }
 
   /** Keeps a patient's history, if there is room (see maxReadings). */

@@ -8,7 +8,7 @@ import {
 } from '@varde/domain'
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
-import { ReadingHistory, type ReadingHistoryOptions } from './reading-history.js'
+import { ReadingHistory } from './reading-history.js'
 
 export interface RuleWorkerOptions {
   db: Queryable
@@ -27,8 +27,6 @@ export interface RuleWorkerOptions {
   sweepIntervalMs?: number
   /** How often to check schedules (missed measurements) and device health of every monitored patient. */
   checkIntervalMs?: number
-  /** Patients' histories kept between rounds (ReadingHistory). */
-  history?: ReadingHistoryOptions
 }
 
 export interface RuleWorkerStats {
@@ -80,7 +78,7 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
   const stats: Omit<RuleWorkerStats, 'historyHits' | 'historyLoads'> = {
     rounds: 0, patientsJudged: 0, alertsOpened: 0, alertsUpdated: 0, alertsCleared: 0, checks: 0, errors: 0,
   }
-  const history = new ReadingHistory(db, options.history)
+  const history = new ReadingHistory(db)
 
   let isStopped = false
   let wantRounds = true // at start: whatever a previous run left queued

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { messageTypes, PGLITE_INPUT_PAGE, readyStatus, splitAtPageBoundaries } from './embedded-wire-server.js'
+import { messageTypes, PGLITE_INPUT_PAGE, readyStatus, splitAtPageBoundaries, statementText } from './embedded-wire-server.js'
 
 /** A backend message: type byte, Int32 length (itself included), body. */
 const message = (type: string, body: Buffer = Buffer.alloc(0)): Buffer => {
@@ -40,5 +40,18 @@ describe('splitAtPageBoundaries: requests handed to PGlite in pieces ending on i
     const pieces = splitAtPageBoundaries(request)
     expect(pieces.map((p) => messageTypes(p))).toEqual(want)
     expect(Buffer.concat(pieces).equals(request)).toBe(true)
+  })
+})
+
+describe('statementText: what a slow-statement log line names', () => {
+  const cstring = (text: string) => Buffer.from(`${text}\0`)
+  const params = Buffer.from([0, 0, 0, 1, 0, 0, 0, 4, 0x73, 0x65, 0x63, 0x72]) // a parameter, never logged
+  it.each([
+    ['a simple Query', message('Q', cstring('SELECT 1')), 'SELECT 1'],
+    ['Parse (unnamed), Bind, Execute, Sync', Buffer.concat([message('P', Buffer.concat([cstring(''), cstring('SELECT *\n   FROM measurements WHERE id = $1'), Buffer.alloc(2)])), message('B', params), message('E', Buffer.alloc(5)), message('S')]), 'SELECT * FROM measurements WHERE id = $1'],
+    ['Parse of a named statement', message('P', Buffer.concat([cstring('s1'), cstring('SELECT 2'), Buffer.alloc(2)])), 'SELECT 2'],
+    ['Bind and Execute of a prepared statement: no text', Buffer.concat([message('B', params), message('E', Buffer.alloc(5)), message('S')]), ''],
+  ])('%s', (_name, request, expected) => {
+    expect(statementText(request)).toBe(expected)
   })
 })
