@@ -4,6 +4,7 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { runPhase, type PhaseOptions } from './ingest-phase.js'
 import { formatReport, summarize } from './ingest-report.js'
+import type { StageLoad } from './ingest-stage.js'
 
 /**
  * Issue 3's ingest bench: many simulated gateways publish through the real
@@ -19,7 +20,7 @@ import { formatReport, summarize } from './ingest-report.js'
  *   npm run bench:ingest -- --json        (one JSON object on stdout; progress on stderr)
  *   npm run bench:ingest -- --rules       (Varde's rules worker on, as in production)
  *   npm run bench:ingest -- --layout shared   (database and broker in one process, as `npm start`)
- *   … --gateways 100 --batch 50 --seconds 15 --latency-rate 2000 --only varde [--stage latency|sustained] --cpu-prof <dir> --logs <dir>
+ *   … --gateways 100 --batch 50 --seconds 15 --latency-rate 2000 --only varde [--stage latency|sustained|sustained:1] --cpu-prof <dir> --logs <dir>
  */
 const { values: args } = parseArgs({
   options: {
@@ -56,11 +57,13 @@ if (only !== undefined && only !== 'varde' && only !== 'naive') {
   console.error('bench ingest: --only is varde or naive')
   process.exit(2)
 }
-const stage = args.stage
-if (stage !== undefined && (only === undefined || (stage !== 'latency' && stage !== 'sustained'))) {
-  console.error('bench ingest: --stage is latency or sustained, and needs --only')
+// `sustained:1` (or `sustained:<batch>`): that one sustained load alone, e.g. to profile it
+const [stage, stageBatchText] = (args.stage ?? '').split(':') as [string, string | undefined]
+if (args.stage !== undefined && (only === undefined || (stage !== 'latency' && stage !== 'sustained') || (stageBatchText !== undefined && stage !== 'sustained'))) {
+  console.error('bench ingest: --stage is latency, sustained or sustained:<batch size>, and needs --only')
   process.exit(2)
 }
+const stageBatch = stageBatchText === undefined ? undefined : num(stageBatchText, 1, 'stage')
 const layout = args.layout
 if (layout !== 'split' && layout !== 'shared') {
   console.error('bench ingest: --layout is split or shared')
@@ -81,12 +84,12 @@ const phase: PhaseOptions = {
   latency: { kind: 'fixed-rate', ratePerSecond: latencyRate, batchSize: 1, durationSeconds: seconds, drainSeconds: 10 },
   // As much as it takes, closed loop (ingest-saturate.ts says why not an open-loop overload): homes sending each reading
   // as it is taken (batches of 1, many in flight), and store-and-forward flushes (batches of 50).
-  sustained: [
+  sustained: ([
     { kind: 'saturate', batchSize: 1, inFlightPerGateway: 8, warmupSeconds: quick ? 1 : 3, durationSeconds: sustainedSeconds, resendAfterMs: 5000 },
     { kind: 'saturate', batchSize: sustainedBatchSize, inFlightPerGateway: 2, warmupSeconds: quick ? 1 : 3, durationSeconds: sustainedSeconds, resendAfterMs: 5000 },
-  ],
+  ] satisfies StageLoad[]).filter((load) => stageBatch === undefined || load.batchSize === stageBatch),
   layout,
-  stage,
+  stage: args.stage === undefined ? undefined : stage as 'latency' | 'sustained',
   isRulesOn: args.rules ?? false,
   cpuProfileDir,
   logDir,

@@ -9,6 +9,34 @@ describe('zoned time in Europe/Oslo', () => {
     expect(zoneOffsetMinutes(new Date('2026-07-15T12:00:00Z'), OSLO)).toBe(120)
   })
 
+  it('gives each instant its own offset across the change to summer time, asked in any order (the last answer is kept per second)', () => {
+    const cases: [string, number][] = [
+      ['2026-03-29T00:59:59.000Z', 60], ['2026-03-29T00:59:59.999Z', 60], ['2026-03-29T01:00:00.000Z', 120],
+      ['2026-03-29T00:59:59.500Z', 60], ['2026-03-29T01:00:00.999Z', 120], ['2026-10-25T00:59:59.999Z', 120],
+      ['2026-10-25T01:00:00.000Z', 60], ['1969-12-31T23:59:59.500Z', 60], ['1970-01-01T00:00:00.000Z', 60],
+    ]
+    for (const [at, offset] of cases) expect([at, zoneOffsetMinutes(new Date(at), OSLO)]).toEqual([at, offset])
+    expect(zoneOffsetMinutes(new Date('2026-03-29T01:00:00.000Z'), 'UTC')).toBe(0)
+  })
+
+  it('gives the wall clock Intl gives, in zones with odd offsets and historical local mean time, from 1900 to 2040', () => {
+    const zones = [OSLO, 'UTC', 'Europe/Amsterdam', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'America/St_Johns', 'Africa/Monrovia']
+    const intl = (at: Date, zone: string) => {
+      const parts = new Intl.DateTimeFormat('en-US', {
+        timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+      }).formatToParts(at)
+      const field = (type: string) => Number(parts.find((p) => p.type === type)?.value)
+      return { year: field('year'), month: field('month'), day: field('day'), hour: field('hour'), minute: field('minute'), second: field('second') }
+    }
+    const from = Date.UTC(1900, 0, 1)
+    const step = 2_147_483_647 // ms: about 25 days, and no whole number of seconds, so the times of day wander
+    for (let t = from, i = 0; t < Date.UTC(2040, 0, 1); t += step, i++) {
+      const at = new Date(t)
+      const zone = zones[i % zones.length] as string
+      expect([at.toISOString(), zone, toLocal(at, zone)]).toEqual([at.toISOString(), zone, intl(at, zone)])
+    }
+  })
+
   it('formats instants with the local offset, as a gateway in Norway would', () => {
     expect(formatOffsetDateTime(new Date('2026-11-22T07:31:05Z'), OSLO)).toBe('2026-11-22T08:31:05+01:00')
     expect(formatOffsetDateTime(new Date('2026-06-01T22:30:00Z'), OSLO)).toBe('2026-06-02T00:30:00+02:00')

@@ -47,26 +47,53 @@ export function isTimeZone(zone: string): boolean {
 
 /** The wall-clock fields of `instant` in `zone`. */
 export function toLocal(instant: Date, zone: string): LocalDateTime {
-  const fields: Record<string, number> = {}
-  for (const part of formatterFor(zone).formatToParts(instant)) {
-    if (part.type !== 'literal') fields[part.type] = Number(part.value)
-  }
+  const second = Math.floor(instant.getTime() / 1000)
+  const wall = new Date((second + offsetSecondsAt(second, zone)) * 1000)
   return {
-    year: fields['year'] ?? 0,
-    month: fields['month'] ?? 1,
-    day: fields['day'] ?? 1,
-    hour: fields['hour'] ?? 0,
-    minute: fields['minute'] ?? 0,
-    second: fields['second'] ?? 0,
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    hour: wall.getUTCHours(),
+    minute: wall.getUTCMinutes(),
+    second: wall.getUTCSeconds(),
   }
 }
 
 /** Minutes east of UTC that `zone` is at `instant`. */
 export function zoneOffsetMinutes(instant: Date, zone: string): number {
-  const local = toLocal(instant, zone)
-  const asUtc = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second)
-  const wholeSeconds = Math.floor(instant.getTime() / 1000) * 1000
-  return Math.round((asUtc - wholeSeconds) / 60_000)
+  return Math.round(offsetSecondsAt(Math.floor(instant.getTime() / 1000), zone) / 60)
+}
+
+/** Distinct seconds whose offset is remembered per zone; the memory is cleared when full. */
+const OFFSET_CACHE_SECONDS = 4096
+
+/**
+ * Offsets already asked for, per zone and whole second: a zone's offset
+ * changes only on a whole second, and a simulator under load stamps thousands
+ * of readings within a few seconds (Intl's formatToParts was a fifth of the
+ * load generator's CPU in bench:ingest).
+ */
+const offsetCache = new Map<string, Map<number, number>>()
+
+/** Seconds east of UTC that `zone` is at the whole second `second` (Unix time). */
+function offsetSecondsAt(second: number, zone: string): number {
+  let cache = offsetCache.get(zone)
+  if (!cache) {
+    cache = new Map()
+    offsetCache.set(zone, cache)
+  }
+  let offset = cache.get(second)
+  if (offset === undefined) {
+    const fields: Record<string, number> = {}
+    for (const part of formatterFor(zone).formatToParts(new Date(second * 1000))) {
+      if (part.type !== 'literal') fields[part.type] = Number(part.value)
+    }
+    const asUtc = Date.UTC(fields['year'] ?? 1970, (fields['month'] ?? 1) - 1, fields['day'] ?? 1, fields['hour'] ?? 0, fields['minute'] ?? 0, fields['second'] ?? 0)
+    offset = (asUtc - second * 1000) / 1000
+    if (cache.size >= OFFSET_CACHE_SECONDS) cache.clear()
+    cache.set(second, offset)
+  }
+  return offset
 }
 
 /**
