@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { packr, useFastMsgpack } from './msgpack.js'
 
 // msgpack-lite itself, loaded before the swap: what earlier versions wrote to disk
-const lite = createRequire(createRequire(import.meta.url).resolve('aedes-persistence-level'))('msgpack-lite') as {
+const lite = createRequire(createRequire(import.meta.url).resolve('aedes-persistence-redis'))('msgpack-lite') as {
   encode(v: unknown): Buffer
   decode(b: Buffer): unknown
 }
@@ -36,7 +36,7 @@ describe('the broker store encoding (msgpackr in msgpack-lite format)', () => {
     expect(broken).toEqual([])
   })
 
-  it('is what the Aedes persistences use once swapped in', () => {
+  it('is what aedes-persistence-redis uses once swapped in', () => {
     useFastMsgpack()
     useFastMsgpack()
     const value = stored[0]!

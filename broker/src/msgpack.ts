@@ -16,16 +16,17 @@ export const packr = new Packr({ useRecords: false, mapsAsObjects: true, encodeU
 const patched = new WeakSet<object>()
 
 /**
- * The Aedes persistences (aedes-persistence-level, -redis) encode every stored
- * packet with msgpack-lite: under load, its encode and decode were a third of
- * the broker's busy CPU (`--cpu-prof` of `npm run bench:ingest`), more than
+ * aedes-persistence-redis encodes every stored packet with msgpack-lite: under
+ * load, its encode and decode were a third of the broker's busy CPU
+ * (`--cpu-prof` of `npm run bench:ingest`, with aedes-persistence-level, which
+ * does the same and which level-persistence.ts has since replaced), more than
  * Aedes itself. msgpackr writes and reads the same format several times
- * faster, so the msgpack-lite module those packages load is given msgpackr's
- * encode and decode (they call `msgpack.encode`/`decode` on the module at each
+ * faster, so the msgpack-lite module that package loads is given msgpackr's
+ * encode and decode (it calls `msgpack.encode`/`decode` on the module at each
  * use). Call before the first packet is stored; calling again does nothing.
  */
 export function useFastMsgpack(): void {
-  for (const user of ['aedes-persistence-level', 'aedes-persistence-redis']) {
+  for (const user of ['aedes-persistence-redis']) {
     const fromUser = createRequire(createRequire(import.meta.url).resolve(user))
     const lite = fromUser('msgpack-lite') as MsgpackLite
     if (patched.has(lite)) continue

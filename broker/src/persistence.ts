@@ -1,10 +1,10 @@
 import { mkdir } from 'node:fs/promises'
-import aedesPersistenceLevel from 'aedes-persistence-level'
 import aedesPersistenceRedis from 'aedes-persistence-redis'
 import { Redis } from 'ioredis'
 import { Level } from 'level'
 import mqemitterRedis from 'mqemitter-redis'
 import type { Logger } from 'pino'
+import { LevelPersistence } from './level-persistence.js'
 import { useFastMsgpack } from './msgpack.js'
 import { WriteBackLevel } from './write-back-level.js'
 
@@ -12,7 +12,7 @@ import { WriteBackLevel } from './write-back-level.js'
  * Where the broker keeps sessions, queued QoS 1 messages and retained
  * messages, and how its instances hear each other's publications:
  * - one broker: LevelDB on disk (`dir`) behind a write-back cache
- *   (write-back-level.ts), in-process emitter;
+ *   (level-persistence.ts on write-back-level.ts), in-process emitter;
  * - several brokers: Redis (`redisUrl`) for both, so a gateway may land on
  *   any instance and still find its session, and a message published on one
  *   instance reaches subscribers on all (docs/decisions/0004-broker-scale-out.md);
@@ -34,8 +34,8 @@ const REDIS_MAX_SESSION_DELIVERY = 1_000_000
 
 export async function openPersistence(options: { dir?: string | undefined; redisUrl?: string | undefined; logger: Logger }): Promise<BrokerPersistence> {
   const log = options.logger
-  useFastMsgpack()
   if (options.redisUrl) {
+    useFastMsgpack()
     const url = options.redisUrl
     const connect = (role: string) => {
       const conn = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null })
@@ -62,12 +62,12 @@ export async function openPersistence(options: { dir?: string | undefined; redis
     const level = new Level<string, Buffer>(options.dir, { valueEncoding: 'buffer' })
     await level.open()
     const store = new WriteBackLevel(level, {
-      // a QoS 1 message delivered and acknowledged within this window costs LevelDB two tombstones, not seven writes
+      // a QoS 1 message delivered and acknowledged within this window costs LevelDB nothing, not seven writes
       // (ADR 0007); under load a delivery takes longer than 50 ms, and 250 ms gave about 5% more in batches of 1
       flushMs: 250,
       onError: (error) => log.error({ event: 'persistence-error', err: error.message }, 'broker store: writing to LevelDB failed, will retry'),
     })
-    return { kind: 'disk', persistence: aedesPersistenceLevel(store) }
+    return { kind: 'disk', persistence: new LevelPersistence(store) }
   }
   return { kind: 'memory' }
 }

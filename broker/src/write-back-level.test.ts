@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Level } from 'level'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { WriteBackLevel } from './write-back-level.js'
+import { packr } from './msgpack.js'
+import { WriteBackLevel, type StoredValue } from './write-back-level.js'
 
 type Op = { type: 'put' | 'del'; key: string }
 
@@ -24,8 +25,9 @@ describe('WriteBackLevel: LevelDB behind a write-back cache', () => {
     }
     return level
   }
-  const b = (s: string) => Buffer.from(s)
-  const text = (v: Buffer | undefined) => v?.toString()
+  const b = (s: string): StoredValue => ({ v: s, payload: Buffer.from(s) })
+  const text = (v: StoredValue | Buffer | undefined) => (Buffer.isBuffer(v) ? (packr.unpack(v) as StoredValue) : v)?.['v']
+  const disk = (s: string) => packr.pack(b(s))
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'varde-write-back-'))
@@ -37,21 +39,22 @@ describe('WriteBackLevel: LevelDB behind a write-back cache', () => {
 
   it('reads its own writes before they reach LevelDB, and a delete hides the value', async () => {
     const store = new WriteBackLevel(await open(), { flushMs: 60_000 })
-    await store.put('a', b('1'))
+    store.put('a', b('1'))
     expect(text(await store.get('a'))).toBe('1')
     expect(await level.get('a')).toBeUndefined()
-    await store.del('a')
+    store.del('a')
     expect(await store.get('a')).toBeUndefined()
     await store.close()
   })
 
   it('writes the net effect of a flush window in one batch: a key put and deleted meanwhile costs one tombstone', async () => {
     const store = new WriteBackLevel(await open(), { flushMs: 60_000 })
-    await store.put('outgoing:gw:1', b('v1'))
-    await store.put('outgoing:gw:1', b('v2'))
-    await store.put('outgoing-id:gw:7', b('v2'))
-    await store.batch().del('outgoing:gw:1').del('outgoing-id:gw:7').write()
-    await store.put('retained:t', b('r'))
+    store.put('outgoing:gw:1', b('v1'))
+    store.put('outgoing:gw:1', b('v2'))
+    store.put('outgoing-id:gw:7', b('v2'))
+    store.del('outgoing:gw:1')
+    store.del('outgoing-id:gw:7')
+    store.put('retained:t', b('r'))
     await store.flush()
     expect(batches).toEqual([[{ type: 'del', key: 'outgoing:gw:1' }, { type: 'del', key: 'outgoing-id:gw:7' }, { type: 'put', key: 'retained:t' }]])
     expect(text(await level.get('retained:t'))).toBe('r')
@@ -60,11 +63,11 @@ describe('WriteBackLevel: LevelDB behind a write-back cache', () => {
 
   it('flushes by itself within flushMs, and at once when maxPending writes wait', async () => {
     const store = new WriteBackLevel(await open(), { flushMs: 5, maxPending: 3 })
-    await store.put('x', b('1'))
+    store.put('x', b('1'))
     await expect.poll(() => level.get('x').then(text)).toBe('1')
-    await store.put('p', b('1'))
-    await store.put('q', b('1'))
-    await store.put('r', b('1'))
+    store.put('p', b('1'))
+    store.put('q', b('1'))
+    store.put('r', b('1'))
     // the third write filled the window: its batch went out without waiting for the timer
     expect(batches.at(-1)).toEqual([{ type: 'put', key: 'p' }, { type: 'put', key: 'q' }, { type: 'put', key: 'r' }])
     await store.close()
@@ -72,16 +75,16 @@ describe('WriteBackLevel: LevelDB behind a write-back cache', () => {
 
   it('serves reads of recently flushed values from memory, and forgets the oldest beyond cacheEntries', async () => {
     const store = new WriteBackLevel(await open(), { flushMs: 60_000, cacheEntries: 2 })
-    await store.put('a', b('1'))
-    await store.put('b', b('2'))
-    await store.put('c', b('3'))
+    store.put('a', b('1'))
+    store.put('b', b('2'))
+    store.put('c', b('3'))
     await store.flush()
     // change LevelDB underneath: a read served from the cache does not see it
-    await level.batch([{ type: 'put', key: 'b', value: b('disk') }, { type: 'put', key: 'a', value: b('disk') }])
+    await level.batch([{ type: 'put', key: 'b', value: disk('disk') }, { type: 'put', key: 'a', value: disk('disk') }])
     expect(text(await store.get('b'))).toBe('2')
     expect(text(await store.get('c'))).toBe('3')
     expect(text(await store.get('a'))).toBe('disk')
-    await store.del('c')
+    store.del('c')
     await store.flush()
     expect(await store.get('c')).toBeUndefined()
     await store.close()
@@ -89,7 +92,8 @@ describe('WriteBackLevel: LevelDB behind a write-back cache', () => {
 
   it('close writes what is pending, so a restarted broker finds it', async () => {
     const store = new WriteBackLevel(await open(), { flushMs: 60_000 })
-    await store.batch([{ type: 'put', key: 'subscriptions:gw:r', value: b('s') }, { type: 'put', key: 'will:gw', value: b('w') }])
+    store.put('subscriptions:gw:r', b('s'))
+    store.put('will:gw', b('w'))
     await store.close()
     const again = new WriteBackLevel(await open())
     expect(text(await again.get('subscriptions:gw:r'))).toBe('s')
@@ -99,18 +103,64 @@ describe('WriteBackLevel: LevelDB behind a write-back cache', () => {
 
   it('iterates and clears ranges including writes not yet flushed', async () => {
     const store = new WriteBackLevel(await open(), { flushMs: 60_000 })
-    await store.put('outgoing:a:1', b('1'))
+    store.put('outgoing:a:1', b('1'))
     await store.flush()
-    await store.put('outgoing:a:2', b('2'))
-    await store.del('outgoing:a:1')
-    await store.put('outgoing:b:1', b('x'))
+    store.put('outgoing:a:2', b('2'))
+    store.del('outgoing:a:1')
+    store.put('outgoing:b:1', b('x'))
     const seen: string[] = []
-    for await (const v of store.values({ gte: 'outgoing:a:', lt: 'outgoing:a;' })) seen.push(v.toString())
+    for await (const v of store.values({ gte: 'outgoing:a:', lt: 'outgoing:a;' })) seen.push(String(text(v)))
     expect(seen).toEqual(['2'])
-    await store.put('outgoing:a:3', b('3'))
+    store.put('outgoing:a:3', b('3'))
     await store.clear({ gte: 'outgoing:a:', lt: 'outgoing:a;' })
     expect(await store.get('outgoing:a:3')).toBeUndefined()
     expect(text(await store.get('outgoing:b:1'))).toBe('x')
+    await store.close()
+  })
+
+  it('writes no tombstone for a key written as new and deleted before it was flushed', async () => {
+    const store = new WriteBackLevel(await open(), { flushMs: 60_000 })
+    store.put('outgoing:gw:broker-1:1', b('new'), { isNew: true })
+    store.put('outgoing-id:gw:1', b('may be on disk'))
+    store.del('outgoing:gw:broker-1:1')
+    store.del('outgoing-id:gw:1')
+    await store.flush()
+    expect(batches).toEqual([[{ type: 'del', key: 'outgoing-id:gw:1' }]])
+    // once written, a new key needs its tombstone like any other
+    store.put('outgoing:gw:broker-1:2', b('kept'), { isNew: true })
+    await store.flush()
+    store.del('outgoing:gw:broker-1:2')
+    await store.flush()
+    expect(batches.slice(1)).toEqual([[{ type: 'put', key: 'outgoing:gw:broker-1:2' }], [{ type: 'del', key: 'outgoing:gw:broker-1:2' }]])
+    expect(await level.get('outgoing:gw:broker-1:2')).toBeUndefined()
+    expect(store.stats).toMatchObject({ deletes: 2, deletesSkipped: 1, puts: 1, encoded: 1 })
+    await store.close()
+  })
+
+  it('in a tracked range, writes a tombstone only for a key that is in LevelDB (there when tracking began, or flushed since)', async () => {
+    await open()
+    await level.batch([{ type: 'put', key: 'outgoing-id:gw:0000000000000001', value: disk('old') }], { valueEncoding: 'buffer' })
+    batches.length = 0
+    const store = new WriteBackLevel(level, { flushMs: 60_000 })
+    await store.track('outgoing-id:')
+    for (const n of [1, 2, 3]) {
+      store.put(`outgoing-id:gw:000000000000000${n}`, b(`v${n}`))
+      store.del(`outgoing-id:gw:000000000000000${n}`)
+    }
+    store.put('outgoing-id:gw:0000000000000004', b('v4')) // outlives the window
+    store.put('outgoing-ids-are-not:this', b('x'))
+    store.del('outgoing-ids-are-not:this')
+    await store.flush()
+    expect(await store.get('outgoing-id:gw:0000000000000002')).toBeUndefined()
+    store.del('outgoing-id:gw:0000000000000004')
+    store.put('outgoing-id:gw:0000000000000001', b('again'))
+    store.del('outgoing-id:gw:0000000000000001')
+    await store.flush()
+    expect(batches).toEqual([
+      [{ type: 'del', key: 'outgoing-id:gw:0000000000000001' }, { type: 'put', key: 'outgoing-id:gw:0000000000000004' }, { type: 'del', key: 'outgoing-ids-are-not:this' }],
+      [{ type: 'del', key: 'outgoing-id:gw:0000000000000004' }],
+    ])
+    expect(await level.keys().all()).toEqual([])
     await store.close()
   })
 
@@ -126,12 +176,12 @@ describe('WriteBackLevel: LevelDB behind a write-back cache', () => {
       }
       return batch(ops, options)
     }
-    await store.put('k', b('old'))
-    await store.put('j', b('1'))
+    store.put('k', b('old'))
+    store.put('j', b('1'))
     await expect(store.flush()).rejects.toThrow('disk full')
     expect(errors).toEqual(['disk full'])
     expect(text(await store.get('k'))).toBe('old')
-    await store.put('k', b('new'))
+    store.put('k', b('new'))
     await store.flush()
     expect(text(await level.get('k'))).toBe('new')
     expect(text(await level.get('j'))).toBe('1')

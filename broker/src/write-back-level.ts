@@ -1,17 +1,19 @@
 import type { Level } from 'level'
+import { packr } from './msgpack.js'
 
-type Value = Buffer
+/** A stored value: a plain object (a packet, a subscription), kept as is in memory and MessagePack-encoded in LevelDB. */
+export type StoredValue = Record<string, unknown>
 /** A pending write: the new value, or `null` for a delete. */
-type Pending = Value | null
+type Pending = StoredValue | null
 
-interface Range {
+export interface Range {
   gt?: string
   gte?: string
   lt?: string
   lte?: string
 }
 
-type BatchOp = { type: 'put'; key: string; value: Value } | { type: 'del'; key: string }
+type BatchOp = { type: 'put'; key: string; value: Buffer } | { type: 'del'; key: string }
 
 export interface WriteBackOptions {
   /** Longest time a write waits in memory before it reaches LevelDB (ms); default 50. */
@@ -24,18 +26,36 @@ export interface WriteBackOptions {
   onError?: (error: Error) => void
 }
 
+/** What reached LevelDB, for metrics and tests. */
+export interface WriteBackStats {
+  /** Batches written. */
+  flushes: number
+  puts: number
+  /** Deletes written (tombstones). */
+  deletes: number
+  /** Deletes not written: the key was known not to be in LevelDB (written as new, or in a tracked range and not there). */
+  deletesSkipped: number
+  /** Values encoded (only those that outlive a window are). */
+  encoded: number
+}
+
 /**
- * LevelDB with a write-back cache in front, in the shape aedes-persistence-level
- * uses it (get, put, del, batch, clear, values, close).
+ * LevelDB with a write-back cache in front, holding values as objects: the
+ * store under the broker's LevelDB persistence (level-persistence.ts).
  *
  * Aedes writes every queued QoS 1 message three times and reads it twice
- * before its PUBACK deletes it again, each a separate LevelDB call with a trip
- * through libuv's thread pool: at 2,000 messages a second that was most of
- * the broker's CPU (bench/README.md). Here writes land in memory, reads see
+ * before its PUBACK deletes it again. Here writes land in memory, reads see
  * them at once, and every `flushMs` the net effect goes to LevelDB in one
- * batch: a message delivered and acknowledged within that time costs two
- * tombstones in a batch instead of seven calls. Recently flushed values stay
- * readable from memory.
+ * batch. A value is encoded (MessagePack, as aedes-persistence-level wrote
+ * it) only when it reaches LevelDB, so a message delivered and acknowledged
+ * within the window is never encoded; and deleting a key that is known not
+ * to be in LevelDB costs no tombstone: a key written as new
+ * (`put(…, { isNew: true })`) and deleted before it was flushed, or a key of
+ * a range whose keys in LevelDB the store keeps count of (`track`). Recently
+ * flushed values stay readable from memory.
+ *
+ * Values are the caller's: the store neither copies nor changes them, and
+ * what `get` returns must not be changed (level-persistence.ts copies).
  *
  * What it gives up: a broker process that dies (not one that stops: `close`
  * flushes) loses its last `flushMs` of session state. Varde's delivery does
@@ -44,7 +64,7 @@ export interface WriteBackOptions {
  * (docs/decisions/0007-broker-write-back.md).
  */
 export class WriteBackLevel {
-  readonly #db: Level<string, Value>
+  readonly #db: Level<string, Buffer>
   readonly #flushMs: number
   readonly #maxPending: number
   readonly #onError: (error: Error) => void
@@ -53,17 +73,25 @@ export class WriteBackLevel {
   /** Writes being written by the batch in flight (still read from here until it is done). */
   #flushing = new Map<string, Pending>()
   /**
-   * What LevelDB holds for recently flushed keys (`null`: deleted), so a read
-   * of a message queued a while ago (ingest acknowledges after its database
-   * commit) does not go to disk. Oldest evicted first.
+   * What LevelDB holds for recently flushed keys, so a read of a message
+   * queued a while ago (ingest acknowledges after its database commit) does
+   * not go to disk. Oldest evicted first.
    */
-  #clean = new Map<string, Pending>()
+  #clean = new Map<string, StoredValue>()
   readonly #cacheEntries: number
+  /** Keys written as new (never in LevelDB) since the window began, and those of the batch in flight. */
+  #newKeys = new Set<string>()
+  #newKeysFlushing = new Set<string>()
+  /** Key prefixes whose keys in LevelDB are all in `#present` (`track`). */
+  readonly #tracked: string[] = []
+  /** The keys of the tracked ranges that are, or may be, in LevelDB. */
+  readonly #present = new Set<string>()
   #timer: NodeJS.Timeout | undefined
   #inFlight: Promise<void> | undefined
   #closed = false
+  readonly stats: WriteBackStats = { flushes: 0, puts: 0, deletes: 0, deletesSkipped: 0, encoded: 0 }
 
-  constructor(db: Level<string, Value>, options: WriteBackOptions = {}) {
+  constructor(db: Level<string, Buffer>, options: WriteBackOptions = {}) {
     this.#db = db
     this.#flushMs = options.flushMs ?? 50
     this.#maxPending = options.maxPending ?? 10_000
@@ -76,29 +104,37 @@ export class WriteBackLevel {
     return this.#pending.size + this.#flushing.size
   }
 
-  async get(key: string, _options?: unknown): Promise<Value | undefined> {
+  async get(key: string): Promise<StoredValue | undefined> {
     const own = this.#lookup(key)
     if (own !== undefined) return own ?? undefined
-    const value = await this.#db.get(key, { valueEncoding: 'buffer' })
+    if (this.#isKnownAbsent(key)) return undefined
+    const blob = await this.#db.get(key, { valueEncoding: 'buffer' })
     // a write that arrived while LevelDB was reading is newer than what it read
     const newer = this.#lookup(key)
-    return newer !== undefined ? (newer ?? undefined) : value
+    if (newer !== undefined) return newer ?? undefined
+    return blob === undefined ? undefined : (packr.unpack(blob) as StoredValue)
   }
 
-  async put(key: string, value: Value, _options?: unknown): Promise<void> {
+  /** `isNew`: the caller knows the key has never been in LevelDB (it carries an id made for this process). */
+  put(key: string, value: StoredValue, options?: { isNew?: boolean }): void {
     this.#write(key, value)
+    if (options?.isNew) this.#newKeys.add(key)
   }
 
-  async del(key: string): Promise<void> {
+  del(key: string): void {
     this.#write(key, null)
   }
 
-  batch(): ChainedBatch
-  batch(ops: BatchOp[], options?: unknown): Promise<void>
-  batch(ops?: BatchOp[]): ChainedBatch | Promise<void> {
-    if (!ops) return new ChainedBatch((list) => this.#apply(list))
-    this.#apply(ops)
-    return Promise.resolve()
+  /**
+   * Keeps count of the keys under `prefix` (which ends with ':') that are in
+   * LevelDB, reading them now, so that deleting one that is not there costs
+   * nothing. For ranges with few keys in LevelDB at any time but many writes
+   * (the message ids of messages in flight: each is used again and again).
+   */
+  async track(prefix: string): Promise<void> {
+    await this.flush()
+    for await (const key of this.#db.keys(prefixRange(prefix))) this.#present.add(key)
+    this.#tracked.push(prefix)
   }
 
   /** Deletes a range: what is pending goes to LevelDB first, so the range is whole. */
@@ -106,12 +142,13 @@ export class WriteBackLevel {
     await this.flush()
     this.#clean.clear() // rare (a clean session's incoming QoS 2 packets): no need to be clever
     await this.#db.clear(range)
+    for (const key of this.#present) if (inRange(key, range)) this.#present.delete(key)
   }
 
-  /** Values of a range, as of the call: pending writes are flushed first. */
-  async *values(options: Range & { valueEncoding?: string }): AsyncGenerator<Value> {
+  /** Values of a range, in key order, as of the call: pending writes are flushed first. */
+  async *values(range: Range): AsyncGenerator<StoredValue> {
     await this.flush()
-    for await (const value of this.#db.values({ ...options, valueEncoding: 'buffer' })) yield value
+    for await (const blob of this.#db.values({ ...range, valueEncoding: 'buffer' })) yield packr.unpack(blob) as StoredValue
   }
 
   /** Writes everything pending to LevelDB; resolves when it is there. */
@@ -123,23 +160,55 @@ export class WriteBackLevel {
     if (this.#pending.size === 0) return
     this.#flushing = this.#pending
     this.#pending = new Map()
+    this.#newKeysFlushing = this.#newKeys
+    this.#newKeys = new Set()
     const ops: BatchOp[] = []
-    for (const [key, value] of this.#flushing) ops.push(value === null ? { type: 'del', key } : { type: 'put', key, value })
+    const deleted: string[] = []
+    for (const [key, value] of this.#flushing) {
+      if (value === null) {
+        if (this.#newKeysFlushing.has(key) || (this.#isTracked(key) && !this.#present.has(key))) {
+          this.stats.deletesSkipped++
+          continue
+        }
+        ops.push({ type: 'del', key })
+        deleted.push(key)
+      } else {
+        // from now on it may be in LevelDB (even if this batch fails: then a tombstone too many, no more)
+        if (this.#isTracked(key)) this.#present.add(key)
+        ops.push({ type: 'put', key, value: packr.pack(value) })
+      }
+    }
+    this.stats.encoded += ops.length - deleted.length
+    const done = () => {
+      for (const [key, value] of this.#flushing) {
+        // a deleted key is not worth remembering as a value: most are never read again
+        this.#clean.delete(key)
+        if (value !== null) this.#clean.set(key, value)
+      }
+      this.#evict()
+      this.#flushing = new Map()
+      this.#newKeysFlushing = new Set()
+    }
+    if (ops.length === 0) {
+      done()
+      return
+    }
     this.#inFlight = this.#db.batch(ops, { valueEncoding: 'buffer' }).then(
       () => {
-        for (const [key, value] of this.#flushing) {
-          // a deleted key is not worth remembering: most are never read again
-          this.#clean.delete(key)
-          if (value !== null) this.#clean.set(key, value)
-        }
-        this.#evict()
-        this.#flushing = new Map()
+        this.stats.flushes++
+        this.stats.deletes += deleted.length
+        this.stats.puts += ops.length - deleted.length
+        for (const key of deleted) this.#present.delete(key)
+        done()
       },
       (error: Error) => {
         // keep the writes: put back under anything newer, and try again later
         for (const [key, value] of this.#pending) this.#flushing.set(key, value)
         this.#pending = this.#flushing
         this.#flushing = new Map()
+        for (const key of this.#newKeys) this.#newKeysFlushing.add(key)
+        this.#newKeys = this.#newKeysFlushing
+        this.#newKeysFlushing = new Set()
         this.#onError(error)
         this.#schedule()
         throw error
@@ -148,15 +217,6 @@ export class WriteBackLevel {
       this.#inFlight = undefined
     })
     await this.#inFlight
-  }
-
-  #evict(): void {
-    let excess = this.#clean.size - this.#cacheEntries
-    if (excess <= 0) return
-    for (const key of this.#clean.keys()) {
-      this.#clean.delete(key)
-      if (--excess <= 0) break
-    }
   }
 
   async close(): Promise<void> {
@@ -169,6 +229,25 @@ export class WriteBackLevel {
     }
   }
 
+  #evict(): void {
+    let excess = this.#clean.size - this.#cacheEntries
+    if (excess <= 0) return
+    for (const key of this.#clean.keys()) {
+      this.#clean.delete(key)
+      if (--excess <= 0) break
+    }
+  }
+
+  #isTracked(key: string): boolean {
+    for (const prefix of this.#tracked) if (key.startsWith(prefix)) return true
+    return false
+  }
+
+  /** Not in memory (the caller has looked), and known not to be in LevelDB. */
+  #isKnownAbsent(key: string): boolean {
+    return this.#newKeys.has(key) || this.#newKeysFlushing.has(key) || (this.#isTracked(key) && !this.#present.has(key))
+  }
+
   #lookup(key: string): Pending | undefined {
     const pending = this.#pending.get(key)
     if (pending !== undefined) return pending
@@ -177,16 +256,11 @@ export class WriteBackLevel {
     return this.#clean.get(key)
   }
 
-  #apply(ops: readonly BatchOp[]): void {
-    for (const op of ops) this.#write(op.key, op.type === 'put' ? op.value : null, false)
-    this.#schedule()
-  }
-
-  #write(key: string, value: Pending, schedule = true): void {
+  #write(key: string, value: Pending): void {
     if (this.#closed) throw new Error('write-back store is closed')
     // the last write of a key is the one that counts: a batch holds each key once
     this.#pending.set(key, value)
-    if (schedule) this.#schedule()
+    this.#schedule()
   }
 
   #schedule(): void {
@@ -203,25 +277,10 @@ export class WriteBackLevel {
   }
 }
 
-class ChainedBatch {
-  readonly #ops: BatchOp[] = []
-  readonly #commit: (ops: BatchOp[]) => void
+/** Every key under `prefix`, which ends with ':' (';' is the next byte, so nothing sorts between). */
+export const prefixRange = (prefix: string): Range => ({ gte: prefix, lt: `${prefix.slice(0, -1)};` })
 
-  constructor(commit: (ops: BatchOp[]) => void) {
-    this.#commit = commit
-  }
-
-  put(key: string, value: Value): this {
-    this.#ops.push({ type: 'put', key, value })
-    return this
-  }
-
-  del(key: string): this {
-    this.#ops.push({ type: 'del', key })
-    return this
-  }
-
-  async write(): Promise<void> {
-    this.#commit(this.#ops)
-  }
+function inRange(key: string, range: Range): boolean {
+  return (range.gt === undefined || key > range.gt) && (range.gte === undefined || key >= range.gte) &&
+    (range.lt === undefined || key < range.lt) && (range.lte === undefined || key <= range.lte)
 }
