@@ -56,9 +56,23 @@ interface BrokerLike {
 }
 
 // Every key range of a client ends with ':', which encodeURIComponent escapes inside an id (prefixRange).
-const clientPart = (clientId: string) => encodeURIComponent(clientId)
+/** A client id as it is in keys, escaped (remembered: it is in every key of the hot path). */
+const clientParts = new Map<string, string>()
+function clientPart(clientId: string): string {
+  let part = clientParts.get(clientId)
+  if (part === undefined) {
+    part = encodeURIComponent(clientId)
+    if (clientParts.size >= 10_000) clientParts.clear()
+    clientParts.set(clientId, part)
+  }
+  return part
+}
+const ZEROS = '0000000000000000'
 /** Zero-padded to 16 digits, so a queue's keys sort in the order its messages came. */
-const padId = (id: number | null | undefined) => String(id).padStart(16, '0')
+const padId = (id: number | null | undefined) => {
+  const digits = String(id)
+  return digits.length >= 16 ? digits : ZEROS.slice(digits.length) + digits
+}
 const outgoingPrefix = (clientId: string) => `${OUTGOING}${clientPart(clientId)}:`
 const outgoingKey = (clientId: string, brokerId: unknown, counter: unknown) =>
   `${outgoingPrefix(clientId)}${String(brokerId)}:${padId(counter as number)}`

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Level } from 'level'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { packr } from './msgpack.js'
 import { WriteBackLevel, type StoredValue } from './write-back-level.js'
 
@@ -71,6 +71,35 @@ describe('WriteBackLevel: LevelDB behind a write-back cache', () => {
     // the third write filled the window: its batch went out without waiting for the timer
     expect(batches.at(-1)).toEqual([{ type: 'put', key: 'p' }, { type: 'put', key: 'q' }, { type: 'put', key: 'r' }])
     await store.close()
+  })
+
+  it('writes a value one to two windows after it was written, and never one deleted before its turn', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      const db = await open()
+      // the windows are under test here, not LevelDB: its batch is recorded and answered at once
+      ;(db as unknown as { batch: (ops: Op[]) => Promise<void> }).batch = async (ops) => {
+        batches.push(ops.map(({ type, key }) => ({ type, key })))
+      }
+      const store = new WriteBackLevel(db, { flushMs: 100 })
+      store.put('subscriptions:gw:a', b('a')) // window 1
+      await vi.advanceTimersByTimeAsync(100)
+      expect(batches).toEqual([])
+      store.put('outgoing:gw:broker-1:1', b('acknowledged in time'), { isNew: true }) // window 2
+      store.put('outgoing:gw:broker-1:2', b('outlives its window'), { isNew: true })
+      await vi.advanceTimersByTimeAsync(100)
+      expect(batches).toEqual([[{ type: 'put', key: 'subscriptions:gw:a' }]])
+      store.del('outgoing:gw:broker-1:1') // window 3: waits its own turn, and takes the put's
+      await vi.advanceTimersByTimeAsync(100)
+      expect(batches.slice(1)).toEqual([[{ type: 'put', key: 'outgoing:gw:broker-1:2' }]])
+      expect(text(await store.get('outgoing:gw:broker-1:2'))).toBe('outlives its window')
+      await vi.advanceTimersByTimeAsync(1000)
+      expect(batches).toHaveLength(2) // the delete of a key never written: nothing
+      expect(store.stats).toMatchObject({ deletesSkipped: 1, encoded: 2 })
+      expect(store.pendingWrites).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('serves reads of recently flushed values from memory, and forgets the oldest beyond cacheEntries', async () => {

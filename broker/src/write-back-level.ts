@@ -16,9 +16,12 @@ export interface Range {
 type BatchOp = { type: 'put'; key: string; value: Buffer } | { type: 'del'; key: string }
 
 export interface WriteBackOptions {
-  /** Longest time a write waits in memory before it reaches LevelDB (ms); default 50. */
+  /**
+   * The window (ms): a write reaches LevelDB after one to two windows, unless
+   * a later write of its key (a delete) came first; default 50.
+   */
   flushMs?: number
-  /** Pending writes that trigger a flush before `flushMs` is up; default 10,000. */
+  /** Pending writes that trigger writing everything at once; default 10,000. */
   maxPending?: number
   /** Values already in LevelDB kept in memory for reads (the most recently written); default 20,000. */
   cacheEntries?: number
@@ -44,22 +47,24 @@ export interface WriteBackStats {
  * store under the broker's LevelDB persistence (level-persistence.ts).
  *
  * Aedes writes every queued QoS 1 message three times and reads it twice
- * before its PUBACK deletes it again. Here writes land in memory, reads see
- * them at once, and every `flushMs` the net effect goes to LevelDB in one
- * batch. A value is encoded (MessagePack, as aedes-persistence-level wrote
- * it) only when it reaches LevelDB, so a message delivered and acknowledged
- * within the window is never encoded; and deleting a key that is known not
- * to be in LevelDB costs no tombstone: a key written as new
- * (`put(…, { isNew: true })`) and deleted before it was flushed, or a key of
- * a range whose keys in LevelDB the store keeps count of (`track`). Recently
- * flushed values stay readable from memory.
+ * before its PUBACK deletes it again. Here writes land in memory and reads
+ * see them at once. Every `flushMs` the writes of the window before the last
+ * go to LevelDB in one batch, unless a later write of their key came since
+ * (it waits its own turn): so a write reaches LevelDB one to two windows
+ * after it was made, and a message acknowledged within one window never
+ * does. A value is encoded (MessagePack, as aedes-persistence-level wrote
+ * it) only when it reaches LevelDB, and deleting a key that is known not to
+ * be in LevelDB costs no tombstone: a key written as new
+ * (`put(…, { isNew: true })`) and deleted before it was written, or a key of a
+ * range whose keys in LevelDB the store keeps count of (`track`). Recently
+ * written values stay readable from memory.
  *
  * Values are the caller's: the store neither copies nor changes them, and
  * what `get` returns must not be changed (level-persistence.ts copies).
  *
  * What it gives up: a broker process that dies (not one that stops: `close`
- * flushes) loses its last `flushMs` of session state. Varde's delivery does
- * not rest on the broker's store: a gateway keeps every batch until its
+ * flushes) loses its last two windows of session state. Varde's delivery
+ * does not rest on the broker's store: a gateway keeps every batch until its
  * receipt and re-sends it, and ingest stores idempotently
  * (docs/decisions/0007-broker-write-back.md).
  */
@@ -68,8 +73,10 @@ export class WriteBackLevel {
   readonly #flushMs: number
   readonly #maxPending: number
   readonly #onError: (error: Error) => void
-  /** Writes not yet handed to LevelDB. */
+  /** Writes of the current window. */
   #pending = new Map<string, Pending>()
+  /** Writes of the window before, of keys not written since: the next batch. */
+  #older = new Map<string, Pending>()
   /** Writes being written by the batch in flight (still read from here until it is done). */
   #flushing = new Map<string, Pending>()
   /**
@@ -79,9 +86,8 @@ export class WriteBackLevel {
    */
   #clean = new Map<string, StoredValue>()
   readonly #cacheEntries: number
-  /** Keys written as new (never in LevelDB) since the window began, and those of the batch in flight. */
-  #newKeys = new Set<string>()
-  #newKeysFlushing = new Set<string>()
+  /** Keys written as new (never in LevelDB) and not written to LevelDB since. */
+  readonly #newUnwritten = new Set<string>()
   /** Key prefixes whose keys in LevelDB are all in `#present` (`track`). */
   readonly #tracked: string[] = []
   /** The keys of the tracked ranges that are, or may be, in LevelDB. */
@@ -101,7 +107,7 @@ export class WriteBackLevel {
 
   /** Pending writes, for metrics and tests. */
   get pendingWrites(): number {
-    return this.#pending.size + this.#flushing.size
+    return this.#pending.size + this.#older.size + this.#flushing.size
   }
 
   async get(key: string): Promise<StoredValue | undefined> {
@@ -118,7 +124,7 @@ export class WriteBackLevel {
   /** `isNew`: the caller knows the key has never been in LevelDB (it carries an id made for this process). */
   put(key: string, value: StoredValue, options?: { isNew?: boolean }): void {
     this.#write(key, value)
-    if (options?.isNew) this.#newKeys.add(key)
+    if (options?.isNew) this.#newUnwritten.add(key)
   }
 
   del(key: string): void {
@@ -153,20 +159,36 @@ export class WriteBackLevel {
 
   /** Writes everything pending to LevelDB; resolves when it is there. */
   async flush(): Promise<void> {
+    await this.#flush(true)
+  }
+
+  /** `all`: every pending write; otherwise those of the window before the last (the timer's). */
+  async #flush(all: boolean): Promise<void> {
     clearTimeout(this.#timer)
     this.#timer = undefined
     // one batch at a time, in order; writes arriving meanwhile wait for the next
     while (this.#inFlight) await this.#inFlight.catch(() => {})
-    if (this.#pending.size === 0) return
-    this.#flushing = this.#pending
+    const batch = this.#older
+    if (all) {
+      for (const [key, value] of this.#pending) batch.set(key, value)
+      this.#older = new Map()
+    } else {
+      this.#older = this.#pending
+    }
     this.#pending = new Map()
-    this.#newKeysFlushing = this.#newKeys
-    this.#newKeys = new Set()
+    if (batch.size === 0) {
+      this.#schedule()
+      return
+    }
+    this.#flushing = batch
     const ops: BatchOp[] = []
     const deleted: string[] = []
-    for (const [key, value] of this.#flushing) {
+    const written: [string, StoredValue][] = []
+    for (const [key, value] of batch) {
+      const isNew = this.#newUnwritten.delete(key)
       if (value === null) {
-        if (this.#newKeysFlushing.has(key) || (this.#isTracked(key) && !this.#present.has(key))) {
+        // (a key never written is not among the clean values either)
+        if (isNew || (this.#isTracked(key) && !this.#present.has(key))) {
           this.stats.deletesSkipped++
           continue
         }
@@ -176,18 +198,20 @@ export class WriteBackLevel {
         // from now on it may be in LevelDB (even if this batch fails: then a tombstone too many, no more)
         if (this.#isTracked(key)) this.#present.add(key)
         ops.push({ type: 'put', key, value: packr.pack(value) })
+        written.push([key, value])
       }
     }
-    this.stats.encoded += ops.length - deleted.length
+    this.stats.encoded += written.length
     const done = () => {
-      for (const [key, value] of this.#flushing) {
-        // a deleted key is not worth remembering as a value: most are never read again
-        this.#clean.delete(key)
-        if (value !== null) this.#clean.set(key, value)
+      // a deleted key is not worth remembering as a value: most are never read again
+      for (const key of deleted) this.#clean.delete(key)
+      for (const [key, value] of written) {
+        this.#clean.delete(key) // to the end: the most recent is evicted last
+        this.#clean.set(key, value)
       }
       this.#evict()
       this.#flushing = new Map()
-      this.#newKeysFlushing = new Set()
+      this.#schedule()
     }
     if (ops.length === 0) {
       done()
@@ -202,13 +226,11 @@ export class WriteBackLevel {
         done()
       },
       (error: Error) => {
-        // keep the writes: put back under anything newer, and try again later
-        for (const [key, value] of this.#pending) this.#flushing.set(key, value)
-        this.#pending = this.#flushing
+        // keep the writes, for the next batch, under anything newer
+        for (const [key, value] of this.#older) batch.set(key, value)
+        for (const key of this.#pending.keys()) batch.delete(key)
+        this.#older = batch
         this.#flushing = new Map()
-        for (const key of this.#newKeys) this.#newKeysFlushing.add(key)
-        this.#newKeys = this.#newKeysFlushing
-        this.#newKeysFlushing = new Set()
         this.#onError(error)
         this.#schedule()
         throw error
@@ -245,12 +267,14 @@ export class WriteBackLevel {
 
   /** Not in memory (the caller has looked), and known not to be in LevelDB. */
   #isKnownAbsent(key: string): boolean {
-    return this.#newKeys.has(key) || this.#newKeysFlushing.has(key) || (this.#isTracked(key) && !this.#present.has(key))
+    return this.#newUnwritten.has(key) || (this.#isTracked(key) && !this.#present.has(key))
   }
 
   #lookup(key: string): Pending | undefined {
     const pending = this.#pending.get(key)
     if (pending !== undefined) return pending
+    const older = this.#older.get(key)
+    if (older !== undefined) return older
     const flushing = this.#flushing.get(key)
     if (flushing !== undefined) return flushing
     return this.#clean.get(key)
@@ -258,20 +282,18 @@ export class WriteBackLevel {
 
   #write(key: string, value: Pending): void {
     if (this.#closed) throw new Error('write-back store is closed')
-    // the last write of a key is the one that counts: a batch holds each key once
+    // the last write of a key is the one that counts, and it waits its own window
+    this.#older.delete(key)
     this.#pending.set(key, value)
-    this.#schedule()
+    if (this.#pending.size >= this.#maxPending) this.flush().catch(() => {})
+    else this.#schedule()
   }
 
   #schedule(): void {
-    if (this.#pending.size >= this.#maxPending) {
-      this.flush().catch(() => {})
-      return
-    }
-    if (this.#timer || this.#pending.size === 0) return
+    if (this.#timer || this.#closed || (this.#pending.size === 0 && this.#older.size === 0)) return
     this.#timer = setTimeout(() => {
       this.#timer = undefined
-      this.flush().catch(() => {})
+      this.#flush(false).catch(() => {})
     }, this.#flushMs)
     this.#timer.unref()
   }
