@@ -1,7 +1,7 @@
 import { ConfigError, loadPlatformConfig, servicePassword, serviceUsername } from '@varde/config'
 import { createPool, findGatewayContext, keyOf, storeBatches, updateGatewayStatus, type BatchToStore, type GatewayContext } from '@varde/db'
 import {
-  buildReceipt, gatewayStatusSchema, gatewayTopic, INTERNAL_TOPICS, judgeBatch, parseGatewayTopic,
+  buildReceipt, gatewayStatusSchema, gatewayTopic, INTERNAL_TOPICS, judgeBatch, measurementsStoredMessages, parseGatewayTopic,
   type MeasurementsStoredEvent, type Receipt,
 } from '@varde/domain'
 import mqtt, { type IPublishPacket } from 'mqtt'
@@ -115,7 +115,7 @@ async function handle(packet: IPublishPacket): Promise<void> {
     })
   })
   client.publish(gatewayTopic(gatewayId, 'receipts'), JSON.stringify(buildReceipt(judgement, { duplicate, extraRejected })), { qos: 1 })
-  if (event.readings.length > 0) client.publish(INTERNAL_TOPICS.measurementsStored, JSON.stringify(event), { qos: 1 })
+  for (const message of measurementsStoredMessages([event])) client.publish(INTERNAL_TOPICS.measurementsStored, message, { qos: 1 })
 }
 
 client.on('connect', () => {

@@ -4,7 +4,7 @@ import {
 } from '@varde/db'
 import {
   buildReceipt, gatewayStatusSchema, gatewayTopic, INTERNAL_TOPICS, judgeBatch, MAX_BATCH_BYTES, parseGatewayTopic,
-  syncClockCommand, type BatchJudgement, type MalformedReceipt, type MeasurementsStoredEvent, type Receipt,
+  measurementsStoredMessages, syncClockCommand, type BatchJudgement, type MalformedReceipt, type MeasurementsStoredEvent, type Receipt,
 } from '@varde/domain'
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
@@ -337,8 +337,8 @@ export function startIngest(options: IngestOptions): IngestService {
         client.publish(gatewayTopic(store.gatewayId, 'commands'), JSON.stringify(syncClockCommand(new Date())), { qos: 1 })
       }
     })
-    for (const event of events.values()) {
-      client.publish(INTERNAL_TOPICS.measurementsStored, JSON.stringify(event), { qos: 1 })
+    for (const message of measurementsStoredMessages(events.values())) {
+      client.publish(INTERNAL_TOPICS.measurementsStored, message, { qos: 1 })
     }
     if (events.size > 0) rules?.wake()
     while (heldAcks.length > 0 && bufferedReadings < maxBuffered) heldAcks.shift()?.()

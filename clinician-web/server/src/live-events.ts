@@ -40,6 +40,21 @@ const alertChangedEventSchema = z.object({
   at: z.string(),
 }) satisfies z.ZodType<AlertChangedEvent>
 
+const measurementsStoredEventSchema = z.object({
+  tenantId: z.string().min(1),
+  patientId: z.string().min(1),
+  gatewayId: z.string().min(1),
+  readings: z.array(z.object({
+    id: z.string(), type: z.string(), value: z.number(), unit: z.string(), measuredAt: z.string(), flags: z.array(z.string()),
+  })),
+}) satisfies z.ZodType<MeasurementsStoredEvent>
+
+/** A message on `INTERNAL_TOPICS.measurementsStored`: the readings of a flush, by patient (one event alone: an ingest of before). */
+const measurementsStoredMessageSchema = z.union([
+  z.array(measurementsStoredEventSchema),
+  measurementsStoredEventSchema.transform((event) => [event]),
+])
+
 export function connectLiveEvents(options: { mqttUrl: string; serviceSecret: string; logger: Logger; clientId?: string }): LiveEvents {
   const log = options.logger.child({ part: 'server-events' })
   const emitter = new EventEmitter()
@@ -67,7 +82,7 @@ export function connectLiveEvents(options: { mqttUrl: string; serviceSecret: str
   client.on('message', (topic, payload) => {
     try {
       if (topic === INTERNAL_TOPICS.measurementsStored) {
-        emitter.emit('measurements', JSON.parse(payload.toString()) as MeasurementsStoredEvent)
+        for (const event of measurementsStoredMessageSchema.parse(JSON.parse(payload.toString()))) emitter.emit('measurements', event)
       } else if (topic === INTERNAL_TOPICS.alertsChanged) {
         emitter.emit('alert-changed', alertChangedEventSchema.parse(JSON.parse(payload.toString())))
       } else if (topic.startsWith(`${INTERNAL_TOPIC_ROOT}/health/`)) {

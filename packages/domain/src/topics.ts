@@ -21,7 +21,12 @@ export const GATEWAY_ID_PATTERN = /^[A-Za-z0-9._-]{3,64}$/
 /** Internal events, published by services with service credentials; gateways can never see them. */
 export const INTERNAL_TOPIC_ROOT = 'varde/internal/v1'
 export const INTERNAL_TOPICS = {
-  /** Readings stored: `{ tenantId, patientId, readings: [...] }` (ingest → server). */
+  /**
+   * Readings stored (ingest → server): one message per flush, a JSON array of
+   * `MeasurementsStoredEvent`, one per patient, at most
+   * `MEASUREMENTS_MESSAGE_MAX_READINGS` readings a message
+   * (`measurementsStoredMessages`).
+   */
   measurementsStored: `${INTERNAL_TOPIC_ROOT}/measurements`,
   /** Liveness of a service, retained, with last will `{"state":"down"}`. */
   health: (service: string) => `${INTERNAL_TOPIC_ROOT}/health/${service}`,
@@ -58,7 +63,7 @@ export interface BrokerStatsSnapshot {
   rssBytes: number
 }
 
-/** Event payload on `INTERNAL_TOPICS.measurementsStored`. */
+/** Readings of one patient in a message on `INTERNAL_TOPICS.measurementsStored`. */
 export interface MeasurementsStoredEvent {
   tenantId: string
   patientId: string
@@ -95,4 +100,35 @@ export interface AlertChangedEvent {
   severity: 'red' | 'yellow'
   status: 'open' | 'acknowledged' | 'resolved'
   at: string
+}
+
+/** Readings in one message on `INTERNAL_TOPICS.measurementsStored`: about 100 KiB, well under the broker's 256 KiB. */
+export const MEASUREMENTS_MESSAGE_MAX_READINGS = 500
+
+/**
+ * The payloads that carry `events` on `INTERNAL_TOPICS.measurementsStored`:
+ * as few messages as fit (one per flush of ingest, where one per patient was
+ * most of the internal traffic through the broker), each at most
+ * `MEASUREMENTS_MESSAGE_MAX_READINGS` readings; a patient with more is split
+ * over messages. Events without readings are left out.
+ */
+export function measurementsStoredMessages(events: Iterable<MeasurementsStoredEvent>): string[] {
+  const messages: string[] = []
+  let message: MeasurementsStoredEvent[] = []
+  let room = MEASUREMENTS_MESSAGE_MAX_READINGS
+  for (const event of events) {
+    for (let from = 0; from < event.readings.length;) {
+      if (room === 0) {
+        messages.push(JSON.stringify(message))
+        message = []
+        room = MEASUREMENTS_MESSAGE_MAX_READINGS
+      }
+      const readings = event.readings.slice(from, from + room)
+      message.push(from === 0 && readings.length === event.readings.length ? event : { ...event, readings })
+      from += readings.length
+      room -= readings.length
+    }
+  }
+  if (message.length > 0) messages.push(JSON.stringify(message))
+  return messages
 }
