@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Level } from 'level'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { LevelPersistence } from './level-persistence.js'
 import { WriteBackLevel } from './write-back-level.js'
 
@@ -193,6 +193,39 @@ describe('LevelPersistence on the write-back store: what a delivered QoS 1 messa
     expect(await persistence.outgoingClearMessageId(client, { ...packet, messageId: 6 })).toMatchObject({ messageId: 6, brokerCounter: 1 })
     expect(await persistence.outgoingStream(client).toArray()).toEqual([])
     await persistence.destroy()
+  })
+
+  it('holds its own messages for a window or two: acknowledged by then, one never reaches the store; one still queued is written as it would have been', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      const { level } = await openStore()
+      const batches: string[][] = []
+      // the windows are under test here, not LevelDB: its batch is recorded and answered at once
+      ;(level as unknown as { batch: (ops: { type: string; key: string }[]) => Promise<void> }).batch = async (ops) => {
+        batches.push(ops.map((op) => `${op.type} ${op.key}`))
+      }
+      const store = new WriteBackLevel(level, { flushMs: 100 })
+      const persistence = new LevelPersistence(store)
+      await persistence.setup({ id: 'broker-1' })
+      batches.length = 0
+      const packet = (n: number) => ({ cmd: 'publish', topic: 't', payload: Buffer.from(`m${n}`), qos: 1, retain: false, dup: false, brokerId: 'broker-1', brokerCounter: n })
+      for (const n of [1, 2]) {
+        await persistence.outgoingEnqueueCombi([{ clientId: client.id }], packet(n))
+        await persistence.outgoingUpdate(client, { ...packet(n), messageId: n })
+      }
+      await vi.advanceTimersByTimeAsync(100)
+      expect(await persistence.outgoingClearMessageId(client, { ...packet(1), messageId: 1 })).toMatchObject({ brokerCounter: 1, messageId: 1 })
+      await vi.advanceTimersByTimeAsync(100)
+      expect(batches).toEqual([]) // two windows in, nothing written yet
+      await vi.advanceTimersByTimeAsync(1000)
+      expect(batches).toEqual([['put outgoing:varde-ingest:broker-1:0000000000000002', 'put outgoing-id:varde-ingest:0000000000000002']])
+      expect((await persistence.outgoingClearMessageId(client, { ...packet(2), messageId: 2 }))?.['payload']).toEqual(Buffer.from('m2'))
+      await vi.advanceTimersByTimeAsync(1000)
+      expect(batches.slice(1)).toEqual([['del outgoing-id:varde-ingest:0000000000000002', 'del outgoing:varde-ingest:broker-1:0000000000000002']])
+      expect(store.pendingWrites).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('a message still queued when the window closes is written once, and its acknowledgement deletes it from LevelDB', async () => {

@@ -121,15 +121,42 @@ function queuedPacket(packet: Packet): StoredValue {
 /** What a reader gets: its own shallow copy (the stored object stays as stored). */
 const handedOut = <T extends StoredValue>(value: T): T => ({ ...value })
 
+/** A message of this broker process queued for one client, not yet handed to the store. */
+interface HotMessage {
+  counter: number
+  /** As the store would hold it under the queue key (and, once sent, the message-id key). */
+  packet: StoredValue
+  messageId: number | null
+  /** The store window it was queued in (`#window`). */
+  window: number
+}
+interface HotQueue {
+  byCounter: Map<number, HotMessage>
+  byId: Map<number, HotMessage>
+}
+
 export class LevelPersistence {
   readonly #store: WriteBackLevel
   readonly #trie = new QlobberSub(QLOBBER_OPTIONS)
   #broker: BrokerLike | undefined
   /** Queue keys under this broker's id are new to the store (false if the id has been used with it before). */
   #hasNewBrokerId = false
+  /**
+   * Messages of this broker queued in the last window or two, by client:
+   * most are acknowledged before they reach the store, and then they cost
+   * no more than these two maps (no keys built, no store writes). What is
+   * still queued a window later goes to the store as it would have at once
+   * (`#handOver`, when the store writes, before each of its batches).
+   */
+  readonly #hot = new Map<string, HotQueue>()
+  #window = 0
 
   constructor(store: WriteBackLevel) {
     this.#store = store
+    store.beforeWrite((all) => {
+      this.#handOver(all)
+      return this.#hot.size > 0
+    })
   }
 
   get broker(): BrokerLike | undefined {
@@ -226,22 +253,67 @@ export class LevelPersistence {
   }
 
   async outgoingEnqueueCombi(subs: { clientId: string }[] | undefined, packet: Packet): Promise<void> {
-    for (const sub of subs ?? []) this.#enqueue(sub.clientId, packet)
+    if (!subs || subs.length === 0) return
+    const value = queuedPacket(packet) // stored values are never changed: one copy serves every subscriber
+    for (const sub of subs) this.#enqueue(sub.clientId, packet, value)
   }
 
-  #enqueue(clientId: string, packet: Packet): void {
-    const key = outgoingKey(clientId, packet.brokerId, packet.brokerCounter)
+  #enqueue(clientId: string, packet: Packet, value = queuedPacket(packet)): void {
     // a message of this broker process: its key has never been in the store
-    this.#store.put(key, queuedPacket(packet), { isNew: this.#hasNewBrokerId && packet.brokerId === this.#broker?.id })
+    if (this.#isOwn(packet)) {
+      let queue = this.#hot.get(clientId)
+      if (!queue) {
+        queue = { byCounter: new Map(), byId: new Map() }
+        this.#hot.set(clientId, queue)
+      }
+      queue.byCounter.set(packet.brokerCounter as number, { counter: packet.brokerCounter as number, packet: value, messageId: null, window: this.#window })
+      this.#store.holding()
+      return
+    }
+    this.#store.put(outgoingKey(clientId, packet.brokerId, packet.brokerCounter), value)
+  }
+
+  #isOwn(packet: Packet): boolean {
+    return this.#hasNewBrokerId && packet.brokerId === this.#broker?.id && typeof packet.brokerCounter === 'number'
+  }
+
+  /**
+   * Hands the hot messages queued before the last window (all of them with
+   * `all`: the store is about to write everything, for a range read or to
+   * close) to the store, under the keys and with the values it would have
+   * had from the start.
+   */
+  #handOver(all: boolean): void {
+    const window = this.#window++
+    for (const [clientId, queue] of this.#hot) {
+      for (const message of queue.byCounter.values()) {
+        if (!all && message.window >= window) continue
+        queue.byCounter.delete(message.counter)
+        if (message.messageId !== null) queue.byId.delete(message.messageId)
+        this.#store.put(outgoingKey(clientId, this.#broker?.id, message.counter), message.packet, { isNew: true })
+        if (message.messageId !== null) this.#store.put(outgoingIdKey(clientId, message.messageId), message.packet)
+      }
+      if (queue.byCounter.size === 0) this.#hot.delete(clientId)
+    }
   }
 
   async outgoingUpdate(client: Client, packet: Packet): Promise<void> {
+    const queue = this.#hot.get(client.id)
     if (!packet.brokerId) {
       // a packet known only by its message id (a PUBREL's): find which queued message that id was given to
-      const byId = await this.#store.get(outgoingIdKey(client.id, packet.messageId))
+      const hot = queue?.byId.get(packet.messageId as number)
+      const byId = hot ? hot.packet : await this.#store.get(outgoingIdKey(client.id, packet.messageId))
       if (!byId) throw new Error('no such packet')
       packet.brokerId = byId['brokerId'] as string
       packet.brokerCounter = byId['brokerCounter'] as number
+    }
+    const hot = this.#isOwn(packet) ? queue?.byCounter.get(packet.brokerCounter as number) : undefined
+    if (queue && hot) {
+      if (hot.messageId !== null && queue.byId.get(hot.messageId) === hot) queue.byId.delete(hot.messageId)
+      hot.packet = stored(packet)
+      hot.messageId = packet.messageId ?? null
+      if (hot.messageId !== null) queue.byId.set(hot.messageId, hot)
+      return
     }
     const queueKey = outgoingKey(client.id, packet.brokerId, packet.brokerCounter)
     const queued = await this.#store.get(queueKey)
@@ -254,6 +326,14 @@ export class LevelPersistence {
   }
 
   async outgoingClearMessageId(client: Client, packet: Packet): Promise<StoredValue | undefined> {
+    const queue = this.#hot.get(client.id)
+    const hot = queue?.byId.get(packet.messageId as number)
+    if (queue && hot) {
+      queue.byId.delete(hot.messageId as number)
+      queue.byCounter.delete(hot.counter)
+      if (queue.byCounter.size === 0) this.#hot.delete(client.id)
+      return handedOut(hot.packet)
+    }
     const idKey = outgoingIdKey(client.id, packet.messageId)
     const queued = await this.#store.get(idKey)
     if (!queued) return undefined

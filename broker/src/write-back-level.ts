@@ -92,6 +92,9 @@ export class WriteBackLevel {
   readonly #tracked: string[] = []
   /** The keys of the tracked ranges that are, or may be, in LevelDB. */
   readonly #present = new Set<string>()
+  #beforeWrite: ((all: boolean) => boolean) | undefined
+  /** The layer above holds writes back (its last answer): the windows go on while it does. */
+  #isHolding = false
   #timer: NodeJS.Timeout | undefined
   #inFlight: Promise<void> | undefined
   #closed = false
@@ -132,6 +135,22 @@ export class WriteBackLevel {
   }
 
   /**
+   * Called before each batch is made, with `all` when everything pending is
+   * about to be written (`flush`: range reads, close), so that a layer above
+   * can hand over what it has held back; it answers whether it still holds
+   * some (then the windows go on). It calls `holding` when it begins to hold.
+   */
+  beforeWrite(hook: (all: boolean) => boolean): void {
+    this.#beforeWrite = hook
+  }
+
+  /** The layer above holds writes back: the next window will ask it for them (`beforeWrite`). */
+  holding(): void {
+    this.#isHolding = true
+    if (!this.#timer) this.#schedule()
+  }
+
+  /**
    * Keeps count of the keys under `prefix` (which ends with ':') that are in
    * LevelDB, reading them now, so that deleting one that is not there costs
    * nothing. For ranges with few keys in LevelDB at any time but many writes
@@ -168,6 +187,7 @@ export class WriteBackLevel {
     this.#timer = undefined
     // one batch at a time, in order; writes arriving meanwhile wait for the next
     while (this.#inFlight) await this.#inFlight.catch(() => {})
+    if (this.#beforeWrite) this.#isHolding = this.#beforeWrite(all)
     const batch = this.#older
     if (all) {
       for (const [key, value] of this.#pending) batch.set(key, value)
@@ -243,6 +263,7 @@ export class WriteBackLevel {
 
   async close(): Promise<void> {
     if (this.#closed) return
+    if (this.#beforeWrite) this.#isHolding = this.#beforeWrite(true)
     this.#closed = true
     try {
       await this.flush()
@@ -290,7 +311,7 @@ export class WriteBackLevel {
   }
 
   #schedule(): void {
-    if (this.#timer || this.#closed || (this.#pending.size === 0 && this.#older.size === 0)) return
+    if (this.#timer || this.#closed || (this.#pending.size === 0 && this.#older.size === 0 && !this.#isHolding)) return
     this.#timer = setTimeout(() => {
       this.#timer = undefined
       this.#flush(false).catch(() => {})
