@@ -10,6 +10,13 @@ export interface IngestBenchResult {
   settings: { gateways: number; quick: boolean; layout: 'split' | 'shared'; isRulesOn: boolean; latencyRate: number; latencySeconds: number; sustainedSeconds: number }
   varde: PhaseResult
   naive: PhaseResult
+  /**
+   * Sustained batches of 1 again, in pairs (Varde, then the naive consumer,
+   * each on a fresh platform): the ratio within each pair, measured a minute
+   * apart, is steadier on a shared machine than that of the phases above,
+   * measured minutes apart. Absent when no pairs were run (`--pairs 0`).
+   */
+  pairs?: PairedRuns
   ratios: {
     /** Varde ÷ naive sustained measurements/s, per sustained stage (batch size). */
     sustained: { batchSize: number; ratio: number | null }[]
@@ -23,11 +30,30 @@ export interface IngestBenchResult {
   goals: {
     /** Best sustained figure of Varde, and whether it reaches the goal. */
     sustained: { best: number; isMet: boolean }
-    /** Best ratio to the naive baseline, and whether it reaches the goal. */
-    timesNaive: { best: number; isMet: boolean }
+    /** Best ratio to the naive baseline of the phases, the median of the pairs' ratios, and whether it reaches the goal (the median when there are pairs). */
+    timesNaive: { best: number; pairedMedian: number | null; isMet: boolean }
     /** p99 at the fixed rate, every batch receipted. */
     p99: { p99: number | null; isMet: boolean }
   }
+}
+
+export interface PairedRuns {
+  batchSize: number
+  /** Sustained measurements/s, pair by pair. */
+  varde: number[]
+  naive: number[]
+  /** Varde ÷ naive, pair by pair. */
+  ratios: (number | null)[]
+  medianRatio: number | null
+}
+
+/** The pairs' figures, their ratios and the median ratio. */
+export function pairRuns(batchSize: number, varde: number[], naive: number[]): PairedRuns {
+  const ratios = varde.map((v, i) => ratio(v, naive[i]))
+  const known = ratios.filter((r): r is number => r !== null).sort((a, b) => a - b)
+  const mid = Math.floor(known.length / 2)
+  const medianRatio = known.length === 0 ? null : known.length % 2 ? (known[mid] as number) : Math.round((((known[mid - 1] as number) + (known[mid] as number)) / 2) * 100) / 100
+  return { batchSize, varde, naive, ratios, medianRatio }
 }
 
 const ratio = (a: number | undefined | null, b: number | undefined | null): number | null =>
@@ -55,7 +81,11 @@ export function summarize(base: Omit<IngestBenchResult, 'ratios' | 'goals'>): In
     },
     goals: {
       sustained: { best, isMet: best >= GOALS.sustainedPerSecond },
-      timesNaive: { best: bestRatio, isMet: bestRatio >= GOALS.timesNaive },
+      timesNaive: {
+        best: bestRatio,
+        pairedMedian: base.pairs?.medianRatio ?? null,
+        isMet: (base.pairs ? (base.pairs.medianRatio ?? 0) : bestRatio) >= GOALS.timesNaive,
+      },
       // every batch of the latency stage must have had its receipt, or p99 would hide the lost ones
       p99: { p99, isMet: p99 !== null && p99 < GOALS.p99Ms && varde.latency.unreceipted === 0 },
     },
@@ -117,8 +147,17 @@ export function formatReport(r: IngestBenchResult): string {
       contenders.map((p) => `${p.contender} ${[p.latency, ...p.sustained].map((s) => `${s.unreceipted}/${s.resends}`).join(', ')}`).join('; '),
     `readings stored on the sustained platform: ${contenders.map((p) => `${p.contender} ${int(p.runs.sustained.storedReadings)}`).join(', ')}`,
     ...errorNotes,
+    ...(r.pairs ? [
+      '',
+      `paired runs, sustained batches of ${r.pairs.batchSize} (Varde, then naive, each on a fresh platform), measurements/s:`,
+      ...r.pairs.varde.map((v, i) => `  pair ${i + 1}: Varde ${int(v)}, naive ${int(r.pairs?.naive[i] ?? 0)}: ${times(r.pairs?.ratios[i] ?? null)}`),
+      `  median ratio ${times(r.pairs.medianRatio)}`,
+      '',
+    ] : []),
     `goals: ≥ ${int(GOALS.sustainedPerSecond)}/s sustained ${mark(r.goals.sustained.isMet)} (best ${int(r.goals.sustained.best)}/s); ` +
-      `≥ ${GOALS.timesNaive}× naive ${mark(r.goals.timesNaive.isMet)} (best ${times(r.goals.timesNaive.best)}); ` +
+      `≥ ${GOALS.timesNaive}× naive ${mark(r.goals.timesNaive.isMet)} (` +
+      (r.goals.timesNaive.pairedMedian !== null ? `median of the pairs ${times(r.goals.timesNaive.pairedMedian)}, ` : '') +
+      `best of the phases ${times(r.goals.timesNaive.best)}); ` +
       `p99 < ${GOALS.p99Ms} ms at ${rate} msg/s ${mark(r.goals.p99.isMet)}`,
   ].join('\n')
 }

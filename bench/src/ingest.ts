@@ -3,7 +3,7 @@ import { cpus, totalmem } from 'node:os'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { runPhase, type PhaseOptions } from './ingest-phase.js'
-import { formatReport, summarize } from './ingest-report.js'
+import { formatReport, pairRuns, summarize } from './ingest-report.js'
 import type { StageLoad } from './ingest-stage.js'
 
 /**
@@ -19,6 +19,7 @@ import type { StageLoad } from './ingest-stage.js'
  *   npm run bench:ingest -- --quick       (smoke run, about 1 minute; figures not comparable)
  *   npm run bench:ingest -- --json        (one JSON object on stdout; progress on stderr)
  *   npm run bench:ingest -- --rules       (Varde's rules worker on, as in production)
+ *   npm run bench:ingest -- --pairs 5     (pairs of sustained batches of 1 after the phases; default 3, 0 in a smoke run)
  *   npm run bench:ingest -- --layout shared   (database and broker in one process, as `npm start`)
  *   … --gateways 100 --batch 50 --seconds 15 --latency-rate 2000 --only varde [--stage latency|sustained|sustained:1] --cpu-prof <dir> --logs <dir>
  */
@@ -36,6 +37,7 @@ const { values: args } = parseArgs({
     stage: { type: 'string' },
     layout: { type: 'string', default: 'split' },
     rules: { type: 'boolean', default: false },
+    pairs: { type: 'string' },
   },
 })
 const quick = args.quick ?? false
@@ -52,6 +54,12 @@ const seconds = num(args.seconds, quick ? 3 : 15, 'seconds')
 const sustainedSeconds = quick ? 3 : Math.max(3, Math.round((seconds * 2) / 3))
 const sustainedBatchSize = num(args.batch, 50, 'batch')
 const latencyRate = num(args['latency-rate'], 2_000, 'latency-rate')
+// after the phases: sustained batches of 1 again, Varde and naive in turn, for a steadier ratio (ingest-report.ts)
+const pairs = args.pairs === undefined ? (quick ? 0 : 3) : Number(args.pairs)
+if (!Number.isInteger(pairs) || pairs < 0) {
+  console.error('bench ingest: --pairs must be a whole number, 0 or more')
+  process.exit(2)
+}
 const only = args.only
 if (only !== undefined && only !== 'varde' && only !== 'naive') {
   console.error('bench ingest: --only is varde or naive')
@@ -104,6 +112,13 @@ try {
     process.stdout.write(`${JSON.stringify(varde ?? naive, null, 2)}\n`)
     process.exit(0)
   }
+  const singles: PhaseOptions = { ...phase, stage: 'sustained', sustained: phase.sustained.filter((l) => l.batchSize === 1) }
+  const paired = { varde: [] as number[], naive: [] as number[] }
+  for (let i = 0; i < pairs; i++) {
+    log(`pair ${i + 1} of ${pairs}: sustained batches of 1, Varde then naive`)
+    paired.varde.push((await runPhase('varde', singles)).sustained[0]?.acceptedPerSecond ?? 0)
+    paired.naive.push((await runPhase('naive', singles)).sustained[0]?.acceptedPerSecond ?? 0)
+  }
   const result = summarize({
     date: new Date().toISOString(),
     machine: {
@@ -113,6 +128,7 @@ try {
     settings: { gateways, quick, layout, isRulesOn: args.rules ?? false, latencyRate, latencySeconds: seconds, sustainedSeconds },
     varde,
     naive,
+    ...(pairs > 0 ? { pairs: pairRuns(1, paired.varde, paired.naive) } : {}),
   })
   process.stdout.write(args.json ? `${JSON.stringify(result, null, 2)}\n` : `\n${formatReport(result)}\n`)
   process.exit(0)
