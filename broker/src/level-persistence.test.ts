@@ -137,17 +137,24 @@ describe('LevelPersistence and aedes-persistence-level read each other’s data 
 
 describe('LevelPersistence on the write-back store: what a delivered QoS 1 message costs LevelDB', () => {
   const client = { id: 'varde-ingest' }
+  const ownPacket = (n: number, brokerId = 'broker-1') =>
+    ({ cmd: 'publish', topic: 'varde/v1/gateways/gw-1/measurements', payload: Buffer.from(`m${n}`), qos: 1, retain: false, dup: false, brokerId, brokerCounter: n })
+  /** A persistence on a fresh store, set up as broker `broker-1`. */
+  const openPersistence = async (options: Parameters<typeof openStore>[0]) => {
+    const { level, store } = await openStore(options)
+    const persistence = new LevelPersistence(store)
+    await persistence.setup({ id: 'broker-1' })
+    return { level, store, persistence }
+  }
   const deliverAndAcknowledge = async (persistence: LevelPersistence, brokerId: string, counter: number) => {
-    const packet = { cmd: 'publish', topic: 'varde/v1/gateways/gw-1/measurements', payload: Buffer.from('{}'), qos: 1, retain: false, dup: false, brokerId, brokerCounter: counter }
+    const packet = ownPacket(counter, brokerId)
     await persistence.outgoingEnqueueCombi([{ clientId: client.id }], packet)
     await persistence.outgoingUpdate(client, { ...packet, messageId: counter })
     return persistence.outgoingClearMessageId(client, { ...packet, messageId: counter })
   }
 
   it('nothing, when acknowledged within the window: not encoded, no tombstone', async () => {
-    const { store } = await openStore({ flushMs: 60_000 })
-    const persistence = new LevelPersistence(store)
-    await persistence.setup({ id: 'broker-1' })
+    const { store, persistence } = await openPersistence({ flushMs: 60_000 })
     await store.flush()
     const before = { ...store.stats }
     for (let n = 1; n <= 100; n++) expect(await deliverAndAcknowledge(persistence, 'broker-1', n)).toBeDefined()
@@ -180,10 +187,8 @@ describe('LevelPersistence on the write-back store: what a delivered QoS 1 messa
   })
 
   it('a message sent again under a new message id (after a reconnect) is found by the new id only', async () => {
-    const { store } = await openStore({ flushMs: 60_000 })
-    const persistence = new LevelPersistence(store)
-    await persistence.setup({ id: 'broker-1' })
-    const packet = { cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 1, retain: false, dup: false, brokerId: 'broker-1', brokerCounter: 1 }
+    const { store, persistence } = await openPersistence({ flushMs: 60_000 })
+    const packet = ownPacket(1)
     await persistence.outgoingEnqueueCombi([{ clientId: client.id }], packet)
     await persistence.outgoingUpdate(client, { ...packet, messageId: 5 })
     await store.flush()
@@ -208,7 +213,7 @@ describe('LevelPersistence on the write-back store: what a delivered QoS 1 messa
       const persistence = new LevelPersistence(store)
       await persistence.setup({ id: 'broker-1' })
       batches.length = 0
-      const packet = (n: number) => ({ cmd: 'publish', topic: 't', payload: Buffer.from(`m${n}`), qos: 1, retain: false, dup: false, brokerId: 'broker-1', brokerCounter: n })
+      const packet = (n: number) => ownPacket(n)
       for (const n of [1, 2]) {
         await persistence.outgoingEnqueueCombi([{ clientId: client.id }], packet(n))
         await persistence.outgoingUpdate(client, { ...packet(n), messageId: n })
@@ -229,10 +234,8 @@ describe('LevelPersistence on the write-back store: what a delivered QoS 1 messa
   })
 
   it('a message still queued when the window closes is written once, and its acknowledgement deletes it from LevelDB', async () => {
-    const { level, store } = await openStore({ flushMs: 60_000 })
-    const persistence = new LevelPersistence(store)
-    await persistence.setup({ id: 'broker-1' })
-    const packet = { cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 1, retain: false, dup: false, brokerId: 'broker-1', brokerCounter: 1 }
+    const { level, store, persistence } = await openPersistence({ flushMs: 60_000 })
+    const packet = ownPacket(1)
     await persistence.outgoingEnqueueCombi([{ clientId: client.id }], packet)
     await persistence.outgoingUpdate(client, { ...packet, messageId: 1 })
     await store.flush()

@@ -90,11 +90,17 @@ const subscriptionKey = (clientId: string, topic: string) => `${subscriptionsPre
  * which Aedes 1.x does not take) are copied by that round trip.
  */
 function stored(value: object, extra?: StoredValue): StoredValue {
-  const copy: StoredValue = {}
-  for (const [field, v] of Object.entries(value)) {
-    copy[field] = v === undefined ? null : typeof v === 'object' && v !== null && !Buffer.isBuffer(v) ? packr.unpack(packr.pack(v)) : v
-  }
+  const copy: StoredValue = { ...value }
   if (extra) Object.assign(copy, extra)
+  return asStored(copy)
+}
+
+/** `stored`'s rules applied to an object of the store's own, in place. */
+function asStored(copy: StoredValue): StoredValue {
+  for (const [field, v] of Object.entries(copy)) {
+    if (v === undefined) copy[field] = null
+    else if (typeof v === 'object' && v !== null && !Buffer.isBuffer(v)) copy[field] = packr.unpack(packr.pack(v))
+  }
   return copy
 }
 
@@ -115,7 +121,7 @@ function queuedPacket(packet: Packet): StoredValue {
     dup: packet['dup'] || false,
   })
   if ((copy['qos'] as number) > 0 || copy['cmd'] !== 'publish') copy['messageId'] = undefined
-  return stored(copy)
+  return asStored(copy)
 }
 
 /** What a reader gets: its own shallow copy (the stored object stays as stored). */
