@@ -45,6 +45,12 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     // and work for nothing, and the responses PGlite cut short under load began with them
     // (embedded-wire-server.ts). Postgres' default, set once for the one session.
     await db.exec('SET client_min_messages TO notice; SET log_min_messages TO warning')
+    // PGlite loads TimescaleDB's library only when something first calls into it (a real server has it in
+    // shared_preload_libraries). Until then INSERTs are planned without its chunk routing: after every restart
+    // the first INSERT into a hypertable reached the root table and its insert blocker refused it, failing
+    // ingest's first flush (issue 14, defect 7; the statement rolled back whole, so nothing was lost or
+    // misplaced). Loaded here, before any client connects.
+    await db.exec("LOAD 'timescaledb'")
   } catch (error) {
     await rm(lockFile, { force: true })
     throw error
