@@ -56,7 +56,7 @@ describe('the running platform', () => {
       params.copy(startup, 8)
       socket.write(startup)
       const reply = await new Promise<Buffer>((resolve) => socket.once('data', resolve))
-      expect(String.fromCharCode(reply[0] as number)).toBe('R') // asked for the password
+      expect(String.fromCharCode(reply[0] as number)).toBe('R') // authentication (the platform's own database asks no password)
       socket.destroy()
     }
     expect(await healthyWithin(10_000)).toMatchObject({ status: 200 })

@@ -192,6 +192,7 @@ export class EmbeddedWireServer {
         if (code !== PROTOCOL_3) return refuse('0A000', 'unsupported frontend protocol'), false
         user = startupParameters(packet).get('user') ?? ''
         if (!user) return refuse('28000', 'no PostgreSQL user name specified in startup packet'), false
+        if (this.options.password === undefined) return complete() // no password set: trust, as pg_hba's "trust" on loopback
         phase = 'password'
         socket.write(authenticationMd5(salt))
         return true
@@ -202,9 +203,12 @@ export class EmbeddedWireServer {
       if (buffer.length < 1 + length) return false
       const message = buffer.subarray(0, 1 + length)
       buffer = buffer.subarray(1 + length)
-      if (this.options.password !== undefined && !isPasswordCorrect(message, user, this.options.password, salt)) {
+      if (!isPasswordCorrect(message, user, this.options.password ?? '', salt)) {
         return refuse('28P01', `password authentication failed for user "${user}"`), false
       }
+      return complete()
+    }
+    const complete = (): boolean => {
       phase = 'ready'
       clearTimeout(startupTimer)
       this.startingUp.delete(socket)
@@ -262,7 +266,7 @@ export interface WireServerOptions {
   onIncident?: (message: string) => void
   /** Reports requests that held the one session long. */
   slowRequests?: SlowRequestOptions
-  /** The password a connection must give (MD5, as Postgres asks); undefined: any (the port is loopback only). */
+  /** The password a connection must give (MD5, as Postgres asks); undefined: none asked (trust: the port is loopback only). */
   password?: string
   /** A connection not authenticated within this long is closed (default 5 s). */
   startupTimeoutMs?: number
