@@ -18,7 +18,7 @@ export interface PlatformProcess {
   output(): string
   /** The log lines (JSON) so far, parsed. */
   logLines(): Record<string, unknown>[]
-  /** Resolves once the process has exited (and its pipes closed), with the time that took from `since`. */
+  /** Resolves once the process has exited and its pipes closed, with its exit code or signal. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
