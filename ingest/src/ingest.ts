@@ -13,7 +13,7 @@ import type { EscalationConfig } from '@varde/config'
 import { buildNotifiers } from '@varde/notify'
 import { startEscalation, type EscalationService } from './escalation.js'
 import { startRuleWorker, type RuleWorker, type RuleWorkerOptions, type RuleWorkerStats } from './rule-worker.js'
-import { StopDeadlineError, storeFlush } from './store-flush.js'
+import { isContentError, StopDeadlineError, storeFlush } from './store-flush.js'
 
 export interface IngestOptions {
   db: Queryable
@@ -198,6 +198,12 @@ export function startIngest(options: IngestOptions): IngestService {
         return true
       } catch (error) {
         stats.storeErrors++
+        if (isContentError(error)) {
+          // the same message fails the same way however often it is tried, and would hold every message
+          // behind it (MQTT.js hands over one at a time): a status is not answered, so it is dropped (issue 14)
+          log.warn({ event: 'message-unstorable', topic: packet.topic, sqlstate: error.code }, 'a message could not be stored for its content; dropped')
+          return true
+        }
         log.error({ err: error, topic: packet.topic, attempt }, 'message handling failed; retrying')
         if (isStopping) return false
         await sleep(Math.min(5000, 100 * 2 ** attempt), undefined, { signal: deadline.signal }).catch(() => {})

@@ -138,6 +138,22 @@ describe('a string the database cannot hold', () => {
   })
 })
 
+// A gateway status is handled one message at a time like batches: one that failed its update was
+// retried for ever, and every batch behind it waited.
+describe('a gateway status the database cannot hold', () => {
+  it('is ignored (a NUL in firmware) or kept as it can be (a battery of 87.5 %), and batches behind it are receipted', async () => {
+    const gw = await connectGateway('demo-gw-007')
+    const status = (payload: string) => gw.client.publishAsync('varde/v1/gateways/demo-gw-007/status', payload, { qos: 1, retain: true })
+    await status('{"state":"online","firmware":"1.0\\u0000"}')
+    await status('{"state":"online","firmware":"1.0.1","battery":87.5}')
+    await gw.send(batch('after-status', [weight()]))
+    expect(await gw.receipt()).toMatchObject({ batchId: 'after-status', accepted: ['m1'] })
+    await expect.poll(async () => (await db.pool.query(`SELECT firmware, battery FROM gateways WHERE id = 'demo-gw-007'`)).rows, { timeout: 10_000 })
+      .toEqual([{ firmware: '1.0.1', battery: 88 }])
+    await gw.close()
+  })
+})
+
 // What the edge does not catch: a batch the database refuses for its content (here a CHECK added for the
 // test) is retried alone, then rejected whole with malformed-batch and kept; its neighbours are stored.
 describe('a batch the database refuses', () => {

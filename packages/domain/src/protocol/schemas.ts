@@ -109,8 +109,9 @@ export type MeasurementBatch = z.infer<typeof measurementBatchSchema>
 /** device-protocol.md "Connection": retained status, also the last will `{"state":"offline"}`. */
 export const gatewayStatusSchema = z.object({
   state: z.enum(['online', 'offline']),
-  firmware: z.string().optional(),
-  battery: batteryPercentSchema.optional(),
+  firmware: storableStringSchema.pipe(z.string().max(MAX_ID_LENGTH)).optional(),
+  // a whole percent, as stored (smallint): 87.5 failed the update, and ingest retried it for ever (issue 14)
+  battery: batteryPercentSchema.transform(Math.round).optional(),
 })
 export type GatewayStatus = z.infer<typeof gatewayStatusSchema>
 
