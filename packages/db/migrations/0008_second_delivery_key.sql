@@ -146,6 +146,7 @@ BEGIN
     -- the readings not stored (duplicates by either key, rare) travel back, not every stored one
     SELECT i.id FROM input i WHERE NOT EXISTS (SELECT 1 FROM stored s WHERE s.id = i.id);
   ELSE
+    -- every reading of a new key is stored (or the statement fails): migration 0007's form, reading new_keys
     RETURN QUERY
     WITH input AS (
       SELECT * FROM unnest(p_gateway_ids, p_tenant_ids, p_patient_ids, p_batch_ids, p_measurement_ids, p_device_ids, p_types,
@@ -167,7 +168,7 @@ BEGIN
              i.unit, i.original_value, i.original_unit, i.measured_at, i.received_at,
              coalesce(string_to_array(nullif(i.flags, ''), ','), '{}'), i.source
         FROM input i JOIN new_keys k USING (gateway_id, batch_id, measurement_id)
-      RETURNING id, patient_id, tenant_id, received_at
+      RETURNING 1
     ),
     seen_devices AS (
       INSERT INTO devices (gateway_id, device_id, tenant_id, last_seen_at, battery)
@@ -192,9 +193,9 @@ BEGIN
     -- only readings stored now: one re-sent under a new batch id raises no rule work
     queued AS (
       INSERT INTO rule_work (patient_id, tenant_id, pending_since, urgent_seq)
-      SELECT s.patient_id, min(s.tenant_id), min(s.received_at), CASE WHEN bool_or(i.urgent) THEN 1 END
-        FROM stored s JOIN input i ON i.id = s.id
-       GROUP BY s.patient_id
+      SELECT i.patient_id, min(i.tenant_id), min(i.received_at), CASE WHEN bool_or(i.urgent) THEN 1 END
+        FROM input i JOIN new_keys k USING (gateway_id, batch_id, measurement_id)
+       GROUP BY i.patient_id
       ON CONFLICT (patient_id) DO UPDATE
         SET seq = rule_work.seq + 1, pending_since = least(rule_work.pending_since, EXCLUDED.pending_since),
             urgent_seq = CASE WHEN EXCLUDED.urgent_seq IS NOT NULL THEN rule_work.seq + 1 ELSE rule_work.urgent_seq END
@@ -207,7 +208,9 @@ BEGIN
     )
     -- data-modifying CTEs always run to completion, read or not (PostgreSQL docs, 7.8.4); only
     -- the readings not stored (duplicates by either key, rare) travel back, not every stored one
-    SELECT i.id FROM input i WHERE NOT EXISTS (SELECT 1 FROM stored s WHERE s.id = i.id);
+    SELECT i.id FROM input i
+     WHERE NOT EXISTS (SELECT 1 FROM new_keys k
+                        WHERE k.gateway_id = i.gateway_id AND k.batch_id = i.batch_id AND k.measurement_id = i.measurement_id);
   END IF;
 END
 $fn$;
