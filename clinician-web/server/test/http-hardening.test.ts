@@ -194,6 +194,16 @@ describe('the live event stream', () => {
     expect(stillOpen).toBe('open')
   })
 
+  it('does not hold the server\'s close: stopping ends every open stream', async () => {
+    const app = await buildApp({ db: db.pool, live: stack.live, logger: pino({ level: 'silent' }), mode: 'demo' })
+    const url = await app.listen({ port: 0, host: '127.0.0.1' })
+    const res = await fetch(`${url}/api/events`, { headers: { cookie: await login('sykepleier') } })
+    expect(res.status).toBe(200)
+    const streamEnded = ended(res)
+    await app.close()
+    expect(await streamEnded).toBe('ended')
+  })
+
   it('ends when its session expires or is ended elsewhere (another server instance)', async () => {
     const cookie = await login('lege')
     const res = await open(cookie)

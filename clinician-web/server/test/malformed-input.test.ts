@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createSession, seedDemo, type DemoHome } from '@varde/db'
 import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
+import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { insertAlert } from './insert-alert.js'
@@ -45,6 +46,8 @@ afterAll(async () => {
 })
 
 const kari = () => homes[0]!.patientId
+/** Any bytes into a URL, percent-encoded one by one (encodeURIComponent refuses an unpaired surrogate). */
+const percentEncode = (bytes: Uint8Array) => [...bytes].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('')
 const b64 = (s: string) => Buffer.from(s).toString('base64url')
 const UUID = '7d1c1b8e-4a0e-4c33-9f3e-0e6f5d2c9a11'
 
@@ -222,4 +225,27 @@ describe('malformed input', () => {
     expect((await fetch(`${baseUrl}/api/patients/${kari()}`, { headers: { cookie: sessions.nurse } })).status).toBe(200)
     console.log(`malformed input: ${outcomes.length} requests over ${routes.length} routes, 0 5xx`)
   }, 600_000)
+
+  it('holds for arbitrary text, bytes and JSON in the parameters that reach the database (fast-check)', async () => {
+    let tried = 0
+    const holds = async (route: Route, path: string, body?: unknown) => {
+      tried++
+      const outcome = await send(route, path, body === undefined ? undefined : JSON.stringify(body))
+      return outcome.status < 500 && (outcome.status < 400 || isCoded(outcome))
+    }
+    // any code point, NUL and unpaired surrogates included; and bytes that are not UTF-8 at all
+    const text = fc.string({ unit: 'binary', maxLength: 200 })
+    const urlValue = fc.oneof(text.map((t) => percentEncode(Buffer.from(t))), fc.uint8Array({ maxLength: 64 }).map(percentEncode))
+    const cursor = fc.oneof(urlValue, text.map((t) => encodeURIComponent(Buffer.from(t).toString('base64url'))))
+    const runs = { numRuns: 60 }
+    const get = { method: 'GET', url: '' }
+    await fc.assert(fc.asyncProperty(urlValue, (v) => holds(get, `/api/patients/${v}`)), runs)
+    await fc.assert(fc.asyncProperty(urlValue, (v) => holds(get, `/api/patients/${kari()}/measurements?from=${v}`)), runs)
+    await fc.assert(fc.asyncProperty(cursor, urlValue, (c, d) => holds(get, `/fhir/Observation?patient=${kari()}&_cursor=${c}&date=${d}`)), runs)
+    await fc.assert(fc.asyncProperty(urlValue, (v) => holds(get, `/fhir/Patient?identifier=${v}`)), runs)
+    await fc.assert(fc.asyncProperty(text, (t) => holds({ method: 'POST', url: '' }, `/api/alerts/${alertId}/notes`, { text: t })), runs)
+    await fc.assert(fc.asyncProperty(fc.dictionary(text, fc.jsonValue()), text, (params, reason) =>
+      holds({ method: 'PUT', url: '' }, `/api/patients/${kari()}/rules/threshold%3Aspo2`, { params, reason })), runs)
+    console.log(`malformed input (fast-check): ${tried} requests, 0 5xx`)
+  }, 300_000)
 })
