@@ -110,7 +110,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       const live: LiveEvents = connectLiveEvents({ mqttUrl, serviceSecret: config.serviceSecret, logger })
       stack.push({ name: 'server-events', stop: () => live.close() })
       await live.ready
-      const app = await buildApp({ db: pool, live, logger, mode: config.mode, webDistDir: WEB_DIST_DIR })
+      const app = await buildApp({ db: pool, live, logger, mode: config.mode, webDistDir: WEB_DIST_DIR, http: { ...config.http, publicUrl: config.publicUrl } })
       stack.push({ name: 'server', stop: () => app.close() })
       // MQTT over WebSocket at /mqtt on the API server's port: the broker takes the upgrades; its
       // connections are closed first on stop (the HTTP server's close would wait for them)
