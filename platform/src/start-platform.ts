@@ -57,7 +57,10 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       databaseUrl = embedded.url
       logger.info({ part: 'database', dataDir: embedded.dataDir }, 'embedded TimescaleDB started')
     }
-    const applied = await migrate(databaseUrl)
+    const applied = await migrate(databaseUrl, {
+      requireTimescaledb: config.requireTimescaledb,
+      logger: { info: (msg) => logger.debug({ part: 'database' }, msg), warn: (msg) => logger.warn({ part: 'database', event: 'without-timescaledb' }, msg) },
+    })
     if (applied.length) logger.info({ part: 'database', migrations: applied }, 'migrations applied')
     const pool: Pool = createPool(databaseUrl, { max: 4, applicationName: 'varde-platform' })
     stack.push({ name: 'pool', stop: () => pool.end() })

@@ -25,6 +25,11 @@ export const platformEnvSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
+  /**
+   * Production refuses a database server without TimescaleDB unless this is
+   * `true`: then measurements are a plain table (docs/decisions/0008-plain-postgresql.md).
+   */
+  VARDE_ALLOW_NO_TIMESCALEDB: z.enum(['true', 'false'], { message: "must be 'true' or 'false'" }).default('false'),
   /** Embedded database port (loopback only); 0 picks a free one. */
   VARDE_DB_PORT: port.default(0),
   /** The embedded database logs each request that held its one session at least this long (`slow-statement`). */
@@ -61,6 +66,8 @@ export interface PlatformConfig {
   bindHost: string
   dataDir: string
   databaseUrl: string | undefined
+  /** Migrating refuses a server without TimescaleDB (production, unless VARDE_ALLOW_NO_TIMESCALEDB=true). */
+  requireTimescaledb: boolean
   dbPort: number
   dbSlowMs: number
   simulator: boolean
@@ -122,6 +129,7 @@ export function loadPlatformConfig(
     bindHost,
     dataDir: e.VARDE_DATA_DIR,
     databaseUrl: e.DATABASE_URL,
+    requireTimescaledb: !isDemo && e.VARDE_ALLOW_NO_TIMESCALEDB !== 'true',
     dbPort: e.VARDE_DB_PORT,
     dbSlowMs: e.VARDE_DB_SLOW_MS,
     simulator: isDemo && (e.VARDE_SIMULATOR ?? 'on') === 'on',
@@ -148,6 +156,7 @@ export function describePlatformConfig(c: PlatformConfig): Record<string, string
     VARDE_BIND_HOST: c.bindHost,
     VARDE_DATA_DIR: c.dataDir,
     DATABASE_URL: c.databaseUrl ? maskUrlPassword(c.databaseUrl) : '(embedded TimescaleDB)',
+    VARDE_ALLOW_NO_TIMESCALEDB: c.requireTimescaledb ? 'false' : c.mode === 'demo' ? '(demo: plain PostgreSQL allowed)' : 'true',
     VARDE_SIMULATOR: c.simulator ? 'on' : 'off',
     VARDE_MQTT_URL: c.mqttUrl,
     VARDE_MQTTS_PORT: c.mqttsPort,

@@ -39,10 +39,9 @@ export const POSTGRES_MISSING_HINT =
   "To run only the embedded-database suites meanwhile: pnpm exec vitest run --project node --project web"
 
 /** initdb and pg_ctl: $VARDE_TEST_PG_BIN, else Debian's newest /usr/lib/postgresql/<version>/bin (not /usr/local/bin wrappers). */
-export function findPostgresBinDir(env: Record<string, string | undefined> = process.env): string {
+export function findPostgresBinDir(env: Record<string, string | undefined> = process.env, debian = '/usr/lib/postgresql'): string {
   const candidates: string[] = []
   if (env.VARDE_TEST_PG_BIN) candidates.push(env.VARDE_TEST_PG_BIN)
-  const debian = '/usr/lib/postgresql'
   if (existsSync(debian)) {
     const versions = readdirSync(debian).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a))
     candidates.push(...versions.map((v) => join(debian, v, 'bin')))

@@ -17,22 +17,37 @@ export default async function setup(): Promise<() => Promise<void>> {
   try {
     server = await startPostgresServer()
   } catch (err) {
-    const reason = err instanceof PostgresServerError ? err.message : `could not start PostgreSQL: ${(err as Error).message}`
-    process.env[TEST_DB_ENV.serverError] = reason
-    console.error(`\n*** varde: the real-server suites will fail: ${reason}\n`)
-    return async () => {}
+    return failed(err instanceof PostgresServerError ? err.message : `could not start PostgreSQL: ${(err as Error).message}`)
   }
-  const admin = new pg.Client({ connectionString: server.url })
+  try {
+    const notices = await createTemplate(server.url)
+    console.log(`varde: real PostgreSQL for the 'node-postgres' suites at ${server.url} (${notices.length} degradations without TimescaleDB)`)
+  } catch (err) {
+    await server.stop()
+    return failed(`the migrations failed on PostgreSQL: ${(err as Error).message}`)
+  }
+  process.env[TEST_DB_ENV.serverUrl] = server.url
+  return () => server.stop()
+}
+
+function failed(reason: string): () => Promise<void> {
+  process.env[TEST_DB_ENV.serverError] = reason
+  console.error(`\n*** varde: the real-server suites (project node-postgres) will fail: ${reason}\n`)
+  return async () => {}
+}
+
+/** The migrated template database; returns the migrations' without-TimescaleDB notices. */
+async function createTemplate(serverUrl: string): Promise<string[]> {
+  const admin = new pg.Client({ connectionString: serverUrl })
   await admin.connect()
-  await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE} TEMPLATE template0`)
-  await admin.end()
-  const templateUrl = new URL(server.url)
+  try {
+    await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE} TEMPLATE template0`)
+  } finally {
+    await admin.end()
+  }
+  const templateUrl = new URL(serverUrl)
   templateUrl.pathname = `/${TEMPLATE_DATABASE}`
   const notices: string[] = []
   await migrate(templateUrl.toString(), { logger: { info: () => {}, warn: (m) => notices.push(m) } })
-  console.log(`varde: real PostgreSQL for the 'node-postgres' suites at ${server.url} (${notices.length} degradations without TimescaleDB)`)
-  process.env[TEST_DB_ENV.serverUrl] = server.url
-  return async () => {
-    await server.stop()
-  }
+  return notices
 }

@@ -1,0 +1,29 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { migrate, timescaledbOn } from '../src/index.js'
+import { startTestDatabase, type TestDatabase } from '../src/testing.js'
+
+// Runs on both databases (vitest projects node and node-postgres): the same
+// migrations, and what differs between them is exactly what decision 8 says.
+let db: TestDatabase
+
+beforeAll(async () => {
+  db = await startTestDatabase()
+})
+afterAll(async () => db?.stop())
+
+describe('the migrations on this database', () => {
+  it('make measurements a hypertable where TimescaleDB is, and a plain table with the same keys and index where it is not', async () => {
+    const timescale = await timescaledbOn(db.pool)
+    expect(timescale.isInstalled).toBe(db.kind === 'embedded')
+    if (timescale.isInstalled) {
+      const r = await db.pool.query(`SELECT hypertable_name FROM timescaledb_information.hypertables`)
+      expect(r.rows.map((row) => row.hypertable_name)).toContain('measurements')
+    }
+    const indexes = await db.pool.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE tablename = 'measurements'`)
+    expect(indexes.rows.map((r) => r.indexname)).toContain('measurements_patient_type_time')
+  })
+
+  it('find nothing left to apply a second time', async () => {
+    expect(await migrate(db.url, { requireTimescaledb: db.kind === 'embedded' })).toEqual([])
+  })
+})
