@@ -60,8 +60,9 @@ export async function startPostgresServer(options: { binDir?: string } = {}): Pr
   const dir = await mkdtemp(join(tmpdir(), 'varde-pg-'))
   const asUser = process.getuid?.() === 0 ? await postgresOsUser() : undefined
   if (asUser) await chown(dir, asUser.uid, asUser.gid)
+  // cwd: the postgres user may not enter the checkout (a clone in /root)
   const exec = (tool: string, args: string[]) =>
-    asUser ? run('runuser', ['-u', 'postgres', '--', join(binDir, tool), ...args]) : run(join(binDir, tool), args)
+    asUser ? run('runuser', ['-u', 'postgres', '--', join(binDir, tool), ...args], { cwd: dir }) : run(join(binDir, tool), args, { cwd: dir })
   const data = join(dir, 'data')
   const port = await freePort()
   try {
