@@ -57,7 +57,8 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       databaseUrl = embedded.url
       logger.info({ part: 'database', dataDir: embedded.dataDir }, 'embedded TimescaleDB started')
     }
-    const applied = await migrate(databaseUrl, {
+    // the owner migrates; DATABASE_URL may be the least-privileged role (docs/decisions/0008)
+    const applied = await migrate(config.migrateDatabaseUrl ?? databaseUrl, {
       requireTimescaledb: config.requireTimescaledb,
       logger: { info: (msg) => logger.debug({ part: 'database' }, msg), warn: (msg) => logger.warn({ part: 'database', event: 'without-timescaledb' }, msg) },
     })

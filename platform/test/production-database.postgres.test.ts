@@ -52,13 +52,20 @@ describe('production mode on a PostgreSQL server without TimescaleDB', () => {
     expect(await publicTables(db.url)).toBe(0)
   })
 
-  it('starts with VARDE_ALLOW_NO_TIMESCALEDB=true, saying at start what it runs without', async () => {
+  it('starts with VARDE_ALLOW_NO_TIMESCALEDB=true, saying at start what it runs without; migrates as the owner, runs as the least-privileged role', async () => {
     const db = await createPostgresTestDatabase()
     drop = db.drop
     const { logger, lines } = capturingLogger()
-    const platform = await startPlatform(production(db.url, { VARDE_ALLOW_NO_TIMESCALEDB: 'true' }), logger)
+    const config = production(db.platformUrl, { VARDE_ALLOW_NO_TIMESCALEDB: 'true', VARDE_MIGRATE_DATABASE_URL: db.url })
+    const platform = await startPlatform(config, logger)
     try {
       expect((await fetch(`${platform.httpUrl}/healthz`)).status).toBe(200)
+      const client = new pg.Client({ connectionString: db.url })
+      await client.connect()
+      const sessions = await client
+        .query<{ usename: string }>(`SELECT DISTINCT usename FROM pg_stat_activity WHERE application_name = 'varde-platform'`)
+        .finally(() => client.end())
+      expect(sessions.rows).toEqual([{ usename: 'varde_app' }])
       const degraded = lines.filter((l) => l.event === 'without-timescaledb').map((l) => String(l.msg))
       expect(degraded).toEqual(expect.arrayContaining([expect.stringContaining('measurements is a plain table')]))
       expect(lines.filter((l) => l.event === 'without-timescaledb').every((l) => l.level === 40)).toBe(true)

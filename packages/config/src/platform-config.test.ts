@@ -40,6 +40,14 @@ describe('loadPlatformConfig', () => {
     expect(describePlatformConfig(allowed).VARDE_ALLOW_NO_TIMESCALEDB).toBe('true')
     expect(loadPlatformConfig({ VARDE_MODE: 'demo' }).requireTimescaledb).toBe(false)
   })
+  it('migrates with the owner URL when given, masked when printed, and only beside DATABASE_URL', () => {
+    const production = { VARDE_MODE: 'production', VARDE_SERVICE_SECRET: 's3cret-s3cret-s3cret-s3cret-s3cret', DATABASE_URL: 'postgres://varde_app:pw@db/varde' }
+    expect(loadPlatformConfig(production).migrateDatabaseUrl).toBeUndefined()
+    const owned = loadPlatformConfig({ ...production, VARDE_MIGRATE_DATABASE_URL: 'postgres://varde_owner:owner-pw@db/varde' })
+    expect(owned.migrateDatabaseUrl).toBe('postgres://varde_owner:owner-pw@db/varde')
+    expect(describePlatformConfig(owned).VARDE_MIGRATE_DATABASE_URL).toBe('postgres://varde_owner:********@db/varde')
+    expect(() => loadPlatformConfig({ VARDE_MODE: 'demo', VARDE_MIGRATE_DATABASE_URL: 'postgres://o@db/v' })).toThrow(/VARDE_MIGRATE_DATABASE_URL: needs DATABASE_URL/)
+  })
   it('never prints secrets or database passwords', () => {
     const c = loadPlatformConfig({
       VARDE_MODE: 'production', VARDE_SERVICE_SECRET: 's3cret-s3cret-s3cret-s3cret-s3cret',

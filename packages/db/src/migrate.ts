@@ -1,9 +1,11 @@
+import { readdir } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { runner } from 'node-pg-migrate'
 
 /** The SQL migrations ship beside the compiled code (../migrations from src/ and dist/). */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url))
+const MIGRATIONS_TABLE = 'varde_migrations'
 
 export interface MigrateLogger {
   info(msg: string): void
@@ -21,7 +23,7 @@ export interface MigrateOptions {
 
 export class MigrateError extends Error {
   constructor(
-    readonly code: 'timescaledb-missing',
+    readonly code: 'timescaledb-missing' | 'migrations-need-owner',
     readonly detail: string,
   ) {
     super(`${code}: ${detail}`)
@@ -58,11 +60,20 @@ export async function migrate(databaseUrl: string, options: MigrateOptions = {})
         )
       ;(logger?.warn ?? logger?.info)?.call(logger, `${WITHOUT_TIMESCALEDB_NOTICE} the server has no TimescaleDB extension; migrating to plain PostgreSQL tables (docs/decisions/0008-plain-postgresql.md)`)
     }
+    // The platform's own role (varde_platform, migration 0009) may not touch the
+    // schema, nor even node-pg-migrate's table: look first, run only when needed.
+    const pending = await pendingMigrations(client)
+    if (pending.length === 0) return []
+    if (!(await canChangeSchema(client)))
+      throw new MigrateError(
+        'migrations-need-owner',
+        `${pending.length} migration(s) pending (${pending.join(', ')}), and this database role may not change the schema: run them as the owner (VARDE_MIGRATE_DATABASE_URL; docs/decisions/0008-plain-postgresql.md)`,
+      )
     const applied = await runner({
       dbClient: client,
       dir: MIGRATIONS_DIR,
       direction: 'up',
-      migrationsTable: 'varde_migrations',
+      migrationsTable: MIGRATIONS_TABLE,
       checkOrder: true,
       log: (msg: string) => logger?.info(msg),
     })
@@ -87,4 +98,20 @@ export async function timescaledbOn(db: Pick<pg.ClientBase, 'query'>): Promise<T
   )
   const row = r.rows[0]
   return { isAvailable: Boolean(row?.available), isInstalled: Boolean(row?.installed) }
+}
+
+
+/** The migration files not yet recorded as applied, in order. */
+async function pendingMigrations(client: pg.ClientBase): Promise<string[]> {
+  const files = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).map((f) => f.slice(0, -'.sql'.length)).sort()
+  const table = await client.query<{ exists: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS exists`, [MIGRATIONS_TABLE])
+  if (!table.rows[0]?.exists) return files
+  const applied = await client.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE}`)
+  const done = new Set(applied.rows.map((r) => r.name))
+  return files.filter((f) => !done.has(f))
+}
+
+async function canChangeSchema(client: pg.ClientBase): Promise<boolean> {
+  const r = await client.query<{ can: boolean }>(`SELECT has_schema_privilege('public', 'CREATE') AS can`)
+  return Boolean(r.rows[0]?.can)
 }

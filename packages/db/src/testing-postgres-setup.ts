@@ -1,12 +1,13 @@
 import pg from 'pg'
 import { migrate } from './migrate.js'
 import { PostgresServerError, startPostgresServer } from './postgres-server.js'
-import { TEMPLATE_DATABASE, TEST_DB_ENV } from './testing.js'
+import { TEMPLATE_DATABASE, TEST_DB_ENV, TEST_PLATFORM_ROLE } from './testing.js'
 
 /**
  * Vitest globalSetup of the project `node-postgres` (vitest.config.ts): one
  * real PostgreSQL server for the whole run, with a migrated template database
- * each suite's database is copied from; stopped and removed after the run.
+ * each suite's database is copied from, and the login role the suites connect
+ * as (least-privileged, like the platform's); stopped and removed after the run.
  *
  * The workers inherit process.env, so the URL travels there. When PostgreSQL
  * is missing the setup does not throw (that would stop the embedded suites
@@ -49,5 +50,13 @@ async function createTemplate(serverUrl: string): Promise<string[]> {
   templateUrl.pathname = `/${TEMPLATE_DATABASE}`
   const notices: string[] = []
   await migrate(templateUrl.toString(), { logger: { info: () => {}, warn: (m) => notices.push(m) } })
+  // the suites run as the platform does in production: a login role of the least-privileged group
+  const roles = new pg.Client({ connectionString: serverUrl })
+  await roles.connect()
+  try {
+    await roles.query(`CREATE ROLE ${TEST_PLATFORM_ROLE} LOGIN IN ROLE varde_platform`)
+  } finally {
+    await roles.end()
+  }
   return notices
 }

@@ -11,7 +11,10 @@ import { POSTGRES_MISSING_HINT } from './postgres-server.js'
 export interface TestDatabase {
   /** `embedded`: TimescaleDB in PGlite; `postgres`: a database of its own on the run's real PostgreSQL server. */
   kind: 'embedded' | 'postgres'
+  /** As the platform connects: on `postgres` the least-privileged role (TEST_PLATFORM_ROLE, member of varde_platform). */
   url: string
+  /** As the schema's owner, who migrates (embedded: the same as url). */
+  ownerUrl: string
   pool: Pool
   /** The embedded database's directory; empty for `postgres`. */
   dataDir: string
@@ -31,6 +34,9 @@ export const TEST_DB_ENV = { kind: 'VARDE_TEST_DB', serverUrl: 'VARDE_TEST_PG_UR
 /** The migrated database every suite's database is copied from (CREATE DATABASE … TEMPLATE: no migration per suite). */
 export const TEMPLATE_DATABASE = 'varde_template'
 
+/** The login role the real-server suites run as: a member of varde_platform (migration 0009), as the platform in production. */
+export const TEST_PLATFORM_ROLE = 'varde_app'
+
 /**
  * A fresh, migrated database for one integration suite: by default an embedded
  * database in a temporary directory; with VARDE_TEST_DB=postgres a database of
@@ -49,6 +55,7 @@ async function startEmbeddedTestDatabase(): Promise<TestDatabase> {
   return {
     kind: 'embedded',
     url: db.url,
+    ownerUrl: db.url,
     pool,
     dataDir,
     stats: () => db.stats(),
@@ -61,14 +68,19 @@ async function startEmbeddedTestDatabase(): Promise<TestDatabase> {
 }
 
 /** A new empty database on the run's server, not migrated (for suites that test migrating itself). */
-export async function createPostgresTestDatabase(options: { template?: string } = {}): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createPostgresTestDatabase(
+  options: { template?: string } = {},
+): Promise<{ url: string; platformUrl: string; drop(): Promise<void> }> {
   const serverUrl = testServerUrl()
   const name = `varde_test_${process.pid}_${randomBytes(4).toString('hex')}`
   await onServer(serverUrl, `CREATE DATABASE ${name} TEMPLATE ${options.template ?? 'template0'}`)
   const url = new URL(serverUrl)
   url.pathname = `/${name}`
+  const platformUrl = new URL(url)
+  platformUrl.username = TEST_PLATFORM_ROLE
   return {
     url: url.toString(),
+    platformUrl: platformUrl.toString(),
     // FORCE: a suite's leftover connections (a stopped service's pool) must not keep the database
     drop: () => onServer(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   }
@@ -76,10 +88,11 @@ export async function createPostgresTestDatabase(options: { template?: string } 
 
 async function startPostgresTestDatabase(): Promise<TestDatabase> {
   const db = await createPostgresTestDatabase({ template: TEMPLATE_DATABASE })
-  const pool = createPool(db.url, { max: 2, applicationName: 'varde-test' })
+  const pool = createPool(db.platformUrl, { max: 2, applicationName: 'varde-test' })
   return {
     kind: 'postgres',
-    url: db.url,
+    url: db.platformUrl,
+    ownerUrl: db.url,
     pool,
     dataDir: '',
     stats: () => ({ connections: pool.totalCount, queued: pool.waitingCount, owner: null }),

@@ -23,6 +23,22 @@ describe('the migrations on this database', () => {
     expect(indexes.rows.map((r) => r.indexname)).toContain('measurements_patient_type_time')
   })
 
+  it("give the platform's role rows to read and write, and the access log to add to only", async () => {
+    const r = await db.pool.query<{ table: string; privileges: string[] }>(
+      `SELECT t AS table, array(SELECT p FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p
+                                 WHERE has_table_privilege('varde_platform', t, p)) AS privileges
+         FROM unnest(ARRAY['patients', 'measurements', 'audit_log', 'varde_migrations']) t`,
+    )
+    expect(Object.fromEntries(r.rows.map((row) => [row.table, row.privileges]))).toEqual({
+      patients: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
+      measurements: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
+      audit_log: ['SELECT', 'INSERT'],
+      varde_migrations: ['SELECT'],
+    })
+    const schema = await db.pool.query<{ can: boolean }>(`SELECT has_schema_privilege('varde_platform', 'public', 'CREATE') AS can`)
+    expect(schema.rows[0]?.can).toBe(false)
+  })
+
   it('find nothing left to apply a second time', async () => {
     expect(await migrate(db.url, { requireTimescaledb: db.kind === 'embedded' })).toEqual([])
   })
