@@ -8,6 +8,9 @@ import { migrate } from './migrate.js'
 import { createPool, type Pool } from './pool.js'
 import { POSTGRES_MISSING_HINT } from './postgres-server.js'
 
+// A whole server of its own, for tests that need one (several processes, a restart).
+export { startPostgresServer, type PostgresServer } from './postgres-server.js'
+
 export interface TestDatabase {
   /** `embedded`: TimescaleDB in PGlite; `postgres`: a database of its own on the run's real PostgreSQL server. */
   kind: 'embedded' | 'postgres'
