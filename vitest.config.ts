@@ -14,6 +14,24 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['{packages/*,broker,ingest,clinician-web/server,device-sim,platform,bench}/{src,test}/**/*.test.ts'],
+          exclude: ['**/node_modules/**', '**/*.postgres.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // The suites that touch the database, again on a real PostgreSQL server
+        // (Debian's, no TimescaleDB; docs/decisions/0008-plain-postgresql.md):
+        // one server per run, a database per suite. Suites that start the
+        // embedded database themselves (its wire gate, its outage) are left out.
+        extends: true,
+        test: {
+          name: 'node-postgres',
+          environment: 'node',
+          include: ['{packages/db,ingest,clinician-web/server}/test/**/*.test.ts', '**/test/**/*.postgres.test.ts'],
+          exclude: ['**/node_modules/**', 'packages/db/test/embedded-wire-server.test.ts', 'ingest/test/database-outage.test.ts'],
+          env: { VARDE_TEST_DB: 'postgres' },
+          globalSetup: ['packages/db/src/testing-postgres-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

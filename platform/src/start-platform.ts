@@ -68,7 +68,11 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       databaseUrl = db.url
       logger.info({ part: 'database', dataDir: db.dataDir }, 'embedded TimescaleDB started')
     }
-    const applied = await migrate(databaseUrl)
+    // the owner migrates; DATABASE_URL may be the least-privileged role (docs/decisions/0008)
+    const applied = await migrate(config.migrateDatabaseUrl ?? databaseUrl, {
+      requireTimescaledb: config.requireTimescaledb,
+      logger: { info: (msg) => logger.debug({ part: 'database' }, msg), warn: (msg) => logger.warn({ part: 'database', event: 'without-timescaledb' }, msg) },
+    })
     if (applied.length) logger.info({ part: 'database', migrations: applied }, 'migrations applied')
     const pool: Pool = createPool(databaseUrl, { max: 4, applicationName: 'varde-platform' })
     stack.push({ name: 'pool', stop: () => pool.end() })

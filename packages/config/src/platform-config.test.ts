@@ -18,6 +18,7 @@ describe('loadPlatformConfig', () => {
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: must be a postgres/],
     [{ VARDE_SIMULATOR: 'maybe' }, /VARDE_SIMULATOR/],
     [{ VARDE_PARTS: 'broker,toaster' }, /unknown part 'toaster'/],
+    [{ VARDE_ALLOW_NO_TIMESCALEDB: 'yes' }, /VARDE_ALLOW_NO_TIMESCALEDB: must be 'true' or 'false'/],
   ])('rejects %j with a clear message', (env, message) => {
     expect(() => loadPlatformConfig({ VARDE_MODE: 'demo', ...env })).toThrow(message)
   })
@@ -29,6 +30,23 @@ describe('loadPlatformConfig', () => {
       expect(e).toBeInstanceOf(ConfigError)
       expect((e as ConfigError).problems.join('\n')).toMatch(/VARDE_SERVICE_SECRET.*\n.*DATABASE_URL/s)
     }
+  })
+  it('requires TimescaleDB in production unless VARDE_ALLOW_NO_TIMESCALEDB=true; demo takes what it gets', () => {
+    const production = { VARDE_MODE: 'production', VARDE_SERVICE_SECRET: 's3cret-s3cret-s3cret-s3cret-s3cret', DATABASE_URL: 'postgres://db/varde' }
+    expect(loadPlatformConfig(production).requireTimescaledb).toBe(true)
+    expect(loadPlatformConfig({ ...production, VARDE_ALLOW_NO_TIMESCALEDB: 'false' }).requireTimescaledb).toBe(true)
+    const allowed = loadPlatformConfig({ ...production, VARDE_ALLOW_NO_TIMESCALEDB: 'true' })
+    expect(allowed.requireTimescaledb).toBe(false)
+    expect(describePlatformConfig(allowed).VARDE_ALLOW_NO_TIMESCALEDB).toBe('true')
+    expect(loadPlatformConfig({ VARDE_MODE: 'demo' }).requireTimescaledb).toBe(false)
+  })
+  it('migrates with the owner URL when given, masked when printed, and only beside DATABASE_URL', () => {
+    const production = { VARDE_MODE: 'production', VARDE_SERVICE_SECRET: 's3cret-s3cret-s3cret-s3cret-s3cret', DATABASE_URL: 'postgres://varde_app:pw@db/varde' }
+    expect(loadPlatformConfig(production).migrateDatabaseUrl).toBeUndefined()
+    const owned = loadPlatformConfig({ ...production, VARDE_MIGRATE_DATABASE_URL: 'postgres://varde_owner:owner-pw@db/varde' })
+    expect(owned.migrateDatabaseUrl).toBe('postgres://varde_owner:owner-pw@db/varde')
+    expect(describePlatformConfig(owned).VARDE_MIGRATE_DATABASE_URL).toBe('postgres://varde_owner:********@db/varde')
+    expect(() => loadPlatformConfig({ VARDE_MODE: 'demo', VARDE_MIGRATE_DATABASE_URL: 'postgres://o@db/v' })).toThrow(/VARDE_MIGRATE_DATABASE_URL: needs DATABASE_URL/)
   })
   it('never prints secrets or database passwords', () => {
     const c = loadPlatformConfig({

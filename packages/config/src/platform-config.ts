@@ -27,6 +27,20 @@ export const platformEnvSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
+  /**
+   * The schema owner's URL the migrations run with, when DATABASE_URL logs in
+   * as the platform's least-privileged role (varde_platform, which may not
+   * change the schema); unset: DATABASE_URL migrates.
+   */
+  VARDE_MIGRATE_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  /**
+   * Production refuses a database server without TimescaleDB unless this is
+   * `true`: then measurements are a plain table (docs/decisions/0008-plain-postgresql.md).
+   */
+  VARDE_ALLOW_NO_TIMESCALEDB: z.enum(['true', 'false'], { message: "must be 'true' or 'false'" }).default('false'),
   /** Embedded database port (loopback only); 0 picks a free one. */
   VARDE_DB_PORT: port.default(0),
   /** The embedded database logs each request that held its one session at least this long (`slow-statement`). */
@@ -64,6 +78,10 @@ export interface PlatformConfig {
   bindHost: string
   dataDir: string
   databaseUrl: string | undefined
+  /** Who migrates: the schema owner's URL (VARDE_MIGRATE_DATABASE_URL), else databaseUrl. */
+  migrateDatabaseUrl: string | undefined
+  /** Migrating refuses a server without TimescaleDB (production, unless VARDE_ALLOW_NO_TIMESCALEDB=true). */
+  requireTimescaledb: boolean
   dbPort: number
   dbSlowMs: number
   simulator: boolean
@@ -111,6 +129,7 @@ export function loadPlatformConfig(
   if (!isDemo && !e.VARDE_SERVICE_SECRET) problems.push('VARDE_SERVICE_SECRET: required in production mode')
   if (!isDemo && !e.DATABASE_URL && !env.VARDE_ALLOW_EMBEDDED_DB)
     problems.push('DATABASE_URL: required in production mode (the embedded database is for demo and tests; set VARDE_ALLOW_EMBEDDED_DB=1 to override)')
+  if (e.VARDE_MIGRATE_DATABASE_URL && !e.DATABASE_URL) problems.push('VARDE_MIGRATE_DATABASE_URL: needs DATABASE_URL (the embedded database migrates itself)')
   if (!isDemo && e.VARDE_SIMULATOR === 'on') problems.push('VARDE_SIMULATOR: the simulator runs only in demo mode')
   if (!e.VARDE_TLS_CERT_FILE !== !e.VARDE_TLS_KEY_FILE) problems.push('VARDE_TLS_CERT_FILE, VARDE_TLS_KEY_FILE: set both or neither')
   const escalation = escalationConfigOf(e, problems)
@@ -128,6 +147,8 @@ export function loadPlatformConfig(
     bindHost,
     dataDir: e.VARDE_DATA_DIR,
     databaseUrl: e.DATABASE_URL,
+    migrateDatabaseUrl: e.VARDE_MIGRATE_DATABASE_URL,
+    requireTimescaledb: !isDemo && e.VARDE_ALLOW_NO_TIMESCALEDB !== 'true',
     dbPort: e.VARDE_DB_PORT,
     dbSlowMs: e.VARDE_DB_SLOW_MS,
     simulator: isDemo && (e.VARDE_SIMULATOR ?? 'on') === 'on',
@@ -155,6 +176,8 @@ export function describePlatformConfig(c: PlatformConfig): Record<string, string
     VARDE_BIND_HOST: c.bindHost,
     VARDE_DATA_DIR: c.dataDir,
     DATABASE_URL: c.databaseUrl ? maskUrlPassword(c.databaseUrl) : '(embedded TimescaleDB)',
+    VARDE_MIGRATE_DATABASE_URL: c.migrateDatabaseUrl ? maskUrlPassword(c.migrateDatabaseUrl) : '(unset: DATABASE_URL migrates)',
+    VARDE_ALLOW_NO_TIMESCALEDB: c.requireTimescaledb ? 'false' : c.mode === 'demo' ? '(demo: plain PostgreSQL allowed)' : 'true',
     VARDE_SIMULATOR: c.simulator ? 'on' : 'off',
     VARDE_MQTT_URL: c.mqttUrl,
     VARDE_MQTTS_PORT: c.mqttsPort,

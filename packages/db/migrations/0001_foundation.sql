@@ -5,7 +5,17 @@
 -- point at another tenant's patient or user. (Row-level security needs a
 -- per-session setting, which the embedded single-session database cannot
 -- give; see docs/decisions/0002-tenant-isolation.md.)
-CREATE EXTENSION IF NOT EXISTS timescaledb;
+-- TimescaleDB when the server has it (embedded, production); on a plain
+-- PostgreSQL server the Timescale-only statements below are skipped, each with
+-- a NOTICE that migrate.ts logs (docs/decisions/0008-plain-postgresql.md).
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb') THEN
+    CREATE EXTENSION IF NOT EXISTS timescaledb;
+  ELSE
+    RAISE NOTICE 'without-timescaledb: extension timescaledb is not available on this server; plain PostgreSQL tables';
+  END IF;
+END $$;
 
 CREATE TABLE tenants (
   id text PRIMARY KEY CHECK (id ~ '^[a-z0-9-]{2,40}$'),
@@ -125,7 +135,14 @@ CREATE TABLE measurements (
   -- measurement_keys this makes re-delivery harmless
   UNIQUE (gateway_id, batch_id, measurement_id, type, measured_at)
 );
-SELECT create_hypertable('measurements', by_range('measured_at', INTERVAL '7 days'));
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') THEN
+    PERFORM create_hypertable('measurements', by_range('measured_at', INTERVAL '7 days'));
+  ELSE
+    RAISE NOTICE 'without-timescaledb: measurements is a plain table (no 7-day chunks); every query of it goes by patient and time through its own index';
+  END IF;
+END $$;
 CREATE INDEX measurements_patient_type_time ON measurements (patient_id, type, measured_at DESC);
 
 -- Everything a gateway sent that was not stored as a reading, with the raw
