@@ -21,7 +21,7 @@ export default defineConfig({
       },
       {
         // The suites that touch the database, again on a real PostgreSQL server
-        // (Debian's, no TimescaleDB; docs/decisions/0008-plain-postgresql.md):
+        // (Debian's, no TimescaleDB; docs/decisions/0009-plain-postgresql.md):
         // one server per run, a database per suite. Suites that start the
         // embedded database themselves (its wire gate, its outage) are left out.
         extends: true,

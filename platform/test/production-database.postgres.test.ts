@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { startPlatform } from '../src/index.js'
 
 // Only in the vitest project node-postgres: Debian's PostgreSQL, which has no
-// TimescaleDB (docs/decisions/0008-plain-postgresql.md).
+// TimescaleDB (docs/decisions/0009-plain-postgresql.md).
 let drop: (() => Promise<void>) | undefined
 afterEach(async () => {
   await drop?.()

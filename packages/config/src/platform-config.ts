@@ -38,7 +38,7 @@ export const platformEnvSchema = z.object({
     .optional(),
   /**
    * Production refuses a database server without TimescaleDB unless this is
-   * `true`: then measurements are a plain table (docs/decisions/0008-plain-postgresql.md).
+   * `true`: then measurements are a plain table (docs/decisions/0009-plain-postgresql.md).
    */
   VARDE_ALLOW_NO_TIMESCALEDB: z.enum(['true', 'false'], { message: "must be 'true' or 'false'" }).default('false'),
   /** Embedded database port (loopback only); 0 picks a free one. */

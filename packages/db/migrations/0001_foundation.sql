@@ -7,7 +7,7 @@
 -- give; see docs/decisions/0002-tenant-isolation.md.)
 -- TimescaleDB when the server has it (embedded, production); on a plain
 -- PostgreSQL server the Timescale-only statements below are skipped, each with
--- a NOTICE that migrate.ts logs (docs/decisions/0008-plain-postgresql.md).
+-- a NOTICE that migrate.ts logs (docs/decisions/0009-plain-postgresql.md).
 DO $$
 BEGIN
   IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb') THEN

@@ -34,7 +34,7 @@ export class MigrateError extends Error {
 /**
  * A migration's statement that only TimescaleDB has is guarded in the SQL and,
  * on a server without it, raises a NOTICE with this prefix saying what stands
- * instead (the pattern: docs/decisions/0008-plain-postgresql.md).
+ * instead (the pattern: docs/decisions/0009-plain-postgresql.md).
  */
 export const WITHOUT_TIMESCALEDB_NOTICE = 'without-timescaledb:'
 
@@ -56,9 +56,9 @@ export async function migrate(databaseUrl: string, options: MigrateOptions = {})
       if (options.requireTimescaledb)
         throw new MigrateError(
           'timescaledb-missing',
-          'the database server has no TimescaleDB extension; production needs it (install TimescaleDB, or set VARDE_ALLOW_NO_TIMESCALEDB=true to run on plain PostgreSQL: docs/decisions/0008-plain-postgresql.md)',
+          'the database server has no TimescaleDB extension; production needs it (install TimescaleDB, or set VARDE_ALLOW_NO_TIMESCALEDB=true to run on plain PostgreSQL: docs/decisions/0009-plain-postgresql.md)',
         )
-      ;(logger?.warn ?? logger?.info)?.call(logger, `${WITHOUT_TIMESCALEDB_NOTICE} the server has no TimescaleDB extension; migrating to plain PostgreSQL tables (docs/decisions/0008-plain-postgresql.md)`)
+      ;(logger?.warn ?? logger?.info)?.call(logger, `${WITHOUT_TIMESCALEDB_NOTICE} the server has no TimescaleDB extension; migrating to plain PostgreSQL tables (docs/decisions/0009-plain-postgresql.md)`)
     }
     // The platform's own role (varde_platform, migration 0009) may not touch the
     // schema, nor even node-pg-migrate's table: look first, run only when needed.
@@ -67,7 +67,7 @@ export async function migrate(databaseUrl: string, options: MigrateOptions = {})
     if (!(await canChangeSchema(client)))
       throw new MigrateError(
         'migrations-need-owner',
-        `${pending.length} migration(s) pending (${pending.join(', ')}), and this database role may not change the schema: run them as the owner (VARDE_MIGRATE_DATABASE_URL; docs/decisions/0008-plain-postgresql.md)`,
+        `${pending.length} migration(s) pending (${pending.join(', ')}), and this database role may not change the schema: run them as the owner (VARDE_MIGRATE_DATABASE_URL; docs/decisions/0009-plain-postgresql.md)`,
       )
     const applied = await runner({
       dbClient: client,

@@ -4,7 +4,7 @@ import { migrate, MigrateError, WITHOUT_TIMESCALEDB_NOTICE } from '../src/index.
 import { createPostgresTestDatabase } from '../src/testing.js'
 
 // Only in the vitest project node-postgres: an empty database on Debian's
-// PostgreSQL, which has no TimescaleDB (docs/decisions/0008-plain-postgresql.md).
+// PostgreSQL, which has no TimescaleDB (docs/decisions/0009-plain-postgresql.md).
 let drop: (() => Promise<void>) | undefined
 afterEach(async () => {
   await drop?.()

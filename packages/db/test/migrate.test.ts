@@ -3,7 +3,7 @@ import { migrate, timescaledbOn } from '../src/index.js'
 import { startTestDatabase, type TestDatabase } from '../src/testing.js'
 
 // Runs on both databases (vitest projects node and node-postgres): the same
-// migrations, and what differs between them is exactly what decision 8 says.
+// migrations, and what differs between them is exactly what decision 9 says.
 let db: TestDatabase
 
 beforeAll(async () => {
