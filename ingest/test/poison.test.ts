@@ -2,6 +2,7 @@ import { createBroker, type VardeBroker } from '@varde/broker'
 import { countMeasurements, listRejections, seedDemo } from '@varde/db'
 import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
 import mqtt, { type MqttClient } from 'mqtt'
+import pg from 'pg'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startIngest, type IngestService } from '../src/index.js'
@@ -158,7 +159,10 @@ describe('a gateway status the database cannot hold', () => {
 // test) is retried alone, then rejected whole with malformed-batch and kept; its neighbours are stored.
 describe('a batch the database refuses', () => {
   it('is rejected whole after the flush is retried batch by batch, and never blocks its neighbours', async () => {
-    await db.pool.query(`ALTER TABLE devices ADD CONSTRAINT poison_test CHECK (device_id <> 'refused-device') NOT VALID`)
+    // as the schema's owner: on the real server the platform's role may not change the schema
+    const owner = new pg.Client({ connectionString: db.ownerUrl })
+    await owner.connect()
+    await owner.query(`ALTER TABLE devices ADD CONSTRAINT poison_test CHECK (device_id <> 'refused-device') NOT VALID`)
     try {
       const gw = await connectGateway('demo-gw-005')
       const refused = batch('refused', [weight({ id: 'a', deviceId: 'refused-device' }), weight({ id: 'b' }), weight({ id: 'c', value: 999 })])
@@ -180,7 +184,8 @@ describe('a batch the database refuses', () => {
       expect(ingest.stats().unstorable).toBe(1)
       await gw.close()
     } finally {
-      await db.pool.query('ALTER TABLE devices DROP CONSTRAINT poison_test')
+      await owner.query('ALTER TABLE devices DROP CONSTRAINT poison_test')
+      await owner.end()
     }
   })
 })
