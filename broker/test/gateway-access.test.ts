@@ -8,6 +8,10 @@ import { createBroker, type VardeBroker } from '../src/index.js'
 import { captureLogs } from './log-capture.js'
 import { closed, connectGateway, connectService, messagesOf, tryConnect } from './mqtt-clients.js'
 
+// each batch's reading a second apart: the same reading at the same time is a duplicate (device-protocol.md, Delivery, second key)
+let measuredSecondsAgo = 0
+const nextMeasuredAt = () => new Date(Date.now() - 1000 * ++measuredSecondsAgo).toISOString()
+
 // The broker as the front door of device-protocol.md "Connection" and
 // "Topics": a gateway speaks only for itself, a revoked one is cut off at
 // once, and nothing refused reaches ingest (so nothing refused is stored).
@@ -36,7 +40,7 @@ afterAll(async () => {
 const gw = (i: number) => homes[i]!.gatewayId
 const batch = (batchId: string) => JSON.stringify({
   batchId, sentAt: new Date().toISOString(),
-  measurements: [{ id: 'm1', deviceId: 'AA:BB:CC:00:11:22', type: 'pulse', value: 64, unit: '/min', measuredAt: new Date().toISOString() }],
+  measurements: [{ id: 'm1', deviceId: 'AA:BB:CC:00:11:22', type: 'pulse', value: 64, unit: '/min', measuredAt: nextMeasuredAt() }],
 })
 
 /** Publishes a batch as the gateway and awaits its receipt: a barrier after which everything sent before it has been judged. */

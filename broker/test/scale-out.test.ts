@@ -8,6 +8,10 @@ import { createBroker, type VardeBroker } from '../src/index.js'
 import { closed, connectGateway, connectService, messagesOf } from './mqtt-clients.js'
 import { startRedis } from './redis-server.js'
 
+// each batch's reading a second apart: the same reading at the same time is a duplicate (device-protocol.md, Delivery, second key)
+let measuredSecondsAgo = 0
+const nextMeasuredAt = () => new Date(Date.now() - 1000 * ++measuredSecondsAgo).toISOString()
+
 // Two broker processes' worth of brokers sharing one Redis (persistence and
 // message routing): a gateway on A and ingest on B exchange batches and
 // receipts, and queued QoS 1 messages survive a restart of either broker.
@@ -55,7 +59,7 @@ afterAll(async () => {
 
 const batch = (batchId: string) => JSON.stringify({
   batchId, sentAt: new Date().toISOString(),
-  measurements: [{ id: 'm1', deviceId: 'AA:BB:CC:00:11:22', type: 'pulse', value: 70, unit: '/min', measuredAt: new Date().toISOString() }],
+  measurements: [{ id: 'm1', deviceId: 'AA:BB:CC:00:11:22', type: 'pulse', value: 70, unit: '/min', measuredAt: nextMeasuredAt() }],
 })
 
 describe('two brokers sharing Redis', () => {

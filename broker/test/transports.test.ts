@@ -11,6 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBroker, ensureSelfSignedTlsCredentials, type TlsCredentials, type VardeBroker } from '../src/index.js'
 import { connectGateway, messagesOf, tryConnect } from './mqtt-clients.js'
 
+// each batch's reading a second apart: the same reading at the same time is a duplicate (device-protocol.md, Delivery, second key)
+let measuredSecondsAgo = 0
+const nextMeasuredAt = () => new Date(Date.now() - 1000 * ++measuredSecondsAgo).toISOString()
+
 // device-protocol.md "Connection": TLS on 8883 and WebSocket at /mqtt on the
 // HTTP port, each tried with a real client (MQTT.js) end to end: batch in,
 // stored by ingest, receipt back.
@@ -56,7 +60,7 @@ async function roundTrip(client: MqttClient, gatewayId: string, batchId: string)
   await client.subscribeAsync(`varde/v1/gateways/${gatewayId}/receipts`, { qos: 1 })
   await client.publishAsync(`varde/v1/gateways/${gatewayId}/measurements`, JSON.stringify({
     batchId, sentAt: new Date().toISOString(),
-    measurements: [{ id: 'm1', deviceId: 'AA:BB:CC:00:11:22', type: 'spo2', value: 95, unit: '%', measuredAt: new Date().toISOString() }],
+    measurements: [{ id: 'm1', deviceId: 'AA:BB:CC:00:11:22', type: 'spo2', value: 95, unit: '%', measuredAt: nextMeasuredAt() }],
   }), { qos: 1 })
   return JSON.parse((await inbox.next()).payload)
 }
