@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises'
-import { createDevices, DEVICE_KINDS, encodeDeviceReading, GatewayStoppedError, SimGateway, summarizeLatencies, VirtualPatient, type LatencySummary } from '@varde/device-sim'
+import { createDevices, DEVICE_KINDS, encodeDeviceReading, GatewayStoppedError, ReadingClock, SimGateway, summarizeLatencies, VirtualPatient, type LatencySummary } from '@varde/device-sim'
 import type { Measurement, VitalType } from '@varde/domain'
 import type { BenchGateway } from './ingest-provisioning.js'
 
@@ -145,13 +145,16 @@ function measureCached(patient: VirtualPatient, kind: Parameters<VirtualPatient[
 }
 
 /** `size` plausible measurements, as device-sim's load mode makes them: half the devices send raw GATT, the others one decoded vital. */
+const readingClock = new ReadingClock()
+
 function benchBatch(gateway: SimGateway, patient: VirtualPatient, size: number, batchIndex: number): Measurement[] {
   const now = Date.now()
   const measurements: Measurement[] = []
   for (let i = 0; i < size; i++) {
     const device = gateway.devices[(batchIndex + i) % gateway.devices.length]
     if (!device) continue
-    const at = new Date(now - (size - i) * 1000)
+    // no two readings of a device alike, or the second delivery key answers them duplicate (reading-clock.ts)
+    const at = readingClock.next(`${gateway.gatewayId}/${device.deviceId}`, new Date(now - (size - i) * 1000))
     const values = measureCached(patient, device.kind, at)
     const types = Object.keys(values) as VitalType[]
     const type = types[i % types.length] as VitalType

@@ -11,6 +11,7 @@ export { startDemoFeed, type DemoFeed, type DemoFeedStats, type DemoFeedOptions,
 export { VirtualHome, type VirtualHomeOptions, type HistoryBatch } from './home/virtual-home.js'
 export { runLoad, type LoadOptions, type LoadReport, type LoadProgress } from './load/run-load.js'
 export { summarizeLatencies, type LatencySummary } from './load/latency-stats.js'
+export { ReadingClock } from './load/reading-clock.js'
 
 export { runScenario, EXPECTATION_KINDS, type ExpectationKind, type RunScenarioOptions, type ScenarioResult, type ScenarioProgress } from './scenario/run-scenario.js'
 export { loadScenarioFile, parseScenario, parseScenarioText, ScenarioError, type ScenarioIssue } from './scenario/parse-scenario.js'

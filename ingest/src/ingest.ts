@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { serviceUsername, servicePassword } from '@varde/config'
 import {
-  findGatewayContext, keyOf, storeBatches, updateGatewayStatus, type BatchToStore, type GatewayContext, type Queryable,
+  findGatewayContext, updateGatewayStatus, type BatchToStore, type GatewayContext, type Queryable,
 } from '@varde/db'
 import {
   buildReceipt, gatewayStatusSchema, gatewayTopic, INTERNAL_TOPICS, judgeBatch, MAX_BATCH_BYTES, parseGatewayTopic,
@@ -12,6 +13,7 @@ import type { EscalationConfig } from '@varde/config'
 import { buildNotifiers } from '@varde/notify'
 import { startEscalation, type EscalationService } from './escalation.js'
 import { startRuleWorker, type RuleWorker, type RuleWorkerOptions, type RuleWorkerStats } from './rule-worker.js'
+import { isContentError, StopDeadlineError, storeFlush } from './store-flush.js'
 
 export interface IngestOptions {
   db: Queryable
@@ -40,8 +42,23 @@ export interface IngestService {
   /** The rules worker, unless switched off. */
   rules: RuleWorker | null
   escalation: EscalationService | null
-  stop(): Promise<void>
+  /**
+   * Stores what is buffered, then disconnects; bounded (issue 14): when the
+   * deadline passes (`timeoutMs`, default 8 s, or `signal` aborted, whichever
+   * comes first) it stops waiting for the database, logs what was left
+   * without a receipt (`stop-deadline`: batches and readings; their gateways
+   * re-send them) and disconnects at once.
+   */
+  stop(options?: StopOptions): Promise<void>
 }
+
+export interface StopOptions {
+  timeoutMs?: number
+  signal?: AbortSignal
+}
+
+/** stop()'s deadline when none is given: within the platform's 10 s (issue 14). */
+const STOP_TIMEOUT_MS = 8000
 
 export interface IngestStats {
   batches: number
@@ -49,6 +66,8 @@ export interface IngestStats {
   duplicate: number
   rejected: number
   malformed: number
+  /** Batches rejected whole because the database could not store them (store-flush.ts). */
+  unstorable: number
   flushes: number
   /** Time spent waiting for the store statement of flushes, in ms (with `flushes`: how busy the database is for ingest). */
   storeMs: number
@@ -61,6 +80,8 @@ interface Pending {
   store: BatchToStore
   judgement: BatchJudgement
   extraRejected: Receipt['rejected']
+  /** The payload as received, kept whole should the batch not be storable. */
+  payload: Buffer
 }
 
 /**
@@ -88,7 +109,7 @@ export function startIngest(options: IngestOptions): IngestService {
   const flushIntervalMs = options.flushIntervalMs ?? 10
   const maxBuffered = options.maxBufferedReadings ?? 20_000
   const contexts = new Map<string, { ctx: GatewayContext | null; at: number }>()
-  const stats: Omit<IngestStats, 'rules'> = { batches: 0, accepted: 0, duplicate: 0, rejected: 0, malformed: 0, flushes: 0, storeMs: 0, storeErrors: 0 }
+  const stats: Omit<IngestStats, 'rules'> = { batches: 0, accepted: 0, duplicate: 0, rejected: 0, malformed: 0, unstorable: 0, flushes: 0, storeMs: 0, storeErrors: 0 }
 
   let buffer: Pending[] = []
   let bufferedReadings = 0
@@ -97,6 +118,12 @@ export function startIngest(options: IngestOptions): IngestService {
   /** Readings in `buffer`, not yet in a flush (`bufferedReadings` counts those being stored too, for back-pressure). */
   let waitingReadings = 0
   let isStopping = false
+  /** Aborted when stop's deadline passes: retries end, nothing more is published. */
+  const deadline = new AbortController()
+  /** The batches of the flushes under way (for what stop leaves without a receipt). */
+  const storing = new Set<Pending[]>()
+  /** Batches a flush gave up on at stop's deadline: no receipt. */
+  const unanswered: Pending[][] = []
   const heldAcks: (() => void)[] = []
 
   const client: MqttClient = mqtt.connect(options.mqttUrl, {
@@ -171,9 +198,15 @@ export function startIngest(options: IngestOptions): IngestService {
         return true
       } catch (error) {
         stats.storeErrors++
+        if (isContentError(error)) {
+          // the same message fails the same way however often it is tried, and would hold every message
+          // behind it (MQTT.js hands over one at a time): a status is not answered, so it is dropped (issue 14)
+          log.warn({ event: 'message-unstorable', topic: packet.topic, sqlstate: error.code }, 'a message could not be stored for its content; dropped')
+          return true
+        }
         log.error({ err: error, topic: packet.topic, attempt }, 'message handling failed; retrying')
         if (isStopping) return false
-        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)))
+        await sleep(Math.min(5000, 100 * 2 ** attempt), undefined, { signal: deadline.signal }).catch(() => {})
       }
     }
   }
@@ -206,8 +239,9 @@ export function startIngest(options: IngestOptions): IngestService {
     }
     const extraRejected: Receipt['rejected'] = []
     if (!judgement.ok) {
-      store.rawPayload = payload.toString('utf8')
-      store.rejections.push({ id: null, code: judgement.receipt.error.code, detail: judgement.receipt.error.detail, raw: store.rawPayload })
+      // the bytes: kept as text if the database can hold them, else as base64 (storeBatches)
+      store.rawPayload = payload
+      store.rejections.push({ id: null, code: judgement.receipt.error.code, detail: judgement.receipt.error.detail, raw: payload })
       stats.malformed++
     } else {
       store.rejections.push(...judgement.rejected)
@@ -225,7 +259,7 @@ export function startIngest(options: IngestOptions): IngestService {
         } else store.readings.push(reading)
       }
     }
-    buffer.push({ store, judgement, extraRejected })
+    buffer.push({ store, judgement, extraRejected, payload })
     bufferedReadings += Math.max(1, store.readings.length)
     waitingReadings += Math.max(1, store.readings.length)
     if (waitingReadings >= flushReadings) void flush()
@@ -280,19 +314,29 @@ export function startIngest(options: IngestOptions): IngestService {
     const pending = buffer
     buffer = []
     waitingReadings = 0
-    let result: Awaited<ReturnType<typeof storeBatches>> | undefined
+    storing.add(pending)
+    let result: Awaited<ReturnType<typeof storeFlush>>
     const startedAt = performance.now()
-    for (let attempt = 0; !result; attempt++) {
-      try {
-        result = await storeBatches(options.db, pending.map((p) => p.store))
-      } catch (error) {
-        // The database is slow or down: keep the batches (no receipt yet) and
-        // retry; held acknowledgements keep the broker from sending more.
-        stats.storeErrors++
-        log.error({ err: error, attempt, batches: pending.length }, 'storing failed; retrying')
-        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)))
-        if (isStopping && attempt > 20) throw error
+    try {
+      result = await storeFlush(
+        { db: options.db, log, deadline: deadline.signal, onError: () => stats.storeErrors++ },
+        pending.map((p) => p.store),
+        (i, detail) => unstorableRejection(pending[i] as Pending, detail),
+      )
+    } catch (error) {
+      // stop's deadline passed: these batches get no receipt, and their gateways re-send them
+      if (error instanceof StopDeadlineError) {
+        unanswered.push(pending)
+        return
       }
+      throw error
+    } finally {
+      storing.delete(pending)
+    }
+    // the deadline passed while the statement ran: what it stored is answered when re-sent (duplicate)
+    if (deadline.signal.aborted) {
+      unanswered.push(pending)
+      return
     }
     stats.flushes++
     const storeMs = performance.now() - startedAt
@@ -301,7 +345,6 @@ export function startIngest(options: IngestOptions): IngestService {
       log.warn({ event: 'slow-store', ms: Math.round(storeMs), batches: pending.length, readings: bufferedCount(pending) }, 'storing a flush was slow')
     }
     bufferedReadings -= bufferedCount(pending)
-    const claimed = new Set<string>()
     const events = new Map<string, MeasurementsStoredEvent>()
     pending.forEach((p, i) => {
       const { store, judgement } = p
@@ -309,25 +352,36 @@ export function startIngest(options: IngestOptions): IngestService {
         publishReceipt(store.gatewayId, judgement.receipt)
         return
       }
-      const duplicate = new Set<string>()
-      const ids = result.readingIds[i] ?? []
-      store.readings.forEach((reading, j) => {
-        const key = keyOf(store.gatewayId, judgement.batchId, reading.measurementId)
-        // new in this flush, and not already claimed by an earlier copy of the same batch in it
-        const isNew = result.newKeys.has(key) && !claimed.has(key)
-        if (!isNew) {
-          duplicate.add(reading.measurementId)
-          return
+      const unstorable = result.failed.get(i)
+      if (unstorable !== undefined) {
+        // kept whole as a rejection (store-flush.ts): each measurement not already rejected is answered so
+        stats.unstorable++
+        const extraRejected = [...p.extraRejected]
+        for (const id of new Set(store.readings.map((r) => r.measurementId))) {
+          if (!extraRejected.some((r) => r.id === id)) extraRejected.push({ id, code: 'malformed-batch', detail: unstorable })
         }
+        const receipt = buildReceipt(judgement, { extraRejected })
+        stats.rejected += receipt.rejected.length
+        publishReceipt(store.gatewayId, receipt)
+        return
+      }
+      // a measurement is accepted when a reading of it was stored now, else it is a duplicate (by either
+      // key of device-protocol.md "Delivery": stored before, or by an earlier copy in this flush)
+      const ids = result.readingIds[i] ?? []
+      const storedIds = new Set<string>()
+      store.readings.forEach((reading, j) => {
+        const id = ids[j] ?? ''
+        if (id === '') return
+        storedIds.add(reading.measurementId)
         const eventKey = `${store.tenantId}/${store.patientId}`
         const event = events.get(eventKey) ?? { tenantId: store.tenantId ?? '', patientId: store.patientId ?? '', gatewayId: store.gatewayId, readings: [] }
         event.readings.push({
-          id: ids[j] ?? '', type: reading.type, value: reading.value, unit: reading.unit,
+          id, type: reading.type, value: reading.value, unit: reading.unit,
           measuredAt: reading.measuredAt.toISOString(), flags: reading.flags,
         })
         events.set(eventKey, event)
       })
-      for (const reading of store.readings) claimed.add(keyOf(store.gatewayId, judgement.batchId, reading.measurementId))
+      const duplicate = store.readings.map((r) => r.measurementId).filter((id) => !storedIds.has(id))
       const receipt = buildReceipt(judgement, { duplicate, extraRejected: p.extraRejected })
       stats.accepted += receipt.accepted.length
       stats.duplicate += receipt.duplicate.length
@@ -344,6 +398,30 @@ export function startIngest(options: IngestOptions): IngestService {
     while (heldAcks.length > 0 && bufferedReadings < maxBuffered) heldAcks.shift()?.()
   }
 
+  /** A batch the database could not store, as a rejection of the whole, its payload kept for review. */
+  function unstorableRejection(p: Pending, detail: string): BatchToStore {
+    return {
+      gatewayId: p.store.gatewayId, tenantId: p.store.tenantId, patientId: p.store.patientId, batchId: p.store.batchId,
+      receivedAt: p.store.receivedAt, readings: [], rejections: [{ id: null, code: 'malformed-batch', detail, raw: p.payload }],
+    }
+  }
+
+  /** Waits for a step of stopping until the deadline: true when it finished (or failed) in time. */
+  function beforeDeadline(step: Promise<unknown>): Promise<boolean> {
+    if (deadline.signal.aborted) return Promise.resolve(false)
+    return new Promise<boolean>((resolve) => {
+      const onAbort = () => resolve(false)
+      deadline.signal.addEventListener('abort', onAbort, { once: true })
+      step.then(
+        () => resolve(true),
+        (error: unknown) => {
+          log.error({ err: error }, 'a step of stopping failed')
+          resolve(true)
+        },
+      ).finally(() => deadline.signal.removeEventListener('abort', onAbort))
+    })
+  }
+
   function publishReceipt(gatewayId: string, receipt: Receipt | MalformedReceipt): void {
     client.publish(gatewayTopic(gatewayId, 'receipts'), JSON.stringify(receipt), { qos: 1 })
   }
@@ -354,16 +432,30 @@ export function startIngest(options: IngestOptions): IngestService {
     stats: () => ({ ...stats, rules: rules?.stats() ?? null }),
     rules,
     escalation,
-    async stop() {
+    async stop(stopOptions: StopOptions = {}) {
       isStopping = true
       clearInterval(healthTimer)
-      await drain()
-      await rules?.stop()
-      await escalation?.stop()
-      if (client.connected) {
-        await client.publishAsync(INTERNAL_TOPICS.health('ingest'), JSON.stringify({ state: 'down', at: new Date().toISOString() }), { qos: 1, retain: true })
+      const timer = setTimeout(() => deadline.abort(), stopOptions.timeoutMs ?? STOP_TIMEOUT_MS)
+      const onAbort = () => deadline.abort()
+      stopOptions.signal?.addEventListener('abort', onAbort, { once: true })
+      if (stopOptions.signal?.aborted) deadline.abort()
+      // each step may wait for the database; none waits past the deadline
+      const isDrained = await beforeDeadline(drain())
+      if (!isDrained) {
+        const left = [...storing, ...unanswered, buffer]
+        log.warn({
+          event: 'stop-deadline', batches: left.reduce((n, ps) => n + ps.length, 0), readings: left.reduce((n, ps) => n + bufferedCount(ps), 0),
+        }, 'ingest stopped before these batches were stored; they have no receipt, and their gateways re-send them')
       }
-      await new Promise<void>((resolve) => client.end(false, {}, () => resolve()))
+      await beforeDeadline(Promise.all([rules?.stop(), escalation?.stop()]))
+      if (client.connected && !deadline.signal.aborted) {
+        await beforeDeadline(client.publishAsync(INTERNAL_TOPICS.health('ingest'), JSON.stringify({ state: 'down', at: new Date().toISOString() }), { qos: 1, retain: true }))
+      }
+      // past the deadline, at once: the broker keeps the session and re-delivers what was not acknowledged
+      await new Promise<void>((resolve) => client.end(deadline.signal.aborted, {}, () => resolve()))
+      clearTimeout(timer)
+      if (flushTimer) clearTimeout(flushTimer)
+      stopOptions.signal?.removeEventListener('abort', onAbort)
       log.info({ event: 'stopped', ...stats }, 'ingest stopped')
     },
   }

@@ -3,6 +3,9 @@ import { DEMO_USERS } from '@varde/db'
 import { pino, type Logger } from 'pino'
 import { startPlatform } from './start-platform.js'
 
+/** How long SIGINT/SIGTERM waits for the parts to stop cleanly before the process exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 10_000
+
 /** `npm start`: the whole platform (or the parts in VARDE_PARTS), stopped cleanly on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
   let config
@@ -23,13 +26,31 @@ async function main(): Promise<void> {
   const platform = await startPlatform(config, logger)
 
   let stopping = false
+  const exit = (code: number) => {
+    logger.flush?.()
+    setTimeout(() => process.exit(code), 50).unref()
+  }
+  // Issue 14, defect 3: a shutdown finishes within SHUTDOWN_DEADLINE_MS whatever a part is waiting for (a flush, a
+  // database session held by a client). Nothing receipted is lost by cutting it short: a receipt is sent only after
+  // its batch is committed, and gateways re-send what has no receipt. A second signal stops at once.
   const shutdown = (signal: string) => {
-    if (stopping) return
+    if (stopping) {
+      logger.warn({ signal, event: 'shutdown-forced', unfinished: platform.unfinished() }, 'second signal: stopping now')
+      exit(1)
+      return
+    }
     stopping = true
     logger.info({ signal }, 'shutting down')
+    const deadline = setTimeout(() => {
+      const unfinished = platform.unfinished()
+      logger.error({ event: 'shutdown-deadline', deadlineMs: SHUTDOWN_DEADLINE_MS, unfinished },
+        `shutdown did not finish within ${SHUTDOWN_DEADLINE_MS / 1000} s; stopped with ${unfinished.parts.join(', ')} unfinished ` +
+        '(nothing receipted is lost: gateways re-send what has no receipt)')
+      exit(1)
+    }, SHUTDOWN_DEADLINE_MS)
     platform.stop().then(
-      () => { logger.info('stopped'); logger.flush?.(); setTimeout(() => process.exit(0), 50).unref() },
-      (error: unknown) => { logger.error({ err: error }, 'shutdown failed'); process.exit(1) },
+      () => { clearTimeout(deadline); logger.info('stopped'); exit(0) },
+      (error: unknown) => { clearTimeout(deadline); logger.error({ err: error }, 'shutdown failed'); exit(1) },
     )
   }
   process.on('SIGINT', () => shutdown('SIGINT'))

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createBroker, ensureSelfSignedTlsCredentials, loadTlsCredentials, type VardeBroker } from '@varde/broker'
 import type { PlatformConfig } from '@varde/config'
-import { createPool, migrate, seedDemo, startEmbeddedDatabase, type DemoHome, type EmbeddedDatabase, type Pool } from '@varde/db'
+import { createPool, migrate, seedDemo, startEmbeddedDatabase, type DemoHome, type EmbeddedDatabase, type Pool, type WireServerStats } from '@varde/db'
 import { startIngest, type IngestService } from '@varde/ingest'
 import { buildApp, connectLiveEvents, type LiveEvents } from '@varde/server'
 import type { Logger } from 'pino'
@@ -17,7 +17,14 @@ export interface RunningPlatform {
   mqttWebSocketUrl: string
   databaseUrl: string
   demoHomes: DemoHome[]
+  /** Stops the parts in reverse order of starting; a part that fails to stop is logged and the next one stopped. */
   stop(): Promise<void>
+  /**
+   * The parts whose stop has not finished, the one being stopped first, and
+   * what the embedded database is doing (main.ts names them in the log when
+   * the shutdown deadline passes).
+   */
+  unfinished(): { parts: string[]; database?: WireServerStats }
 }
 
 export const WEB_DIST_DIR = resolve(fileURLToPath(new URL('../../clinician-web/web/dist', import.meta.url)))
@@ -32,20 +39,23 @@ export const WEB_DIST_DIR = resolve(fileURLToPath(new URL('../../clinician-web/w
 export async function startPlatform(config: PlatformConfig, logger: Logger): Promise<RunningPlatform> {
   const stack: { name: string; stop: () => Promise<unknown> }[] = []
   const stopAll = async () => {
-    for (const part of stack.reverse()) {
+    while (stack.length > 0) {
+      const part = stack[stack.length - 1] as (typeof stack)[number]
       try {
         await part.stop()
         logger.debug({ part: part.name }, 'stopped')
       } catch (error) {
         logger.error({ err: error, part: part.name }, 'failed to stop cleanly')
       }
+      stack.pop()
     }
-    stack.length = 0
   }
+  let embedded: EmbeddedDatabase | undefined
+  const unfinished = () => ({ parts: stack.map((p) => p.name).reverse(), ...(embedded ? { database: embedded.stats() } : {}) })
   try {
     let databaseUrl = config.databaseUrl
     if (!databaseUrl) {
-      const embedded: EmbeddedDatabase = await startEmbeddedDatabase({
+      const db: EmbeddedDatabase = await startEmbeddedDatabase({
         dataDir: join(config.dataDir, 'db'), port: config.dbPort,
         onIncident: (message) => logger.error({ part: 'database', event: 'wire-incident' }, message),
         slowRequests: {
@@ -53,9 +63,10 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
           onSlowRequest: (info) => logger.warn({ part: 'database', event: 'slow-statement', ...info }, 'a statement held the embedded database long'),
         },
       })
-      stack.push({ name: 'database', stop: () => embedded.stop() })
-      databaseUrl = embedded.url
-      logger.info({ part: 'database', dataDir: embedded.dataDir }, 'embedded TimescaleDB started')
+      embedded = db
+      stack.push({ name: 'database', stop: () => db.stop() })
+      databaseUrl = db.url
+      logger.info({ part: 'database', dataDir: db.dataDir }, 'embedded TimescaleDB started')
     }
     const applied = await migrate(databaseUrl)
     if (applied.length) logger.info({ part: 'database', migrations: applied }, 'migrations applied')
@@ -99,7 +110,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       const live: LiveEvents = connectLiveEvents({ mqttUrl, serviceSecret: config.serviceSecret, logger })
       stack.push({ name: 'server-events', stop: () => live.close() })
       await live.ready
-      const app = await buildApp({ db: pool, live, logger, mode: config.mode, webDistDir: WEB_DIST_DIR })
+      const app = await buildApp({ db: pool, live, logger, mode: config.mode, webDistDir: WEB_DIST_DIR, http: { ...config.http, publicUrl: config.publicUrl } })
       stack.push({ name: 'server', stop: () => app.close() })
       // MQTT over WebSocket at /mqtt on the API server's port: the broker takes the upgrades; its
       // connections are closed first on stop (the HTTP server's close would wait for them)
@@ -114,7 +125,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       const sim: Simulator = await startSimulator({ mqttUrl, homes: demoHomes, intervalMs: config.simulatorIntervalMs, logger })
       stack.push({ name: 'simulator', stop: () => sim.stop() })
     }
-    return { httpUrl, mqttUrl, mqttsUrl, mqttWebSocketUrl, databaseUrl, demoHomes, stop: stopAll }
+    return { httpUrl, mqttUrl, mqttsUrl, mqttWebSocketUrl, databaseUrl, demoHomes, stop: stopAll, unfinished }
   } catch (error) {
     await stopAll()
     throw error

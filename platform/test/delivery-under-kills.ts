@@ -41,7 +41,7 @@ function sendNumberedBatches(gateways: SimGateway[], milestones: number[]): { re
 }
 
 /** Every batch receipted with all its readings (accepted or duplicate), each reading stored once. */
-async function expectEachStoredOnce(db: TestDatabase, gatewayCount: number, receipts: Receipt[]): Promise<void> {
+async function expectEachStoredOnce(db: Pick<TestDatabase, 'pool'>, gatewayCount: number, receipts: Receipt[]): Promise<void> {
   expect(receipts).toHaveLength(gatewayCount * BATCHES_PER_GATEWAY)
   const ids = Array.from({ length: READINGS_PER_BATCH }, (_, m) => `m${m}`).sort()
   for (const r of receipts) {
@@ -60,7 +60,7 @@ async function expectEachStoredOnce(db: TestDatabase, gatewayCount: number, rece
  * `killAndRestart` runs; then every reading must be stored exactly once.
  */
 export async function deliverThroughTwoKills(
-  db: TestDatabase, mqttUrl: string, logger: Logger, killAndRestart: () => Promise<void>, gatewayOptions: Partial<SimGatewayOptions> = {},
+  db: Pick<TestDatabase, 'pool'>, mqttUrl: string, logger: Logger, killAndRestart: () => Promise<void>, gatewayOptions: Partial<SimGatewayOptions> = {},
 ): Promise<void> {
   const gateways = Array.from({ length: 10 }, (_, i) => {
     const id = `demo-gw-${String(i + 1).padStart(3, '0')}`

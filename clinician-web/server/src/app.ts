@@ -5,14 +5,18 @@ import fastifyRateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
+import type { HttpConfig } from '@varde/config'
 import type { Queryable } from '@varde/db'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import type { Logger } from 'pino'
+import { replyNotFound, replyToError, replyToFrameworkError } from './error-replies.js'
 import { fhirRoutes } from './fhir/routes.js'
 import type { LiveEvents } from './live-events.js'
 import { LoginThrottle } from './login-throttle.js'
 import { authPlugin } from './plugins/auth.js'
+import { sameOriginGuard } from './plugins/same-origin.js'
+import { securityHeaders } from './plugins/security-headers.js'
 import { adminGatewayRoutes } from './routes/admin-gateways.js'
 import { alertRoutes } from './routes/alerts.js'
 import { eventRoutes } from './routes/events.js'
@@ -20,6 +24,13 @@ import { healthRoutes } from './routes/health.js'
 import { patientRuleRoutes } from './routes/patient-rules.js'
 import { patientRoutes } from './routes/patients.js'
 import { sessionRoutes } from './routes/session.js'
+import { SessionStreams } from './session-streams.js'
+
+/** What the server shows and whom it trusts (packages/config http-config.ts), and the portal's public URL. */
+export type AppHttpOptions = HttpConfig & {
+  /** VARDE_PUBLIC_URL: an origin trusted for state-changing requests besides the request's own Host. */
+  publicUrl: string | undefined
+}
 
 export interface AppOptions {
   db: Queryable
@@ -28,62 +39,92 @@ export interface AppOptions {
   mode: 'demo' | 'production'
   /** Built portal (clinician-web/web/dist); served at / when present. */
   webDistDir?: string
+  /** `Secure` session cookie; default: in production mode. */
   secureCookies?: boolean
+  /** Default: `/metrics` and `/api/docs` on in demo mode and off in production, no proxy trusted. */
+  http?: Partial<AppHttpOptions>
+  /** How often an open event stream checks that its session still holds (default 15 s). */
+  sessionCheckMs?: number
 }
+
+const SERVER_PATHS = /^\/(api|fhir)(\/|$)|^\/(metrics|healthz)$/
+
+/** Trust the nearest `hops` proxies (Fastify takes a hop count, its types do not say so). */
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops
 
 /** The HTTP API, FHIR and the portal, as one Fastify app. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const isDemo = options.mode === 'demo'
+  const http: AppHttpOptions = { metrics: isDemo, metricsToken: undefined, apiDocs: isDemo, trustProxy: false, publicUrl: undefined, ...options.http }
+  const secureCookies = options.secureCookies ?? !isDemo
   const app = Fastify({
     loggerInstance: options.logger.child({ part: 'server' }) as FastifyBaseLogger,
-    trustProxy: false,
+    // X-Forwarded-* only from the proxies named in VARDE_TRUST_PROXY: they say whether the browser used TLS
+    trustProxy: typeof http.trustProxy === 'number' ? trustHops(http.trustProxy) : http.trustProxy,
+    frameworkErrors: replyToFrameworkError,
     // request logs carry ids and paths, never bodies (no health data in logs)
   })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
-  app.setErrorHandler((error, request, reply) => {
-    if (hasZodFastifySchemaValidationErrors(error)) {
-      return reply.code(400).send({ error: { code: 'invalid-request', message: error.message } })
-    }
-    const status = (error as { statusCode?: number }).statusCode ?? 500
-    if (status >= 500) request.log.error({ err: error }, 'request failed')
-    return reply.code(status).send({ error: { code: status === 429 ? 'too-many-requests' : 'error', message: status >= 500 ? 'Internal error' : (error as Error).message } })
+  app.setErrorHandler(replyToError)
+  app.setNotFoundHandler(replyNotFound)
+  // health data is kept by no browser or proxy cache: every answer that does not say otherwise (the portal's files do)
+  app.addHook('onSend', async (_request, reply) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
   })
 
-  await app.register(fastifySwagger, {
-    openapi: {
-      info: { title: 'Varde API', version: '0.1.0', description: 'Internal API of the Varde clinician portal. FHIR R4 at /fhir.' },
-      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'varde_session' } } },
-      security: [{ session: [] }],
-    },
-    transform: jsonSchemaTransform,
-  })
-  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' })
+  await app.register(securityHeaders)
+  await app.register(sameOriginGuard, { publicUrl: http.publicUrl })
+  if (http.apiDocs) {
+    await app.register(fastifySwagger, {
+      openapi: {
+        info: { title: 'Varde API', version: '0.1.0', description: 'Internal API of the Varde clinician portal. FHIR R4 at /fhir.' },
+        components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'varde_session' } } },
+        security: [{ session: [] }],
+      },
+      transform: jsonSchemaTransform,
+    })
+    await app.register(fastifySwaggerUi, {
+      routePrefix: '/api/docs',
+      // Swagger UI's own CSP (hashes of its inline scripts), framed by no one, without upgrading a demo's plain HTTP;
+      // it inserts a <style> its hashes miss (seen in Chromium): inline styles allowed here, on a page without health data
+      staticCSP: true,
+      transformStaticCSP: (header) => header
+        .replace("frame-ancestors 'self'", "frame-ancestors 'none'")
+        .replace(/style-src [^;]*/, "style-src 'self' 'unsafe-inline'")
+        .replace(/\s*upgrade-insecure-requests;?/, ''),
+    })
+  }
   await app.register(fastifyCookie)
   await app.register(fastifyRateLimit, { global: false })
   await app.register(authPlugin, { db: options.db, mode: options.mode })
 
   const throttle = new LoginThrottle()
+  const streams = new SessionStreams()
   await app.register(async (scope) => {
     // a coarse per-address limit on top of the per-user failure throttle
     await scope.register(fastifyRateLimit, { max: 60, timeWindow: '1 minute' })
-    await scope.register(sessionRoutes, { db: options.db, throttle, mode: options.mode, secureCookies: options.secureCookies ?? false })
+    await scope.register(sessionRoutes, { db: options.db, throttle, mode: options.mode, secureCookies, streams })
   })
   await app.register(patientRoutes, { db: options.db })
   await app.register(patientRuleRoutes, { db: options.db })
   await app.register(alertRoutes, { db: options.db, live: options.live })
-  await app.register(eventRoutes, { db: options.db, live: options.live })
-  await app.register(healthRoutes, { db: options.db, live: options.live, sseClients: () => 0 })
-  await app.register(fhirRoutes, { db: options.db })
+  await app.register(eventRoutes, { db: options.db, live: options.live, streams, sessionCheckMs: options.sessionCheckMs ?? 15_000 })
+  await app.register(healthRoutes, { db: options.db, live: options.live, metrics: http.metrics ? { token: http.metricsToken } : false })
+  await app.register(fhirRoutes, { db: options.db, prefix: '/fhir' })
   await app.register(adminGatewayRoutes, { db: options.db, live: options.live })
 
   const web = options.webDistDir
   if (web && existsSync(join(web, 'index.html'))) {
-    await app.register(fastifyStatic, { root: web, wildcard: false, index: ['index.html'] })
+    await app.register(fastifyStatic, {
+      root: web, wildcard: false, index: ['index.html'],
+      // source maps give the portal's source away: for a demo's debugging only
+      allowedPath: (path) => isDemo || !path.endsWith('.map'),
+    })
     app.get('/*', { schema: { hide: true } }, (request, reply) => {
       const path = request.url.split('?')[0] ?? '/'
-      if (path.startsWith('/api/') || path.startsWith('/fhir/')) {
-        return reply.code(404).send({ error: { code: 'not-found', message: 'No such endpoint' } })
-      }
+      // the server's own paths are never the portal's page, also when turned off (/metrics, /api/docs)
+      if (SERVER_PATHS.test(path)) return replyNotFound(request, reply)
       // the portal's own routes (/patients/:id, /alerts ...) are the SPA's
       if (!path.includes('.')) return reply.sendFile('index.html')
       return reply.sendFile(path.slice(1))

@@ -210,7 +210,8 @@ describe('who may see an alert', () => {
     }
     expect(await listIds(lege, `?patientId=${patient(INGRID)}`)).toEqual([])
     expect((await call(lege, 'GET', `/api/alerts/${shared}`)).status).toBe(200)
-    expect((await call(lege, 'GET', '/api/alerts/not-a-uuid')).status).toBe(404)
+    // an id that cannot be one is a malformed request (issue 14), which tells nothing of any alert
+    expect(await call(lege, 'GET', '/api/alerts/not-a-uuid')).toMatchObject({ status: 400, body: { error: { code: 'invalid-request' } } })
 
     // nothing changed, and every attempt is in the access log
     const sykepleier = await login('sykepleier')

@@ -4,7 +4,7 @@ import { startIngest, type IngestService } from '@varde/ingest'
 import type { FastifyInstance } from 'fastify'
 import { pino } from 'pino'
 import { expect } from 'vitest'
-import { buildApp, connectLiveEvents, type LiveEvents } from '../src/index.js'
+import { buildApp, connectLiveEvents, type AppOptions, type LiveEvents } from '../src/index.js'
 
 /** The real parts behind the server's integration suites: broker, ingest (with its rules), live events and the app. */
 export interface ServerStack {
@@ -25,6 +25,8 @@ export async function startServerStack(options: {
   /** Names the ingest session and the service secret, one per suite. */
   name: string
   broker?: Pick<BrokerOptions, 'statsIntervalMs' | 'credentialCheckIntervalMs'>
+  /** The app's options beyond its parts (mode, portal directory, HTTP hardening). */
+  app?: Omit<Partial<AppOptions>, 'db' | 'live' | 'logger'>
 }): Promise<ServerStack> {
   const logger = pino({ level: 'silent' })
   const serviceSecret = `${options.name}-secret-0123456789abcdef`
@@ -35,7 +37,7 @@ export async function startServerStack(options: {
   await ingest.ready
   const live = connectLiveEvents({ mqttUrl, serviceSecret, logger })
   await live.ready
-  const app = await buildApp({ db, live, logger, mode: 'demo' })
+  const app = await buildApp({ db, live, logger, mode: 'demo', ...options.app })
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' })
   return {
     broker, ingest, live, app, baseUrl, mqttUrl,

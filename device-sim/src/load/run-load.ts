@@ -9,6 +9,7 @@ import { SimGateway } from '../gateway/sim-gateway.js'
 import { VirtualPatient } from '../patient/virtual-patient.js'
 import { zoneOffsetMinutes } from '../time/zoned-time.js'
 import { summarizeLatencies, type LatencySummary } from './latency-stats.js'
+import { ReadingClock } from './reading-clock.js'
 
 export interface LoadOptions {
   mqttUrl: string
@@ -205,12 +206,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
  * `size` plausible measurements, one per device reading: a device's single
  * vital when decoded, its whole characteristic when GATT. Ids `m1`… within the batch.
  */
+const readingClock = new ReadingClock()
+
 function loadBatch(gateway: SimGateway, patient: VirtualPatient, size: number, batchIndex: number): Measurement[] {
   const now = Date.now()
   const measurements: Measurement[] = []
   for (let i = 0; i < size; i++) {
     const device = gateway.devices[(batchIndex + i) % gateway.devices.length] as SimDevice
-    const at = new Date(now - (size - i) * 1000)
+    // no two readings of a device alike (reading-clock.ts)
+    const at = readingClock.next(`${gateway.gatewayId}/${device.deviceId}`, new Date(now - (size - i) * 1000))
     const vitals = DEVICE_VITALS[device.kind]
     const type = vitals[i % vitals.length] as VitalType
     const values = patient.measure(device.kind, at)

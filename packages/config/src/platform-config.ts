@@ -1,8 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { escalationConfigOf, escalationEnvShape, maskWebhookUrl, type EscalationConfig } from './escalation-config.js'
+import { describeHttpConfig, httpConfigOf, httpEnvShape, type HttpConfig } from './http-config.js'
 
 export * from './escalation-config.js'
+export * from './http-config.js'
 
 /**
  * The platform's configuration, read once at start from environment
@@ -48,6 +50,7 @@ export const platformEnvSchema = z.object({
   /** Comma-separated parts to start in this process (default: all). */
   VARDE_PARTS: z.string().default('broker,ingest,server,simulator'),
   ...escalationEnvShape,
+  ...httpEnvShape,
 })
 
 export type PlatformPart = 'broker' | 'ingest' | 'server' | 'simulator'
@@ -76,6 +79,8 @@ export interface PlatformConfig {
   /** The portal's address as users reach it, without a trailing slash (links in notices). */
   publicUrl: string
   escalation: EscalationConfig
+  /** /metrics, /api/docs and the trusted proxy (http-config.ts). */
+  http: HttpConfig
 }
 
 export class ConfigError extends Error {
@@ -109,6 +114,7 @@ export function loadPlatformConfig(
   if (!isDemo && e.VARDE_SIMULATOR === 'on') problems.push('VARDE_SIMULATOR: the simulator runs only in demo mode')
   if (!e.VARDE_TLS_CERT_FILE !== !e.VARDE_TLS_KEY_FILE) problems.push('VARDE_TLS_CERT_FILE, VARDE_TLS_KEY_FILE: set both or neither')
   const escalation = escalationConfigOf(e, problems)
+  const http = httpConfigOf(e, isDemo, problems)
   if (!isDemo && (escalation.webhook || escalation.email) && !e.VARDE_PUBLIC_URL)
     problems.push('VARDE_PUBLIC_URL: required in production mode with escalation notices (their link must reach the portal)')
   if (problems.length > 0) throw new ConfigError(problems)
@@ -136,6 +142,7 @@ export function loadPlatformConfig(
     parts: parts,
     publicUrl: (e.VARDE_PUBLIC_URL ?? `http://localhost:${e.VARDE_HTTP_PORT}`).replace(/\/+$/, ''),
     escalation,
+    http,
   }
 }
 
@@ -164,13 +171,14 @@ export function describePlatformConfig(c: PlatformConfig): Record<string, string
     VARDE_SMTP_URL: c.escalation.email ? maskUrlPassword(c.escalation.email.smtpUrl) : '(unset: no e-mail)',
     VARDE_ESCALATION_EMAIL_TO: c.escalation.email?.to.join(',') ?? '(unset)',
     VARDE_ESCALATION_EMAIL_FROM: c.escalation.email?.from ?? '(unset)',
+    ...describeHttpConfig(c.http),
   }
 }
 
 /** A rejected value as named in the error: never a secret, nor a URL's password. */
 function shownValue(name: string, value: string | undefined): string {
   if (value === undefined) return 'nothing'
-  if (name.endsWith('_SECRET')) return '(hidden)'
+  if (name.endsWith('_SECRET') || name.endsWith('_TOKEN')) return '(hidden)'
   if (name.endsWith('_URL')) return JSON.stringify(maskUrlPassword(value))
   return JSON.stringify(value)
 }

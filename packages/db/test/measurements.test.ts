@@ -1,4 +1,4 @@
-import type { Reading } from '@varde/domain'
+import type { Reading, ReadingFlag } from '@varde/domain'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   accessiblePatientIds, countMeasurements, DEMO_PATIENTS, findGatewayContext, keyOf, listMeasurements,
@@ -81,12 +81,13 @@ describe('storeBatches', () => {
   it('stores several batches of several gateways in one call, and pages readings by keyset', async () => {
     const [a, b] = [homes[2]!, homes[3]!]
     const base = Date.parse('2026-11-20T00:00:00Z')
-    const mk = (h: DemoHome, batchId: string, n: number) => ({
+    // batches of one patient at different times: alike readings would be one (the second key, below)
+    const mk = (h: DemoHome, batchId: string, n: number, from = base) => ({
       gatewayId: h.gatewayId, tenantId: 'demo', patientId: h.patientId, batchId, receivedAt: new Date(),
-      readings: Array.from({ length: n }, (_, i) => reading(`m${i}`, 70 + i / 10, new Date(base + i * 60_000))),
+      readings: Array.from({ length: n }, (_, i) => reading(`m${i}`, 70 + i / 10, new Date(from + i * 60_000))),
       rejections: [],
     })
-    const keys = await storeBatches(db.pool, [mk(a, 'x', 250), mk(b, 'y', 250), mk(a, 'z', 10)])
+    const keys = await storeBatches(db.pool, [mk(a, 'x', 250), mk(b, 'y', 250), mk(a, 'z', 10, base - 86_400_000)])
     expect(keys.newKeys.size).toBe(510)
     const page1 = await listMeasurements(db.pool, { tenantId: 'demo', patientId: a.patientId, limit: 100 })
     const last = page1.at(-1)!
@@ -102,5 +103,124 @@ describe('storeBatches', () => {
     }])
     const [r] = await listRejections(db.pool, { gatewayId: homes[4]!.gatewayId, limit: 1 })
     expect(r).toMatchObject({ code: 'malformed-batch', raw: '{not json', batchId: null })
+  })
+})
+
+// device-protocol.md "Delivery, second key" (issue 14, defect 6): a gateway that lost its outbox ids
+// re-sends a measurement under a new batch id; same patient, device, type, value and measuredAt is a duplicate.
+describe('storeBatches: the second key', () => {
+  const at = new Date('2026-11-23T07:00:00Z')
+  const batchOf = (home: DemoHome, batchId: string, readings: Reading[]) => ({
+    gatewayId: home.gatewayId, tenantId: 'demo', patientId: home.patientId, batchId, receivedAt: new Date(), readings, rejections: [],
+  })
+  const count = async (home: DemoHome) => countMeasurements(db.pool, { gatewayId: home.gatewayId })
+  const ruleSeq = async (home: DemoHome) =>
+    (await db.pool.query<{ seq: string }>('SELECT seq FROM rule_work WHERE patient_id = $1', [home.patientId])).rows[0]?.seq
+
+  it('stores a reading re-sent under a new batch id once, answers it as a duplicate and queues no rule work', async () => {
+    const home = homes[5]!
+    const first = await storeBatches(db.pool, [batchOf(home, 'before-reboot', [reading('m1', 81.2, at), reading('m2', 81.3, at)])])
+    expect(first.readingIds[0]!.every((id) => id.length === 36)).toBe(true)
+    const seq = await ruleSeq(home)
+    // after the reboot: m1 again under other ids, and a new reading beside it
+    const again = await storeBatches(db.pool, [batchOf(home, 'after-reboot', [reading('x1', 81.2, at), reading('x2', 81.2, new Date(at.getTime() + 60_000))])])
+    expect(again.readingIds[0]![0]).toBe('')
+    expect(again.readingIds[0]![1]).toHaveLength(36)
+    expect(again.newKeys).toEqual(new Set([keyOf(home.gatewayId, 'after-reboot', 'x2')]))
+    expect(await count(home)).toBe(3)
+    // only the new reading queued the patient again (one more), the duplicate nothing
+    expect(Number(await ruleSeq(home))).toBe(Number(seq) + 1)
+    const onlyDuplicate = await storeBatches(db.pool, [batchOf(home, 'third-try', [reading('y1', 81.3, at)])])
+    expect(onlyDuplicate.readingIds[0]).toEqual([''])
+    expect(onlyDuplicate.newKeys.size).toBe(0)
+    expect(Number(await ruleSeq(home))).toBe(Number(seq) + 1)
+  })
+
+  it('stores the same reading given twice in one call once: across batches and within a batch, the first copy', async () => {
+    const home = homes[6]!
+    const result = await storeBatches(db.pool, [
+      batchOf(home, 'a', [reading('m1', 90.1, at), reading('m2', 90.1, at)]),
+      batchOf(home, 'b', [reading('m1', 90.1, at), reading('m9', 90.2, at)]),
+    ])
+    expect(result.readingIds[0]![0]).toHaveLength(36)
+    expect(result.readingIds[0]![1]).toBe('')
+    expect(result.readingIds[1]![0]).toBe('')
+    expect(result.readingIds[1]![1]).toHaveLength(36)
+    expect(result.newKeys).toEqual(new Set([keyOf(home.gatewayId, 'a', 'm1'), keyOf(home.gatewayId, 'b', 'm9')]))
+    expect(await count(home)).toBe(2)
+  })
+
+  it('stores it once when two statements give it at once', async () => {
+    const home = homes[7]!
+    const results = await Promise.all(['p', 'q', 'r'].map((id) => storeBatches(db.pool, [batchOf(home, id, [reading('m1', 77.7, at)])])))
+    expect(results.flatMap((r) => r.readingIds[0]!.filter((id) => id !== ''))).toHaveLength(1)
+    expect(await count(home)).toBe(1)
+  })
+
+  it.each<[string, Partial<Reading>, number]>([
+    ['another device', { deviceId: 'AA:BB:CC:00:11:99' }, 2],
+    ['another value', { value: 70.1 }, 2],
+    ['another time', { measuredAt: new Date(at.getTime() + 1) }, 2],
+    ['another type', { type: 'pulse', unit: '/min' }, 2],
+  ])('tells apart a reading of %s', async (_name, change, expected) => {
+    const home = homes[8]!
+    await db.pool.query('DELETE FROM measurements WHERE gateway_id = $1', [home.gatewayId])
+    await storeBatches(db.pool, [batchOf(home, `one-${_name}`, [reading('m1', 70, at)])])
+    await storeBatches(db.pool, [batchOf(home, `two-${_name}`, [{ ...reading('m1', 70, at), ...change }])])
+    expect(await count(home)).toBe(expected)
+  })
+
+  it('has no second key for a reading timed by the platform (the gateway gave no time): alike ones are stored', async () => {
+    const home = homes[9]!
+    const flags: ReadingFlag[] = ['time-from-receipt']
+    const alike = (id: string) => ({ ...reading(id, 70, at), flags })
+    const result = await storeBatches(db.pool, [batchOf(home, 'r1', [alike('m1'), alike('m2')]), batchOf(home, 'r2', [alike('m1')])])
+    expect(result.readingIds.flat().every((id) => id.length === 36)).toBe(true)
+    expect(await count(home)).toBe(3)
+  })
+
+  it('reads a patient\'s readings by the second key\'s index', async () => {
+    // the test's chunks are tiny; as in a real one, the planner is not to read them whole
+    const client = await db.pool.connect()
+    try {
+      await client.query('BEGIN; SET LOCAL enable_seqscan = off')
+      const plan = await client.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN SELECT id FROM measurements WHERE patient_id = $1 AND type = 'body-weight' AND measured_at >= '2026-11-20' ORDER BY measured_at DESC`,
+        [homes[5]!.patientId],
+      )
+      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('measurements_second_key')
+    } finally {
+      await client.query('ROLLBACK')
+      client.release()
+    }
+  })
+})
+
+// issue 14, defect 2: what a gateway sent is kept for review in a form the database can hold
+describe('storeBatches: rejections the database could not hold as sent', () => {
+  it('keeps ids with NUL as escapes and the raw measurement as JSON', async () => {
+    const home = homes[10]!
+    await storeBatches(db.pool, [{
+      gatewayId: home.gatewayId, tenantId: 'demo', patientId: home.patientId, batchId: 'nul\u0000batch', receivedAt: new Date(), readings: [],
+      rejections: [{ id: 'm\u0000\ud800', code: 'invalid-field', detail: 'id: must not contain NUL \u0000', raw: { id: 'm\u0000\ud800' } }],
+    }])
+    const [r] = await listRejections(db.pool, { gatewayId: home.gatewayId, limit: 1 })
+    expect(r).toMatchObject({
+      batchId: 'nul\\u0000batch', measurementId: 'm\\u0000\\ud800', detail: 'id: must not contain NUL \\u0000',
+      raw: '{"id":"m\\u0000\\ud800"}', rawEncoding: 'text',
+    })
+    expect(JSON.parse(r!.raw)).toEqual({ id: 'm\u0000\ud800' })
+  })
+
+  it('keeps a payload that is not UTF-8 or has a NUL byte as base64 of its bytes, and one that is as text', async () => {
+    const home = homes[10]!
+    const payloads = [Buffer.from([0x7b, 0x00, 0x7d]), Buffer.from([0x7b, 0xff, 0x7d]), Buffer.from('{"batchId":"\\u0000"}')]
+    for (const rawPayload of payloads) {
+      await storeBatches(db.pool, [{ gatewayId: home.gatewayId, tenantId: 'demo', patientId: home.patientId, batchId: null, receivedAt: new Date(), readings: [], rejections: [], rawPayload }])
+    }
+    const rows = (await listRejections(db.pool, { gatewayId: home.gatewayId, limit: 3 })).reverse()
+    expect(rows.map((r) => [r.rawEncoding, r.raw])).toEqual([
+      ['base64', 'ewB9'], ['base64', 'e/99'], ['text', '{"batchId":"\\u0000"}'],
+    ])
   })
 })

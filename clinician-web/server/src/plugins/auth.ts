@@ -7,6 +7,8 @@ export const SESSION_COOKIE = 'varde_session'
 declare module 'fastify' {
   interface FastifyRequest {
     user: SessionUser | null
+    /** The session token the caller was resolved from (cookie or Bearer), null without a valid one. */
+    sessionToken: string | null
     /** Writes one entry to the access log (tilgangslogg) as the current user. */
     audit(entry: Omit<AccessEntry, 'tenantId' | 'actorUserId' | 'actor'>): Promise<void>
   }
@@ -19,6 +21,7 @@ declare module 'fastify' {
  */
 export const authPlugin = fp<{ db: Queryable; mode: 'demo' | 'production' }>(async (app, { db, mode }) => {
   app.decorateRequest('user', null)
+  app.decorateRequest('sessionToken', null)
   app.decorateRequest('audit', async function () {})
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization
@@ -26,6 +29,7 @@ export const authPlugin = fp<{ db: Queryable; mode: 'demo' | 'production' }>(asy
     const user = token ? await findSessionUser(db, token) : null
     // production mode refuses demo accounts even with a live session
     request.user = user && !(mode === 'production' && user.isDemo) ? user : null
+    request.sessionToken = request.user ? token ?? null : null
     request.audit = async (entry) => {
       const u = request.user
       if (!u) return

@@ -7,12 +7,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { LiveEvents } from '../live-events.js'
+import { errorBody, storableText, uuidParam } from '../input-schemas.js'
 import { requireUser, userOf } from '../plugins/auth.js'
 
-const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) })
 const gatewayId = z.string().regex(GATEWAY_ID_PATTERN, 'a gateway id is 3 to 64 of A-Z a-z 0-9 . _ -')
 const params = z.object({ id: gatewayId })
-const deviceId = z.string().min(1).max(128)
+const deviceId = storableText(128, { min: 1 })
 
 const FAILURES: Record<ProvisioningFailure, { status: 400 | 404 | 409; message: string }> = {
   'not-found': { status: 404, message: 'Fant ikke basestasjonen.' },
@@ -83,7 +83,7 @@ export const adminGatewayRoutes: FastifyPluginAsyncZod<{ db: Queryable; live: Li
   app.post('/api/admin/gateways', {
     schema: {
       tags: ['admin'], summary: 'Create a gateway for a patient; the secret is shown this once',
-      body: z.object({ id: gatewayId.optional(), patientId: z.string() }),
+      body: z.object({ id: gatewayId.optional(), patientId: uuidParam }),
       response: { 201: z.object({ id: z.string(), secret: z.string() }), 400: errorBody, 404: errorBody, 409: errorBody },
     },
   }, async (request, reply) => {

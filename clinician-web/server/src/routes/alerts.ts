@@ -8,11 +8,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { alertSchema, alertWithHistorySchema, preferredLanguage, toAlertView, toAlertWithHistoryView } from '../alert-view.js'
 import type { LiveEvents } from '../live-events.js'
+import { errorBody, storableText, uuidParam } from '../input-schemas.js'
 import { requireUser, userOf } from '../plugins/auth.js'
 
-const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) })
 const statusSchema = z.enum(['open', 'acknowledged', 'resolved'])
-const params = z.object({ id: z.string() })
+const params = z.object({ id: uuidParam })
 
 const FAILURES: Record<AlertActionFailure, { status: 400 | 404 | 409; message: string }> = {
   'not-found': { status: 404, message: 'Fant ikke varselet.' },
@@ -120,7 +120,7 @@ export const alertRoutes: FastifyPluginAsyncZod<{ db: Queryable; live: LiveEvent
       tags: ['alerts'], summary: 'Resolve (avslutt) an open or acknowledged alert, saying what was done',
       description: '409 `already-resolved` when it is resolved already.',
       params,
-      body: z.object({ outcome: z.enum(ALERT_OUTCOMES), note: z.string().trim().max(2000).optional() }),
+      body: z.object({ outcome: z.enum(ALERT_OUTCOMES), note: storableText(2000, { trim: true }).optional() }),
       response: actionResponses,
     },
   }, async (request, reply) => {
@@ -131,7 +131,7 @@ export const alertRoutes: FastifyPluginAsyncZod<{ db: Queryable; live: LiveEvent
   app.post('/api/alerts/:id/notes', {
     schema: {
       tags: ['alerts'], summary: 'Add a note to an alert\'s history (also after it is resolved)',
-      params, body: z.object({ text: z.string().trim().min(1).max(2000) }), response: actionResponses,
+      params, body: z.object({ text: storableText(2000, { trim: true, min: 1 }) }), response: actionResponses,
     },
   }, async (request, reply) => answer(request, reply, await addAlertNote(db, actorOf(request), request.params.id, request.body.text), 'noted'))
 }

@@ -1,24 +1,41 @@
-import { accessiblePatientIds, findAlert, type Queryable } from '@varde/db'
+import { accessiblePatientIds, findAlert, findSessionUser, type Queryable } from '@varde/db'
 import type { FastifyPluginAsync } from 'fastify'
 import { preferredLanguage, toAlertView } from '../alert-view.js'
 import type { LiveEvents } from '../live-events.js'
 import { requireUser, userOf } from '../plugins/auth.js'
+import type { SessionStreams } from '../session-streams.js'
+
+export interface EventRouteOptions {
+  db: Queryable
+  live: LiveEvents
+  streams: SessionStreams
+  /** How often a stream checks that its session still holds (expired, ended on another server instance, user disabled). */
+  sessionCheckMs: number
+}
 
 /**
  * Server-Sent Events for live pages: `measurement` events for the patients the
  * caller may see (access re-checked every minute), `alert` events with the
  * alert as `GET /api/alerts` shows it (read for this caller, so the care
- * relationship is checked again for each), heartbeats as comments.
+ * relationship is checked again for each), heartbeats as comments. A stream
+ * lives no longer than its session: logging out ends it at once, expiry or a
+ * logout elsewhere at the next session check (issue 14).
  */
-export const eventRoutes: FastifyPluginAsync<{ db: Queryable; live: LiveEvents }> = async (app, { db, live }) => {
+export const eventRoutes: FastifyPluginAsync<EventRouteOptions> = async (app, { db, live, streams, sessionCheckMs }) => {
+  app.addHook('preClose', async () => streams.endAll())
+
   app.get('/api/events', { preHandler: requireUser, schema: { tags: ['events'], summary: 'Live events (text/event-stream)' } }, async (request, reply) => {
     const u = userOf(request)
+    const token = request.sessionToken
+    if (!token) throw new Error('requireUser guards this route: a user has a session token')
     let allowed = await accessiblePatientIds(db, u.tenantId, u.userId)
     await request.audit({ action: 'subscribe', resourceType: 'EventStream', outcome: 'allowed', details: { patients: allowed.size } })
     reply.hijack()
     const res = reply.raw
     // each event is one small write that should leave now, not wait for the client's delayed ACK (Nagle)
     request.raw.socket.setNoDelay(true)
+    // the security headers set for every answer (plugins/security-headers.ts): a hijacked reply does not send them itself
+    for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) res.setHeader(name, value)
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -47,12 +64,24 @@ export const eventRoutes: FastifyPluginAsync<{ db: Queryable; live: LiveEvents }
     const refresh = setInterval(() => {
       accessiblePatientIds(db, u.tenantId, u.userId).then((ids) => { allowed = ids }, () => {})
     }, 60_000)
-    request.raw.on('close', () => {
+    const sessionCheck = setInterval(() => {
+      findSessionUser(db, token).then((user) => { if (!user) end() }, () => {})
+    }, sessionCheckMs)
+    const end = () => {
+      if (isClosed) return
       isClosed = true
+      res.end()
+    }
+    const unregister = streams.add(token, end)
+    // the response closes when the stream is ended here and when the client goes away
+    res.on('close', () => {
+      isClosed = true
+      unregister()
       unsubscribe()
       unsubscribeAlerts()
       clearInterval(heartbeat)
       clearInterval(refresh)
+      clearInterval(sessionCheck)
     })
   })
 }

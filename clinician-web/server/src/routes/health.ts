@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto'
 import type { Queryable } from '@varde/db'
 import type { FastifyPluginAsync } from 'fastify'
 import { renderBrokerMetrics } from '../broker-metrics.js'
@@ -5,8 +6,25 @@ import type { LiveEvents } from '../live-events.js'
 
 const INGEST_STALE_MS = 20_000
 
-/** /healthz (platform-contract.md): 200 when broker, ingest and database are up; 503 naming what is not. */
-export const healthRoutes: FastifyPluginAsync<{ db: Queryable; live: LiveEvents; sseClients: () => number }> = async (app, { db, live }) => {
+export interface HealthRouteOptions {
+  db: Queryable
+  live: LiveEvents
+  /** Serve `/metrics` (VARDE_METRICS); with a token, only to `Authorization: Bearer <token>` (VARDE_METRICS_TOKEN). */
+  metrics: false | { token: string | undefined }
+}
+
+/** The token compared in constant time, so its characters cannot be found one by one. */
+function isMetricsToken(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '')
+  const expected = Buffer.from(token)
+  return given.length === expected.length && timingSafeEqual(given, expected)
+}
+
+/**
+ * /healthz (platform-contract.md): 200 when broker, ingest and database are up; 503 naming what is not.
+ * /metrics: Prometheus text, when configured (off in production unless set: it tells what runs and how much).
+ */
+export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, { db, live, metrics }) => {
   async function check() {
     const database = await Promise.race([
       db.query('SELECT 1').then(() => true, () => false),
@@ -24,7 +42,11 @@ export const healthRoutes: FastifyPluginAsync<{ db: Queryable; live: LiveEvents;
     return reply.code(failing.length ? 503 : 200).send({ status: failing.length ? 'fail' : 'ok', failing, checks })
   })
 
-  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
+  if (!metrics) return
+  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: false } }, async (request, reply) => {
+    if (metrics.token !== undefined && !isMetricsToken(request.headers.authorization, metrics.token)) {
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: { code: 'unauthenticated', message: 'A metrics token is required (VARDE_METRICS_TOKEN).' } })
+    }
     const checks = await check()
     const m = process.memoryUsage()
     const lines = [

@@ -9,10 +9,10 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { bigintIdParam, errorBody, isoInstant, storableJsonObject, storableText, uuidParam } from '../input-schemas.js'
 import { requireUser, userOf } from '../plugins/auth.js'
 
-const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) })
-const patientParams = z.object({ id: z.string() })
+const patientParams = z.object({ id: uuidParam })
 const clinicianSchema = z.object({ id: z.string(), name: z.string().nullable(), hprNumber: z.string().nullable() })
 const paramsSchema = z.record(z.string(), z.unknown())
 
@@ -40,7 +40,6 @@ const pauseSchema = z.object({
   reason: z.string().nullable(), createdBy: z.object({ id: z.string(), name: z.string().nullable() }).nullable(), createdAt: z.string(),
   isCurrent: z.boolean().describe('Paused now'),
 })
-const isoInstant = z.iso.datetime({ offset: true })
 
 const FAILURES: Record<CareWriteFailure, { status: 400 | 403 | 404 | 409; message: string }> = {
   'not-found': { status: 404, message: 'Fant ikke pasienten.' },
@@ -152,12 +151,12 @@ export const patientRuleRoutes: FastifyPluginAsyncZod<{ db: Queryable }> = async
         + '409 `version-conflict` when someone else changed the rule meanwhile.',
         'Only a nurse or clinician on the patient\'s care team.',
       ].join('\n\n'),
-      params: z.object({ id: z.string(), ruleId: z.string().min(1).max(100) }),
+      params: z.object({ id: uuidParam, ruleId: storableText(100, { min: 1 }) }),
       body: z.object({
-        params: paramsSchema.optional(),
+        params: storableJsonObject.optional(),
         isEnabled: z.boolean().optional(),
         kind: z.enum(RULE_KINDS).optional(),
-        reason: z.string().trim().max(500).optional(),
+        reason: storableText(500, { trim: true }).optional(),
       }).refine((b) => b.params !== undefined || b.isEnabled !== undefined || b.kind !== undefined, 'give params, isEnabled or kind'),
       response: { 200: ruleSchema, 400: errorBody, 403: errorBody, 404: errorBody, 409: errorBody, 500: errorBody },
     },
@@ -219,7 +218,7 @@ export const patientRuleRoutes: FastifyPluginAsyncZod<{ db: Queryable }> = async
       body: z.object({
         startsAt: isoInstant.optional().describe('Default: now'),
         endsAt: isoInstant.nullable().optional().describe('Omitted or null: until further notice'),
-        reason: z.string().trim().max(500).optional(),
+        reason: storableText(500, { trim: true }).optional(),
       }).refine((b) => !b.startsAt || !b.endsAt || Date.parse(b.endsAt) > Date.parse(b.startsAt), { message: 'endsAt must be after startsAt', path: ['endsAt'] }),
       response: { 201: pauseSchema, 400: errorBody, 403: errorBody, 404: errorBody, 409: errorBody },
     },
@@ -241,7 +240,7 @@ export const patientRuleRoutes: FastifyPluginAsyncZod<{ db: Queryable }> = async
   app.post('/api/patients/:id/pauses/:pauseId/end', {
     schema: {
       tags: ['rules'], summary: 'End a pause, now or at a given time (an open pause, or one planned to end later)',
-      params: z.object({ id: z.string(), pauseId: z.string() }),
+      params: z.object({ id: uuidParam, pauseId: bigintIdParam }),
       body: z.object({ endsAt: isoInstant.optional().describe('Default: now') }).optional(),
       response: { 200: pauseSchema, 400: errorBody, 403: errorBody, 404: errorBody, 409: errorBody },
     },

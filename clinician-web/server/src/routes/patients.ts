@@ -2,6 +2,7 @@ import { canAccessPatient, findPatientForUser, listMeasurements, listPatientsFor
 import { VITAL_TYPE_NAMES } from '@varde/domain'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { errorBody, isoInstant, uuidParam } from '../input-schemas.js'
 import { requireUser, userOf } from '../plugins/auth.js'
 
 const latestValue = z.object({ value: z.number(), unit: z.string(), measuredAt: z.string() })
@@ -15,7 +16,6 @@ const patientSchema = z.object({
   latest: z.record(z.string(), latestValue),
   openAlerts: z.object({ red: z.number(), yellow: z.number() }),
 })
-const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) })
 const notFound = { error: { code: 'not-found', message: 'Fant ikke pasienten.' } }
 
 function toJson(p: PatientSummary): z.infer<typeof patientSchema> {
@@ -42,7 +42,7 @@ export const patientRoutes: FastifyPluginAsyncZod<{ db: Queryable }> = async (ap
   })
 
   app.get('/api/patients/:id', {
-    schema: { tags: ['patients'], summary: 'One patient', params: z.object({ id: z.string() }), response: { 200: patientSchema, 404: errorBody } },
+    schema: { tags: ['patients'], summary: 'One patient', params: z.object({ id: uuidParam }), response: { 200: patientSchema, 404: errorBody } },
   }, async (request, reply) => {
     const u = userOf(request)
     const patient = await findPatientForUser(db, u.tenantId, u.userId, request.params.id)
@@ -55,10 +55,10 @@ export const patientRoutes: FastifyPluginAsyncZod<{ db: Queryable }> = async (ap
     schema: {
       tags: ['patients'],
       summary: 'A patient\'s readings in a time range, oldest first',
-      params: z.object({ id: z.string() }),
+      params: z.object({ id: uuidParam }),
       querystring: z.object({
-        from: z.iso.datetime({ offset: true }).optional(),
-        to: z.iso.datetime({ offset: true }).optional(),
+        from: isoInstant.optional(),
+        to: isoInstant.optional(),
         type: z.union([z.enum(VITAL_TYPE_NAMES), z.array(z.enum(VITAL_TYPE_NAMES))]).optional(),
         limit: z.coerce.number().int().min(1).max(20_000).default(10_000),
       }),

@@ -2,20 +2,27 @@ import { createSession, deleteSession, findUserCredentials, verifySecret, type Q
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { LoginThrottle } from '../login-throttle.js'
+import type { SessionStreams } from '../session-streams.js'
+import { errorBody, storableText } from '../input-schemas.js'
 import { requireUser, SESSION_COOKIE, userOf } from '../plugins/auth.js'
 
 const SESSION_TTL_MS = 12 * 60 * 60 * 1000 // one long shift
-const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) })
 
-export const sessionRoutes: FastifyPluginAsyncZod<{ db: Queryable; throttle: LoginThrottle; mode: 'demo' | 'production'; secureCookies: boolean }> = async (
-  app,
-  { db, throttle, mode, secureCookies },
-) => {
+export interface SessionRouteOptions {
+  db: Queryable
+  throttle: LoginThrottle
+  mode: 'demo' | 'production'
+  /** `Secure` on the cookie: production mode always (the portal is reached over TLS there). */
+  secureCookies: boolean
+  streams: SessionStreams
+}
+
+export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteOptions> = async (app, { db, throttle, mode, secureCookies, streams }) => {
   app.post('/api/session', {
     schema: {
       tags: ['session'],
       summary: 'Log in; sets an HttpOnly session cookie',
-      body: z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }),
+      body: z.object({ username: storableText(100, { min: 1 }), password: z.string().min(1).max(200) }),
       response: { 204: z.null(), 401: errorBody, 429: errorBody },
     },
   }, async (request, reply) => {
@@ -58,8 +65,11 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ db: Queryable; throttle: Log
 
   app.delete('/api/session', { schema: { tags: ['session'], summary: 'Log out', response: { 204: z.null() } } }, async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE]
-    if (token) await deleteSession(db, token)
-    reply.clearCookie(SESSION_COOKIE, { path: '/' })
+    if (token) {
+      await deleteSession(db, token)
+      streams.endSession(token) // its live pages stop receiving now, not at their next check
+    }
+    reply.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: secureCookies, path: '/' })
     return reply.code(204).send(null)
   })
 }

@@ -9,7 +9,9 @@ import {
   encodeWeightMeasurement,
   gattMeasurement,
   FUTURE_TOLERANCE_MS,
+  isStorableText,
   judgeBatch,
+  MAX_ID_LENGTH,
   malformedReceiptSchema,
   PROTOCOL_ERROR_CODES,
   receiptSchema,
@@ -29,7 +31,12 @@ function checkJudgement(j: BatchJudgement, measurementCount?: number): void {
     expect(['malformed-batch', 'too-large']).toContain(j.receipt.error.code)
     return
   }
+  // what is stored of an accepted reading is text the database can hold (storable-text.ts)
+  expect(isStorableText(j.batchId) && j.batchId.length <= MAX_ID_LENGTH).toBe(true)
   for (const r of j.readings) {
+    for (const text of [r.measurementId, r.deviceId, r.unit, r.originalUnit ?? '']) expect(isStorableText(text)).toBe(true)
+    expect(Math.max(r.measurementId.length, r.deviceId.length)).toBeLessThanOrEqual(MAX_ID_LENGTH)
+    if (r.battery !== null) expect(Number.isInteger(r.battery)).toBe(true)
     const { min, max } = VITAL_TYPES[r.type].plausible
     expect(r.unit).toBe(VITAL_TYPES[r.type].unit)
     expect(r.value).toBeGreaterThanOrEqual(min)
@@ -177,6 +184,44 @@ describe('judgeBatch never throws', () => {
         },
       ),
       { numRuns: 300 },
+    )
+  })
+})
+
+/** Strings as a hostile or broken gateway sends them: NUL, lone surrogates, very long. */
+const hostileText = fc.oneof(
+  fc.string({ unit: fc.oneof(fc.constantFrom('\u0000', '\ud800', '\udfff', '\ud83d\ude00', 'a', ':'), fc.string({ unit: 'binary', maxLength: 1 })) }),
+  fc.constantFrom('m1', 'AA:BB', 'kg', 'body-weight', '2a9d').chain((usual) =>
+    fc.constantFrom('\u0000', '\ud800', '\udc00').map((bad) => usual + bad)),
+  fc.integer({ min: MAX_ID_LENGTH - 1, max: MAX_ID_LENGTH + 2 }).map((n) => 'x'.repeat(n)),
+)
+
+describe('judgeBatch answers strings the database cannot hold', () => {
+  it('with a coded rejection, never a reading or batch id that cannot be stored', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.constant('G-1'), hostileText),
+        fc.array(
+          fc.record({
+            id: fc.oneof(fc.constantFrom('m1', 'm2', 'm3'), hostileText),
+            deviceId: fc.oneof(fc.constant('AA:BB'), hostileText),
+            type: fc.oneof(fc.constant('body-weight'), hostileText),
+            value: fc.constant(82.4),
+            unit: fc.oneof(fc.constant('kg'), hostileText),
+            battery: fc.oneof(fc.constant(50), fc.double({ min: 0, max: 100, noNaN: true })),
+          }),
+          { minLength: 1, maxLength: 6 },
+        ),
+        (batchId, measurements) => {
+          const payload = JSON.stringify({ batchId, sentAt: receivedAt.toISOString(), measurements })
+          const j = judgeBatch(payload, { receivedAt })
+          checkJudgement(j, j.ok ? measurements.length : undefined)
+          const isBatchIdStorable = isStorableText(batchId) && batchId.length >= 1 && batchId.length <= MAX_ID_LENGTH
+          expect(j.ok).toBe(isBatchIdStorable)
+          if (!j.ok) expect(j.receipt.error.code).toBe('malformed-batch')
+        },
+      ),
+      { numRuns: 500 },
     )
   })
 })

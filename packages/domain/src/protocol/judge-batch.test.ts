@@ -323,3 +323,49 @@ describe('judgeBatch: time', () => {
     ])
   })
 })
+
+// issue 14: JSON may carry what the database cannot hold (NUL, lone surrogates, ids longer
+// than an index entry); such a batch got no receipt and blocked every flush after it.
+describe('judgeBatch: strings the platform cannot store', () => {
+  it.each([
+    ['a NUL in batchId', 'G-1\u0000'],
+    ['a lone surrogate in batchId', 'G-\ud800'],
+    ['a batchId of 257 characters', 'b'.repeat(257)],
+  ])('answers %s with malformed-batch', (_name, batchId) => {
+    const j = judgeBatch(batch([weight()], { batchId }), { receivedAt })
+    expect(!j.ok && j.receipt.error.code).toBe('malformed-batch')
+    expect(!j.ok && j.receipt.error.detail).toMatch(/^batchId: /)
+  })
+
+  it('accepts a batchId of 256 characters', () => {
+    expect(accepted(judgeBatch(batch([weight()], { batchId: 'b'.repeat(256) }), { receivedAt })).readings).toHaveLength(1)
+  })
+
+  it.each([
+    ['a NUL in id', { id: 'm\u0000' }, 'm\u0000'],
+    ['a lone surrogate in id', { id: '\udc00' }, '\udc00'],
+    ['an id of 257 characters', { id: 'm'.repeat(257) }, 'm'.repeat(257)],
+    ['a NUL in deviceId', { deviceId: 'AA:BB\u0000' }, 'm1'],
+    ['a lone surrogate in deviceId', { deviceId: 'AA:\ud83d' }, 'm1'],
+    ['a deviceId of 257 characters', { deviceId: 'A'.repeat(257) }, 'm1'],
+    ['a NUL in unit', { unit: 'kg\u0000' }, 'm1'],
+    ['a lone surrogate in unit', { unit: '\ud800' }, 'm1'],
+    ['a NUL in type', { type: 'body-weight\u0000' }, 'm1'],
+    ['a NUL in gatt.characteristic', { type: undefined, value: undefined, unit: undefined, gatt: { characteristic: '2a9d\u0000', data: 'AA==' } }, 'm1'],
+    ['a NUL in gatt.data', { type: undefined, value: undefined, unit: undefined, gatt: { characteristic: '2a9d', data: 'AA==\u0000' } }, 'm1'],
+  ])('rejects %s as invalid-field, keeping its neighbour', (_name, extra, id) => {
+    const j = accepted(judgeBatch(batch([weight({ id: 'm0' }), weight(extra)]), { receivedAt }))
+    expect(j.readings.map((r) => r.measurementId)).toEqual(['m0'])
+    expect(j.rejected).toEqual([expect.objectContaining({ id, code: 'invalid-field' })])
+  })
+
+  it('accepts a surrogate pair (an emoji) in an id', () => {
+    const j = accepted(judgeBatch(batch([weight({ id: 'm-\ud83d\ude00' })]), { receivedAt }))
+    expect(j.readings.map((r) => r.measurementId)).toEqual(['m-\ud83d\ude00'])
+  })
+
+  it('rounds the battery to a whole percent, as it is stored', () => {
+    const j = accepted(judgeBatch(batch([weight({ battery: 87.5 })]), { receivedAt }))
+    expect(j.readings[0]?.battery).toBe(88)
+  })
+})

@@ -228,7 +228,8 @@ function judgeMeasurement(
     originalUnit: vital.originalUnit,
     measuredAt: new Date(measuredAtMs),
     flags: [...flags],
-    battery: battery ?? null,
+    // a whole percent: the store keeps it as one (smallint), and 87.5 there failed the flush (issue 14)
+    battery: battery == null ? null : Math.round(battery),
     source: hasGatt ? 'gatt' : 'decoded',
   }))
 }

@@ -96,8 +96,15 @@ describe('payload schemas', () => {
     [{ state: 'offline' }, true],
     [{ state: 'sleeping' }, false],
     [{ state: 'online', battery: 120 }, false],
+    [{ state: 'online', firmware: '1.2\u0000' }, false],
+    [{ state: 'online', firmware: '\ud800' }, false],
+    [{ state: 'online', firmware: 'f'.repeat(257) }, false],
   ])('gateway status %j valid: %s', (status, isValid) => {
     expect(gatewayStatusSchema.safeParse(status).success).toBe(isValid)
+  })
+
+  it('reads a gateway battery as a whole percent, as it is stored', () => {
+    expect(gatewayStatusSchema.parse({ state: 'online', battery: 87.5 })).toEqual({ state: 'online', battery: 88 })
   })
 
   it('builds a valid sync-clock command', () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { PROTOCOL_ERROR_CODES } from '../errors.js'
 import { isOffsetDateTime } from './iso-time.js'
+import { isStorableText, MAX_ID_LENGTH, UNSTORABLE_TEXT_MESSAGE } from './storable-text.js'
 
 /**
  * Schemas of the MQTT payloads of device-protocol.md; the TypeScript types are
@@ -24,10 +25,16 @@ export const offsetDateTimeSchema = z
 
 const batteryPercentSchema = z.number().min(0).max(100)
 
+/** A string the platform stores (storable-text.ts): no NUL, no lone surrogate. */
+const storableStringSchema = z.string().refine(isStorableText, UNSTORABLE_TEXT_MESSAGE)
+
+/** An id a gateway gives (batchId, measurement id, deviceId): stored and indexed. */
+const protocolIdSchema = storableStringSchema.pipe(z.string().min(1).max(MAX_ID_LENGTH))
+
 /** The raw Bluetooth characteristic value: 16-bit UUID in lowercase hex, value in base64. */
 export const gattValueSchema = z.object({
-  characteristic: z.string(),
-  data: z.string(),
+  characteristic: storableStringSchema,
+  data: storableStringSchema,
 })
 export type GattValue = z.infer<typeof gattValueSchema>
 
@@ -36,17 +43,17 @@ export type GattValue = z.infer<typeof gattValueSchema>
  * for the optional ones, since many JSON serializers write absent fields so.
  */
 export const measurementEnvelopeSchema = z.object({
-  id: z.string().min(1),
-  deviceId: z.string().min(1),
+  id: protocolIdSchema,
+  deviceId: protocolIdSchema,
   measuredAt: offsetDateTimeSchema.nullish(),
   battery: batteryPercentSchema.nullish(),
 })
 
 /** The decoded-reading form's own fields. */
 export const decodedReadingFieldsSchema = z.object({
-  type: z.string().min(1),
+  type: storableStringSchema.pipe(z.string().min(1)),
   value: z.number(),
-  unit: z.string(),
+  unit: storableStringSchema,
 })
 
 /** A measurement sent as a decoded reading (`type`, `value`, `unit`); never with `gatt`. */
@@ -73,7 +80,7 @@ export type Measurement = z.infer<typeof measurementSchema>
  * `unknown` here and is judged on its own.
  */
 export const batchEnvelopeSchema = z.object({
-  batchId: z.string().min(1),
+  batchId: protocolIdSchema,
   sentAt: offsetDateTimeSchema,
   measurements: z.array(z.unknown()).min(1).max(MAX_MEASUREMENTS_PER_BATCH),
 })
@@ -102,8 +109,9 @@ export type MeasurementBatch = z.infer<typeof measurementBatchSchema>
 /** device-protocol.md "Connection": retained status, also the last will `{"state":"offline"}`. */
 export const gatewayStatusSchema = z.object({
   state: z.enum(['online', 'offline']),
-  firmware: z.string().optional(),
-  battery: batteryPercentSchema.optional(),
+  firmware: storableStringSchema.pipe(z.string().max(MAX_ID_LENGTH)).optional(),
+  // a whole percent, as stored (smallint): 87.5 failed the update, and ingest retried it for ever (issue 14)
+  battery: batteryPercentSchema.transform(Math.round).optional(),
 })
 export type GatewayStatus = z.infer<typeof gatewayStatusSchema>
 
