@@ -22,6 +22,7 @@ describe('chaos soak: the platform killed in every way, in turn, under load', ()
     expect(report.expectedAlerts.length).toBeGreaterThan(0)
     expect(report.stored.alerts).toEqual(report.expectedAlerts)
     // issue 14, defect 7: the first flush after a crash must not fail
+    expect(report.kills.map((k) => k.storeErrorsAfter)).toEqual([0, 0, 0, 0])
     expect(report.errorSamples.map((e) => `${e.process}: ${e.line}`)).toEqual([])
     expect(report.isClean).toBe(true)
   }, 240_000)

@@ -42,6 +42,8 @@ export interface KillRecord {
   outageMs: number
   /** Error-level lines logged from this kill until the next one (or the end). */
   errorsAfter: number
+  /** Of those, ingest's failed flushes ('storing failed', issue 14 defect 7). */
+  storeErrorsAfter: number
 }
 
 export interface ChaosReport {
@@ -96,7 +98,7 @@ export async function runChaosSoak(options: ChaosOptions): Promise<ChaosReport> 
       const restartMs = Date.now() - at
       await load.receiptsFromNow(1)
       const outageMs = load.latestReceiptAt - at
-      kills.push({ kind, at, restartMs, outageMs, errorsAfter: 0 })
+      kills.push({ kind, at, restartMs, outageMs, errorsAfter: 0, storeErrorsAfter: 0 })
       say(`kill ${i + 1}/${plan.length}: ${kind}; restarted in ${(restartMs / 1000).toFixed(1)} s, receipts again after ${(outageMs / 1000).toFixed(1)} s`)
     }
     for (const id of copd) load.callForAlert(id)
@@ -111,7 +113,9 @@ export async function runChaosSoak(options: ChaosOptions): Promise<ChaosReport> 
     const stored = await settledFigures(platform.databaseUrl, gateways.map((g) => g.id), want, drainMs)
     for (const [i, k] of kills.entries()) {
       const until = kills[i + 1]?.at ?? Number.POSITIVE_INFINITY
-      k.errorsAfter = platform.errors.filter((e) => e.at >= k.at && e.at < until).length
+      const after = platform.errors.filter((e) => e.at >= k.at && e.at < until)
+      k.errorsAfter = after.length
+      k.storeErrorsAfter = after.filter((e) => e.line.includes('storing failed')).length
     }
     const errorsAtStart = platform.errors.filter((e) => e.at < (kills[0]?.at ?? Number.POSITIVE_INFINITY)).length
     const f = load.figures
@@ -180,8 +184,8 @@ export function formatChaosReport(r: ChaosReport): string {
     `  readings: ${f.readingsSent} sent, ${f.readingsReceipted} receipted (${f.accepted} accepted, ${f.duplicate} duplicate, ${f.rejected} rejected), ${r.stored.stored} stored, ${r.stored.duplicates} stored twice`,
     `  alerts: ${r.expectedAlerts.length} called for, ${r.stored.alerts.length} open: ${r.stored.alerts.map((a) => `${a.gatewayId} ${a.ruleId} ${a.severity} ×${a.count}`).join(', ') || 'none'}`,
     `  longest outage (kill → first receipt after it): ${(longest / 1000).toFixed(1)} s`,
-    `  errors logged: ${r.errorsAtStart} at start; after each restart: ${r.kills.map((k) => `${k.kind} ${k.errorsAfter}`).join(', ')}`,
-    ...r.kills.map((k, i) => `    kill ${i + 1} ${k.kind}: restarted in ${(k.restartMs / 1000).toFixed(1)} s, outage ${(k.outageMs / 1000).toFixed(1)} s, ${k.errorsAfter} error lines`),
+    `  store errors after each restart: ${r.kills.map((k) => k.storeErrorsAfter).join(', ')}; error lines in all: ${r.errorsAtStart} at start, ${r.kills.map((k) => k.errorsAfter).join(', ')} after the restarts`,
+    ...r.kills.map((k, i) => `    kill ${i + 1} ${k.kind}: restarted in ${(k.restartMs / 1000).toFixed(1)} s, outage ${(k.outageMs / 1000).toFixed(1)} s, ${k.storeErrorsAfter} store errors, ${k.errorsAfter} error lines`),
     ...r.errorSamples.map((e) => `  error (${e.process}): ${e.line}`),
     ...r.receiptFaults.map((x) => `  receipt fault: ${x}`),
   ]
