@@ -134,6 +134,20 @@ const oneBadAmongGood: fc.Arbitrary<() => FuzzPayload> = fc
   })
 
 /**
+ * Inputs found or named before, tried first on every run whatever the seed
+ * (fast-check's `examples`): raw bytes with a NUL and not UTF-8 (the fuzz's
+ * first finding, issue 14 defect 2), a batch id with a NUL (defect 2), and
+ * `measurements` nested 100,000 arrays deep (the fuzz's second finding: the
+ * rejection's raw value could not be written as JSON nor as a string, and
+ * the flush was retried for ever).
+ */
+export const KNOWN_HOSTILE: (() => FuzzPayload)[] = [
+  () => ({ kind: 'bytes-with-nul', payload: Buffer.from('f91e001aeb03888e', 'hex'), batchId: null, goodIds: [] }),
+  () => withBatchId('nul-batch-id', (batchId) => ({ batchId: `${batchId}\u0000`, sentAt: new Date().toISOString(), measurements: [validMeasurement('m1')] }), [], false),
+  () => withBatchId('nesting-measurements-array', (batchId) => `{"batchId":"${batchId}","sentAt":"${new Date().toISOString()}","measurements":${'['.repeat(100_000)}1${']'.repeat(100_000)}}`),
+]
+
+/**
  * Every kind, weighted towards the structured ones. A payload is built when
  * the run takes it (a thunk), so its ids and times are fresh on each run.
  */

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { gatewayTopic, malformedReceiptSchema, receiptSchema } from '@varde/domain'
 import mqtt, { type MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cleanBatch, fuzzPayload, type FuzzPayload } from './fuzz-batches.js'
+import { cleanBatch, fuzzPayload, KNOWN_HOSTILE, type FuzzPayload } from './fuzz-batches.js'
 import { logIn, startRunningPlatform, type RunningPlatform } from './running-platform.js'
 
 // Issue 14, "Fuzzing in CI", the MQTT half: fast-check payloads (fuzz-batches.ts)
@@ -99,7 +99,7 @@ describe('fuzzing the device protocol on the running platform', () => {
       fc.asyncProperty(fuzzPayload, async (build) => {
         await checkOne(build())
       }),
-      { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      { numRuns: RUNS, seed: SEED, endOnFailure: true, examples: KNOWN_HOSTILE.map((build) => [build] as [() => FuzzPayload]) },
     )
     expect((await fetch(`${platform.httpUrl}/healthz`)).status).toBe(200)
     expect(platform.exitCode()).toBeNull()
