@@ -93,6 +93,11 @@ switch (command) {
     build()
     run(process.execPath, [join(root, 'bench', 'dist', `${rest[0] ?? 'ingest'}.js`), ...rest.slice(1)])
     break
+  case 'soak':
+    // issue 14's chaos and memory soaks (bench/README.md); the services only, no portal
+    buildServices()
+    run(process.execPath, [join(root, 'bench', 'dist', 'soak.js'), ...rest])
+    break
   case 'sim':
     buildServices()
     run(process.execPath, [join(root, 'device-sim', 'dist', 'cli.js'), ...rest])
@@ -102,6 +107,6 @@ switch (command) {
     run(process.execPath, [join(root, 'platform', 'dist', 'cli.js'), ...rest])
     break
   default:
-    console.error(`varde: unknown command '${command}' (start, test, e2e, build, bench, sim, cli)`)
+    console.error(`varde: unknown command '${command}' (start, test, e2e, build, bench, soak, sim, cli)`)
     process.exit(2)
 }

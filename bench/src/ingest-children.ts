@@ -46,6 +46,8 @@ export interface SpawnOptions {
   execArgv?: string[]
   /** Also writes everything the child prints to this file (`--logs`). */
   logFile?: string | undefined
+  /** Sees every line the child prints, after start-up too (the soak counts error lines). */
+  onLine?: (line: string) => void
 }
 
 /** Spawns `node script` and resolves once it printed `readyText`; rejects if it exits first. */
@@ -98,6 +100,7 @@ export function spawnUntilReady(options: SpawnOptions): Promise<BenchChild> {
       const parts = text.split('\n')
       pendingLine = parts.pop() ?? ''
       for (const line of parts) {
+        options.onLine?.(line)
         lines.push(line.length > 400 ? `${line.slice(0, 400)}…` : line)
         if (lines.length > 200) lines.splice(0, 100)
         if (!isReady && line.includes(options.readyText)) {
