@@ -29,7 +29,7 @@ export default defineConfig({
           name: 'node-postgres',
           environment: 'node',
           include: ['{packages/db,ingest,clinician-web/server}/test/**/*.test.ts', '**/test/**/*.postgres.test.ts'],
-          exclude: ['**/node_modules/**', 'packages/db/test/embedded-wire-server.test.ts', 'ingest/test/database-outage.test.ts'],
+          exclude: ['**/node_modules/**', 'packages/db/test/embedded-*.test.ts', 'ingest/test/database-outage.test.ts'],
           env: { VARDE_TEST_DB: 'postgres' },
           globalSetup: ['packages/db/src/testing-postgres-setup.ts'],
           testTimeout: 30_000,

@@ -169,7 +169,13 @@ function rawForStore(raw: unknown): { text: string; encoding: RawEncoding } {
   } catch {
     json = undefined
   }
-  return { text: json ?? toStorableText(String(raw)), encoding: 'text' }
+  if (json !== undefined) return { text: json, encoding: 'text' }
+  try {
+    return { text: toStorableText(String(raw)), encoding: 'text' }
+  } catch {
+    // a value too deep to walk (the edge refuses those, json-depth.ts): kept as a note rather than never stored
+    return { text: '(a value that could not be written out)', encoding: 'text' }
+  }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })

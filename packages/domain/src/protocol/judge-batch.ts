@@ -12,7 +12,11 @@ import {
   MAX_BATCH_BYTES,
   measurementEnvelopeSchema,
 } from './schemas.js'
+import { jsonDepthExceeds } from './json-depth.js'
 import type { BatchJudgement, JudgeOptions, Reading, ReadingFlag, Rejection } from './types.js'
+
+/** A batch is four levels deep; anything past this is refused before parsing (json-depth.ts). */
+const MAX_JSON_DEPTH = 32
 
 /** device-protocol.md "Time": a gateway clock off by more than this is corrected. */
 export const CLOCK_SKEW_TOLERANCE_MS = 2 * 60_000
@@ -52,6 +56,9 @@ export function judgeBatch(payload: Uint8Array | string, options: JudgeOptions):
     } catch {
       return malformed('malformed-batch', 'payload is not valid UTF-8')
     }
+  }
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+    return malformed('malformed-batch', `payload nests deeper than ${MAX_JSON_DEPTH} levels`)
   }
   let json: unknown
   try {
