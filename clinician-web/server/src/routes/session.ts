@@ -19,6 +19,7 @@ export interface SessionRouteOptions {
 
 export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteOptions> = async (app, { db, throttle, mode, secureCookies, streams }) => {
   app.post('/api/session', {
+    config: { access: 'none' },
     schema: {
       tags: ['session'],
       summary: 'Log in; sets an HttpOnly session cookie',
@@ -46,6 +47,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteOptions> = async (
   })
 
   app.get('/api/session', {
+    config: { access: 'none' },
     preHandler: requireUser,
     schema: {
       tags: ['session'],
@@ -63,7 +65,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteOptions> = async (
     return { user: { id: u.userId, username: u.username, displayName: u.displayName, role: u.role }, tenant: { id: u.tenantId, name: u.tenantName } }
   })
 
-  app.delete('/api/session', { schema: { tags: ['session'], summary: 'Log out', response: { 204: z.null() } } }, async (request, reply) => {
+  app.delete('/api/session', { config: { access: 'none' }, schema: { tags: ['session'], summary: 'Log out', response: { 204: z.null() } } }, async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE]
     if (token) {
       await deleteSession(db, token)
