@@ -89,3 +89,11 @@ const FHIR_ISSUES: Record<string, string> = {
   'not-supported': 'not-supported', 'too-many-requests': 'throttled',
 }
 export const fhirIssueFor = (code: string): string => FHIR_ISSUES[code] ?? 'invalid'
+
+/**
+ * The code an answer carries. @fastify/error upper-cases the code it is given
+ * (Fastify's own read FST_ERR_…); the API's codes are lower kebab-case, as the
+ * portal and the device protocol spell them, so every code above is written
+ * in lower case and read back so.
+ */
+export const apiCodeOf = (error: ApiFailure & { code: string }): string => error.code.toLowerCase()

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { codeForStatus, ERRORS, fhirIssueFor, isApiFailure } from '../errors/api-errors.js'
+import { apiCodeOf, codeForStatus, ERRORS, fhirIssueFor, isApiFailure } from '../errors/api-errors.js'
 import { accessOf } from '../plugins/auth.js'
 import {
   capabilityStatement, deviceResource, NATIONAL_ID_SYSTEM, observationResource, operationOutcome, patientResource,
@@ -41,7 +41,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
       request.log.error({ err: error }, 'FHIR request failed')
       return send(reply, 500, operationOutcome('exception', 'Internal error', 'fatal'))
     }
-    const code = isApiFailure(error) ? error.code : codeForStatus(status)
+    const code = isApiFailure(error) ? apiCodeOf(error) : codeForStatus(status)
     return send(reply, status, operationOutcome(fhirIssueFor(code), (error as Error).message))
   })
   app.setNotFoundHandler(() => { throw new ERRORS.fhirNoEndpoint() })
