@@ -14,7 +14,7 @@ import { replyNotFound, replyToError, replyToFrameworkError } from './error-repl
 import { fhirRoutes } from './fhir/routes.js'
 import type { LiveEvents } from './live-events.js'
 import { LoginThrottle } from './login-throttle.js'
-import { withoutPatientData } from './plugins/no-patient-data.js'
+import { requireAccessDeclarations, withoutPatientData } from './plugins/route-access.js'
 import { authPlugin } from './plugins/auth.js'
 import { sameOriginGuard } from './plugins/same-origin.js'
 import { securityHeaders } from './plugins/security-headers.js'
@@ -65,6 +65,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     frameworkErrors: replyToFrameworkError,
     // request logs carry ids and paths, never bodies (no health data in logs)
   })
+  requireAccessDeclarations(app)
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.setErrorHandler(replyToError)
