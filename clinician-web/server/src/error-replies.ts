@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { RuleError } from '@varde/domain'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
-import { apiCodeOf, codeForStatus, isApiFailure } from './errors/api-errors.js'
+import { codeForStatus, errorAnswer, isApiFailure } from './errors/api-errors.js'
 
 /**
  * The one place that turns a failure into the API's coded answer
@@ -18,7 +18,7 @@ export function replyToError(error: FastifyError | Error, request: FastifyReques
   }
   if (isApiFailure(error)) {
     if (error.statusCode >= 500) request.log.error({ err: error }, 'request failed')
-    return reply.code(error.statusCode).send({ error: { code: apiCodeOf(error), message: error.message } })
+    return reply.code(error.statusCode).send(errorAnswer(error))
   }
   // a change refused by the rule set it would make (the domain's code, e.g. `invalid-params`)
   if (error instanceof RuleError) return reply.code(400).send({ error: { code: error.code, message: error.detail } })

@@ -16,6 +16,10 @@ const define = <C extends string, S extends number>(code: C, statusCode: S, mess
 
 export const ERRORS = {
   unauthenticated: define('unauthenticated', 401, 'Logg inn for å fortsette.'),
+  invalidCredentials: define('invalid-credentials', 401, 'Feil brukernavn eller passord.'),
+  tooManyAttempts: define('too-many-attempts', 429, 'For mange mislykkede forsøk. Prøv igjen senere.'),
+  crossOrigin: define('cross-origin', 403, 'Forespørselen kom fra en annen nettside og ble avvist.'),
+  metricsTokenRequired: define('unauthenticated', 401, 'A metrics token is required (VARDE_METRICS_TOKEN).'),
   patientNotFound: define('not-found', 404, 'Fant ikke pasienten.'),
   alertNotFound: define('not-found', 404, 'Fant ikke varselet.'),
   pauseNotFound: define('not-found', 404, 'Fant ikke pausen.'),
@@ -97,3 +101,6 @@ export const fhirIssueFor = (code: string): string => FHIR_ISSUES[code] ?? 'inva
  * in lower case and read back so.
  */
 export const apiCodeOf = (error: ApiFailure & { code: string }): string => error.code.toLowerCase()
+
+/** The JSON API's answer to one of our errors: `{error: {code, message}}` (input-schemas.ts errorBody). */
+export const errorAnswer = (error: ApiFailure & { code: string }) => ({ error: { code: apiCodeOf(error), message: error.message } })

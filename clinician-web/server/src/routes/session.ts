@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { LoginThrottle } from '../login-throttle.js'
 import type { SessionStreams } from '../session-streams.js'
+import { ERRORS } from '../errors/api-errors.js'
 import { errorBody, storableText } from '../input-schemas.js'
 import { requireUser, SESSION_COOKIE, userOf } from '../plugins/auth.js'
 
@@ -29,14 +30,14 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteOptions> = async (
   }, async (request, reply) => {
     const { username, password } = request.body
     if (throttle.isBlocked(username, request.ip)) {
-      return reply.code(429).send({ error: { code: 'too-many-attempts', message: 'For mange mislykkede forsøk. Prøv igjen senere.' } })
+      throw new ERRORS.tooManyAttempts()
     }
     const user = await findUserCredentials(db, username)
     const isValid = await verifySecret(user?.passwordHash, password)
     if (!user || !isValid || user.isDisabled || (mode === 'production' && user.isDemo)) {
       throttle.recordFailure(username, request.ip)
       request.log.info({ event: 'login-failed' }, 'login failed')
-      return reply.code(401).send({ error: { code: 'invalid-credentials', message: 'Feil brukernavn eller passord.' } })
+      throw new ERRORS.invalidCredentials()
     }
     throttle.recordSuccess(username, request.ip)
     const token = await createSession(db, user, SESSION_TTL_MS)
