@@ -19,8 +19,6 @@ export function patientAccess({ db, actor, audit }: AccessContext) {
     return patient
   }
   return {
-    readPatient,
-
     /** The actor's patients, one log row per patient shown. */
     async list(): Promise<PatientSummary[]> {
       const patients = await listPatientsForUser(db, actor.tenantId, userId())
