@@ -12,4 +12,15 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', { selector: "CallExpression[callee.property.name='only']", message: 'No .only on main' }, { selector: "CallExpression[callee.property.name='skip']", message: 'No skipped tests on main' }],
     },
   },
+  {
+    // one door to health data (docs/decisions/0010-access-layer.md): routes and FHIR call request.access, never the database;
+    // types may come from @varde/db. The login routes are the door's entrance (they make the session it is built from).
+    files: ['clinician-web/server/src/routes/**/*.ts', 'clinician-web/server/src/fhir/**/*.ts'],
+    ignores: ['clinician-web/server/src/routes/session.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [{ name: '@varde/db', allowTypeImports: true, message: 'Read and write health data through request.access (src/access/), not @varde/db (ADR 0010).' }],
+      }],
+    },
+  },
 )

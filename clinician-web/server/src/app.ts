@@ -14,6 +14,7 @@ import { replyNotFound, replyToError, replyToFrameworkError } from './error-repl
 import { fhirRoutes } from './fhir/routes.js'
 import type { LiveEvents } from './live-events.js'
 import { LoginThrottle } from './login-throttle.js'
+import { requireAccessDeclarations, withoutPatientData } from './plugins/route-access.js'
 import { authPlugin } from './plugins/auth.js'
 import { sameOriginGuard } from './plugins/same-origin.js'
 import { securityHeaders } from './plugins/security-headers.js'
@@ -64,6 +65,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     frameworkErrors: replyToFrameworkError,
     // request logs carry ids and paths, never bodies (no health data in logs)
   })
+  requireAccessDeclarations(app)
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.setErrorHandler(replyToError)
@@ -84,7 +86,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
       transform: jsonSchemaTransform,
     })
-    await app.register(fastifySwaggerUi, {
+    await app.register(withoutPatientData(async (scope) => scope.register(fastifySwaggerUi, {
       routePrefix: '/api/docs',
       // Swagger UI's own CSP (hashes of its inline scripts), framed by no one, without upgrading a demo's plain HTTP;
       // it inserts a <style> its hashes miss (seen in Chromium): inline styles allowed here, on a page without health data
@@ -93,7 +95,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         .replace("frame-ancestors 'self'", "frame-ancestors 'none'")
         .replace(/style-src [^;]*/, "style-src 'self' 'unsafe-inline'")
         .replace(/\s*upgrade-insecure-requests;?/, ''),
-    })
+    })))
   }
   await app.register(fastifyCookie)
   await app.register(fastifyRateLimit, { global: false })
@@ -106,29 +108,31 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await scope.register(fastifyRateLimit, { max: 60, timeWindow: '1 minute' })
     await scope.register(sessionRoutes, { db: options.db, throttle, mode: options.mode, secureCookies, streams })
   })
-  await app.register(patientRoutes, { db: options.db })
-  await app.register(patientRuleRoutes, { db: options.db })
-  await app.register(alertRoutes, { db: options.db, live: options.live })
-  await app.register(eventRoutes, { db: options.db, live: options.live, streams, sessionCheckMs: options.sessionCheckMs ?? 15_000 })
+  await app.register(patientRoutes)
+  await app.register(patientRuleRoutes)
+  await app.register(alertRoutes, { live: options.live })
+  await app.register(eventRoutes, { live: options.live, streams, sessionCheckMs: options.sessionCheckMs ?? 15_000 })
   await app.register(healthRoutes, { db: options.db, live: options.live, metrics: http.metrics ? { token: http.metricsToken } : false })
-  await app.register(fhirRoutes, { db: options.db, prefix: '/fhir' })
-  await app.register(adminGatewayRoutes, { db: options.db, live: options.live })
+  await app.register(fhirRoutes, { prefix: '/fhir' })
+  await app.register(adminGatewayRoutes, { live: options.live })
 
   const web = options.webDistDir
   if (web && existsSync(join(web, 'index.html'))) {
-    await app.register(fastifyStatic, {
-      root: web, wildcard: false, index: ['index.html'],
-      // source maps give the portal's source away: for a demo's debugging only
-      allowedPath: (path) => isDemo || !path.endsWith('.map'),
-    })
-    app.get('/*', { schema: { hide: true } }, (request, reply) => {
-      const path = request.url.split('?')[0] ?? '/'
-      // the server's own paths are never the portal's page, also when turned off (/metrics, /api/docs)
-      if (SERVER_PATHS.test(path)) return replyNotFound(request, reply)
-      // the portal's own routes (/patients/:id, /alerts ...) are the SPA's
-      if (!path.includes('.')) return reply.sendFile('index.html')
-      return reply.sendFile(path.slice(1))
-    })
+    await app.register(withoutPatientData(async (scope) => {
+      await scope.register(fastifyStatic, {
+        root: web, wildcard: false, index: ['index.html'],
+        // source maps give the portal's source away: for a demo's debugging only
+        allowedPath: (path) => isDemo || !path.endsWith('.map'),
+      })
+      scope.get('/*', { schema: { hide: true } }, (request, reply) => {
+        const path = request.url.split('?')[0] ?? '/'
+        // the server's own paths are never the portal's page, also when turned off (/metrics, /api/docs)
+        if (SERVER_PATHS.test(path)) return replyNotFound(request, reply)
+        // the portal's own routes (/patients/:id, /alerts ...) are the SPA's
+        if (!path.includes('.')) return reply.sendFile('index.html')
+        return reply.sendFile(path.slice(1))
+      })
+    }))
   }
   return app
 }

@@ -1,24 +1,27 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { RuleError } from '@varde/domain'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
+import { codeForStatus, errorAnswer, isApiFailure } from './errors/api-errors.js'
 
 /**
  * The one place that turns a failure into the API's coded answer
- * `{error: {code, message}}` (STYLE.md "Coded errors in one registry"):
- * schema validation, Fastify's own refusals (bad URL encoding, a parameter
- * too long, a body that is not JSON, too large, of another type), and what
- * no route foresaw (500, logged, never its message). FHIR answers its own
- * way (fhir/routes.ts: OperationOutcome).
+ * `{error: {code, message}}` (STYLE.md "Coded errors in one registry"): our
+ * own errors (errors/api-errors.ts) with their code, a rule refused with the
+ * rule's code, schema validation, Fastify's own refusals (bad URL encoding, a
+ * parameter too long, a body that is not JSON, too large, of another type),
+ * and what no route foresaw (500, logged, never its message). FHIR answers
+ * from the same registry as OperationOutcome (fhir/operation-outcome.ts).
  */
-const CODES: Record<number, string> = {
-  400: 'invalid-request', 401: 'unauthenticated', 403: 'forbidden', 404: 'not-found', 405: 'method-not-allowed',
-  406: 'not-acceptable', 413: 'payload-too-large', 414: 'uri-too-long', 415: 'unsupported-media-type', 429: 'too-many-requests',
-}
-export const codeForStatus = (status: number): string => CODES[status] ?? (status >= 500 ? 'internal-error' : 'invalid-request')
-
 export function replyToError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
   if (hasZodFastifySchemaValidationErrors(error)) {
     return reply.code(400).send({ error: { code: 'invalid-request', message: error.message } })
   }
+  if (isApiFailure(error)) {
+    if (error.statusCode >= 500) request.log.error({ err: error }, 'request failed')
+    return reply.code(error.statusCode).send(errorAnswer(error))
+  }
+  // a change refused by the rule set it would make (the domain's code, e.g. `invalid-params`)
+  if (error instanceof RuleError) return reply.code(400).send({ error: { code: error.code, message: error.detail } })
   const status = (error as { statusCode?: number }).statusCode ?? 500
   if (status >= 500) {
     request.log.error({ err: error }, 'request failed')

@@ -128,6 +128,21 @@ describe('FHIR', () => {
     expect(seen).toEqual([80, 80.1, 80.2, 80.3, 80.4])
   })
 
+  it('refuses as OperationOutcome with the registry\'s issue codes: login, not-supported, required', async () => {
+    const cookie = await login('sykepleier')
+    const outcome = async (path: string, headers: Record<string, string> = { cookie }) => {
+      const res = await fetch(`${baseUrl}/fhir${path}`, { headers })
+      const body = (await res.json()) as { resourceType: string; issue: { code: string }[] }
+      return { status: res.status, type: res.headers.get('content-type'), resourceType: body.resourceType, code: body.issue[0]?.code }
+    }
+    const as = (status: number, code: string) => ({ status, type: expect.stringMatching(/application\/fhir\+json/), resourceType: 'OperationOutcome', code })
+    expect(await outcome(`/Patient/${homes[0]!.patientId}`, {})).toEqual(as(401, 'login'))
+    expect(await outcome('/Encounter')).toEqual(as(404, 'not-supported'))
+    expect(await outcome('/Patient')).toEqual(as(400, 'required'))
+    expect(await outcome(`/Observation?patient=${homes[0]!.patientId}&code=${encodeURIComponent('http://snomed.info/sct|1')}`)).toEqual(as(400, 'not-supported'))
+    expect(await outcome('/Patient/7d1c1b8e-4a0e-4c33-9f3e-0e6f5d2c9a11')).toEqual(as(404, 'not-found'))
+  })
+
   it('serves a CapabilityStatement', async () => {
     const res = await fetch(`${baseUrl}/fhir/metadata`)
     expect(await res.json()).toMatchObject({ resourceType: 'CapabilityStatement', fhirVersion: '4.0.1' })

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { DeviceRecord, PatientSummary, StoredMeasurement } from '@varde/db'
+import type { DeviceRecord, PatientSummary, StoredMeasurement } from '../access/types.js'
 import { isVitalType, VITAL_TYPES } from '@varde/domain'
 
 /** Norwegian national identity number (fødselsnummer) system. */

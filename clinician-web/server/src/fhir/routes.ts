@@ -1,8 +1,7 @@
-import {
-  canAccessPatient, findDevicesByIdentifier, findPatientForUser, findPatientIdsByNationalId, listMeasurements, type Queryable,
-} from '@varde/db'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { apiCodeOf, codeForStatus, ERRORS, fhirIssueFor, isApiFailure } from '../errors/api-errors.js'
+import { accessOf } from '../plugins/auth.js'
 import {
   capabilityStatement, deviceResource, NATIONAL_ID_SYSTEM, observationResource, operationOutcome, patientResource,
   searchBundle, typesForCode, type Resource,
@@ -15,15 +14,25 @@ const send = (reply: FastifyReply, status: number, body: Resource) => reply.code
 /** Registered under the prefix `/fhir`. */
 const baseUrl = (request: FastifyRequest) => `${request.protocol}://${request.host}/fhir`
 
+/** A patient the caller may not see, said FHIR's way (`as`: the error FHIR answers with instead). */
+async function orAnswer<T>(read: Promise<T>, as: () => Error): Promise<T> {
+  try {
+    return await read
+  } catch (error) {
+    throw error instanceof ERRORS.patientNotFound ? as() : error
+  }
+}
+
 /**
  * FHIR R4 read API (platform-contract.md "FHIR R4"), registered under `/fhir`.
- * Every read is checked against the caller's care relationship and written
- * to the access log; without one the caller never gets the data: 403 for a
- * read of one patient's data, and for a search the same empty searchset
- * whether the identifier exists or not (issue 14). Every refusal, malformed
- * parameters included, is an OperationOutcome.
+ * Every read goes through the access layer (access/access.ts), which checks
+ * the caller's care relationship and writes the access log; without one the
+ * caller never gets the data: 403 for a read of one patient's data, and for
+ * a search the same empty searchset whether the identifier exists or not
+ * (issue 14). Every refusal, malformed parameters included, is an
+ * OperationOutcome built from the API's error registry (errors/api-errors.ts).
  */
-export const fhirRoutes: FastifyPluginAsyncZod<{ db: Queryable }> = async (app, { db }) => {
+export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addContentTypeParser('application/fhir+json', { parseAs: 'string' }, (_req, body, done) => done(null, body))
   app.setErrorHandler((error, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) return send(reply, 400, operationOutcome('value', error.message))
@@ -32,70 +41,54 @@ export const fhirRoutes: FastifyPluginAsyncZod<{ db: Queryable }> = async (app, 
       request.log.error({ err: error }, 'FHIR request failed')
       return send(reply, 500, operationOutcome('exception', 'Internal error', 'fatal'))
     }
-    return send(reply, status, operationOutcome(status === 404 ? 'not-found' : status === 429 ? 'throttled' : 'invalid', (error as Error).message))
+    const code = isApiFailure(error) ? apiCodeOf(error) : codeForStatus(status)
+    return send(reply, status, operationOutcome(fhirIssueFor(code), (error as Error).message))
   })
-  app.setNotFoundHandler((_request, reply) => send(reply, 404, operationOutcome('not-supported', 'No such FHIR endpoint (see /fhir/metadata)')))
+  app.setNotFoundHandler(() => { throw new ERRORS.fhirNoEndpoint() })
 
-  app.get('/metadata', { schema: { hide: true } }, async (request, reply) => send(reply, 200, capabilityStatement(baseUrl(request))))
+  app.get('/metadata', { config: { access: 'none' }, schema: { hide: true } }, async (request, reply) => send(reply, 200, capabilityStatement(baseUrl(request))))
 
+  // the protected routes are a sibling context of the public one (STYLE.md "Encapsulation is the boundary")
   await app.register(async (secured) => {
-    secured.addHook('preHandler', async (request, reply) => {
-      if (!request.user) return send(reply, 401, operationOutcome('login', 'Authentication required (session cookie or Bearer token)'))
+    secured.addHook('preHandler', async (request) => {
+      if (!request.user) throw new ERRORS.fhirLoginRequired()
     })
-    await secured.register(readRoutes, { db })
+    await secured.register(readRoutes)
   })
 }
 
-const readRoutes: FastifyPluginAsyncZod<{ db: Queryable }> = async (app, { db }) => {
-  app.get('/Patient/:id', { schema: { hide: true, params: resourceIdParams } }, async (request, reply) => {
-    const u = request.user!
+const readRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get('/Patient/:id', { config: { access: 'patient' }, schema: { hide: true, params: resourceIdParams } }, async (request, reply) => {
     const { id } = request.params
-    const patient = await findPatientForUser(db, u.tenantId, u.userId, id)
-    await request.audit({ action: 'read', resourceType: 'Patient', resourceId: id, patientId: patient?.id ?? null, outcome: patient ? 'allowed' : 'denied', details: { api: 'fhir' } })
-    if (!patient) return send(reply, 404, operationOutcome('not-found', `Patient/${id} not found or not accessible`))
+    const patient = await orAnswer(accessOf(request).patients.read(id, { api: 'fhir' }), () => new ERRORS.fhirResourceNotFound(`Patient/${id}`))
     return send(reply, 200, patientResource(patient))
   })
 
-  app.get('/Patient', { schema: { hide: true, querystring: identifierQuery } }, async (request, reply) => {
-    const u = request.user!
+  app.get('/Patient', { config: { access: 'patient' }, schema: { hide: true, querystring: identifierQuery } }, async (request, reply) => {
     const { identifier } = request.query
-    if (!identifier) return send(reply, 400, operationOutcome('required', 'Search by identifier=urn:oid:2.16.578.1.12.4.1.4.1|<fødselsnummer>'))
+    if (!identifier) throw new ERRORS.fhirParameterRequired('Search by identifier=urn:oid:2.16.578.1.12.4.1.4.1|<fødselsnummer>')
     const [system, value] = identifier.includes('|') ? identifier.split('|') : [NATIONAL_ID_SYSTEM, identifier]
-    const ids = system === NATIONAL_ID_SYSTEM && value ? await findPatientIdsByNationalId(db, u.tenantId, value) : []
-    const visible: Resource[] = []
-    for (const id of ids) {
-      const p = await findPatientForUser(db, u.tenantId, u.userId, id)
-      await request.audit({ action: 'search', resourceType: 'Patient', resourceId: id, patientId: id, outcome: p ? 'allowed' : 'denied', details: { api: 'fhir' } })
-      if (p) visible.push(patientResource(p))
-    }
+    const patients = await accessOf(request).searches.patientsByNationalId(system === NATIONAL_ID_SYSTEM && value ? value : null)
     // a patient the caller does not care for is left out, as one that does not exist (the refusal is in the access log)
-    return send(reply, 200, searchBundle(`${baseUrl(request)}/Patient?identifier=${encodeURIComponent(identifier)}`, visible, baseUrl(request)))
+    return send(reply, 200, searchBundle(`${baseUrl(request)}/Patient?identifier=${encodeURIComponent(identifier)}`, patients.map(patientResource), baseUrl(request)))
   })
 
-  app.get('/Device', { schema: { hide: true, querystring: identifierQuery } }, async (request, reply) => {
-    const u = request.user!
+  app.get('/Device', { config: { access: 'patient' }, schema: { hide: true, querystring: identifierQuery } }, async (request, reply) => {
     const { identifier } = request.query
-    if (!identifier) return send(reply, 400, operationOutcome('required', 'Search by identifier=<gateway id or device id>'))
+    if (!identifier) throw new ERRORS.fhirParameterRequired('Search by identifier=<gateway id or device id>')
     const value = identifier.includes('|') ? identifier.slice(identifier.indexOf('|') + 1) : identifier
-    const devices = await findDevicesByIdentifier(db, u.tenantId, value)
-    const visible: Resource[] = []
-    for (const d of devices) {
-      const ok = d.patientId !== null && (await canAccessPatient(db, u.tenantId, u.userId, d.patientId))
-      await request.audit({ action: 'search', resourceType: 'Device', resourceId: d.identifier, patientId: d.patientId, outcome: ok ? 'allowed' : 'denied', details: { api: 'fhir' } })
-      if (ok) visible.push(deviceResource(d))
-    }
+    const devices = await accessOf(request).searches.devicesByIdentifier(value)
     // as for Patient: a device of a patient the caller does not care for is left out, as one that does not exist
-    return send(reply, 200, searchBundle(`${baseUrl(request)}/Device?identifier=${encodeURIComponent(identifier)}`, visible, baseUrl(request)))
+    return send(reply, 200, searchBundle(`${baseUrl(request)}/Device?identifier=${encodeURIComponent(identifier)}`, devices.map(deviceResource), baseUrl(request)))
   })
 
-  app.get('/Observation', { schema: { hide: true, querystring: observationQuery } }, async (request, reply) => {
-    const u = request.user!
+  app.get('/Observation', { config: { access: 'patient' }, schema: { hide: true, querystring: observationQuery } }, async (request, reply) => {
     const q = request.query
     const patientId = q.patient ?? q.subject
-    if (!patientId) return send(reply, 400, operationOutcome('required', 'The patient parameter is required'))
+    if (!patientId) throw new ERRORS.fhirParameterRequired('The patient parameter is required')
     const code = q.code
     const types = code ? typesForCode(code) : undefined
-    if (types === null) return send(reply, 400, operationOutcome('not-supported', 'Only LOINC codes (http://loinc.org) are supported'))
+    if (types === null) throw new ERRORS.fhirNotSupported('Only LOINC codes (http://loinc.org) are supported')
     const range: { from?: Date; to?: Date } = {}
     for (const d of q.date) {
       if (d.prefix === 'ge' || d.prefix === 'gt') range.from = d.at
@@ -104,14 +97,11 @@ const readRoutes: FastifyPluginAsyncZod<{ db: Queryable }> = async (app, { db })
     }
     const count = q._count
     const cursor = q._cursor
-    const allowed = await canAccessPatient(db, u.tenantId, u.userId, patientId)
-    await request.audit({ action: 'search', resourceType: 'Observation', resourceId: patientId, patientId: allowed ? patientId : null, outcome: allowed ? 'allowed' : 'denied', details: { api: 'fhir', code, date: q.date.map((d) => d.raw) } })
-    if (!allowed) return send(reply, 403, operationOutcome('forbidden', 'No care relationship to this patient'))
-    if (types && types.length === 0) return send(reply, 200, searchBundle(selfUrl(), [], baseUrl(request)))
-    const rows = await listMeasurements(db, {
-      tenantId: u.tenantId, patientId, limit: count + 1, ...(types ? { types } : {}), ...range,
+    const rows = await orAnswer(accessOf(request).patients.measurements(patientId, {
+      limit: count + 1, ...(types ? { types } : {}), ...range,
       ...(cursor ? { after: { measuredAt: cursor.measuredAt, id: cursor.id } } : {}),
-    })
+    }, { action: 'search', details: { api: 'fhir', code, date: q.date.map((d) => d.raw) } }), () => new ERRORS.fhirNoCareRelationship())
+    if (types && types.length === 0) return send(reply, 200, searchBundle(selfUrl(), [], baseUrl(request)))
     const page = rows.slice(0, count)
     const last = page.at(-1)
     const next = rows.length > count && last ? selfUrl(encodeCursor({ measuredAt: last.measuredAt, id: last.id })) : undefined

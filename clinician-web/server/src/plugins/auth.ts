@@ -1,6 +1,9 @@
-import { findSessionUser, recordAccess, type AccessEntry, type Queryable, type SessionUser } from '@varde/db'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import { findSessionUser, type Queryable, type SessionUser } from '@varde/db'
+import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { createAccess, type Access } from '../access/access.js'
+import { staffActor } from '../access/actor.js'
+import { ERRORS } from '../errors/api-errors.js'
 
 export const SESSION_COOKIE = 'varde_session'
 
@@ -9,20 +12,28 @@ declare module 'fastify' {
     user: SessionUser | null
     /** The session token the caller was resolved from (cookie or Bearer), null without a valid one. */
     sessionToken: string | null
-    /** Writes one entry to the access log (tilgangslogg) as the current user. */
-    audit(entry: Omit<AccessEntry, 'tenantId' | 'actorUserId' | 'actor'>): Promise<void>
+    /** The one door to health data for this caller (access/access.ts); null without a caller. */
+    access: Access | null
+  }
+  interface FastifyContextConfig {
+    /**
+     * Whether the route reads or writes patients' data or who may see it
+     * (`patient`: through `request.access`, one log entry per call), manages
+     * it as an administrator (`admin`), or neither (`none`). Every route says;
+     * test/access-door.test.ts walks the route table and holds each to it.
+     */
+    access?: 'patient' | 'admin' | 'none'
   }
 }
 
 /**
  * Resolves the caller from the session cookie, or from `Authorization: Bearer`
- * (the same token, for FHIR clients), and gives every request an audit
- * function bound to that caller.
+ * (the same token, for FHIR clients), and builds its access layer once.
  */
 export const authPlugin = fp<{ db: Queryable; mode: 'demo' | 'production' }>(async (app, { db, mode }) => {
   app.decorateRequest('user', null)
   app.decorateRequest('sessionToken', null)
-  app.decorateRequest('audit', async function () {})
+  app.decorateRequest('access', null)
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : request.cookies[SESSION_COOKIE]
@@ -30,23 +41,25 @@ export const authPlugin = fp<{ db: Queryable; mode: 'demo' | 'production' }>(asy
     // production mode refuses demo accounts even with a live session
     request.user = user && !(mode === 'production' && user.isDemo) ? user : null
     request.sessionToken = request.user ? token ?? null : null
-    request.audit = async (entry) => {
-      const u = request.user
-      if (!u) return
-      await recordAccess(db, { ...entry, tenantId: u.tenantId, actorUserId: u.userId, actor: u.username })
-    }
+    request.access = request.user
+      ? createAccess(db, staffActor(request.user), () => ({ method: request.method, route: request.routeOptions.url }))
+      : null
   })
 }, { name: 'varde-auth', dependencies: ['@fastify/cookie'] })
 
 /** preHandler for routes that need a logged-in user. */
-export async function requireUser(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (!request.user) {
-    await reply.code(401).send({ error: { code: 'unauthenticated', message: 'Logg inn for å fortsette.' } })
-  }
+export async function requireUser(request: FastifyRequest): Promise<void> {
+  if (!request.user) throw new ERRORS.unauthenticated()
 }
 
 /** The logged-in user of a route guarded by requireUser. */
 export function userOf(request: FastifyRequest): SessionUser {
   if (!request.user) throw new Error('requireUser must guard this route')
   return request.user
+}
+
+/** The access layer of a route guarded by requireUser. */
+export function accessOf(request: FastifyRequest): Access {
+  if (!request.access) throw new Error('requireUser must guard this route')
+  return request.access
 }

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { ERRORS, errorAnswer } from '../errors/api-errors.js'
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
@@ -38,5 +39,6 @@ function isSameOrigin(request: FastifyRequest, trustedOrigins: Set<string>): boo
 }
 
 function refuse(reply: FastifyReply) {
-  return reply.code(403).send({ error: { code: 'cross-origin', message: 'Forespørselen kom fra en annen nettside og ble avvist.' } })
+  const error = new ERRORS.crossOrigin()
+  return reply.code(error.statusCode).send(errorAnswer(error))
 }

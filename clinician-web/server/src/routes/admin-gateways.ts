@@ -1,37 +1,17 @@
-import {
-  listTenantGateways, pairDevice, provisionGateway, revokeTenantGateway, rotateGatewaySecret, unpairDevice,
-  type ProvisioningActor, type ProvisioningFailure, type Queryable,
-} from '@varde/db'
 import { GATEWAY_ID_PATTERN, INTERNAL_TOPICS } from '@varde/domain'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { LiveEvents } from '../live-events.js'
 import { errorBody, storableText, uuidParam } from '../input-schemas.js'
-import { requireUser, userOf } from '../plugins/auth.js'
+import { accessOf, requireUser } from '../plugins/auth.js'
 
 const gatewayId = z.string().regex(GATEWAY_ID_PATTERN, 'a gateway id is 3 to 64 of A-Z a-z 0-9 . _ -')
 const params = z.object({ id: gatewayId })
 const deviceId = storableText(128, { min: 1 })
 
-const FAILURES: Record<ProvisioningFailure, { status: 400 | 404 | 409; message: string }> = {
-  'not-found': { status: 404, message: 'Fant ikke basestasjonen.' },
-  'patient-not-found': { status: 404, message: 'Fant ikke pasienten.' },
-  'patient-has-gateway': { status: 409, message: 'Pasienten har allerede en aktiv basestasjon; trekk den tilbake først.' },
-  'invalid-id': { status: 400, message: 'Ugyldig id for basestasjon.' },
-  'id-taken': { status: 409, message: 'Id-en er allerede i bruk.' },
-  revoked: { status: 409, message: 'Basestasjonen er trukket tilbake.' },
-}
-const fail = (reply: FastifyReply, code: ProvisioningFailure) =>
-  reply.code(FAILURES[code].status).send({ error: { code, message: FAILURES[code].message } })
-
-/** Only a tenant administrator provisions gateways; every refusal is in the access log too. */
-async function requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const u = userOf(request)
-  if (u.role === 'admin') return
-  await request.audit({ action: 'gateway.admin', resourceType: 'Gateway', resourceId: null, outcome: 'denied', details: { method: request.method, route: request.routeOptions.url } })
-  await reply.code(403).send({ error: { code: 'forbidden', message: 'Bare administrator kan forvalte basestasjoner.' } })
-}
+/** Only a tenant administrator provisions gateways; every refusal is in the access log too (access/gateways.ts). */
+const requireAdmin = (request: FastifyRequest) => accessOf(request).gateways.requireAdmin()
 
 /**
  * Gateway provisioning for a tenant's administrator: create a gateway for a
@@ -40,13 +20,9 @@ async function requireAdmin(request: FastifyRequest, reply: FastifyReply): Promi
  * one statement (packages/db gateway-provisioning.ts). Rotation and
  * revocation also order the broker, over MQTT, to cut the gateway off at once.
  */
-export const adminGatewayRoutes: FastifyPluginAsyncZod<{ db: Queryable; live: LiveEvents }> = async (app, { db, live }) => {
+export const adminGatewayRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async (app, { live }) => {
   app.addHook('preHandler', requireUser)
   app.addHook('preHandler', requireAdmin)
-  const actorOf = (request: FastifyRequest): ProvisioningActor => {
-    const u = userOf(request)
-    return { tenantId: u.tenantId, userId: u.userId, name: u.username }
-  }
   /** The broker's database poll is the safety net: a failed order does not fail the request. */
   const orderDisconnect = async (request: FastifyRequest, id: string) => {
     const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 2000).unref())
@@ -55,6 +31,7 @@ export const adminGatewayRoutes: FastifyPluginAsyncZod<{ db: Queryable; live: Li
   }
 
   app.get('/api/admin/gateways', {
+    config: { access: 'admin' },
     schema: {
       tags: ['admin'], summary: 'The tenant\'s gateways and their paired devices',
       response: {
@@ -68,9 +45,7 @@ export const adminGatewayRoutes: FastifyPluginAsyncZod<{ db: Queryable; live: Li
       },
     },
   }, async (request) => {
-    const actor = actorOf(request)
-    const items = await listTenantGateways(db, actor.tenantId)
-    await request.audit({ action: 'gateway.list', resourceType: 'Gateway', outcome: 'allowed', details: { count: items.length } })
+    const items = await accessOf(request).gateways.list()
     return {
       items: items.map((g) => ({
         id: g.id, patientId: g.patientId, state: g.state, firmware: g.firmware, battery: g.battery,
@@ -81,61 +56,61 @@ export const adminGatewayRoutes: FastifyPluginAsyncZod<{ db: Queryable; live: Li
   })
 
   app.post('/api/admin/gateways', {
+    config: { access: 'admin' },
     schema: {
       tags: ['admin'], summary: 'Create a gateway for a patient; the secret is shown this once',
       body: z.object({ id: gatewayId.optional(), patientId: uuidParam }),
       response: { 201: z.object({ id: z.string(), secret: z.string() }), 400: errorBody, 404: errorBody, 409: errorBody },
     },
   }, async (request, reply) => {
-    const created = await provisionGateway(db, { actor: actorOf(request), patientId: request.body.patientId, gatewayId: request.body.id })
-    if (!created.ok) return fail(reply, created.code)
+    const created = await accessOf(request).gateways.provision(request.body.patientId, request.body.id)
     return reply.code(201).header('cache-control', 'no-store').send({ id: created.gatewayId, secret: created.secret })
   })
 
   app.post('/api/admin/gateways/:id/rotate', {
+    config: { access: 'admin' },
     schema: {
       tags: ['admin'], summary: 'Give a gateway a new secret (shown this once); the old one stops working and a connected gateway is cut off',
       params, response: { 200: z.object({ secret: z.string() }), 404: errorBody, 409: errorBody },
     },
   }, async (request, reply) => {
-    const rotated = await rotateGatewaySecret(db, { actor: actorOf(request), gatewayId: request.params.id })
-    if (!rotated.ok) return fail(reply, rotated.code)
+    const rotated = await accessOf(request).gateways.rotate(request.params.id)
     await orderDisconnect(request, request.params.id)
     return reply.header('cache-control', 'no-store').send({ secret: rotated.secret })
   })
 
   app.post('/api/admin/gateways/:id/revoke', {
+    config: { access: 'admin' },
     schema: {
       tags: ['admin'], summary: 'Revoke a gateway for good (stolen, retired): refused from now on, disconnected at once',
       params, response: { 204: z.null(), 404: errorBody },
     },
   }, async (request, reply) => {
-    const revoked = await revokeTenantGateway(db, { actor: actorOf(request), gatewayId: request.params.id })
-    if (!revoked.ok) return fail(reply, revoked.code)
+    await accessOf(request).gateways.revoke(request.params.id)
     await orderDisconnect(request, request.params.id)
     return reply.code(204).send(null)
   })
 
   app.post('/api/admin/gateways/:id/devices', {
+    config: { access: 'admin' },
     schema: {
       tags: ['admin'], summary: 'Pair a device (BLE address or serial) with the gateway\'s patient',
       params, body: z.object({ deviceId }),
       response: { 201: z.object({ gatewayId: z.string(), deviceId: z.string(), pairedAt: z.string() }), 404: errorBody, 409: errorBody },
     },
   }, async (request, reply) => {
-    const paired = await pairDevice(db, { actor: actorOf(request), gatewayId: request.params.id, deviceId: request.body.deviceId })
-    if (!paired.ok) return fail(reply, paired.code)
+    const paired = await accessOf(request).gateways.pair(request.params.id, request.body.deviceId)
     return reply.code(201).send({ gatewayId: request.params.id, deviceId: request.body.deviceId, pairedAt: paired.pairedAt.toISOString() })
   })
 
   app.delete('/api/admin/gateways/:id/devices/:deviceId', {
+    config: { access: 'admin' },
     schema: {
       tags: ['admin'], summary: 'Unpair a device',
       params: z.object({ id: gatewayId, deviceId }), response: { 204: z.null(), 404: errorBody },
     },
   }, async (request, reply) => {
-    const unpaired = await unpairDevice(db, { actor: actorOf(request), gatewayId: request.params.id, deviceId: request.params.deviceId })
-    if (!unpaired.ok) return fail(reply, unpaired.code)
+    await accessOf(request).gateways.unpair(request.params.id, request.params.deviceId)
     return reply.code(204).send(null)
   })
 }

@@ -1,48 +1,33 @@
-import {
-  ALERT_OUTCOMES, acknowledgeAlert, addAlertNote, assignAlert, findAlertWithHistory, listAlerts, recordAccesses, resolveAlert,
-  type AlertActionFailure, type AlertActionResult, type AlertActor, type AlertRecord, type Queryable,
-} from '@varde/db'
+import { ALERT_OUTCOMES, type AlertRecord } from '../access/types.js'
 import { INTERNAL_TOPICS, type AlertChange, type AlertChangedEvent } from '@varde/domain'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { alertSchema, alertWithHistorySchema, preferredLanguage, toAlertView, toAlertWithHistoryView } from '../alert-view.js'
 import type { LiveEvents } from '../live-events.js'
 import { errorBody, storableText, uuidParam } from '../input-schemas.js'
-import { requireUser, userOf } from '../plugins/auth.js'
+import { accessOf, requireUser } from '../plugins/auth.js'
 
 const statusSchema = z.enum(['open', 'acknowledged', 'resolved'])
 const params = z.object({ id: uuidParam })
 
-const FAILURES: Record<AlertActionFailure, { status: 400 | 404 | 409; message: string }> = {
-  'not-found': { status: 404, message: 'Fant ikke varselet.' },
-  'already-acknowledged': { status: 409, message: 'Varselet er allerede kvittert ut.' },
-  'already-resolved': { status: 409, message: 'Varselet er allerede avsluttet.' },
-  'invalid-assignee': { status: 400, message: 'Brukeren finnes ikke eller gir ikke pasienten helsehjelp.' },
-}
-const notFound = { error: { code: 'not-found', message: FAILURES['not-found'].message } }
-
-const actorOf = (request: FastifyRequest): AlertActor => {
-  const u = userOf(request)
-  return { tenantId: u.tenantId, userId: u.userId, username: u.username }
-}
 const languageOf = (request: FastifyRequest) => preferredLanguage(request.headers['accept-language'])
 
 /**
  * The alert inbox and a nurse's actions on an alert: acknowledge (*kvitter
  * ut*), assign, resolve (*avslutt*) with what was done, add a note. Reads are
- * written to the access log here; each action writes its own entry in the
- * same statement as the change (packages/db alerts.ts). After a change the
+ * written to the access log by the access layer (access/alerts.ts); each
+ * action writes its own entry in the same statement as the change. After a change the
  * server announces it on `INTERNAL_TOPICS.alertsChanged`, from which every
  * server instance pushes it to the portals that may see it.
  */
-export const alertRoutes: FastifyPluginAsyncZod<{ db: Queryable; live: LiveEvents }> = async (app, { db, live }) => {
+export const alertRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async (app, { live }) => {
   app.addHook('preHandler', requireUser)
 
   /** The database has the change; a lost event only delays other screens until they resync. */
   const announce = async (request: FastifyRequest, alert: AlertRecord, change: AlertChange) => {
     const event: AlertChangedEvent = {
-      tenantId: actorOf(request).tenantId, patientId: alert.patientId, alertId: alert.id, change,
+      tenantId: accessOf(request).actor.tenantId, patientId: alert.patientId, alertId: alert.id, change,
       revision: alert.revision, severity: alert.severity, status: alert.status, at: alert.updatedAt.toISOString(),
     }
     const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 2000).unref())
@@ -51,17 +36,14 @@ export const alertRoutes: FastifyPluginAsyncZod<{ db: Queryable; live: LiveEvent
     if (result !== 'sent') request.log.warn({ event: 'alert-change-not-announced', alertId: alert.id, result }, 'alert change not announced over MQTT')
   }
 
-  const answer = async (request: FastifyRequest, reply: FastifyReply, result: AlertActionResult, change: AlertChange) => {
-    if (!result.ok) {
-      const failure = FAILURES[result.code]
-      return reply.code(failure.status).send({ error: { code: result.code, message: failure.message } })
-    }
-    await announce(request, result.alert, change)
-    return reply.send(toAlertView(result.alert, languageOf(request)))
+  const answer = async (request: FastifyRequest, alert: AlertRecord, change: AlertChange) => {
+    await announce(request, alert, change)
+    return toAlertView(alert, languageOf(request))
   }
   const actionResponses = { 200: alertSchema, 400: errorBody, 404: errorBody, 409: errorBody }
 
   app.get('/api/alerts', {
+    config: { access: 'patient' },
     schema: {
       tags: ['alerts'],
       summary: 'The caller\'s alerts: red before yellow, oldest first',
@@ -74,48 +56,41 @@ export const alertRoutes: FastifyPluginAsyncZod<{ db: Queryable; live: LiveEvent
       response: { 200: z.object({ items: z.array(alertSchema) }) },
     },
   }, async (request) => {
-    const u = userOf(request)
     const q = request.query
     const statuses = q.status === undefined ? ['open' as const, 'acknowledged' as const] : Array.isArray(q.status) ? q.status : [q.status]
-    const alerts = await listAlerts(db, { tenantId: u.tenantId, userId: u.userId, statuses, patientId: q.patientId, limit: q.limit })
-    const entry = { tenantId: u.tenantId, actorUserId: u.userId, actor: u.username, action: 'list', resourceType: 'Alert', outcome: 'allowed' as const }
-    await recordAccesses(db, alerts.length === 0
-      ? [{ ...entry, patientId: q.patientId ?? null, details: { count: 0, statuses } }]
-      : alerts.map((a) => ({ ...entry, resourceId: a.id, patientId: a.patientId })))
+    const alerts = await accessOf(request).alerts.list({ statuses, patientId: q.patientId, limit: q.limit })
     const language = languageOf(request)
     return { items: alerts.map((a) => toAlertView(a, language)) }
   })
 
   app.get('/api/alerts/:id', {
+    config: { access: 'patient' },
     schema: {
       tags: ['alerts'], summary: 'One alert with its history (findings, actions, notes), oldest first',
       params, response: { 200: alertWithHistorySchema, 404: errorBody },
     },
-  }, async (request, reply) => {
-    const u = userOf(request)
-    const alert = await findAlertWithHistory(db, { tenantId: u.tenantId, userId: u.userId, alertId: request.params.id })
-    await request.audit({ action: 'read', resourceType: 'Alert', resourceId: request.params.id, patientId: alert?.patientId ?? null, outcome: alert ? 'allowed' : 'denied' })
-    if (!alert) return reply.code(404).send(notFound)
-    return toAlertWithHistoryView(alert, languageOf(request))
-  })
+  }, async (request) => toAlertWithHistoryView(await accessOf(request).alerts.read(request.params.id), languageOf(request)))
 
   app.post('/api/alerts/:id/acknowledge', {
+    config: { access: 'patient' },
     schema: {
       tags: ['alerts'], summary: 'Acknowledge (kvitter ut) an open alert: the caller is on it',
       description: '409 `already-acknowledged` or `already-resolved` when the alert is no longer open.',
       params, body: z.object({}).optional(), response: actionResponses,
     },
-  }, async (request, reply) => answer(request, reply, await acknowledgeAlert(db, actorOf(request), request.params.id), 'acknowledged'))
+  }, async (request) => answer(request, await accessOf(request).alerts.acknowledge(request.params.id), 'acknowledged'))
 
   app.post('/api/alerts/:id/assign', {
+    config: { access: 'patient' },
     schema: {
       tags: ['alerts'], summary: 'Make a user responsible for an unresolved alert (`userId: null` unassigns)',
       description: 'The user must be of the same tenant and give the patient care (400 `invalid-assignee`).',
       params, body: z.object({ userId: z.guid().nullable() }), response: actionResponses,
     },
-  }, async (request, reply) => answer(request, reply, await assignAlert(db, actorOf(request), request.params.id, request.body.userId), 'assigned'))
+  }, async (request) => answer(request, await accessOf(request).alerts.assign(request.params.id, request.body.userId), 'assigned'))
 
   app.post('/api/alerts/:id/resolve', {
+    config: { access: 'patient' },
     schema: {
       tags: ['alerts'], summary: 'Resolve (avslutt) an open or acknowledged alert, saying what was done',
       description: '409 `already-resolved` when it is resolved already.',
@@ -123,15 +98,16 @@ export const alertRoutes: FastifyPluginAsyncZod<{ db: Queryable; live: LiveEvent
       body: z.object({ outcome: z.enum(ALERT_OUTCOMES), note: storableText(2000, { trim: true }).optional() }),
       response: actionResponses,
     },
-  }, async (request, reply) => {
+  }, async (request) => {
     const { outcome, note } = request.body
-    return answer(request, reply, await resolveAlert(db, actorOf(request), request.params.id, { outcome, note: note || null }), 'resolved')
+    return answer(request, await accessOf(request).alerts.resolve(request.params.id, { outcome, note: note || null }), 'resolved')
   })
 
   app.post('/api/alerts/:id/notes', {
+    config: { access: 'patient' },
     schema: {
       tags: ['alerts'], summary: 'Add a note to an alert\'s history (also after it is resolved)',
       params, body: z.object({ text: storableText(2000, { trim: true, min: 1 }) }), response: actionResponses,
     },
-  }, async (request, reply) => answer(request, reply, await addAlertNote(db, actorOf(request), request.params.id, request.body.text), 'noted'))
+  }, async (request) => answer(request, await accessOf(request).alerts.note(request.params.id, request.body.text), 'noted'))
 }

@@ -1,12 +1,10 @@
-import { accessiblePatientIds, findAlert, findSessionUser, type Queryable } from '@varde/db'
 import type { FastifyPluginAsync } from 'fastify'
 import { preferredLanguage, toAlertView } from '../alert-view.js'
 import type { LiveEvents } from '../live-events.js'
-import { requireUser, userOf } from '../plugins/auth.js'
+import { accessOf, requireUser, userOf } from '../plugins/auth.js'
 import type { SessionStreams } from '../session-streams.js'
 
 export interface EventRouteOptions {
-  db: Queryable
   live: LiveEvents
   streams: SessionStreams
   /** How often a stream checks that its session still holds (expired, ended on another server instance, user disabled). */
@@ -21,15 +19,15 @@ export interface EventRouteOptions {
  * lives no longer than its session: logging out ends it at once, expiry or a
  * logout elsewhere at the next session check (issue 14).
  */
-export const eventRoutes: FastifyPluginAsync<EventRouteOptions> = async (app, { db, live, streams, sessionCheckMs }) => {
+export const eventRoutes: FastifyPluginAsync<EventRouteOptions> = async (app, { live, streams, sessionCheckMs }) => {
   app.addHook('preClose', async () => streams.endAll())
 
-  app.get('/api/events', { preHandler: requireUser, schema: { tags: ['events'], summary: 'Live events (text/event-stream)' } }, async (request, reply) => {
+  app.get('/api/events', { preHandler: requireUser, config: { access: 'patient' }, schema: { tags: ['events'], summary: 'Live events (text/event-stream)' } }, async (request, reply) => {
     const u = userOf(request)
     const token = request.sessionToken
     if (!token) throw new Error('requireUser guards this route: a user has a session token')
-    let allowed = await accessiblePatientIds(db, u.tenantId, u.userId)
-    await request.audit({ action: 'subscribe', resourceType: 'EventStream', outcome: 'allowed', details: { patients: allowed.size } })
+    const access = accessOf(request)
+    let allowed = await access.stream.open()
     reply.hijack()
     const res = reply.raw
     // each event is one small write that should leave now, not wait for the client's delayed ACK (Nagle)
@@ -56,16 +54,16 @@ export const eventRoutes: FastifyPluginAsync<EventRouteOptions> = async (app, { 
       if (e.tenantId !== u.tenantId || !allowed.has(e.patientId)) return
       alertQueue = alertQueue.then(async () => {
         if (isClosed) return
-        const alert = await findAlert(db, { tenantId: u.tenantId, userId: u.userId, alertId: e.alertId })
+        const alert = await access.alerts.pushed(e.alertId)
         if (alert && !isClosed) send('alert', { alert: toAlertView(alert, language) })
       }).catch((error: unknown) => request.log.warn({ err: error, alertId: e.alertId }, 'live alert not sent'))
     })
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), 15_000)
     const refresh = setInterval(() => {
-      accessiblePatientIds(db, u.tenantId, u.userId).then((ids) => { allowed = ids }, () => {})
+      access.stream.refresh().then((ids) => { allowed = ids }, () => {})
     }, 60_000)
     const sessionCheck = setInterval(() => {
-      findSessionUser(db, token).then((user) => { if (!user) end() }, () => {})
+      access.stream.isSessionLive(token).then((isLive) => { if (!isLive) end() }, () => {})
     }, sessionCheckMs)
     const end = () => {
       if (isClosed) return

@@ -3,6 +3,7 @@ import type { Queryable } from '@varde/db'
 import type { FastifyPluginAsync } from 'fastify'
 import { renderBrokerMetrics } from '../broker-metrics.js'
 import type { LiveEvents } from '../live-events.js'
+import { ERRORS, errorAnswer } from '../errors/api-errors.js'
 
 const INGEST_STALE_MS = 20_000
 
@@ -36,16 +37,17 @@ export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, 
     return { database, broker, ingest }
   }
 
-  app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness of broker, ingest and database' } }, async (_request, reply) => {
+  app.get('/healthz', { config: { access: 'none' }, schema: { tags: ['operations'], summary: 'Liveness of broker, ingest and database' } }, async (_request, reply) => {
     const checks = await check()
     const failing = Object.entries(checks).filter(([, ok]) => !ok).map(([part]) => part)
     return reply.code(failing.length ? 503 : 200).send({ status: failing.length ? 'fail' : 'ok', failing, checks })
   })
 
   if (!metrics) return
-  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: false } }, async (request, reply) => {
+  app.get('/metrics', { config: { access: 'none' }, schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: false } }, async (request, reply) => {
     if (metrics.token !== undefined && !isMetricsToken(request.headers.authorization, metrics.token)) {
-      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: { code: 'unauthenticated', message: 'A metrics token is required (VARDE_METRICS_TOKEN).' } })
+      const error = new ERRORS.metricsTokenRequired()
+      return reply.code(error.statusCode).header('www-authenticate', 'Bearer').send(errorAnswer(error))
     }
     const checks = await check()
     const m = process.memoryUsage()

@@ -1,16 +1,9 @@
-import {
-  addRuleOverride, canAccessPatient, CARE_ROLES, endServicePause, findPatientForUser, listRuleOverrides, listServicePauses,
-  startServicePause, type CareActor, type CareWriteFailure, type Queryable, type ServicePauseRecord,
-} from '@varde/db'
-import {
-  CONDITION_IDS, RULE_FAMILY, RULE_KINDS, RuleError, resolvePatientRules, type ClinicianRef, type Rule,
-  type RuleOverride,
-} from '@varde/domain'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { ServicePauseRecord } from '../access/types.js'
+import { CONDITION_IDS, RULE_FAMILY, RULE_KINDS, type ClinicianRef, type Rule, type RuleOverride } from '@varde/domain'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { bigintIdParam, errorBody, isoInstant, storableJsonObject, storableText, uuidParam } from '../input-schemas.js'
-import { requireUser, userOf } from '../plugins/auth.js'
+import { accessOf, requireUser } from '../plugins/auth.js'
 
 const patientParams = z.object({ id: uuidParam })
 const clinicianSchema = z.object({ id: z.string(), name: z.string().nullable(), hprNumber: z.string().nullable() })
@@ -41,23 +34,6 @@ const pauseSchema = z.object({
   isCurrent: z.boolean().describe('Paused now'),
 })
 
-const FAILURES: Record<CareWriteFailure, { status: 400 | 403 | 404 | 409; message: string }> = {
-  'not-found': { status: 404, message: 'Fant ikke pasienten.' },
-  forbidden: { status: 403, message: 'Bare sykepleier eller lege i pasientens behandlingsteam kan endre dette.' },
-  'version-conflict': { status: 409, message: 'Regelen ble endret av noen andre i mellomtiden. Last inn siden og prøv igjen.' },
-  overlaps: { status: 409, message: 'Pausen overlapper en annen pause for pasienten.' },
-  'invalid-range': { status: 400, message: 'Slutten må komme etter starten.' },
-  'already-ended': { status: 409, message: 'Pausen er allerede avsluttet.' },
-  'not-started': { status: 409, message: 'Pausen har ikke begynt ennå.' },
-}
-const fail = (reply: FastifyReply, code: CareWriteFailure, message = FAILURES[code].message) =>
-  reply.code(FAILURES[code].status).send({ error: { code, message } })
-
-const isCareRole = (role: string): boolean => (CARE_ROLES as readonly string[]).includes(role)
-const actorOf = (request: FastifyRequest): CareActor => {
-  const u = userOf(request)
-  return { tenantId: u.tenantId, userId: u.userId, username: u.username }
-}
 const clinicianJson = (c: ClinicianRef) => ({ id: c.id, name: c.name ?? null, hprNumber: c.hprNumber ?? null })
 
 function toRuleJson(rule: Rule): z.infer<typeof ruleSchema> {
@@ -86,24 +62,15 @@ function toPauseJson(p: ServicePauseRecord, now = Date.now()): z.infer<typeof pa
  * A patient's clinical rules as they apply (condition profiles merged, with
  * the care team's overrides on top), the history of those overrides, and the
  * pauses of the service. Nurses and clinicians who give the patient care
- * change them; an administrator does not. Reads are written to the access
- * log here; each change writes its own entry in the statement that stores it
- * (packages/db rule-overrides.ts). The rules worker reads the same tables at
+ * change them; an administrator does not (access/rules.ts checks, logs and
+ * refuses). The rules worker reads the same tables at
  * each evaluation.
  */
-export const patientRuleRoutes: FastifyPluginAsyncZod<{ db: Queryable }> = async (app, { db }) => {
+export const patientRuleRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('preHandler', requireUser)
 
-  /** Nurse or clinician; anyone else is refused here, and the refusal logged. */
-  const mayChange = async (request: FastifyRequest, reply: FastifyReply, resourceType: string): Promise<boolean> => {
-    if (isCareRole(userOf(request).role)) return true
-    const { id } = request.params as { id: string }
-    await request.audit({ action: 'change', resourceType, resourceId: id, outcome: 'denied', details: { method: request.method, route: request.routeOptions.url } })
-    await fail(reply, 'forbidden')
-    return false
-  }
-
   app.get('/api/patients/:id/rules', {
+    config: { access: 'patient' },
     schema: {
       tags: ['rules'],
       summary: 'The patient\'s rules as they apply now, and the history of changes to them',
@@ -118,28 +85,16 @@ export const patientRuleRoutes: FastifyPluginAsyncZod<{ db: Queryable }> = async
         404: errorBody, 500: errorBody,
       },
     },
-  }, async (request, reply) => {
-    const u = userOf(request)
-    const { id } = request.params
-    const patient = await findPatientForUser(db, u.tenantId, u.userId, id)
-    await request.audit({ action: 'read', resourceType: 'RuleSet', resourceId: id, patientId: patient?.id ?? null, outcome: patient ? 'allowed' : 'denied' })
-    if (!patient) return fail(reply, 'not-found')
-    const history = await listRuleOverrides(db, { tenantId: u.tenantId, userId: u.userId, patientId: patient.id })
-    let ruleSet
-    try {
-      ruleSet = resolvePatientRules(patient.conditions, history)
-    } catch (error) {
-      if (!(error instanceof RuleError)) throw error
-      request.log.error({ err: error, patientId: patient.id }, 'stored rule overrides do not resolve')
-      return reply.code(500).send({ error: { code: 'invalid-stored-rules', message: error.detail } })
-    }
+  }, async (request) => {
+    const { patientId, ruleSet, history, canChange } = await accessOf(request).rules.read(request.params.id)
     return {
-      patientId: patient.id, timeZone: ruleSet.timeZone, conditions: ruleSet.conditions, canChange: isCareRole(u.role),
+      patientId, timeZone: ruleSet.timeZone, conditions: ruleSet.conditions, canChange,
       rules: ruleSet.rules.map(toRuleJson), history: history.map(toOverrideJson),
     }
   })
 
   app.put('/api/patients/:id/rules/:ruleId', {
+    config: { access: 'patient' },
     schema: {
       tags: ['rules'],
       summary: 'Change one rule for this patient: stores its next version',
@@ -160,57 +115,27 @@ export const patientRuleRoutes: FastifyPluginAsyncZod<{ db: Queryable }> = async
       }).refine((b) => b.params !== undefined || b.isEnabled !== undefined || b.kind !== undefined, 'give params, isEnabled or kind'),
       response: { 200: ruleSchema, 400: errorBody, 403: errorBody, 404: errorBody, 409: errorBody, 500: errorBody },
     },
-  }, async (request, reply) => {
-    if (!(await mayChange(request, reply, 'RuleOverride'))) return reply
-    const u = userOf(request)
+  }, async (request) => {
     const { id, ruleId } = request.params
-    const patient = await findPatientForUser(db, u.tenantId, u.userId, id)
-    if (!patient) {
-      await request.audit({ action: 'change', resourceType: 'RuleOverride', resourceId: id, outcome: 'denied', details: { ruleId } })
-      return fail(reply, 'not-found')
-    }
-    const overrides = await listRuleOverrides(db, { tenantId: u.tenantId, userId: u.userId, patientId: patient.id })
-    const previous = overrides.filter((o) => o.ruleId === ruleId).reduce<RuleOverride | undefined>((a, o) => (a && a.version > o.version ? a : o), undefined)
-    const body = request.body
-    const candidate: RuleOverride = {
-      ruleId, version: (previous?.version ?? 0) + 1, kind: body.kind ?? previous?.kind, params: body.params ?? previous?.params ?? {},
-      isEnabled: body.isEnabled ?? previous?.isEnabled, setBy: { id: u.userId, name: u.displayName }, setAt: new Date(),
-      reason: body.reason || null,
-    }
-    try {
-      resolvePatientRules(patient.conditions, [...overrides, candidate])
-    } catch (error) {
-      if (!(error instanceof RuleError)) throw error
-      return reply.code(400).send({ error: { code: error.code, message: error.detail } })
-    }
-    const stored = await addRuleOverride(db, {
-      actor: actorOf(request), patientId: patient.id, ruleId, kind: candidate.kind, params: candidate.params,
-      isEnabled: candidate.isEnabled, reason: candidate.reason, basedOnVersion: previous?.version ?? 0,
-    })
-    if (!stored.ok) return fail(reply, stored.code)
-    const rule = resolvePatientRules(patient.conditions, [...overrides, stored.override]).rules.find((r) => r.id === ruleId)
-    if (!rule) throw new Error(`rule ${ruleId} missing after storing it`)
-    return toRuleJson(rule)
+    const { params, isEnabled, kind, reason } = request.body
+    return toRuleJson(await accessOf(request).rules.change(id, ruleId, { params, isEnabled, kind, reason: reason || null }))
   })
 
   app.get('/api/patients/:id/pauses', {
+    config: { access: 'patient' },
     schema: {
       tags: ['rules'], summary: 'Pauses of the patient\'s service (pause tjenesten), the latest first',
       description: 'While paused, no missed-measurement or device alerts are raised.',
       params: patientParams, response: { 200: z.object({ items: z.array(pauseSchema) }), 404: errorBody },
     },
-  }, async (request, reply) => {
-    const u = userOf(request)
-    const { id } = request.params
-    const allowed = await canAccessPatient(db, u.tenantId, u.userId, id)
-    await request.audit({ action: 'read', resourceType: 'ServicePause', resourceId: id, patientId: allowed ? id : null, outcome: allowed ? 'allowed' : 'denied' })
-    if (!allowed) return fail(reply, 'not-found')
-    const pauses = await listServicePauses(db, { tenantId: u.tenantId, userId: u.userId, patientId: id })
+  }, async (request) => {
+    const pauses = await accessOf(request).rules.pauses(request.params.id)
     const now = Date.now()
     return { items: pauses.map((p) => toPauseJson(p, now)) }
   })
 
   app.post('/api/patients/:id/pauses', {
+    config: { access: 'patient' },
     schema: {
       tags: ['rules'], summary: 'Pause the service, now or from a given time, until further notice or a given end',
       description: 'Refused with 409 `overlaps` when it overlaps another pause of the patient. Only a nurse or clinician on the patient\'s care team.',
@@ -223,38 +148,24 @@ export const patientRuleRoutes: FastifyPluginAsyncZod<{ db: Queryable }> = async
       response: { 201: pauseSchema, 400: errorBody, 403: errorBody, 404: errorBody, 409: errorBody },
     },
   }, async (request, reply) => {
-    if (!(await mayChange(request, reply, 'ServicePause'))) return reply
-    const { id } = request.params
     const b = request.body
-    const started = await startServicePause(db, {
-      actor: actorOf(request), patientId: id, startsAt: b.startsAt ? new Date(b.startsAt) : undefined,
-      endsAt: b.endsAt ? new Date(b.endsAt) : null, reason: b.reason || null,
+    const pause = await accessOf(request).rules.startPause(request.params.id, {
+      startsAt: b.startsAt ? new Date(b.startsAt) : undefined, endsAt: b.endsAt ? new Date(b.endsAt) : null, reason: b.reason || null,
     })
-    if (!started.ok) {
-      if (started.code === 'not-found') await request.audit({ action: 'change', resourceType: 'ServicePause', resourceId: id, outcome: 'denied' })
-      return fail(reply, started.code)
-    }
-    return reply.code(201).send(toPauseJson(started.pause))
+    return reply.code(201).send(toPauseJson(pause))
   })
 
   app.post('/api/patients/:id/pauses/:pauseId/end', {
+    config: { access: 'patient' },
     schema: {
       tags: ['rules'], summary: 'End a pause, now or at a given time (an open pause, or one planned to end later)',
       params: z.object({ id: uuidParam, pauseId: bigintIdParam }),
       body: z.object({ endsAt: isoInstant.optional().describe('Default: now') }).optional(),
       response: { 200: pauseSchema, 400: errorBody, 403: errorBody, 404: errorBody, 409: errorBody },
     },
-  }, async (request, reply) => {
-    if (!(await mayChange(request, reply, 'ServicePause'))) return reply
-    const u = userOf(request)
+  }, async (request) => {
     const { id, pauseId } = request.params
-    if (!(await canAccessPatient(db, u.tenantId, u.userId, id))) {
-      await request.audit({ action: 'change', resourceType: 'ServicePause', resourceId: pauseId, outcome: 'denied', details: { patientId: id } })
-      return fail(reply, 'not-found')
-    }
     const endsAt = request.body?.endsAt
-    const ended = await endServicePause(db, { actor: actorOf(request), patientId: id, pauseId, endsAt: endsAt ? new Date(endsAt) : undefined })
-    if (!ended.ok) return fail(reply, ended.code, ended.code === 'not-found' ? 'Fant ikke pausen.' : undefined)
-    return toPauseJson(ended.pause)
+    return toPauseJson(await accessOf(request).rules.endPause(id, pauseId, endsAt ? new Date(endsAt) : undefined))
   })
 }

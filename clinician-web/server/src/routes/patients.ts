@@ -1,9 +1,9 @@
-import { canAccessPatient, findPatientForUser, listMeasurements, listPatientsForUser, type PatientSummary, type Queryable } from '@varde/db'
+import type { PatientSummary } from '../access/types.js'
 import { VITAL_TYPE_NAMES } from '@varde/domain'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { errorBody, isoInstant, uuidParam } from '../input-schemas.js'
-import { requireUser, userOf } from '../plugins/auth.js'
+import { accessOf, requireUser } from '../plugins/auth.js'
 
 const latestValue = z.object({ value: z.number(), unit: z.string(), measuredAt: z.string() })
 const patientSchema = z.object({
@@ -16,7 +16,6 @@ const patientSchema = z.object({
   latest: z.record(z.string(), latestValue),
   openAlerts: z.object({ red: z.number(), yellow: z.number() }),
 })
-const notFound = { error: { code: 'not-found', message: 'Fant ikke pasienten.' } }
 
 function toJson(p: PatientSummary): z.infer<typeof patientSchema> {
   return {
@@ -29,29 +28,21 @@ function toJson(p: PatientSummary): z.infer<typeof patientSchema> {
 }
 
 /** The patients a user gives care to; every read is written to the access log. */
-export const patientRoutes: FastifyPluginAsyncZod<{ db: Queryable }> = async (app, { db }) => {
+export const patientRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('preHandler', requireUser)
 
   app.get('/api/patients', {
+    config: { access: 'patient' },
     schema: { tags: ['patients'], summary: 'Patients on the caller\'s care teams, with latest values', response: { 200: z.object({ items: z.array(patientSchema) }) } },
-  }, async (request) => {
-    const u = userOf(request)
-    const patients = await listPatientsForUser(db, u.tenantId, u.userId)
-    await Promise.all(patients.map((p) => request.audit({ action: 'list', resourceType: 'Patient', resourceId: p.id, patientId: p.id, outcome: 'allowed' })))
-    return { items: patients.map(toJson) }
-  })
+  }, async (request) => ({ items: (await accessOf(request).patients.list()).map(toJson) }))
 
   app.get('/api/patients/:id', {
+    config: { access: 'patient' },
     schema: { tags: ['patients'], summary: 'One patient', params: z.object({ id: uuidParam }), response: { 200: patientSchema, 404: errorBody } },
-  }, async (request, reply) => {
-    const u = userOf(request)
-    const patient = await findPatientForUser(db, u.tenantId, u.userId, request.params.id)
-    await request.audit({ action: 'read', resourceType: 'Patient', resourceId: request.params.id, patientId: patient?.id ?? null, outcome: patient ? 'allowed' : 'denied' })
-    if (!patient) return reply.code(404).send(notFound)
-    return toJson(patient)
-  })
+  }, async (request) => toJson(await accessOf(request).patients.read(request.params.id)))
 
   app.get('/api/patients/:id/measurements', {
+    config: { access: 'patient' },
     schema: {
       tags: ['patients'],
       summary: 'A patient\'s readings in a time range, oldest first',
@@ -67,18 +58,12 @@ export const patientRoutes: FastifyPluginAsyncZod<{ db: Queryable }> = async (ap
         404: errorBody,
       },
     },
-  }, async (request, reply) => {
-    const u = userOf(request)
-    const { id } = request.params
-    const allowed = await canAccessPatient(db, u.tenantId, u.userId, id)
-    await request.audit({ action: 'read', resourceType: 'Observation', patientId: allowed ? id : null, resourceId: id, outcome: allowed ? 'allowed' : 'denied', details: { from: request.query.from, to: request.query.to } })
-    if (!allowed) return reply.code(404).send(notFound)
+  }, async (request) => {
     const q = request.query
     const types = q.type === undefined ? undefined : Array.isArray(q.type) ? q.type : [q.type]
-    const rows = await listMeasurements(db, {
-      tenantId: u.tenantId, patientId: id, limit: q.limit,
-      ...(types ? { types } : {}), ...(q.from ? { from: new Date(q.from) } : {}), ...(q.to ? { to: new Date(q.to) } : {}),
-    })
+    const rows = await accessOf(request).patients.measurements(request.params.id, {
+      limit: q.limit, ...(types ? { types } : {}), ...(q.from ? { from: new Date(q.from) } : {}), ...(q.to ? { to: new Date(q.to) } : {}),
+    }, { action: 'read', details: { from: q.from, to: q.to } })
     return { items: rows.map((m) => ({ id: m.id, type: m.type, value: m.value, unit: m.unit, measuredAt: m.measuredAt.toISOString(), flags: m.flags })) }
   })
 }

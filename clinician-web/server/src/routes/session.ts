@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { LoginThrottle } from '../login-throttle.js'
 import type { SessionStreams } from '../session-streams.js'
+import { ERRORS } from '../errors/api-errors.js'
 import { errorBody, storableText } from '../input-schemas.js'
 import { requireUser, SESSION_COOKIE, userOf } from '../plugins/auth.js'
 
@@ -19,6 +20,7 @@ export interface SessionRouteOptions {
 
 export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteOptions> = async (app, { db, throttle, mode, secureCookies, streams }) => {
   app.post('/api/session', {
+    config: { access: 'none' },
     schema: {
       tags: ['session'],
       summary: 'Log in; sets an HttpOnly session cookie',
@@ -28,14 +30,14 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteOptions> = async (
   }, async (request, reply) => {
     const { username, password } = request.body
     if (throttle.isBlocked(username, request.ip)) {
-      return reply.code(429).send({ error: { code: 'too-many-attempts', message: 'For mange mislykkede forsøk. Prøv igjen senere.' } })
+      throw new ERRORS.tooManyAttempts()
     }
     const user = await findUserCredentials(db, username)
     const isValid = await verifySecret(user?.passwordHash, password)
     if (!user || !isValid || user.isDisabled || (mode === 'production' && user.isDemo)) {
       throttle.recordFailure(username, request.ip)
       request.log.info({ event: 'login-failed' }, 'login failed')
-      return reply.code(401).send({ error: { code: 'invalid-credentials', message: 'Feil brukernavn eller passord.' } })
+      throw new ERRORS.invalidCredentials()
     }
     throttle.recordSuccess(username, request.ip)
     const token = await createSession(db, user, SESSION_TTL_MS)
@@ -46,6 +48,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteOptions> = async (
   })
 
   app.get('/api/session', {
+    config: { access: 'none' },
     preHandler: requireUser,
     schema: {
       tags: ['session'],
@@ -63,7 +66,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteOptions> = async (
     return { user: { id: u.userId, username: u.username, displayName: u.displayName, role: u.role }, tenant: { id: u.tenantId, name: u.tenantName } }
   })
 
-  app.delete('/api/session', { schema: { tags: ['session'], summary: 'Log out', response: { 204: z.null() } } }, async (request, reply) => {
+  app.delete('/api/session', { config: { access: 'none' }, schema: { tags: ['session'], summary: 'Log out', response: { 204: z.null() } } }, async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE]
     if (token) {
       await deleteSession(db, token)

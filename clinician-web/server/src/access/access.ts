@@ -1,0 +1,34 @@
+import type { Queryable } from '@varde/db'
+import type { Actor } from './actor.js'
+import { alertAccess } from './alerts.js'
+import { auditTrail } from './audit-trail.js'
+import type { AccessContext } from './context.js'
+import { gatewayAccess } from './gateways.js'
+import { patientAccess } from './patients.js'
+import { ruleAccess } from './rules.js'
+import { searchAccess } from './searches.js'
+import { streamAccess } from './live-stream.js'
+
+/**
+ * The one door to health data (STYLE.md "One door", after Medplum's
+ * per-request repository; docs/decisions/0010-access-layer.md): built once
+ * per request for its actor, it alone reads and writes patients' data and
+ * who may see it. Each method checks the actor's role and care relationship,
+ * writes one access-log entry and throws a coded error (errors/api-errors.ts);
+ * routes are a schema and one call, so a forgotten check or log entry
+ * cannot happen there.
+ */
+export function createAccess(db: Queryable, actor: Actor, where: AccessContext['where']) {
+  const context: AccessContext = { db, actor, audit: auditTrail(db, actor), where }
+  return {
+    actor,
+    patients: patientAccess(context),
+    alerts: alertAccess(context),
+    rules: ruleAccess(context),
+    gateways: gatewayAccess(context),
+    searches: searchAccess(context),
+    stream: streamAccess(context),
+  }
+}
+
+export type Access = ReturnType<typeof createAccess>

@@ -1,0 +1,49 @@
+import {
+  acknowledgeAlert, addAlertNote, assignAlert, findAlert, findAlertWithHistory, listAlerts, resolveAlert,
+  type AlertActionResult, type AlertActor, type AlertOutcome, type AlertRecord, type AlertStatus, type AlertWithHistory,
+} from '@varde/db'
+import { ALERT_FAILURES, ERRORS } from '../errors/api-errors.js'
+import { userIdOf, type AccessContext } from './context.js'
+
+/**
+ * Alerts of the patients the actor gives care to. Reads are logged here;
+ * each action is logged by the statement that makes it (packages/db
+ * alerts.ts), allowed or denied, so an action is never without its entry.
+ */
+export function alertAccess({ db, actor, audit }: AccessContext) {
+  const alertActor = (): AlertActor => ({ tenantId: actor.tenantId, userId: userIdOf(actor), username: actor.username })
+  const done = (result: AlertActionResult): AlertRecord => {
+    if (!result.ok) throw new ALERT_FAILURES[result.code]()
+    return result.alert
+  }
+  return {
+    /** One log row per alert shown; one saying none when none is. */
+    async list(q: { statuses: AlertStatus[]; patientId?: string | undefined; limit: number }): Promise<AlertRecord[]> {
+      const alerts = await listAlerts(db, { tenantId: actor.tenantId, userId: userIdOf(actor), ...q })
+      const entry = { action: 'list', resourceType: 'Alert', outcome: 'allowed' as const }
+      await audit.many(alerts.length === 0
+        ? [{ ...entry, patientId: q.patientId ?? null, details: { count: 0, statuses: q.statuses } }]
+        : alerts.map((a) => ({ ...entry, resourceId: a.id, patientId: a.patientId })))
+      return alerts
+    },
+
+    async read(alertId: string): Promise<AlertWithHistory> {
+      const alert = await findAlertWithHistory(db, { tenantId: actor.tenantId, userId: userIdOf(actor), alertId })
+      await audit.one({ action: 'read', resourceType: 'Alert', resourceId: alertId, patientId: alert?.patientId ?? null, outcome: alert ? 'allowed' : 'denied' })
+      if (!alert) throw new ERRORS.alertNotFound()
+      return alert
+    },
+
+    /**
+     * An alert pushed on a live stream the actor opened: the care relationship
+     * is checked again, and the stream's opening is its log entry (a row per
+     * pushed change would log the server's doing, not the reader's).
+     */
+    pushed: (alertId: string): Promise<AlertRecord | null> => findAlert(db, { tenantId: actor.tenantId, userId: userIdOf(actor), alertId }),
+
+    acknowledge: async (alertId: string) => done(await acknowledgeAlert(db, alertActor(), alertId)),
+    assign: async (alertId: string, assigneeId: string | null) => done(await assignAlert(db, alertActor(), alertId, assigneeId)),
+    resolve: async (alertId: string, resolution: { outcome: AlertOutcome; note: string | null }) => done(await resolveAlert(db, alertActor(), alertId, resolution)),
+    note: async (alertId: string, text: string) => done(await addAlertNote(db, alertActor(), alertId, text)),
+  }
+}

@@ -1,0 +1,21 @@
+import { accessiblePatientIds, findSessionUser } from '@varde/db'
+import { userIdOf, type AccessContext } from './context.js'
+
+/**
+ * A live event stream (SSE): opening it is the one log entry, saying how
+ * many patients it covers; what it pushes later is filtered by the set read
+ * here and refreshed by `refresh` (not logged: the server's doing, not a new
+ * read by the caller).
+ */
+export function streamAccess({ db, actor, audit }: AccessContext) {
+  return {
+    async open(): Promise<Set<string>> {
+      const patients = await accessiblePatientIds(db, actor.tenantId, userIdOf(actor))
+      await audit.one({ action: 'subscribe', resourceType: 'EventStream', outcome: 'allowed', details: { patients: patients.size } })
+      return patients
+    },
+    refresh: (): Promise<Set<string>> => accessiblePatientIds(db, actor.tenantId, userIdOf(actor)),
+    /** The session the stream was opened with still holds (not ended, expired or its user disabled). */
+    isSessionLive: async (token: string): Promise<boolean> => (await findSessionUser(db, token)) !== null,
+  }
+}

@@ -1,0 +1,105 @@
+import {
+  addRuleOverride, canAccessPatient, CARE_ROLES, endServicePause, findPatientForUser, listRuleOverrides, listServicePauses,
+  startServicePause, type CareActor, type ServicePauseRecord,
+} from '@varde/db'
+import { resolvePatientRules, RuleError, type Rule, type RuleKind, type RuleOverride, type RuleSet } from '@varde/domain'
+import { CARE_WRITE_FAILURES, ERRORS } from '../errors/api-errors.js'
+import { hasRole } from './actor.js'
+import { userIdOf, type AccessContext } from './context.js'
+
+export interface RuleChange {
+  params?: Record<string, unknown> | undefined
+  isEnabled?: boolean | undefined
+  kind?: RuleKind | undefined
+  reason: string | null
+}
+
+/**
+ * A patient's rules and the pauses of its service. Anyone who gives the
+ * patient care reads them; only a nurse or clinician changes them (not an
+ * administrator). Reads and refusals are logged here; a change is logged by
+ * the statement that stores it (packages/db rule-overrides.ts).
+ */
+export function ruleAccess({ db, actor, audit, where }: AccessContext) {
+  const careActor = (): CareActor => ({ tenantId: actor.tenantId, userId: userIdOf(actor), username: actor.username })
+  const mayChange = hasRole(actor, CARE_ROLES)
+  /** Refuses, and logs the refusal, when the actor's role may not change `resourceType`. */
+  const requireCareRole = async (resourceType: string, resourceId: string) => {
+    if (mayChange) return
+    await audit.one({ action: 'change', resourceType, resourceId, outcome: 'denied', details: where() })
+    throw new ERRORS.careRoleRequired()
+  }
+  const readOverrides = (patientId: string) => listRuleOverrides(db, { tenantId: actor.tenantId, userId: userIdOf(actor), patientId })
+
+  return {
+    /** The rule set in effect and the history of changes, newest first. */
+    async read(patientId: string): Promise<{ patientId: string; ruleSet: RuleSet; history: RuleOverride[]; canChange: boolean }> {
+      const patient = await findPatientForUser(db, actor.tenantId, userIdOf(actor), patientId)
+      await audit.one({ action: 'read', resourceType: 'RuleSet', resourceId: patientId, patientId: patient?.id ?? null, outcome: patient ? 'allowed' : 'denied' })
+      if (!patient) throw new ERRORS.patientNotFound()
+      const history = await readOverrides(patient.id)
+      try {
+        return { patientId: patient.id, ruleSet: resolvePatientRules(patient.conditions, history), history, canChange: mayChange }
+      } catch (error) {
+        if (!(error instanceof RuleError)) throw error
+        throw new ERRORS.invalidStoredRules(error.detail)
+      }
+    },
+
+    /**
+     * Stores the next version of one rule, validated by resolving the
+     * patient's whole rule set with it: an invalid change throws the
+     * RuleError (400 with its code) and nothing is stored.
+     */
+    async change(patientId: string, ruleId: string, change: RuleChange): Promise<Rule> {
+      await requireCareRole('RuleOverride', patientId)
+      const patient = await findPatientForUser(db, actor.tenantId, userIdOf(actor), patientId)
+      if (!patient) {
+        await audit.one({ action: 'change', resourceType: 'RuleOverride', resourceId: patientId, outcome: 'denied', details: { ruleId } })
+        throw new ERRORS.patientNotFound()
+      }
+      const overrides = await readOverrides(patient.id)
+      const previous = overrides.filter((o) => o.ruleId === ruleId).reduce<RuleOverride | undefined>((a, o) => (a && a.version > o.version ? a : o), undefined)
+      const candidate: RuleOverride = {
+        ruleId, version: (previous?.version ?? 0) + 1, kind: change.kind ?? previous?.kind, params: change.params ?? previous?.params ?? {},
+        isEnabled: change.isEnabled ?? previous?.isEnabled, setBy: { id: userIdOf(actor), name: actor.displayName }, setAt: new Date(),
+        reason: change.reason,
+      }
+      resolvePatientRules(patient.conditions, [...overrides, candidate])
+      const stored = await addRuleOverride(db, {
+        actor: careActor(), patientId: patient.id, ruleId, kind: candidate.kind, params: candidate.params,
+        isEnabled: candidate.isEnabled, reason: candidate.reason, basedOnVersion: previous?.version ?? 0,
+      })
+      if (!stored.ok) throw new CARE_WRITE_FAILURES[stored.code]()
+      const rule = resolvePatientRules(patient.conditions, [...overrides, stored.override]).rules.find((r) => r.id === ruleId)
+      if (!rule) throw new Error(`rule ${ruleId} missing after storing it`)
+      return rule
+    },
+
+    async pauses(patientId: string): Promise<ServicePauseRecord[]> {
+      const allowed = await canAccessPatient(db, actor.tenantId, userIdOf(actor), patientId)
+      await audit.one({ action: 'read', resourceType: 'ServicePause', resourceId: patientId, patientId: allowed ? patientId : null, outcome: allowed ? 'allowed' : 'denied' })
+      if (!allowed) throw new ERRORS.patientNotFound()
+      return listServicePauses(db, { tenantId: actor.tenantId, userId: userIdOf(actor), patientId })
+    },
+
+    async startPause(patientId: string, pause: { startsAt?: Date | undefined; endsAt: Date | null; reason: string | null }): Promise<ServicePauseRecord> {
+      await requireCareRole('ServicePause', patientId)
+      const started = await startServicePause(db, { actor: careActor(), patientId, ...pause })
+      if (started.ok) return started.pause
+      if (started.code === 'not-found') await audit.one({ action: 'change', resourceType: 'ServicePause', resourceId: patientId, outcome: 'denied' })
+      throw new CARE_WRITE_FAILURES[started.code]()
+    },
+
+    async endPause(patientId: string, pauseId: string, endsAt: Date | undefined): Promise<ServicePauseRecord> {
+      await requireCareRole('ServicePause', patientId)
+      if (!(await canAccessPatient(db, actor.tenantId, userIdOf(actor), patientId))) {
+        await audit.one({ action: 'change', resourceType: 'ServicePause', resourceId: pauseId, outcome: 'denied', details: { patientId } })
+        throw new ERRORS.patientNotFound()
+      }
+      const ended = await endServicePause(db, { actor: careActor(), patientId, pauseId, endsAt })
+      if (ended.ok) return ended.pause
+      throw ended.code === 'not-found' ? new ERRORS.pauseNotFound() : new CARE_WRITE_FAILURES[ended.code]()
+    },
+  }
+}

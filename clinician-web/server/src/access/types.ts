@@ -1,0 +1,8 @@
+/**
+ * The records the access layer hands out, re-exported so that routes never
+ * import `@varde/db` (eslint.config.js forbids it; docs/decisions/0010).
+ */
+export type {
+  AlertRecord, AlertStatus, AlertWithHistory, DeviceRecord, GatewaySummary, PatientSummary, ServicePauseRecord, StoredMeasurement,
+} from '@varde/db'
+export { ALERT_OUTCOMES, CARE_ROLES } from '@varde/db'

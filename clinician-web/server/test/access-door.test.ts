@@ -1,0 +1,318 @@
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createSession, findPatientForUser, seedDemo, type DemoHome } from '@varde/db'
+import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
+import { pino } from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../src/index.js'
+import type { DeclaredRoute } from '../src/plugins/route-access.js'
+import { insertAlert } from './insert-alert.js'
+import { startServerStack, type ServerStack } from './server-stack.js'
+
+// Issue 15, acceptance: every route of the app's own route table says in
+// `config.access` whether it touches patients' data (the app does not start
+// with one that does not say), and is held to it here against the real
+// database. A `patient` route, called by a nurse without a care relationship
+// to the patient, answers as for an id that does not exist; called by one
+// with a relationship it leaves exactly one access-log entry. An `admin`
+// route refuses a nurse (403, one entry) and leaves one entry for the
+// administrator. A `none` route leaves no entry and shows no patient's data.
+// A route added later is walked too: only its sample request (below) must be
+// written, and the walk fails until it is.
+let db: TestDatabase
+let stack: ServerStack
+let homes: DemoHome[]
+let portalDir: string
+
+/** The patient whose data every request is after, and the values that name its data. */
+interface Ids { patient: string; nationalId: string; gateway: string; alert: string; pause: string }
+let target: { ids: Ids; displayName: string }
+/** Ids that name nothing, of the same forms. */
+const unknown = (): Ids => ({ patient: randomUUID(), nationalId: '01017012345', gateway: 'gw-unknown0000', alert: randomUUID(), pause: '999999999' })
+/** Nurses: `carer` gives the target care (and no one else), `stranger` gives care to another patient only. */
+const cookies = { carer: '', stranger: '', admin: '', nurse: '' }
+const carerId = { value: '' }
+let deviceCount = 0
+
+async function addNurse(username: string, patientId: string): Promise<string> {
+  const { rows } = await db.pool.query<{ id: string }>(
+    `INSERT INTO users (tenant_id, username, display_name, role, password_hash) VALUES ('demo', $1, $1, 'nurse', 'not-a-hash') RETURNING id`, [username])
+  const userId = rows[0]!.id
+  await db.pool.query(`INSERT INTO care_team_members (tenant_id, patient_id, user_id, relation) VALUES ('demo', $1, $2, 'home-care')`, [patientId, userId])
+  return userId
+}
+const userOfCookie = new Map<string, string>()
+async function cookieOf(userId: string): Promise<string> {
+  const cookie = `varde_session=${await createSession(db.pool, { userId, tenantId: 'demo' }, 3600_000)}`
+  userOfCookie.set(cookie, userId)
+  return cookie
+}
+const userIdOf = async (username: string) => (await db.pool.query<{ id: string }>('SELECT id FROM users WHERE username = $1', [username])).rows[0]!.id
+
+beforeAll(async () => {
+  db = await startTestDatabase()
+  homes = await seedDemo(db.pool)
+  portalDir = mkdtempSync(join(tmpdir(), 'varde-portal-'))
+  writeFileSync(join(portalDir, 'index.html'), '<!doctype html><title>Varde</title>')
+  stack = await startServerStack({ db, name: 'access-door', app: { webDistDir: portalDir } })
+  const patient = homes[2]!
+  const { rows } = await db.pool.query<{ national_id: string; display_name: string }>('SELECT national_id, display_name FROM patients WHERE id = $1', [patient.patientId])
+  carerId.value = await addNurse('eneste', patient.patientId)
+  cookies.carer = await cookieOf(carerId.value)
+  cookies.stranger = await cookieOf(await addNurse('fremmed', homes[0]!.patientId))
+  cookies.admin = await cookieOf(await userIdOf('admin'))
+  cookies.nurse = await cookieOf(await userIdOf('sykepleier'))
+  target = {
+    displayName: rows[0]!.display_name,
+    ids: {
+      patient: patient.patientId, nationalId: rows[0]!.national_id, gateway: patient.gatewayId,
+      alert: await insertAlert(db.pool, { patientId: patient.patientId, severity: 'red' }),
+      pause: await startPause(patient.patientId, cookies.carer),
+    },
+  }
+})
+afterAll(async () => {
+  await stack?.stop()
+  await db?.stop()
+  if (portalDir) rmSync(portalDir, { recursive: true, force: true })
+})
+
+/** A pause that began a minute ago and runs until further notice, so that ending it succeeds. */
+async function startPause(patientId: string, cookie: string): Promise<string> {
+  await db.pool.query('DELETE FROM service_pauses WHERE patient_id = $1', [patientId])
+  const res = await fetch(`${stack.baseUrl}/api/patients/${patientId}/pauses`, {
+    method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ startsAt: new Date(Date.now() - 60_000).toISOString() }),
+  })
+  expect(res.status).toBe(201)
+  return ((await res.json()) as { id: string }).id
+}
+
+interface Sample {
+  /** Query string (without `?`). */
+  query?: (ids: Ids) => string
+  body?: (ids: Ids) => unknown
+  /** Puts the target in the state in which the request succeeds; may give fresh ids (a new alert, a new gateway). */
+  prepare?: (ids: Ids) => Promise<Partial<Ids>>
+}
+
+/**
+ * The request each route is called with, by `METHOD url`. A route that has
+ * none fails the walk: whoever adds a route adds its line here.
+ */
+const SAMPLES: Record<string, Sample> = {
+  'GET /api/patients': {},
+  'GET /api/patients/:id': {},
+  'GET /api/patients/:id/measurements': {},
+  'GET /api/patients/:id/rules': {},
+  'PUT /api/patients/:id/rules/:ruleId': { body: () => ({ isEnabled: true, reason: 'access test' }) },
+  'GET /api/patients/:id/pauses': {},
+  'POST /api/patients/:id/pauses': {
+    body: () => ({ startsAt: new Date(Date.now() + 86_400_000).toISOString() }),
+    prepare: async (ids) => { await db.pool.query('DELETE FROM service_pauses WHERE patient_id = $1', [ids.patient]); return {} },
+  },
+  'POST /api/patients/:id/pauses/:pauseId/end': { body: () => ({}), prepare: async (ids) => ({ pause: await startPause(ids.patient, cookies.carer) }) },
+  'GET /api/alerts': { query: (ids) => `patientId=${ids.patient}&limit=1` },
+  'GET /api/alerts/:id': {},
+  'POST /api/alerts/:id/acknowledge': { body: () => ({}), prepare: freshAlert },
+  'POST /api/alerts/:id/assign': { body: () => ({ userId: carerId.value }), prepare: freshAlert },
+  'POST /api/alerts/:id/resolve': { body: () => ({ outcome: 'no-action-needed' }), prepare: freshAlert },
+  'POST /api/alerts/:id/notes': { body: () => ({ text: 'access test' }), prepare: freshAlert },
+  'GET /api/events': {},
+  'GET /fhir/Patient/:id': {},
+  'GET /fhir/Patient': { query: (ids) => `identifier=${encodeURIComponent(`urn:oid:2.16.578.1.12.4.1.4.1|${ids.nationalId}`)}` },
+  'GET /fhir/Device': { query: (ids) => `identifier=${ids.gateway}` },
+  'GET /fhir/Observation': { query: (ids) => `patient=${ids.patient}` },
+  // administration: a gateway for a patient that has none, and fresh ones to act on
+  'GET /api/admin/gateways': {},
+  'POST /api/admin/gateways': { body: (ids) => ({ patientId: ids.patient }), prepare: async () => ({ patient: await newPatient() }) },
+  'POST /api/admin/gateways/:id/rotate': { prepare: freshGateway },
+  'POST /api/admin/gateways/:id/revoke': { prepare: freshGateway },
+  'POST /api/admin/gateways/:id/devices': { body: () => ({ deviceId: `AA:BB:CC:00:00:${String(++deviceCount).padStart(2, '0')}` }), prepare: freshGateway },
+  'DELETE /api/admin/gateways/:id/devices/:deviceId': { prepare: async () => pairedDevice() },
+}
+async function freshAlert(ids: Ids): Promise<Partial<Ids>> {
+  return { alert: await insertAlert(db.pool, { patientId: ids.patient, severity: 'yellow' }) }
+}
+async function newPatient(): Promise<string> {
+  return (await db.pool.query<{ id: string }>(`INSERT INTO patients (tenant_id, display_name) VALUES ('demo', 'Ny Pasient') RETURNING id`)).rows[0]!.id
+}
+async function freshGateway(): Promise<Partial<Ids>> {
+  const res = await fetch(`${stack.baseUrl}/api/admin/gateways`, {
+    method: 'POST', headers: { cookie: cookies.admin, 'content-type': 'application/json' }, body: JSON.stringify({ patientId: await newPatient() }),
+  })
+  expect(res.status).toBe(201)
+  return { gateway: ((await res.json()) as { id: string }).id }
+}
+let pairedDeviceId = ''
+async function pairedDevice(): Promise<Partial<Ids>> {
+  const { gateway } = await freshGateway()
+  pairedDeviceId = `AA:BB:CC:00:01:${String(++deviceCount).padStart(2, '0')}`
+  const res = await fetch(`${stack.baseUrl}/api/admin/gateways/${gateway}/devices`, {
+    method: 'POST', headers: { cookie: cookies.admin, 'content-type': 'application/json' }, body: JSON.stringify({ deviceId: pairedDeviceId }),
+  })
+  expect(res.status).toBe(201)
+  return { gateway }
+}
+
+/** A path parameter's value, by the segment before it (`/patients/:id`, `/alerts/:id` …). */
+function paramValue(url: string, name: string, ids: Ids): string {
+  const before = url.split(`:${name}`)[0]!.split('/').filter(Boolean).at(-1)
+  if (name === 'ruleId') return 'threshold:spo2'
+  if (name === 'pauseId') return ids.pause
+  if (name === 'deviceId') return pairedDeviceId || 'AA:BB:CC:00:00:00'
+  if (name === '*') return 'index.html'
+  const byResource: Record<string, string> = { patients: ids.patient, Patient: ids.patient, alerts: ids.alert, gateways: ids.gateway }
+  const value = before ? byResource[before] : undefined
+  if (!value) throw new Error(`no value for :${name} of ${url}: name it in paramValue`)
+  return value
+}
+
+interface Answer { url: string; status: number; code: string | undefined; body: string }
+
+async function call(route: DeclaredRoute, ids: Ids, cookie: string, baseUrl = stack.baseUrl, sample: Sample = SAMPLES[`${route.method} ${route.url}`] ?? {}): Promise<Answer> {
+  const path = route.url.replace(/:(\w+)|\*/g, (_, name: string | undefined) => encodeURIComponent(paramValue(route.url, name ?? '*', ids)))
+  const query = sample.query ? `?${sample.query(ids)}` : ''
+  const body = sample.body?.(ids)
+  const url = `${path}${query}`
+  const res = await fetch(`${baseUrl}${url}`, {
+    method: route.method, redirect: 'manual',
+    headers: { cookie, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  })
+  // an event stream has no end: its headers are the answer (its log entry is written before them)
+  if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+    await res.body?.cancel()
+    return { url, status: res.status, code: undefined, body: '' }
+  }
+  const text = await res.text()
+  let code: string | undefined
+  try {
+    const json = JSON.parse(text) as { error?: { code?: string }; resourceType?: string; issue?: { code?: string }[] }
+    code = json.error?.code ?? (json.resourceType === 'OperationOutcome' ? json.issue?.[0]?.code : undefined)
+  } catch { /* not JSON: the portal's files */ }
+  return { url, status: res.status, code, body: text }
+}
+
+/** Access-log entries written as the user of a session cookie. */
+const auditCount = async (cookie: string) => {
+  const { rows } = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM audit_log WHERE actor_user_id = $1', [userOfCookie.get(cookie)])
+  return Number(rows[0]!.n)
+}
+
+/** The routes as the app declared them, each method once (HEAD and OPTIONS are GET's and CORS's). */
+const declaredRoutes = () => stack.app.declaredRoutes().filter((r) => r.method !== 'HEAD' && r.method !== 'OPTIONS')
+/** The answer names the target patient beyond what the request itself said (a FHIR self link repeats its query). */
+const revealsTarget = (answer: Answer) => [target.ids.patient, target.ids.nationalId, target.displayName]
+  .filter((s) => !decodeURIComponent(answer.url).includes(s))
+  .some((s) => answer.body.includes(s))
+
+/** What is wrong with a `patient` route: the door's two promises, checked against the real database. */
+async function checkPatientRoute(route: DeclaredRoute, baseUrl = stack.baseUrl): Promise<string[]> {
+  const problems: string[] = []
+  const name = `${route.method} ${route.url}`
+  const sample = SAMPLES[name] ?? {}
+  const ids = { ...target.ids, ...(await sample.prepare?.(target.ids)) }
+  const strangers = await call(route, ids, cookies.stranger, baseUrl)
+  const nobodys = await call(route, unknown(), cookies.carer, baseUrl)
+  if (strangers.status !== nobodys.status || strangers.code !== nobodys.code) {
+    problems.push(`${name}: without a relationship ${strangers.status} ${strangers.code}, for an unknown id ${nobodys.status} ${nobodys.code}`)
+  }
+  if (revealsTarget(strangers)) problems.push(`${name}: shows the patient to a caller without a relationship`)
+
+  const fresh = { ...ids, ...(await sample.prepare?.(ids)) }
+  const before = await auditCount(cookies.carer)
+  const carers = await call(route, fresh, cookies.carer, baseUrl)
+  const entries = (await auditCount(cookies.carer)) - before
+  if (carers.status >= 300) problems.push(`${name}: the carer's call failed, ${carers.status} ${carers.code} (fix its sample)`)
+  if (entries !== 1) problems.push(`${name}: ${entries} access-log entries for one call by a carer`)
+  return problems
+}
+
+describe('the door to health data (issue 15)', () => {
+  it('refuses to start with a route that does not say whether it touches patient data', async () => {
+    const app = await buildApp({ db: db.pool, live: stack.live, logger: pino({ level: 'silent' }), mode: 'demo' })
+    app.get('/api/undeclared', async () => ({}))
+    await expect(app.ready()).rejects.toThrow(/GET \/api\/undeclared/)
+  })
+
+  it('has every route of the table declared, and a sample request for each route that touches patient data', () => {
+    const routes = declaredRoutes()
+    // the walk sees the whole app: a broken table would walk nothing and pass
+    expect(routes.map((r) => `${r.method} ${r.url} ${r.access}`)).toEqual(expect.arrayContaining([
+      'GET /api/patients/:id/measurements patient', 'PUT /api/patients/:id/rules/:ruleId patient', 'GET /fhir/Observation patient',
+      'DELETE /api/admin/gateways/:id/devices/:deviceId admin', 'POST /api/session none', 'GET /fhir/metadata none', 'GET /* none',
+    ]))
+    const withoutSample = routes.filter((r) => r.access !== 'none' && !SAMPLES[`${r.method} ${r.url}`]).map((r) => `${r.method} ${r.url}`)
+    expect(withoutSample).toEqual([])
+  })
+
+  it('answers a caller without a care relationship as for an id that does not exist, and logs each call with one once', async () => {
+    const problems: string[] = []
+    for (const route of declaredRoutes().filter((r) => r.access === 'patient')) problems.push(...(await checkPatientRoute(route)))
+    expect(problems).toEqual([])
+  })
+
+  it('catches a route that reads patient data around the door', async () => {
+    // two routes as a hurried hand might write them: one checks the relationship but logs nothing, one checks nothing
+    const app = await buildApp({ db: db.pool, live: stack.live, logger: pino({ level: 'silent' }), mode: 'demo' })
+    app.get<{ Params: { id: string } }>('/api/patients/:id/unlogged', { config: { access: 'patient' } }, async (request, reply) => {
+      const u = request.user!
+      const patient = await findPatientForUser(db.pool, u.tenantId, u.userId, request.params.id)
+      return patient ? { name: patient.displayName } : reply.code(404).send({ error: { code: 'not-found', message: '' } })
+    })
+    app.get<{ Params: { id: string } }>('/api/patients/:id/unchecked', { config: { access: 'patient' } }, async (request, reply) => {
+      const { rows } = await db.pool.query<{ display_name: string }>('SELECT display_name FROM patients WHERE id::text = $1', [request.params.id])
+      await request.access?.patients.list()
+      return rows[0] ? { name: rows[0].display_name } : reply.code(404).send({ error: { code: 'not-found', message: '' } })
+    })
+    const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const unlogged = await checkPatientRoute({ method: 'GET', url: '/api/patients/:id/unlogged', access: 'patient' }, baseUrl)
+      expect(unlogged).toEqual(['GET /api/patients/:id/unlogged: 0 access-log entries for one call by a carer'])
+      const unchecked = await checkPatientRoute({ method: 'GET', url: '/api/patients/:id/unchecked', access: 'patient' }, baseUrl)
+      expect(unchecked).toEqual([
+        'GET /api/patients/:id/unchecked: without a relationship 200 undefined, for an unknown id 404 not-found',
+        'GET /api/patients/:id/unchecked: shows the patient to a caller without a relationship',
+      ])
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('refuses administration to a nurse (403, logged once) and logs each call by the administrator once', async () => {
+    const problems: string[] = []
+    for (const route of declaredRoutes().filter((r) => r.access === 'admin')) {
+      const name = `${route.method} ${route.url}`
+      const sample = SAMPLES[name]!
+      const ids = { ...target.ids, ...(await sample.prepare?.(target.ids)) }
+      let before = await auditCount(cookies.nurse)
+      const nurses = await call(route, ids, cookies.nurse)
+      let entries = (await auditCount(cookies.nurse)) - before
+      if (nurses.status !== 403 || nurses.code !== 'forbidden' || entries !== 1) problems.push(`${name}: a nurse got ${nurses.status} ${nurses.code}, ${entries} entries`)
+
+      before = await auditCount(cookies.admin)
+      const admins = await call(route, ids, cookies.admin)
+      entries = (await auditCount(cookies.admin)) - before
+      if (admins.status >= 300 || entries !== 1) problems.push(`${name}: the administrator got ${admins.status} ${admins.code}, ${entries} entries`)
+    }
+    expect(problems).toEqual([])
+  })
+
+  it('leaves no access-log entry and shows no patient on the routes that say they touch no patient data', async () => {
+    const problems: string[] = []
+    for (const route of declaredRoutes().filter((r) => r.access === 'none')) {
+      const name = `${route.method} ${route.url}`
+      // logging out ends the session it is sent with: a session of its own
+      const cookie = route.method === 'DELETE' && route.url === '/api/session' ? await cookieOf(carerId.value) : cookies.carer
+      const before = await auditCount(cookie)
+      const answer = await call(route, target.ids, cookie)
+      const entries = (await auditCount(cookie)) - before
+      if (entries !== 0) problems.push(`${name}: ${entries} access-log entries`)
+      if (answer.status >= 500) problems.push(`${name}: ${answer.status}`)
+      if (revealsTarget(answer)) problems.push(`${name}: shows a patient`)
+    }
+    expect(problems).toEqual([])
+  })
+})
