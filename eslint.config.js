@@ -14,9 +14,8 @@ export default tseslint.config(
   },
   {
     // one door to health data (docs/decisions/0010-access-layer.md): routes and FHIR call request.access, never the database;
-    // types may come from @varde/db. The login routes are the door's entrance (they make the session it is built from).
+    // types may come from @varde/db; logging in and out goes through src/access/credentials.ts.
     files: ['clinician-web/server/src/routes/**/*.ts', 'clinician-web/server/src/fhir/**/*.ts'],
-    ignores: ['clinician-web/server/src/routes/session.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
         paths: [{ name: '@varde/db', allowTypeImports: true, message: 'Read and write health data through request.access (src/access/), not @varde/db (ADR 0010).' }],

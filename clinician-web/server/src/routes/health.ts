@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto'
-import type { Queryable } from '@varde/db'
+import type { Queryable } from '../access/types.js'
 import type { FastifyPluginAsync } from 'fastify'
 import { renderBrokerMetrics } from '../broker-metrics.js'
 import type { LiveEvents } from '../live-events.js'

@@ -1,8 +1,9 @@
-import { createSession, deleteSession, findUserCredentials, verifySecret, type Queryable } from '@varde/db'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { LoginThrottle } from '../login-throttle.js'
 import type { SessionStreams } from '../session-streams.js'
+import { createCredentials } from '../access/credentials.js'
+import type { Queryable } from '../access/types.js'
 import { ERRORS } from '../errors/api-errors.js'
 import { errorBody, storableText } from '../input-schemas.js'
 import { requireUser, SESSION_COOKIE, userOf } from '../plugins/auth.js'
@@ -19,6 +20,7 @@ export interface SessionRouteOptions {
 }
 
 export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteOptions> = async (app, { db, throttle, mode, secureCookies, streams }) => {
+  const credentials = createCredentials(db, mode)
   app.post('/api/session', {
     config: { access: 'none' },
     schema: {
@@ -32,15 +34,13 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteOptions> = async (
     if (throttle.isBlocked(username, request.ip)) {
       throw new ERRORS.tooManyAttempts()
     }
-    const user = await findUserCredentials(db, username)
-    const isValid = await verifySecret(user?.passwordHash, password)
-    if (!user || !isValid || user.isDisabled || (mode === 'production' && user.isDemo)) {
+    const token = await credentials.logIn(username, password, SESSION_TTL_MS)
+    if (token === null) {
       throttle.recordFailure(username, request.ip)
       request.log.info({ event: 'login-failed' }, 'login failed')
       throw new ERRORS.invalidCredentials()
     }
     throttle.recordSuccess(username, request.ip)
-    const token = await createSession(db, user, SESSION_TTL_MS)
     reply.setCookie(SESSION_COOKIE, token, {
       httpOnly: true, sameSite: 'strict', secure: secureCookies, path: '/', maxAge: SESSION_TTL_MS / 1000,
     })
@@ -69,7 +69,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteOptions> = async (
   app.delete('/api/session', { config: { access: 'none' }, schema: { tags: ['session'], summary: 'Log out', response: { 204: z.null() } } }, async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE]
     if (token) {
-      await deleteSession(db, token)
+      await credentials.logOut(token)
       streams.endSession(token) // its live pages stop receiving now, not at their next check
     }
     reply.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: secureCookies, path: '/' })
