@@ -1,10 +1,12 @@
 import { hashSecret } from './credentials.js'
 import type { Condition } from './patients.js'
 import type { Queryable } from './pool.js'
+import type { Role } from '@varde/domain'
 
 /**
  * Demo mode data (platform-contract.md "Demo mode"): tenant `demo`, users
- * sykepleier / lege / admin with password `demo`, and one gateway per demo
+ * sykepleier / lege / admin / personvern / fastlege / pasient with password
+ * `demo`, and one gateway per demo
  * patient, `demo-gw-NNN` with secret `demo-gw-NNN-secret`. Every name and
  * number here is invented; national ids use the synthetic-person month
  * offset (+80) so they can never be a real person's.
@@ -12,11 +14,29 @@ import type { Queryable } from './pool.js'
 export const DEMO_TENANT = { id: 'demo', name: 'Demo kommune' } as const
 export const DEMO_PASSWORD = 'demo'
 
-export const DEMO_USERS = [
+export interface DemoUser {
+  username: string
+  displayName: string
+  role: Role
+  /** An outside practitioner's organisation (the GP practice). */
+  organisationName?: string
+  /** A patient login: the national id of the patient it is. */
+  patientNationalId?: string
+}
+
+export const DEMO_GP_PRACTICE = 'Demo legekontor'
+
+export const DEMO_USERS: readonly DemoUser[] = [
   { username: 'sykepleier', displayName: 'Sara Sykepleier', role: 'nurse' },
   { username: 'lege', displayName: 'Lars Lege', role: 'clinician' },
   { username: 'admin', displayName: 'Anne Administrator', role: 'admin' },
-] as const
+  // log control (loggkontroll); on no care team, so reads no health data
+  { username: 'personvern', displayName: 'Petra Personvern', role: 'privacy-officer' },
+  // a GP outside the municipality, on the care team of the patients marked isSharedWithGp
+  { username: 'fastlege', displayName: 'Frida Fastlege', role: 'gp', organisationName: DEMO_GP_PRACTICE },
+  // Kari Nordmann of demo-gw-001 herself
+  { username: 'pasient', displayName: 'Kari Nordmann', role: 'patient', patientNationalId: '12814112345' },
+]
 
 export interface DemoPatient {
   nationalId: string
@@ -25,14 +45,16 @@ export interface DemoPatient {
   conditions: Condition[]
   /** Shared with the hospital clinician (lege) as part of the care team. */
   isSharedWithHospital: boolean
+  /** The outside GP (fastlege) is on the care team. */
+  isSharedWithGp: boolean
   objectsToSharing: boolean
 }
 
 export const DEMO_PATIENTS: readonly DemoPatient[] = [
-  p('12814112345', 'Kari Nordmann', '1941-01-12', ['copd'], true),
-  p('03823823456', 'Ola Hansen', '1938-02-03', ['heart-failure'], true),
-  p('24855234567', 'Ingrid Johansen', '1952-05-24', ['diabetes']),
-  p('15874745678', 'Per Olsen', '1947-07-15', ['hypertension']),
+  p('12814112345', 'Kari Nordmann', '1941-01-12', ['copd'], true, false, true),
+  p('03823823456', 'Ola Hansen', '1938-02-03', ['heart-failure'], true, false, true),
+  p('24855234567', 'Ingrid Johansen', '1952-05-24', ['diabetes'], false, false, true),
+  p('15874745678', 'Per Olsen', '1947-07-15', ['hypertension'], false, false, true),
   p('30893656789', 'Astrid Larsen', '1936-09-30', ['copd', 'heart-failure'], true),
   p('07904467890', 'Knut Andersen', '1944-10-07', ['heart-failure', 'hypertension'], true),
   p('19915078901', 'Solveig Pedersen', '1950-11-19', ['diabetes', 'hypertension']),
@@ -45,8 +67,10 @@ export const DEMO_PATIENTS: readonly DemoPatient[] = [
   p('02924645673', 'Odd Eriksen', '1946-12-02', ['hypertension', 'copd']),
 ]
 
-function p(nationalId: string, displayName: string, birthDate: string, conditions: Condition[], isSharedWithHospital = false, objectsToSharing = false): DemoPatient {
-  return { nationalId, displayName, birthDate, conditions, isSharedWithHospital, objectsToSharing }
+function p(
+  nationalId: string, displayName: string, birthDate: string, conditions: Condition[], isSharedWithHospital = false, objectsToSharing = false, isSharedWithGp = false,
+): DemoPatient {
+  return { nationalId, displayName, birthDate, conditions, isSharedWithHospital, objectsToSharing, isSharedWithGp }
 }
 
 export const demoGatewayId = (index: number): string => `demo-gw-${String(index + 1).padStart(3, '0')}`
@@ -66,17 +90,6 @@ export async function seedDemo(db: Queryable): Promise<DemoHome[]> {
     (await db.query<{ username: string }>('SELECT username FROM users WHERE tenant_id = $1', [DEMO_TENANT.id])).rows.map((r) => r.username),
   )
   const passwordHash = existingUsers.size < DEMO_USERS.length ? await hashSecret(DEMO_PASSWORD) : ''
-  for (const u of DEMO_USERS) {
-    if (existingUsers.has(u.username)) continue
-    await db.query(
-      `INSERT INTO users (tenant_id, username, display_name, role, password_hash, is_demo) VALUES ($1, $2, $3, $4, $5, true)
-       ON CONFLICT (username) DO NOTHING`,
-      [DEMO_TENANT.id, u.username, u.displayName, u.role, passwordHash],
-    )
-  }
-  const users = new Map(
-    (await db.query<{ username: string; id: string }>('SELECT username, id FROM users WHERE tenant_id = $1', [DEMO_TENANT.id])).rows.map((r) => [r.username, r.id]),
-  )
   await db.query(
     `INSERT INTO patients (tenant_id, national_id, display_name, birth_date, conditions, objects_to_sharing, is_demo)
      SELECT $1, n, d, b, c::text[], o, true FROM unnest($2::text[], $3::text[], $4::date[], $5::text[], $6::boolean[]) AS x(n, d, b, c, o)
@@ -89,6 +102,21 @@ export async function seedDemo(db: Queryable): Promise<DemoHome[]> {
   )
   const patientIds = new Map(
     (await db.query<{ national_id: string; id: string }>('SELECT national_id, id FROM patients WHERE tenant_id = $1', [DEMO_TENANT.id])).rows.map((r) => [r.national_id, r.id]),
+  )
+  // after the patients: a patient login points at its patient
+  for (const u of DEMO_USERS) {
+    if (existingUsers.has(u.username)) continue
+    const patientId = u.patientNationalId ? patientIds.get(u.patientNationalId) : undefined
+    if (u.patientNationalId && !patientId) throw new Error(`demo user ${u.username}: patient missing after seeding`)
+    await db.query(
+      `INSERT INTO users (tenant_id, username, display_name, role, password_hash, is_demo, organisation_name, patient_id)
+       VALUES ($1, $2, $3, $4, $5, true, $6, $7)
+       ON CONFLICT (username) DO NOTHING`,
+      [DEMO_TENANT.id, u.username, u.displayName, u.role, passwordHash, u.organisationName ?? null, patientId ?? null],
+    )
+  }
+  const users = new Map(
+    (await db.query<{ username: string; id: string }>('SELECT username, id FROM users WHERE tenant_id = $1', [DEMO_TENANT.id])).rows.map((r) => [r.username, r.id]),
   )
   const homes: DemoHome[] = []
   const existingGateways = new Set(
@@ -107,6 +135,7 @@ export async function seedDemo(db: Queryable): Promise<DemoHome[]> {
     }
     const team: [string, string][] = [['sykepleier', 'home-care']]
     if (patient.isSharedWithHospital) team.push(['lege', 'hospital'])
+    if (patient.isSharedWithGp) team.push(['fastlege', 'gp'])
     for (const [username, relation] of team) {
       await db.query(
         `INSERT INTO care_team_members (tenant_id, patient_id, user_id, relation) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,

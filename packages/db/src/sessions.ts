@@ -1,3 +1,4 @@
+import type { Role } from '@varde/domain'
 import { newToken, tokenHash } from './credentials.js'
 import type { Queryable } from './pool.js'
 
@@ -7,7 +8,7 @@ export interface SessionUser {
   tenantName: string
   username: string
   displayName: string
-  role: 'nurse' | 'clinician' | 'admin'
+  role: Role
   isDemo: boolean
 }
 

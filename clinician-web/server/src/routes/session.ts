@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { ROLES } from '@varde/domain'
 import { z } from 'zod'
 import type { LoginThrottle } from '../login-throttle.js'
 import type { SessionStreams } from '../session-streams.js'
@@ -55,7 +56,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteOptions> = async (
       summary: 'The logged-in user and tenant',
       response: {
         200: z.object({
-          user: z.object({ id: z.string(), username: z.string(), displayName: z.string(), role: z.enum(['nurse', 'clinician', 'admin']) }),
+          user: z.object({ id: z.string(), username: z.string(), displayName: z.string(), role: z.enum(ROLES) }),
           tenant: z.object({ id: z.string(), name: z.string() }),
         }),
         401: errorBody,

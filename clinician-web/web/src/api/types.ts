@@ -1,6 +1,7 @@
 /** Shapes of the portal's HTTP API (clinician-web/server), as the browser receives them. */
 
-export type Role = 'nurse' | 'clinician' | 'admin'
+import type { Role } from '@varde/domain'
+export type { Role }
 
 export interface SessionInfo {
   user: { id: string; username: string; displayName: string; role: Role }

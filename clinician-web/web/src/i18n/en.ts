@@ -21,6 +21,9 @@ export const en: Messages = {
   'role.nurse': 'nurse',
   'role.clinician': 'clinician',
   'role.admin': 'administrator',
+  'role.privacy-officer': 'privacy officer',
+  'role.patient': 'patient',
+  'role.gp': 'GP',
 
   'live.connecting': 'Connecting …',
   'live.open': 'Live',

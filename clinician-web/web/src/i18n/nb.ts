@@ -23,6 +23,9 @@ export const nb = {
   'role.nurse': 'sykepleier',
   'role.clinician': 'lege',
   'role.admin': 'administrator',
+  'role.privacy-officer': 'personvernombud',
+  'role.patient': 'pasient',
+  'role.gp': 'fastlege',
 
   'live.connecting': 'Kobler til …',
   'live.open': 'Direkte',
