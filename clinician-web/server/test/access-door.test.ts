@@ -27,10 +27,13 @@ let homes: DemoHome[]
 let portalDir: string
 
 /** The patient whose data every request is after, and the values that name its data. */
-interface Ids { patient: string; nationalId: string; gateway: string; alert: string; pause: string }
+interface Ids { patient: string; nationalId: string; gateway: string; alert: string; pause: string; observation: string }
 let target: { ids: Ids; displayName: string }
 /** Ids that name nothing, of the same forms. */
-const unknown = (): Ids => ({ patient: randomUUID(), nationalId: '01017012345', gateway: 'gw-unknown0000', alert: randomUUID(), pause: '999999999' })
+const unknown = (): Ids => ({
+  patient: randomUUID(), nationalId: '01017012345', gateway: 'gw-unknown0000', alert: randomUUID(), pause: '999999999',
+  observation: `${randomUUID()}.${Date.now().toString(36)}`,
+})
 /** Nurses: `carer` gives the target care (and no one else), `stranger` gives care to another patient only. */
 const cookies = { carer: '', stranger: '', admin: '', nurse: '' }
 const carerId = { value: '' }
@@ -70,6 +73,7 @@ beforeAll(async () => {
       patient: patient.patientId, nationalId: rows[0]!.national_id, gateway: patient.gatewayId,
       alert: await insertAlert(db.pool, { patientId: patient.patientId, severity: 'red' }),
       pause: await startPause(patient.patientId, cookies.carer),
+      observation: await bloodPressure(patient.patientId, patient.gatewayId),
     },
   }
 })
@@ -78,6 +82,17 @@ afterAll(async () => {
   await db?.stop()
   if (portalDir) rmSync(portalDir, { recursive: true, force: true })
 })
+
+/** A blood-pressure measurement of the patient (two readings, one FHIR Observation): its Observation id. */
+async function bloodPressure(patientId: string, gatewayId: string): Promise<string> {
+  const at = new Date(Date.now() - 120_000)
+  const { rows } = await db.pool.query<{ id: string; type: string }>(
+    `INSERT INTO measurements (tenant_id, patient_id, gateway_id, device_id, batch_id, measurement_id, type, value, unit, measured_at, received_at, source)
+     VALUES ('demo', $1, $2, 'AA:BB:CC:00:00:99', 'door', 'bp', 'bp-systolic', 128, 'mm[Hg]', $3, now(), 'gatt'),
+            ('demo', $1, $2, 'AA:BB:CC:00:00:99', 'door', 'bp', 'bp-diastolic', 84, 'mm[Hg]', $3, now(), 'gatt')
+     RETURNING id, type`, [patientId, gatewayId, at])
+  return `${rows.find((r) => r.type === 'bp-systolic')!.id}.${at.getTime().toString(36)}`
+}
 
 /** A pause that began a minute ago and runs until further notice, so that ending it succeeds. */
 async function startPause(patientId: string, cookie: string): Promise<string> {
@@ -124,6 +139,8 @@ const SAMPLES: Record<string, Sample> = {
   'GET /fhir/Patient': { query: (ids) => `identifier=${encodeURIComponent(`urn:oid:2.16.578.1.12.4.1.4.1|${ids.nationalId}`)}` },
   'GET /fhir/Device': { query: (ids) => `identifier=${ids.gateway}` },
   'GET /fhir/Observation': { query: (ids) => `patient=${ids.patient}` },
+  'GET /fhir/Device/:id': {},
+  'GET /fhir/Observation/:id': {},
   // administration: a gateway for a patient that has none, and fresh ones to act on
   'GET /api/admin/gateways': {},
   'POST /api/admin/gateways': { body: (ids) => ({ patientId: ids.patient }), prepare: async () => ({ patient: await newPatient() }) },
@@ -163,7 +180,9 @@ function paramValue(url: string, name: string, ids: Ids): string {
   if (name === 'pauseId') return ids.pause
   if (name === 'deviceId') return pairedDeviceId || 'AA:BB:CC:00:00:00'
   if (name === '*') return 'index.html'
-  const byResource: Record<string, string> = { patients: ids.patient, Patient: ids.patient, alerts: ids.alert, gateways: ids.gateway }
+  const byResource: Record<string, string> = {
+    patients: ids.patient, Patient: ids.patient, alerts: ids.alert, gateways: ids.gateway, Device: ids.gateway, Observation: ids.observation,
+  }
   const value = before ? byResource[before] : undefined
   if (!value) throw new Error(`no value for :${name} of ${url}: name it in paramValue`)
   return value
@@ -241,7 +260,7 @@ describe('the door to health data (issue 15)', () => {
     const routes = declaredRoutes()
     // the walk sees the whole app: a broken table would walk nothing and pass
     expect(routes.map((r) => `${r.method} ${r.url} ${r.access}`)).toEqual(expect.arrayContaining([
-      'GET /api/patients/:id/measurements patient', 'PUT /api/patients/:id/rules/:ruleId patient', 'GET /fhir/Observation patient',
+      'GET /api/patients/:id/measurements patient', 'PUT /api/patients/:id/rules/:ruleId patient', 'GET /fhir/Observation patient', 'GET /fhir/Observation/:id patient', 'GET /fhir/Device/:id patient',
       'DELETE /api/admin/gateways/:id/devices/:deviceId admin', 'POST /api/session none', 'GET /fhir/metadata none', 'GET /* none',
     ]))
     const withoutSample = routes.filter((r) => r.access !== 'none' && !SAMPLES[`${r.method} ${r.url}`]).map((r) => `${r.method} ${r.url}`)

@@ -135,13 +135,18 @@ export class PlatformClient {
     throw new PlatformApiError(null, '/fhir/Device', `no Device with identifier ${gatewayId} and a patient reference`)
   }
 
-  /** Observations of a patient with a LOINC code in [from, to], every page. */
+  /**
+   * Observations of a patient with a LOINC code in [from, to], every page: by
+   * `combo-code`, the Observation's code or a component's, since a blood
+   * pressure is one panel Observation (85354-9) whose components are the
+   * systolic and diastolic values (platform-contract.md "FHIR R4").
+   */
   async observations(query: { patientId: string; loinc: string; from: Date | null; to: Date | null }): Promise<StoredObservation[]> {
-    const params = new URLSearchParams({ patient: query.patientId, code: query.loinc, _count: '500' })
+    const params = new URLSearchParams({ patient: query.patientId, 'combo-code': query.loinc, _count: '500' })
     if (query.from) params.append('date', `ge${query.from.toISOString()}`)
     if (query.to) params.append('date', `le${query.to.toISOString()}`)
     const resources = await this.searchAll(`/fhir/Observation?${params.toString()}`)
-    return resources.filter((r) => r['resourceType'] === 'Observation').map(toStoredObservation)
+    return resources.filter((r) => r['resourceType'] === 'Observation').map((r) => toStoredObservation(r, query.loinc))
   }
 
   /** `GET /api/alerts?status=open`: the open alerts the user may see. */
@@ -184,9 +189,15 @@ export class PlatformClient {
   }
 }
 
-function toStoredObservation(r: Record<string, unknown>): StoredObservation {
-  const quantity = r['valueQuantity'] as { value?: unknown; code?: unknown; unit?: unknown } | undefined
-  const codings = ((r['code'] as { coding?: { code?: unknown }[] } | undefined)?.coding ?? []).map((c) => String(c.code ?? ''))
+type Quantity = { value?: unknown; code?: unknown; unit?: unknown }
+type Concept = { coding?: { code?: unknown }[] }
+
+/** The value of `loinc` in an Observation: its own, or that of its component with that code (a panel's). */
+function toStoredObservation(r: Record<string, unknown>, loinc: string): StoredObservation {
+  const components = (r['component'] as { code?: Concept; valueQuantity?: Quantity }[] | undefined) ?? []
+  const component = components.find((c) => c.code?.coding?.some((x) => x.code === loinc))
+  const quantity = component ? component.valueQuantity : (r['valueQuantity'] as Quantity | undefined)
+  const codings = [...((r['code'] as Concept | undefined)?.coding ?? []).map((c) => String(c.code ?? '')), ...(component ? [loinc] : [])]
   const device = r['device'] as { reference?: unknown; display?: unknown; identifier?: { value?: unknown } } | undefined
   const at = typeof r['effectiveDateTime'] === 'string' ? new Date(r['effectiveDateTime']) : null
   return {

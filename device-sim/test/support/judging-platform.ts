@@ -155,7 +155,8 @@ export class JudgingPlatform {
   /** A searchset of `PAGE_SIZE` per page, so the simulator has to follow `next`. */
   private observations(url: URL): unknown {
     const patient = url.searchParams.get('patient')
-    const code = url.searchParams.get('code')
+    // the simulator searches by combo-code (a blood-pressure panel's components); this platform serves no panels
+    const code = url.searchParams.get('combo-code') ?? url.searchParams.get('code')
     const dates = url.searchParams.getAll('date')
     const ge = dates.find((d) => d.startsWith('ge'))
     const le = dates.find((d) => d.startsWith('le'))

@@ -3,6 +3,7 @@ import type { Actor } from './actor.js'
 import { alertAccess } from './alerts.js'
 import { auditTrail } from './audit-trail.js'
 import type { AccessContext } from './context.js'
+import { fhirReadAccess } from './fhir-reads.js'
 import { gatewayAccess } from './gateways.js'
 import { patientAccess } from './patients.js'
 import { ruleAccess } from './rules.js'
@@ -27,6 +28,7 @@ export function createAccess(db: Queryable, actor: Actor, where: AccessContext['
     rules: ruleAccess(context),
     gateways: gatewayAccess(context),
     searches: searchAccess(context),
+    fhir: fhirReadAccess(context),
     stream: streamAccess(context),
   }
 }

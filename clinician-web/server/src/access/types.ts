@@ -3,6 +3,6 @@
  * import `@varde/db` (eslint.config.js forbids it; docs/decisions/0010).
  */
 export type {
-  AlertRecord, AlertStatus, Queryable, AlertWithHistory, DeviceRecord, GatewaySummary, PatientSummary, ServicePauseRecord, StoredMeasurement,
+  AlertRecord, AlertStatus, Queryable, AlertWithHistory, DeviceRecord, GatewaySummary, PatientSummary, ServicePauseRecord, StoredMeasurement, ObservationRow,
 } from '@varde/db'
-export { ALERT_OUTCOMES, CARE_ROLES } from '@varde/db'
+export { ALERT_OUTCOMES, BP_PANEL, CARE_ROLES } from '@varde/db'

@@ -1,23 +1,10 @@
-import { createHash } from 'node:crypto'
-import type { DeviceRecord, PatientSummary, StoredMeasurement } from '../access/types.js'
+import type { Bundle, Device, Observation, ObservationComponent, Patient, Quantity, Resource } from '@medplum/fhirtypes'
 import { isVitalType, VITAL_TYPES } from '@varde/domain'
+import { BP_PANEL, type DeviceRecord, type ObservationRow, type PatientSummary } from '../access/types.js'
+import { DEVICE_ID_SYSTEM, deviceResourceId, fhirId, GATEWAY_ID_SYSTEM, NATIONAL_ID_SYSTEM, observationResourceId } from './identifiers.js'
+import { BP_PANEL_CODE, EXTRA_CODINGS, LOINC, profilesOf, UCUM } from './observation-codes.js'
 
-/** Norwegian national identity number (fødselsnummer) system. */
-export const NATIONAL_ID_SYSTEM = 'urn:oid:2.16.578.1.12.4.1.4.1'
-export const GATEWAY_ID_SYSTEM = 'urn:varde:gateway-id'
-export const DEVICE_ID_SYSTEM = 'urn:varde:device-id'
-
-export type Resource = Record<string, unknown> & { resourceType: string; id?: string }
-
-/** FHIR ids are [A-Za-z0-9-.]{1,64}; identifiers that don't fit are hashed. */
-export function fhirId(raw: string): string {
-  return /^[A-Za-z0-9.-]{1,64}$/.test(raw) ? raw : `h-${createHash('sha256').update(raw).digest('hex').slice(0, 40)}`
-}
-
-export const deviceResourceId = (d: Pick<DeviceRecord, 'kind' | 'gatewayId' | 'identifier'>): string =>
-  d.kind === 'gateway' ? fhirId(d.gatewayId) : fhirId(`${d.gatewayId}.${d.identifier.replace(/:/g, '-')}`)
-
-export function patientResource(p: PatientSummary): Resource {
+export function patientResource(p: PatientSummary): Patient {
   return {
     resourceType: 'Patient',
     id: p.id,
@@ -28,7 +15,7 @@ export function patientResource(p: PatientSummary): Resource {
   }
 }
 
-export function deviceResource(d: DeviceRecord): Resource {
+export function deviceResource(d: DeviceRecord): Device {
   return {
     resourceType: 'Device',
     id: deviceResourceId(d),
@@ -42,70 +29,67 @@ export function deviceResource(d: DeviceRecord): Resource {
   }
 }
 
-export function observationResource(m: StoredMeasurement): Resource {
-  const info = isVitalType(m.type) ? VITAL_TYPES[m.type] : undefined
+const VITAL_SIGNS_CATEGORY = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs', display: 'Vital Signs' }] }
+
+/** A reading's value in its UCUM unit (device-protocol.md "Decoded types"), as the vital-signs profiles want it. */
+function quantity(type: string, value: number, unit: string): Quantity {
+  const displayUnit = isVitalType(type) ? VITAL_TYPES[type].displayUnit : unit
+  return { value, unit: displayUnit, system: UCUM, code: unit }
+}
+
+function loincConcept(type: string): Observation['code'] {
+  if (!isVitalType(type)) return { coding: [{ system: LOINC, code: 'unknown', display: type }], text: type }
+  const info = VITAL_TYPES[type]
+  const extra = (EXTRA_CODINGS[type] ?? []).map((c) => ({ system: LOINC, ...c }))
+  return { coding: [{ system: LOINC, code: info.loinc, display: info.loincDisplay }, ...extra], text: info.label.nb }
+}
+
+/**
+ * One Observation (platform-contract.md "FHIR R4"): a reading, or a blood
+ * pressure measurement as the panel 85354-9 with its systolic and diastolic
+ * components (the FHIR vital-signs profile `bp`; packages/db observations.ts
+ * pairs the two stored readings).
+ */
+export function observationResource(m: ObservationRow): Observation {
+  const isPanel = m.kind === BP_PANEL && m.diastolic !== null
+  const component = (type: 'bp-systolic' | 'bp-diastolic', value: number, unit: string): ObservationComponent => ({
+    code: { coding: [{ system: LOINC, code: VITAL_TYPES[type].loinc, display: VITAL_TYPES[type].loincDisplay }] },
+    valueQuantity: quantity(type, value, unit),
+  })
   return {
     resourceType: 'Observation',
-    id: m.id,
+    id: observationResourceId(m),
+    meta: {
+      profile: profilesOf(m.kind),
+      ...(m.flags.length ? { tag: m.flags.map((f) => ({ system: 'urn:varde:reading-flag', code: f })) } : {}),
+    },
     status: 'final',
-    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs', display: 'Vital Signs' }] }],
-    code: { coding: [{ system: 'http://loinc.org', code: info?.loinc ?? 'unknown', display: info?.loincDisplay ?? m.type }], text: info?.label.nb ?? m.type },
+    category: [VITAL_SIGNS_CATEGORY],
+    ...(isPanel
+      ? {
+          code: { coding: [{ system: LOINC, ...BP_PANEL_CODE }], text: 'Blodtrykk' },
+          component: [component('bp-systolic', m.value, m.unit), component('bp-diastolic', m.diastolic!.value, m.diastolic!.unit)],
+        }
+      : { code: loincConcept(m.type), valueQuantity: quantity(m.type, m.value, m.unit) }),
     subject: { reference: `Patient/${m.patientId}` },
     effectiveDateTime: m.measuredAt.toISOString(),
-    valueQuantity: { value: m.value, unit: info?.displayUnit ?? m.unit, system: 'http://unitsofmeasure.org', code: m.unit },
     device: { reference: `Device/${deviceResourceId({ kind: 'device', gatewayId: m.gatewayId, identifier: m.deviceId })}` },
-    ...(m.flags.length ? { meta: { tag: m.flags.map((f) => ({ system: 'urn:varde:reading-flag', code: f })) } } : {}),
   }
 }
 
-export function searchBundle(selfUrl: string, resources: Resource[], baseUrl: string, nextUrl?: string): Resource {
+/**
+ * A searchset Bundle. `total` only when this page is the whole result (no
+ * page before it, none after): a later page does not know the count.
+ */
+export function searchBundle<T extends Resource>(
+  selfUrl: string, resources: T[], baseUrl: string, paging: { nextUrl?: string | undefined; isFirstPage: boolean } = { isFirstPage: true },
+): Bundle<T> {
+  const { nextUrl } = paging
   return {
     resourceType: 'Bundle',
     type: 'searchset',
-    ...(nextUrl === undefined ? { total: resources.length } : {}),
+    ...(nextUrl === undefined && paging.isFirstPage ? { total: resources.length } : {}),
     link: [{ relation: 'self', url: selfUrl }, ...(nextUrl ? [{ relation: 'next', url: nextUrl }] : [])],
-    entry: resources.map((r) => ({ fullUrl: `${baseUrl}/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' } })),
+    entry: resources.map((r) => ({ fullUrl: `${baseUrl}/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' as const } })),
   }
-}
-
-export function operationOutcome(code: string, diagnostics: string, severity: 'error' | 'fatal' = 'error'): Resource {
-  return { resourceType: 'OperationOutcome', issue: [{ severity, code, diagnostics }] }
-}
-
-export function capabilityStatement(baseUrl: string): Resource {
-  const search = (name: string, type: string) => ({ name, type })
-  return {
-    resourceType: 'CapabilityStatement',
-    status: 'active',
-    date: '2026-11-23',
-    kind: 'instance',
-    software: { name: 'Varde', version: '0.1.0' },
-    implementation: { description: 'Varde digital home monitoring (read-only FHIR R4)', url: baseUrl },
-    fhirVersion: '4.0.1',
-    format: ['application/fhir+json'],
-    rest: [{
-      mode: 'server',
-      security: { description: 'Session cookie or Authorization: Bearer <token>. Every read is access-controlled (care relationship) and audited.' },
-      resource: [
-        { type: 'Patient', interaction: [{ code: 'read' }, { code: 'search-type' }], searchParam: [search('identifier', 'token')] },
-        { type: 'Device', interaction: [{ code: 'search-type' }], searchParam: [search('identifier', 'token')] },
-        {
-          type: 'Observation', interaction: [{ code: 'search-type' }],
-          searchParam: [search('patient', 'reference'), search('code', 'token'), search('date', 'date'), search('_count', 'number')],
-        },
-      ],
-    }],
-  }
-}
-
-/** Vital types for a `code` search value (`loinc` or `http://loinc.org|loinc`, comma = OR). */
-export function typesForCode(code: string): string[] | null {
-  const types: string[] = []
-  for (const part of code.split(',')) {
-    const [system, value] = part.includes('|') ? part.split('|') : [undefined, part]
-    if (system && system !== 'http://loinc.org') return null
-    const t = Object.values(VITAL_TYPES).find((v) => v.loinc === value)
-    if (t) types.push(t.type)
-  }
-  return types
 }

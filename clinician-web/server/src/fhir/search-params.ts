@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { isStorableInstant, storableText } from '../input-schemas.js'
+import { FHIR_ID, parseObservationId } from './identifiers.js'
 
 /**
  * The FHIR search parameters Varde reads (platform-contract.md "FHIR R4"), as
@@ -55,9 +56,25 @@ export const observationQuery = z.object({
   patient: firstOf(patientReference),
   subject: firstOf(patientReference),
   code: firstOf(storableText(1000)),
+  'combo-code': firstOf(storableText(1000)),
   date: repeated(dateBound),
   _count: firstOf(count).transform((c) => c ?? DEFAULT_COUNT),
   _cursor: firstOf(cursor),
 })
 
 export const resourceIdParams = z.object({ id: z.string().regex(UUID, 'must be a uuid') })
+
+/** A Device's id, as FHIR ids are (deviceResourceId makes them so). */
+export const deviceIdParams = z.object({ id: z.string().regex(FHIR_ID, 'must be a FHIR id ([A-Za-z0-9.-]{1,64})') })
+
+/** An Observation's id, `<uuid>.<time>` (identifiers.ts observationResourceId). */
+export const observationIdParams = z.object({
+  id: z.string().max(64).transform((raw, ctx) => {
+    const reading = parseObservationId(raw)
+    if (!reading || !isStorableInstant(reading.measuredAt.getTime())) {
+      ctx.addIssue({ code: 'custom', message: 'must be an Observation id as this server gives them' })
+      return z.NEVER
+    }
+    return { raw, ...reading }
+  }),
+})

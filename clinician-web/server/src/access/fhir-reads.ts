@@ -1,0 +1,46 @@
+import {
+  canAccessPatient, findReadingPatient, listDevicesForUser, listObservations,
+  type DeviceRecord, type ObservationQuery as StoreQuery, type ObservationRow,
+} from '@varde/db'
+import { ERRORS } from '../errors/api-errors.js'
+import { userIdOf, type AccessContext } from './context.js'
+
+export type ObservationQuery = Omit<StoreQuery, 'tenantId' | 'patientId' | 'only'>
+
+/**
+ * FHIR's reads of readings and devices (platform-contract.md "FHIR R4"):
+ * each checks the care relationship, writes ONE access-log entry (a search
+ * too, however many it shows) and answers a resource of a patient the actor
+ * does not care for as one that does not exist.
+ */
+export function fhirReadAccess({ db, actor, audit }: AccessContext) {
+  const userId = () => userIdOf(actor)
+  return {
+    /** A patient's Observations, a page at a time; one entry for the search. */
+    async observations(patientId: string, q: ObservationQuery, details: Record<string, unknown>): Promise<ObservationRow[]> {
+      const allowed = await canAccessPatient(db, actor.tenantId, userId(), patientId)
+      await audit.one({ action: 'search', resourceType: 'Observation', resourceId: patientId, patientId: allowed ? patientId : null, outcome: allowed ? 'allowed' : 'denied', details: { api: 'fhir', ...details } })
+      if (!allowed) throw new ERRORS.patientNotFound()
+      if (q.kinds && q.kinds.length === 0) return []
+      return listObservations(db, { ...q, tenantId: actor.tenantId, patientId })
+    },
+
+    /** One Observation by its reading's id and time, or PatientNotFound as for none. */
+    async observation(id: string, measuredAt: Date, resourceId: string): Promise<ObservationRow> {
+      const patientId = await findReadingPatient(db, actor.tenantId, id, measuredAt)
+      const allowed = patientId !== null && (await canAccessPatient(db, actor.tenantId, userId(), patientId))
+      const found = allowed ? (await listObservations(db, { tenantId: actor.tenantId, patientId, only: { id, measuredAt }, limit: 1 }))[0] : undefined
+      await audit.one({ action: 'read', resourceType: 'Observation', resourceId, patientId: found ? patientId : null, outcome: found ? 'allowed' : 'denied', details: { api: 'fhir' } })
+      if (!found) throw new ERRORS.patientNotFound()
+      return found
+    },
+
+    /** The device (gateway or BLE device) of one of the actor's patients that `isIt` names, or PatientNotFound. */
+    async device(resourceId: string, isIt: (d: DeviceRecord) => boolean): Promise<DeviceRecord> {
+      const device = (await listDevicesForUser(db, actor.tenantId, userId())).find(isIt)
+      await audit.one({ action: 'read', resourceType: 'Device', resourceId, patientId: device?.patientId ?? null, outcome: device ? 'allowed' : 'denied', details: { api: 'fhir' } })
+      if (!device) throw new ERRORS.patientNotFound()
+      return device
+    },
+  }
+}

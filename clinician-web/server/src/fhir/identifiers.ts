@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto'
+import type { DeviceRecord } from '../access/types.js'
+
+/** Norwegian national identity number (fødselsnummer) system. */
+export const NATIONAL_ID_SYSTEM = 'urn:oid:2.16.578.1.12.4.1.4.1'
+export const GATEWAY_ID_SYSTEM = 'urn:varde:gateway-id'
+export const DEVICE_ID_SYSTEM = 'urn:varde:device-id'
+
+/** An R4 resource id (http://hl7.org/fhir/R4/datatypes.html#id). */
+export const FHIR_ID = /^[A-Za-z0-9.-]{1,64}$/
+
+/** FHIR ids are [A-Za-z0-9-.]{1,64}; identifiers that don't fit are hashed. */
+export function fhirId(raw: string): string {
+  return FHIR_ID.test(raw) ? raw : `h-${createHash('sha256').update(raw).digest('hex').slice(0, 40)}`
+}
+
+export const deviceResourceId = (d: Pick<DeviceRecord, 'kind' | 'gatewayId' | 'identifier'>): string =>
+  d.kind === 'gateway' ? fhirId(d.gatewayId) : fhirId(`${d.gatewayId}.${d.identifier.replace(/:/g, '-')}`)
+
+/**
+ * An Observation's id: its reading's uuid and measured time (epoch ms in
+ * base 36), `<uuid>.<time>`. Stable, and a read finds the reading by the
+ * time index (decision 0016: the measurements hypertable has no index on id).
+ */
+export const observationResourceId = (m: { id: string; measuredAt: Date }): string => `${m.id}.${m.measuredAt.getTime().toString(36)}`
+
+const OBSERVATION_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(-?[0-9a-z]{1,11})$/
+/** The reading an Observation id names, or null for an id not of that form. */
+export function parseObservationId(id: string): { id: string; measuredAt: Date } | null {
+  const m = OBSERVATION_ID.exec(id)
+  const measuredAt = m ? new Date(parseInt(m[2]!, 36)) : undefined
+  return m && measuredAt && !Number.isNaN(measuredAt.getTime()) && observationResourceId({ id: m[1]!, measuredAt }) === id ? { id: m[1]!, measuredAt } : null
+}

