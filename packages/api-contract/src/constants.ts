@@ -1,0 +1,38 @@
+import { CONDITION_IDS, RULE_FAMILY } from '@varde/domain'
+import { z } from 'zod'
+
+/**
+ * The API's words for states and roles, each listed once: the server's
+ * schemas and the portal's options and translations come from these.
+ */
+
+/** The roles of a staff user today (the lead's migration 0010 adds the privacy officer and the patient). */
+export const STAFF_ROLES = ['nurse', 'clinician', 'admin'] as const
+export type Role = (typeof STAFF_ROLES)[number]
+
+/** A patient's conditions: the condition profiles but the general one, which every patient has. */
+export const PATIENT_CONDITIONS = CONDITION_IDS.filter((c): c is Exclude<typeof c, 'general'> => c !== 'general')
+export const patientConditionSchema = z.enum(PATIENT_CONDITIONS)
+export type Condition = z.infer<typeof patientConditionSchema>
+
+export const SERVICE_STATES = ['active', 'paused', 'ended'] as const
+export type ServiceState = (typeof SERVICE_STATES)[number]
+
+export const GATEWAY_STATES = ['online', 'offline', 'unknown'] as const
+export type GatewayState = (typeof GATEWAY_STATES)[number]
+
+export const SEVERITIES = ['red', 'yellow'] as const
+export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved'] as const
+export type AlertStatus = (typeof ALERT_STATUSES)[number]
+
+/** What was done about an alert when it was resolved (packages/db alerts.ts stores the same list). */
+export const ALERT_OUTCOMES = ['contacted-patient', 'adjusted-plan', 'contacted-gp', 'no-action-needed', 'false-alarm'] as const
+export type ResolveOutcome = (typeof ALERT_OUTCOMES)[number]
+
+/** Known reading flags (device-protocol.md "Time"); other strings may appear and are shown as they are. */
+export const READING_FLAGS = ['late', 'clock-adjusted', 'time-from-receipt', 'time-from-gatt'] as const
+export type ReadingFlag = (typeof READING_FLAGS)[number]
+
+/** The rule families of @varde/domain's RULE_FAMILY, as a list. */
+export const RULE_FAMILIES = [...new Set(Object.values(RULE_FAMILY))] as [RuleFamily, ...RuleFamily[]]
+export type RuleFamily = (typeof RULE_FAMILY)[keyof typeof RULE_FAMILY]
