@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react'
 import { acknowledgeAlert } from '../api/alerts'
 import { isApiError } from '../api/http'
-import type { Alert } from '../api/types'
+import type { Alert } from '@varde/api-contract'
 import { formatWeekdayDateTime } from '../i18n/format'
 import { useI18n } from '../i18n/i18n'
 import { Link, paths } from '../router'

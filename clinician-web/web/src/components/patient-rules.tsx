@@ -17,6 +17,7 @@ import { LoadError } from './load-error'
 import './patient-rules.css'
 import { ThresholdForm } from './threshold-form'
 import { formatBand, formatLimitValue } from './rule-bands'
+import { PATIENT_CONDITIONS, type Condition } from '@varde/api-contract'
 import { vitalLabel } from './vital-groups'
 
 type State =
@@ -349,10 +350,12 @@ function clinicianText(c: { name: string | null; hprNumber: string | null }, t: 
   return c.hprNumber ? t('rules.withHpr', { name, hpr: c.hprNumber }) : name
 }
 
+const isPatientCondition = (c: string): c is Condition => (PATIENT_CONDITIONS as readonly string[]).includes(c)
+
 function conditionsText(conditions: readonly string[], t: I18n['t']): string {
   return conditions
     .map((c) =>
-      c === 'copd' || c === 'heart-failure' || c === 'diabetes' || c === 'hypertension'
+      isPatientCondition(c)
         ? t(`condition.${c}`)
         : t('rules.general'),
     )

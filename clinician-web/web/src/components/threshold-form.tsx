@@ -1,8 +1,10 @@
+import { SEVERITIES } from '@varde/api-contract'
 import {
   limitSign,
   type Band,
   type BandSide,
   type Limit,
+  type Severity,
   type ThresholdParams,
   type VitalBands,
   type VitalType,
@@ -14,7 +16,6 @@ import type { MessageKey } from '../i18n/nb'
 import { formatLimitNumber, unitOfVital } from './rule-bands'
 import { displayUnit, vitalLabel } from './vital-groups'
 
-type Severity = 'red' | 'yellow'
 type FieldKey = `${Severity}-${BandSide}`
 const FIELDS: readonly { severity: Severity; side: BandSide }[] = [
   { severity: 'red', side: 'low' },
@@ -157,7 +158,7 @@ export function ThresholdForm({
         {t('rules.form.hint', { unit })}
       </p>
       <div className="threshold-form__bands">
-        {(['red', 'yellow'] as const).map((severity) => (
+        {SEVERITIES.map((severity) => (
           <fieldset
             key={severity}
             className={`threshold-form__band threshold-form__band--${severity}`}

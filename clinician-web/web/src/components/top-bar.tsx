@@ -1,4 +1,4 @@
-import type { SessionInfo } from '../api/types'
+import type { SessionInfo } from '@varde/api-contract'
 import { useI18n } from '../i18n/i18n'
 import { Link, paths, type Route } from '../router'
 import { LanguageSwitch } from './language-switch'
