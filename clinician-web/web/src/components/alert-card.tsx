@@ -9,6 +9,7 @@ import { RelativeTime } from './relative-time'
 import { ResolveForm } from './resolve-form'
 import { ThresholdList } from './threshold-list'
 import { formatVital, vitalLabel } from './vital-groups'
+import { errorText } from '../i18n/error-text'
 
 export interface AlertCardProps {
   alert: Alert
@@ -43,7 +44,7 @@ export function AlertCard({ alert, onChanged, onConflict, shouldFocus = false }:
       setAcknowledging(false)
       if (isApiError(e) && e.status === 409 && onConflict) onConflict()
       else
-        setError(t('alerts.actionError', { message: e instanceof Error ? e.message : String(e) }))
+        setError(t('alerts.actionError', { message: errorText(e, t) }))
     }
   }
 

@@ -3,6 +3,7 @@ import { resolveAlert } from '../api/alerts'
 import { isApiError } from '../api/http'
 import { ALERT_OUTCOMES, type Alert, type ResolveOutcome } from '@varde/api-contract'
 import { useI18n } from '../i18n/i18n'
+import { errorText } from '../i18n/error-text'
 
 /** Closing an alert says what was done (for the record and for follow-up statistics). */
 export function ResolveForm({
@@ -45,7 +46,7 @@ export function ResolveForm({
       setSubmitting(false)
       if (isApiError(e) && e.status === 409 && onConflict) onConflict()
       else
-        setError(t('alerts.actionError', { message: e instanceof Error ? e.message : String(e) }))
+        setError(t('alerts.actionError', { message: errorText(e, t) }))
     }
   }
 

@@ -15,6 +15,7 @@ import { useI18n } from '../i18n/i18n'
 import type { MessageKey } from '../i18n/nb'
 import { formatLimitNumber, unitOfVital } from './rule-bands'
 import { displayUnit, vitalLabel } from './vital-groups'
+import { errorText } from '../i18n/error-text'
 
 type FieldKey = `${Severity}-${BandSide}`
 const FIELDS: readonly { severity: Severity; side: BandSide }[] = [
@@ -140,7 +141,7 @@ export function ThresholdForm({
       )
     } catch (e) {
       setErrors({
-        form: t('rules.form.error', { message: e instanceof Error ? e.message : String(e) }),
+        form: t('rules.form.error', { message: errorText(e, t) }),
       })
       setSaving(false)
     }
