@@ -10,7 +10,12 @@ import { storableText } from './input.js'
  * with another by revision.
  */
 
-const readingSchema = z.object({ type: z.string(), value: z.number(), unit: z.string(), measuredAt: z.string() })
+const readingSchema = z.object({
+  type: z.string(),
+  value: z.number(),
+  unit: z.string(),
+  measuredAt: z.string(),
+})
 export type AlertReading = z.infer<typeof readingSchema>
 
 export const alertStatusSchema = z.enum(ALERT_STATUSES)
@@ -60,13 +65,15 @@ export const alertSchema = z.object({
 export type Alert = z.infer<typeof alertSchema>
 
 export const alertWithHistorySchema = alertSchema.extend({
-  history: z.array(z.object({
-    at: z.string(),
-    kind: z.string(),
-    /** A username, or the service that acted (`rules`, `escalation`). */
-    actor: z.string(),
-    details: z.record(z.string(), z.unknown()),
-  })),
+  history: z.array(
+    z.object({
+      at: z.string(),
+      kind: z.string(),
+      /** A username, or the service that acted (`rules`, `escalation`). */
+      actor: z.string(),
+      details: z.record(z.string(), z.unknown()),
+    }),
+  ),
 })
 export type AlertWithHistory = z.infer<typeof alertWithHistorySchema>
 
@@ -81,7 +88,10 @@ export const alertListSchema = z.object({ items: z.array(alertSchema) })
 /** POST /api/alerts/:id/assign */
 export const assignBody = z.object({ userId: z.guid().nullable() })
 /** POST /api/alerts/:id/resolve */
-export const resolveBody = z.object({ outcome: z.enum(ALERT_OUTCOMES), note: storableText(2000, { trim: true }).optional() })
+export const resolveBody = z.object({
+  outcome: z.enum(ALERT_OUTCOMES),
+  note: storableText(2000, { trim: true }).optional(),
+})
 export type ResolveBody = z.infer<typeof resolveBody>
 /** POST /api/alerts/:id/notes */
 export const noteBody = z.object({ text: storableText(2000, { trim: true, min: 1 }) })

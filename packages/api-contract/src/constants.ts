@@ -11,7 +11,9 @@ export const STAFF_ROLES = ['nurse', 'clinician', 'admin'] as const
 export type Role = (typeof STAFF_ROLES)[number]
 
 /** A patient's conditions: the condition profiles but the general one, which every patient has. */
-export const PATIENT_CONDITIONS = CONDITION_IDS.filter((c): c is Exclude<typeof c, 'general'> => c !== 'general')
+export const PATIENT_CONDITIONS = CONDITION_IDS.filter(
+  (c): c is Exclude<typeof c, 'general'> => c !== 'general',
+)
 export const patientConditionSchema = z.enum(PATIENT_CONDITIONS)
 export type Condition = z.infer<typeof patientConditionSchema>
 
@@ -26,13 +28,27 @@ export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved'] as const
 export type AlertStatus = (typeof ALERT_STATUSES)[number]
 
 /** What was done about an alert when it was resolved (packages/db alerts.ts stores the same list). */
-export const ALERT_OUTCOMES = ['contacted-patient', 'adjusted-plan', 'contacted-gp', 'no-action-needed', 'false-alarm'] as const
+export const ALERT_OUTCOMES = [
+  'contacted-patient',
+  'adjusted-plan',
+  'contacted-gp',
+  'no-action-needed',
+  'false-alarm',
+] as const
 export type ResolveOutcome = (typeof ALERT_OUTCOMES)[number]
 
 /** Known reading flags (device-protocol.md "Time"); other strings may appear and are shown as they are. */
-export const READING_FLAGS = ['late', 'clock-adjusted', 'time-from-receipt', 'time-from-gatt'] as const
+export const READING_FLAGS = [
+  'late',
+  'clock-adjusted',
+  'time-from-receipt',
+  'time-from-gatt',
+] as const
 export type ReadingFlag = (typeof READING_FLAGS)[number]
 
 /** The rule families of @varde/domain's RULE_FAMILY, as a list. */
-export const RULE_FAMILIES = [...new Set(Object.values(RULE_FAMILY))] as [RuleFamily, ...RuleFamily[]]
+export const RULE_FAMILIES = [...new Set(Object.values(RULE_FAMILY))] as [
+  RuleFamily,
+  ...RuleFamily[],
+]
 export type RuleFamily = (typeof RULE_FAMILY)[keyof typeof RULE_FAMILY]

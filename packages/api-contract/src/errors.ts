@@ -11,21 +11,43 @@ import { z } from 'zod'
  */
 export const API_ERROR_CODES = [
   // session
-  'unauthenticated', 'invalid-credentials', 'too-many-attempts', 'cross-origin',
+  'unauthenticated',
+  'invalid-credentials',
+  'too-many-attempts',
+  'cross-origin',
   // access
-  'not-found', 'forbidden',
+  'not-found',
+  'forbidden',
   // alerts
-  'already-acknowledged', 'already-resolved', 'invalid-assignee',
+  'already-acknowledged',
+  'already-resolved',
+  'invalid-assignee',
   // rules and pauses
-  'version-conflict', 'overlaps', 'invalid-range', 'already-ended', 'not-started', 'invalid-stored-rules',
+  'version-conflict',
+  'overlaps',
+  'invalid-range',
+  'already-ended',
+  'not-started',
+  'invalid-stored-rules',
   ...RULE_ERROR_CODES,
   // gateways
-  'patient-not-found', 'patient-has-gateway', 'invalid-id', 'id-taken', 'revoked',
+  'patient-not-found',
+  'patient-has-gateway',
+  'invalid-id',
+  'id-taken',
+  'revoked',
   // FHIR
-  'required', 'not-supported',
+  'required',
+  'not-supported',
   // the framework's refusals, by status
-  'invalid-request', 'method-not-allowed', 'not-acceptable', 'payload-too-large', 'uri-too-long',
-  'unsupported-media-type', 'too-many-requests', 'internal-error',
+  'invalid-request',
+  'method-not-allowed',
+  'not-acceptable',
+  'payload-too-large',
+  'uri-too-long',
+  'unsupported-media-type',
+  'too-many-requests',
+  'internal-error',
 ] as const
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number]
 

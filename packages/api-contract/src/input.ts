@@ -15,7 +15,10 @@ const UNSTORABLE_MESSAGE = 'must not contain the NUL character (U+0000) or an un
 
 /** Text the database can hold: at most `max` characters (after trimming, with `trim`), at least `min`. */
 export const storableText = (max: number, options: { min?: number; trim?: boolean } = {}) =>
-  (options.trim ? z.string().trim() : z.string()).min(options.min ?? 0).max(max).refine(isStorableString, UNSTORABLE_MESSAGE)
+  (options.trim ? z.string().trim() : z.string())
+    .min(options.min ?? 0)
+    .max(max)
+    .refine(isStorableString, UNSTORABLE_MESSAGE)
 
 /** A patient, user or alert id (the database's uuid). */
 export const uuidParam = z.guid('must be a uuid')
@@ -27,21 +30,27 @@ export const bigintIdParam = z.string().regex(/^[1-9]\d{0,17}$/, 'must be a posi
 export function isStorableJson(value: unknown): boolean {
   if (typeof value === 'string') return isStorableString(value)
   if (Array.isArray(value)) return value.every(isStorableJson)
-  if (value !== null && typeof value === 'object') return Object.entries(value).every(([k, v]) => isStorableString(k) && isStorableJson(v))
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).every(([k, v]) => isStorableString(k) && isStorableJson(v))
   return true
 }
 
 /** A JSON object the database can hold as jsonb. */
-export const storableJsonObject = z.record(z.string(), z.unknown()).refine(isStorableJson, `${UNSTORABLE_MESSAGE}, in no key or string`)
+export const storableJsonObject = z
+  .record(z.string(), z.unknown())
+  .refine(isStorableJson, `${UNSTORABLE_MESSAGE}, in no key or string`)
 
 const MIN_INSTANT = Date.UTC(1900, 0, 1)
 const MAX_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
 
 /** True for a time the database can compare with its timestamps. */
-export const isStorableInstant = (ms: number): boolean => Number.isFinite(ms) && ms >= MIN_INSTANT && ms <= MAX_INSTANT
+export const isStorableInstant = (ms: number): boolean =>
+  Number.isFinite(ms) && ms >= MIN_INSTANT && ms <= MAX_INSTANT
 
 /** An ISO 8601 instant with its offset, between 1900 and 9999. */
-export const isoInstant = z.iso.datetime({ offset: true }).refine((s) => isStorableInstant(Date.parse(s)), 'must be between 1900 and 9999')
+export const isoInstant = z.iso
+  .datetime({ offset: true })
+  .refine((s) => isStorableInstant(Date.parse(s)), 'must be between 1900 and 9999')
 
 /** `:id` of a patient, an alert … */
 export const idParams = z.object({ id: uuidParam })

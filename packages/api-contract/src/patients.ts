@@ -12,7 +12,11 @@ export const gatewaySummarySchema = z.object({
 })
 export type Gateway = z.infer<typeof gatewaySummarySchema>
 
-export const latestValueSchema = z.object({ value: z.number(), unit: z.string(), measuredAt: z.string() })
+export const latestValueSchema = z.object({
+  value: z.number(),
+  unit: z.string(),
+  measuredAt: z.string(),
+})
 export type LatestValue = z.infer<typeof latestValueSchema>
 
 /** GET /api/patients (items) and GET /api/patients/:id */
@@ -32,7 +36,11 @@ export type Patient = z.infer<typeof patientSchema>
 export const patientListSchema = z.object({ items: z.array(patientSchema) })
 
 export const measurementSchema = z.object({
-  id: z.string(), type: z.string(), value: z.number(), unit: z.string(), measuredAt: z.string(),
+  id: z.string(),
+  type: z.string(),
+  value: z.number(),
+  unit: z.string(),
+  measuredAt: z.string(),
   /** READING_FLAGS, or others a newer server knows. */
   flags: z.array(z.string()),
 })

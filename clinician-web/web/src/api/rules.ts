@@ -2,7 +2,13 @@ import type { PatientRule, PatientRules, RuleChangeRequest } from '@varde/api-co
 import type { Band, VitalBands } from '@varde/domain'
 import { requestJson } from './http'
 
-export type { ClinicianRef, PatientRule, PatientRules, RuleChange, RuleChangeRequest } from '@varde/api-contract'
+export type {
+  ClinicianRef,
+  PatientRule,
+  PatientRules,
+  RuleChange,
+  RuleChangeRequest,
+} from '@varde/api-contract'
 export type { Band, VitalBands }
 
 /** GET /api/patients/:id/rules */

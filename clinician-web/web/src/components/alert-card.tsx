@@ -4,7 +4,8 @@ import { isApiError } from '../api/http'
 import type { Alert } from '@varde/api-contract'
 import { formatWeekdayDateTime } from '../i18n/format'
 import { useI18n } from '../i18n/i18n'
-import { Link, paths } from '../router'
+import { Link } from 'react-router'
+import { paths } from '../routes'
 import { RelativeTime } from './relative-time'
 import { ResolveForm } from './resolve-form'
 import { ThresholdList } from './threshold-list'
@@ -43,8 +44,7 @@ export function AlertCard({ alert, onChanged, onConflict, shouldFocus = false }:
     } catch (e) {
       setAcknowledging(false)
       if (isApiError(e) && e.status === 409 && onConflict) onConflict()
-      else
-        setError(t('alerts.actionError', { message: errorText(e, t) }))
+      else setError(t('alerts.actionError', { message: errorText(e, t) }))
     }
   }
 

@@ -45,8 +45,7 @@ export function ResolveForm({
     } catch (e) {
       setSubmitting(false)
       if (isApiError(e) && e.status === 409 && onConflict) onConflict()
-      else
-        setError(t('alerts.actionError', { message: errorText(e, t) }))
+      else setError(t('alerts.actionError', { message: errorText(e, t) }))
     }
   }
 

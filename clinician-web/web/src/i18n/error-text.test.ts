@@ -14,7 +14,7 @@ test('every code of the API has a text in bokmål and in English', () => {
   expect(missing).toEqual([])
 })
 
-test('says a coded failure in the reader\'s language, not the server\'s English message', () => {
+test("says a coded failure in the reader's language, not the server's English message", () => {
   const error = new ApiError(409, 'already-resolved', 'The alert is already resolved.')
   expect(errorText(error, makeI18n('nb', () => {}).t)).toBe('Varselet er allerede avsluttet.')
   expect(errorText(error, makeI18n('en', () => {}).t)).toBe('The alert is already resolved.')
@@ -22,7 +22,11 @@ test('says a coded failure in the reader\'s language, not the server\'s English 
 
 test("shows a rule's refusal as the server's detail, and names a code it does not know", () => {
   const { t } = makeI18n('nb', () => {})
-  expect(errorText(new ApiError(400, 'invalid-override', 'threshold:spo2 v1: too small'), t)).toBe('threshold:spo2 v1: too small')
+  expect(errorText(new ApiError(400, 'invalid-override', 'threshold:spo2 v1: too small'), t)).toBe(
+    'threshold:spo2 v1: too small',
+  )
   expect(errorText(new ApiError(418, 'teapot', 'I am a teapot'), t)).toBe('Noe gikk galt (teapot).')
-  expect(errorText(new ApiError(0, 'network', 'Failed to fetch'), t)).toBe('Får ikke kontakt med serveren.')
+  expect(errorText(new ApiError(0, 'network', 'Failed to fetch'), t)).toBe(
+    'Får ikke kontakt med serveren.',
+  )
 })

@@ -277,7 +277,8 @@ export const nb = {
   'error.already-acknowledged': 'Varselet er allerede kvittert ut.',
   'error.already-resolved': 'Varselet er allerede avsluttet.',
   'error.invalid-assignee': 'Brukeren finnes ikke eller gir ikke pasienten helsehjelp.',
-  'error.version-conflict': 'Regelen ble endret av noen andre i mellomtiden. Last inn siden og prøv igjen.',
+  'error.version-conflict':
+    'Regelen ble endret av noen andre i mellomtiden. Last inn siden og prøv igjen.',
   'error.overlaps': 'Pausen overlapper en annen pause for pasienten.',
   'error.invalid-range': 'Slutten må komme etter starten.',
   'error.already-ended': 'Pausen er allerede avsluttet.',
@@ -287,7 +288,8 @@ export const nb = {
   'error.invalid-override': 'Endringen gir ikke gyldige regler.',
   'error.invalid-time-zone': 'Ugyldig tidssone.',
   'error.patient-not-found': 'Fant ikke pasienten.',
-  'error.patient-has-gateway': 'Pasienten har allerede en aktiv basestasjon; trekk den tilbake først.',
+  'error.patient-has-gateway':
+    'Pasienten har allerede en aktiv basestasjon; trekk den tilbake først.',
   'error.invalid-id': 'Ugyldig id for basestasjon.',
   'error.id-taken': 'Id-en er allerede i bruk.',
   'error.revoked': 'Basestasjonen er trukket tilbake.',
