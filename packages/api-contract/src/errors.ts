@@ -1,5 +1,4 @@
 import { RULE_ERROR_CODES } from '@varde/domain'
-import { z } from 'zod'
 
 /**
  * Every code the API answers with in `{error: {code, message}}`. The server's
@@ -57,7 +56,3 @@ export type ApiErrorCode = (typeof API_ERROR_CODES)[number]
  * fixed text could.
  */
 export const DETAIL_CODES: readonly ApiErrorCode[] = [...RULE_ERROR_CODES, 'invalid-request']
-
-/** The one error body of the JSON API. */
-export const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) })
-export type ErrorBody = z.infer<typeof errorBody>

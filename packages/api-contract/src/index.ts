@@ -1,5 +1,6 @@
 export * from './constants.js'
 export * from './errors.js'
+export * from './error-body.js'
 export * from './input.js'
 export * from './session.js'
 export * from './patients.js'

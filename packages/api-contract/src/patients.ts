@@ -1,6 +1,6 @@
 import { VITAL_TYPE_NAMES } from '@varde/domain'
 import { z } from 'zod'
-import { GATEWAY_STATES, patientConditionSchema, SERVICE_STATES } from './constants.js'
+import { GATEWAY_STATES, PATIENT_CONDITIONS, SERVICE_STATES } from './constants.js'
 import { isoInstant } from './input.js'
 
 export const gatewaySummarySchema = z.object({
@@ -23,7 +23,7 @@ export type LatestValue = z.infer<typeof latestValueSchema>
 export const patientSchema = z.object({
   id: z.string(),
   displayName: z.string(),
-  conditions: z.array(patientConditionSchema),
+  conditions: z.array(z.enum(PATIENT_CONDITIONS)),
   serviceState: z.enum(SERVICE_STATES),
   gateway: gatewaySummarySchema.nullable(),
   lastMeasurementAt: z.string().nullable(),
