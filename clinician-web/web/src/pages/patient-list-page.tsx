@@ -10,7 +10,7 @@ import { ConditionList } from '../components/condition-list'
 import { GatewayStatus } from '../components/gateway-status'
 import { LatestValues } from '../components/latest-values'
 import { QueryState } from '../components/query-state'
-import { RelativeTime } from '../components/relative-time'
+import { LastMeasurement } from '../components/last-measurement'
 import { TrafficLight } from '../components/traffic-light'
 import { sortByUrgency, urgencyOf } from '../components/urgency'
 import { tickNow } from '../components/use-now'
@@ -149,14 +149,11 @@ function PatientCard({ patient }: { patient: Patient }) {
         <LatestValues latest={patient.latest} />
       </div>
       <div className="patient-card__meta">
-        <p className="patient-card__last">
-          <span className="patient-card__meta-label">{t('patients.lastMeasurement')}: </span>
-          {patient.lastMeasurementAt ? (
-            <RelativeTime value={patient.lastMeasurementAt} />
-          ) : (
-            t('patients.noMeasurements')
-          )}
-        </p>
+        <LastMeasurement
+          at={patient.lastMeasurementAt}
+          className="patient-card__last"
+          labelClassName="patient-card__meta-label"
+        />
         <GatewayStatus gateway={patient.gateway} />
       </div>
     </li>

@@ -11,7 +11,7 @@ import { ConditionList } from '../components/condition-list'
 import { GatewayStatus } from '../components/gateway-status'
 import { PatientRulesSection } from '../components/patient-rules'
 import { QueryState } from '../components/query-state'
-import { RelativeTime } from '../components/relative-time'
+import { LastMeasurement } from '../components/last-measurement'
 import { TrafficLight } from '../components/traffic-light'
 import { tickNow, useNow } from '../components/use-now'
 import { VitalSection } from '../components/vital-section'
@@ -164,14 +164,7 @@ export function PatientPage({ patientId }: { patientId: string }) {
         {patient && (
           <div className="patient-header__status">
             <TrafficLight openAlerts={patient.openAlerts} />
-            <p className="patient-header__last">
-              {t('patients.lastMeasurement')}:{' '}
-              {patient.lastMeasurementAt ? (
-                <RelativeTime value={patient.lastMeasurementAt} />
-              ) : (
-                t('patients.noMeasurements')
-              )}
-            </p>
+            <LastMeasurement at={patient.lastMeasurementAt} className="patient-header__last" />
             <GatewayStatus gateway={patient.gateway} />
           </div>
         )}

@@ -2,8 +2,8 @@ import type { Role, SessionInfo } from '@varde/api-contract'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import {
   createContext,
+  use,
   useCallback,
-  useContext,
   useEffect,
   useMemo,
   useState,
@@ -98,7 +98,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 }
 
 export function useSession(): SessionApi {
-  const api = useContext(SessionContext)
+  const api = use(SessionContext)
   if (!api) throw new Error('useSession outside SessionProvider')
   return api
 }
