@@ -12,7 +12,7 @@ const proxy = {
 
 export default defineConfig({
   plugins: [react()],
-  // @varde/domain resolves to its TypeScript source through "varde-source".
+  // @varde/domain and @varde/api-contract resolve to their TypeScript sources through "varde-source".
   resolve: { conditions: ['varde-source', ...defaultClientConditions] },
   server: { proxy },
   preview: { proxy },
@@ -21,11 +21,14 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     rolldownOptions: {
-      // packages/domain is pure by design (STYLE.md: no I/O), but its package
-      // does not say so; without this the protocol's zod schemas, which the
-      // portal never uses, would ship with it.
+      // packages/domain and packages/api-contract are pure by design (STYLE.md:
+      // no I/O), but their packages do not say so; without this the zod
+      // schemas, of which the portal uses the types and a few lists only,
+      // would ship with it.
       treeshake: {
-        moduleSideEffects: [{ test: /[\\/]packages[\\/]domain[\\/]src[\\/]/, sideEffects: false }],
+        moduleSideEffects: [
+          { test: /[\\/]packages[\\/](domain|api-contract)[\\/]src[\\/]/, sideEffects: false },
+        ],
       },
     },
   },

@@ -1,70 +1,16 @@
-import { ALERT_OUTCOMES, type AlertRecord, type AlertWithHistory } from '@varde/db'
+import { alertSchema, type Alert, type AlertWithHistory as AlertWithHistoryView } from '@varde/api-contract'
+import type { AlertRecord, AlertWithHistory } from '@varde/db'
 import { z } from 'zod'
 
 /**
- * An alert as the API and the live events show it: the contract's fields
- * (id, patientId, severity, status, rule, openedAt, summary) and what the
- * portal needs to explain and handle it. One shape for `GET /api/alerts`, the
- * actions' answers and the SSE `alert` event, so a client can replace one
- * with another by revision.
+ * A stored alert as the API and the live events show it (@varde/api-contract
+ * alerts.ts): one shape for `GET /api/alerts`, the actions' answers and the
+ * SSE `alert` event, so a client can replace one with another by revision.
  */
 
 export type Language = 'nb' | 'en'
 
-const readingSchema = z.object({ type: z.string(), value: z.number(), unit: z.string(), measuredAt: z.string() })
-
-export const alertSchema = z.object({
-  id: z.string(),
-  patientId: z.string(),
-  patientName: z.string(),
-  severity: z.enum(['red', 'yellow']),
-  status: z.enum(['open', 'acknowledged', 'resolved']),
-  /** The rule's id, e.g. `threshold:spo2`. */
-  rule: z.string(),
-  ruleKind: z.string(),
-  ruleVersion: z.string(),
-  openedAt: z.string(),
-  updatedAt: z.string(),
-  /** When the latest finding was (a reading's time, a missed deadline …). */
-  lastTriggeredAt: z.string(),
-  /** In the caller's language (Accept-Language; bokmål unless English is preferred). */
-  summary: z.string(),
-  summaries: z.object({ nb: z.string(), en: z.string() }),
-  count: z.number().int(),
-  /** False once the condition is over; the alert stays until a person resolves it. */
-  isConditionActive: z.boolean(),
-  /** The readings behind the latest finding. */
-  readings: z.array(readingSchema),
-  /** The rule's parameters that applied (limits, windows, hysteresis), as the rule has them. */
-  thresholds: z.record(z.string(), z.unknown()),
-  /** Numbers the rule computed: a weight gain, a baseline median, a score … */
-  measures: z.record(z.string(), z.number()),
-  /** Clinical source of the rule's defaults. */
-  source: z.string().nullable(),
-  acknowledgedBy: z.string().nullable(),
-  acknowledgedAt: z.string().nullable(),
-  assignedTo: z.string().nullable(),
-  assignedToUserId: z.string().nullable(),
-  resolvedAt: z.string().nullable(),
-  resolvedBy: z.string().nullable(),
-  outcome: z.enum(ALERT_OUTCOMES).nullable(),
-  resolutionNote: z.string().nullable(),
-  escalatedAt: z.string().nullable(),
-  /** Bumped by every change: keep the highest seen. */
-  revision: z.number().int(),
-})
-export type AlertView = z.infer<typeof alertSchema>
-
-export const alertWithHistorySchema = alertSchema.extend({
-  history: z.array(z.object({
-    at: z.string(),
-    kind: z.string(),
-    /** A username, or the service that acted (`rules`, `escalation`). */
-    actor: z.string(),
-    details: z.record(z.string(), z.unknown()),
-  })),
-})
-export type AlertWithHistoryView = z.infer<typeof alertWithHistorySchema>
+const readingSchema = alertSchema.shape.readings.element
 
 /** The part of a stored finding (`AlertFinding` as JSON) the view shows; whatever else is in it is ignored. */
 const storedFindingSchema = z.object({
@@ -77,7 +23,7 @@ const EMPTY_FINDING = { thresholds: {}, measures: {}, readings: [], source: null
 
 const iso = (d: Date | null): string | null => d?.toISOString() ?? null
 
-export function toAlertView(a: AlertRecord, language: Language): AlertView {
+export function toAlertView(a: AlertRecord, language: Language): Alert {
   const parsed = storedFindingSchema.safeParse(a.lastFinding)
   const finding = parsed.success ? parsed.data : EMPTY_FINDING
   return {

@@ -202,7 +202,7 @@ describe('who may see an alert', () => {
     expect(otherSees).toEqual([othersOwn])
 
     for (const [cookie, id] of [[lege, notShared], [lege, objecting], [other, shared], [lege, othersOwn]] as const) {
-      expect(await call(cookie, 'GET', `/api/alerts/${id}`)).toEqual({ status: 404, body: { error: { code: 'not-found', message: 'Fant ikke varselet.' } } })
+      expect(await call(cookie, 'GET', `/api/alerts/${id}`)).toEqual({ status: 404, body: { error: { code: 'not-found', message: 'No such alert.' } } })
       expect((await call(cookie, 'POST', `/api/alerts/${id}/acknowledge`, {})).status).toBe(404)
       expect((await call(cookie, 'POST', `/api/alerts/${id}/resolve`, { outcome: 'false-alarm' })).status).toBe(404)
       expect((await call(cookie, 'POST', `/api/alerts/${id}/notes`, { text: 'x' })).status).toBe(404)
@@ -232,7 +232,7 @@ describe('the lifecycle', () => {
 
     const acked = await post('acknowledge', {})
     expect(acked).toMatchObject({ status: 200, body: { id, status: 'acknowledged', acknowledgedBy: 'Sara Sykepleier', revision: 2 } })
-    expect(await post('acknowledge', {})).toEqual({ status: 409, body: { error: { code: 'already-acknowledged', message: 'Varselet er allerede kvittert ut.' } } })
+    expect(await post('acknowledge', {})).toEqual({ status: 409, body: { error: { code: 'already-acknowledged', message: 'The alert is already acknowledged.' } } })
 
     expect(await post('assign', { userId: users.lege })).toMatchObject({ status: 200, body: { assignedTo: 'Lars Lege', assignedToUserId: users.lege, revision: 3 } })
     // an admin gives no care, and another tenant's nurse is no one here
@@ -250,7 +250,7 @@ describe('the lifecycle', () => {
     expect(resolved).toMatchObject({ status: 200, body: {
       status: 'resolved', outcome: 'contacted-gp', resolutionNote: 'Fastlege øker diuretika', resolvedBy: 'Sara Sykepleier', revision: 6,
     } })
-    expect(await post('resolve', { outcome: 'false-alarm' })).toEqual({ status: 409, body: { error: { code: 'already-resolved', message: 'Varselet er allerede avsluttet.' } } })
+    expect(await post('resolve', { outcome: 'false-alarm' })).toEqual({ status: 409, body: { error: { code: 'already-resolved', message: 'The alert is already resolved.' } } })
     expect((await post('acknowledge', {})).body).toMatchObject({ error: { code: 'already-resolved' } })
     expect((await post('assign', { userId: users.sykepleier })).status).toBe(409)
     expect(await post('notes', { text: 'Fastlege bekreftet endringen.' })).toMatchObject({ status: 200, body: { status: 'resolved', revision: 7 } })

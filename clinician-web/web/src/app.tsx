@@ -1,130 +1,122 @@
-import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { setUnauthorizedHandler } from './api/http'
+import {
+  notifyManager,
+  QueryClient,
+  QueryClientProvider,
+  useQueryClient,
+} from '@tanstack/react-query'
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react'
+import {
+  BrowserRouter,
+  Outlet,
+  Route,
+  Routes,
+  useLocation,
+  useNavigate,
+  useParams,
+} from 'react-router'
 import { LiveEvents } from './api/live-events'
 import { LiveEventsProvider } from './api/live-events-context'
-import { getSession, logOut } from './api/session'
-import type { SessionInfo } from './api/types'
-import { LoadError } from './components/load-error'
+import { queryKeys } from './api/query-keys'
+import { getSession } from './api/session'
 import { TopBar } from './components/top-bar'
 import { I18nProvider, useI18n, type Language } from './i18n/i18n'
 import { AlertsPage } from './pages/alerts-page'
 import { LoginPage } from './pages/login-page'
 import { NotFoundPage } from './pages/not-found-page'
 import { PatientListPage } from './pages/patient-list-page'
-import { matchRoute, navigate, paths, safeNextPath, useLocation, type Route } from './router'
+import { paths } from './routes'
+import { RequireSession, RequireSignedOut } from './session/guards'
+import { SessionProvider, useSession, useSignedInSession } from './session/session-context'
 
 // the charts (Recharts) load with the first patient page, not with the list a nurse starts on
 const loadPatientPage = () => import('./pages/patient-page')
 const PatientPage = lazy(() => loadPatientPage().then((m) => ({ default: m.PatientPage })))
 
-type SessionState =
-  | { kind: 'checking' }
-  | { kind: 'error'; error: unknown }
-  | { kind: 'anonymous'; hasEnded: boolean }
-  | { kind: 'signed-in'; session: SessionInfo }
+// A live event written into the cache is on screen in the same task, as when
+// pages held their own state: Query's default defers its notifications to a
+// timer, and React batches the updates anyway.
+notifyManager.setScheduler((notify) => notify())
+
+/**
+ * Loading, caching and errors of the API's data (docs/decisions/0015): no
+ * retry, since a failed load is shown at once with its own "try again", and
+ * no refetch on focus, since live events keep what is shown current.
+ */
+export function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: { retry: false, refetchOnWindowFocus: false },
+      mutations: { retry: false },
+    },
+  })
+}
 
 export function App({ initialLanguage }: { initialLanguage?: Language } = {}) {
+  const [queryClient] = useState(createQueryClient)
   return (
-    <I18nProvider {...(initialLanguage ? { initialLanguage } : {})}>
-      <Shell />
-    </I18nProvider>
+    <QueryClientProvider client={queryClient}>
+      <I18nProvider {...(initialLanguage ? { initialLanguage } : {})}>
+        <BrowserRouter>
+          <SessionProvider>
+            <AppRoutes />
+          </SessionProvider>
+        </BrowserRouter>
+      </I18nProvider>
+    </QueryClientProvider>
   )
 }
 
-function Shell() {
-  const { t } = useI18n()
-  const location = useLocation()
-  const route = matchRoute(location.pathname)
-  const [state, setState] = useState<SessionState>({ kind: 'checking' })
-
-  const checkSession = useCallback(async () => {
-    try {
-      const session = await getSession()
-      setState(session ? { kind: 'signed-in', session } : { kind: 'anonymous', hasEnded: false })
-    } catch (error) {
-      setState({ kind: 'error', error })
-    }
-  }, [])
-
-  useEffect(() => {
-    void checkSession()
-  }, [checkSession])
-
-  useEffect(() => {
-    // any 401 after login: the session expired or was revoked
-    setUnauthorizedHandler(() =>
-      setState((s) => (s.kind === 'signed-in' ? { kind: 'anonymous', hasEnded: true } : s)),
-    )
-    return () => setUnauthorizedHandler(null)
-  }, [])
-
-  // /login when signed out (remembering where to return), away from /login once signed in
-  useEffect(() => {
-    if (state.kind === 'anonymous' && route.name !== 'login') {
-      navigate(paths.login(location.pathname + location.search), { replace: true })
-    } else if (state.kind === 'signed-in' && route.name === 'login') {
-      navigate(safeNextPath(location.search), { replace: true })
-    }
-  }, [state.kind, route.name, location.pathname, location.search])
-
-  const endSession = useCallback(() => setState({ kind: 'anonymous', hasEnded: true }), [])
-
-  const handleLogOut = useCallback(async () => {
-    try {
-      await logOut()
-    } catch {
-      // the cookie may already be gone; signing out locally is what matters
-    }
-    setState({ kind: 'anonymous', hasEnded: false })
-    navigate(paths.login(), { replace: true })
-  }, [])
-
-  if (state.kind === 'checking') {
-    return (
-      <main id="main" className="splash">
-        <p>{t('app.loading')}</p>
-      </main>
-    )
-  }
-  if (state.kind === 'error') {
-    return (
-      <main id="main" className="splash">
-        <h1>{t('app.name')}</h1>
-        <LoadError
-          message={t('app.loadError')}
-          error={state.error}
-          onRetry={() => void checkSession()}
-        />
-      </main>
-    )
-  }
-  if (state.kind === 'anonymous' || route.name === 'login') {
-    return (
-      <LoginPage
-        onLoggedIn={checkSession}
-        hasSessionEnded={state.kind === 'anonymous' && state.hasEnded}
-      />
-    )
-  }
+/**
+ * Every page under the guard it needs (session/guards.tsx). The pages to
+ * come go under RequireSignedOut (the OIDC callback) or RequireSession, and
+ * there under `<Route element={<RequireRole roles={…} />}>` (the
+ * administrator's, the privacy officer's).
+ */
+function AppRoutes() {
   return (
-    <SignedIn
-      session={state.session}
-      route={route}
-      onLogOut={() => void handleLogOut()}
-      onSessionEnded={endSession}
+    <Routes>
+      <Route element={<RequireSignedOut />}>
+        <Route path="/login" element={<LoginRoute />} />
+      </Route>
+      <Route element={<RequireSession />}>
+        <Route element={<SignedInLayout />}>
+          <Route index element={<PatientListPage />} />
+          <Route path="/patients/:patientId" element={<PatientRoute />} />
+          <Route path="/alerts" element={<AlertsPage />} />
+          <Route path="*" element={<NotFoundPage />} />
+        </Route>
+      </Route>
+    </Routes>
+  )
+}
+
+function LoginRoute() {
+  const { state, refresh } = useSession()
+  return (
+    <LoginPage
+      onLoggedIn={refresh}
+      hasSessionEnded={state.kind === 'anonymous' && state.hasEnded}
     />
   )
 }
 
-interface SignedInProps {
-  session: SessionInfo
-  route: Route
-  onLogOut: () => void
-  onSessionEnded: () => void
+function PatientRoute() {
+  const { t } = useI18n()
+  const { patientId = '' } = useParams()
+  return (
+    <Suspense fallback={<p className="page__loading">{t('app.loading')}</p>}>
+      <PatientPage key={patientId} patientId={patientId} />
+    </Suspense>
+  )
 }
 
-function SignedIn({ session, route, onLogOut, onSessionEnded }: SignedInProps) {
+function SignedInLayout() {
   const { t } = useI18n()
+  const session = useSignedInSession()
+  const { end, logOut } = useSession()
+  const queryClient = useQueryClient()
+  const navigate = useNavigate()
+  const location = useLocation()
   // one event stream per login
   const live = useMemo(() => new LiveEvents(), [session.user.id])
   useEffect(
@@ -133,34 +125,41 @@ function SignedIn({ session, route, onLogOut, onSessionEnded }: SignedInProps) {
         // the stream dropped: if it is because the session ended, say so now rather than at the next click
         if (status !== 'reconnecting') return
         getSession().then(
-          (s) => s === null && onSessionEnded(),
+          (s) => s === null && end(),
           () => {},
         )
       }),
-    [live, onSessionEnded],
+    [live, end],
   )
-  const routeKey = route.name === 'patient' ? `patient:${route.patientId}` : route.name
-  useFocusOnNavigation(routeKey)
+  useEffect(
+    () =>
+      // events may have been missed while the stream was down: whatever is shown is loaded again
+      live.subscribe({
+        onResync: () =>
+          void queryClient.invalidateQueries({
+            predicate: (q) => q.queryKey[0] !== queryKeys.session[0],
+          }),
+      }),
+    [live, queryClient],
+  )
+  useFocusOnNavigation(location.pathname)
   useEffect(() => {
     // fetch the chart code while the nurse reads the list, so the first patient opens at once
     const timer = setTimeout(() => void loadPatientPage().catch(() => {}), 1500)
     return () => clearTimeout(timer)
   }, [])
+  const handleLogOut = async () => {
+    await logOut()
+    navigate(paths.login(), { replace: true })
+  }
   return (
     <LiveEventsProvider live={live}>
       <a className="skip-link" href="#main">
         {t('app.skipToContent')}
       </a>
-      <TopBar session={session} route={route} onLogOut={onLogOut} />
+      <TopBar session={session} onLogOut={() => void handleLogOut()} />
       <main id="main" tabIndex={-1} className="main">
-        {route.name === 'patients' && <PatientListPage />}
-        {route.name === 'patient' && (
-          <Suspense fallback={<p className="page__loading">{t('app.loading')}</p>}>
-            <PatientPage key={route.patientId} patientId={route.patientId} />
-          </Suspense>
-        )}
-        {route.name === 'alerts' && <AlertsPage />}
-        {(route.name === 'not-found' || route.name === 'login') && <NotFoundPage />}
+        <Outlet />
       </main>
     </LiveEventsProvider>
   )

@@ -11,7 +11,7 @@ describe('the error registry', () => {
   it('keeps codes in lower case although @fastify/error upper-cases them', () => {
     const error = new ERRORS.alreadyResolved()
     expect(error.code).toBe('ALREADY-RESOLVED')
-    expect(errorAnswer(error)).toEqual({ error: { code: 'already-resolved', message: 'Varselet er allerede avsluttet.' } })
+    expect(errorAnswer(error)).toEqual({ error: { code: 'already-resolved', message: 'The alert is already resolved.' } })
     expect(error.statusCode).toBe(409)
   })
 

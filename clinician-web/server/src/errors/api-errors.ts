@@ -1,46 +1,48 @@
+import type { ApiErrorCode } from '@varde/api-contract'
 import createError from '@fastify/error'
 import type { AlertActionFailure, CareWriteFailure, ProvisioningFailure } from '@varde/db'
 
 /**
  * The API's coded errors, one registry (STYLE.md "Coded errors in one
  * registry", as Fastify's lib/errors.js with `@fastify/error`): each failure
- * has its code, its status and its message here and nowhere else. The code is
- * what clients act on (the portal translates it); the message is for a
- * person reading a raw answer. Several failures share a code (`not-found`)
- * and differ in message only, as they did before the registry.
+ * has its code, its status and its message here and nowhere else. The code,
+ * one of the contract's API_ERROR_CODES, is what clients act on: the portal
+ * says it in the reader's language (web/src/i18n). The message is English,
+ * for a developer reading a raw answer. Several failures share a code
+ * (`not-found`) and differ in message only.
  */
 export class ApiFailure extends Error {}
 
-const define = <C extends string, S extends number>(code: C, statusCode: S, message: string) =>
+const define = <C extends ApiErrorCode, S extends number>(code: C, statusCode: S, message: string) =>
   createError(code, message, statusCode, ApiFailure as ErrorConstructor)
 
 export const ERRORS = {
-  unauthenticated: define('unauthenticated', 401, 'Logg inn for å fortsette.'),
-  invalidCredentials: define('invalid-credentials', 401, 'Feil brukernavn eller passord.'),
-  tooManyAttempts: define('too-many-attempts', 429, 'For mange mislykkede forsøk. Prøv igjen senere.'),
-  crossOrigin: define('cross-origin', 403, 'Forespørselen kom fra en annen nettside og ble avvist.'),
+  unauthenticated: define('unauthenticated', 401, 'Log in to continue.'),
+  invalidCredentials: define('invalid-credentials', 401, 'Wrong username or password.'),
+  tooManyAttempts: define('too-many-attempts', 429, 'Too many failed attempts; try again later.'),
+  crossOrigin: define('cross-origin', 403, 'The request came from another site and was refused.'),
   metricsTokenRequired: define('unauthenticated', 401, 'A metrics token is required (VARDE_METRICS_TOKEN).'),
-  patientNotFound: define('not-found', 404, 'Fant ikke pasienten.'),
-  alertNotFound: define('not-found', 404, 'Fant ikke varselet.'),
-  pauseNotFound: define('not-found', 404, 'Fant ikke pausen.'),
-  gatewayNotFound: define('not-found', 404, 'Fant ikke basestasjonen.'),
-  careRoleRequired: define('forbidden', 403, 'Bare sykepleier eller lege i pasientens behandlingsteam kan endre dette.'),
-  adminRequired: define('forbidden', 403, 'Bare administrator kan forvalte basestasjoner.'),
-  alreadyAcknowledged: define('already-acknowledged', 409, 'Varselet er allerede kvittert ut.'),
-  alreadyResolved: define('already-resolved', 409, 'Varselet er allerede avsluttet.'),
-  invalidAssignee: define('invalid-assignee', 400, 'Brukeren finnes ikke eller gir ikke pasienten helsehjelp.'),
-  versionConflict: define('version-conflict', 409, 'Regelen ble endret av noen andre i mellomtiden. Last inn siden og prøv igjen.'),
-  pauseOverlaps: define('overlaps', 409, 'Pausen overlapper en annen pause for pasienten.'),
-  invalidRange: define('invalid-range', 400, 'Slutten må komme etter starten.'),
-  pauseAlreadyEnded: define('already-ended', 409, 'Pausen er allerede avsluttet.'),
-  pauseNotStarted: define('not-started', 409, 'Pausen har ikke begynt ennå.'),
+  patientNotFound: define('not-found', 404, 'No such patient.'),
+  alertNotFound: define('not-found', 404, 'No such alert.'),
+  pauseNotFound: define('not-found', 404, 'No such pause.'),
+  gatewayNotFound: define('not-found', 404, 'No such gateway.'),
+  careRoleRequired: define('forbidden', 403, 'Only a nurse or clinician on the patient\'s care team may change this.'),
+  adminRequired: define('forbidden', 403, 'Only an administrator may manage gateways.'),
+  alreadyAcknowledged: define('already-acknowledged', 409, 'The alert is already acknowledged.'),
+  alreadyResolved: define('already-resolved', 409, 'The alert is already resolved.'),
+  invalidAssignee: define('invalid-assignee', 400, 'No such user, or the user gives the patient no care.'),
+  versionConflict: define('version-conflict', 409, 'Someone else changed the rule meanwhile; reload and try again.'),
+  pauseOverlaps: define('overlaps', 409, 'The pause overlaps another pause of the patient.'),
+  invalidRange: define('invalid-range', 400, 'The end must come after the start.'),
+  pauseAlreadyEnded: define('already-ended', 409, 'The pause has already ended.'),
+  pauseNotStarted: define('not-started', 409, 'The pause has not started yet.'),
   /** The stored overrides of a patient no longer resolve: a defect of ours, said as such (message: the rule's detail). */
   invalidStoredRules: define('invalid-stored-rules', 500, '%s'),
-  gatewayPatientNotFound: define('patient-not-found', 404, 'Fant ikke pasienten.'),
-  patientHasGateway: define('patient-has-gateway', 409, 'Pasienten har allerede en aktiv basestasjon; trekk den tilbake først.'),
-  invalidGatewayId: define('invalid-id', 400, 'Ugyldig id for basestasjon.'),
-  gatewayIdTaken: define('id-taken', 409, 'Id-en er allerede i bruk.'),
-  gatewayRevoked: define('revoked', 409, 'Basestasjonen er trukket tilbake.'),
+  gatewayPatientNotFound: define('patient-not-found', 404, 'No such patient.'),
+  patientHasGateway: define('patient-has-gateway', 409, 'The patient already has an active gateway; revoke it first.'),
+  invalidGatewayId: define('invalid-id', 400, 'Not a valid gateway id.'),
+  gatewayIdTaken: define('id-taken', 409, 'The id is already in use.'),
+  gatewayRevoked: define('revoked', 409, 'The gateway is revoked.'),
   // FHIR (answered as OperationOutcome, fhir/operation-outcome.ts)
   fhirLoginRequired: define('unauthenticated', 401, 'Authentication required (session cookie or Bearer token)'),
   fhirParameterRequired: define('required', 400, '%s'),
@@ -78,11 +80,11 @@ export const PROVISIONING_FAILURES: Record<ProvisioningFailure, ErrorConstructor
 }
 
 /** Codes for Fastify's own refusals, which carry a status only. */
-const STATUS_CODES: Record<number, string> = {
+const STATUS_CODES: Record<number, ApiErrorCode> = {
   400: 'invalid-request', 401: 'unauthenticated', 403: 'forbidden', 404: 'not-found', 405: 'method-not-allowed',
   406: 'not-acceptable', 413: 'payload-too-large', 414: 'uri-too-long', 415: 'unsupported-media-type', 429: 'too-many-requests',
 }
-export const codeForStatus = (status: number): string => STATUS_CODES[status] ?? (status >= 500 ? 'internal-error' : 'invalid-request')
+export const codeForStatus = (status: number): ApiErrorCode => STATUS_CODES[status] ?? (status >= 500 ? 'internal-error' : 'invalid-request')
 
 /** An error of ours, with its code and status. */
 export const isApiFailure = (error: unknown): error is ApiFailure & { code: string; statusCode: number } => error instanceof ApiFailure
@@ -102,5 +104,5 @@ export const fhirIssueFor = (code: string): string => FHIR_ISSUES[code] ?? 'inva
  */
 export const apiCodeOf = (error: ApiFailure & { code: string }): string => error.code.toLowerCase()
 
-/** The JSON API's answer to one of our errors: `{error: {code, message}}` (input-schemas.ts errorBody). */
+/** The JSON API's answer to one of our errors: `{error: {code, message}}` (@varde/api-contract errorBody). */
 export const errorAnswer = (error: ApiFailure & { code: string }) => ({ error: { code: apiCodeOf(error), message: error.message } })

@@ -1,14 +1,15 @@
-import { GATEWAY_ID_PATTERN, INTERNAL_TOPICS } from '@varde/domain'
+import {
+  deviceParams, gatewayListSchema, gatewayParams, errorBody, pairBody, pairedSchema, provisionBody, provisionedSchema, rotatedSchema,
+  type ProvisionedGateway,
+} from '@varde/api-contract'
+import { INTERNAL_TOPICS } from '@varde/domain'
 import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { LiveEvents } from '../live-events.js'
-import { errorBody, storableText, uuidParam } from '../input-schemas.js'
 import { accessOf, requireUser } from '../plugins/auth.js'
 
-const gatewayId = z.string().regex(GATEWAY_ID_PATTERN, 'a gateway id is 3 to 64 of A-Z a-z 0-9 . _ -')
-const params = z.object({ id: gatewayId })
-const deviceId = storableText(128, { min: 1 })
+const params = gatewayParams
 
 /** Only a tenant administrator provisions gateways; every refusal is in the access log too (access/gateways.ts). */
 const requireAdmin = (request: FastifyRequest) => accessOf(request).gateways.requireAdmin()
@@ -34,20 +35,12 @@ export const adminGatewayRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = a
     config: { access: 'admin' },
     schema: {
       tags: ['admin'], summary: 'The tenant\'s gateways and their paired devices',
-      response: {
-        200: z.object({
-          items: z.array(z.object({
-            id: z.string(), patientId: z.string().nullable(), state: z.enum(['online', 'offline', 'unknown']),
-            firmware: z.string().nullable(), battery: z.number().nullable(), lastSeenAt: z.string().nullable(),
-            createdAt: z.string(), revokedAt: z.string().nullable(), pairedDeviceIds: z.array(z.string()),
-          })),
-        }),
-      },
+      response: { 200: gatewayListSchema },
     },
   }, async (request) => {
     const items = await accessOf(request).gateways.list()
     return {
-      items: items.map((g) => ({
+      items: items.map((g): ProvisionedGateway => ({
         id: g.id, patientId: g.patientId, state: g.state, firmware: g.firmware, battery: g.battery,
         lastSeenAt: g.lastSeenAt?.toISOString() ?? null, createdAt: g.createdAt.toISOString(),
         revokedAt: g.revokedAt?.toISOString() ?? null, pairedDeviceIds: g.pairedDeviceIds,
@@ -59,8 +52,8 @@ export const adminGatewayRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = a
     config: { access: 'admin' },
     schema: {
       tags: ['admin'], summary: 'Create a gateway for a patient; the secret is shown this once',
-      body: z.object({ id: gatewayId.optional(), patientId: uuidParam }),
-      response: { 201: z.object({ id: z.string(), secret: z.string() }), 400: errorBody, 404: errorBody, 409: errorBody },
+      body: provisionBody,
+      response: { 201: provisionedSchema, 400: errorBody, 404: errorBody, 409: errorBody },
     },
   }, async (request, reply) => {
     const created = await accessOf(request).gateways.provision(request.body.patientId, request.body.id)
@@ -71,7 +64,7 @@ export const adminGatewayRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = a
     config: { access: 'admin' },
     schema: {
       tags: ['admin'], summary: 'Give a gateway a new secret (shown this once); the old one stops working and a connected gateway is cut off',
-      params, response: { 200: z.object({ secret: z.string() }), 404: errorBody, 409: errorBody },
+      params, response: { 200: rotatedSchema, 404: errorBody, 409: errorBody },
     },
   }, async (request, reply) => {
     const rotated = await accessOf(request).gateways.rotate(request.params.id)
@@ -95,8 +88,8 @@ export const adminGatewayRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = a
     config: { access: 'admin' },
     schema: {
       tags: ['admin'], summary: 'Pair a device (BLE address or serial) with the gateway\'s patient',
-      params, body: z.object({ deviceId }),
-      response: { 201: z.object({ gatewayId: z.string(), deviceId: z.string(), pairedAt: z.string() }), 404: errorBody, 409: errorBody },
+      params, body: pairBody,
+      response: { 201: pairedSchema, 404: errorBody, 409: errorBody },
     },
   }, async (request, reply) => {
     const paired = await accessOf(request).gateways.pair(request.params.id, request.body.deviceId)
@@ -107,7 +100,7 @@ export const adminGatewayRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = a
     config: { access: 'admin' },
     schema: {
       tags: ['admin'], summary: 'Unpair a device',
-      params: z.object({ id: gatewayId, deviceId }), response: { 204: z.null(), 404: errorBody },
+      params: deviceParams, response: { 204: z.null(), 404: errorBody },
     },
   }, async (request, reply) => {
     await accessOf(request).gateways.unpair(request.params.id, request.params.deviceId)

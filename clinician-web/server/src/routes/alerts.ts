@@ -1,15 +1,13 @@
-import { ALERT_OUTCOMES, type AlertRecord } from '../access/types.js'
+import type { AlertRecord } from '../access/types.js'
+import { acknowledgeBody, alertListSchema, alertQuerySchema, alertSchema, alertWithHistorySchema, assignBody, errorBody, idParams, noteBody, resolveBody } from '@varde/api-contract'
 import { INTERNAL_TOPICS, type AlertChange, type AlertChangedEvent } from '@varde/domain'
 import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { z } from 'zod'
-import { alertSchema, alertWithHistorySchema, preferredLanguage, toAlertView, toAlertWithHistoryView } from '../alert-view.js'
+import { preferredLanguage, toAlertView, toAlertWithHistoryView } from '../alert-view.js'
 import type { LiveEvents } from '../live-events.js'
-import { errorBody, storableText, uuidParam } from '../input-schemas.js'
 import { accessOf, requireUser } from '../plugins/auth.js'
 
-const statusSchema = z.enum(['open', 'acknowledged', 'resolved'])
-const params = z.object({ id: uuidParam })
+const params = idParams
 
 const languageOf = (request: FastifyRequest) => preferredLanguage(request.headers['accept-language'])
 
@@ -48,12 +46,8 @@ export const alertRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async (a
       tags: ['alerts'],
       summary: 'The caller\'s alerts: red before yellow, oldest first',
       description: 'Only alerts of patients the caller gives care to. `status` may repeat; without it, the unresolved ones (open and acknowledged).',
-      querystring: z.object({
-        status: z.union([statusSchema, z.array(statusSchema)]).optional(),
-        patientId: z.guid().optional(),
-        limit: z.coerce.number().int().min(1).max(1000).default(500),
-      }),
-      response: { 200: z.object({ items: z.array(alertSchema) }) },
+      querystring: alertQuerySchema,
+      response: { 200: alertListSchema },
     },
   }, async (request) => {
     const q = request.query
@@ -76,7 +70,7 @@ export const alertRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async (a
     schema: {
       tags: ['alerts'], summary: 'Acknowledge (kvitter ut) an open alert: the caller is on it',
       description: '409 `already-acknowledged` or `already-resolved` when the alert is no longer open.',
-      params, body: z.object({}).optional(), response: actionResponses,
+      params, body: acknowledgeBody, response: actionResponses,
     },
   }, async (request) => answer(request, await accessOf(request).alerts.acknowledge(request.params.id), 'acknowledged'))
 
@@ -85,7 +79,7 @@ export const alertRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async (a
     schema: {
       tags: ['alerts'], summary: 'Make a user responsible for an unresolved alert (`userId: null` unassigns)',
       description: 'The user must be of the same tenant and give the patient care (400 `invalid-assignee`).',
-      params, body: z.object({ userId: z.guid().nullable() }), response: actionResponses,
+      params, body: assignBody, response: actionResponses,
     },
   }, async (request) => answer(request, await accessOf(request).alerts.assign(request.params.id, request.body.userId), 'assigned'))
 
@@ -95,7 +89,7 @@ export const alertRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async (a
       tags: ['alerts'], summary: 'Resolve (avslutt) an open or acknowledged alert, saying what was done',
       description: '409 `already-resolved` when it is resolved already.',
       params,
-      body: z.object({ outcome: z.enum(ALERT_OUTCOMES), note: storableText(2000, { trim: true }).optional() }),
+      body: resolveBody,
       response: actionResponses,
     },
   }, async (request) => {
@@ -107,7 +101,7 @@ export const alertRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async (a
     config: { access: 'patient' },
     schema: {
       tags: ['alerts'], summary: 'Add a note to an alert\'s history (also after it is resolved)',
-      params, body: z.object({ text: storableText(2000, { trim: true, min: 1 }) }), response: actionResponses,
+      params, body: noteBody, response: actionResponses,
     },
   }, async (request) => answer(request, await accessOf(request).alerts.note(request.params.id, request.body.text), 'noted'))
 }

@@ -1,42 +1,17 @@
 import type { ServicePauseRecord } from '../access/types.js'
-import { CONDITION_IDS, RULE_FAMILY, RULE_KINDS, type ClinicianRef, type Rule, type RuleOverride } from '@varde/domain'
+import {
+  errorBody, idParams, pauseEndBody, pauseListSchema, pauseParams, pauseSchema, pauseStartBody, patientRuleSchema, patientRulesSchema,
+  ruleChangeBody, ruleParams, type Pause, type PatientRule, type RuleChange,
+} from '@varde/api-contract'
+import { RULE_FAMILY, type ClinicianRef, type Rule, type RuleOverride } from '@varde/domain'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { z } from 'zod'
-import { bigintIdParam, errorBody, isoInstant, storableJsonObject, storableText, uuidParam } from '../input-schemas.js'
 import { accessOf, requireUser } from '../plugins/auth.js'
 
-const patientParams = z.object({ id: uuidParam })
-const clinicianSchema = z.object({ id: z.string(), name: z.string().nullable(), hprNumber: z.string().nullable() })
-const paramsSchema = z.record(z.string(), z.unknown())
-
-const ruleSchema = z.object({
-  id: z.string().describe('Also the alert key, e.g. `threshold:spo2`'),
-  kind: z.enum(RULE_KINDS),
-  family: z.enum(['threshold', 'trend', 'aggregate', 'missed-measurement', 'device-health']),
-  version: z.string().describe('`default:2026.1`, or `default:2026.1+override:3` once changed for this patient'),
-  params: paramsSchema.describe('The parameters in effect, complete (see @varde/domain rule-set.ts for each kind)'),
-  isEnabled: z.boolean(),
-  source: z.string().describe('Clinical source of the defaults'),
-  origin: z.enum(['default', 'override']),
-  conditions: z.array(z.enum(CONDITION_IDS)).describe('The condition profiles the defaults come from'),
-  overrideVersion: z.number().int().nullable(),
-  setBy: clinicianSchema.nullable(),
-  setAt: z.string().nullable(),
-  reason: z.string().nullable(),
-})
-const overrideSchema = z.object({
-  ruleId: z.string(), version: z.number().int(), kind: z.enum(RULE_KINDS).nullable(), params: paramsSchema,
-  isEnabled: z.boolean().nullable(), setBy: clinicianSchema, setAt: z.string(), reason: z.string().nullable(),
-})
-const pauseSchema = z.object({
-  id: z.string(), patientId: z.string(), startsAt: z.string(), endsAt: z.string().nullable().describe('null: paused until further notice'),
-  reason: z.string().nullable(), createdBy: z.object({ id: z.string(), name: z.string().nullable() }).nullable(), createdAt: z.string(),
-  isCurrent: z.boolean().describe('Paused now'),
-})
+const patientParams = idParams
 
 const clinicianJson = (c: ClinicianRef) => ({ id: c.id, name: c.name ?? null, hprNumber: c.hprNumber ?? null })
 
-function toRuleJson(rule: Rule): z.infer<typeof ruleSchema> {
+function toRuleJson(rule: Rule): PatientRule {
   const o = rule.origin
   const changed = o.kind === 'override' ? o : null
   return {
@@ -46,11 +21,11 @@ function toRuleJson(rule: Rule): z.infer<typeof ruleSchema> {
     setAt: changed?.setAt.toISOString() ?? null, reason: changed?.reason ?? null,
   }
 }
-const toOverrideJson = (o: RuleOverride): z.infer<typeof overrideSchema> => ({
+const toOverrideJson = (o: RuleOverride): RuleChange => ({
   ruleId: o.ruleId, version: o.version, kind: o.kind ?? null, params: o.params, isEnabled: o.isEnabled ?? null,
   setBy: clinicianJson(o.setBy), setAt: o.setAt.toISOString(), reason: o.reason ?? null,
 })
-function toPauseJson(p: ServicePauseRecord, now = Date.now()): z.infer<typeof pauseSchema> {
+function toPauseJson(p: ServicePauseRecord, now = Date.now()): Pause {
   return {
     id: p.id, patientId: p.patientId, startsAt: p.startsAt.toISOString(), endsAt: p.endsAt?.toISOString() ?? null, reason: p.reason,
     createdBy: p.createdBy, createdAt: p.createdAt.toISOString(),
@@ -77,11 +52,7 @@ export const patientRuleRoutes: FastifyPluginAsyncZod = async (app) => {
       description: 'Each rule: its parameters in effect (thresholds, schedules …), whether it is the default of the patient\'s condition profiles or a care team member\'s change (version, by whom, when, why). `history`: every stored change, newest first.',
       params: patientParams,
       response: {
-        200: z.object({
-          patientId: z.string(), timeZone: z.string(), conditions: z.array(z.enum(CONDITION_IDS)),
-          canChange: z.boolean().describe('The caller may change rules (nurse or clinician)'),
-          rules: z.array(ruleSchema), history: z.array(overrideSchema),
-        }),
+        200: patientRulesSchema,
         404: errorBody, 500: errorBody,
       },
     },
@@ -106,14 +77,9 @@ export const patientRuleRoutes: FastifyPluginAsyncZod = async (app) => {
         + '409 `version-conflict` when someone else changed the rule meanwhile.',
         'Only a nurse or clinician on the patient\'s care team.',
       ].join('\n\n'),
-      params: z.object({ id: uuidParam, ruleId: storableText(100, { min: 1 }) }),
-      body: z.object({
-        params: storableJsonObject.optional(),
-        isEnabled: z.boolean().optional(),
-        kind: z.enum(RULE_KINDS).optional(),
-        reason: storableText(500, { trim: true }).optional(),
-      }).refine((b) => b.params !== undefined || b.isEnabled !== undefined || b.kind !== undefined, 'give params, isEnabled or kind'),
-      response: { 200: ruleSchema, 400: errorBody, 403: errorBody, 404: errorBody, 409: errorBody, 500: errorBody },
+      params: ruleParams,
+      body: ruleChangeBody,
+      response: { 200: patientRuleSchema, 400: errorBody, 403: errorBody, 404: errorBody, 409: errorBody, 500: errorBody },
     },
   }, async (request) => {
     const { id, ruleId } = request.params
@@ -126,7 +92,7 @@ export const patientRuleRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags: ['rules'], summary: 'Pauses of the patient\'s service (pause tjenesten), the latest first',
       description: 'While paused, no missed-measurement or device alerts are raised.',
-      params: patientParams, response: { 200: z.object({ items: z.array(pauseSchema) }), 404: errorBody },
+      params: patientParams, response: { 200: pauseListSchema, 404: errorBody },
     },
   }, async (request) => {
     const pauses = await accessOf(request).rules.pauses(request.params.id)
@@ -140,11 +106,7 @@ export const patientRuleRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['rules'], summary: 'Pause the service, now or from a given time, until further notice or a given end',
       description: 'Refused with 409 `overlaps` when it overlaps another pause of the patient. Only a nurse or clinician on the patient\'s care team.',
       params: patientParams,
-      body: z.object({
-        startsAt: isoInstant.optional().describe('Default: now'),
-        endsAt: isoInstant.nullable().optional().describe('Omitted or null: until further notice'),
-        reason: storableText(500, { trim: true }).optional(),
-      }).refine((b) => !b.startsAt || !b.endsAt || Date.parse(b.endsAt) > Date.parse(b.startsAt), { message: 'endsAt must be after startsAt', path: ['endsAt'] }),
+      body: pauseStartBody,
       response: { 201: pauseSchema, 400: errorBody, 403: errorBody, 404: errorBody, 409: errorBody },
     },
   }, async (request, reply) => {
@@ -159,8 +121,8 @@ export const patientRuleRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: 'patient' },
     schema: {
       tags: ['rules'], summary: 'End a pause, now or at a given time (an open pause, or one planned to end later)',
-      params: z.object({ id: uuidParam, pauseId: bigintIdParam }),
-      body: z.object({ endsAt: isoInstant.optional().describe('Default: now') }).optional(),
+      params: pauseParams,
+      body: pauseEndBody,
       response: { 200: pauseSchema, 400: errorBody, 403: errorBody, 404: errorBody, 409: errorBody },
     },
   }, async (request) => {

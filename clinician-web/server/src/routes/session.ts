@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { ROLES } from '@varde/domain'
+import { errorBody, logInBody, sessionInfoSchema } from '@varde/api-contract'
 import { z } from 'zod'
 import type { LoginThrottle } from '../login-throttle.js'
 import type { SessionStreams } from '../session-streams.js'
 import { createCredentials } from '../access/credentials.js'
 import type { Queryable } from '../access/types.js'
 import { ERRORS } from '../errors/api-errors.js'
-import { errorBody, storableText } from '../input-schemas.js'
 import { requireUser, SESSION_COOKIE, userOf } from '../plugins/auth.js'
 
 const SESSION_TTL_MS = 12 * 60 * 60 * 1000 // one long shift
@@ -27,7 +26,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteOptions> = async (
     schema: {
       tags: ['session'],
       summary: 'Log in; sets an HttpOnly session cookie',
-      body: z.object({ username: storableText(100, { min: 1 }), password: z.string().min(1).max(200) }),
+      body: logInBody,
       response: { 204: z.null(), 401: errorBody, 429: errorBody },
     },
   }, async (request, reply) => {
@@ -55,10 +54,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteOptions> = async (
       tags: ['session'],
       summary: 'The logged-in user and tenant',
       response: {
-        200: z.object({
-          user: z.object({ id: z.string(), username: z.string(), displayName: z.string(), role: z.enum(ROLES) }),
-          tenant: z.object({ id: z.string(), name: z.string() }),
-        }),
+        200: sessionInfoSchema,
         401: errorBody,
       },
     },

@@ -1,5 +1,5 @@
 import { requestJson } from './http'
-import type { Alert, AlertStatus, ResolveOutcome } from './types'
+import type { Alert, AlertStatus, ResolveOutcome } from '@varde/api-contract'
 
 /** GET /api/alerts?status=…&status=… */
 export async function listAlerts(

@@ -1,4 +1,4 @@
-import type { AlertEvent, Measurement, MeasurementEvent } from './types'
+import type { AlertEvent, Measurement, MeasurementEvent } from '@varde/api-contract'
 
 /**
  * GET /api/events (Server-Sent Events): `measurement` and `alert` events for

@@ -1,6 +1,6 @@
 import type { VitalType } from '@varde/domain'
 import { requestJson } from './http'
-import type { Measurement, Patient } from './types'
+import type { Measurement, Patient } from '@varde/api-contract'
 
 /** GET /api/patients */
 export async function listPatients(signal?: AbortSignal): Promise<Patient[]> {

@@ -1,5 +1,5 @@
 import { ApiError, requestJson } from './http'
-import type { SessionInfo } from './types'
+import type { SessionInfo } from '@varde/api-contract'
 
 /** POST /api/session → 204; rejects with ApiError `invalid-credentials` (401) or `too-many-attempts` (429). */
 export function logIn(username: string, password: string): Promise<void> {

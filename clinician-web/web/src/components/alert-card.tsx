@@ -1,14 +1,16 @@
 import { useEffect, useId, useRef, useState } from 'react'
 import { acknowledgeAlert } from '../api/alerts'
 import { isApiError } from '../api/http'
-import type { Alert } from '../api/types'
+import type { Alert } from '@varde/api-contract'
 import { formatWeekdayDateTime } from '../i18n/format'
 import { useI18n } from '../i18n/i18n'
-import { Link, paths } from '../router'
+import { Link } from 'react-router'
+import { paths } from '../routes'
 import { RelativeTime } from './relative-time'
 import { ResolveForm } from './resolve-form'
 import { ThresholdList } from './threshold-list'
 import { formatVital, vitalLabel } from './vital-groups'
+import { errorText } from '../i18n/error-text'
 
 export interface AlertCardProps {
   alert: Alert
@@ -42,8 +44,7 @@ export function AlertCard({ alert, onChanged, onConflict, shouldFocus = false }:
     } catch (e) {
       setAcknowledging(false)
       if (isApiError(e) && e.status === 409 && onConflict) onConflict()
-      else
-        setError(t('alerts.actionError', { message: e instanceof Error ? e.message : String(e) }))
+      else setError(t('alerts.actionError', { message: errorText(e, t) }))
     }
   }
 

@@ -1,5 +1,5 @@
 import type { VitalType } from '@varde/domain'
-import type { LatestValue, Measurement } from '../api/types'
+import type { LatestValue, Measurement } from '@varde/api-contract'
 import type { VitalGroup } from './vital-groups'
 
 /**

@@ -1,4 +1,4 @@
-import type { Condition } from '../api/types'
+import type { Condition } from '@varde/api-contract'
 import { useI18n } from '../i18n/i18n'
 
 export function ConditionList({ conditions }: { conditions: readonly Condition[] }) {

@@ -1,4 +1,4 @@
-import type { Gateway } from '../api/types'
+import type { Gateway } from '@varde/api-contract'
 import { formatPercent } from '../i18n/format'
 import { useI18n } from '../i18n/i18n'
 import { RelativeTime } from './relative-time'

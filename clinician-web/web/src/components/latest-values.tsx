@@ -1,4 +1,4 @@
-import type { LatestValue } from '../api/types'
+import type { LatestValue } from '@varde/api-contract'
 import { useI18n } from '../i18n/i18n'
 import {
   formatBloodPressure,

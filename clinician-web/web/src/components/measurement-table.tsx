@@ -1,3 +1,4 @@
+import { READING_FLAGS } from '@varde/api-contract'
 import { useId, useState } from 'react'
 import { formatWeekdayDateTime } from '../i18n/format'
 import { useI18n } from '../i18n/i18n'
@@ -72,7 +73,7 @@ export function formatRow(group: VitalGroup, row: ChartRow, locale: string): str
   return value === undefined ? '–' : formatVital(type, value, row.unit, locale)
 }
 
-const KNOWN_FLAGS = ['late', 'clock-adjusted', 'time-from-receipt', 'time-from-gatt'] as const
+const KNOWN_FLAGS = READING_FLAGS
 
 function flagText(flag: string, t: ReturnType<typeof useI18n>['t']): string {
   return (KNOWN_FLAGS as readonly string[]).includes(flag)

@@ -1,8 +1,9 @@
 import { resolvePatientRules, RULE_FAMILY, type Rule, type RuleOverride } from '@varde/domain'
+import { QueryClientProvider } from '@tanstack/react-query'
 import { render, screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { expect, test, vi } from 'vitest'
-import { App } from '../app'
+import { App, createQueryClient } from '../app'
 import type { PatientRule, PatientRules } from '../api/rules'
 import { I18nProvider, type Language } from '../i18n/i18n'
 import { kari, kariMeasurements, session } from '../testing/fixtures'
@@ -101,9 +102,11 @@ function renderRules(
     ...(put ? { 'PUT /api/patients/p-kari/rules/threshold%3Aspo2': put } : {}),
   })
   render(
-    <I18nProvider initialLanguage={language}>
-      <PatientRulesSection patientId="p-kari" />
-    </I18nProvider>,
+    <QueryClientProvider client={createQueryClient()}>
+      <I18nProvider initialLanguage={language}>
+        <PatientRulesSection patientId="p-kari" />
+      </I18nProvider>
+    </QueryClientProvider>,
   )
   return api
 }

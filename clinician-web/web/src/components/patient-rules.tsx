@@ -8,19 +8,18 @@ import type {
   VitalType,
   WeightGainParams,
 } from '@varde/domain'
-import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react'
-import { isAbort } from '../api/http'
-import { getPatientRules, type PatientRule, type PatientRules, type RuleChange } from '../api/rules'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useId, useRef, useState, type ReactNode } from 'react'
+import { queryKeys } from '../api/query-keys'
+import { getPatientRules, type PatientRule, type RuleChange } from '../api/rules'
 import { formatDateTime } from '../i18n/format'
 import { useI18n, type I18n } from '../i18n/i18n'
-import { LoadError } from './load-error'
+import { QueryState } from './query-state'
 import './patient-rules.css'
 import { ThresholdForm } from './threshold-form'
 import { formatBand, formatLimitValue } from './rule-bands'
+import { PATIENT_CONDITIONS, type Condition } from '@varde/api-contract'
 import { vitalLabel } from './vital-groups'
-
-type State =
-  { kind: 'loading' } | { kind: 'ready'; data: PatientRules } | { kind: 'error'; error: unknown }
 
 /** One line of the limits table: a vital of a threshold rule, or a whole trend/score/device rule. */
 interface LimitRow {
@@ -49,30 +48,16 @@ const FAMILY_ORDER: readonly PatientRule['family'][] = [
 export function PatientRulesSection({ patientId }: { patientId: string }) {
   const i18n = useI18n()
   const { t, tp } = i18n
-  const [state, setState] = useState<State>({ kind: 'loading' })
+  const queryClient = useQueryClient()
+  const rules = useQuery({
+    queryKey: queryKeys.rules(patientId),
+    queryFn: ({ signal }) => getPatientRules(patientId, signal),
+  })
   const [editing, setEditing] = useState<{ ruleId: string; vital: VitalType } | null>(null)
   // what was saved, not the sentence: it follows a change of language
   const [saved, setSaved] = useState<{ vital: VitalType; version: number | null } | null>(null)
   const editButtons = useRef(new Map<string, HTMLButtonElement>())
   const headingId = useId()
-
-  const load = useCallback(
-    async (signal?: AbortSignal) => {
-      try {
-        const data = await getPatientRules(patientId, signal)
-        setState({ kind: 'ready', data })
-      } catch (error) {
-        if (isAbort(error)) return
-        setState((s) => (s.kind === 'ready' ? s : { kind: 'error', error }))
-      }
-    },
-    [patientId],
-  )
-  useEffect(() => {
-    const controller = new AbortController()
-    void load(controller.signal)
-    return () => controller.abort()
-  }, [load])
 
   const closeForm = (rowKey: string) => {
     setEditing(null)
@@ -80,22 +65,19 @@ export function PatientRulesSection({ patientId }: { patientId: string }) {
     requestAnimationFrame(() => editButtons.current.get(rowKey)?.focus())
   }
 
-  if (state.kind === 'loading')
+  const { data } = rules
+  if (data === undefined)
     return (
-      <section className="patient-rules" aria-labelledby={headingId} aria-busy="true">
+      <section
+        className="patient-rules"
+        aria-labelledby={headingId}
+        aria-busy={rules.isError ? undefined : 'true'}
+      >
         <h2 id={headingId}>{t('rules.title')}</h2>
-        <p className="page__loading">{t('app.loading')}</p>
-      </section>
-    )
-  if (state.kind === 'error')
-    return (
-      <section className="patient-rules" aria-labelledby={headingId}>
-        <h2 id={headingId}>{t('rules.title')}</h2>
-        <LoadError message={t('rules.loadError')} error={state.error} onRetry={() => void load()} />
+        <QueryState query={rules} errorMessage={t('rules.loadError')} />
       </section>
     )
 
-  const { data } = state
   const limitRows = data.rules
     .filter((r) => r.kind !== 'missed-measurement')
     .sort((a, b) => FAMILY_ORDER.indexOf(a.family) - FAMILY_ORDER.indexOf(b.family))
@@ -183,7 +165,7 @@ export function PatientRulesSection({ patientId }: { patientId: string }) {
           onSaved={(saved) => {
             setSaved({ vital: editing.vital, version: saved.overrideVersion })
             closeForm(editedKey)
-            void load()
+            void queryClient.invalidateQueries({ queryKey: queryKeys.rules(patientId) })
           }}
         />
       )}
@@ -349,13 +331,12 @@ function clinicianText(c: { name: string | null; hprNumber: string | null }, t: 
   return c.hprNumber ? t('rules.withHpr', { name, hpr: c.hprNumber }) : name
 }
 
+const isPatientCondition = (c: string): c is Condition =>
+  (PATIENT_CONDITIONS as readonly string[]).includes(c)
+
 function conditionsText(conditions: readonly string[], t: I18n['t']): string {
   return conditions
-    .map((c) =>
-      c === 'copd' || c === 'heart-failure' || c === 'diabetes' || c === 'hypertension'
-        ? t(`condition.${c}`)
-        : t('rules.general'),
-    )
+    .map((c) => (isPatientCondition(c) ? t(`condition.${c}`) : t('rules.general')))
     .join(', ')
 }
 

@@ -1,8 +1,9 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react'
 import { resolveAlert } from '../api/alerts'
 import { isApiError } from '../api/http'
-import { RESOLVE_OUTCOMES, type Alert, type ResolveOutcome } from '../api/types'
+import { ALERT_OUTCOMES, type Alert, type ResolveOutcome } from '@varde/api-contract'
 import { useI18n } from '../i18n/i18n'
+import { errorText } from '../i18n/error-text'
 
 /** Closing an alert says what was done (for the record and for follow-up statistics). */
 export function ResolveForm({
@@ -44,8 +45,7 @@ export function ResolveForm({
     } catch (e) {
       setSubmitting(false)
       if (isApiError(e) && e.status === 409 && onConflict) onConflict()
-      else
-        setError(t('alerts.actionError', { message: e instanceof Error ? e.message : String(e) }))
+      else setError(t('alerts.actionError', { message: errorText(e, t) }))
     }
   }
 
@@ -54,7 +54,7 @@ export function ResolveForm({
       <fieldset aria-describedby={error ? `${id}-error` : undefined}>
         <legend>{t('alerts.resolveLegend')}</legend>
         <div className="resolve-form__options">
-          {RESOLVE_OUTCOMES.map((o, i) => (
+          {ALERT_OUTCOMES.map((o, i) => (
             <label key={o} className="choice">
               <input
                 ref={i === 0 ? firstOption : undefined}

@@ -1,8 +1,10 @@
+import { SEVERITIES } from '@varde/api-contract'
 import {
   limitSign,
   type Band,
   type BandSide,
   type Limit,
+  type Severity,
   type ThresholdParams,
   type VitalBands,
   type VitalType,
@@ -13,8 +15,8 @@ import { useI18n } from '../i18n/i18n'
 import type { MessageKey } from '../i18n/nb'
 import { formatLimitNumber, unitOfVital } from './rule-bands'
 import { displayUnit, vitalLabel } from './vital-groups'
+import { errorText } from '../i18n/error-text'
 
-type Severity = 'red' | 'yellow'
 type FieldKey = `${Severity}-${BandSide}`
 const FIELDS: readonly { severity: Severity; side: BandSide }[] = [
   { severity: 'red', side: 'low' },
@@ -139,7 +141,7 @@ export function ThresholdForm({
       )
     } catch (e) {
       setErrors({
-        form: t('rules.form.error', { message: e instanceof Error ? e.message : String(e) }),
+        form: t('rules.form.error', { message: errorText(e, t) }),
       })
       setSaving(false)
     }
@@ -157,7 +159,7 @@ export function ThresholdForm({
         {t('rules.form.hint', { unit })}
       </p>
       <div className="threshold-form__bands">
-        {(['red', 'yellow'] as const).map((severity) => (
+        {SEVERITIES.map((severity) => (
           <fieldset
             key={severity}
             className={`threshold-form__band threshold-form__band--${severity}`}

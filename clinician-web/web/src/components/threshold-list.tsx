@@ -1,5 +1,5 @@
 import { isVitalType, VITAL_TYPES } from '@varde/domain'
-import type { AlertReading } from '../api/types'
+import type { AlertReading } from '@varde/api-contract'
 import { formatNumber } from '../i18n/format'
 import { isMessageKey, useI18n, type I18n } from '../i18n/i18n'
 import { formatVital, vitalLabel } from './vital-groups'

@@ -1,20 +1,15 @@
-import type { SessionInfo } from '../api/types'
+import type { SessionInfo } from '@varde/api-contract'
 import { useI18n } from '../i18n/i18n'
-import { Link, paths, type Route } from '../router'
+import { Link, useMatch } from 'react-router'
+import { paths } from '../routes'
 import { LanguageSwitch } from './language-switch'
 import { LiveStatus } from './live-status'
 
-export function TopBar({
-  session,
-  route,
-  onLogOut,
-}: {
-  session: SessionInfo
-  route: Route
-  onLogOut: () => void
-}) {
+export function TopBar({ session, onLogOut }: { session: SessionInfo; onLogOut: () => void }) {
   const { t } = useI18n()
-  const isPatients = route.name === 'patients' || route.name === 'patient'
+  const isPatientList = useMatch(paths.patients()) !== null
+  const isPatient = useMatch('/patients/:patientId') !== null
+  const isAlerts = useMatch(paths.alerts()) !== null
   return (
     <header className="top-bar">
       <div className="top-bar__brand">
@@ -48,15 +43,13 @@ export function TopBar({
           <li>
             <Link
               to={paths.patients()}
-              aria-current={
-                route.name === 'patients' ? 'page' : isPatients ? 'location' : undefined
-              }
+              aria-current={isPatientList ? 'page' : isPatient ? 'location' : undefined}
             >
               {t('nav.patients')}
             </Link>
           </li>
           <li>
-            <Link to={paths.alerts()} aria-current={route.name === 'alerts' ? 'page' : undefined}>
+            <Link to={paths.alerts()} aria-current={isAlerts ? 'page' : undefined}>
               {t('nav.alerts')}
             </Link>
           </li>

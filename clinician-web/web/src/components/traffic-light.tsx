@@ -1,4 +1,4 @@
-import type { Patient } from '../api/types'
+import type { Patient } from '@varde/api-contract'
 import { useI18n } from '../i18n/i18n'
 import { urgencyOf } from './urgency'
 

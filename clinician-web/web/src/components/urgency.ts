@@ -1,4 +1,4 @@
-import type { Patient } from '../api/types'
+import type { Patient } from '@varde/api-contract'
 
 /** The response centre's traffic light (rød / gul / grønn), from a patient's open alerts. */
 export type Urgency = 'red' | 'yellow' | 'green'

@@ -1,4 +1,4 @@
-import type { LatestValue } from '../api/types'
+import type { LatestValue } from '@varde/api-contract'
 import { formatDateTime } from '../i18n/format'
 import { useI18n, type I18n } from '../i18n/i18n'
 import { ChartLegend } from './chart-legend'

@@ -1,7 +1,7 @@
 import { act, render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
-import type { Alert } from '../api/types'
+import type { Alert } from '@varde/api-contract'
 import { App } from '../app'
 import { mergeLoaded } from './alerts-page'
 import { alert, minutesAgo, NOW, session } from '../testing/fixtures'

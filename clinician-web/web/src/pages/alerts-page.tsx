@@ -1,15 +1,13 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import type { Alert } from '@varde/api-contract'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useCallback, useMemo, useRef, useState } from 'react'
 import { listAlerts } from '../api/alerts'
-import { isAbort } from '../api/http'
 import { useLiveEvents } from '../api/live-events-context'
-import type { Alert } from '../api/types'
+import { queryKeys } from '../api/query-keys'
 import { AlertCard } from '../components/alert-card'
-import { LoadError } from '../components/load-error'
+import { QueryState } from '../components/query-state'
 import { useI18n } from '../i18n/i18n'
 import { usePageTitle } from './use-page-title'
-
-type State =
-  { kind: 'loading' } | { kind: 'error'; error: unknown } | { kind: 'ready'; alerts: Alert[] }
 
 const SEVERITY_RANK = { red: 0, yellow: 1 } as const
 
@@ -56,49 +54,48 @@ export function mergeLoaded(
 export function AlertsPage() {
   const { t } = useI18n()
   usePageTitle(t('alerts.title'))
-  const [state, setState] = useState<State>({ kind: 'loading' })
   const [message, setMessage] = useState('')
   const [focusId, setFocusId] = useState<string | null>(null)
   const headingRef = useRef<HTMLHeadingElement>(null)
-  const controller = useRef<AbortController | null>(null)
+  const queryClient = useQueryClient()
   /** Ids of alerts that arrived live while a load was on its way; null when none is. */
   const arrivedDuringLoad = useRef<Set<string> | null>(null)
 
-  const load = useCallback(async () => {
-    controller.current?.abort()
-    const c = new AbortController()
-    controller.current = c
-    const arrived = new Set<string>()
-    arrivedDuringLoad.current = arrived
-    try {
-      const alerts = await listAlerts(['open', 'acknowledged'], c.signal)
-      setState((s) => ({
-        kind: 'ready',
-        alerts: s.kind === 'ready' ? mergeLoaded(s.alerts, alerts, arrived) : alerts,
-      }))
-    } catch (error) {
-      if (!isAbort(error)) setState((s) => (s.kind === 'ready' ? s : { kind: 'error', error }))
-    } finally {
-      if (arrivedDuringLoad.current === arrived) arrivedDuringLoad.current = null
-    }
-  }, [])
+  const inbox = useQuery({
+    queryKey: queryKeys.alerts,
+    queryFn: async ({ signal }) => {
+      const arrived = new Set<string>()
+      arrivedDuringLoad.current = arrived
+      try {
+        const loaded = await listAlerts(['open', 'acknowledged'], signal)
+        const current = queryClient.getQueryData<Alert[]>(queryKeys.alerts)
+        return current ? mergeLoaded(current, loaded, arrived) : loaded
+      } finally {
+        if (arrivedDuringLoad.current === arrived) arrivedDuringLoad.current = null
+      }
+    },
+  })
+  const alerts = inbox.data
 
-  useEffect(() => {
-    void load()
-    return () => controller.current?.abort()
-  }, [load])
+  /** A changed alert (an event or an action's answer) goes into the cached inbox by revision. */
+  const upsert = useCallback(
+    (alert: Alert) =>
+      queryClient.setQueryData<Alert[]>(queryKeys.alerts, (current) =>
+        current ? upsertAlert(current, alert) : current,
+      ),
+    [queryClient],
+  )
 
   useLiveEvents({
     onAlert: ({ alert }) => {
       arrivedDuringLoad.current?.add(alert.id)
-      setState((s) => (s.kind === 'ready' ? { ...s, alerts: upsertAlert(s.alerts, alert) } : s))
+      upsert(alert)
     },
-    onResync: () => void load(),
   })
 
   const onChanged = useCallback(
     (alert: Alert, action: 'acknowledged' | 'resolved') => {
-      setState((s) => (s.kind === 'ready' ? { ...s, alerts: upsertAlert(s.alerts, alert) } : s))
+      upsert(alert)
       if (action === 'acknowledged') {
         setMessage(t('alerts.didAcknowledge', { name: alert.patientName }))
         // the card moved to the other list: keep the nurse on it, at its next step
@@ -109,26 +106,22 @@ export function AlertsPage() {
         headingRef.current?.focus()
       }
     },
-    [t],
+    [t, upsert],
   )
 
   /** Someone else got there first (acknowledged or resolved it): show what is true now. */
   const onConflict = useCallback(() => {
     setMessage(t('alerts.changedElsewhere'))
-    void load()
-  }, [t, load])
+    void queryClient.invalidateQueries({ queryKey: queryKeys.alerts })
+  }, [t, queryClient])
 
   const open = useMemo(
-    () =>
-      state.kind === 'ready' ? sortAlerts(state.alerts.filter((a) => a.status === 'open')) : [],
-    [state],
+    () => (alerts ? sortAlerts(alerts.filter((a) => a.status === 'open')) : []),
+    [alerts],
   )
   const acknowledged = useMemo(
-    () =>
-      state.kind === 'ready'
-        ? sortAlerts(state.alerts.filter((a) => a.status === 'acknowledged'))
-        : [],
-    [state],
+    () => (alerts ? sortAlerts(alerts.filter((a) => a.status === 'acknowledged')) : []),
+    [alerts],
   )
 
   return (
@@ -142,15 +135,8 @@ export function AlertsPage() {
       <p className={message ? 'notice notice--success' : 'visually-hidden'} role="status">
         {message}
       </p>
-      {state.kind === 'loading' && <p className="page__loading">{t('app.loading')}</p>}
-      {state.kind === 'error' && (
-        <LoadError
-          message={t('alerts.loadError')}
-          error={state.error}
-          onRetry={() => void load()}
-        />
-      )}
-      {state.kind === 'ready' && (
+      <QueryState query={inbox} errorMessage={t('alerts.loadError')} />
+      {alerts && (
         <>
           <section className="alert-group" aria-labelledby="alerts-open-heading">
             <h2 id="alerts-open-heading">

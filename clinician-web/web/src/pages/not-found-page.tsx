@@ -1,5 +1,6 @@
 import { useI18n } from '../i18n/i18n'
-import { Link, paths } from '../router'
+import { Link } from 'react-router'
+import { paths } from '../routes'
 import { usePageTitle } from './use-page-title'
 
 export function NotFoundPage() {

@@ -1,48 +1,34 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { isAbort } from '../api/http'
+import type { MeasurementEvent, Patient } from '@varde/api-contract'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useEffect, useMemo, useRef, useState } from 'react'
+import { Link } from 'react-router'
 import { useLiveEvents } from '../api/live-events-context'
 import { listPatients } from '../api/patients'
-import type { MeasurementEvent, Patient } from '../api/types'
+import { queryKeys } from '../api/query-keys'
 import { mergeLatest } from '../components/chart-rows'
 import { ConditionList } from '../components/condition-list'
 import { GatewayStatus } from '../components/gateway-status'
 import { LatestValues } from '../components/latest-values'
-import { LoadError } from '../components/load-error'
-import { RelativeTime } from '../components/relative-time'
+import { QueryState } from '../components/query-state'
+import { LastMeasurement } from '../components/last-measurement'
 import { TrafficLight } from '../components/traffic-light'
 import { sortByUrgency, urgencyOf } from '../components/urgency'
 import { tickNow } from '../components/use-now'
 import { useI18n } from '../i18n/i18n'
-import { Link, paths } from '../router'
+import { paths } from '../routes'
 import { usePageTitle } from './use-page-title'
-
-type State =
-  { kind: 'loading' } | { kind: 'error'; error: unknown } | { kind: 'ready'; patients: Patient[] }
 
 /** The nurse's overview: everyone on the care team, most urgent first, updating live. */
 export function PatientListPage() {
   const { t, tp, locale } = useI18n()
   usePageTitle(t('patients.title'))
-  const [state, setState] = useState<State>({ kind: 'loading' })
   const [query, setQuery] = useState('')
-  const controller = useRef<AbortController | null>(null)
-
-  const load = useCallback(async () => {
-    controller.current?.abort()
-    const c = new AbortController()
-    controller.current = c
-    try {
-      const patients = await listPatients(c.signal)
-      setState({ kind: 'ready', patients })
-    } catch (error) {
-      if (!isAbort(error)) setState((s) => (s.kind === 'ready' ? s : { kind: 'error', error }))
-    }
-  }, [])
-
-  useEffect(() => {
-    void load()
-    return () => controller.current?.abort()
-  }, [load])
+  const queryClient = useQueryClient()
+  const list = useQuery({
+    queryKey: queryKeys.patients,
+    queryFn: ({ signal }) => listPatients(signal),
+  })
+  const patients = list.data
 
   const reloadTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
   useEffect(
@@ -51,26 +37,29 @@ export function PatientListPage() {
     },
     [],
   )
-  const reloadSoon = useCallback(() => {
-    // alerts come in bursts (one reading can open several): one refetch for the burst
-    if (reloadTimer.current) clearTimeout(reloadTimer.current)
-    reloadTimer.current = setTimeout(() => void load(), 300)
-  }, [load])
 
   useLiveEvents({
+    // the event has the readings: they go into the cached list, no refetch
     onMeasurement: (event) => {
-      setState((s) =>
-        s.kind === 'ready' ? { ...s, patients: applyMeasurementEvent(s.patients, event) } : s,
+      queryClient.setQueryData<Patient[]>(queryKeys.patients, (current) =>
+        current ? applyMeasurementEvent(current, event) : current,
       )
       tickNow()
     },
-    onAlert: reloadSoon,
-    onResync: () => void load(),
+    // an alert changes a traffic light: the list is stale. Alerts come in bursts
+    // (one reading can open several): one refetch for the burst.
+    onAlert: () => {
+      if (reloadTimer.current) clearTimeout(reloadTimer.current)
+      reloadTimer.current = setTimeout(
+        () => void queryClient.invalidateQueries({ queryKey: queryKeys.patients, exact: true }),
+        300,
+      )
+    },
   })
 
   const sorted = useMemo(
-    () => (state.kind === 'ready' ? sortByUrgency(state.patients, locale) : []),
-    [state, locale],
+    () => (patients ? sortByUrgency(patients, locale) : []),
+    [patients, locale],
   )
   const visible = useMemo(() => {
     const q = query.trim().toLocaleLowerCase(locale)
@@ -86,7 +75,7 @@ export function PatientListPage() {
     <div className="page page--patients">
       <div className="page__header">
         <h1 tabIndex={-1}>{t('nav.patients')}</h1>
-        {state.kind === 'ready' && sorted.length > 0 && (
+        {patients && sorted.length > 0 && (
           <ul className="urgency-summary" aria-label={t('patients.summary')}>
             <li className="urgency-summary__item urgency-summary__item--red">
               {t('traffic.red')}: <strong>{counts.red}</strong>
@@ -101,18 +90,9 @@ export function PatientListPage() {
         )}
       </div>
 
-      {state.kind === 'loading' && <p className="page__loading">{t('app.loading')}</p>}
-      {state.kind === 'error' && (
-        <LoadError
-          message={t('patients.loadError')}
-          error={state.error}
-          onRetry={() => void load()}
-        />
-      )}
-      {state.kind === 'ready' && sorted.length === 0 && (
-        <p className="empty">{t('patients.empty')}</p>
-      )}
-      {state.kind === 'ready' && sorted.length > 0 && (
+      <QueryState query={list} errorMessage={t('patients.loadError')} />
+      {patients && sorted.length === 0 && <p className="empty">{t('patients.empty')}</p>}
+      {patients && sorted.length > 0 && (
         <>
           <div className="list-tools">
             <div className="field field--inline">
@@ -169,14 +149,11 @@ function PatientCard({ patient }: { patient: Patient }) {
         <LatestValues latest={patient.latest} />
       </div>
       <div className="patient-card__meta">
-        <p className="patient-card__last">
-          <span className="patient-card__meta-label">{t('patients.lastMeasurement')}: </span>
-          {patient.lastMeasurementAt ? (
-            <RelativeTime value={patient.lastMeasurementAt} />
-          ) : (
-            t('patients.noMeasurements')
-          )}
-        </p>
+        <LastMeasurement
+          at={patient.lastMeasurementAt}
+          className="patient-card__last"
+          labelClassName="patient-card__meta-label"
+        />
         <GatewayStatus gateway={patient.gateway} />
       </div>
     </li>

@@ -1,9 +1,15 @@
 import { act, render, screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
-import { beforeEach, expect, test, vi } from 'vitest'
+import { beforeAll, beforeEach, expect, test, vi } from 'vitest'
 import { App } from '../app'
 import { daysAgo, kari, kariMeasurements, measurement, NOW, session } from '../testing/fixtures'
 import { FakeEventSource, installFakeApi, installFakeEventSource, visit } from '../testing/fake-api'
+
+// The app loads this page lazily (Recharts); on a busy machine its first load
+// took over 3 s, past findBy's 1 s, which is not what these tests are about.
+beforeAll(async () => {
+  await import('./patient-page')
+})
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['Date'] })

@@ -1,33 +1,35 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { isAbort, isApiError } from '../api/http'
+import type { Measurement, MeasurementEvent, Patient } from '@varde/api-contract'
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useMemo, useRef, useState } from 'react'
+import { Link } from 'react-router'
+import { isApiError } from '../api/http'
 import { useLiveEvents } from '../api/live-events-context'
 import { getPatient, listMeasurements } from '../api/patients'
-import type { Measurement, MeasurementEvent, Patient } from '../api/types'
+import { queryKeys } from '../api/query-keys'
 import { buildChartRows, mergeLatest, mergeMeasurements } from '../components/chart-rows'
 import { ConditionList } from '../components/condition-list'
 import { GatewayStatus } from '../components/gateway-status'
-import { LoadError } from '../components/load-error'
 import { PatientRulesSection } from '../components/patient-rules'
-import { RelativeTime } from '../components/relative-time'
+import { QueryState } from '../components/query-state'
+import { LastMeasurement } from '../components/last-measurement'
 import { TrafficLight } from '../components/traffic-light'
 import { tickNow, useNow } from '../components/use-now'
 import { VitalSection } from '../components/vital-section'
 import { formatVital, groupsFor, vitalLabel } from '../components/vital-groups'
 import { useI18n } from '../i18n/i18n'
-import { Link, paths } from '../router'
+import { paths } from '../routes'
+import { RANGE_OPTIONS, type RangeDays } from './range-days'
 import { usePageTitle } from './use-page-title'
 
-export const RANGE_OPTIONS = [7, 30, 90] as const
-export type RangeDays = (typeof RANGE_OPTIONS)[number]
 const DAY_MS = 24 * 60 * 60 * 1000
 /** Live readings kept for merging into a refetch that may have started before they were stored. */
 const LIVE_BUFFER = 500
 
-type Status =
-  | { kind: 'loading' }
-  | { kind: 'ready' }
-  | { kind: 'not-found' }
-  | { kind: 'error'; error: unknown }
+/** A range's readings and where the range starts (the moment it was loaded, less its days). */
+interface Readings {
+  items: Measurement[]
+  fromMs: number
+}
 
 /**
  * One patient's trends: a chart and a table per vital type, appended live as
@@ -35,72 +37,67 @@ type Status =
  */
 export function PatientPage({ patientId }: { patientId: string }) {
   const { t, locale, language } = useI18n()
-  const [status, setStatus] = useState<Status>({ kind: 'loading' })
-  const [patient, setPatient] = useState<Patient | null>(null)
-  const [measurements, setMeasurements] = useState<Measurement[]>([])
+  const queryClient = useQueryClient()
   const [rangeDays, setRangeDays] = useState<RangeDays>(7)
-  const [fromMs, setFromMs] = useState(() => Date.now() - 7 * DAY_MS)
-  const [isRefreshing, setRefreshing] = useState(false)
   const [announcement, setAnnouncement] = useState('')
   const liveReadings = useRef<Measurement[]>([])
-  const controller = useRef<AbortController | null>(null)
   const now = useNow()
-  usePageTitle(patient?.displayName ?? t('patient.loading'))
 
-  const load = useCallback(
-    async (days: RangeDays) => {
-      controller.current?.abort()
-      const c = new AbortController()
-      controller.current = c
-      setRefreshing(true)
-      const to = Date.now()
-      const from = to - days * DAY_MS
-      try {
-        const [p, items] = await Promise.all([
-          getPatient(patientId, c.signal),
-          listMeasurements(patientId, { from: new Date(from), to: new Date(to) }, c.signal),
-        ])
-        // readings that arrived live while the request was under way are kept, not lost
-        const live = liveReadings.current
-        setPatient({
-          ...p,
-          latest: mergeLatest(p.latest, live),
-          lastMeasurementAt: newestOf(p.lastMeasurementAt, live),
-        })
-        setMeasurements(
-          mergeMeasurements(
-            items,
-            live.filter((r) => Date.parse(r.measuredAt) >= from),
-          ),
-        )
-        setFromMs(from)
-        setStatus({ kind: 'ready' })
-      } catch (error) {
-        if (isAbort(error)) return
-        if (isApiError(error) && error.status === 404) setStatus({ kind: 'not-found' })
-        else setStatus((s) => (s.kind === 'ready' ? s : { kind: 'error', error }))
-      } finally {
-        if (controller.current === c) setRefreshing(false)
+  // readings that arrived live while a request was under way are kept, not lost
+  const patientQuery = useQuery({
+    queryKey: queryKeys.patient(patientId),
+    queryFn: async ({ signal }): Promise<Patient> => {
+      const p = await getPatient(patientId, signal)
+      const live = liveReadings.current
+      return {
+        ...p,
+        latest: mergeLatest(p.latest, live),
+        lastMeasurementAt: newestOf(p.lastMeasurementAt, live),
       }
     },
-    [patientId],
+  })
+  const readingsQuery = useQuery({
+    queryKey: queryKeys.measurements(patientId, rangeDays),
+    queryFn: async ({ signal }): Promise<Readings> => {
+      const to = Date.now()
+      const from = to - rangeDays * DAY_MS
+      const items = await listMeasurements(
+        patientId,
+        { from: new Date(from), to: new Date(to) },
+        signal,
+      )
+      const live = liveReadings.current.filter((r) => Date.parse(r.measuredAt) >= from)
+      return { items: mergeMeasurements(items, live), fromMs: from }
+    },
+    // another range: the current one stays on screen (busy) until the new one is there
+    placeholderData: keepPreviousData,
+  })
+  const patient = patientQuery.data ?? null
+  const measurements = useMemo(() => readingsQuery.data?.items ?? [], [readingsQuery.data])
+  const fromMs = readingsQuery.data?.fromMs ?? now - rangeDays * DAY_MS
+  const isNotFound = [patientQuery.error, readingsQuery.error].some(
+    (e) => isApiError(e) && e.status === 404,
   )
-
-  useEffect(() => {
-    void load(rangeDays)
-  }, [load, rangeDays])
-  useEffect(() => () => controller.current?.abort(), [])
+  const isReady = patient !== null && readingsQuery.data !== undefined
+  usePageTitle(patient?.displayName ?? t('patient.loading'))
 
   const onMeasurement = (event: MeasurementEvent) => {
     if (event.patientId !== patientId || event.readings.length === 0) return
     liveReadings.current = [...liveReadings.current, ...event.readings].slice(-LIVE_BUFFER)
-    setMeasurements((current) =>
-      mergeMeasurements(
-        current,
-        event.readings.filter((r) => Date.parse(r.measuredAt) >= fromMs),
-      ),
+    // the event has the readings: into every cached range of this patient, no refetch
+    queryClient.setQueriesData<Readings>(
+      { queryKey: queryKeys.measurementsOf(patientId) },
+      (current) =>
+        current && {
+          ...current,
+          items: mergeMeasurements(
+            current.items,
+            event.readings.filter((r) => Date.parse(r.measuredAt) >= current.fromMs),
+          ),
+        },
     )
-    setPatient(
+    queryClient.setQueryData<Patient>(
+      queryKeys.patient(patientId),
       (p) =>
         p && {
           ...p,
@@ -123,15 +120,10 @@ export function PatientPage({ patientId }: { patientId: string }) {
   useLiveEvents({
     onMeasurement,
     onAlert: (event) => {
-      // only the header's traffic light changes: refetch the patient, not the readings
+      // only the header's traffic light changes: the patient is stale, not the readings
       if (event.alert.patientId !== patientId) return
-      getPatient(patientId).then(
-        (p) =>
-          setPatient((current) => (current ? { ...current, openAlerts: p.openAlerts } : current)),
-        () => {},
-      )
+      void queryClient.invalidateQueries({ queryKey: queryKeys.patient(patientId) })
     },
-    onResync: () => void load(rangeDays),
   })
 
   const latest = useMemo(
@@ -147,12 +139,11 @@ export function PatientPage({ patientId }: { patientId: string }) {
     : 0
   const toMs = Math.max(now, newestMs, fromMs + DAY_MS)
 
-  const heading =
-    status.kind === 'not-found'
-      ? t('notFound.title')
-      : status.kind === 'error' && !patient
-        ? t('patient.loadError')
-        : (patient?.displayName ?? t('patient.loading'))
+  const heading = isNotFound
+    ? t('notFound.title')
+    : (patientQuery.isError || readingsQuery.isError) && !patient
+      ? t('patient.loadError')
+      : (patient?.displayName ?? t('patient.loading'))
 
   return (
     <div className="page page--patient">
@@ -173,36 +164,33 @@ export function PatientPage({ patientId }: { patientId: string }) {
         {patient && (
           <div className="patient-header__status">
             <TrafficLight openAlerts={patient.openAlerts} />
-            <p className="patient-header__last">
-              {t('patients.lastMeasurement')}:{' '}
-              {patient.lastMeasurementAt ? (
-                <RelativeTime value={patient.lastMeasurementAt} />
-              ) : (
-                t('patients.noMeasurements')
-              )}
-            </p>
+            <LastMeasurement at={patient.lastMeasurementAt} className="patient-header__last" />
             <GatewayStatus gateway={patient.gateway} />
           </div>
         )}
       </div>
 
-      {status.kind === 'loading' && <p className="page__loading">{t('app.loading')}</p>}
-      {status.kind === 'not-found' && (
+      {isNotFound ? (
         <p className="notice notice--info">{t('patient.notFound')}</p>
-      )}
-      {status.kind === 'error' && (
-        <LoadError
-          message={t('patient.loadError')}
-          error={status.error}
-          onRetry={() => void load(rangeDays)}
+      ) : (
+        <QueryState
+          query={{
+            data: isReady ? true : undefined,
+            isError: patientQuery.isError || readingsQuery.isError,
+            error: patientQuery.error ?? readingsQuery.error,
+            refetch: async () => {
+              await Promise.all([patientQuery.refetch(), readingsQuery.refetch()])
+            },
+          }}
+          errorMessage={t('patient.loadError')}
         />
       )}
 
-      {status.kind === 'ready' && patient && (
+      {isReady && (
         <section
           className="measurements"
           aria-labelledby="measurements-heading"
-          aria-busy={isRefreshing || undefined}
+          aria-busy={readingsQuery.isFetching || undefined}
         >
           <div className="measurements__header">
             <h2 id="measurements-heading">{t('patient.measurements')}</h2>
@@ -239,7 +227,7 @@ export function PatientPage({ patientId }: { patientId: string }) {
           )}
         </section>
       )}
-      {status.kind === 'ready' && patient && <PatientRulesSection patientId={patientId} />}
+      {isReady && <PatientRulesSection patientId={patientId} />}
       <p className="visually-hidden" aria-live="polite">
         {announcement}
       </p>

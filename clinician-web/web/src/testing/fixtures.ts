@@ -1,4 +1,4 @@
-import type { Alert, Measurement, Patient, SessionInfo } from '../api/types'
+import type { Alert, Measurement, Patient, SessionInfo } from '@varde/api-contract'
 
 export const NOW = Date.parse('2026-03-10T12:00:00Z')
 export const minutesAgo = (n: number) => new Date(NOW - n * 60_000).toISOString()
@@ -14,6 +14,7 @@ export function patient(
 ): Patient {
   return {
     conditions: [],
+    serviceState: 'active',
     gateway: { id: `gw-${overrides.id}`, state: 'online', battery: 80, lastSeenAt: minutesAgo(1) },
     lastMeasurementAt: null,
     latest: {},
@@ -60,19 +61,33 @@ export const kariMeasurements: Measurement[] = [
 export function alert(
   overrides: Partial<Alert> & Pick<Alert, 'id' | 'severity' | 'openedAt'>,
 ): Alert {
+  const summary = overrides.summary ?? 'Oksygenmetning under terskel'
   return {
     patientId: 'p-kari',
     patientName: 'Kari Nordmann',
     status: 'open',
     rule: 'spo2-low',
+    ruleKind: 'threshold',
+    ruleVersion: 'default:2026.1',
     updatedAt: overrides.openedAt,
-    summary: 'Oksygenmetning under terskel',
+    lastTriggeredAt: overrides.openedAt,
+    summary,
+    summaries: { nb: summary, en: summary },
     count: 1,
+    isConditionActive: true,
     readings: [{ type: 'spo2', value: 88, unit: '%', measuredAt: overrides.openedAt }],
     thresholds: { min: 90 },
+    measures: {},
+    source: null,
     acknowledgedBy: null,
     acknowledgedAt: null,
     assignedTo: null,
+    assignedToUserId: null,
+    resolvedAt: null,
+    resolvedBy: null,
+    outcome: null,
+    resolutionNote: null,
+    escalatedAt: null,
     revision: 1,
     ...overrides,
   }

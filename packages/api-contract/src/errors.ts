@@ -1,0 +1,58 @@
+import { RULE_ERROR_CODES } from '@varde/domain'
+
+/**
+ * Every code the API answers with in `{error: {code, message}}`. The server's
+ * registry (clinician-web/server/src/errors/api-errors.ts) gives each its
+ * status; the portal translates each (web/src/i18n, a test checks that every
+ * code has a bokmål and an English text). The message beside the code is
+ * English, for a person reading a raw answer; the portal does not show it,
+ * except for the codes in DETAIL_CODES.
+ */
+export const API_ERROR_CODES = [
+  // session
+  'unauthenticated',
+  'invalid-credentials',
+  'too-many-attempts',
+  'cross-origin',
+  // access
+  'not-found',
+  'forbidden',
+  // alerts
+  'already-acknowledged',
+  'already-resolved',
+  'invalid-assignee',
+  // rules and pauses
+  'version-conflict',
+  'overlaps',
+  'invalid-range',
+  'already-ended',
+  'not-started',
+  'invalid-stored-rules',
+  ...RULE_ERROR_CODES,
+  // gateways
+  'patient-not-found',
+  'patient-has-gateway',
+  'invalid-id',
+  'id-taken',
+  'revoked',
+  // FHIR
+  'required',
+  'not-supported',
+  // the framework's refusals, by status
+  'invalid-request',
+  'method-not-allowed',
+  'not-acceptable',
+  'payload-too-large',
+  'uri-too-long',
+  'unsupported-media-type',
+  'too-many-requests',
+  'internal-error',
+] as const
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number]
+
+/**
+ * Codes whose message says the particular reason (which limit of a rule,
+ * which field of a body): the portal shows that detail as sent, since no
+ * fixed text could.
+ */
+export const DETAIL_CODES: readonly ApiErrorCode[] = [...RULE_ERROR_CODES, 'invalid-request']

@@ -1,0 +1,58 @@
+import { VITAL_TYPE_NAMES } from '@varde/domain'
+import { z } from 'zod'
+import { GATEWAY_STATES, PATIENT_CONDITIONS, SERVICE_STATES } from './constants.js'
+import { isoInstant } from './input.js'
+
+export const gatewaySummarySchema = z.object({
+  id: z.string(),
+  state: z.enum(GATEWAY_STATES),
+  /** Percent, 0–100. */
+  battery: z.number().nullable(),
+  lastSeenAt: z.string().nullable(),
+})
+export type Gateway = z.infer<typeof gatewaySummarySchema>
+
+export const latestValueSchema = z.object({
+  value: z.number(),
+  unit: z.string(),
+  measuredAt: z.string(),
+})
+export type LatestValue = z.infer<typeof latestValueSchema>
+
+/** GET /api/patients (items) and GET /api/patients/:id */
+export const patientSchema = z.object({
+  id: z.string(),
+  displayName: z.string(),
+  conditions: z.array(z.enum(PATIENT_CONDITIONS)),
+  serviceState: z.enum(SERVICE_STATES),
+  gateway: gatewaySummarySchema.nullable(),
+  lastMeasurementAt: z.string().nullable(),
+  /** Keyed by vital type; a server may send types this portal does not know yet. */
+  latest: z.record(z.string(), latestValueSchema),
+  openAlerts: z.object({ red: z.number(), yellow: z.number() }),
+})
+export type Patient = z.infer<typeof patientSchema>
+
+export const patientListSchema = z.object({ items: z.array(patientSchema) })
+
+export const measurementSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  value: z.number(),
+  unit: z.string(),
+  measuredAt: z.string(),
+  /** READING_FLAGS, or others a newer server knows. */
+  flags: z.array(z.string()),
+})
+export type Measurement = z.infer<typeof measurementSchema>
+
+const vitalTypeName = z.enum(VITAL_TYPE_NAMES)
+
+/** GET /api/patients/:id/measurements?from&to&type…&limit */
+export const measurementQuerySchema = z.object({
+  from: isoInstant.optional(),
+  to: isoInstant.optional(),
+  type: z.union([vitalTypeName, z.array(vitalTypeName)]).optional(),
+  limit: z.coerce.number().int().min(1).max(20_000).default(10_000),
+})
+export const measurementListSchema = z.object({ items: z.array(measurementSchema) })

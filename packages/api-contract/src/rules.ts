@@ -1,0 +1,109 @@
+import { CONDITION_IDS, RULE_KINDS } from '@varde/domain'
+import { z } from 'zod'
+import { RULE_FAMILIES } from './constants.js'
+import { bigintIdParam, isoInstant, storableJsonObject, storableText, uuidParam } from './input.js'
+
+/** Who changed a rule: id, name and HPR number (health personnel register) when known. */
+export const clinicianRefSchema = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  hprNumber: z.string().nullable(),
+})
+export type ClinicianRef = z.infer<typeof clinicianRefSchema>
+
+const paramsSchema = z.record(z.string(), z.unknown())
+
+/** One rule as it applies to the patient now. */
+export const patientRuleSchema = z.object({
+  id: z.string().describe('Also the alert key, e.g. `threshold:spo2`'),
+  kind: z.enum(RULE_KINDS),
+  family: z.enum(RULE_FAMILIES),
+  version: z
+    .string()
+    .describe('`default:2026.1`, or `default:2026.1+override:3` once changed for this patient'),
+  params: paramsSchema.describe(
+    'The parameters in effect, complete (see @varde/domain rule-set.ts for each kind)',
+  ),
+  isEnabled: z.boolean(),
+  source: z.string().describe('Clinical source of the defaults'),
+  origin: z.enum(['default', 'override']),
+  conditions: z
+    .array(z.enum(CONDITION_IDS))
+    .describe('The condition profiles the defaults come from'),
+  overrideVersion: z.number().int().nullable(),
+  setBy: clinicianRefSchema.nullable(),
+  setAt: z.string().nullable(),
+  reason: z.string().nullable(),
+})
+export type PatientRule = z.infer<typeof patientRuleSchema>
+
+/** One stored change, as kept in the history. */
+export const ruleChangeSchema = z.object({
+  ruleId: z.string(),
+  version: z.number().int(),
+  kind: z.enum(RULE_KINDS).nullable(),
+  params: paramsSchema,
+  isEnabled: z.boolean().nullable(),
+  setBy: clinicianRefSchema,
+  setAt: z.string(),
+  reason: z.string().nullable(),
+})
+export type RuleChange = z.infer<typeof ruleChangeSchema>
+
+/** GET /api/patients/:id/rules */
+export const patientRulesSchema = z.object({
+  patientId: z.string(),
+  timeZone: z.string(),
+  conditions: z.array(z.enum(CONDITION_IDS)),
+  canChange: z.boolean().describe('The caller may change rules (nurse or clinician)'),
+  rules: z.array(patientRuleSchema),
+  /** Newest first. */
+  history: z.array(ruleChangeSchema),
+})
+export type PatientRules = z.infer<typeof patientRulesSchema>
+
+/** PUT /api/patients/:id/rules/:ruleId */
+export const ruleParams = z.object({ id: uuidParam, ruleId: storableText(100, { min: 1 }) })
+export const ruleChangeBody = z
+  .object({
+    params: storableJsonObject.optional(),
+    isEnabled: z.boolean().optional(),
+    kind: z.enum(RULE_KINDS).optional(),
+    reason: storableText(500, { trim: true }).optional(),
+  })
+  .refine(
+    (b) => b.params !== undefined || b.isEnabled !== undefined || b.kind !== undefined,
+    'give params, isEnabled or kind',
+  )
+export type RuleChangeRequest = z.input<typeof ruleChangeBody>
+
+export const pauseSchema = z.object({
+  id: z.string(),
+  patientId: z.string(),
+  startsAt: z.string(),
+  endsAt: z.string().nullable().describe('null: paused until further notice'),
+  reason: z.string().nullable(),
+  createdBy: z.object({ id: z.string(), name: z.string().nullable() }).nullable(),
+  createdAt: z.string(),
+  isCurrent: z.boolean().describe('Paused now'),
+})
+export type Pause = z.infer<typeof pauseSchema>
+export const pauseListSchema = z.object({ items: z.array(pauseSchema) })
+
+/** POST /api/patients/:id/pauses */
+export const pauseStartBody = z
+  .object({
+    startsAt: isoInstant.optional().describe('Default: now'),
+    endsAt: isoInstant.nullable().optional().describe('Omitted or null: until further notice'),
+    reason: storableText(500, { trim: true }).optional(),
+  })
+  .refine((b) => !b.startsAt || !b.endsAt || Date.parse(b.endsAt) > Date.parse(b.startsAt), {
+    message: 'endsAt must be after startsAt',
+    path: ['endsAt'],
+  })
+
+/** POST /api/patients/:id/pauses/:pauseId/end */
+export const pauseParams = z.object({ id: uuidParam, pauseId: bigintIdParam })
+export const pauseEndBody = z
+  .object({ endsAt: isoInstant.optional().describe('Default: now') })
+  .optional()
