@@ -77,6 +77,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     })
   })
   client.on('error', (error) => log.warn({ err: error }, 'mqtt error'))
+  // back from a broker outage: publish what waited
+  client.on('connect', () => {
+    wantRound = true
+    poke()
+  })
 
   let isStopped = false
   let wantRound = true // at start: whatever a previous run left
@@ -109,6 +114,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   /** One claim, publish and delete; true when the claim was full. */
   async function round(): Promise<boolean> {
+    // no claims while the broker is away: they would hold the events from other relays for the lease
+    if (!client.connected) return false
     let events: OutboxEvent[]
     try {
       events = await claimOutboxEvents(db, { limit: batchSize, leaseMs })
