@@ -1,5 +1,5 @@
 import { ALERT_OUTCOMES, type AlertRecord } from '../access/types.js'
-import { INTERNAL_TOPICS, type AlertChange, type AlertChangedEvent } from '@varde/domain'
+import { alertChangedEvent, INTERNAL_TOPICS, type AlertChange } from '@varde/domain'
 import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -26,10 +26,10 @@ export const alertRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async (a
 
   /** The database has the change; a lost event only delays other screens until they resync. */
   const announce = async (request: FastifyRequest, alert: AlertRecord, change: AlertChange) => {
-    const event: AlertChangedEvent = {
+    const event = alertChangedEvent({
       tenantId: accessOf(request).actor.tenantId, patientId: alert.patientId, alertId: alert.id, change,
-      revision: alert.revision, severity: alert.severity, status: alert.status, at: alert.updatedAt.toISOString(),
-    }
+      revision: alert.revision, severity: alert.severity, status: alert.status, at: alert.updatedAt,
+    })
     const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 2000).unref())
     const sent = live.publish(INTERNAL_TOPICS.alertsChanged, JSON.stringify(event)).then(() => 'sent' as const, () => 'failed' as const)
     const result = await Promise.race([sent, timeout])
