@@ -1,3 +1,4 @@
+export * from './actor.js'
 export * from './embedded-database.js'
 export * from './pool.js'
 export * from './migrate.js'
