@@ -1,11 +1,11 @@
 import { ConfigError, loadPlatformConfig } from '@varde/config'
 import { createPool } from '@varde/db'
-import { startIngest } from '@varde/ingest'
+import { escalationSettings, startEscalation, startIngest, startOutboxRelay, startRuleWorker } from '@varde/ingest'
 import { pino } from 'pino'
 
 /**
- * Varde's ingest under test in `npm run bench:ingest`: `startIngest` in a
- * process of its own, configured as `ingest/dist/main.js` configures it (same
+ * Varde's ingest under test in `npm run bench:ingest`: ingest's parts in a
+ * process of its own, started as `ingest/dist/main.js` starts them (same
  * pool, same defaults), with one switch that file does not have: the rules
  * worker, off unless BENCH_RULES=on. Off, the bench measures what issue 3 is
  * about, storing and receipting, against a naive consumer that stores and
@@ -28,12 +28,14 @@ if (!config.databaseUrl) {
 const isRulesOn = process.env.BENCH_RULES === 'on'
 const logger = pino({ level: config.logLevel })
 const pool = createPool(config.databaseUrl, { max: 2, applicationName: 'varde-ingest' })
+// the parts as ingest/dist/main.js starts them, the rules worker only with BENCH_RULES=on
+const relay = startOutboxRelay({ db: pool, mqttUrl: config.mqttUrl, serviceSecret: config.serviceSecret, logger })
+const rules = isRulesOn ? startRuleWorker({ db: pool, logger, onChanged: () => relay.wake() }) : null
+const escalation = startEscalation({ db: pool, ...escalationSettings(config.escalation, config.publicUrl), log: logger, onEscalated: () => relay.wake() })
 const ingest = startIngest({
-  db: pool, mqttUrl: config.mqttUrl, serviceSecret: config.serviceSecret, logger,
-  escalation: { config: config.escalation, publicUrl: config.publicUrl },
-  ...(isRulesOn ? {} : { rules: false as const }),
+  db: pool, mqttUrl: config.mqttUrl, serviceSecret: config.serviceSecret, logger, ...(rules ? { onStored: () => rules.wake() } : {}),
 })
-await ingest.ready
+await Promise.all([ingest.ready, relay.ready])
 logger.info({ event: 'ready', rules: isRulesOn }, 'ingest ready')
 // what ingest did each second, in its log (`--logs`): how a figure came about
 let last = ingest.stats()
@@ -46,7 +48,13 @@ setInterval(() => {
   last = now
 }, 1000).unref()
 const stop = () => {
-  void ingest.stop().then(() => pool.end()).then(() => process.exit(0))
+  void (async () => {
+    await ingest.stop()
+    await Promise.all([rules?.stop(), escalation.stop()])
+    await relay.stop()
+    await pool.end()
+    process.exit(0)
+  })()
 }
 process.on('SIGINT', stop)
 process.on('SIGTERM', stop)

@@ -1,8 +1,8 @@
 import { ConfigError, loadPlatformConfig, servicePassword, serviceUsername } from '@varde/config'
 import { createPool, findGatewayContext, keyOf, storeBatches, updateGatewayStatus, type BatchToStore, type GatewayContext } from '@varde/db'
 import {
-  buildReceipt, gatewayStatusSchema, gatewayTopic, INTERNAL_TOPICS, judgeBatch, measurementsStoredMessages, parseGatewayTopic,
-  type MeasurementsStoredEvent, type Receipt,
+  buildReceipt, gatewayStatusSchema, gatewayTopic, INTERNAL_TOPICS, judgeBatch, measurementsStoredEvents, measurementsStoredMessages,
+  parseGatewayTopic, storedReadingOf, type ReadingForEvent, type Receipt,
 } from '@varde/domain'
 import mqtt, { type IPublishPacket } from 'mqtt'
 import { pino } from 'pino'
@@ -103,19 +103,16 @@ async function handle(packet: IPublishPacket): Promise<void> {
   const result = await storeBatches(db, [store])
   const ids = result.readingIds[0] ?? []
   const duplicate = new Set<string>()
-  const event: MeasurementsStoredEvent = { tenantId: store.tenantId ?? '', patientId: store.patientId ?? '', gatewayId, readings: [] }
+  const stored: ReadingForEvent[] = []
   store.readings.forEach((reading, j) => {
     if (!result.newKeys.has(keyOf(gatewayId, judgement.batchId, reading.measurementId))) {
       duplicate.add(reading.measurementId)
       return
     }
-    event.readings.push({
-      id: ids[j] ?? '', type: reading.type, value: reading.value, unit: reading.unit,
-      measuredAt: reading.measuredAt.toISOString(), flags: reading.flags,
-    })
+    stored.push({ tenantId: store.tenantId ?? '', patientId: store.patientId ?? '', gatewayId, reading: storedReadingOf(ids[j] ?? '', reading) })
   })
   client.publish(gatewayTopic(gatewayId, 'receipts'), JSON.stringify(buildReceipt(judgement, { duplicate, extraRejected })), { qos: 1 })
-  for (const message of measurementsStoredMessages([event])) client.publish(INTERNAL_TOPICS.measurementsStored, message, { qos: 1 })
+  for (const message of measurementsStoredMessages(measurementsStoredEvents(stored))) client.publish(INTERNAL_TOPICS.measurementsStored, message, { qos: 1 })
 }
 
 client.on('connect', () => {

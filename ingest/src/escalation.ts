@@ -1,13 +1,16 @@
 import { claimDueEscalations, recordNotification, type DueEscalation, type Queryable } from '@varde/db'
-import { INTERNAL_TOPICS, type AlertChangedEvent } from '@varde/domain'
-import { NotifyError, toEscalation, type Escalation, type Notifier } from '@varde/notify'
-import type { MqttClient } from 'mqtt'
+import type { EscalationConfig } from '@varde/config'
+import { buildNotifiers, NotifyError, toEscalation, type Escalation, type Notifier } from '@varde/notify'
 import type { Logger } from 'pino'
 
 export interface EscalationOptions {
   db: Queryable
-  /** A client with a service identity (ingest's own): the `escalated` change events go out on it. */
-  mqtt: Pick<MqttClient, 'publish'>
+  /**
+   * Alerts escalated: their `escalated` change events are in the outbox
+   * already, written by the claiming statement (migration 0011); the
+   * composition root wakes the outbox relay with this.
+   */
+  onEscalated?: () => void
   /** Where notices go; none: the alert still escalates (event, history), nobody outside the portal is told. */
   notifiers: readonly Notifier[]
   /** A red alert not acknowledged this long after `red_since` escalates (VARDE_ESCALATION_MINUTES). */
@@ -36,14 +39,19 @@ export interface EscalationService {
   stop(): Promise<void>
 }
 
+/** Escalation as the platform's configuration sets it (VARDE_ESCALATION_*, VARDE_PUBLIC_URL): what a composition root passes. */
+export function escalationSettings(config: EscalationConfig, publicUrl: string): Pick<EscalationOptions, 'notifiers' | 'afterMinutes' | 'checkIntervalMs' | 'publicUrl'> {
+  return { notifiers: buildNotifiers({ escalation: config }), afterMinutes: config.afterMinutes, checkIntervalMs: config.checkIntervalMs, publicUrl }
+}
+
 /** Deliveries at once per notifier, so a burst of escalations opens few SMTP or HTTP connections. */
 const CONCURRENCY_PER_NOTIFIER = 4
 
 /**
  * Escalation of red alerts nobody acknowledged in time (issue 5). Each look
  * claims the due alerts in one statement (`claimDueEscalations`: escalated
- * once, even with several instances), announces each on
- * `INTERNAL_TOPICS.alertsChanged`, and delivers the notice through every
+ * once, even with several instances, and each announced on
+ * `INTERNAL_TOPICS.alertsChanged` through the outbox in that statement), and delivers the notice through every
  * notifier with bounded retries, recording each attempt on the alert. A
  * failing notifier never holds up the others or the next look; a database
  * error is logged and the next look tries again.
@@ -67,7 +75,8 @@ export function startEscalation(options: EscalationOptions): EscalationService {
   function look(): Promise<{ count: number; delivered: Promise<void> }> {
     const run = claims.then(async () => {
       const due = await claimDueEscalations(options.db, { afterMinutes: options.afterMinutes, limit: batchSize })
-      for (const alert of due) announce(alert)
+      for (const alert of due) logEscalated(alert)
+      if (due.length > 0) options.onEscalated?.()
       const escalations = due.map((alert) => toEscalation(alert, options.publicUrl))
       const delivered = Promise.all(options.notifiers.map((n) => deliverAll(n, escalations))).then(() => {})
       deliveries.add(delivered)
@@ -78,18 +87,11 @@ export function startEscalation(options: EscalationOptions): EscalationService {
     return run
   }
 
-  function announce(alert: DueEscalation): void {
+  function logEscalated(alert: DueEscalation): void {
     log.warn(
       { event: 'escalated', alertId: alert.alertId, tenantId: alert.tenantId, ruleId: alert.ruleId, redSince: alert.redSince.toISOString() },
       'red alert not acknowledged in time: escalated',
     )
-    const event: AlertChangedEvent = {
-      tenantId: alert.tenantId, patientId: alert.patientId, alertId: alert.alertId, change: 'escalated',
-      revision: alert.revision, severity: 'red', status: 'open', at: alert.escalatedAt.toISOString(),
-    }
-    options.mqtt.publish(INTERNAL_TOPICS.alertsChanged, JSON.stringify(event), { qos: 1 }, (error) => {
-      if (error) log.warn({ err: error, event: 'publish-failed', alertId: alert.alertId }, 'alert change event not published')
-    })
   }
 
   async function deliverAll(notifier: Notifier, escalations: Escalation[]): Promise<void> {

@@ -1,13 +1,18 @@
 import { ConfigError, loadPlatformConfig } from '@varde/config'
 import { createPool } from '@varde/db'
 import { pino } from 'pino'
+import { escalationSettings, startEscalation } from './escalation.js'
 import { startIngest } from './ingest.js'
+import { startOutboxRelay } from './outbox-relay.js'
+import { startRuleWorker } from './rule-worker.js'
 
 /**
  * Ingest alone, in its own process: `DATABASE_URL=… VARDE_MQTT_URL=…
- * VARDE_SERVICE_SECRET=… node ingest/dist/main.js`. Stops cleanly on
- * SIGINT/SIGTERM (flushes, then disconnects); a SIGKILL loses nothing either
- * (docs/decisions/0003-ingest-delivery.md).
+ * VARDE_SERVICE_SECRET=… node ingest/dist/main.js`. Its composition root:
+ * ingest, the rules worker, escalation and the outbox relay, each a part of
+ * its own (docs/decisions/0011). Stops cleanly on SIGINT/SIGTERM (ingest
+ * flushes first, the relay publishes last, then it disconnects); a SIGKILL
+ * loses nothing either (docs/decisions/0003-ingest-delivery.md; the outbox).
  */
 let config
 try {
@@ -22,15 +27,26 @@ if (!config.databaseUrl) {
 }
 const logger = pino({ level: config.logLevel })
 const pool = createPool(config.databaseUrl, { max: 2, applicationName: 'varde-ingest' })
-const ingest = startIngest({
-  db: pool, mqttUrl: config.mqttUrl, serviceSecret: config.serviceSecret, logger,
-  escalation: { config: config.escalation, publicUrl: config.publicUrl },
-  ...(process.env.VARDE_INGEST_CLIENT_ID ? { clientId: process.env.VARDE_INGEST_CLIENT_ID } : {}),
+const clientId = process.env.VARDE_INGEST_CLIENT_ID
+const relay = startOutboxRelay({ db: pool, mqttUrl: config.mqttUrl, serviceSecret: config.serviceSecret, logger })
+const rules = startRuleWorker({ db: pool, logger, onChanged: () => relay.wake() })
+const escalation = startEscalation({
+  db: pool, ...escalationSettings(config.escalation, config.publicUrl), log: logger, onEscalated: () => relay.wake(),
 })
-await ingest.ready
+const ingest = startIngest({
+  db: pool, mqttUrl: config.mqttUrl, serviceSecret: config.serviceSecret, logger, onStored: () => rules.wake(),
+  ...(clientId ? { clientId } : {}),
+})
+await Promise.all([ingest.ready, relay.ready])
 logger.info({ event: 'ready' }, 'ingest ready')
 const stop = () => {
-  void ingest.stop().then(() => pool.end()).then(() => process.exit(0))
+  void (async () => {
+    await ingest.stop()
+    await Promise.all([rules.stop(), escalation.stop()])
+    await relay.stop()
+    await pool.end()
+    process.exit(0)
+  })()
 }
 process.on('SIGINT', stop)
 process.on('SIGTERM', stop)

@@ -1,10 +1,11 @@
 import {
   applyRuleActions, claimRuleWork, listMonitoredPatientIds, loadLastReadingTimes, loadRuleContext,
   loadRuleOverrides, loadServicePauses, type ChangedAlert, type PatientActions, type Queryable, type RuleContext, type RuleWorkClaim,
+  type StoredReading,
   } from '@varde/db'
 import {
-  evaluateDeviceHealth, evaluateReadings, evaluateSchedules, historyNeeds, INTERNAL_TOPICS, resolvePatientRules, type AlertAction,
-  type AlertChangedEvent, type RuleOverride, type RuleSet, type ServicePause,
+  evaluateDeviceHealth, evaluateReadings, evaluateSchedules, historyNeeds, resolvePatientRules, type AlertAction,
+  type RuleOverride, type RuleSet, type ServicePause,
 } from '@varde/domain'
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
@@ -12,8 +13,12 @@ import { ReadingHistory } from './reading-history.js'
 
 export interface RuleWorkerOptions {
   db: Queryable
-  /** Publishes an internal event (QoS 1) on the service's MQTT connection. */
-  publish: (topic: string, payload: string) => void
+  /**
+   * Alerts were opened or changed: their events are already in the outbox,
+   * written by the statement that changed them (migration 0011); the
+   * composition root wakes the outbox relay with this.
+   */
+  onChanged?: (changed: ChangedAlert[]) => void
   logger: Logger
   /**
    * Patients judged per round (default 25). A patient with a possibly red
@@ -60,7 +65,8 @@ export interface RuleWorker {
  * (`@varde/domain` rules: thresholds, trends, NEWS2, schedules, device
  * health) with 14 days of history, and applies the actions and takes the
  * patients off the queue in one statement. Each opened or changed alert is
- * announced on `INTERNAL_TOPICS.alertsChanged`.
+ * announced on `INTERNAL_TOPICS.alertsChanged` through the outbox, written
+ * by that same statement (outbox-relay.ts publishes it).
  *
  * Nothing is lost in a crash: a patient leaves the queue only in the
  * statement that stores the judgement; a claim not finished runs out and is
@@ -138,34 +144,19 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
 
   async function judge(claims: RuleWorkClaim[]): Promise<void> {
     const startedAt = performance.now()
-    const ids = claims.map((c) => c.patientId)
-    const [ctx, overrides, pauses, lastByPatient] = await Promise.all([
-      loadRuleContext(db, ids), loadRuleOverrides(db, ids, invalidOverride), loadServicePauses(db, ids), loadLastReadingTimes(db, ids),
-    ])
-    const ruleSets = new Map<string, RuleSet>()
-    for (const patient of ctx.patients.values()) ruleSets.set(patient.id, rulesOf(patient.id, patient.conditions, overrides.get(patient.id) ?? []))
+    const judging = await loadJudging(claims.map((c) => c.patientId))
+    const { ruleSets } = judging
     const readings = await history.load(claims.flatMap((claim) => {
       const ruleSet = ruleSets.get(claim.patientId)
       return ruleSet ? [{ patientId: claim.patientId, pendingSince: claim.pendingSince, needs: historyNeeds(ruleSet) }] : []
     }))
     const now = new Date()
     const batches: PatientActions[] = claims.map((claim) => {
-      const patient = ctx.patients.get(claim.patientId)
-      const ruleSet = ruleSets.get(claim.patientId)
-      if (!patient || !ruleSet || patient.serviceState === 'ended') return { tenantId: claim.tenantId, patientId: claim.patientId, actions: [] }
+      const patient = judging.ctx.patients.get(claim.patientId)
+      if (!patient || patient.serviceState === 'ended') return { tenantId: claim.tenantId, patientId: claim.patientId, actions: [] }
       const all = readings.get(patient.id) ?? []
       const fresh = all.filter((r) => r.receivedAt.getTime() >= claim.pendingSince.getTime())
-      const patientPauses = pausesOf(patient.serviceState, pauses.get(patient.id) ?? [])
-      const openAlerts = ctx.openAlerts.get(patient.id) ?? []
-      const actions: AlertAction[] = [
-        ...evaluateReadings({ ruleSet, readings: fresh, history: all, openAlerts, now }),
-        // a reading that arrives clears its missed-measurement alert
-        ...evaluateSchedules({
-          ruleSet, lastReadingAtByType: lastByPatient.get(patient.id) ?? {}, openAlerts, now, pauses: patientPauses, serviceStartedAt: patient.serviceStartedAt,
-        }),
-        ...deviceHealth(ruleSet, ctx, patient.id, openAlerts, now, patientPauses),
-      ]
-      return { tenantId: patient.tenantId, patientId: patient.id, actions }
+      return { tenantId: patient.tenantId, patientId: patient.id, actions: evaluatePatient(judging, patient.id, now, { fresh, all }) }
     })
     const loadedAt = performance.now()
     const changed = await applyRuleActions(db, batches, claims, randomUUID)
@@ -191,22 +182,11 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
         const ids = await listMonitoredPatientIds(db, after, 200)
         if (ids.length === 0) break
         after = ids[ids.length - 1] ?? null
-        const [ctx, lastByPatient, overrides, pauses] = await Promise.all([
-          loadRuleContext(db, ids), loadLastReadingTimes(db, ids), loadRuleOverrides(db, ids, invalidOverride), loadServicePauses(db, ids),
-        ])
+        const judging = await loadJudging(ids)
         const now = new Date()
         const batches: PatientActions[] = []
-        for (const patient of ctx.patients.values()) {
-          const ruleSet = rulesOf(patient.id, patient.conditions, overrides.get(patient.id) ?? [])
-          const patientPauses = pausesOf(patient.serviceState, pauses.get(patient.id) ?? [])
-          const openAlerts = ctx.openAlerts.get(patient.id) ?? []
-          const actions = [
-            ...evaluateSchedules({
-              ruleSet, lastReadingAtByType: lastByPatient.get(patient.id) ?? {}, openAlerts, now, pauses: patientPauses,
-              serviceStartedAt: patient.serviceStartedAt,
-            }),
-            ...deviceHealth(ruleSet, ctx, patient.id, openAlerts, now, patientPauses),
-          ]
+        for (const patient of judging.ctx.patients.values()) {
+          const actions = evaluatePatient(judging, patient.id, now, null)
           if (actions.length > 0) batches.push({ tenantId: patient.tenantId, patientId: patient.id, actions })
         }
         if (batches.length > 0) {
@@ -222,6 +202,16 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
       log.error({ err: error }, 'schedule and device check failed; retrying on the next check')
     }
     return changedCount
+  }
+
+  /** What judging these patients needs, besides their readings: loaded the same way by both paths. */
+  async function loadJudging(ids: string[]): Promise<Judging> {
+    const [ctx, overrides, pauses, lastByPatient] = await Promise.all([
+      loadRuleContext(db, ids), loadRuleOverrides(db, ids, invalidOverride), loadServicePauses(db, ids), loadLastReadingTimes(db, ids),
+    ])
+    const ruleSets = new Map<string, RuleSet>()
+    for (const patient of ctx.patients.values()) ruleSets.set(patient.id, rulesOf(patient.id, patient.conditions, overrides.get(patient.id) ?? []))
+    return { ctx, ruleSets, pauses, lastByPatient }
   }
 
   function invalidOverride(patientId: string, ruleId: string, error: unknown): void {
@@ -240,17 +230,13 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
     }
   }
 
+  /** What a round changed: counted and logged; its events are in the outbox already, the relay is woken. */
   function announce(changed: ChangedAlert[]): void {
-    const at = new Date().toISOString()
+    if (changed.length > 0) options.onChanged?.(changed)
     for (const c of changed) {
       if (c.change === 'opened') stats.alertsOpened++
       else if (c.change === 'updated') stats.alertsUpdated++
       else stats.alertsCleared++
-      const event: AlertChangedEvent = {
-        tenantId: c.tenantId, patientId: c.patientId, alertId: c.id, change: c.change, revision: c.revision,
-        severity: c.severity, status: c.status, at,
-      }
-      options.publish(INTERNAL_TOPICS.alertsChanged, JSON.stringify(event))
       if (c.change !== 'cleared') {
         log.info({ event: `alert-${c.change}`, alertId: c.id, alertKey: c.alertKey, severity: c.severity, revision: c.revision }, `alert ${c.change}`)
       }
@@ -289,6 +275,37 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
       log.info({ event: 'stopped', ...stats }, 'rules stopped')
     },
   }
+}
+
+/** What judging a round of patients needs, besides their readings (`loadJudging`). */
+export interface Judging {
+  ctx: RuleContext
+  ruleSets: Map<string, RuleSet>
+  pauses: Map<string, ServicePause[]>
+  lastByPatient: Awaited<ReturnType<typeof loadLastReadingTimes>>
+}
+
+/**
+ * One patient's judgement, the same for both paths of the worker (issue 15):
+ * new readings (`readings`: the fresh ones and the whole history) when the
+ * queue woke it, none on the periodic check; then schedules (a reading that
+ * arrives clears its missed-measurement alert) and device health.
+ */
+export function evaluatePatient(
+  judging: Judging, patientId: string, now: Date, readings: { fresh: StoredReading[]; all: StoredReading[] } | null,
+): AlertAction[] {
+  const patient = judging.ctx.patients.get(patientId)
+  const ruleSet = judging.ruleSets.get(patientId)
+  if (!patient || !ruleSet) return []
+  const pauses = pausesOf(patient.serviceState, judging.pauses.get(patientId) ?? [])
+  const openAlerts = judging.ctx.openAlerts.get(patientId) ?? []
+  return [
+    ...(readings ? evaluateReadings({ ruleSet, readings: readings.fresh, history: readings.all, openAlerts, now }) : []),
+    ...evaluateSchedules({
+      ruleSet, lastReadingAtByType: judging.lastByPatient.get(patientId) ?? {}, openAlerts, now, pauses, serviceStartedAt: patient.serviceStartedAt,
+    }),
+    ...deviceHealth(ruleSet, judging.ctx, patientId, openAlerts, now, pauses),
+  ]
 }
 
 /** A service in state `paused` without a recorded pause is paused from the start, until further notice. */

@@ -11,7 +11,7 @@ import { Inbox, startSmtpSink, startWebhookSink, type SmtpSink, type WebhookSink
 import mqtt, { type MqttClient } from 'mqtt'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startEscalation, type EscalationOptions, type EscalationService } from '../src/index.js'
+import { startEscalation, startOutboxRelay, type EscalationOptions, type EscalationService, type OutboxRelay } from '../src/index.js'
 
 // Escalation against the real parts: the embedded database, the broker (the
 // change event), an SMTP server (the e-mail) and an HTTP server (the webhook).
@@ -23,7 +23,7 @@ const emailTo = ['vakt@test.kommune.no', 'lege@test.kommune.no']
 
 let db: TestDatabase
 let broker: VardeBroker
-let publisher: MqttClient
+let relay: OutboxRelay
 let listener: MqttClient
 let smtp: SmtpSink
 let hook: WebhookSink
@@ -41,7 +41,7 @@ const notifiers = () => [
 
 const start = (overrides: Partial<EscalationOptions> = {}) =>
   startEscalation({
-    db: db.pool, mqtt: publisher, notifiers: notifiers(), afterMinutes: 15, checkIntervalMs: 3_600_000, log: logger, publicUrl,
+    db: db.pool, onEscalated: () => relay.wake(), notifiers: notifiers(), afterMinutes: 15, checkIntervalMs: 3_600_000, log: logger, publicUrl,
     retryDelayMs: 10, ...overrides,
   })
 
@@ -52,7 +52,8 @@ beforeAll(async () => {
   patient = { id: home!.patientId, displayName: rows[0]!.display_name, nationalId: rows[0]!.national_id }
   broker = await createBroker({ db: db.pool, logger, serviceSecret, mode: 'demo' })
   const mqttUrl = `mqtt://127.0.0.1:${await broker.listen(0, '127.0.0.1')}`
-  publisher = await connectService('ingest', mqttUrl)
+  relay = startOutboxRelay({ db: db.pool, mqttUrl, serviceSecret, logger })
+  await relay.ready
   listener = await connectService('server', mqttUrl)
   await listener.subscribeAsync(INTERNAL_TOPICS.alertsChanged, { qos: 1 })
   listener.on('message', (_topic, payload) => changes.push(JSON.parse(payload.toString()) as AlertChangedEvent))
@@ -62,7 +63,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await escalation?.stop()
-  await publisher?.endAsync()
+  await relay?.stop()
   await listener?.endAsync()
   await broker?.close()
   await smtp?.close()

@@ -155,7 +155,7 @@ describe('gateway status', () => {
 describe('stopping', () => {
   it('stops while batches keep arriving, and the next session stores what it passed over', async () => {
     const id = 'demo-gw-009'
-    const second = startIngest({ db: db.pool, mqttUrl, serviceSecret, logger, clientId: 'ingest-stop-test', rules: false })
+    const second = startIngest({ db: db.pool, mqttUrl, serviceSecret, logger, clientId: 'ingest-stop-test' })
     await second.ready
     const gw = await connectGateway(id)
     const sent: string[] = []
@@ -182,7 +182,7 @@ describe('stopping', () => {
     isSending = false
     await sending
     // the session again: the broker kept what arrived since (and what the stopping one passed over) for it
-    const third = startIngest({ db: db.pool, mqttUrl, serviceSecret, logger, clientId: 'ingest-stop-test', rules: false })
+    const third = startIngest({ db: db.pool, mqttUrl, serviceSecret, logger, clientId: 'ingest-stop-test' })
     await third.ready
     await expect.poll(() => third.stats().batches, { timeout: 20_000 }).toBeGreaterThanOrEqual(sent.length - sentWhenStopped)
     // (the file's other ingest session takes every batch too) each reading stored once

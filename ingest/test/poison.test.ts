@@ -24,7 +24,7 @@ beforeAll(async () => {
   broker = await createBroker({ db: db.pool, logger, serviceSecret, mode: 'demo' })
   mqttUrl = `mqtt://127.0.0.1:${await broker.listen(0, '127.0.0.1')}`
   // batches that arrive within a second of each other share a flush: the bad one and its neighbour
-  ingest = startIngest({ db: db.pool, mqttUrl, serviceSecret, logger, clientId: 'ingest-poison', flushIntervalMs: 1000, rules: false })
+  ingest = startIngest({ db: db.pool, mqttUrl, serviceSecret, logger, clientId: 'ingest-poison', flushIntervalMs: 1000 })
   await ingest.ready
 })
 afterAll(async () => {

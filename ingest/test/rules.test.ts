@@ -6,7 +6,7 @@ import { INTERNAL_TOPICS, type AlertChangedEvent } from '@varde/domain'
 import mqtt, { type MqttClient } from 'mqtt'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startIngest, startRuleWorker, type IngestService } from '../src/index.js'
+import { startIngest, startOutboxRelay, startRuleWorker, type IngestService, type OutboxRelay, type RuleWorker } from '../src/index.js'
 
 /**
  * The rules after storing, end to end: readings published over MQTT as a
@@ -21,6 +21,8 @@ const serviceSecret = 'test-service-secret-0123456789abcdef'
 let db: TestDatabase
 let broker: VardeBroker
 let ingest: IngestService
+let rules: RuleWorker
+let relay: OutboxRelay
 let mqttUrl: string
 let server: MqttClient
 const events: AlertChangedEvent[] = []
@@ -31,8 +33,10 @@ beforeAll(async () => {
   broker = await createBroker({ db: db.pool, logger, serviceSecret, mode: 'demo' })
   const port = await broker.listen(0, '127.0.0.1')
   mqttUrl = `mqtt://127.0.0.1:${port}`
-  ingest = startIngest({ db: db.pool, mqttUrl, serviceSecret, logger, clientId: 'ingest-rules-test' })
-  await ingest.ready
+  relay = startOutboxRelay({ db: db.pool, mqttUrl, serviceSecret, logger })
+  rules = startRuleWorker({ db: db.pool, logger, onChanged: () => relay.wake() })
+  ingest = startIngest({ db: db.pool, mqttUrl, serviceSecret, logger, clientId: 'ingest-rules-test', onStored: () => rules.wake() })
+  await Promise.all([ingest.ready, relay.ready])
   // the server's view: the internal alert events
   server = await mqtt.connectAsync(mqttUrl, {
     clientId: 'server-rules-test', username: serviceUsername('server'), password: servicePassword(serviceSecret, 'server'), protocolVersion: 4,
@@ -43,6 +47,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.endAsync()
   await ingest?.stop()
+  await rules?.stop()
+  await relay?.stop()
   await broker?.close()
   await db?.stop()
 })
@@ -71,7 +77,7 @@ async function alertsOf(gatewayId: string) {
 }
 
 async function settle(): Promise<void> {
-  await ingest.rules?.drain()
+  await rules.drain()
 }
 
 /** The events announced for one alert, waiting for them as they arrive. */
@@ -150,7 +156,7 @@ describe('rules after storing', () => {
       }],
       rejections: [],
     }])
-    const worker = startRuleWorker({ db: db.pool, logger, publish: () => {} })
+    const worker = startRuleWorker({ db: db.pool, logger })
     await worker.drain()
     await worker.stop()
     expect(await alertsOf('demo-gw-012')).toEqual([expect.objectContaining({ rule_id: 'threshold:spo2', severity: 'red', count: 1 })])
@@ -159,11 +165,11 @@ describe('rules after storing', () => {
 
   it('raises a device alert for a gateway offline for hours, from the periodic check', async () => {
     await db.pool.query("UPDATE gateways SET state = 'offline', last_seen_at = now() - interval '30 hours' WHERE id = 'demo-gw-003'")
-    expect(await ingest.rules?.checkNow()).toBeGreaterThanOrEqual(1)
+    expect(await rules.checkNow()).toBeGreaterThanOrEqual(1)
     const alerts = await alertsOf('demo-gw-003')
     expect(alerts).toEqual([expect.objectContaining({ rule_id: 'device:gateway-offline', status: 'open' })])
     // checking again changes nothing
-    await ingest.rules?.checkNow()
+    await rules.checkNow()
     expect((await alertsOf('demo-gw-003'))[0]?.revision).toBe(alerts[0]?.revision)
   })
 })

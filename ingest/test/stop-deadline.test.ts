@@ -39,7 +39,7 @@ afterAll(async () => {
 async function startLoggedIngest(clientId: string): Promise<{ ingest: IngestService; lines: Record<string, unknown>[] }> {
   const lines: Record<string, unknown>[] = []
   const logger = pino({ level: 'info' }, { write: (line: string) => { lines.push(JSON.parse(line) as Record<string, unknown>) } })
-  const ingest = startIngest({ db: pool, mqttUrl, serviceSecret, logger, clientId, rules: false })
+  const ingest = startIngest({ db: pool, mqttUrl, serviceSecret, logger, clientId })
   await ingest.ready
   return { ingest, lines }
 }

@@ -1,9 +1,7 @@
 import { userInfo } from 'node:os'
 import { parseArgs } from 'node:util'
-import {
-  createPool, listTenantGateways, pairDevice, provisionGateway, revokeTenantGateway, rotateGatewaySecret, unpairDevice,
-  type ProvisioningActor, type ProvisioningFailure,
-} from '@varde/db'
+import { createPool, type ProvisioningFailure } from '@varde/db'
+import { accessFailureCode, serviceAccess } from '@varde/server'
 
 export interface CliOutput {
   out(line: string): void
@@ -19,7 +17,8 @@ export const CLI_USAGE = `Usage: npm run varde -- gateway <command> --tenant <te
   gateway pair <gateway id> --device <device id>              pair a device (BLE address or serial) with the patient
   gateway unpair <gateway id> --device <device id>
 
-Options: --json (machine-readable output). The CLI talks to the database directly:
+Options: --json (machine-readable output). The CLI talks to the database, through the
+same access layer as the admin API (audited as cli:<os user>):
 set DATABASE_URL (production), or, for a running demo on the embedded database, the
 "Database:" URL it printed at start (set VARDE_DB_PORT to keep that port across restarts).
 A connected gateway that is rotated or revoked is disconnected by the broker within about
@@ -34,7 +33,12 @@ const MESSAGES: Record<ProvisioningFailure, string> = {
   revoked: 'the gateway is revoked',
 }
 
-/** `varde gateway …`: provisioning from the command line, as the admin API does it, audited as `cli:<os user>`. Returns the exit code. */
+/**
+ * `varde gateway …`: provisioning from the command line through the server's
+ * access layer with a service actor (`serviceAccess`, issue 15): the same
+ * methods, checks, coded errors and access-log entries as the admin API,
+ * audited as `cli:<os user>`. Returns the exit code.
+ */
 export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CliOutput): Promise<number> {
   let parsed
   try {
@@ -64,8 +68,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   const databaseUrl = env.DATABASE_URL
   if (!databaseUrl || !/^postgres(ql)?:\/\//.test(databaseUrl)) return usage('DATABASE_URL (postgres://…) is required')
 
-  const actor: ProvisioningActor = { tenantId: values.tenant, userId: null, name: `cli:${safeUsername()}` }
   const pool = createPool(databaseUrl, { max: 1, applicationName: 'varde-cli' })
+  // the operator on the platform's host is the tenant's administrator for this command
+  const gateways = serviceAccess(pool, { tenantId: values.tenant, username: `cli:${safeUsername()}`, roles: ['admin'] }, `gateway ${command}`).gateways
   const print = (json: unknown, text: string) => io.out(values.json ? JSON.stringify(json) : text)
   const failed = (code: ProvisioningFailure) => {
     io.err(`varde: ${MESSAGES[code]} (${code})`)
@@ -75,8 +80,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     switch (command) {
       case 'create': {
         if (!values.patient) return usage('--patient is required')
-        const r = await provisionGateway(pool, { actor, patientId: values.patient, gatewayId: values.id })
-        if (!r.ok) return failed(r.code)
+        const r = await gateways.provision(values.patient, values.id)
         print({ id: r.gatewayId, secret: r.secret }, [
           `gateway:  ${r.gatewayId}`,
           `secret:   ${r.secret}`,
@@ -88,20 +92,18 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       }
       case 'rotate': {
         if (!target) return usage('which gateway? (gateway rotate <gateway id>)')
-        const r = await rotateGatewaySecret(pool, { actor, gatewayId: target })
-        if (!r.ok) return failed(r.code)
+        const r = await gateways.rotate(target)
         print({ id: target, secret: r.secret }, `gateway:  ${target}\nsecret:   ${r.secret}\n\nShown only this once. The old secret no longer works.`)
         return 0
       }
       case 'revoke': {
         if (!target) return usage('which gateway? (gateway revoke <gateway id>)')
-        const r = await revokeTenantGateway(pool, { actor, gatewayId: target })
-        if (!r.ok) return failed(r.code)
+        const r = await gateways.revoke(target)
         print({ id: target, revoked: true }, r.wasRevoked ? `${target} was already revoked.` : `${target} revoked.`)
         return 0
       }
       case 'list': {
-        const items = await listTenantGateways(pool, values.tenant)
+        const items = await gateways.list()
         print({ items }, items.length === 0 ? '(no gateways)' : items.map((g) =>
           [g.id.padEnd(20), (g.patientId ?? '-').padEnd(37), g.revokedAt ? `revoked ${g.revokedAt.toISOString()}` : g.state.padEnd(8),
             g.pairedDeviceIds.length ? `devices: ${g.pairedDeviceIds.join(', ')}` : ''].join(' ').trimEnd()).join('\n'))
@@ -111,12 +113,10 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       case 'unpair': {
         if (!target || !values.device) return usage(`gateway ${command} <gateway id> --device <device id>`)
         if (command === 'pair') {
-          const r = await pairDevice(pool, { actor, gatewayId: target, deviceId: values.device })
-          if (!r.ok) return failed(r.code)
+          const r = await gateways.pair(target, values.device)
           print({ id: target, deviceId: values.device, pairedAt: r.pairedAt }, `${values.device} paired with ${target}.`)
         } else {
-          const r = await unpairDevice(pool, { actor, gatewayId: target, deviceId: values.device })
-          if (!r.ok) return failed(r.code)
+          const r = await gateways.unpair(target, values.device)
           print({ id: target, deviceId: values.device, wasPaired: r.wasPaired }, r.wasPaired ? `${values.device} unpaired from ${target}.` : `${values.device} was not paired.`)
         }
         return 0
@@ -124,6 +124,10 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       default:
         return usage(`unknown command 'gateway ${command}'`)
     }
+  } catch (error) {
+    const code = accessFailureCode(error)
+    if (code !== null && code in MESSAGES) return failed(code as ProvisioningFailure)
+    throw error
   } finally {
     await pool.end()
   }

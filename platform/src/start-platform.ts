@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url'
 import { createBroker, ensureSelfSignedTlsCredentials, loadTlsCredentials, type VardeBroker } from '@varde/broker'
 import type { PlatformConfig } from '@varde/config'
 import { createPool, migrate, seedDemo, startEmbeddedDatabase, type DemoHome, type EmbeddedDatabase, type Pool, type WireServerStats } from '@varde/db'
-import { startIngest, type IngestService } from '@varde/ingest'
+import {
+  escalationSettings, startEscalation, startIngest, startOutboxRelay, startRuleWorker, type EscalationService, type IngestService, type OutboxRelay, type RuleWorker,
+} from '@varde/ingest'
 import { buildApp, connectLiveEvents, type LiveEvents } from '@varde/server'
 import type { Logger } from 'pino'
 import { startSimulator, type Simulator } from './simulator.js'
@@ -102,12 +104,18 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       }
     }
     if (config.parts.has('ingest')) {
-      const ingest: IngestService = startIngest({
-        db: pool, mqttUrl, serviceSecret: config.serviceSecret, logger,
-        escalation: { config: config.escalation, publicUrl: config.publicUrl },
+      // ingest's parts (docs/decisions/0011), stopped in reverse: ingest flushes first, the relay publishes last
+      const relay: OutboxRelay = startOutboxRelay({ db: pool, mqttUrl, serviceSecret: config.serviceSecret, logger })
+      stack.push({ name: 'outbox-relay', stop: () => relay.stop() })
+      const rules: RuleWorker = startRuleWorker({ db: pool, logger, onChanged: () => relay.wake() })
+      stack.push({ name: 'rules', stop: () => rules.stop() })
+      const escalation: EscalationService = startEscalation({
+        db: pool, ...escalationSettings(config.escalation, config.publicUrl), log: logger, onEscalated: () => relay.wake(),
       })
+      stack.push({ name: 'escalation', stop: () => escalation.stop() })
+      const ingest: IngestService = startIngest({ db: pool, mqttUrl, serviceSecret: config.serviceSecret, logger, onStored: () => rules.wake() })
       stack.push({ name: 'ingest', stop: () => ingest.stop() })
-      await ingest.ready
+      await Promise.all([ingest.ready, relay.ready])
     }
     let httpUrl = ''
     if (config.parts.has('server')) {

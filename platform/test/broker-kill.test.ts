@@ -61,7 +61,7 @@ describe('broker killed and restarted twice under load', () => {
   it('stores exactly 10,000 readings, receipts every batch, stores none twice', async () => {
     broker = await spawnBroker()
     const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`
-    ingest = startIngest({ db: db.pool, mqttUrl, serviceSecret, logger, clientId: 'ingest-broker-kill', rules: false })
+    ingest = startIngest({ db: db.pool, mqttUrl, serviceSecret, logger, clientId: 'ingest-broker-kill' })
     await ingest.ready
     await deliverThroughTwoKills(db, mqttUrl, logger, async () => {
       if (broker) await stopProcess(broker, 'SIGKILL')

@@ -47,6 +47,13 @@ describe('varde gateway', () => {
     expect((await findGatewayCredentials(db.pool, home.gatewayId))?.isRevoked).toBe(true)
   })
 
+  it('reads through the access layer too: listing leaves an access-log entry as the CLI', async () => {
+    expect((await cli('gateway', 'list', '--tenant', 'demo')).code).toBe(0)
+    expect((await listAccessLog(db.pool, { tenantId: 'demo', limit: 1 }))[0]).toMatchObject({
+      action: 'gateway.list', resourceType: 'Gateway', outcome: 'allowed', actor: expect.stringMatching(/^cli:/),
+    })
+  })
+
   it('answers mistakes with a message and a non-zero exit code', async () => {
     expect(await cli('gateway', 'revoke', 'no-such-gw', '--tenant', 'demo')).toMatchObject({ code: 1, err: expect.stringContaining('not-found') })
     expect(await cli('gateway', 'revoke', homes[1]!.gatewayId, '--tenant', 'other')).toMatchObject({ code: 1 })

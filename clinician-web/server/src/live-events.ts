@@ -1,9 +1,11 @@
 import { EventEmitter } from 'node:events'
 import { serviceUsername, servicePassword } from '@varde/config'
-import { INTERNAL_TOPICS, INTERNAL_TOPIC_ROOT, type AlertChangedEvent, type BrokerStatsSnapshot, type MeasurementsStoredEvent } from '@varde/domain'
+import {
+  alertChangedEventSchema, INTERNAL_TOPICS, INTERNAL_TOPIC_ROOT, measurementsStoredMessageSchema, type AlertChangedEvent, type BrokerStatsSnapshot,
+  type MeasurementsStoredEvent,
+} from '@varde/domain'
 import mqtt, { type MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
-import { z } from 'zod'
 import { brokerStatsSnapshotSchema } from './broker-metrics.js'
 
 /**
@@ -28,32 +30,6 @@ export interface LiveEvents {
 }
 
 const BROKER_STATS_PREFIX = INTERNAL_TOPICS.brokerStats('')
-
-const alertChangedEventSchema = z.object({
-  tenantId: z.string().min(1),
-  patientId: z.string().min(1),
-  alertId: z.string().min(1),
-  change: z.enum(['opened', 'updated', 'cleared', 'acknowledged', 'assigned', 'noted', 'resolved', 'escalated']),
-  revision: z.number().int(),
-  severity: z.enum(['red', 'yellow']),
-  status: z.enum(['open', 'acknowledged', 'resolved']),
-  at: z.string(),
-}) satisfies z.ZodType<AlertChangedEvent>
-
-const measurementsStoredEventSchema = z.object({
-  tenantId: z.string().min(1),
-  patientId: z.string().min(1),
-  gatewayId: z.string().min(1),
-  readings: z.array(z.object({
-    id: z.string(), type: z.string(), value: z.number(), unit: z.string(), measuredAt: z.string(), flags: z.array(z.string()),
-  })),
-}) satisfies z.ZodType<MeasurementsStoredEvent>
-
-/** A message on `INTERNAL_TOPICS.measurementsStored`: the readings of a flush, by patient (one event alone: an ingest of before). */
-const measurementsStoredMessageSchema = z.union([
-  z.array(measurementsStoredEventSchema),
-  measurementsStoredEventSchema.transform((event) => [event]),
-])
 
 export function connectLiveEvents(options: { mqttUrl: string; serviceSecret: string; logger: Logger; clientId?: string }): LiveEvents {
   const log = options.logger.child({ part: 'server-events' })

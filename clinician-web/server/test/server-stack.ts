@@ -1,15 +1,17 @@
 import { createBroker, type BrokerOptions, type VardeBroker } from '@varde/broker'
 import type { TestDatabase } from '@varde/db/testing'
-import { startIngest, type IngestService } from '@varde/ingest'
+import { startIngest, startOutboxRelay, startRuleWorker, type IngestService, type OutboxRelay, type RuleWorker } from '@varde/ingest'
 import type { FastifyInstance } from 'fastify'
 import { pino } from 'pino'
 import { expect } from 'vitest'
 import { buildApp, connectLiveEvents, type AppOptions, type LiveEvents } from '../src/index.js'
 
-/** The real parts behind the server's integration suites: broker, ingest (with its rules), live events and the app. */
+/** The real parts behind the server's integration suites: broker, ingest with its rules and outbox relay, live events and the app. */
 export interface ServerStack {
   broker: VardeBroker
   ingest: IngestService
+  rules: RuleWorker
+  relay: OutboxRelay
   live: LiveEvents
   app: FastifyInstance
   baseUrl: string
@@ -33,14 +35,16 @@ export async function startServerStack(options: {
   const db = options.db.pool
   const broker = await createBroker({ db, logger, serviceSecret, mode: 'demo', ...options.broker })
   const mqttUrl = `mqtt://127.0.0.1:${await broker.listen(0, '127.0.0.1')}`
-  const ingest = startIngest({ db, mqttUrl, serviceSecret, logger, clientId: `ingest-${options.name}` })
-  await ingest.ready
+  const relay = startOutboxRelay({ db, mqttUrl, serviceSecret, logger })
+  const rules = startRuleWorker({ db, logger, onChanged: () => relay.wake() })
+  const ingest = startIngest({ db, mqttUrl, serviceSecret, logger, clientId: `ingest-${options.name}`, onStored: () => rules.wake() })
+  await Promise.all([ingest.ready, relay.ready])
   const live = connectLiveEvents({ mqttUrl, serviceSecret, logger })
   await live.ready
   const app = await buildApp({ db, live, logger, mode: 'demo', ...options.app })
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' })
   return {
-    broker, ingest, live, app, baseUrl, mqttUrl,
+    broker, ingest, rules, relay, live, app, baseUrl, mqttUrl,
     async login(username, password = 'demo') {
       const res = await fetch(`${baseUrl}/api/session`, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }),
@@ -54,6 +58,8 @@ export async function startServerStack(options: {
       await app.close()
       await live.close()
       await ingest.stop()
+      await rules.stop()
+      await relay.stop()
       await broker.close()
     },
   }

@@ -1,3 +1,5 @@
+import { INTERNAL_TOPICS } from '@varde/domain'
+import { announceAlertChanges } from './event-outbox.js'
 import type { Queryable } from './pool.js'
 
 /**
@@ -47,14 +49,18 @@ export async function claimDueEscalations(
        UPDATE alerts a SET escalated_at = now(), revision = a.revision + 1, updated_at = now()
          FROM due
         WHERE a.id = due.id AND a.status = 'open' AND a.severity = 'red' AND a.escalated_at IS NULL
-       RETURNING a.id, a.tenant_id, a.patient_id, a.rule_id, a.red_since, a.escalated_at, a.revision),
+       RETURNING a.id, a.tenant_id, a.patient_id, a.rule_id, a.red_since, a.escalated_at, a.revision, a.severity, a.status),
      e AS (
        INSERT INTO alert_events (tenant_id, alert_id, at, kind, actor, details)
        SELECT tenant_id, id, escalated_at, 'escalated', '${ESCALATION_ACTOR}',
               jsonb_build_object('afterMinutes', $3::double precision, 'redSince', red_since, 'revision', revision)
-         FROM x)
+         FROM x),
+     -- the announcement, in the statement that escalates (migration 0011)
+     announced AS (
+       ${announceAlertChanges('x', { change: "'escalated'", at: 'c.escalated_at', topicParam: '$4' })}
+     )
      SELECT * FROM x ORDER BY red_since`,
-    [p.afterMinutes * 60, p.limit, p.afterMinutes],
+    [p.afterMinutes * 60, p.limit, p.afterMinutes, INTERNAL_TOPICS.alertsChanged],
   )
   return rows.map((r) => ({
     alertId: r.id, tenantId: r.tenant_id, patientId: r.patient_id, severity: 'red', ruleId: r.rule_id,

@@ -1,3 +1,4 @@
+import type { DbActor } from './actor.js'
 import { CARE_RELATIONSHIP, careRelationship } from './care-relationship.js'
 import { isUuid } from './patients.js'
 import type { Queryable } from './pool.js'
@@ -80,12 +81,6 @@ export interface AlertWithHistory extends AlertRecord {
   history: AlertEventRecord[]
 }
 
-/** The person acting, from the session. */
-export interface AlertActor {
-  tenantId: string
-  userId: string
-  username: string
-}
 
 export type AlertActionFailure = 'not-found' | 'already-acknowledged' | 'already-resolved' | 'invalid-assignee'
 export type AlertActionResult = { ok: true; alert: AlertRecord } | { ok: false; code: AlertActionFailure }
@@ -215,7 +210,7 @@ interface ActionSpec {
  * again under the row lock, so of two nurses acknowledging at once one wins
  * and the other is told).
  */
-async function runAction(db: Queryable, actor: AlertActor, alertId: string, spec: ActionSpec): Promise<AlertActionResult> {
+async function runAction(db: Queryable, actor: DbActor, alertId: string, spec: ActionSpec): Promise<AlertActionResult> {
   if (!isUuid(alertId)) return { ok: false, code: 'not-found' }
   const guard = spec.guard ?? 'true'
   const { rows } = await db.query<Partial<AlertRow> & { prior_status: AlertStatus | null; is_valid: boolean | null }>(
@@ -257,7 +252,7 @@ async function runAction(db: Queryable, actor: AlertActor, alertId: string, spec
 }
 
 /** Open → acknowledged (*kvittert ut*), by the caller, now. */
-export function acknowledgeAlert(db: Queryable, actor: AlertActor, alertId: string): Promise<AlertActionResult> {
+export function acknowledgeAlert(db: Queryable, actor: DbActor, alertId: string): Promise<AlertActionResult> {
   return runAction(db, actor, alertId, {
     kind: 'acknowledged', auditAction: 'alert.acknowledge', from: ['open'],
     set: `status = 'acknowledged', acknowledged_at = now(), acknowledged_by = $2::uuid`,
@@ -269,7 +264,7 @@ export function acknowledgeAlert(db: Queryable, actor: AlertActor, alertId: stri
  * Makes a user of the same tenant, who gives the patient care, responsible for
  * an unresolved alert; `null` unassigns.
  */
-export function assignAlert(db: Queryable, actor: AlertActor, alertId: string, assigneeId: string | null): Promise<AlertActionResult> {
+export function assignAlert(db: Queryable, actor: DbActor, alertId: string, assigneeId: string | null): Promise<AlertActionResult> {
   if (assigneeId !== null && !isUuid(assigneeId)) return Promise.resolve({ ok: false, code: 'invalid-assignee' })
   return runAction(db, actor, alertId, {
     kind: 'assigned', auditAction: 'alert.assign', from: ['open', 'acknowledged'],
@@ -286,7 +281,7 @@ export function assignAlert(db: Queryable, actor: AlertActor, alertId: string, a
 
 /** Open or acknowledged → resolved (*avsluttet*), saying what was done. */
 export function resolveAlert(
-  db: Queryable, actor: AlertActor, alertId: string, resolution: { outcome: AlertOutcome; note?: string | null | undefined },
+  db: Queryable, actor: DbActor, alertId: string, resolution: { outcome: AlertOutcome; note?: string | null | undefined },
 ): Promise<AlertActionResult> {
   return runAction(db, actor, alertId, {
     kind: 'resolved', auditAction: 'alert.resolve', from: ['open', 'acknowledged'],
@@ -297,7 +292,7 @@ export function resolveAlert(
 }
 
 /** A note in the alert's history, in any status (documentation may come after resolving). */
-export function addAlertNote(db: Queryable, actor: AlertActor, alertId: string, text: string): Promise<AlertActionResult> {
+export function addAlertNote(db: Queryable, actor: DbActor, alertId: string, text: string): Promise<AlertActionResult> {
   return runAction(db, actor, alertId, {
     kind: 'noted', auditAction: 'alert.note', from: ['open', 'acknowledged', 'resolved'],
     set: '', details: `jsonb_build_object('text', $7::text)`, params: [text],

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { GATEWAY_ID_PATTERN } from '@varde/domain'
+import type { DbActor } from './actor.js'
 import { hashSecret, newToken } from './credentials.js'
 import type { Queryable } from './pool.js'
 
@@ -11,12 +12,6 @@ import type { Queryable } from './pool.js'
  * A secret is returned once, to be shown once; only its argon2id hash is kept.
  */
 
-/** Who acts: an admin user, or the CLI (no user id; `name` says who ran it). */
-export interface ProvisioningActor {
-  tenantId: string
-  userId: string | null
-  name: string
-}
 
 export type ProvisioningFailure = 'not-found' | 'patient-not-found' | 'patient-has-gateway' | 'invalid-id' | 'id-taken' | 'revoked'
 export type ProvisioningResult<T> = ({ ok: true } & T) | { ok: false; code: ProvisioningFailure }
@@ -39,8 +34,8 @@ export function newGatewaySecret(): string {
  * The audit entry is written for the rows of the statement's CTE `x`
  * (id, patient_id): no row acted on, no entry.
  */
-function withActor(actor: ProvisioningActor, params: unknown[], details: Record<string, unknown> = {}): unknown[] {
-  return [actor.tenantId, actor.userId, actor.name, JSON.stringify(details), ...params]
+function withActor(actor: DbActor, params: unknown[], details: Record<string, unknown> = {}): unknown[] {
+  return [actor.tenantId, actor.userId, actor.username, JSON.stringify(details), ...params]
 }
 const audit = (action: string) => `
   INSERT INTO audit_log (tenant_id, actor_user_id, actor, action, resource_type, resource_id, patient_id, outcome, details)
@@ -49,7 +44,7 @@ const audit = (action: string) => `
 /** Creates a gateway for a patient of the actor's tenant; returns its id and its secret (shown once). */
 export async function provisionGateway(
   db: Queryable,
-  p: { actor: ProvisioningActor; patientId: string; gatewayId?: string | undefined },
+  p: { actor: DbActor; patientId: string; gatewayId?: string | undefined },
 ): Promise<ProvisioningResult<{ gatewayId: string; secret: string }>> {
   const gatewayId = p.gatewayId ?? newGatewayId()
   if (!GATEWAY_ID_PATTERN.test(gatewayId)) return { ok: false, code: 'invalid-id' }
@@ -77,7 +72,7 @@ export async function provisionGateway(
 /** Gives a gateway a new secret; the old one stops working at once (the broker disconnects it). */
 export async function rotateGatewaySecret(
   db: Queryable,
-  p: { actor: ProvisioningActor; gatewayId: string },
+  p: { actor: DbActor; gatewayId: string },
 ): Promise<ProvisioningResult<{ secret: string }>> {
   const secret = newGatewaySecret()
   const secretHash = await hashSecret(secret)
@@ -101,7 +96,7 @@ export async function rotateGatewaySecret(
  */
 export async function revokeTenantGateway(
   db: Queryable,
-  p: { actor: ProvisioningActor; gatewayId: string },
+  p: { actor: DbActor; gatewayId: string },
 ): Promise<ProvisioningResult<{ wasRevoked: boolean }>> {
   const { rows } = await db.query<{ found: number; revoked: number }>(
     `WITH g AS (SELECT 1 FROM gateways WHERE tenant_id = $1 AND id = $5),
@@ -123,7 +118,7 @@ export async function revokeTenantGateway(
  */
 export async function pairDevice(
   db: Queryable,
-  p: { actor: ProvisioningActor; gatewayId: string; deviceId: string },
+  p: { actor: DbActor; gatewayId: string; deviceId: string },
 ): Promise<ProvisioningResult<{ pairedAt: Date }>> {
   const { rows } = await db.query<{ found: number; paired_at: Date | null }>(
     `WITH g AS (SELECT id, tenant_id, patient_id, revoked_at FROM gateways WHERE tenant_id = $1 AND id = $5),
@@ -147,7 +142,7 @@ export async function pairDevice(
 /** Unpairs a device; its later readings count as from an unknown device where the tenant requires pairing. */
 export async function unpairDevice(
   db: Queryable,
-  p: { actor: ProvisioningActor; gatewayId: string; deviceId: string },
+  p: { actor: DbActor; gatewayId: string; deviceId: string },
 ): Promise<ProvisioningResult<{ wasPaired: boolean }>> {
   const { rows } = await db.query<{ found: number; unpaired: number }>(
     `WITH g AS (SELECT id, patient_id FROM gateways WHERE tenant_id = $1 AND id = $5),

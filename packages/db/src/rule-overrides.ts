@@ -1,4 +1,5 @@
 import { ruleOverrideSchema, type RuleKind, type RuleOverride, type ServicePause } from '@varde/domain'
+import type { DbActor } from './actor.js'
 import { CARE_RELATIONSHIP } from './care-relationship.js'
 import { isUuid } from './patients.js'
 import type { Queryable } from './pool.js'
@@ -15,12 +16,6 @@ import type { Queryable } from './pool.js'
  * never stored without its entry, nor the other way round.
  */
 
-/** The clinician acting: tenant and user from the session, username for the access log. */
-export interface CareActor {
-  tenantId: string
-  userId: string
-  username: string
-}
 
 export type CareWriteFailure = 'not-found' | 'forbidden' | 'version-conflict' | 'overlaps' | 'invalid-range' | 'already-ended' | 'not-started'
 export type CareWriteResult<T> = ({ ok: true } & T) | { ok: false; code: CareWriteFailure }
@@ -35,7 +30,7 @@ export const CARE_ROLES = ['nurse', 'clinician'] as const
  * change; the access-log entry is written for each row of CTE `x`
  * (id, patient_id).
  */
-function withActor(actor: CareActor, params: unknown[], details: Record<string, unknown> = {}): unknown[] {
+function withActor(actor: DbActor, params: unknown[], details: Record<string, unknown> = {}): unknown[] {
   return [actor.tenantId, actor.userId, actor.username, JSON.stringify(details), ...params]
 }
 const ACTOR_CTES = `
@@ -113,7 +108,7 @@ export async function loadRuleOverrides(
 }
 
 export interface NewRuleOverride {
-  actor: CareActor
+  actor: DbActor
   patientId: string
   ruleId: string
   kind?: RuleKind | undefined
@@ -230,7 +225,7 @@ const PAUSE_RESULT = `(SELECT count(*) FROM p)::int AS patients, (SELECT count(*
  */
 export async function startServicePause(
   db: Queryable,
-  q: { actor: CareActor; patientId: string; startsAt?: Date | undefined; endsAt?: Date | null | undefined; reason?: string | null | undefined },
+  q: { actor: DbActor; patientId: string; startsAt?: Date | undefined; endsAt?: Date | null | undefined; reason?: string | null | undefined },
 ): Promise<CareWriteResult<{ pause: ServicePauseRecord }>> {
   if (!isUuid(q.patientId)) return { ok: false, code: 'not-found' }
   const { rows } = await db.query<{ patients: number; users: number; clashes: number } & Partial<PauseRow>>(
@@ -264,7 +259,7 @@ export async function startServicePause(
  */
 export async function endServicePause(
   db: Queryable,
-  q: { actor: CareActor; patientId: string; pauseId: string; endsAt?: Date | undefined },
+  q: { actor: DbActor; patientId: string; pauseId: string; endsAt?: Date | undefined },
 ): Promise<CareWriteResult<{ pause: ServicePauseRecord }>> {
   if (!isUuid(q.patientId) || !/^\d{1,18}$/.test(q.pauseId)) return { ok: false, code: 'not-found' }
   const { rows } = await db.query<{ patients: number; users: number; found: number; is_ended: boolean } & Partial<PauseRow>>(

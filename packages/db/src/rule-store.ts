@@ -1,4 +1,5 @@
 import {
+  INTERNAL_TOPICS,
   VITAL_TYPE_NAMES,
   type AlertAction,
   type AlertFinding,
@@ -11,6 +12,7 @@ import {
   type Severity,
   type VitalType,
 } from '@varde/domain'
+import { announceAlertChanges } from './event-outbox.js'
 import type { Queryable } from './pool.js'
 
 /**
@@ -469,6 +471,10 @@ export async function applyRuleActions(
         ORDER BY e.n
        RETURNING 1
      ),
+     -- the announcement, in the statement that makes the change (migration 0011): a crash cannot part them
+     announced AS (
+       ${announceAlertChanges('changed', { change: 'c.change', at: 'now()', topicParam: '$6' })}
+     ),
      judged AS (
        SELECT * FROM jsonb_to_recordset($5::jsonb) AS d(patient_id uuid, seq bigint)
      ),
@@ -492,6 +498,7 @@ export async function applyRuleActions(
       JSON.stringify(clears.map((c) => ({ patient_id: c.patient_id, alert_key: c.alert_key, cleared_at: c.cleared_at }))),
       JSON.stringify(events.map((e, n) => ({ ...e, n }))),
       JSON.stringify(done.map((d) => ({ patient_id: d.patientId, seq: d.seq }))),
+      INTERNAL_TOPICS.alertsChanged,
     ],
   )
   return rows.map((r) => ({

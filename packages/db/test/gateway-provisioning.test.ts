@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   findGatewayContext, findGatewayCredentialChanges, findGatewayCredentials, listAccessLog, listTenantGateways, pairDevice,
   provisionGateway, revokeTenantGateway, rotateGatewaySecret, seedDemo, unpairDevice, verifySecret, type DemoHome,
-  type ProvisioningActor,
+  type DbActor,
 } from '../src/index.js'
 import { startTestDatabase, type TestDatabase } from '../src/testing.js'
 
 let db: TestDatabase
 let homes: DemoHome[]
 let patientId: string
-const admin: ProvisioningActor = { tenantId: 'demo', userId: null, name: 'cli:test' }
+const admin: DbActor = { tenantId: 'demo', userId: null, username: 'cli:test' }
 
 beforeAll(async () => {
   db = await startTestDatabase()

@@ -2,7 +2,7 @@ import { resolvePatientRules, type ThresholdParams } from '@varde/domain'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   addRuleOverride, endServicePause, listAccessLog, listRuleOverrides, listServicePauses, loadRuleOverrides,
-  loadServicePauses, seedDemo, startServicePause, type CareActor, type DemoHome,
+  loadServicePauses, seedDemo, startServicePause, type DbActor, type DemoHome,
 } from '../src/index.js'
 import { startTestDatabase, type TestDatabase } from '../src/testing.js'
 
@@ -11,10 +11,10 @@ import { startTestDatabase, type TestDatabase } from '../src/testing.js'
 // and role in every statement, the access log written with each change.
 let db: TestDatabase
 let homes: DemoHome[]
-let nurse: CareActor
-let doctor: CareActor
-let admin: CareActor
-let stranger: CareActor
+let nurse: DbActor
+let doctor: DbActor
+let admin: DbActor
+let stranger: DbActor
 let kari: string // COPD, shared with the hospital
 let ingrid: string // diabetes, home care only
 let berit: string // shared with the hospital but objects to sharing
@@ -32,7 +32,7 @@ beforeAll(async () => {
   await db.pool.query(`INSERT INTO tenants (id, name) VALUES ('other', 'Annen kommune')`)
   await db.pool.query(`INSERT INTO users (tenant_id, username, display_name, role, password_hash) VALUES ('other', 'other-nurse', 'Annen Sykepleier', 'nurse', 'x')`)
   const users = new Map((await db.pool.query<{ username: string; id: string; tenant_id: string }>('SELECT username, id, tenant_id FROM users')).rows.map((r) => [r.username, r]))
-  const actor = (username: string): CareActor => ({ tenantId: users.get(username)!.tenant_id, userId: users.get(username)!.id, username })
+  const actor = (username: string): DbActor => ({ tenantId: users.get(username)!.tenant_id, userId: users.get(username)!.id, username })
   nurse = actor('sykepleier')
   doctor = actor('lege')
   admin = actor('admin')
@@ -84,7 +84,7 @@ describe('rule overrides', () => {
 
   it('stores nothing without a care relationship, for an administrator, or across tenants', async () => {
     const before = await countOverrides()
-    const change = (actor: CareActor, patientId: string) => addRuleOverride(db.pool, { actor, patientId, ruleId: 'threshold:spo2', params: spo2(85, 88) })
+    const change = (actor: DbActor, patientId: string) => addRuleOverride(db.pool, { actor, patientId, ruleId: 'threshold:spo2', params: spo2(85, 88) })
     expect(await change(doctor, ingrid)).toEqual({ ok: false, code: 'not-found' }) // not on the team
     expect(await change(doctor, berit)).toEqual({ ok: false, code: 'not-found' }) // the patient objects to the hospital
     expect(await change(admin, kari)).toEqual({ ok: false, code: 'forbidden' })

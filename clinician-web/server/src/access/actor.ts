@@ -1,11 +1,11 @@
-import type { SessionUser } from '@varde/db'
+import type { DbActor, SessionUser } from '@varde/db'
 
 /**
  * Who is acting, one type for every caller (issue 15): a staff member from a
  * session today; the patient, a service (Node-RED, the CLI) and a machine
  * client of another organisation next. It replaces the three actor shapes of
- * packages/db (AlertActor, CareActor, ProvisioningActor), which the access
- * layer alone builds from it.
+ * packages/db (AlertActor, CareActor, ProvisioningActor), now one
+ * (`DbActor`), which the access layer alone builds from it (`dbActorOf`).
  */
 export interface Actor {
   kind: 'staff' | 'patient' | 'service' | 'client'
@@ -26,5 +26,8 @@ export interface Actor {
 export const staffActor = (user: SessionUser): Actor => ({
   kind: 'staff', tenantId: user.tenantId, userId: user.userId, username: user.username, displayName: user.displayName, roles: [user.role],
 })
+
+/** The actor as packages/db's statements take it (one shape for every write, issue 15). */
+export const dbActorOf = (actor: Actor): DbActor => ({ tenantId: actor.tenantId, userId: actor.userId, username: actor.username })
 
 export const hasRole = (actor: Actor, roles: readonly string[]): boolean => actor.roles.some((r) => roles.includes(r))

@@ -1,8 +1,9 @@
 import {
   acknowledgeAlert, addAlertNote, assignAlert, findAlert, findAlertWithHistory, listAlerts, resolveAlert,
-  type AlertActionResult, type AlertActor, type AlertOutcome, type AlertRecord, type AlertStatus, type AlertWithHistory,
+  type AlertActionResult, type AlertOutcome, type AlertRecord, type AlertStatus, type AlertWithHistory,
 } from '@varde/db'
 import { ALERT_FAILURES, ERRORS } from '../errors/api-errors.js'
+import { dbActorOf } from './actor.js'
 import { userIdOf, type AccessContext } from './context.js'
 
 /**
@@ -11,7 +12,8 @@ import { userIdOf, type AccessContext } from './context.js'
  * alerts.ts), allowed or denied, so an action is never without its entry.
  */
 export function alertAccess({ db, actor, audit }: AccessContext) {
-  const alertActor = (): AlertActor => ({ tenantId: actor.tenantId, userId: userIdOf(actor), username: actor.username })
+  // a user's action: a service without a user id is refused (userIdOf) before any statement
+  const alertActor = () => ({ ...dbActorOf(actor), userId: userIdOf(actor) })
   const done = (result: AlertActionResult): AlertRecord => {
     if (!result.ok) throw new ALERT_FAILURES[result.code]()
     return result.alert

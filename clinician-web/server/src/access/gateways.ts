@@ -1,9 +1,9 @@
 import {
   listTenantGateways, pairDevice, provisionGateway, revokeTenantGateway, rotateGatewaySecret, unpairDevice,
-  type GatewaySummary, type ProvisioningActor, type ProvisioningResult,
+  type GatewaySummary, type ProvisioningResult,
 } from '@varde/db'
 import { ERRORS, PROVISIONING_FAILURES } from '../errors/api-errors.js'
-import { hasRole } from './actor.js'
+import { dbActorOf, hasRole } from './actor.js'
 import type { AccessContext } from './context.js'
 
 /**
@@ -13,7 +13,7 @@ import type { AccessContext } from './context.js'
  * list and every refusal are logged here.
  */
 export function gatewayAccess({ db, actor, audit, where }: AccessContext) {
-  const provisioner = (): ProvisioningActor => ({ tenantId: actor.tenantId, userId: actor.userId, name: actor.username })
+  const provisioner = () => dbActorOf(actor)
   const done = <T>(result: ProvisioningResult<T>): T => {
     if (!result.ok) throw new PROVISIONING_FAILURES[result.code]()
     return result

@@ -1,10 +1,10 @@
 import {
   addRuleOverride, canAccessPatient, CARE_ROLES, endServicePause, findPatientForUser, listRuleOverrides, listServicePauses,
-  startServicePause, type CareActor, type ServicePauseRecord,
+  startServicePause, type ServicePauseRecord,
 } from '@varde/db'
 import { resolvePatientRules, RuleError, type Rule, type RuleKind, type RuleOverride, type RuleSet } from '@varde/domain'
 import { CARE_WRITE_FAILURES, ERRORS } from '../errors/api-errors.js'
-import { hasRole } from './actor.js'
+import { dbActorOf, hasRole } from './actor.js'
 import { userIdOf, type AccessContext } from './context.js'
 
 export interface RuleChange {
@@ -21,7 +21,8 @@ export interface RuleChange {
  * the statement that stores it (packages/db rule-overrides.ts).
  */
 export function ruleAccess({ db, actor, audit, where }: AccessContext) {
-  const careActor = (): CareActor => ({ tenantId: actor.tenantId, userId: userIdOf(actor), username: actor.username })
+  // a user's change: a service without a user id is refused (userIdOf) before any statement
+  const careActor = () => ({ ...dbActorOf(actor), userId: userIdOf(actor) })
   const mayChange = hasRole(actor, CARE_ROLES)
   /** Refuses, and logs the refusal, when the actor's role may not change `resourceType`. */
   const requireCareRole = async (resourceType: string, resourceId: string) => {

@@ -1,6 +1,6 @@
 import type { AlertRecord } from '../access/types.js'
 import { acknowledgeBody, alertListSchema, alertQuerySchema, alertSchema, alertWithHistorySchema, assignBody, errorBody, idParams, noteBody, resolveBody } from '@varde/api-contract'
-import { INTERNAL_TOPICS, type AlertChange, type AlertChangedEvent } from '@varde/domain'
+import { alertChangedEvent, INTERNAL_TOPICS, type AlertChange } from '@varde/domain'
 import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { preferredLanguage, toAlertView, toAlertWithHistoryView } from '../alert-view.js'
@@ -24,10 +24,10 @@ export const alertRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async (a
 
   /** The database has the change; a lost event only delays other screens until they resync. */
   const announce = async (request: FastifyRequest, alert: AlertRecord, change: AlertChange) => {
-    const event: AlertChangedEvent = {
+    const event = alertChangedEvent({
       tenantId: accessOf(request).actor.tenantId, patientId: alert.patientId, alertId: alert.id, change,
-      revision: alert.revision, severity: alert.severity, status: alert.status, at: alert.updatedAt.toISOString(),
-    }
+      revision: alert.revision, severity: alert.severity, status: alert.status, at: alert.updatedAt,
+    })
     const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 2000).unref())
     const sent = live.publish(INTERNAL_TOPICS.alertsChanged, JSON.stringify(event)).then(() => 'sent' as const, () => 'failed' as const)
     const result = await Promise.race([sent, timeout])

@@ -1,0 +1,3 @@
+export * from './alert-changed.js'
+export * from './measurements-stored.js'
+export * from './gateway-status-stored.js'
