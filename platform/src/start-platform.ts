@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createBroker, ensureSelfSignedTlsCredentials, loadTlsCredentials, type VardeBroker } from '@varde/broker'
 import type { PlatformConfig } from '@varde/config'
-import { createPool, migrate, seedDemo, startEmbeddedDatabase, type DemoHome, type EmbeddedDatabase, type Pool, type WireServerStats } from '@varde/db'
+import { createPool, migrate, seedDemoTenants, startEmbeddedDatabase, type DemoHome, type EmbeddedDatabase, type Pool, type WireServerStats } from '@varde/db'
 import { startIngest, type IngestService } from '@varde/ingest'
 import { buildApp, connectLiveEvents, type LiveEvents } from '@varde/server'
 import type { Logger } from 'pino'
@@ -76,7 +76,9 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     if (applied.length) logger.info({ part: 'database', migrations: applied }, 'migrations applied')
     const pool: Pool = createPool(databaseUrl, { max: 4, applicationName: 'varde-platform' })
     stack.push({ name: 'pool', stop: () => pool.end() })
-    const demoHomes = config.mode === 'demo' ? await seedDemo(pool) : []
+    // demo mode: both demo tenants (platform-contract.md "Demo mode"), `demo`'s homes first
+    const seeded = config.mode === 'demo' ? await seedDemoTenants(pool) : { demo: [], nabo: [] }
+    const demoHomes = [...seeded.demo, ...seeded.nabo]
 
     let mqttUrl = config.mqttUrl
     let mqttsUrl = ''
