@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { serviceUsername, servicePassword } from '@varde/config'
 import {
-  findGatewayContext, updateGatewayStatus, type BatchToStore, type GatewayContext, type Queryable,
+  findGatewayContext, PlatformClock, updateGatewayStatus, type BatchToStore, type GatewayContext, type Queryable,
 } from '@varde/db'
 import {
   buildReceipt, gatewayStatusSchema, gatewayTopic, INTERNAL_TOPICS, judgeBatch, MAX_BATCH_BYTES, parseGatewayTopic,
@@ -32,6 +32,8 @@ export interface IngestOptions {
   rules?: false | Pick<RuleWorkerOptions, 'batchPatients' | 'sweepIntervalMs' | 'checkIntervalMs'>
   /** Escalation of unacknowledged red alerts (escalation.ts), with the platform's configuration; `false` or unset: off. */
   escalation?: false | { config: EscalationConfig; publicUrl: string }
+  /** The platform clock (docs/decisions/0014); default: one of ingest's own, loaded from the database and reloaded on `INTERNAL_TOPICS.clockChanged`. */
+  clock?: PlatformClock
 }
 
 export interface IngestService {
@@ -136,13 +138,16 @@ export function startIngest(options: IngestOptions): IngestService {
     will: { topic: INTERNAL_TOPICS.health('ingest'), payload: Buffer.from('{"state":"down"}'), qos: 1, retain: true },
   })
 
-  const ready = new Promise<void>((resolve) => {
+  const clock = options.clock ?? new PlatformClock(options.db)
+  const isOwnClock = options.clock === undefined
+  const clockReady = isOwnClock ? clock.start() : Promise.resolve()
+  const connected = new Promise<void>((resolve) => {
     client.on('connect', (connack) => {
       // a receipt goes out at once, not held by Nagle's algorithm until the broker's delayed ACK
       ;(client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true)
       log.info({ event: 'connected', sessionPresent: connack.sessionPresent }, 'ingest connected')
       client.subscribe(
-        { [`varde/v1/gateways/+/measurements`]: { qos: 1 }, [`varde/v1/gateways/+/status`]: { qos: 1 } },
+        { [`varde/v1/gateways/+/measurements`]: { qos: 1 }, [`varde/v1/gateways/+/status`]: { qos: 1 }, [INTERNAL_TOPICS.clockChanged]: { qos: 1 } },
         (error) => {
           if (error) log.error({ err: error }, 'subscribe failed')
           else {
@@ -153,6 +158,7 @@ export function startIngest(options: IngestOptions): IngestService {
       )
     })
   })
+  const ready = Promise.all([connected, clockReady]).then(() => {})
   client.on('error', (error) => log.warn({ err: error }, 'mqtt error'))
 
   const rules = options.rules === false ? null : startRuleWorker({
@@ -160,6 +166,7 @@ export function startIngest(options: IngestOptions): IngestService {
     db: options.db,
     logger: options.logger,
     publish: (topic, payload) => void client.publish(topic, payload, { qos: 1 }),
+    clock,
   })
   const escalation: EscalationService | null = options.escalation ? startEscalation({
     db: options.db, mqtt: client, notifiers: buildNotifiers({ escalation: options.escalation.config }),
@@ -181,6 +188,11 @@ export function startIngest(options: IngestOptions): IngestService {
   // ingest never stopped while messages kept coming.)
   const passOver = (done: (error?: Error) => void) => done(new Error('ingest is stopping: left for the next session'))
   client.handleMessage = (packet: IPublishPacket, done: (error?: Error) => void) => {
+    if (packet.topic === INTERNAL_TOPICS.clockChanged) {
+      // a failed reload keeps the last setting; the periodic reload catches up
+      void clock.refresh().catch((error: unknown) => log.warn({ err: error }, 'platform clock not reloaded')).finally(() => done())
+      return
+    }
     if (isStopping) return passOver(done)
     const ack = () => done()
     void handleWithRetry(packet).then((isHandled) => {
@@ -225,7 +237,8 @@ export function startIngest(options: IngestOptions): IngestService {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
     if (topic.channel === 'status') return handleStatus(topic.gatewayId, payload)
     if (topic.channel !== 'measurements') return
-    const receivedAt = new Date()
+    // the platform's time: a gateway whose clock follows it (sync-clock) is judged by it (decision 0014)
+    const receivedAt = clock.now()
     const ctx = await gatewayContext(topic.gatewayId)
     const judgement: BatchJudgement =
       payload.length > MAX_BATCH_BYTES
@@ -388,7 +401,7 @@ export function startIngest(options: IngestOptions): IngestService {
       stats.rejected += receipt.rejected.length
       publishReceipt(store.gatewayId, receipt)
       if (judgement.isClockAdjusted) {
-        client.publish(gatewayTopic(store.gatewayId, 'commands'), JSON.stringify(syncClockCommand(new Date())), { qos: 1 })
+        client.publish(gatewayTopic(store.gatewayId, 'commands'), JSON.stringify(syncClockCommand(clock.now())), { qos: 1 })
       }
     })
     for (const message of measurementsStoredMessages(events.values())) {
@@ -448,6 +461,7 @@ export function startIngest(options: IngestOptions): IngestService {
         }, 'ingest stopped before these batches were stored; they have no receipt, and their gateways re-send them')
       }
       await beforeDeadline(Promise.all([rules?.stop(), escalation?.stop()]))
+      if (isOwnClock) clock.stop()
       if (client.connected && !deadline.signal.aborted) {
         await beforeDeadline(client.publishAsync(INTERNAL_TOPICS.health('ingest'), JSON.stringify({ state: 'down', at: new Date().toISOString() }), { qos: 1, retain: true }))
       }

@@ -1,10 +1,10 @@
 import {
-  applyRuleActions, claimRuleWork, listMonitoredPatientIds, loadLastReadingTimes, loadRuleContext,
+  applyRuleActions, claimRuleWork, type PlatformClock, listMonitoredPatientIds, loadLastReadingTimes, loadRuleContext,
   loadRuleOverrides, loadServicePauses, type ChangedAlert, type PatientActions, type Queryable, type RuleContext, type RuleWorkClaim,
   } from '@varde/db'
 import {
   evaluateDeviceHealth, evaluateReadings, evaluateSchedules, historyNeeds, INTERNAL_TOPICS, resolvePatientRules, type AlertAction,
-  type AlertChangedEvent, type RuleOverride, type RuleSet, type ServicePause,
+  platformTimeAt, type AlertChangedEvent, type ClockSetting, type GatewayHealth, type RuleOverride, type RuleSet, type ServicePause,
 } from '@varde/domain'
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
@@ -15,6 +15,8 @@ export interface RuleWorkerOptions {
   /** Publishes an internal event (QoS 1) on the service's MQTT connection. */
   publish: (topic: string, payload: string) => void
   logger: Logger
+  /** The platform clock (docs/decisions/0014): the rules judge by its time. */
+  clock: Pick<PlatformClock, 'now' | 'setting'>
   /**
    * Patients judged per round (default 25). A patient with a possibly red
    * reading waits at most for the round in progress before its own (urgent
@@ -78,7 +80,9 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
   const stats: Omit<RuleWorkerStats, 'historyHits' | 'historyLoads'> = {
     rounds: 0, patientsJudged: 0, alertsOpened: 0, alertsUpdated: 0, alertsCleared: 0, checks: 0, errors: 0,
   }
-  const history = new ReadingHistory(db)
+  const { clock } = options
+  // the readings' times are the platform's (ingest stamps them by it), so their windows are too
+  const history = new ReadingHistory(db, { now: () => clock.now().getTime() })
 
   let isStopped = false
   let wantRounds = true // at start: whatever a previous run left queued
@@ -148,7 +152,7 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
       const ruleSet = ruleSets.get(claim.patientId)
       return ruleSet ? [{ patientId: claim.patientId, pendingSince: claim.pendingSince, needs: historyNeeds(ruleSet) }] : []
     }))
-    const now = new Date()
+    const now = clock.now()
     const batches: PatientActions[] = claims.map((claim) => {
       const patient = ctx.patients.get(claim.patientId)
       const ruleSet = ruleSets.get(claim.patientId)
@@ -163,7 +167,7 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
         ...evaluateSchedules({
           ruleSet, lastReadingAtByType: lastByPatient.get(patient.id) ?? {}, openAlerts, now, pauses: patientPauses, serviceStartedAt: patient.serviceStartedAt,
         }),
-        ...deviceHealth(ruleSet, ctx, patient.id, openAlerts, now, patientPauses),
+        ...deviceHealth(ruleSet, ctx, patient.id, openAlerts, now, patientPauses, clock.setting),
       ]
       return { tenantId: patient.tenantId, patientId: patient.id, actions }
     })
@@ -194,7 +198,7 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
         const [ctx, lastByPatient, overrides, pauses] = await Promise.all([
           loadRuleContext(db, ids), loadLastReadingTimes(db, ids), loadRuleOverrides(db, ids, invalidOverride), loadServicePauses(db, ids),
         ])
-        const now = new Date()
+        const now = clock.now()
         const batches: PatientActions[] = []
         for (const patient of ctx.patients.values()) {
           const ruleSet = rulesOf(patient.id, patient.conditions, overrides.get(patient.id) ?? [])
@@ -205,7 +209,7 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
               ruleSet, lastReadingAtByType: lastByPatient.get(patient.id) ?? {}, openAlerts, now, pauses: patientPauses,
               serviceStartedAt: patient.serviceStartedAt,
             }),
-            ...deviceHealth(ruleSet, ctx, patient.id, openAlerts, now, patientPauses),
+            ...deviceHealth(ruleSet, ctx, patient.id, openAlerts, now, patientPauses, clock.setting),
           ]
           if (actions.length > 0) batches.push({ tenantId: patient.tenantId, patientId: patient.id, actions })
         }
@@ -299,9 +303,11 @@ function pausesOf(state: 'active' | 'paused' | 'ended', pauses: ServicePause[]):
 
 function deviceHealth(
   ruleSet: RuleSet, ctx: RuleContext, patientId: string, openAlerts: Parameters<typeof evaluateDeviceHealth>[0]['openAlerts'],
-  now: Date, pauses: ServicePause[],
+  now: Date, pauses: ServicePause[], clockSetting: ClockSetting,
 ): AlertAction[] {
-  const gateways = ctx.gateways.get(patientId) ?? []
+  // a gateway's last contact is stamped by the database's wall clock (a connection, not a clinical time): on the
+  // platform's clock it is as long ago as the clock's speed makes it (decision 0014)
+  const gateways = (ctx.gateways.get(patientId) ?? []).map((g): GatewayHealth => ({ ...g, lastSeenAt: new Date(platformTimeAt(clockSetting, g.lastSeenAt.getTime())) }))
   const devices = ctx.devices.get(patientId) ?? []
   if (gateways.length === 0) return evaluateDeviceHealth({ ruleSet, gateway: null, devices, openAlerts, now, pauses })
   // devices' batteries judged once, with the first gateway

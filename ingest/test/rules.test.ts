@@ -1,6 +1,6 @@
 import { createBroker, type VardeBroker } from '@varde/broker'
 import { servicePassword, serviceUsername } from '@varde/config'
-import { seedDemo, storeBatches } from '@varde/db'
+import { PlatformClock, seedDemo, storeBatches } from '@varde/db'
 import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
 import { INTERNAL_TOPICS, type AlertChangedEvent } from '@varde/domain'
 import mqtt, { type MqttClient } from 'mqtt'
@@ -150,7 +150,7 @@ describe('rules after storing', () => {
       }],
       rejections: [],
     }])
-    const worker = startRuleWorker({ db: db.pool, logger, publish: () => {} })
+    const worker = startRuleWorker({ db: db.pool, logger, publish: () => {}, clock: new PlatformClock(db.pool) })
     await worker.drain()
     await worker.stop()
     expect(await alertsOf('demo-gw-012')).toEqual([expect.objectContaining({ rule_id: 'threshold:spo2', severity: 'red', count: 1 })])
