@@ -146,6 +146,9 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/admin/gateways/:id/revoke': {},
   'POST /api/admin/gateways/:id/devices': { body: (i) => ({ deviceId: i.device }) },
   'DELETE /api/admin/gateways/:id/devices/:deviceId': {},
+  // the clock is the installation's (decision 0014), moved by any tenant's administrator in demo mode: here to where it is
+  'GET /api/clock': {},
+  'POST /api/admin/clock': { body: () => ({ offset: '0' }) },
   'GET /fhir/metadata': {},
   'GET /fhir/Patient/:id': {},
   'GET /fhir/Patient': { query: (i) => `identifier=${encodeURIComponent(`urn:oid:2.16.578.1.12.4.1.4.1|${i.nationalId}`)}` },

@@ -41,6 +41,8 @@ export const ERRORS = {
   invalidGatewayId: define('invalid-id', 400, 'Ugyldig id for basestasjon.'),
   gatewayIdTaken: define('id-taken', 409, 'Id-en er allerede i bruk.'),
   gatewayRevoked: define('revoked', 409, 'Basestasjonen er trukket tilbake.'),
+  clockAdminRequired: define('forbidden', 403, 'Bare administrator kan flytte plattformens klokke.'),
+  clockFixed: define('clock-fixed', 403, 'Plattformens klokke kan bare flyttes i demo- og testmodus.'),
   // FHIR (answered as OperationOutcome, fhir/operation-outcome.ts)
   fhirLoginRequired: define('unauthenticated', 401, 'Authentication required (session cookie or Bearer token)'),
   fhirParameterRequired: define('required', 400, '%s'),
