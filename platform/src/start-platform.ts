@@ -2,7 +2,8 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createBroker, ensureSelfSignedTlsCredentials, loadTlsCredentials, type VardeBroker } from '@varde/broker'
 import type { PlatformConfig } from '@varde/config'
-import { createPool, migrate, seedDemoTenants, startEmbeddedDatabase, type DemoHome, type EmbeddedDatabase, type Pool, type WireServerStats } from '@varde/db'
+import { createPool, loadClockSetting, migrate, resetPlatformClock, seedDemoTenants, setPlatformClock, startEmbeddedDatabase, type DemoHome, type EmbeddedDatabase, type Pool, type WireServerStats } from '@varde/db'
+import { isWallClock } from '@varde/domain'
 import { startIngest, type IngestService } from '@varde/ingest'
 import { buildApp, connectLiveEvents, type LiveEvents } from '@varde/server'
 import type { Logger } from 'pino'
@@ -79,6 +80,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     // demo mode: both demo tenants (platform-contract.md "Demo mode"), `demo`'s homes first
     const seeded = config.mode === 'demo' ? await seedDemoTenants(pool) : { demo: [], nabo: [] }
     const demoHomes = [...seeded.demo, ...seeded.nabo]
+    await startClock(pool, config, logger)
 
     let mqttUrl = config.mqttUrl
     let mqttsUrl = ''
@@ -136,4 +138,23 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     await stopAll()
     throw error
   }
+}
+
+/**
+ * The platform clock at start (docs/decisions/0014-platform-clock.md): set
+ * from VARDE_CLOCK_OFFSET / VARDE_CLOCK_SPEED in demo and test mode; in
+ * production the wall clock, whatever a tester left in the database.
+ */
+async function startClock(pool: Pool, config: PlatformConfig, logger: Logger): Promise<void> {
+  const platform = { tenantId: null, userId: null, name: 'platform-start' }
+  if (config.mode === 'production') {
+    if (!isWallClock(await loadClockSetting(pool))) {
+      logger.warn({ part: 'clock', event: 'clock-reset' }, 'a moved platform clock was found in production mode: back to the wall clock')
+    }
+    await resetPlatformClock(pool, platform)
+    return
+  }
+  if (!config.clock) return
+  await setPlatformClock(pool, platform, { kind: 'offset', offsetMs: config.clock.offsetMs, speed: config.clock.speed })
+  logger.info({ part: 'clock', offsetMs: config.clock.offsetMs, speed: config.clock.speed }, 'platform clock moved (VARDE_CLOCK_OFFSET, VARDE_CLOCK_SPEED)')
 }
