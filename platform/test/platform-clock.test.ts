@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadPlatformConfig } from '@varde/config'
 import { createPool, platformNow } from '@varde/db'
+import { clockCommand } from '@varde/device-sim'
 import { pino } from 'pino'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startPlatform, type RunningPlatform } from '../src/index.js'
 
 // The platform clock from configuration (docs/decisions/0014): a demo started
@@ -35,6 +36,27 @@ async function skewOf(platform: RunningPlatform): Promise<number> {
 }
 
 describe('the platform clock from configuration', () => {
+  it('moves with varde-sim clock: two weeks on, then back to the wall clock', async () => {
+    const platform = await startPlatform(loadPlatformConfig(env({ VARDE_MODE: 'demo' })), logger)
+    const printed: string[] = []
+    const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void printed.push(args.join(' ')))
+    const sim = (...args: string[]) => clockCommand([...args, '--http', platform.httpUrl], { mqttUrl: platform.mqttUrl, httpUrl: platform.httpUrl, user: 'sykepleier', password: 'demo' })
+    try {
+      expect(await sim('--advance', '2w')).toBe(0)
+      expect(Math.abs(await skewOf(platform) - 14 * DAY)).toBeLessThan(10_000)
+      expect(printed.at(-1)).toMatch(/^platform time \S+ \(wall clock \+14d 0h 0m, speed 1\)$/)
+      expect(await sim()).toBe(0) // shown to the nurse
+      expect(printed.at(-1)).toMatch(/wall clock \+14d 0h 0m/)
+      await expect(sim('--advance', '1d', '--user', 'sykepleier')).rejects.toThrow(/403: forbidden/)
+      expect(await sim('--reset')).toBe(0)
+      expect(printed.at(-1)).toMatch(/\(the wall clock\)$/)
+      expect(Math.abs(await skewOf(platform))).toBeLessThan(10_000)
+    } finally {
+      log.mockRestore()
+      await platform.stop()
+    }
+  })
+
   it('starts a demo 14 days ahead with VARDE_CLOCK_OFFSET=14d, shown to a logged-in user, and production back on the wall clock', async () => {
     let platform = await startPlatform(loadPlatformConfig(env({ VARDE_MODE: 'demo', VARDE_CLOCK_OFFSET: '14d' })), logger)
     try {
