@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadPlatformConfig } from '@varde/config'
 import { createPool, platformNow } from '@varde/db'
-import { clockCommand } from '@varde/device-sim'
+import { clockCommand, SimGateway } from '@varde/device-sim'
+import { once } from 'node:events'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startPlatform, type RunningPlatform } from '../src/index.js'
@@ -66,6 +67,28 @@ describe('the platform clock from configuration', () => {
       const clock = (await (await fetch(`${platform.httpUrl}/api/clock`, { headers: { cookie } })).json()) as { offsetMs: number; isWallClock: boolean }
       expect(clock.isWallClock).toBe(false)
       expect(Math.abs(clock.offsetMs - 14 * DAY)).toBeLessThan(10_000)
+
+      // a gateway on the wall clock is told the platform's time (sync-clock) and follows it; its reading is stamped by it
+      const home = platform.demoHomes[0]!
+      const gw = new SimGateway({ gatewayId: home.gatewayId, secret: home.secret, mqttUrl: platform.mqttUrl })
+      await gw.start()
+      try {
+        const synced = once(gw, 'clock-synced')
+        const [receipt] = await Promise.all([gw.sendBatch([{
+          id: 'clock-1', deviceId: 'AA:BB:CC:00:11:22', type: 'body-weight', value: 82.4, unit: 'kg', measuredAt: new Date(Date.now() - 60_000).toISOString(),
+        }]), synced])
+        expect(receipt).toMatchObject({ accepted: ['clock-1'] })
+        expect(Math.abs(gw.clockOffsetMs - 14 * DAY)).toBeLessThan(10_000)
+        const pool = createPool(platform.databaseUrl, { max: 1 })
+        try {
+          const { rows } = await pool.query<{ measured_at: Date }>(`SELECT measured_at FROM measurements WHERE measurement_id = 'clock-1'`)
+          expect(Math.abs(rows[0]!.measured_at.getTime() - (Date.now() + 14 * DAY - 60_000))).toBeLessThan(10_000)
+        } finally {
+          await pool.end()
+        }
+      } finally {
+        await gw.stop()
+      }
     } finally {
       await platform.stop()
     }
