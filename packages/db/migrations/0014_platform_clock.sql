@@ -23,6 +23,20 @@ CREATE FUNCTION varde_now() RETURNS timestamptz LANGUAGE sql STABLE AS $$
   SELECT coalesce((SELECT c.anchor_platform + (now() - c.anchor_wall) * c.speed FROM platform_clock c), now())
 $$;
 
+-- Clinical times stamped by the database itself follow the platform clock:
+-- the start of follow-up (a schedule is not missed before it), when a rule
+-- override was set (it applies from then on), a pause's and an alert's history.
+ALTER TABLE patients ALTER COLUMN created_at SET DEFAULT varde_now();
+ALTER TABLE rule_overrides ALTER COLUMN set_at SET DEFAULT varde_now();
+ALTER TABLE service_pauses ALTER COLUMN created_at SET DEFAULT varde_now();
+ALTER TABLE alerts ALTER COLUMN opened_at SET DEFAULT varde_now();
+ALTER TABLE alert_events ALTER COLUMN at SET DEFAULT varde_now();
+
 -- Down Migration
+ALTER TABLE alert_events ALTER COLUMN at SET DEFAULT now();
+ALTER TABLE alerts ALTER COLUMN opened_at SET DEFAULT now();
+ALTER TABLE service_pauses ALTER COLUMN created_at SET DEFAULT now();
+ALTER TABLE rule_overrides ALTER COLUMN set_at SET DEFAULT now();
+ALTER TABLE patients ALTER COLUMN created_at SET DEFAULT now();
 DROP FUNCTION varde_now();
 DROP TABLE platform_clock;
