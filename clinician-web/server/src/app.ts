@@ -20,6 +20,7 @@ import { sameOriginGuard } from './plugins/same-origin.js'
 import { securityHeaders } from './plugins/security-headers.js'
 import { adminClockRoutes } from './routes/admin-clock.js'
 import { adminGatewayRoutes } from './routes/admin-gateways.js'
+import { adminPatientRoutes } from './routes/admin-patients.js'
 import { alertRoutes } from './routes/alerts.js'
 import { eventRoutes } from './routes/events.js'
 import { healthRoutes } from './routes/health.js'
@@ -117,6 +118,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(fhirRoutes, { prefix: '/fhir' })
   await app.register(adminGatewayRoutes, { live: options.live })
   await app.register(adminClockRoutes, { live: options.live, mode: options.mode })
+  await app.register(adminPatientRoutes)
 
   const web = options.webDistDir
   if (web && existsSync(join(web, 'index.html'))) {

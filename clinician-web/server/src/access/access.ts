@@ -3,6 +3,7 @@ import type { Actor } from './actor.js'
 import { alertAccess } from './alerts.js'
 import { auditTrail } from './audit-trail.js'
 import { clockAccess } from './clock.js'
+import { enrolmentAccess } from './enrolment.js'
 import type { AccessContext } from './context.js'
 import { gatewayAccess } from './gateways.js'
 import { patientAccess } from './patients.js'
@@ -30,6 +31,7 @@ export function createAccess(db: Queryable, actor: Actor, where: AccessContext['
     searches: searchAccess(context),
     stream: streamAccess(context),
     clock: clockAccess(context),
+    enrolment: enrolmentAccess(context),
   }
 }
 

@@ -43,6 +43,10 @@ export const ERRORS = {
   gatewayRevoked: define('revoked', 409, 'Basestasjonen er trukket tilbake.'),
   clockAdminRequired: define('forbidden', 403, 'Bare administrator kan flytte plattformens klokke.'),
   clockFixed: define('clock-fixed', 403, 'Plattformens klokke kan bare flyttes i demo- og testmodus.'),
+  enrolAdminRequired: define('forbidden', 403, 'Bare administrator kan skrive inn pasienter.'),
+  /** The detail: not-11-digits, check-digits or not-a-date (@varde/domain national-id.ts). */
+  invalidNationalId: define('invalid-national-id', 400, 'Ugyldig fødselsnummer eller D-nummer (%s).'),
+  alreadyEnrolled: define('already-enrolled', 409, 'Pasienten er allerede skrevet inn.'),
   // FHIR (answered as OperationOutcome, fhir/operation-outcome.ts)
   fhirLoginRequired: define('unauthenticated', 401, 'Authentication required (session cookie or Bearer token)'),
   fhirParameterRequired: define('required', 400, '%s'),
