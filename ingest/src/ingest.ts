@@ -140,7 +140,10 @@ export function startIngest(options: IngestOptions): IngestService {
 
   const clock = options.clock ?? new PlatformClock(options.db)
   const isOwnClock = options.clock === undefined
-  const clockReady = isOwnClock ? clock.start() : Promise.resolve()
+  // a database down at start leaves the wall clock until the clock's next reload: ingest starts all the same
+  const clockReady = isOwnClock
+    ? clock.start().catch((error: unknown) => log.warn({ err: error, event: 'clock-not-loaded' }, 'platform clock not loaded; on the wall clock until it is'))
+    : Promise.resolve()
   const connected = new Promise<void>((resolve) => {
     client.on('connect', (connack) => {
       // a receipt goes out at once, not held by Nagle's algorithm until the broker's delayed ACK

@@ -87,11 +87,15 @@ export class PlatformClock {
 
   constructor(private readonly db: Queryable) {}
 
-  /** Loads the setting now and then every `refreshMs`; a failed refresh keeps the last setting. */
+  /**
+   * Loads the setting every `refreshMs` and now; rejects if this first load
+   * fails (the database is down), but keeps trying, and a failed refresh
+   * keeps the last setting.
+   */
   async start(refreshMs = 5000): Promise<void> {
-    await this.refresh()
     this.#timer = setInterval(() => { this.refresh().catch(() => {}) }, refreshMs)
     this.#timer.unref()
+    await this.refresh()
   }
 
   async refresh(): Promise<void> {
