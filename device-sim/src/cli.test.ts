@@ -26,6 +26,7 @@ describe('varde-sim CLI', () => {
     expect((await cli('help', 'load')).out).toContain('--batch-size')
     expect((await cli('run', '--help')).out).toContain('--expect')
     expect((await cli('homes', '-h')).out).toContain('--backfill')
+    expect((await cli('clock', '--help')).out).toContain('--advance')
   })
 
   it('exits 2 with a pointer to the help on bad usage', async () => {
@@ -35,6 +36,10 @@ describe('varde-sim CLI', () => {
     expect(await cli('run')).toMatchObject({ code: 2, err: expect.stringContaining('run needs a scenario file') })
     expect(await cli('homes', '--profiles', 'copd,asthma')).toMatchObject({ code: 2, err: expect.stringContaining('unknown profile "asthma"') })
     expect(await cli('run', 'x.yaml', '--mqtt', 'http://broker')).toMatchObject({ code: 2, err: expect.stringContaining('--mqtt http://broker') })
+    expect(await cli('clock', '--advance', 'two weeks')).toMatchObject({ code: 2, err: expect.stringContaining('--advance two weeks: a duration') })
+    expect(await cli('clock', '--advance', '1d', '--offset', '1d')).toMatchObject({ code: 2, err: expect.stringContaining('one of --advance, --offset and --reset') })
+    expect(await cli('clock', '--speed', '0')).toMatchObject({ code: 2, err: expect.stringContaining('--speed 0: a number above 0') })
+    expect(await cli('clock', '--reset', '--speed', '2')).toMatchObject({ code: 2, err: expect.stringContaining('--reset takes no --speed') })
   })
 
   it('lists and checks the shipped scenarios, by name or path', async () => {

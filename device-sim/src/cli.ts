@@ -2,11 +2,12 @@
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { checkCommand, listCommand } from './cli/check-command.js'
+import { clockCommand } from './cli/clock-command.js'
 import { readEnvironment, UsageError } from './cli/cli-config.js'
 import { homesCommand } from './cli/homes-command.js'
 import { loadCommand } from './cli/load-command.js'
 import { runCommand } from './cli/run-command.js'
-import { CHECK_USAGE, HOMES_USAGE, LIST_USAGE, LOAD_USAGE, MAIN_USAGE, RUN_USAGE } from './cli/usage.js'
+import { CHECK_USAGE, CLOCK_USAGE, HOMES_USAGE, LIST_USAGE, LOAD_USAGE, MAIN_USAGE, RUN_USAGE } from './cli/usage.js'
 import { ScenarioError } from './scenario/parse-scenario.js'
 
 /** device-sim/scenarios, from src/ (tests) and dist/ (built) alike. */
@@ -18,6 +19,7 @@ const USAGE_BY_COMMAND: Record<string, string> = {
   load: LOAD_USAGE,
   list: LIST_USAGE,
   check: CHECK_USAGE,
+  clock: CLOCK_USAGE,
 }
 
 /** `varde-sim <command> …`; resolves with the exit code. */
@@ -36,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
         return await listCommand(args, SCENARIOS_DIR)
       case 'check':
         return await checkCommand(args, SCENARIOS_DIR)
+      case 'clock':
+        return await clockCommand(args, env)
       case undefined:
       case 'help':
       case '-h':

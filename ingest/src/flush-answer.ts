@@ -13,7 +13,7 @@ import type { FlushStoreResult } from './store-flush.js'
  * Returns whether readings were stored (the rules have work).
  */
 export function answerFlush(
-  pending: readonly Pending[], result: FlushStoreResult, ctx: { publish: (topic: string, payload: string) => void; stats: IngestCounters },
+  pending: readonly Pending[], result: FlushStoreResult, ctx: { publish: (topic: string, payload: string) => void; stats: IngestCounters; now: () => Date },
 ): boolean {
   const { publish, stats } = ctx
   const publishReceipt = (gatewayId: string, receipt: Receipt | MalformedReceipt) => publish(gatewayTopic(gatewayId, 'receipts'), JSON.stringify(receipt))
@@ -53,7 +53,7 @@ export function answerFlush(
     stats.duplicate += receipt.duplicate.length
     stats.rejected += receipt.rejected.length
     publishReceipt(store.gatewayId, receipt)
-    if (judgement.isClockAdjusted) publish(gatewayTopic(store.gatewayId, 'commands'), JSON.stringify(syncClockCommand(new Date())))
+    if (judgement.isClockAdjusted) publish(gatewayTopic(store.gatewayId, 'commands'), JSON.stringify(syncClockCommand(ctx.now())))
   })
   for (const message of measurementsStoredMessages(measurementsStoredEvents(stored))) publish(INTERNAL_TOPICS.measurementsStored, message)
   return stored.length > 0

@@ -51,7 +51,8 @@ export function connectIngest(options: IngestConnectionOptions): IngestConnectio
       ;(client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true)
       log.info({ event: 'connected', sessionPresent: connack.sessionPresent }, 'ingest connected')
       client.subscribe(
-        { [`varde/v1/gateways/+/measurements`]: { qos: 1 }, [`varde/v1/gateways/+/status`]: { qos: 1 } },
+        // and the platform clock's changes (docs/decisions/0014), so ingest and its rules follow a moved clock at once
+        { [`varde/v1/gateways/+/measurements`]: { qos: 1 }, [`varde/v1/gateways/+/status`]: { qos: 1 }, [INTERNAL_TOPICS.clockChanged]: { qos: 1 } },
         (error) => {
           if (error) log.error({ err: error }, 'subscribe failed')
           else {

@@ -1,5 +1,5 @@
-import type { Queryable } from '@varde/db'
-import { parseGatewayTopic } from '@varde/domain'
+import { PlatformClock, type Queryable } from '@varde/db'
+import { INTERNAL_TOPICS, parseGatewayTopic } from '@varde/domain'
 import type { IPublishPacket } from 'mqtt'
 import type { Logger } from 'pino'
 import { bufferedCount, takeBatch, unstorableRejection, type Pending } from './batch-intake.js'
@@ -34,6 +34,12 @@ export interface IngestOptions {
    * way; this only spares the worker's sweep interval).
    */
   onStored?: () => void
+  /**
+   * The platform clock (docs/decisions/0014): ingest stamps batches by it and
+   * reloads it on `INTERNAL_TOPICS.clockChanged`; the composition root shares
+   * it with the rules worker. Default: one of ingest's own.
+   */
+  clock?: PlatformClock
 }
 
 export interface IngestService {
@@ -90,6 +96,12 @@ export function startIngest(options: IngestOptions): IngestService {
     mqttUrl: options.mqttUrl, serviceSecret: options.serviceSecret, clientId: options.clientId ?? 'varde-ingest', log,
   })
   const contexts = gatewayContexts(db)
+  const clock = options.clock ?? new PlatformClock(db)
+  const isOwnClock = options.clock === undefined
+  // a database down at start leaves the wall clock until the clock's next reload: ingest starts all the same
+  const clockReady = isOwnClock
+    ? clock.start().catch((error: unknown) => log.warn({ err: error, event: 'clock-not-loaded' }, 'platform clock not loaded; on the wall clock until it is'))
+    : Promise.resolve()
   const buffer = flushBuffer({
     flushReadings: options.flushReadings ?? 2000,
     flushIntervalMs: options.flushIntervalMs ?? 10,
@@ -107,6 +119,11 @@ export function startIngest(options: IngestOptions): IngestService {
   const passOver = (done: (error?: Error) => void) => done(new Error('ingest is stopping: left for the next session'))
   const retry = { log, isStopping: () => isStopping, deadline: deadline.signal, onError: () => stats.storeErrors++ }
   connection.onMessage((packet, done) => {
+    if (packet.topic === INTERNAL_TOPICS.clockChanged) {
+      // a failed reload keeps the last setting; the periodic reload catches up
+      void clock.refresh().catch((error: unknown) => log.warn({ err: error }, 'platform clock not reloaded')).finally(() => done())
+      return
+    }
     if (isStopping) return passOver(done)
     void handleWithRetry(retry, packet, handle).then((isHandled) => {
       if (!isHandled) return passOver(done)
@@ -120,7 +137,8 @@ export function startIngest(options: IngestOptions): IngestService {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
     if (topic.channel === 'status') return storeGatewayStatus({ db, log, publish: connection.publish }, topic.gatewayId, payload)
     if (topic.channel !== 'measurements') return
-    const receivedAt = new Date()
+    // the platform's time: a gateway whose clock follows it (sync-clock) is judged by it (decision 0014)
+    const receivedAt = clock.now()
     const pending = takeBatch(topic.gatewayId, payload, await contexts.of(topic.gatewayId), receivedAt)
     stats.batches++
     if (!pending.judgement.ok) stats.malformed++
@@ -150,12 +168,12 @@ export function startIngest(options: IngestOptions): IngestService {
     if (storeMs > SLOW_STORE_MS) {
       log.warn({ event: 'slow-store', ms: Math.round(storeMs), batches: pending.length, readings: bufferedCount(pending) }, 'storing a flush was slow')
     }
-    if (answerFlush(pending, result, { publish: connection.publish, stats })) options.onStored?.()
+    if (answerFlush(pending, result, { publish: connection.publish, stats, now: () => clock.now() })) options.onStored?.()
     return true
   }
 
   return {
-    ready: connection.ready,
+    ready: Promise.all([connection.ready, clockReady]).then(() => {}),
     isConnected: connection.isConnected,
     stats: () => ({ ...stats }),
     async stop(stopOptions: StopOptions = {}) {
@@ -175,6 +193,7 @@ export function startIngest(options: IngestOptions): IngestService {
       await connection.end(deadline.signal.aborted)
       clearTimeout(timer)
       buffer.stop()
+      if (isOwnClock) clock.stop()
       stopOptions.signal?.removeEventListener('abort', onAbort)
       log.info({ event: 'stopped', ...stats }, 'ingest stopped')
     },

@@ -1,5 +1,5 @@
 import { ConfigError, loadPlatformConfig } from '@varde/config'
-import { createPool } from '@varde/db'
+import { createPool, PlatformClock } from '@varde/db'
 import { pino } from 'pino'
 import { escalationSettings, startEscalation } from './escalation.js'
 import { startIngest } from './ingest.js'
@@ -28,13 +28,16 @@ if (!config.databaseUrl) {
 const logger = pino({ level: config.logLevel })
 const pool = createPool(config.databaseUrl, { max: 2, applicationName: 'varde-ingest' })
 const clientId = process.env.VARDE_INGEST_CLIENT_ID
+// one platform clock for ingest and its rules (docs/decisions/0014): ingest reloads it when it is moved
+const clock = new PlatformClock(pool)
+await clock.start().catch((error: unknown) => logger.warn({ err: error, event: 'clock-not-loaded' }, 'platform clock not loaded; on the wall clock until it is'))
 const relay = startOutboxRelay({ db: pool, mqttUrl: config.mqttUrl, serviceSecret: config.serviceSecret, logger })
-const rules = startRuleWorker({ db: pool, logger, onChanged: () => relay.wake() })
+const rules = startRuleWorker({ db: pool, logger, clock, onChanged: () => relay.wake() })
 const escalation = startEscalation({
   db: pool, ...escalationSettings(config.escalation, config.publicUrl), log: logger, onEscalated: () => relay.wake(),
 })
 const ingest = startIngest({
-  db: pool, mqttUrl: config.mqttUrl, serviceSecret: config.serviceSecret, logger, onStored: () => rules.wake(),
+  db: pool, mqttUrl: config.mqttUrl, serviceSecret: config.serviceSecret, logger, clock, onStored: () => rules.wake(),
   ...(clientId ? { clientId } : {}),
 })
 await Promise.all([ingest.ready, relay.ready])
@@ -44,6 +47,7 @@ const stop = () => {
     await ingest.stop()
     await Promise.all([rules.stop(), escalation.stop()])
     await relay.stop()
+    clock.stop()
     await pool.end()
     process.exit(0)
   })()

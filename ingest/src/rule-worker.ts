@@ -1,11 +1,11 @@
 import {
-  applyRuleActions, claimRuleWork, listMonitoredPatientIds, loadLastReadingTimes, loadRuleContext,
+  applyRuleActions, claimRuleWork, PlatformClock, listMonitoredPatientIds, loadLastReadingTimes, loadRuleContext,
   loadRuleOverrides, loadServicePauses, type ChangedAlert, type PatientActions, type Queryable, type RuleContext, type RuleWorkClaim,
   type StoredReading,
   } from '@varde/db'
 import {
   evaluateDeviceHealth, evaluateReadings, evaluateSchedules, historyNeeds, resolvePatientRules, type AlertAction,
-  type RuleOverride, type RuleSet, type ServicePause,
+  platformTimeAt, WALL_CLOCK, type ClockSetting, type GatewayHealth, type RuleOverride, type RuleSet, type ServicePause,
 } from '@varde/domain'
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
@@ -20,6 +20,13 @@ export interface RuleWorkerOptions {
    */
   onChanged?: (changed: ChangedAlert[]) => void
   logger: Logger
+  /**
+   * The platform clock (docs/decisions/0014): the rules judge by its time.
+   * Default: one of the worker's own, loaded from the database and reloaded
+   * every 5 s (the composition root passes the one ingest reloads at once on
+   * a clock-changed event).
+   */
+  clock?: Pick<PlatformClock, 'now' | 'setting'>
   /**
    * Patients judged per round (default 25). A patient with a possibly red
    * reading waits at most for the round in progress before its own (urgent
@@ -84,7 +91,12 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
   const stats: Omit<RuleWorkerStats, 'historyHits' | 'historyLoads'> = {
     rounds: 0, patientsJudged: 0, alertsOpened: 0, alertsUpdated: 0, alertsCleared: 0, checks: 0, errors: 0,
   }
-  const history = new ReadingHistory(db)
+  const ownClock = options.clock ? null : new PlatformClock(db)
+  // a database down at start leaves the wall clock until the clock's next reload
+  ownClock?.start().catch((error: unknown) => log.warn({ err: error, event: 'clock-not-loaded' }, 'platform clock not loaded; on the wall clock until it is'))
+  const clock = options.clock ?? ownClock!
+  // the readings' times are the platform's (ingest stamps them by it), so their windows are too
+  const history = new ReadingHistory(db, { now: () => clock.now().getTime() })
 
   let isStopped = false
   let wantRounds = true // at start: whatever a previous run left queued
@@ -150,13 +162,13 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
       const ruleSet = ruleSets.get(claim.patientId)
       return ruleSet ? [{ patientId: claim.patientId, pendingSince: claim.pendingSince, needs: historyNeeds(ruleSet) }] : []
     }))
-    const now = new Date()
+    const now = clock.now()
     const batches: PatientActions[] = claims.map((claim) => {
       const patient = judging.ctx.patients.get(claim.patientId)
       if (!patient || patient.serviceState === 'ended') return { tenantId: claim.tenantId, patientId: claim.patientId, actions: [] }
       const all = readings.get(patient.id) ?? []
       const fresh = all.filter((r) => r.receivedAt.getTime() >= claim.pendingSince.getTime())
-      return { tenantId: patient.tenantId, patientId: patient.id, actions: evaluatePatient(judging, patient.id, now, { fresh, all }) }
+      return { tenantId: patient.tenantId, patientId: patient.id, actions: evaluatePatient(judging, patient.id, now, { fresh, all }, clock.setting) }
     })
     const loadedAt = performance.now()
     const changed = await applyRuleActions(db, batches, claims, randomUUID)
@@ -183,10 +195,10 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
         if (ids.length === 0) break
         after = ids[ids.length - 1] ?? null
         const judging = await loadJudging(ids)
-        const now = new Date()
+        const now = clock.now()
         const batches: PatientActions[] = []
         for (const patient of judging.ctx.patients.values()) {
-          const actions = evaluatePatient(judging, patient.id, now, null)
+          const actions = evaluatePatient(judging, patient.id, now, null, clock.setting)
           if (actions.length > 0) batches.push({ tenantId: patient.tenantId, patientId: patient.id, actions })
         }
         if (batches.length > 0) {
@@ -272,6 +284,7 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
       clearInterval(checkTimer)
       poke()
       await loop
+      ownClock?.stop()
       log.info({ event: 'stopped', ...stats }, 'rules stopped')
     },
   }
@@ -293,6 +306,7 @@ export interface Judging {
  */
 export function evaluatePatient(
   judging: Judging, patientId: string, now: Date, readings: { fresh: StoredReading[]; all: StoredReading[] } | null,
+  clockSetting: ClockSetting = WALL_CLOCK,
 ): AlertAction[] {
   const patient = judging.ctx.patients.get(patientId)
   const ruleSet = judging.ruleSets.get(patientId)
@@ -304,7 +318,7 @@ export function evaluatePatient(
     ...evaluateSchedules({
       ruleSet, lastReadingAtByType: judging.lastByPatient.get(patientId) ?? {}, openAlerts, now, pauses, serviceStartedAt: patient.serviceStartedAt,
     }),
-    ...deviceHealth(ruleSet, judging.ctx, patientId, openAlerts, now, pauses),
+    ...deviceHealth(ruleSet, judging.ctx, patientId, openAlerts, now, pauses, clockSetting),
   ]
 }
 
@@ -316,9 +330,11 @@ function pausesOf(state: 'active' | 'paused' | 'ended', pauses: ServicePause[]):
 
 function deviceHealth(
   ruleSet: RuleSet, ctx: RuleContext, patientId: string, openAlerts: Parameters<typeof evaluateDeviceHealth>[0]['openAlerts'],
-  now: Date, pauses: ServicePause[],
+  now: Date, pauses: ServicePause[], clockSetting: ClockSetting,
 ): AlertAction[] {
-  const gateways = ctx.gateways.get(patientId) ?? []
+  // a gateway's last contact is stamped by the database's wall clock (a connection, not a clinical time): on the
+  // platform's clock it is as long ago as the clock's speed makes it (decision 0014)
+  const gateways = (ctx.gateways.get(patientId) ?? []).map((g): GatewayHealth => ({ ...g, lastSeenAt: new Date(platformTimeAt(clockSetting, g.lastSeenAt.getTime())) }))
   const devices = ctx.devices.get(patientId) ?? []
   if (gateways.length === 0) return evaluateDeviceHealth({ ruleSet, gateway: null, devices, openAlerts, now, pauses })
   // devices' batteries judged once, with the first gateway

@@ -1,5 +1,5 @@
 import { ConfigError, describePlatformConfig, loadPlatformConfig } from '@varde/config'
-import { DEMO_USERS } from '@varde/db'
+import { DEMO_USERS, NABO_TENANT, NABO_USERS } from '@varde/db'
 import { pino, type Logger } from 'pino'
 import { startPlatform } from './start-platform.js'
 
@@ -68,9 +68,14 @@ async function main(): Promise<void> {
     !config.databaseUrl ? `  Database: ${platform.databaseUrl}` : '',
   ]
   if (config.mode === 'demo') {
+    const gatewaysOf = (tenantId: string, prefix: string) => {
+      const n = platform.demoHomes.filter((h) => h.tenantId === tenantId).length
+      return `${prefix}-gw-001 … ${prefix}-gw-${String(n).padStart(3, '0')}`
+    }
     lines.push(`  Logins:  ${DEMO_USERS.map((u) => `${u.username} / demo`).join(', ')}`)
-    lines.push(`  Gateways: demo-gw-001 … demo-gw-${String(platform.demoHomes.length).padStart(3, '0')} (secret: <id>-secret)`)
-    lines.push(`  Simulator: ${config.simulator ? 'feeding the demo patients' : 'off'}`)
+    lines.push(`  Gateways: ${gatewaysOf('demo', 'demo')} (secret: <id>-secret)`)
+    lines.push(`  Second tenant ${NABO_TENANT.id} (${NABO_TENANT.name}): logins ${NABO_USERS.map((u) => `${u.username} / demo`).join(', ')}; gateways ${gatewaysOf(NABO_TENANT.id, 'nabo')}`)
+    lines.push(`  Simulator: ${config.simulator ? 'feeding the demo patients of both tenants' : 'off'}`)
   }
   lines.push('  Stop with Ctrl-C.', '')
   process.stdout.write(lines.filter((l) => l !== '').join('\n') + '\n\n')

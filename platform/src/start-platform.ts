@@ -2,7 +2,8 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createBroker, ensureSelfSignedTlsCredentials, loadTlsCredentials, type VardeBroker } from '@varde/broker'
 import type { PlatformConfig } from '@varde/config'
-import { createPool, migrate, seedDemo, startEmbeddedDatabase, type DemoHome, type EmbeddedDatabase, type Pool, type WireServerStats } from '@varde/db'
+import { createPool, loadClockSetting, migrate, PlatformClock, resetPlatformClock, seedDemoTenants, setPlatformClock, startEmbeddedDatabase, type DemoHome, type EmbeddedDatabase, type Pool, type WireServerStats } from '@varde/db'
+import { isWallClock } from '@varde/domain'
 import {
   escalationSettings, startEscalation, startIngest, startOutboxRelay, startRuleWorker, type EscalationService, type IngestService, type OutboxRelay, type RuleWorker,
 } from '@varde/ingest'
@@ -78,7 +79,10 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     if (applied.length) logger.info({ part: 'database', migrations: applied }, 'migrations applied')
     const pool: Pool = createPool(databaseUrl, { max: 4, applicationName: 'varde-platform' })
     stack.push({ name: 'pool', stop: () => pool.end() })
-    const demoHomes = config.mode === 'demo' ? await seedDemo(pool) : []
+    // demo mode: both demo tenants (platform-contract.md "Demo mode"), `demo`'s homes first
+    const seeded = config.mode === 'demo' ? await seedDemoTenants(pool) : { demo: [], nabo: [] }
+    const demoHomes = [...seeded.demo, ...seeded.nabo]
+    await startClock(pool, config, logger)
 
     let mqttUrl = config.mqttUrl
     let mqttsUrl = ''
@@ -105,15 +109,19 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     }
     if (config.parts.has('ingest')) {
       // ingest's parts (docs/decisions/0011), stopped in reverse: ingest flushes first, the relay publishes last
+      // one platform clock for ingest and its rules (docs/decisions/0014): ingest reloads it when it is moved
+      const clock = new PlatformClock(pool)
+      await clock.start()
+      stack.push({ name: 'clock', stop: async () => clock.stop() })
       const relay: OutboxRelay = startOutboxRelay({ db: pool, mqttUrl, serviceSecret: config.serviceSecret, logger })
       stack.push({ name: 'outbox-relay', stop: () => relay.stop() })
-      const rules: RuleWorker = startRuleWorker({ db: pool, logger, onChanged: () => relay.wake() })
+      const rules: RuleWorker = startRuleWorker({ db: pool, logger, clock, onChanged: () => relay.wake() })
       stack.push({ name: 'rules', stop: () => rules.stop() })
       const escalation: EscalationService = startEscalation({
         db: pool, ...escalationSettings(config.escalation, config.publicUrl), log: logger, onEscalated: () => relay.wake(),
       })
       stack.push({ name: 'escalation', stop: () => escalation.stop() })
-      const ingest: IngestService = startIngest({ db: pool, mqttUrl, serviceSecret: config.serviceSecret, logger, onStored: () => rules.wake() })
+      const ingest: IngestService = startIngest({ db: pool, mqttUrl, serviceSecret: config.serviceSecret, logger, clock, onStored: () => rules.wake() })
       stack.push({ name: 'ingest', stop: () => ingest.stop() })
       await Promise.all([ingest.ready, relay.ready])
     }
@@ -142,4 +150,23 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     await stopAll()
     throw error
   }
+}
+
+/**
+ * The platform clock at start (docs/decisions/0014-platform-clock.md): set
+ * from VARDE_CLOCK_OFFSET / VARDE_CLOCK_SPEED in demo and test mode; in
+ * production the wall clock, whatever a tester left in the database.
+ */
+async function startClock(pool: Pool, config: PlatformConfig, logger: Logger): Promise<void> {
+  const platform = { tenantId: null, userId: null, name: 'platform-start' }
+  if (config.mode === 'production') {
+    if (!isWallClock(await loadClockSetting(pool))) {
+      logger.warn({ part: 'clock', event: 'clock-reset' }, 'a moved platform clock was found in production mode: back to the wall clock')
+    }
+    await resetPlatformClock(pool, platform)
+    return
+  }
+  if (!config.clock) return
+  await setPlatformClock(pool, platform, { kind: 'offset', offsetMs: config.clock.offsetMs, speed: config.clock.speed })
+  logger.info({ part: 'clock', offsetMs: config.clock.offsetMs, speed: config.clock.speed }, 'platform clock moved (VARDE_CLOCK_OFFSET, VARDE_CLOCK_SPEED)')
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createSession, findPatientForUser, seedDemo, type DemoHome } from '@varde/db'
 import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
+import { nationalIdCheckDigits } from '@varde/domain'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/index.js'
@@ -148,6 +149,18 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/admin/gateways/:id/revoke': { prepare: freshGateway },
   'POST /api/admin/gateways/:id/devices': { body: () => ({ deviceId: `AA:BB:CC:00:00:${String(++deviceCount).padStart(2, '0')}` }), prepare: freshGateway },
   'DELETE /api/admin/gateways/:id/devices/:deviceId': { prepare: async () => pairedDevice() },
+  // the platform clock: moved to where it is (no offset), so the other routes' times stay the wall clock's
+  'POST /api/admin/clock': { body: () => ({ offset: '0' }) },
+  'POST /api/admin/patients': { body: () => ({ nationalId: nextNationalId(), displayName: 'Ny Pasient' }) },
+}
+/** A new valid national id each call (the synthetic month +80, the next individual number with check digits). */
+let individual = 100
+function nextNationalId(): string {
+  for (;;) {
+    const firstNine = `0181${String(50 + Math.floor(individual / 900)).padStart(2, '0')}${String(100 + (individual++ % 900))}`
+    const digits = nationalIdCheckDigits(firstNine)
+    if (digits !== null) return `${firstNine}${digits}`
+  }
 }
 async function freshAlert(ids: Ids): Promise<Partial<Ids>> {
   return { alert: await insertAlert(db.pool, { patientId: ids.patient, severity: 'yellow' }) }

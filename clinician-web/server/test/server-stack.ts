@@ -1,4 +1,5 @@
 import { createBroker, type BrokerOptions, type VardeBroker } from '@varde/broker'
+import { PlatformClock } from '@varde/db'
 import type { TestDatabase } from '@varde/db/testing'
 import { startIngest, startOutboxRelay, startRuleWorker, type IngestService, type OutboxRelay, type RuleWorker } from '@varde/ingest'
 import type { FastifyInstance } from 'fastify'
@@ -35,9 +36,12 @@ export async function startServerStack(options: {
   const db = options.db.pool
   const broker = await createBroker({ db, logger, serviceSecret, mode: 'demo', ...options.broker })
   const mqttUrl = `mqtt://127.0.0.1:${await broker.listen(0, '127.0.0.1')}`
+  // one platform clock for ingest and its rules, as the platform has (docs/decisions/0014)
+  const clock = new PlatformClock(db)
+  await clock.start()
   const relay = startOutboxRelay({ db, mqttUrl, serviceSecret, logger })
-  const rules = startRuleWorker({ db, logger, onChanged: () => relay.wake() })
-  const ingest = startIngest({ db, mqttUrl, serviceSecret, logger, clientId: `ingest-${options.name}`, onStored: () => rules.wake() })
+  const rules = startRuleWorker({ db, logger, clock, onChanged: () => relay.wake() })
+  const ingest = startIngest({ db, mqttUrl, serviceSecret, logger, clock, clientId: `ingest-${options.name}`, onStored: () => rules.wake() })
   await Promise.all([ingest.ready, relay.ready])
   const live = connectLiveEvents({ mqttUrl, serviceSecret, logger })
   await live.ready
@@ -60,6 +64,7 @@ export async function startServerStack(options: {
       await ingest.stop()
       await rules.stop()
       await relay.stop()
+      clock.stop()
       await broker.close()
     },
   }

@@ -20,6 +20,8 @@ Commands:
                          prints throughput, receipt latency and errors.
   list                   List the scenarios in device-sim/scenarios.
   check <scenario> [...] Validate scenario files without connecting.
+  clock                  Show the platform clock, or move it (demo and test
+                         mode): e.g. jump two weeks with --advance 2w.
   help [command]         Show help for a command.
 
 Connection options (all commands):
@@ -135,3 +137,28 @@ export const CHECK_USAGE = `Usage: npm run sim -- check <scenario> [<scenario> .
 
 Reads and validates scenario files without connecting; prints every problem
 with its place in the file. Exit 2 when a file is invalid.`
+
+export const CLOCK_USAGE = `Usage: npm run sim -- clock [--advance <d> | --offset <d> | --reset] [--speed <n>] [options]
+
+Shows the platform's one clock (every part judges time by it: missed
+measurements, pauses, escalation, start-up periods), or moves it, so a
+patient goes through two weeks of start-up period in seconds instead of
+two weeks. Moving it is an administrator's call (POST /api/admin/clock) and
+works in demo and test mode only; production refuses.
+
+Options:
+  --advance <d>      Move the platform time on by <d> from where it is now
+                     (14d, 2w, 3h30m, -1d)
+  --offset <d>       Set the platform time <d> from the wall clock (0: none)
+  --speed <n>        Platform seconds per wall second from now (1: real time;
+                     86400: a day a second); alone it keeps the time
+  --reset            Back to the wall clock
+  --user <name>      Log in as (default: admin to move, VARDE_SIM_USER to show)
+  --password <pw>    Default VARDE_SIM_PASSWORD or demo
+  --http <url>       Platform HTTP (see npm run sim -- --help)
+
+Examples:
+  npm run sim -- clock                      where the platform's time is
+  npm run sim -- clock --advance 2w         two weeks on: the start-up period is over
+  npm run sim -- clock --speed 3600         an hour a second from now
+  npm run sim -- clock --reset              back to the wall clock`

@@ -1,8 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { z } from 'zod'
+import { clockConfigOf, clockEnvShape, describeClockConfig, type ClockConfig } from './clock-config.js'
 import { escalationConfigOf, escalationEnvShape, maskWebhookUrl, type EscalationConfig } from './escalation-config.js'
 import { describeHttpConfig, httpConfigOf, httpEnvShape, type HttpConfig } from './http-config.js'
 
+export * from './clock-config.js'
 export * from './escalation-config.js'
 export * from './http-config.js'
 
@@ -65,6 +67,7 @@ export const platformEnvSchema = z.object({
   VARDE_PARTS: z.string().default('broker,ingest,server,simulator'),
   ...escalationEnvShape,
   ...httpEnvShape,
+  ...clockEnvShape,
 })
 
 export type PlatformPart = 'broker' | 'ingest' | 'server' | 'simulator'
@@ -99,6 +102,8 @@ export interface PlatformConfig {
   escalation: EscalationConfig
   /** /metrics, /api/docs and the trusted proxy (http-config.ts). */
   http: HttpConfig
+  /** The platform clock at start (clock-config.ts); null: the wall clock. */
+  clock: ClockConfig
 }
 
 export class ConfigError extends Error {
@@ -134,6 +139,7 @@ export function loadPlatformConfig(
   if (!e.VARDE_TLS_CERT_FILE !== !e.VARDE_TLS_KEY_FILE) problems.push('VARDE_TLS_CERT_FILE, VARDE_TLS_KEY_FILE: set both or neither')
   const escalation = escalationConfigOf(e, problems)
   const http = httpConfigOf(e, isDemo, problems)
+  const clock = clockConfigOf(e, isDemo, problems)
   if (!isDemo && (escalation.webhook || escalation.email) && !e.VARDE_PUBLIC_URL)
     problems.push('VARDE_PUBLIC_URL: required in production mode with escalation notices (their link must reach the portal)')
   if (problems.length > 0) throw new ConfigError(problems)
@@ -164,6 +170,7 @@ export function loadPlatformConfig(
     publicUrl: (e.VARDE_PUBLIC_URL ?? `http://localhost:${e.VARDE_HTTP_PORT}`).replace(/\/+$/, ''),
     escalation,
     http,
+    clock,
   }
 }
 
@@ -195,6 +202,7 @@ export function describePlatformConfig(c: PlatformConfig): Record<string, string
     VARDE_ESCALATION_EMAIL_TO: c.escalation.email?.to.join(',') ?? '(unset)',
     VARDE_ESCALATION_EMAIL_FROM: c.escalation.email?.from ?? '(unset)',
     ...describeHttpConfig(c.http),
+    ...describeClockConfig(c.clock),
   }
 }
 

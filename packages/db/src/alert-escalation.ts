@@ -41,12 +41,12 @@ export async function claimDueEscalations(
     `WITH due AS (
        SELECT id FROM alerts
         WHERE status = 'open' AND severity = 'red' AND escalated_at IS NULL
-          AND red_since <= now() - make_interval(secs => $1::double precision)
+          AND red_since <= varde_now() - make_interval(secs => $1::double precision)
         ORDER BY red_since
         LIMIT $2
         FOR UPDATE SKIP LOCKED),
      x AS (
-       UPDATE alerts a SET escalated_at = now(), revision = a.revision + 1, updated_at = now()
+       UPDATE alerts a SET escalated_at = varde_now(), revision = a.revision + 1, updated_at = now()
          FROM due
         WHERE a.id = due.id AND a.status = 'open' AND a.severity = 'red' AND a.escalated_at IS NULL
        RETURNING a.id, a.tenant_id, a.patient_id, a.rule_id, a.red_since, a.escalated_at, a.revision, a.severity, a.status),

@@ -255,7 +255,7 @@ async function runAction(db: Queryable, actor: DbActor, alertId: string, spec: A
 export function acknowledgeAlert(db: Queryable, actor: DbActor, alertId: string): Promise<AlertActionResult> {
   return runAction(db, actor, alertId, {
     kind: 'acknowledged', auditAction: 'alert.acknowledge', from: ['open'],
-    set: `status = 'acknowledged', acknowledged_at = now(), acknowledged_by = $2::uuid`,
+    set: `status = 'acknowledged', acknowledged_at = varde_now(), acknowledged_by = $2::uuid`,
     details: `'{}'::jsonb`, params: [],
   })
 }
@@ -268,7 +268,7 @@ export function assignAlert(db: Queryable, actor: DbActor, alertId: string, assi
   if (assigneeId !== null && !isUuid(assigneeId)) return Promise.resolve({ ok: false, code: 'invalid-assignee' })
   return runAction(db, actor, alertId, {
     kind: 'assigned', auditAction: 'alert.assign', from: ['open', 'acknowledged'],
-    set: `assigned_to = $7::uuid, assigned_at = CASE WHEN $7::uuid IS NULL THEN NULL ELSE now() END`,
+    set: `assigned_to = $7::uuid, assigned_at = CASE WHEN $7::uuid IS NULL THEN NULL ELSE varde_now() END`,
     details: `jsonb_build_object('assignedTo', $7::uuid,
                 'assignedToName', (SELECT u.display_name FROM users u WHERE u.tenant_id = $1 AND u.id = $7::uuid))`,
     guard: `$7::uuid IS NULL OR EXISTS (
@@ -285,7 +285,7 @@ export function resolveAlert(
 ): Promise<AlertActionResult> {
   return runAction(db, actor, alertId, {
     kind: 'resolved', auditAction: 'alert.resolve', from: ['open', 'acknowledged'],
-    set: `status = 'resolved', resolved_at = now(), resolved_by = $2::uuid, outcome = $7, resolution_note = $8`,
+    set: `status = 'resolved', resolved_at = varde_now(), resolved_by = $2::uuid, outcome = $7, resolution_note = $8`,
     details: `jsonb_build_object('outcome', $7::text, 'note', $8::text)`,
     params: [resolution.outcome, resolution.note ?? null],
   })

@@ -76,7 +76,54 @@ function p(
 export const demoGatewayId = (index: number): string => `demo-gw-${String(index + 1).padStart(3, '0')}`
 export const demoGatewaySecret = (gatewayId: string): string => `${gatewayId}-secret`
 
+/**
+ * The second tenant of demo mode (platform-contract.md "Demo mode"): `nabo`,
+ * its own users, patients and gateways, so that isolation between
+ * municipalities can be seen and tested. Names invented; national ids are
+ * synthetic (month +80) and valid by their check digits.
+ */
+export const NABO_TENANT = { id: 'nabo', name: 'Nabo kommune' } as const
+
+export const NABO_USERS: readonly DemoUser[] = [
+  { username: 'nabo-sykepleier', displayName: 'Nina Nabosykepleier', role: 'nurse' },
+  { username: 'nabo-admin', displayName: 'Nils Naboadmin', role: 'admin' },
+]
+
+export const NABO_PATIENTS: readonly DemoPatient[] = [
+  p('14834512387', 'Hilde Dahl', '1945-03-14', ['copd']),
+  p('21864023425', 'Tor Lund', '1940-06-21', ['heart-failure']),
+  p('08895134555', 'Marit Bakken', '1951-09-08', ['diabetes', 'hypertension']),
+]
+
+export const naboGatewayId = (index: number): string => `nabo-gw-${String(index + 1).padStart(3, '0')}`
+
+/** Everything one demo tenant consists of; the nurse (first user) is on every patient's care team. */
+interface DemoTenantSpec {
+  tenant: { id: string; name: string }
+  users: readonly DemoUser[]
+  patients: readonly DemoPatient[]
+  gatewayId: (index: number) => string
+  /** The care team of a patient besides nobody: [username, relation] pairs. */
+  teamOf: (patient: DemoPatient) => [string, string][]
+}
+
+const DEMO_SPEC: DemoTenantSpec = {
+  tenant: DEMO_TENANT, users: DEMO_USERS, patients: DEMO_PATIENTS, gatewayId: demoGatewayId,
+  teamOf: (patient) => {
+    const team: [string, string][] = [['sykepleier', 'home-care']]
+    if (patient.isSharedWithHospital) team.push(['lege', 'hospital'])
+    if (patient.isSharedWithGp) team.push(['fastlege', 'gp'])
+    return team
+  },
+}
+
+const NABO_SPEC: DemoTenantSpec = {
+  tenant: NABO_TENANT, users: NABO_USERS, patients: NABO_PATIENTS, gatewayId: naboGatewayId,
+  teamOf: () => [['nabo-sykepleier', 'home-care']],
+}
+
 export interface DemoHome {
+  tenantId: string
   gatewayId: string
   secret: string
   patientId: string
@@ -85,26 +132,41 @@ export interface DemoHome {
 
 /** Creates the demo tenant, users, patients, care teams and gateways; idempotent, so a restart keeps everything. */
 export async function seedDemo(db: Queryable): Promise<DemoHome[]> {
-  await db.query(`INSERT INTO tenants (id, name, is_demo) VALUES ($1, $2, true) ON CONFLICT (id) DO NOTHING`, [DEMO_TENANT.id, DEMO_TENANT.name])
+  return seedTenant(db, DEMO_SPEC)
+}
+
+/** Creates the second demo tenant `nabo` (its users, patients, care team and gateways); idempotent. */
+export async function seedNabo(db: Queryable): Promise<DemoHome[]> {
+  return seedTenant(db, NABO_SPEC)
+}
+
+/** Demo mode's data: both tenants, `demo` first. */
+export async function seedDemoTenants(db: Queryable): Promise<{ demo: DemoHome[]; nabo: DemoHome[] }> {
+  return { demo: await seedDemo(db), nabo: await seedNabo(db) }
+}
+
+async function seedTenant(db: Queryable, spec: DemoTenantSpec): Promise<DemoHome[]> {
+  const { tenant } = spec
+  await db.query(`INSERT INTO tenants (id, name, is_demo) VALUES ($1, $2, true) ON CONFLICT (id) DO NOTHING`, [tenant.id, tenant.name])
   const existingUsers = new Set(
-    (await db.query<{ username: string }>('SELECT username FROM users WHERE tenant_id = $1', [DEMO_TENANT.id])).rows.map((r) => r.username),
+    (await db.query<{ username: string }>('SELECT username FROM users WHERE tenant_id = $1', [tenant.id])).rows.map((r) => r.username),
   )
-  const passwordHash = existingUsers.size < DEMO_USERS.length ? await hashSecret(DEMO_PASSWORD) : ''
+  const passwordHash = existingUsers.size < spec.users.length ? await hashSecret(DEMO_PASSWORD) : ''
   await db.query(
     `INSERT INTO patients (tenant_id, national_id, display_name, birth_date, conditions, objects_to_sharing, is_demo)
      SELECT $1, n, d, b, c::text[], o, true FROM unnest($2::text[], $3::text[], $4::date[], $5::text[], $6::boolean[]) AS x(n, d, b, c, o)
      ON CONFLICT (tenant_id, national_id) DO NOTHING`,
     [
-      DEMO_TENANT.id, DEMO_PATIENTS.map((x) => x.nationalId), DEMO_PATIENTS.map((x) => x.displayName),
-      DEMO_PATIENTS.map((x) => x.birthDate), DEMO_PATIENTS.map((x) => `{${x.conditions.join(',')}}`),
-      DEMO_PATIENTS.map((x) => x.objectsToSharing),
+      tenant.id, spec.patients.map((x) => x.nationalId), spec.patients.map((x) => x.displayName),
+      spec.patients.map((x) => x.birthDate), spec.patients.map((x) => `{${x.conditions.join(',')}}`),
+      spec.patients.map((x) => x.objectsToSharing),
     ],
   )
   const patientIds = new Map(
-    (await db.query<{ national_id: string; id: string }>('SELECT national_id, id FROM patients WHERE tenant_id = $1', [DEMO_TENANT.id])).rows.map((r) => [r.national_id, r.id]),
+    (await db.query<{ national_id: string; id: string }>('SELECT national_id, id FROM patients WHERE tenant_id = $1', [tenant.id])).rows.map((r) => [r.national_id, r.id]),
   )
   // after the patients: a patient login points at its patient
-  for (const u of DEMO_USERS) {
+  for (const u of spec.users) {
     if (existingUsers.has(u.username)) continue
     const patientId = u.patientNationalId ? patientIds.get(u.patientNationalId) : undefined
     if (u.patientNationalId && !patientId) throw new Error(`demo user ${u.username}: patient missing after seeding`)
@@ -112,37 +174,34 @@ export async function seedDemo(db: Queryable): Promise<DemoHome[]> {
       `INSERT INTO users (tenant_id, username, display_name, role, password_hash, is_demo, organisation_name, patient_id)
        VALUES ($1, $2, $3, $4, $5, true, $6, $7)
        ON CONFLICT (username) DO NOTHING`,
-      [DEMO_TENANT.id, u.username, u.displayName, u.role, passwordHash, u.organisationName ?? null, patientId ?? null],
+      [tenant.id, u.username, u.displayName, u.role, passwordHash, u.organisationName ?? null, patientId ?? null],
     )
   }
   const users = new Map(
-    (await db.query<{ username: string; id: string }>('SELECT username, id FROM users WHERE tenant_id = $1', [DEMO_TENANT.id])).rows.map((r) => [r.username, r.id]),
+    (await db.query<{ username: string; id: string }>('SELECT username, id FROM users WHERE tenant_id = $1', [tenant.id])).rows.map((r) => [r.username, r.id]),
   )
   const homes: DemoHome[] = []
   const existingGateways = new Set(
-    (await db.query<{ id: string }>('SELECT id FROM gateways WHERE tenant_id = $1', [DEMO_TENANT.id])).rows.map((r) => r.id),
+    (await db.query<{ id: string }>('SELECT id FROM gateways WHERE tenant_id = $1', [tenant.id])).rows.map((r) => r.id),
   )
-  for (const [index, patient] of DEMO_PATIENTS.entries()) {
+  for (const [index, patient] of spec.patients.entries()) {
     const patientId = patientIds.get(patient.nationalId)
-    if (!patientId) throw new Error(`demo patient ${index} missing after seeding`)
-    const gatewayId = demoGatewayId(index)
+    if (!patientId) throw new Error(`demo patient ${index} of ${tenant.id} missing after seeding`)
+    const gatewayId = spec.gatewayId(index)
     const secret = demoGatewaySecret(gatewayId)
     if (!existingGateways.has(gatewayId)) {
       await db.query(
         `INSERT INTO gateways (id, tenant_id, patient_id, secret_hash, is_demo) VALUES ($1, $2, $3, $4, true) ON CONFLICT (id) DO NOTHING`,
-        [gatewayId, DEMO_TENANT.id, patientId, await hashSecret(secret)],
+        [gatewayId, tenant.id, patientId, await hashSecret(secret)],
       )
     }
-    const team: [string, string][] = [['sykepleier', 'home-care']]
-    if (patient.isSharedWithHospital) team.push(['lege', 'hospital'])
-    if (patient.isSharedWithGp) team.push(['fastlege', 'gp'])
-    for (const [username, relation] of team) {
+    for (const [username, relation] of spec.teamOf(patient)) {
       await db.query(
         `INSERT INTO care_team_members (tenant_id, patient_id, user_id, relation) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-        [DEMO_TENANT.id, patientId, users.get(username), relation],
+        [tenant.id, patientId, users.get(username), relation],
       )
     }
-    homes.push({ gatewayId, secret, patientId, conditions: patient.conditions })
+    homes.push({ tenantId: tenant.id, gatewayId, secret, patientId, conditions: patient.conditions })
   }
   return homes
 }

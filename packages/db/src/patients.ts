@@ -24,7 +24,7 @@ const SUMMARY_COLUMNS = `
   (SELECT max(m.measured_at) FROM measurements m WHERE m.patient_id = p.id) AS last_measurement_at,
   (SELECT coalesce(jsonb_object_agg(l.type, jsonb_build_object('value', l.value, 'unit', l.unit, 'measuredAt', l.measured_at)), '{}')
      FROM (SELECT DISTINCT ON (m.type) m.type, m.value, m.unit, m.measured_at FROM measurements m
-            WHERE m.patient_id = p.id AND m.measured_at > now() - interval '90 days'
+            WHERE m.patient_id = p.id AND m.measured_at > varde_now() - interval '90 days'
             ORDER BY m.type, m.measured_at DESC) l) AS latest,
   (SELECT jsonb_build_object('red', count(*) FILTER (WHERE a.severity = 'red'), 'yellow', count(*) FILTER (WHERE a.severity = 'yellow'))
      FROM alerts a WHERE a.patient_id = p.id AND a.tenant_id = p.tenant_id AND a.status <> 'resolved') AS open_alerts`

@@ -206,7 +206,7 @@ export async function loadServicePauses(db: Queryable, patientIds: string[]): Pr
   if (ids.length === 0) return byPatient
   const { rows } = await db.query<{ patient_id: string; starts_at: Date; ends_at: Date | null }>(
     `SELECT patient_id, starts_at, ends_at FROM service_pauses
-      WHERE patient_id = ANY($1::uuid[]) AND (ends_at IS NULL OR ends_at > now() - interval '14 days')
+      WHERE patient_id = ANY($1::uuid[]) AND (ends_at IS NULL OR ends_at > varde_now() - interval '14 days')
       ORDER BY patient_id, starts_at, id`,
     [ids],
   )
@@ -230,7 +230,7 @@ export async function startServicePause(
   if (!isUuid(q.patientId)) return { ok: false, code: 'not-found' }
   const { rows } = await db.query<{ patients: number; users: number; clashes: number } & Partial<PauseRow>>(
     `WITH ${ACTOR_CTES},
-          w AS (SELECT coalesce($6::timestamptz, now()) AS starts_at, $7::timestamptz AS ends_at),
+          w AS (SELECT coalesce($6::timestamptz, varde_now()) AS starts_at, $7::timestamptz AS ends_at),
           clash AS (SELECT 1 FROM service_pauses s, w
                      WHERE s.tenant_id = $1 AND s.patient_id = $5::uuid
                        AND s.starts_at < coalesce(w.ends_at, 'infinity') AND coalesce(s.ends_at, 'infinity') > w.starts_at),
@@ -264,7 +264,7 @@ export async function endServicePause(
   if (!isUuid(q.patientId) || !/^\d{1,18}$/.test(q.pauseId)) return { ok: false, code: 'not-found' }
   const { rows } = await db.query<{ patients: number; users: number; found: number; is_ended: boolean } & Partial<PauseRow>>(
     `WITH ${ACTOR_CTES},
-          w AS (SELECT coalesce($7::timestamptz, now()) AS at),
+          w AS (SELECT coalesce($7::timestamptz, varde_now()) AS at),
           cur AS (SELECT s.id, s.starts_at, s.ends_at FROM service_pauses s, p
                    WHERE s.tenant_id = $1 AND s.patient_id = p.id AND s.id = $6::bigint),
           n AS (UPDATE service_pauses s SET ends_at = w.at FROM w, u

@@ -255,7 +255,7 @@ async function receivedSince(db: Queryable, requests: { patientId: string; since
     `SELECT m.* FROM unnest($1::uuid[], $2::timestamptz[]) AS q(patient_id, since)
        CROSS JOIN LATERAL (
          SELECT ${MEASUREMENT_COLUMNS} FROM measurements
-          WHERE patient_id = q.patient_id AND measured_at >= now() - make_interval(secs => $3) AND received_at >= q.since
+          WHERE patient_id = q.patient_id AND measured_at >= varde_now() - make_interval(secs => $3) AND received_at >= q.since
          OFFSET 0) m`,
     [requests.map((r) => r.patientId), requests.map((r) => r.since), lookbackMs / 1000],
   )
@@ -273,7 +273,7 @@ export async function loadLastReadingTimes(
        CROSS JOIN unnest($2::text[]) AS t(type)
        CROSS JOIN LATERAL (
          SELECT measured_at AS at FROM measurements
-          WHERE patient_id = p.id AND type = t.type AND measured_at >= now() - make_interval(days => $3)
+          WHERE patient_id = p.id AND type = t.type AND measured_at >= varde_now() - make_interval(days => $3)
           ORDER BY measured_at DESC LIMIT 1) last`,
     [patientIds, VITAL_TYPE_NAMES, days],
   )
@@ -430,7 +430,7 @@ export async function applyRuleActions(
                            summary_nb, summary_en, first_finding, last_finding, red_since)
        SELECT id, tenant_id, patient_id, alert_key, rule_id, rule_version, rule_kind, severity, count,
               is_condition_active, opened_at, first_triggered_at, last_triggered_at, cleared_at,
-              summary_nb, summary_en, first_finding, last_finding, CASE WHEN severity = 'red' THEN now() END
+              summary_nb, summary_en, first_finding, last_finding, CASE WHEN severity = 'red' THEN varde_now() END
          FROM ins
        -- another worker opened it meanwhile: count this finding on that alert instead
        ON CONFLICT (patient_id, alert_key) WHERE status <> 'resolved' DO UPDATE
@@ -447,7 +447,7 @@ export async function applyRuleActions(
      updated AS (
        UPDATE alerts a
           SET rule_version = u.rule_version, severity = u.severity, count = u.count,
-              red_since = CASE WHEN u.severity = 'red' THEN coalesce(a.red_since, now()) END,
+              red_since = CASE WHEN u.severity = 'red' THEN coalesce(a.red_since, varde_now()) END,
               last_triggered_at = u.last_triggered_at, last_finding = u.last_finding,
               summary_nb = u.summary_nb, summary_en = u.summary_en,
               is_condition_active = u.is_condition_active, cleared_at = u.cleared_at,

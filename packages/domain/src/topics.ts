@@ -40,6 +40,8 @@ export const INTERNAL_TOPICS = {
   alertsChanged: `${INTERNAL_TOPIC_ROOT}/alerts`,
   /** A gateway revoked or rotated: the broker disconnects it. Payload: the gateway id. Only the server may publish it. */
   gatewayRevoked: `${INTERNAL_TOPIC_ROOT}/gateways/revoked`,
+  /** The platform clock was set (server, demo and test mode): every part reloads it from the database now. */
+  clockChanged: `${INTERNAL_TOPIC_ROOT}/clock`,
   /** A broker instance's counters, retained, every few seconds (`BrokerStatsSnapshot`); published by the broker itself only. */
   brokerStats: (brokerId: string) => `${INTERNAL_TOPIC_ROOT}/broker/stats/${brokerId}`,
 } as const

@@ -2,6 +2,8 @@ import type { Queryable } from '@varde/db'
 import type { Actor } from './actor.js'
 import { alertAccess } from './alerts.js'
 import { auditTrail } from './audit-trail.js'
+import { clockAccess } from './clock.js'
+import { enrolmentAccess } from './enrolment.js'
 import type { AccessContext } from './context.js'
 import { fhirReadAccess } from './fhir-reads.js'
 import { gatewayAccess } from './gateways.js'
@@ -30,6 +32,8 @@ export function createAccess(db: Queryable, actor: Actor, where: AccessContext['
     searches: searchAccess(context),
     fhir: fhirReadAccess(context),
     stream: streamAccess(context),
+    clock: clockAccess(context),
+    enrolment: enrolmentAccess(context),
   }
 }
 

@@ -1,5 +1,5 @@
 import {
-  acknowledgeAlert, addAlertNote, assignAlert, findAlert, findAlertWithHistory, listAlerts, resolveAlert,
+  acknowledgeAlert, addAlertNote, canAccessPatient, assignAlert, findAlert, findAlertWithHistory, listAlerts, resolveAlert,
   type AlertActionResult, type AlertOutcome, type AlertRecord, type AlertStatus, type AlertWithHistory,
 } from '@varde/db'
 import { ALERT_FAILURES, ERRORS } from '../errors/api-errors.js'
@@ -23,9 +23,17 @@ export function alertAccess({ db, actor, audit }: AccessContext) {
     async list(q: { statuses: AlertStatus[]; patientId?: string | undefined; limit: number }): Promise<AlertRecord[]> {
       const alerts = await listAlerts(db, { tenantId: actor.tenantId, userId: userIdOf(actor), ...q })
       const entry = { action: 'list', resourceType: 'Alert', outcome: 'allowed' as const }
-      await audit.many(alerts.length === 0
-        ? [{ ...entry, patientId: q.patientId ?? null, details: { count: 0, statuses: q.statuses } }]
-        : alerts.map((a) => ({ ...entry, resourceId: a.id, patientId: a.patientId })))
+      if (alerts.length > 0) {
+        await audit.many(alerts.map((a) => ({ ...entry, resourceId: a.id, patientId: a.patientId })))
+        return alerts
+      }
+      // None shown: the entry names the patient asked for only when the actor may see that patient. An id of
+      // another tenant's patient (or of one without a relationship) is not written into this tenant's log as if
+      // it were one of its patients (issue 17); it is denied as an unknown id is.
+      const isVisible = q.patientId === undefined || await canAccessPatient(db, actor.tenantId, userIdOf(actor), q.patientId)
+      await audit.one(isVisible
+        ? { ...entry, patientId: q.patientId ?? null, details: { count: 0, statuses: q.statuses } }
+        : { ...entry, outcome: 'denied', patientId: null, details: { count: 0, statuses: q.statuses, reason: 'patient-not-visible' } })
       return alerts
     },
 

@@ -43,6 +43,12 @@ export const ERRORS = {
   invalidGatewayId: define('invalid-id', 400, 'Not a valid gateway id.'),
   gatewayIdTaken: define('id-taken', 409, 'The id is already in use.'),
   gatewayRevoked: define('revoked', 409, 'The gateway is revoked.'),
+  clockAdminRequired: define('forbidden', 403, 'Only an administrator may move the platform clock.'),
+  clockFixed: define('clock-fixed', 403, 'The platform clock can be moved only in demo and test mode.'),
+  enrolAdminRequired: define('forbidden', 403, 'Only an administrator may enrol patients.'),
+  /** The detail: not-11-digits, check-digits or not-a-date (@varde/domain national-id.ts). */
+  invalidNationalId: define('invalid-national-id', 400, 'Not a valid national identity number or D-number (%s).'),
+  alreadyEnrolled: define('already-enrolled', 409, 'The patient is already enrolled.'),
   // FHIR (answered as OperationOutcome, fhir/operation-outcome.ts)
   fhirLoginRequired: define('unauthenticated', 401, 'Authentication required (session cookie or Bearer token)'),
   fhirParameterRequired: define('required', 400, '%s'),

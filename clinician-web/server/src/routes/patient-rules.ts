@@ -25,7 +25,7 @@ const toOverrideJson = (o: RuleOverride): RuleChange => ({
   ruleId: o.ruleId, version: o.version, kind: o.kind ?? null, params: o.params, isEnabled: o.isEnabled ?? null,
   setBy: clinicianJson(o.setBy), setAt: o.setAt.toISOString(), reason: o.reason ?? null,
 })
-function toPauseJson(p: ServicePauseRecord, now = Date.now()): Pause {
+function toPauseJson(p: ServicePauseRecord, now: number): Pause {
   return {
     id: p.id, patientId: p.patientId, startsAt: p.startsAt.toISOString(), endsAt: p.endsAt?.toISOString() ?? null, reason: p.reason,
     createdBy: p.createdBy, createdAt: p.createdAt.toISOString(),
@@ -96,7 +96,8 @@ export const patientRuleRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const pauses = await accessOf(request).rules.pauses(request.params.id)
-    const now = Date.now()
+    // whether a pause is on now is judged by the platform's clock (docs/decisions/0014)
+    const now = (await accessOf(request).clock.read()).now.getTime()
     return { items: pauses.map((p) => toPauseJson(p, now)) }
   })
 
@@ -114,7 +115,7 @@ export const patientRuleRoutes: FastifyPluginAsyncZod = async (app) => {
     const pause = await accessOf(request).rules.startPause(request.params.id, {
       startsAt: b.startsAt ? new Date(b.startsAt) : undefined, endsAt: b.endsAt ? new Date(b.endsAt) : null, reason: b.reason || null,
     })
-    return reply.code(201).send(toPauseJson(pause))
+    return reply.code(201).send(toPauseJson(pause, (await accessOf(request).clock.read()).now.getTime()))
   })
 
   app.post('/api/patients/:id/pauses/:pauseId/end', {
@@ -128,6 +129,7 @@ export const patientRuleRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const { id, pauseId } = request.params
     const endsAt = request.body?.endsAt
-    return toPauseJson(await accessOf(request).rules.endPause(id, pauseId, endsAt ? new Date(endsAt) : undefined))
+    const pause = await accessOf(request).rules.endPause(id, pauseId, endsAt ? new Date(endsAt) : undefined)
+    return toPauseJson(pause, (await accessOf(request).clock.read()).now.getTime())
   })
 }

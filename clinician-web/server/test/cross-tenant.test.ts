@@ -1,0 +1,299 @@
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createSession, DEMO_USERS, NABO_USERS, seedDemoTenants, type DemoHome } from '@varde/db'
+import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
+import type { FastifyInstance } from 'fastify'
+import { pino } from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../src/index.js'
+import type { DeclaredRoute } from '../src/plugins/route-access.js'
+import { insertAlert } from './insert-alert.js'
+import { startServerStack, type ServerStack } from './server-stack.js'
+
+// Issue 17, "Several municipalities": one installation serves several
+// tenants, and nothing of one is readable or writable from the other
+// (platform-contract.md "Demo mode"; decision 2). Each role of each demo
+// tenant logs in and calls every route of the app's own route table with the
+// other tenant's ids (patient, national id, alert, gateway, device, pause,
+// rule) and with ids that name nothing: the two answers must be the same
+// (status and code), neither may name anything of the other tenant, and the
+// other tenant's data must be as it was. A route added later is walked too:
+// the suite fails until its sample request (below) is written.
+let db: TestDatabase
+let stack: ServerStack
+let portalDir: string
+
+type TenantId = 'demo' | 'nabo'
+/** The values that name one tenant's data, as a request would carry them. */
+interface Ids { patient: string; nationalId: string; gateway: string; device: string; alert: string; pause: string }
+const ids = {} as Record<TenantId, Ids>
+/** Everything that would give a tenant's data away if it appeared in an answer to the other. */
+const secrets = {} as Record<TenantId, string[]>
+/**
+ * Ids of the same forms that name nothing. The national id is nobody's and of the same kind as the target
+ * tenant's: nabo's are valid by their check digits, demo's (seeded before enrolment checked them) are not.
+ */
+const unknown = (target: TenantId): Ids => ({
+  patient: randomUUID(), nationalId: target === 'nabo' ? '27914945785' : '01017012345', gateway: 'gw-unknown0000', device: 'AA:BB:CC:FF:FF:FF', alert: randomUUID(), pause: '999999999',
+})
+const other = (t: TenantId): TenantId => (t === 'demo' ? 'nabo' : 'demo')
+
+interface Caller { username: string; tenant: TenantId; cookie: string; address: string }
+const callers: Caller[] = [
+  ...DEMO_USERS.map((u) => ({ username: u.username, tenant: 'demo' as const })),
+  ...NABO_USERS.map((u) => ({ username: u.username, tenant: 'nabo' as const })),
+].map((c, i) => ({ ...c, cookie: '', address: `10.0.17.${i + 1}` }))
+
+/** Each caller from an address of its own (the proxy's X-Forwarded-For), so the login limits count each apart. */
+async function logIn(caller: Caller): Promise<string> {
+  const res = await fetch(`${stack.baseUrl}/api/session`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': caller.address },
+    body: JSON.stringify({ username: caller.username, password: 'demo' }),
+  })
+  expect(res.status, caller.username).toBe(204)
+  return (res.headers.get('set-cookie') ?? '').split(';')[0]!
+}
+
+async function adminCall(tenant: TenantId, method: string, path: string, body: unknown): Promise<Response> {
+  const admin = callers.find((c) => c.tenant === tenant && c.username.endsWith('admin'))!
+  return fetch(`${stack.baseUrl}${path}`, {
+    method, headers: { cookie: admin.cookie, 'content-type': 'application/json', 'x-forwarded-for': admin.address }, body: JSON.stringify(body),
+  })
+}
+
+/** A tenant's own data, set up by its own staff: an alert, a paired device, a pause. */
+async function tenantIds(tenant: TenantId, home: DemoHome): Promise<Ids> {
+  const { rows } = await db.pool.query<{ national_id: string; display_name: string }>('SELECT national_id, display_name FROM patients WHERE id = $1', [home.patientId])
+  const device = tenant === 'demo' ? 'AA:BB:CC:17:00:01' : 'AA:BB:CC:17:00:02'
+  expect((await adminCall(tenant, 'POST', `/api/admin/gateways/${home.gatewayId}/devices`, { deviceId: device })).status).toBe(201)
+  const nurse = callers.find((c) => c.tenant === tenant && c.username.endsWith('sykepleier'))!
+  const pause = await fetch(`${stack.baseUrl}/api/patients/${home.patientId}/pauses`, {
+    method: 'POST', headers: { cookie: nurse.cookie, 'content-type': 'application/json', 'x-forwarded-for': nurse.address },
+    body: JSON.stringify({ startsAt: new Date(Date.now() - 60_000).toISOString() }),
+  })
+  expect(pause.status).toBe(201)
+  return {
+    patient: home.patientId, nationalId: rows[0]!.national_id, gateway: home.gatewayId, device,
+    alert: await insertAlert(db.pool, { tenantId: tenant, patientId: home.patientId, severity: 'red' }),
+    pause: ((await pause.json()) as { id: string }).id,
+  }
+}
+
+beforeAll(async () => {
+  db = await startTestDatabase()
+  const seeded = await seedDemoTenants(db.pool)
+  portalDir = mkdtempSync(join(tmpdir(), 'varde-portal-'))
+  writeFileSync(join(portalDir, 'index.html'), '<!doctype html><title>Varde</title>')
+  stack = await startServerStack({ db, name: 'cross-tenant', app: { webDistDir: portalDir, http: { trustProxy: ['127.0.0.1'] } } })
+  for (const caller of callers) caller.cookie = await logIn(caller)
+  // Kari Nordmann (demo-gw-001) is on the GP's and her own login's side too
+  ids.demo = await tenantIds('demo', seeded.demo[0]!)
+  ids.nabo = await tenantIds('nabo', seeded.nabo[0]!)
+  for (const tenant of ['demo', 'nabo'] as const) {
+    const homes = seeded[tenant]
+    const { rows } = await db.pool.query<{ id: string; national_id: string; display_name: string }>(
+      'SELECT id, national_id, display_name FROM patients WHERE tenant_id = $1', [tenant])
+    const { rows: users } = await db.pool.query<{ id: string; display_name: string }>(
+      'SELECT id, display_name FROM users WHERE tenant_id = $1', [tenant])
+    secrets[tenant] = [
+      ...rows.flatMap((r) => [r.id, r.national_id, r.display_name]), ...homes.map((h) => h.gatewayId),
+      // usernames are words (admin, lege, pasient) that answers use anyway: ids and names say who
+      ...users.flatMap((u) => [u.id, u.display_name]), ids[tenant].device, ids[tenant].alert,
+    ]
+  }
+})
+afterAll(async () => {
+  await stack?.stop()
+  await db?.stop()
+  if (portalDir) rmSync(portalDir, { recursive: true, force: true })
+})
+
+interface Sample {
+  /** Query string (without `?`), from the ids tried. */
+  query?: (ids: Ids) => string
+  /** JSON body, from the ids tried and the caller. */
+  body?: (ids: Ids, caller: Caller) => unknown
+  /** The route ends the session it is called with: it gets a session of its own. */
+  endsSession?: boolean
+}
+
+/**
+ * The request each route is tried with, by `METHOD url`. Every route of the
+ * table must have one, also those that say they touch no patient data: a
+ * route without one fails the walk, so whoever adds a route adds its line.
+ */
+const SAMPLES: Record<string, Sample> = {
+  'POST /api/session': { body: (_ids, caller) => ({ username: caller.username, password: 'demo' }) },
+  'GET /api/session': {},
+  'DELETE /api/session': { endsSession: true },
+  'GET /api/patients': {},
+  'GET /api/patients/:id': {},
+  'GET /api/patients/:id/measurements': {},
+  'GET /api/patients/:id/rules': {},
+  'PUT /api/patients/:id/rules/:ruleId': { body: () => ({ isEnabled: false, reason: 'cross-tenant test' }) },
+  'GET /api/patients/:id/pauses': {},
+  'POST /api/patients/:id/pauses': { body: () => ({ startsAt: new Date(Date.now() + 86_400_000).toISOString() }) },
+  'POST /api/patients/:id/pauses/:pauseId/end': { body: () => ({}) },
+  'GET /api/alerts': { query: (i) => `patientId=${i.patient}&status=open&status=acknowledged&status=resolved` },
+  'GET /api/alerts/:id': {},
+  'POST /api/alerts/:id/acknowledge': { body: () => ({}) },
+  'POST /api/alerts/:id/assign': { body: (_ids, caller) => ({ userId: callerIds.get(caller.username) ?? null }) },
+  'POST /api/alerts/:id/resolve': { body: () => ({ outcome: 'no-action-needed' }) },
+  'POST /api/alerts/:id/notes': { body: () => ({ text: 'cross-tenant test' }) },
+  'GET /api/events': {},
+  'GET /api/admin/gateways': {},
+  'POST /api/admin/gateways': { body: (i) => ({ patientId: i.patient }) },
+  'POST /api/admin/gateways/:id/rotate': {},
+  'POST /api/admin/gateways/:id/revoke': {},
+  'POST /api/admin/gateways/:id/devices': { body: (i) => ({ deviceId: i.device }) },
+  'DELETE /api/admin/gateways/:id/devices/:deviceId': {},
+  // the clock is the installation's (decision 0014), moved by any tenant's administrator in demo mode: here to where it is
+  'GET /api/clock': {},
+  'POST /api/admin/clock': { body: () => ({ offset: '0' }) },
+  // enrolling the other tenant's patient's number is enrolling a number new to the caller's tenant: as an unknown one
+  'POST /api/admin/patients': { body: (i) => ({ nationalId: i.nationalId, displayName: 'Ny Pasient' }) },
+  'GET /fhir/metadata': {},
+  'GET /fhir/Patient/:id': {},
+  'GET /fhir/Patient': { query: (i) => `identifier=${encodeURIComponent(`urn:oid:2.16.578.1.12.4.1.4.1|${i.nationalId}`)}` },
+  'GET /fhir/Device': { query: (i) => `identifier=${encodeURIComponent(i.gateway)}` },
+  'GET /fhir/Observation': { query: (i) => `patient=${i.patient}` },
+  'GET /healthz': {},
+  'GET /metrics': {},
+  'GET /api/docs': {},
+  'GET /api/docs/': {},
+  'GET /api/docs/json': {},
+  'GET /api/docs/yaml': {},
+  'GET /api/docs/static/*': {},
+  'GET /api/docs/static/index.html': {},
+  'GET /api/docs/static/swagger-initializer.js': {},
+  'GET /': {},
+  'GET /index.html': {},
+  'GET /*': {},
+}
+const callerIds = new Map<string, string>()
+
+/** A path parameter's value, by its name or the resource before it. */
+function paramValue(url: string, name: string, i: Ids): string {
+  if (name === 'ruleId') return 'threshold:spo2'
+  if (name === 'pauseId') return i.pause
+  if (name === 'deviceId') return i.device
+  if (name === '*') return 'index.html'
+  const before = url.split(`:${name}`)[0]!.split('/').filter(Boolean).at(-1)
+  const byResource: Record<string, string> = { patients: i.patient, Patient: i.patient, alerts: i.alert, gateways: i.gateway }
+  const value = before ? byResource[before] : undefined
+  if (!value) throw new Error(`no value for :${name} of ${url}: name it in paramValue`)
+  return value
+}
+
+interface Answer { request: string; status: number; code: string | undefined; body: string }
+
+async function call(route: DeclaredRoute, i: Ids, caller: Caller): Promise<Answer> {
+  const sample = SAMPLES[`${route.method} ${route.url}`]!
+  const path = route.url.replace(/:(\w+)|\*/g, (_, name: string | undefined) => encodeURIComponent(paramValue(route.url, name ?? '*', i)))
+  const url = `${path}${sample.query ? `?${sample.query(i)}` : ''}`
+  const body = sample.body?.(i, caller)
+  const cookie = sample.endsSession
+    ? `varde_session=${await createSession(db.pool, { userId: callerIds.get(caller.username)!, tenantId: caller.tenant }, 60_000)}`
+    : caller.cookie
+  const res = await fetch(`${stack.baseUrl}${url}`, {
+    method: route.method, redirect: 'manual',
+    headers: { cookie, 'x-forwarded-for': caller.address, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  })
+  const request = `${url} ${body === undefined ? '' : JSON.stringify(body)}`
+  // an event stream has no end: its headers are the answer
+  if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+    await res.body?.cancel()
+    return { request, status: res.status, code: undefined, body: '' }
+  }
+  const text = await res.text()
+  let code: string | undefined
+  try {
+    const json = JSON.parse(text) as { error?: { code?: string }; resourceType?: string; issue?: { code?: string }[] }
+    code = json.error?.code ?? (json.resourceType === 'OperationOutcome' ? json.issue?.[0]?.code : undefined)
+  } catch { /* not JSON: the portal's and the API docs' files */ }
+  return { request, status: res.status, code, body: text }
+}
+
+/** What of `tenant` an answer names beyond what its request said itself. */
+const revealed = (answer: Answer, tenant: TenantId) => secrets[tenant]
+  .filter((s) => !decodeURIComponent(answer.request).includes(s))
+  .filter((s) => answer.body.includes(s))
+
+/** The routes as the app declared them, each method once (HEAD is GET's). */
+const declaredRoutes = (app: FastifyInstance = stack.app) => app.declaredRoutes().filter((r) => r.method !== 'HEAD' && r.method !== 'OPTIONS')
+/** Routes of an app that the walk would not try. */
+const untried = (app?: FastifyInstance) => declaredRoutes(app).filter((r) => !SAMPLES[`${r.method} ${r.url}`]).map((r) => `${r.method} ${r.url}`)
+
+/** A fingerprint of every row a tenant owns (each table with a tenant_id), but for its sessions and access log. */
+async function tenantState(tenant: TenantId): Promise<Record<string, string>> {
+  const { rows: tables } = await db.pool.query<{ table_name: string }>(
+    `SELECT c.table_name FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name)
+      WHERE c.table_schema = 'public' AND c.column_name = 'tenant_id' AND t.table_type = 'BASE TABLE'
+        AND c.table_name NOT IN ('sessions', 'audit_log') ORDER BY 1`)
+  const state: Record<string, string> = {}
+  for (const { table_name: table } of tables) {
+    const { rows } = await db.pool.query<{ digest: string }>(
+      `SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS digest FROM "${table}" t WHERE tenant_id = $1`, [tenant])
+    state[table] = rows[0]!.digest
+  }
+  return state
+}
+
+describe('tenants apart (issue 17)', () => {
+  it('has a sample request for every route of the table', () => {
+    const routes = declaredRoutes()
+    // the walk sees the whole app: a broken table would walk nothing and pass
+    expect(routes.length).toBeGreaterThan(25)
+    expect(untried()).toEqual([])
+  })
+
+  it('notices a route added without a sample request', async () => {
+    const app = await buildApp({ db: db.pool, live: stack.live, logger: pino({ level: 'silent' }), mode: 'demo' })
+    app.get('/api/patients/:id/something-new', { config: { access: 'patient' } }, async () => ({}))
+    await app.ready()
+    try {
+      expect(untried(app)).toEqual(['GET /api/patients/:id/something-new'])
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('answers every route, for every role of each tenant, as for ids that name nothing, shows nothing of the other tenant and changes nothing of it', async () => {
+    const { rows } = await db.pool.query<{ id: string; username: string }>('SELECT id, username FROM users')
+    for (const r of rows) callerIds.set(r.username, r.id)
+    const problems: string[] = []
+    const routes = declaredRoutes()
+    for (const caller of callers) {
+      const target = other(caller.tenant)
+      // the caller's own tenant may change (an administrator enrols a number new to it); the other's may not
+      const before = await tenantState(target)
+      for (const route of routes) {
+        const name = `${caller.username}: ${route.method} ${route.url}`
+        const theirs = await call(route, ids[target], caller)
+        const nobodys = await call(route, unknown(target), caller)
+        if (theirs.status !== nobodys.status || theirs.code !== nobodys.code) {
+          problems.push(`${name}: with ${target}'s ids ${theirs.status} ${theirs.code}, with unknown ids ${nobodys.status} ${nobodys.code}`)
+        }
+        const shown = revealed(theirs, target)
+        if (shown.length > 0) problems.push(`${name}: shows ${target}'s ${shown.join(', ')}`)
+      }
+      const after = await tenantState(target)
+      for (const table of Object.keys(before)) if (after[table] !== before[table]) problems.push(`${caller.username}: changed ${target}'s ${table}`)
+    }
+    expect(problems).toEqual([])
+  })
+
+  it('keeps each tenant\'s access log its own: no entry names the other tenant\'s patients, none is written in the other tenant by its users', async () => {
+    const { rows } = await db.pool.query<{ tenant_id: string; actor: string; action: string; resource_type: string }>(
+      `SELECT a.tenant_id, a.actor, a.action, a.resource_type FROM audit_log a
+        WHERE EXISTS (SELECT 1 FROM patients p WHERE p.id = a.patient_id AND p.tenant_id <> a.tenant_id)
+           OR EXISTS (SELECT 1 FROM users u WHERE u.id = a.actor_user_id AND u.tenant_id <> a.tenant_id)`)
+    expect(rows).toEqual([])
+    // the walk did log: each tenant's callers left entries in their own tenant
+    const { rows: counts } = await db.pool.query<{ tenant_id: string; n: string }>('SELECT tenant_id, count(*) AS n FROM audit_log GROUP BY 1 ORDER BY 1')
+    expect(counts.map((c) => c.tenant_id)).toEqual(['demo', 'nabo'])
+  })
+})
