@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createSession, DEMO_USERS, NABO_USERS, seedDemoTenants, type DemoHome } from '@varde/db'
+import { createSession, DEMO_USERS, NABO_USERS, seedDemoTenants, storeBatches, type DemoHome } from '@varde/db'
 import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
 import type { FastifyInstance } from 'fastify'
 import { pino } from 'pino'
@@ -27,7 +27,7 @@ let portalDir: string
 
 type TenantId = 'demo' | 'nabo'
 /** The values that name one tenant's data, as a request would carry them. */
-interface Ids { patient: string; nationalId: string; gateway: string; device: string; alert: string; pause: string }
+interface Ids { patient: string; nationalId: string; gateway: string; device: string; alert: string; pause: string; observation: string }
 const ids = {} as Record<TenantId, Ids>
 /** Everything that would give a tenant's data away if it appeared in an answer to the other. */
 const secrets = {} as Record<TenantId, string[]>
@@ -37,6 +37,7 @@ const secrets = {} as Record<TenantId, string[]>
  */
 const unknown = (target: TenantId): Ids => ({
   patient: randomUUID(), nationalId: target === 'nabo' ? '27914945785' : '01017012345', gateway: 'gw-unknown0000', device: 'AA:BB:CC:FF:FF:FF', alert: randomUUID(), pause: '999999999',
+  observation: `${randomUUID()}.${Date.now().toString(36)}`,
 })
 const other = (t: TenantId): TenantId => (t === 'demo' ? 'nabo' : 'demo')
 
@@ -74,10 +75,22 @@ async function tenantIds(tenant: TenantId, home: DemoHome): Promise<Ids> {
     body: JSON.stringify({ startsAt: new Date(Date.now() - 60_000).toISOString() }),
   })
   expect(pause.status).toBe(201)
+  // a reading of its own, readable as an Observation (its FHIR id: the reading's uuid and time, decision 0016)
+  const measuredAt = new Date(Date.now() - 120_000)
+  const stored = await storeBatches(db.pool, [{
+    tenantId: tenant, patientId: home.patientId, gatewayId: home.gatewayId, batchId: `cross-tenant-${tenant}`, receivedAt: new Date(),
+    readings: [{
+      measurementId: `cross-tenant-${tenant}`, deviceId: device, type: 'spo2', value: 97, unit: '%', originalValue: null, originalUnit: null,
+      measuredAt, flags: [], battery: null, source: 'decoded',
+    }],
+    rejections: [],
+  }])
+  const readingId = stored.readingIds[0]![0]!
   return {
     patient: home.patientId, nationalId: rows[0]!.national_id, gateway: home.gatewayId, device,
     alert: await insertAlert(db.pool, { tenantId: tenant, patientId: home.patientId, severity: 'red' }),
     pause: ((await pause.json()) as { id: string }).id,
+    observation: `${readingId}.${measuredAt.getTime().toString(36)}`,
   }
 }
 
@@ -91,6 +104,8 @@ beforeAll(async () => {
   // Kari Nordmann (demo-gw-001) is on the GP's and her own login's side too
   ids.demo = await tenantIds('demo', seeded.demo[0]!)
   ids.nabo = await tenantIds('nabo', seeded.nabo[0]!)
+  // the readings stored above are judged now, not while the walk compares the tenants' rows
+  await stack.rules.drain()
   for (const tenant of ['demo', 'nabo'] as const) {
     const homes = seeded[tenant]
     const { rows } = await db.pool.query<{ id: string; national_id: string; display_name: string }>(
@@ -100,7 +115,7 @@ beforeAll(async () => {
     secrets[tenant] = [
       ...rows.flatMap((r) => [r.id, r.national_id, r.display_name]), ...homes.map((h) => h.gatewayId),
       // usernames are words (admin, lege, pasient) that answers use anyway: ids and names say who
-      ...users.flatMap((u) => [u.id, u.display_name]), ids[tenant].device, ids[tenant].alert,
+      ...users.flatMap((u) => [u.id, u.display_name]), ids[tenant].device, ids[tenant].alert, ids[tenant].observation.split('.')[0]!,
     ]
   }
 })
@@ -157,6 +172,8 @@ const SAMPLES: Record<string, Sample> = {
   'GET /fhir/metadata': {},
   'GET /fhir/Patient/:id': {},
   'GET /fhir/Patient': { query: (i) => `identifier=${encodeURIComponent(`urn:oid:2.16.578.1.12.4.1.4.1|${i.nationalId}`)}` },
+  'GET /fhir/Device/:id': {},
+  'GET /fhir/Observation/:id': {},
   'GET /fhir/Device': { query: (i) => `identifier=${encodeURIComponent(i.gateway)}` },
   'GET /fhir/Observation': { query: (i) => `patient=${i.patient}` },
   'GET /healthz': {},
@@ -181,7 +198,9 @@ function paramValue(url: string, name: string, i: Ids): string {
   if (name === 'deviceId') return i.device
   if (name === '*') return 'index.html'
   const before = url.split(`:${name}`)[0]!.split('/').filter(Boolean).at(-1)
-  const byResource: Record<string, string> = { patients: i.patient, Patient: i.patient, alerts: i.alert, gateways: i.gateway }
+  const byResource: Record<string, string> = {
+    patients: i.patient, Patient: i.patient, alerts: i.alert, gateways: i.gateway, Device: i.gateway, Observation: i.observation,
+  }
   const value = before ? byResource[before] : undefined
   if (!value) throw new Error(`no value for :${name} of ${url}: name it in paramValue`)
   return value

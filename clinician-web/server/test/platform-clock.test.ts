@@ -42,7 +42,7 @@ describe('the platform clock (issue 17)', () => {
     // heart failure: the morning weight is due every day by 10:00 (profiles.ts); neither patient has weighed yet
     const [weighed, paused] = [homes[1]!, homes[5]!]
     expect((await clock()).isWallClock).toBe(true)
-    await stack.ingest.rules!.checkNow()
+    await stack.rules.checkNow()
     expect(await missedAlerts(weighed.patientId)).toEqual([])
     // a hospital stay from now until further notice: no missed-measurement alert during it
     expect((await send('POST', `/api/patients/${paused.patientId}/pauses`, cookies.nurse, { startsAt: new Date().toISOString() })).status).toBe(201)
@@ -58,7 +58,7 @@ describe('the platform clock (issue 17)', () => {
     const deadline = Date.now() + 10_000
     let alerts = await missedAlerts(weighed.patientId)
     while (alerts.length === 0 && Date.now() < deadline) {
-      await stack.ingest.rules!.checkNow()
+      await stack.rules.checkNow()
       alerts = await missedAlerts(weighed.patientId)
     }
     expect(alerts).toEqual([expect.objectContaining({ rule: 'missed:body-weight' })])

@@ -35,6 +35,11 @@ export const API_ERROR_CODES = [
   'invalid-id',
   'id-taken',
   'revoked',
+  // the platform clock (docs/decisions/0014)
+  'clock-fixed',
+  // enrolment
+  'invalid-national-id',
+  'already-enrolled',
   // FHIR
   'required',
   'not-supported',
