@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { createBroker, ensureSelfSignedTlsCredentials, loadTlsCredentials, type VardeBroker } from '@varde/broker'
 import type { PlatformConfig } from '@varde/config'
 import { createPool, migrate, seedDemo, startEmbeddedDatabase, type DemoHome, type EmbeddedDatabase, type Pool, type WireServerStats } from '@varde/db'
+import { startForwarding, type Forwarding } from './forwarding.js'
 import { startIngest, type IngestService } from '@varde/ingest'
 import { buildApp, connectLiveEvents, type LiveEvents } from '@varde/server'
 import type { Logger } from 'pino'
@@ -17,6 +18,8 @@ export interface RunningPlatform {
   mqttWebSocketUrl: string
   databaseUrl: string
   demoHomes: DemoHome[]
+  /** Where the demo GP practice receives forwarded data ('' when this process runs no forwarding, or outside demo mode). */
+  demoGpFhirUrl: string
   /** Stops the parts in reverse order of starting; a part that fails to stop is logged and the next one stopped. */
   stop(): Promise<void>
   /**
@@ -109,6 +112,12 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       stack.push({ name: 'ingest', stop: () => ingest.stop() })
       await ingest.ready
     }
+    let demoGpFhirUrl = ''
+    if (config.parts.has('forwarding')) {
+      const forwarding: Forwarding = await startForwarding({ config, db: pool, logger, host: localHost })
+      stack.push(...forwarding.parts)
+      demoGpFhirUrl = forwarding.demoGpFhirUrl ?? ''
+    }
     let httpUrl = ''
     if (config.parts.has('server')) {
       const live: LiveEvents = connectLiveEvents({ mqttUrl, serviceSecret: config.serviceSecret, logger })
@@ -129,7 +138,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       const sim: Simulator = await startSimulator({ mqttUrl, homes: demoHomes, intervalMs: config.simulatorIntervalMs, logger })
       stack.push({ name: 'simulator', stop: () => sim.stop() })
     }
-    return { httpUrl, mqttUrl, mqttsUrl, mqttWebSocketUrl, databaseUrl, demoHomes, stop: stopAll, unfinished }
+    return { httpUrl, mqttUrl, mqttsUrl, mqttWebSocketUrl, databaseUrl, demoHomes, demoGpFhirUrl, stop: stopAll, unfinished }
   } catch (error) {
     await stopAll()
     throw error

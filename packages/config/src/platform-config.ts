@@ -2,9 +2,11 @@ import { createHmac, randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { escalationConfigOf, escalationEnvShape, maskWebhookUrl, type EscalationConfig } from './escalation-config.js'
 import { describeHttpConfig, httpConfigOf, httpEnvShape, type HttpConfig } from './http-config.js'
+import { describeForwardingConfig, forwardingConfigOf, forwardingEnvShape, type ForwardingConfig } from './forwarding-config.js'
 
 export * from './escalation-config.js'
 export * from './http-config.js'
+export * from './forwarding-config.js'
 
 /**
  * The platform's configuration, read once at start from environment
@@ -62,13 +64,14 @@ export const platformEnvSchema = z.object({
   VARDE_SERVICE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   VARDE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Comma-separated parts to start in this process (default: all). */
-  VARDE_PARTS: z.string().default('broker,ingest,server,simulator'),
+  VARDE_PARTS: z.string().default('broker,ingest,forwarding,server,simulator'),
   ...escalationEnvShape,
   ...httpEnvShape,
+  ...forwardingEnvShape,
 })
 
-export type PlatformPart = 'broker' | 'ingest' | 'server' | 'simulator'
-const PARTS: readonly PlatformPart[] = ['broker', 'ingest', 'server', 'simulator']
+export type PlatformPart = 'broker' | 'ingest' | 'forwarding' | 'server' | 'simulator'
+const PARTS: readonly PlatformPart[] = ['broker', 'ingest', 'forwarding', 'server', 'simulator']
 
 export interface PlatformConfig {
   mode: 'demo' | 'production'
@@ -99,6 +102,8 @@ export interface PlatformConfig {
   escalation: EscalationConfig
   /** /metrics, /api/docs and the trusted proxy (http-config.ts). */
   http: HttpConfig
+  /** Forwarding outside the municipality: the demo GP practice's endpoint, the worker's pace (forwarding-config.ts). */
+  forwarding: ForwardingConfig
 }
 
 export class ConfigError extends Error {
@@ -134,6 +139,7 @@ export function loadPlatformConfig(
   if (!e.VARDE_TLS_CERT_FILE !== !e.VARDE_TLS_KEY_FILE) problems.push('VARDE_TLS_CERT_FILE, VARDE_TLS_KEY_FILE: set both or neither')
   const escalation = escalationConfigOf(e, problems)
   const http = httpConfigOf(e, isDemo, problems)
+  const forwarding = forwardingConfigOf(e, isDemo, problems)
   if (!isDemo && (escalation.webhook || escalation.email) && !e.VARDE_PUBLIC_URL)
     problems.push('VARDE_PUBLIC_URL: required in production mode with escalation notices (their link must reach the portal)')
   if (problems.length > 0) throw new ConfigError(problems)
@@ -164,6 +170,7 @@ export function loadPlatformConfig(
     publicUrl: (e.VARDE_PUBLIC_URL ?? `http://localhost:${e.VARDE_HTTP_PORT}`).replace(/\/+$/, ''),
     escalation,
     http,
+    forwarding,
   }
 }
 
@@ -195,6 +202,7 @@ export function describePlatformConfig(c: PlatformConfig): Record<string, string
     VARDE_ESCALATION_EMAIL_TO: c.escalation.email?.to.join(',') ?? '(unset)',
     VARDE_ESCALATION_EMAIL_FROM: c.escalation.email?.from ?? '(unset)',
     ...describeHttpConfig(c.http),
+    ...describeForwardingConfig(c.forwarding, c.mode === 'demo'),
   }
 }
 
