@@ -114,7 +114,7 @@ export async function listCareTeam(db: Queryable, tenantId: string, patientId: s
   return rows.map(toMember)
 }
 
-export type AddMemberFailure = 'already-member' | 'unknown-user' | 'unknown-recipient' | 'unknown-patient'
+export type AddMemberFailure = 'already-member' | 'unknown-user' | 'unknown-recipient' | 'not-found'
 
 /** Adds a relationship; a user has at most one open relationship with a patient. */
 export async function addCareTeamMember(
@@ -143,7 +143,7 @@ export async function addCareTeamMember(
     if (e.code === '23505') return { ok: false, code: 'already-member' }
     if (e.code === '23503') {
       if (e.constraint === 'care_team_members_recipient_fk') return { ok: false, code: 'unknown-recipient' }
-      if (e.constraint?.includes('patient')) return { ok: false, code: 'unknown-patient' }
+      if (e.constraint?.includes('patient')) return { ok: false, code: 'not-found' }
       return { ok: false, code: 'unknown-user' }
     }
     throw error

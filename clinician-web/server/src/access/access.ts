@@ -2,6 +2,7 @@ import type { Queryable } from '@varde/db'
 import type { Actor } from './actor.js'
 import { alertAccess } from './alerts.js'
 import { auditTrail } from './audit-trail.js'
+import { careTeamAccess } from './care-team.js'
 import type { AccessContext } from './context.js'
 import { gatewayAccess } from './gateways.js'
 import { patientAccess } from './patients.js'
@@ -28,6 +29,7 @@ export function createAccess(db: Queryable, actor: Actor, where: AccessContext['
     gateways: gatewayAccess(context),
     searches: searchAccess(context),
     stream: streamAccess(context),
+    careTeam: careTeamAccess(context),
   }
 }
 

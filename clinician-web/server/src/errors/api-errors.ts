@@ -1,5 +1,5 @@
 import createError from '@fastify/error'
-import type { AlertActionFailure, CareWriteFailure, ProvisioningFailure } from '@varde/db'
+import type { AddMemberFailure, AlertActionFailure, CareWriteFailure, ProvisioningFailure } from '@varde/db'
 
 /**
  * The API's coded errors, one registry (STYLE.md "Coded errors in one
@@ -41,6 +41,14 @@ export const ERRORS = {
   invalidGatewayId: define('invalid-id', 400, 'Ugyldig id for basestasjon.'),
   gatewayIdTaken: define('id-taken', 409, 'Id-en er allerede i bruk.'),
   gatewayRevoked: define('revoked', 409, 'Basestasjonen er trukket tilbake.'),
+  // the care team (issue 18)
+  teamManagerRequired: define('forbidden', 403, 'Bare sykepleier, lege eller administrator i kommunen kan endre behandlingsteamet.'),
+  memberNotFound: define('not-found', 404, 'Fant ikke et aktivt forhold med denne id-en i pasientens behandlingsteam.'),
+  alreadyMember: define('already-member', 409, 'Brukeren har allerede et aktivt forhold til pasienten.'),
+  unknownTeamUser: define('unknown-user', 400, 'Fant ikke brukeren.'),
+  unknownRecipient: define('unknown-recipient', 400, 'Fant ikke mottakeren.'),
+  objectionNotFound: define('not-found', 404, 'Fant ingen gjeldende reservasjon med denne id-en.'),
+  invalidObjectionTarget: define('invalid-objection-target', 400, 'Reservasjon mot én mottaker gjelder en mottaker utenfor det kommunale teamet.'),
   // FHIR (answered as OperationOutcome, fhir/operation-outcome.ts)
   fhirLoginRequired: define('unauthenticated', 401, 'Authentication required (session cookie or Bearer token)'),
   fhirParameterRequired: define('required', 400, '%s'),
@@ -67,6 +75,12 @@ export const CARE_WRITE_FAILURES: Record<CareWriteFailure, ErrorConstructorOf> =
   'invalid-range': ERRORS.invalidRange,
   'already-ended': ERRORS.pauseAlreadyEnded,
   'not-started': ERRORS.pauseNotStarted,
+}
+export const CARE_TEAM_FAILURES: Record<AddMemberFailure, ErrorConstructorOf> = {
+  'already-member': ERRORS.alreadyMember,
+  'unknown-user': ERRORS.unknownTeamUser,
+  'unknown-recipient': ERRORS.unknownRecipient,
+  'not-found': ERRORS.patientNotFound,
 }
 export const PROVISIONING_FAILURES: Record<ProvisioningFailure, ErrorConstructorOf> = {
   'not-found': ERRORS.gatewayNotFound,
