@@ -140,6 +140,7 @@ CREATE TABLE forwarding_outbox (
   FOREIGN KEY (tenant_id, patient_id) REFERENCES patients (tenant_id, id) ON DELETE CASCADE,
   FOREIGN KEY (tenant_id, alert_id) REFERENCES alerts (tenant_id, id) ON DELETE CASCADE
 );
+-- the claim reads pending rows only, through this index (delivered ones, the many, are not in it)
 CREATE INDEX forwarding_outbox_pending ON forwarding_outbox (recipient_id, id) WHERE status = 'pending';
 CREATE INDEX forwarding_outbox_patient ON forwarding_outbox (patient_id, id DESC);
 CREATE UNIQUE INDEX forwarding_outbox_one_alert ON forwarding_outbox (recipient_id, alert_id) WHERE kind = 'alert';

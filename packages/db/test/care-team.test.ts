@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  addCareTeamMember, canAccessPatient, claimDeliveries, endCareTeamMember, enqueueReadingsBatches, listCareTeam, listDeliveries,
+  addCareTeamMember, canAccessPatient, CLAIM_DELIVERIES_SQL, claimDeliveries, endCareTeamMember, enqueueReadingsBatches, listCareTeam, listDeliveries,
   listPatientsForUser, recordObjection, seedDemo, settleDelivery, withdrawObjection, type DemoHome,
 } from '../src/index.js'
 import { startTestDatabase, type TestDatabase } from '../src/testing.js'
@@ -178,6 +178,20 @@ describe('forwarding on a red alert', () => {
     await withdrawObjection(db.pool, { tenantId: 'demo', patientId: kari, objectionId: o.id, byUserId: user('sykepleier'), channel: 'letter' })
     expect(await flag()).toBe(false)
     expect(await canAccessPatient(db.pool, 'demo', user('fastlege'), kari)).toBe(true)
+  })
+
+  it('the claim reads only pending rows through their partial indexes, however many were delivered', async () => {
+    const client = await db.pool.connect()
+    try {
+      // the planner prefers a scan of a table this small; forbidding it shows the indexes serve the claim
+      await client.query('SET enable_seqscan = off')
+      const plan = (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${CLAIM_DELIVERIES_SQL}`, [20, 1000])).rows.map((r) => r['QUERY PLAN']).join('\n')
+      // both the candidates and the earlier-in-queue check go through the index of pending rows
+      expect(plan.match(/Index Scan on forwarding_outbox_pending|Index Scan using forwarding_outbox_pending/g)?.length).toBeGreaterThanOrEqual(2)
+    } finally {
+      await client.query('RESET enable_seqscan')
+      client.release()
+    }
   })
 
   it('daily readings are enqueued once per window and recipient, whichever worker runs the scheduler', async () => {
