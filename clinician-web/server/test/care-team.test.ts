@@ -1,5 +1,6 @@
 import { seedDemo, type DemoHome } from '@varde/db'
 import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
+import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServerStack, type ServerStack } from './server-stack.js'
 
@@ -108,4 +109,52 @@ describe('the care team over HTTP', () => {
     expect(withdrawn).toMatchObject({ status: 200, json: { withdrawn: { channel: 'letter' } } })
     expect((await api(cookies.gp, `/api/patients/${ingrid}`)).status).toBe(200)
   })
+
+  it('an ended relationship ends the live stream\'s readings of that patient at once, while the others keep coming', async () => {
+    const [kari, per] = [homes[0]!, homes[3]!] // the GP on both teams
+    const controller = new AbortController()
+    const res = await fetch(`${stack.baseUrl}/api/events`, { headers: { cookie: cookies.gp }, signal: controller.signal })
+    const reader = res.body!.getReader()
+    const decoder = new TextDecoder()
+    let buffered = ''
+    /** The patient ids of the measurement events up to and including the first for `until`. */
+    const measurementsUntil = async (until: string): Promise<string[]> => {
+      for (;;) {
+        const events = [...buffered.matchAll(/event: measurement\ndata: (.*)\n/g)].map((m) => (JSON.parse(m[1]!) as { patientId: string }).patientId)
+        const at = events.indexOf(until)
+        if (at >= 0) {
+          buffered = ''
+          return events.slice(0, at + 1)
+        }
+        const { value, done } = await reader.read()
+        if (done) throw new Error('stream ended')
+        buffered += decoder.decode(value)
+      }
+    }
+    try {
+      await publishSpo2(per.gatewayId, 'sse-before')
+      expect(await measurementsUntil(per.patientId)).toEqual([per.patientId])
+      const gp = (await members(per.patientId)).find((m) => m.relation === 'gp')!
+      expect((await api(cookies.nurse, `/api/patients/${per.patientId}/care-team/${gp.id}/end`, { reason: 'Flyttet' })).status).toBe(200)
+      // Per's reading first, then Kari's (still on the GP's list): when Kari's arrives, Per's has been judged
+      await publishSpo2(per.gatewayId, 'sse-after')
+      await publishSpo2(kari.gatewayId, 'sse-after-kari')
+      expect(await measurementsUntil(kari.patientId)).toEqual([kari.patientId])
+    } finally {
+      controller.abort()
+    }
+  })
 })
+
+let readings = 0
+async function publishSpo2(gatewayId: string, batchId: string): Promise<void> {
+  const client = await mqtt.connectAsync(stack.mqttUrl, { clientId: gatewayId, username: gatewayId, password: `${gatewayId}-secret`, protocolVersion: 4 })
+  const receipt = new Promise((resolve) => client.once('message', resolve))
+  await client.subscribeAsync(`varde/v1/gateways/${gatewayId}/receipts`, { qos: 1 })
+  await client.publishAsync(`varde/v1/gateways/${gatewayId}/measurements`, JSON.stringify({
+    batchId, sentAt: new Date().toISOString(),
+    measurements: [{ id: 'm1', deviceId: 'AA:BB:CC:00:00:09', type: 'spo2', value: 96, unit: '%', measuredAt: new Date(Date.now() - 60_000 + ++readings * 1000).toISOString() }],
+  }), { qos: 1 })
+  await receipt
+  await client.endAsync()
+}
