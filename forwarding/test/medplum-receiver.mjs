@@ -97,3 +97,6 @@ server.listen(0, '127.0.0.1', () => {
   process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${server.address().port}/fhir` }) + '\n')
 })
 process.on('SIGTERM', () => server.close(() => process.exit(0)))
+// the test process holds our stdin: when it goes away, however it died, so do we
+process.stdin.resume()
+process.stdin.on('end', () => process.exit(0))

@@ -29,7 +29,7 @@ export interface MedplumReceiver {
 export async function startMedplumReceiver(): Promise<MedplumReceiver> {
   const script = fileURLToPath(new URL('./medplum-receiver.mjs', import.meta.url))
   const child: ChildProcess = spawn(process.execPath, ['--experimental-websocket', '--no-warnings', script], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'], // stdin: the receiver exits when it closes (this process gone)
     cwd: fileURLToPath(new URL('..', import.meta.url)),
   })
   const lines = createInterface({ input: child.stdout! })
