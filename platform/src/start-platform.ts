@@ -7,6 +7,7 @@ import { isWallClock } from '@varde/domain'
 import {
   escalationSettings, startEscalation, startIngest, startOutboxRelay, startRuleWorker, type EscalationService, type IngestService, type OutboxRelay, type RuleWorker,
 } from '@varde/ingest'
+import { startForwarding, type Forwarding } from './forwarding.js'
 import { buildApp, connectLiveEvents, type LiveEvents } from '@varde/server'
 import type { Logger } from 'pino'
 import { startSimulator, type Simulator } from './simulator.js'
@@ -20,6 +21,8 @@ export interface RunningPlatform {
   mqttWebSocketUrl: string
   databaseUrl: string
   demoHomes: DemoHome[]
+  /** Where the demo GP practice receives forwarded data ('' when this process runs no forwarding, or outside demo mode). */
+  demoGpFhirUrl: string
   /** Stops the parts in reverse order of starting; a part that fails to stop is logged and the next one stopped. */
   stop(): Promise<void>
   /**
@@ -125,6 +128,12 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       stack.push({ name: 'ingest', stop: () => ingest.stop() })
       await Promise.all([ingest.ready, relay.ready])
     }
+    let demoGpFhirUrl = ''
+    if (config.parts.has('forwarding')) {
+      const forwarding: Forwarding = await startForwarding({ config, db: pool, logger, host: localHost })
+      stack.push(...forwarding.parts)
+      demoGpFhirUrl = forwarding.demoGpFhirUrl ?? ''
+    }
     let httpUrl = ''
     if (config.parts.has('server')) {
       const live: LiveEvents = connectLiveEvents({ mqttUrl, serviceSecret: config.serviceSecret, logger })
@@ -145,7 +154,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       const sim: Simulator = await startSimulator({ mqttUrl, homes: demoHomes, intervalMs: config.simulatorIntervalMs, logger })
       stack.push({ name: 'simulator', stop: () => sim.stop() })
     }
-    return { httpUrl, mqttUrl, mqttsUrl, mqttWebSocketUrl, databaseUrl, demoHomes, stop: stopAll, unfinished }
+    return { httpUrl, mqttUrl, mqttsUrl, mqttWebSocketUrl, databaseUrl, demoHomes, demoGpFhirUrl, stop: stopAll, unfinished }
   } catch (error) {
     await stopAll()
     throw error

@@ -28,12 +28,12 @@ let homes: DemoHome[]
 let portalDir: string
 
 /** The patient whose data every request is after, and the values that name its data. */
-interface Ids { patient: string; nationalId: string; gateway: string; alert: string; pause: string; observation: string }
+interface Ids { patient: string; nationalId: string; gateway: string; alert: string; pause: string; observation: string; member: string; objection: string }
 let target: { ids: Ids; displayName: string }
 /** Ids that name nothing, of the same forms. */
 const unknown = (): Ids => ({
   patient: randomUUID(), nationalId: '01017012345', gateway: 'gw-unknown0000', alert: randomUUID(), pause: '999999999',
-  observation: `${randomUUID()}.${Date.now().toString(36)}`,
+  observation: `${randomUUID()}.${Date.now().toString(36)}`, member: randomUUID(), objection: randomUUID(),
 })
 /** Nurses: `carer` gives the target care (and no one else), `stranger` gives care to another patient only. */
 const cookies = { carer: '', stranger: '', admin: '', nurse: '' }
@@ -75,8 +75,10 @@ beforeAll(async () => {
       alert: await insertAlert(db.pool, { patientId: patient.patientId, severity: 'red' }),
       pause: await startPause(patient.patientId, cookies.carer),
       observation: await bloodPressure(patient.patientId, patient.gatewayId),
+      member: randomUUID(), objection: randomUUID(),
     },
   }
+  practiceId.value = (await db.pool.query<{ id: string }>(`SELECT id FROM forwarding_recipients WHERE name = 'Demo legekontor'`)).rows[0]!.id
 })
 afterAll(async () => {
   await stack?.stop()
@@ -152,6 +154,30 @@ const SAMPLES: Record<string, Sample> = {
   // the platform clock: moved to where it is (no offset), so the other routes' times stay the wall clock's
   'POST /api/admin/clock': { body: () => ({ offset: '0' }) },
   'POST /api/admin/patients': { body: () => ({ nationalId: nextNationalId(), displayName: 'Ny Pasient' }) },
+  // the care team (issue 18): an outside organisation added and ended, an objection against the GP practice recorded and withdrawn
+  'GET /api/patients/:id/care-team': {},
+  'POST /api/patients/:id/care-team': { body: () => ({ relation: 'hospital', organisation: { name: 'Sykehuset Demo', number: '999000222' }, reason: 'access test' }) },
+  'POST /api/patients/:id/care-team/:memberId/end': { body: () => ({ reason: 'access test' }), prepare: freshMember },
+  'POST /api/patients/:id/objections': { body: () => ({ scope: 'recipient', recipientId: practiceId.value, channel: 'phone' }), prepare: withdrawObjections },
+  'POST /api/patients/:id/objections/:objectionId/withdraw': { body: () => ({ channel: 'phone' }), prepare: freshObjection },
+}
+const practiceId = { value: '' }
+async function freshMember(): Promise<Partial<Ids>> {
+  const { rows } = await db.pool.query<{ id: string }>(
+    `INSERT INTO care_team_members (tenant_id, patient_id, relation, organisation_number, decision_reason) VALUES ('demo', $1, 'hospital', '999000333', 'access test') RETURNING id`,
+    [target.ids.patient])
+  return { member: rows[0]!.id }
+}
+async function withdrawObjections(ids: Ids): Promise<Partial<Ids>> {
+  await db.pool.query(`UPDATE patient_objections SET withdrawn_at = now(), withdrawal_channel = 'phone' WHERE patient_id = $1 AND withdrawn_at IS NULL`, [ids.patient])
+  return {}
+}
+async function freshObjection(ids: Ids): Promise<Partial<Ids>> {
+  practiceId.value ||= (await db.pool.query<{ id: string }>(`SELECT id FROM forwarding_recipients WHERE name = 'Demo legekontor'`)).rows[0]!.id
+  const { rows } = await db.pool.query<{ id: string }>(
+    `INSERT INTO patient_objections (tenant_id, patient_id, scope, recipient_id, channel, objected_on, recorded_by_user_id)
+     VALUES ('demo', $1, 'recipient', $2, 'phone', current_date, $3) RETURNING id`, [ids.patient, practiceId.value, carerId.value])
+  return { objection: rows[0]!.id }
 }
 /** A new valid national id each call (the synthetic month +80, the next individual number with check digits). */
 let individual = 100
@@ -191,6 +217,8 @@ function paramValue(url: string, name: string, ids: Ids): string {
   const before = url.split(`:${name}`)[0]!.split('/').filter(Boolean).at(-1)
   if (name === 'ruleId') return 'threshold:spo2'
   if (name === 'pauseId') return ids.pause
+  if (name === 'memberId') return ids.member
+  if (name === 'objectionId') return ids.objection
   if (name === 'deviceId') return pairedDeviceId || 'AA:BB:CC:00:00:00'
   if (name === '*') return 'index.html'
   const byResource: Record<string, string> = {

@@ -27,7 +27,7 @@ let portalDir: string
 
 type TenantId = 'demo' | 'nabo'
 /** The values that name one tenant's data, as a request would carry them. */
-interface Ids { patient: string; nationalId: string; gateway: string; device: string; alert: string; pause: string; observation: string }
+interface Ids { patient: string; nationalId: string; gateway: string; device: string; alert: string; pause: string; observation: string; member: string; objection: string }
 const ids = {} as Record<TenantId, Ids>
 /** Everything that would give a tenant's data away if it appeared in an answer to the other. */
 const secrets = {} as Record<TenantId, string[]>
@@ -37,7 +37,7 @@ const secrets = {} as Record<TenantId, string[]>
  */
 const unknown = (target: TenantId): Ids => ({
   patient: randomUUID(), nationalId: target === 'nabo' ? '27914945785' : '01017012345', gateway: 'gw-unknown0000', device: 'AA:BB:CC:FF:FF:FF', alert: randomUUID(), pause: '999999999',
-  observation: `${randomUUID()}.${Date.now().toString(36)}`,
+  observation: `${randomUUID()}.${Date.now().toString(36)}`, member: randomUUID(), objection: randomUUID(),
 })
 const other = (t: TenantId): TenantId => (t === 'demo' ? 'nabo' : 'demo')
 
@@ -86,11 +86,17 @@ async function tenantIds(tenant: TenantId, home: DemoHome): Promise<Ids> {
     rejections: [],
   }])
   const readingId = stored.readingIds[0]![0]!
+  // a relationship on the patient's care team, and an objection in force (issue 18)
+  const member = (await db.pool.query<{ id: string }>('SELECT id FROM care_team_members WHERE patient_id = $1 ORDER BY id LIMIT 1', [home.patientId])).rows[0]!.id
+  const objection = (await db.pool.query<{ id: string }>(
+    `INSERT INTO patient_objections (tenant_id, patient_id, scope, channel, objected_on, recorded_by_user_id)
+     SELECT $1, $2, 'all-beyond-municipal', 'phone', current_date, id FROM users WHERE username = $3 RETURNING id`,
+    [tenant, home.patientId, nurse.username])).rows[0]!.id
   return {
     patient: home.patientId, nationalId: rows[0]!.national_id, gateway: home.gatewayId, device,
     alert: await insertAlert(db.pool, { tenantId: tenant, patientId: home.patientId, severity: 'red' }),
     pause: ((await pause.json()) as { id: string }).id,
-    observation: `${readingId}.${measuredAt.getTime().toString(36)}`,
+    observation: `${readingId}.${measuredAt.getTime().toString(36)}`, member, objection,
   }
 }
 
@@ -115,7 +121,7 @@ beforeAll(async () => {
     secrets[tenant] = [
       ...rows.flatMap((r) => [r.id, r.national_id, r.display_name]), ...homes.map((h) => h.gatewayId),
       // usernames are words (admin, lege, pasient) that answers use anyway: ids and names say who
-      ...users.flatMap((u) => [u.id, u.display_name]), ids[tenant].device, ids[tenant].alert, ids[tenant].observation.split('.')[0]!,
+      ...users.flatMap((u) => [u.id, u.display_name]), ids[tenant].device, ids[tenant].alert, ids[tenant].observation.split('.')[0]!, ids[tenant].member, ids[tenant].objection,
     ]
   }
 })
@@ -172,6 +178,12 @@ const SAMPLES: Record<string, Sample> = {
   'GET /fhir/metadata': {},
   'GET /fhir/Patient/:id': {},
   'GET /fhir/Patient': { query: (i) => `identifier=${encodeURIComponent(`urn:oid:2.16.578.1.12.4.1.4.1|${i.nationalId}`)}` },
+  // the care team (issue 18)
+  'GET /api/patients/:id/care-team': {},
+  'POST /api/patients/:id/care-team': { body: () => ({ relation: 'hospital', organisation: { name: 'Sykehuset Demo', number: '999000222' }, reason: 'cross-tenant test' }) },
+  'POST /api/patients/:id/care-team/:memberId/end': { body: () => ({ reason: 'cross-tenant test' }) },
+  'POST /api/patients/:id/objections': { body: () => ({ scope: 'all-beyond-municipal', channel: 'phone' }) },
+  'POST /api/patients/:id/objections/:objectionId/withdraw': { body: () => ({ channel: 'phone' }) },
   'GET /fhir/Device/:id': {},
   'GET /fhir/Observation/:id': {},
   'GET /fhir/Device': { query: (i) => `identifier=${encodeURIComponent(i.gateway)}` },
@@ -196,6 +208,8 @@ function paramValue(url: string, name: string, i: Ids): string {
   if (name === 'ruleId') return 'threshold:spo2'
   if (name === 'pauseId') return i.pause
   if (name === 'deviceId') return i.device
+  if (name === 'memberId') return i.member
+  if (name === 'objectionId') return i.objection
   if (name === '*') return 'index.html'
   const before = url.split(`:${name}`)[0]!.split('/').filter(Boolean).at(-1)
   const byResource: Record<string, string> = {

@@ -40,6 +40,11 @@ export const API_ERROR_CODES = [
   // enrolment
   'invalid-national-id',
   'already-enrolled',
+  // the care team (issue 18)
+  'already-member',
+  'unknown-user',
+  'unknown-recipient',
+  'invalid-objection-target',
   // FHIR
   'required',
   'not-supported',

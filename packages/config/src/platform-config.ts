@@ -3,10 +3,12 @@ import { z } from 'zod'
 import { clockConfigOf, clockEnvShape, describeClockConfig, type ClockConfig } from './clock-config.js'
 import { escalationConfigOf, escalationEnvShape, maskWebhookUrl, type EscalationConfig } from './escalation-config.js'
 import { describeHttpConfig, httpConfigOf, httpEnvShape, type HttpConfig } from './http-config.js'
+import { describeForwardingConfig, forwardingConfigOf, forwardingEnvShape, type ForwardingConfig } from './forwarding-config.js'
 
 export * from './clock-config.js'
 export * from './escalation-config.js'
 export * from './http-config.js'
+export * from './forwarding-config.js'
 
 /**
  * The platform's configuration, read once at start from environment
@@ -64,14 +66,15 @@ export const platformEnvSchema = z.object({
   VARDE_SERVICE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   VARDE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Comma-separated parts to start in this process (default: all). */
-  VARDE_PARTS: z.string().default('broker,ingest,server,simulator'),
+  VARDE_PARTS: z.string().default('broker,ingest,forwarding,server,simulator'),
   ...escalationEnvShape,
   ...httpEnvShape,
   ...clockEnvShape,
+  ...forwardingEnvShape,
 })
 
-export type PlatformPart = 'broker' | 'ingest' | 'server' | 'simulator'
-const PARTS: readonly PlatformPart[] = ['broker', 'ingest', 'server', 'simulator']
+export type PlatformPart = 'broker' | 'ingest' | 'forwarding' | 'server' | 'simulator'
+const PARTS: readonly PlatformPart[] = ['broker', 'ingest', 'forwarding', 'server', 'simulator']
 
 export interface PlatformConfig {
   mode: 'demo' | 'production'
@@ -104,6 +107,8 @@ export interface PlatformConfig {
   http: HttpConfig
   /** The platform clock at start (clock-config.ts); null: the wall clock. */
   clock: ClockConfig
+  /** Forwarding outside the municipality: the demo GP practice's endpoint, the worker's pace (forwarding-config.ts). */
+  forwarding: ForwardingConfig
 }
 
 export class ConfigError extends Error {
@@ -140,6 +145,7 @@ export function loadPlatformConfig(
   const escalation = escalationConfigOf(e, problems)
   const http = httpConfigOf(e, isDemo, problems)
   const clock = clockConfigOf(e, isDemo, problems)
+  const forwarding = forwardingConfigOf(e, isDemo, problems)
   if (!isDemo && (escalation.webhook || escalation.email) && !e.VARDE_PUBLIC_URL)
     problems.push('VARDE_PUBLIC_URL: required in production mode with escalation notices (their link must reach the portal)')
   if (problems.length > 0) throw new ConfigError(problems)
@@ -171,6 +177,7 @@ export function loadPlatformConfig(
     escalation,
     http,
     clock,
+    forwarding,
   }
 }
 
@@ -203,6 +210,7 @@ export function describePlatformConfig(c: PlatformConfig): Record<string, string
     VARDE_ESCALATION_EMAIL_FROM: c.escalation.email?.from ?? '(unset)',
     ...describeHttpConfig(c.http),
     ...describeClockConfig(c.clock),
+    ...describeForwardingConfig(c.forwarding, c.mode === 'demo'),
   }
 }
 

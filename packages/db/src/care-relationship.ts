@@ -1,8 +1,12 @@
 /**
  * The care relationship that grants access to a patient's health data
- * (Health Personnel Act §§ 25, 45): the user is on the patient's care team,
- * and when the patient objects to sharing (reservasjon), only the municipal
- * team that gives the care keeps access.
+ * (Health Personnel Act §§ 25, 45; Patient Records Act § 19): the user has an
+ * ACTIVE relationship on the patient's care team (started, not ended: an
+ * ended relationship ends access at the next statement), and no objection
+ * (reservasjon) stands against it. An objection against all sharing leaves
+ * only the municipal team that gives the care; one against a recipient hides
+ * the patient from that user, or from the users whose relationship forwards
+ * to that organisation (migration 0013).
  *
  * A condition on the patient aliased `p`, for the user given by the SQL
  * expression `user` (a parameter); every query on a patient's health data
@@ -11,7 +15,11 @@
 export const careRelationship = (user: string): string => `
   EXISTS (SELECT 1 FROM care_team_members c
            WHERE c.patient_id = p.id AND c.user_id = ${user}
-             AND (NOT p.objects_to_sharing OR c.relation IN ('home-care', 'response-centre')))`
+             AND c.starts_at <= now() AND (c.ends_at IS NULL OR c.ends_at > now())
+             AND (NOT p.objects_to_sharing OR c.relation IN ('home-care', 'response-centre'))
+             AND NOT EXISTS (SELECT 1 FROM patient_objections o
+                              WHERE o.patient_id = p.id AND o.withdrawn_at IS NULL AND o.scope = 'recipient'
+                                AND (o.user_id = c.user_id OR o.recipient_id = c.recipient_id)))`
 
 /** The care relationship of the caller, whose user id is parameter `$2`. */
 export const CARE_RELATIONSHIP = careRelationship('$2')

@@ -1,4 +1,5 @@
 import { hashSecret } from './credentials.js'
+import { ensureRecipient } from './forwarding-outbox.js'
 import type { Condition } from './patients.js'
 import type { Queryable } from './pool.js'
 import type { Role } from '@varde/domain'
@@ -25,6 +26,8 @@ export interface DemoUser {
 }
 
 export const DEMO_GP_PRACTICE = 'Demo legekontor'
+/** The demo GP practice's (invented) organisation number and HER-id, as a forwarding recipient. */
+export const DEMO_GP_PRACTICE_ORGANISATION = { number: '999000111', herId: '9990001' } as const
 
 export const DEMO_USERS: readonly DemoUser[] = [
   { username: 'sykepleier', displayName: 'Sara Sykepleier', role: 'nurse' },
@@ -180,6 +183,17 @@ async function seedTenant(db: Queryable, spec: DemoTenantSpec): Promise<DemoHome
   const users = new Map(
     (await db.query<{ username: string; id: string }>('SELECT username, id FROM users WHERE tenant_id = $1', [tenant.id])).rows.map((r) => [r.username, r.id]),
   )
+  // platform-contract.md "Forwarding (demo mode)": the GP practice receives what its GP's patients send;
+  // no base URL stored (VARDE_DEMO_GP_FHIR_URL, else the receiver built into demo mode)
+  const gpPractice = tenant.id !== DEMO_TENANT.id ? null : await ensureRecipient(db, {
+    tenantId: DEMO_TENANT.id, name: DEMO_GP_PRACTICE, organisationNumber: DEMO_GP_PRACTICE_ORGANISATION.number,
+    herId: DEMO_GP_PRACTICE_ORGANISATION.herId, baseUrl: null, isDemo: true,
+  })
+  // a data directory seeded before migration 0013: the GP's relationships forward to the practice too
+  if (gpPractice) {
+    await db.query(`UPDATE care_team_members SET recipient_id = $1 WHERE tenant_id = $2 AND user_id = $3 AND relation = 'gp' AND recipient_id IS NULL`,
+      [gpPractice, DEMO_TENANT.id, users.get('fastlege')])
+  }
   const homes: DemoHome[] = []
   const existingGateways = new Set(
     (await db.query<{ id: string }>('SELECT id FROM gateways WHERE tenant_id = $1', [tenant.id])).rows.map((r) => r.id),
@@ -196,9 +210,13 @@ async function seedTenant(db: Queryable, spec: DemoTenantSpec): Promise<DemoHome
       )
     }
     for (const [username, relation] of spec.teamOf(patient)) {
+      const isGp = relation === 'gp' && gpPractice !== null
       await db.query(
-        `INSERT INTO care_team_members (tenant_id, patient_id, user_id, relation) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-        [tenant.id, patientId, users.get(username), relation],
+        `INSERT INTO care_team_members (tenant_id, patient_id, user_id, relation, recipient_id, organisation_name, organisation_number, her_id,
+           purpose_of_use, decision_reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'TREAT', 'demo data') ON CONFLICT DO NOTHING`,
+        [tenant.id, patientId, users.get(username), relation, isGp ? gpPractice : null, isGp ? DEMO_GP_PRACTICE : null,
+          isGp ? DEMO_GP_PRACTICE_ORGANISATION.number : null, isGp ? DEMO_GP_PRACTICE_ORGANISATION.herId : null],
       )
     }
     homes.push({ tenantId: tenant.id, gatewayId, secret, patientId, conditions: patient.conditions })

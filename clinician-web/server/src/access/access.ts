@@ -4,6 +4,7 @@ import { alertAccess } from './alerts.js'
 import { auditTrail } from './audit-trail.js'
 import { clockAccess } from './clock.js'
 import { enrolmentAccess } from './enrolment.js'
+import { careTeamAccess } from './care-team.js'
 import type { AccessContext } from './context.js'
 import { fhirReadAccess } from './fhir-reads.js'
 import { gatewayAccess } from './gateways.js'
@@ -34,6 +35,7 @@ export function createAccess(db: Queryable, actor: Actor, where: AccessContext['
     stream: streamAccess(context),
     clock: clockAccess(context),
     enrolment: enrolmentAccess(context),
+    careTeam: careTeamAccess(context),
   }
 }
 

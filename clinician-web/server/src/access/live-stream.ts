@@ -1,4 +1,4 @@
-import { accessiblePatientIds, findSessionUser } from '@varde/db'
+import { accessiblePatientIds, canAccessPatient, findSessionUser } from '@varde/db'
 import { userIdOf, type AccessContext } from './context.js'
 
 /**
@@ -15,6 +15,13 @@ export function streamAccess({ db, actor, audit }: AccessContext) {
       return patients
     },
     refresh: (): Promise<Set<string>> => accessiblePatientIds(db, actor.tenantId, userIdOf(actor)),
+    /**
+     * Whether a push about this patient may still go out: the relationship
+     * may have ended, or the patient objected, since the set was read (an
+     * ended relationship ends access at once, issue 18). Asked only for
+     * patients in the set, so a push costs a query per stream that had them.
+     */
+    mayStillSee: (patientId: string): Promise<boolean> => canAccessPatient(db, actor.tenantId, userIdOf(actor), patientId),
     /** The session the stream was opened with still holds (not ended, expired or its user disabled). */
     isSessionLive: async (token: string): Promise<boolean> => (await findSessionUser(db, token)) !== null,
   }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { ALERT_FAILURES, apiCodeOf, CARE_WRITE_FAILURES, errorAnswer, ERRORS, fhirIssueFor, PROVISIONING_FAILURES } from './api-errors.js'
+import { ALERT_FAILURES, apiCodeOf, CARE_TEAM_FAILURES, CARE_WRITE_FAILURES, errorAnswer, ERRORS, fhirIssueFor, PROVISIONING_FAILURES } from './api-errors.js'
 
 describe('the error registry', () => {
   it('answers each database failure with the same code, as the routes did before the registry (the portal acts on them)', () => {
-    for (const table of [ALERT_FAILURES, CARE_WRITE_FAILURES, PROVISIONING_FAILURES]) {
+    for (const table of [ALERT_FAILURES, CARE_WRITE_FAILURES, PROVISIONING_FAILURES, CARE_TEAM_FAILURES]) {
       for (const [failure, Failure] of Object.entries(table)) expect(apiCodeOf(new Failure())).toBe(failure)
     }
   })

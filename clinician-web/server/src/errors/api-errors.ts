@@ -1,6 +1,6 @@
 import type { ApiErrorCode } from '@varde/api-contract'
 import createError from '@fastify/error'
-import type { AlertActionFailure, CareWriteFailure, ProvisioningFailure } from '@varde/db'
+import type { AddMemberFailure, AlertActionFailure, CareWriteFailure, ProvisioningFailure } from '@varde/db'
 
 /**
  * The API's coded errors, one registry (STYLE.md "Coded errors in one
@@ -49,6 +49,14 @@ export const ERRORS = {
   /** The detail: not-11-digits, check-digits or not-a-date (@varde/domain national-id.ts). */
   invalidNationalId: define('invalid-national-id', 400, 'Not a valid national identity number or D-number (%s).'),
   alreadyEnrolled: define('already-enrolled', 409, 'The patient is already enrolled.'),
+  // the care team (issue 18)
+  teamManagerRequired: define('forbidden', 403, 'Only a nurse, clinician or administrator of the municipality may change the care team.'),
+  memberNotFound: define('not-found', 404, 'No active relationship with this id on the patient\'s care team.'),
+  alreadyMember: define('already-member', 409, 'The user already has an active relationship with the patient.'),
+  unknownTeamUser: define('unknown-user', 400, 'No such user.'),
+  unknownRecipient: define('unknown-recipient', 400, 'No such recipient.'),
+  objectionNotFound: define('not-found', 404, 'No objection in force with this id.'),
+  invalidObjectionTarget: define('invalid-objection-target', 400, 'An objection against one recipient names a recipient outside the municipal team.'),
   // FHIR (answered as OperationOutcome, fhir/operation-outcome.ts)
   fhirLoginRequired: define('unauthenticated', 401, 'Authentication required (session cookie or Bearer token)'),
   fhirParameterRequired: define('required', 400, '%s'),
@@ -75,6 +83,12 @@ export const CARE_WRITE_FAILURES: Record<CareWriteFailure, ErrorConstructorOf> =
   'invalid-range': ERRORS.invalidRange,
   'already-ended': ERRORS.pauseAlreadyEnded,
   'not-started': ERRORS.pauseNotStarted,
+}
+export const CARE_TEAM_FAILURES: Record<AddMemberFailure, ErrorConstructorOf> = {
+  'already-member': ERRORS.alreadyMember,
+  'unknown-user': ERRORS.unknownTeamUser,
+  'unknown-recipient': ERRORS.unknownRecipient,
+  'not-found': ERRORS.patientNotFound,
 }
 export const PROVISIONING_FAILURES: Record<ProvisioningFailure, ErrorConstructorOf> = {
   'not-found': ERRORS.gatewayNotFound,

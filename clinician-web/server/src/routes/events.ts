@@ -42,12 +42,21 @@ export const eventRoutes: FastifyPluginAsync<EventRouteOptions> = async (app, { 
     })
     res.write(': connected\n\n')
     const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
-    const unsubscribe = live.onMeasurements((e) => {
-      if (e.tenantId !== u.tenantId || !allowed.has(e.patientId)) return
-      send('measurement', { patientId: e.patientId, readings: e.readings })
-    })
     const language = preferredLanguage(request.headers['accept-language'])
     let isClosed = false
+    // each reading re-checked against the relationship before it goes out, in the order announced
+    let measurementQueue = Promise.resolve()
+    const unsubscribe = live.onMeasurements((e) => {
+      if (e.tenantId !== u.tenantId || !allowed.has(e.patientId)) return
+      measurementQueue = measurementQueue.then(async () => {
+        if (isClosed) return
+        if (!(await access.stream.mayStillSee(e.patientId))) {
+          allowed.delete(e.patientId)
+          return
+        }
+        if (!isClosed) send('measurement', { patientId: e.patientId, readings: e.readings })
+      }).catch((error: unknown) => request.log.warn({ err: error, patientId: e.patientId }, 'live measurement not sent'))
+    })
     // one alert read at a time, so this stream sends changes in the order they were announced
     let alertQueue = Promise.resolve()
     const unsubscribeAlerts = live.onAlertChanged((e) => {

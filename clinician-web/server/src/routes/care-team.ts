@@ -1,0 +1,173 @@
+import { CARE_RELATIONS, OBJECTION_CHANNELS, PURPOSES_OF_USE, type CareTeamMember, type DeliveryRecord, type ForwardingRecipient, type PatientObjection } from '../access/types.js'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { errorBody, isoInstant, storableText, uuidParam } from '../input-schemas.js'
+import { accessOf, requireUser } from '../plugins/auth.js'
+
+const text = (max: number) => storableText(max, { trim: true, min: 1 })
+const organisationNumber = z.string().regex(/^[0-9]{9}$/, 'must be 9 digits (Enhetsregisteret)')
+const herId = z.string().regex(/^[0-9]{1,9}$/, 'must be digits (HER-id)')
+const hprNumber = z.string().regex(/^[0-9]{4,9}$/, 'must be 4–9 digits (HPR number)')
+const day = z.iso.date()
+
+const memberSchema = z.object({
+  id: z.string(),
+  relation: z.enum(CARE_RELATIONS),
+  user: z.object({ id: z.string(), displayName: z.string(), role: z.string(), hprNumber: z.string().nullable() }).nullable()
+    .describe('A user of the municipality (or the outside GP\'s login); null for a member outside the tenant'),
+  organisation: z.object({ name: z.string().nullable(), number: z.string().nullable(), herId: z.string().nullable() }).nullable(),
+  practitioner: z.object({ name: z.string().nullable(), hprNumber: z.string().nullable() }).nullable(),
+  metadata: z.object({
+    roleAuthorization: z.string().nullable().describe('Role and authorization (e.g. the HPR authorization LE, SP)'),
+    legalEntity: z.object({ number: z.string().nullable(), name: z.string().nullable() }),
+    pointOfCare: z.string().nullable(), department: z.string().nullable(), healthcareService: z.string().nullable(),
+    purposeOfUse: z.enum(PURPOSES_OF_USE).describe('HL7 v3 PurposeOfUse: TREAT, ETREAT, COC'),
+  }).describe('The relationship as the trust framework (felles tillitsrammeverk) describes it'),
+  period: z.object({ start: z.string(), end: z.string().nullable() }),
+  isActive: z.boolean().describe('Access and forwarding follow an active relationship only'),
+  decision: z.object({ byUserId: z.string().nullable(), byName: z.string().nullable(), at: z.string(), reason: z.string().nullable() }),
+  ended: z.object({ byUserId: z.string().nullable(), reason: z.string().nullable() }).nullable(),
+  recipient: z.object({ id: z.string(), name: z.string() }).nullable().describe('Where this relationship\'s forwarding goes'),
+})
+const objectionSchema = z.object({
+  id: z.string(), scope: z.enum(['all-beyond-municipal', 'recipient']), recipientId: z.string().nullable(), userId: z.string().nullable(),
+  channel: z.enum(OBJECTION_CHANNELS), objectedOn: z.string(), note: z.string().nullable(), recordedByUserId: z.string(), recordedAt: z.string(),
+  withdrawn: z.object({ at: z.string(), byUserId: z.string().nullable(), channel: z.enum(OBJECTION_CHANNELS) }).nullable(),
+})
+const deliverySchema = z.object({
+  id: z.string(), recipient: z.object({ id: z.string(), name: z.string() }), kind: z.enum(['alert', 'readings']), alertId: z.string().nullable(),
+  window: z.object({ start: z.string(), end: z.string() }).nullable(), status: z.enum(['pending', 'delivered', 'dead', 'cancelled']),
+  attempts: z.number().int(), nextAttemptAt: z.string().nullable(), lastError: z.string().nullable(), createdAt: z.string(), settledAt: z.string().nullable(),
+})
+const recipientSchema = z.object({ id: z.string(), name: z.string(), organisationNumber: z.string().nullable(), herId: z.string().nullable(), transport: z.enum(['fhir-rest', 'pmd']) })
+
+const iso = (d: Date | null) => d?.toISOString() ?? null
+const toMemberJson = (m: CareTeamMember): z.infer<typeof memberSchema> => ({
+  ...m, period: { start: m.period.start.toISOString(), end: iso(m.period.end) }, decision: { ...m.decision, at: m.decision.at.toISOString() },
+})
+const toObjectionJson = (o: PatientObjection): z.infer<typeof objectionSchema> => ({
+  id: o.id, scope: o.scope, recipientId: o.recipientId, userId: o.userId, channel: o.channel, objectedOn: o.objectedOn, note: o.note,
+  recordedByUserId: o.recordedByUserId, recordedAt: o.recordedAt.toISOString(),
+  withdrawn: o.withdrawn ? { ...o.withdrawn, at: o.withdrawn.at.toISOString() } : null,
+})
+const toDeliveryJson = (d: DeliveryRecord): z.infer<typeof deliverySchema> => ({
+  id: d.id, recipient: d.recipient, kind: d.kind, alertId: d.alertId,
+  window: d.window ? { start: d.window.start.toISOString(), end: d.window.end.toISOString() } : null,
+  status: d.status, attempts: d.attempts, nextAttemptAt: iso(d.nextAttemptAt), lastError: d.lastError, createdAt: d.createdAt.toISOString(), settledAt: iso(d.settledAt),
+})
+const toRecipientJson = (r: ForwardingRecipient): z.infer<typeof recipientSchema> =>
+  ({ id: r.id, name: r.name, organisationNumber: r.organisationNumber, herId: r.herId, transport: r.transport })
+
+const patientParams = z.object({ id: uuidParam })
+const MANAGERS = 'A nurse, clinician or administrator of the municipality on the patient\'s care team; 403 for others on it (the outside GP, the patient).'
+
+/**
+ * The patient's care team (behandlingsteam; issue 18): relationships with
+ * the trust framework's metadata, the patient's objections (reservasjon) and
+ * the forwarding deliveries. Through the access layer (access/care-team.ts):
+ * a caller without an active relationship is answered as for an unknown
+ * patient, and every call leaves one access-log entry.
+ */
+export const careTeamRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.addHook('preHandler', requireUser)
+
+  app.get('/api/patients/:id/care-team', {
+    config: { access: 'patient' },
+    schema: {
+      tags: ['care-team'], summary: 'The patient\'s care team, objections, forwarding recipients and deliveries',
+      description: 'Members, the active ones first, ended relationships kept with who ended them and why. Deliveries newest first, each with its status.',
+      params: patientParams,
+      response: {
+        200: z.object({
+          members: z.array(memberSchema), objections: z.array(objectionSchema), recipients: z.array(recipientSchema),
+          deliveries: z.array(deliverySchema), canManage: z.boolean(),
+        }),
+        404: errorBody,
+      },
+    },
+  }, async (request) => {
+    const view = await accessOf(request).careTeam.read(request.params.id)
+    return {
+      members: view.members.map(toMemberJson), objections: view.objections.map(toObjectionJson), recipients: view.recipients.map(toRecipientJson),
+      deliveries: view.deliveries.map(toDeliveryJson), canManage: view.canManage,
+    }
+  })
+
+  app.post('/api/patients/:id/care-team', {
+    config: { access: 'patient' },
+    schema: {
+      tags: ['care-team'], summary: 'Add a relationship to the care team: a user of the municipality, or an organisation and practitioner outside it',
+      description: `The decision is recorded: who (the caller), when, why (\`reason\`). ${MANAGERS} 409 \`already-member\` when the user has an active relationship already.`,
+      params: patientParams,
+      body: z.object({
+        relation: z.enum(CARE_RELATIONS),
+        userId: uuidParam.optional(),
+        organisation: z.object({ name: text(200).optional(), number: organisationNumber.optional(), herId: herId.optional() }).optional(),
+        practitioner: z.object({ name: text(200).optional(), hprNumber: hprNumber.optional() }).optional(),
+        metadata: z.object({
+          roleAuthorization: text(100).optional(),
+          legalEntity: z.object({ number: organisationNumber.optional(), name: text(200).optional() }).optional(),
+          pointOfCare: text(200).optional(), department: text(200).optional(), healthcareService: text(200).optional(),
+          purposeOfUse: z.enum(PURPOSES_OF_USE).optional(),
+        }).optional(),
+        startsAt: isoInstant.optional().describe('Default: now'),
+        endsAt: isoInstant.optional(),
+        recipientId: uuidParam.optional().describe('The forwarding recipient this relationship forwards to'),
+        reason: text(1000),
+      }).refine((b) => b.userId || b.organisation?.number || b.organisation?.herId || b.practitioner?.hprNumber,
+        'name the member: userId, an organisation number or HER-id, or an HPR number'),
+      response: { 201: memberSchema, 400: errorBody, 403: errorBody, 404: errorBody, 409: errorBody },
+    },
+  }, async (request, reply) => {
+    const b = request.body
+    const member = await accessOf(request).careTeam.addMember(request.params.id, {
+      relation: b.relation, userId: b.userId ?? null, organisation: b.organisation ?? null, practitioner: b.practitioner ?? null,
+      ...(b.metadata ? { metadata: b.metadata } : {}), ...(b.startsAt ? { startsAt: new Date(b.startsAt) } : {}), endsAt: b.endsAt ? new Date(b.endsAt) : null,
+      recipientId: b.recipientId ?? null, reason: b.reason,
+    })
+    return reply.code(201).send(toMemberJson(member))
+  })
+
+  app.post('/api/patients/:id/care-team/:memberId/end', {
+    config: { access: 'patient' },
+    schema: {
+      tags: ['care-team'], summary: 'End a relationship now: access and forwarding stop at once',
+      description: `${MANAGERS} 404 when there is no active relationship of that id.`,
+      params: z.object({ id: uuidParam, memberId: uuidParam }),
+      body: z.object({ reason: text(1000) }),
+      response: { 200: memberSchema, 400: errorBody, 403: errorBody, 404: errorBody },
+    },
+  }, async (request) => toMemberJson(await accessOf(request).careTeam.endMember(request.params.id, request.params.memberId, request.body.reason)))
+
+  app.post('/api/patients/:id/objections', {
+    config: { access: 'patient' },
+    schema: {
+      tags: ['care-team'], summary: 'Record the patient\'s objection (reservasjon): forwarding stops at once',
+      description: `\`all-beyond-municipal\`: against all sharing beyond the municipal team; \`recipient\`: against one forwarding recipient (\`recipientId\`) or one outside member (\`userId\`), who no longer sees the patient. With the day and the channel the patient used. ${MANAGERS}`,
+      params: patientParams,
+      body: z.object({
+        scope: z.enum(['all-beyond-municipal', 'recipient']),
+        recipientId: uuidParam.optional(), userId: uuidParam.optional(),
+        channel: z.enum(OBJECTION_CHANNELS), objectedOn: day.optional().describe('Default: today'), note: text(1000).optional(),
+      }).refine((b) => (b.scope === 'recipient') === Boolean(b.recipientId || b.userId), 'a recipient objection names recipientId or userId; an objection to all names neither'),
+      response: { 201: objectionSchema, 400: errorBody, 403: errorBody, 404: errorBody },
+    },
+  }, async (request, reply) => {
+    const b = request.body
+    const objection = await accessOf(request).careTeam.recordObjection(request.params.id, {
+      scope: b.scope, recipientId: b.recipientId ?? null, userId: b.userId ?? null, channel: b.channel, ...(b.objectedOn ? { objectedOn: b.objectedOn } : {}), note: b.note ?? null,
+    })
+    return reply.code(201).send(toObjectionJson(objection))
+  })
+
+  app.post('/api/patients/:id/objections/:objectionId/withdraw', {
+    config: { access: 'patient' },
+    schema: {
+      tags: ['care-team'], summary: 'Withdraw an objection, with the channel the patient used',
+      description: `${MANAGERS} 404 when no objection of that id is in force.`,
+      params: z.object({ id: uuidParam, objectionId: uuidParam }),
+      body: z.object({ channel: z.enum(OBJECTION_CHANNELS) }),
+      response: { 200: objectionSchema, 400: errorBody, 403: errorBody, 404: errorBody },
+    },
+  }, async (request) => toObjectionJson(await accessOf(request).careTeam.withdrawObjection(request.params.id, request.params.objectionId, request.body.channel)))
+}
