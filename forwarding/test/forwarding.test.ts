@@ -1,7 +1,7 @@
 import { createBroker, type VardeBroker } from '@varde/broker'
 import { claimDeliveries, recordObjection, seedDemo, type DemoHome } from '@varde/db'
 import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
-import { startIngest, type IngestService } from '@varde/ingest'
+import { startIngest, startRuleWorker, type IngestService, type RuleWorker } from '@varde/ingest'
 import mqtt from 'mqtt'
 import { pino } from 'pino'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -22,6 +22,7 @@ const fast = { baseMs: 50, maxMs: 400, maxAttempts: 30 }
 let db: TestDatabase
 let broker: VardeBroker
 let ingest: IngestService
+let rules: RuleWorker
 let receiver: MedplumReceiver
 let mqttUrl: string
 let homes: DemoHome[]
@@ -33,7 +34,9 @@ beforeAll(async () => {
   // the demo GP practice gets this receiver's URL, as VARDE_DEMO_GP_FHIR_URL would give it
   broker = await createBroker({ db: db.pool, logger, serviceSecret, mode: 'demo' })
   mqttUrl = `mqtt://127.0.0.1:${await broker.listen(0, '127.0.0.1')}`
-  ingest = startIngest({ db: db.pool, mqttUrl, serviceSecret, logger, clientId: 'ingest-forwarding-test' })
+  // the rules worker is a part of its own beside ingest (docs/decisions/0011): it opens the red alert
+  rules = startRuleWorker({ db: db.pool, logger })
+  ingest = startIngest({ db: db.pool, mqttUrl, serviceSecret, logger, clientId: 'ingest-forwarding-test', onStored: () => rules.wake() })
   await ingest.ready
 })
 afterEach(async () => {
@@ -42,6 +45,7 @@ afterEach(async () => {
 })
 afterAll(async () => {
   await ingest?.stop()
+  await rules?.stop()
   await broker?.close()
   await receiver?.stop()
   await db?.stop()
