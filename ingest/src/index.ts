@@ -1,3 +1,4 @@
 export * from './ingest.js'
 export * from './rule-worker.js'
 export * from './escalation.js'
+export * from './partition.js'

@@ -14,6 +14,7 @@ import { buildNotifiers } from '@varde/notify'
 import { startEscalation, type EscalationService } from './escalation.js'
 import { startRuleWorker, type RuleWorker, type RuleWorkerOptions, type RuleWorkerStats } from './rule-worker.js'
 import { isContentError, StopDeadlineError, storeFlush } from './store-flush.js'
+import { ownsGateway, type IngestPartition } from './partition.js'
 
 export interface IngestOptions {
   db: Queryable
@@ -22,6 +23,8 @@ export interface IngestOptions {
   logger: Logger
   /** MQTT client id of the persistent session; one per ingest instance. */
   clientId?: string
+  /** When several ingest processes run: the gateways this one answers for (partition.ts); unset: all. */
+  partition?: IngestPartition
   /** Flush when this many readings are buffered ... */
   flushReadings?: number
   /** ... or when the oldest buffered batch has waited this long. */
@@ -222,6 +225,8 @@ export function startIngest(options: IngestOptions): IngestService {
   async function handle(packet: IPublishPacket): Promise<void> {
     const topic = parseGatewayTopic(packet.topic)
     if (!topic) return
+    // another ingest process answers this gateway: acknowledged, nothing else (partition.ts)
+    if (!ownsGateway(options.partition, topic.gatewayId)) return
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
     if (topic.channel === 'status') return handleStatus(topic.gatewayId, payload)
     if (topic.channel !== 'measurements') return
