@@ -15,10 +15,11 @@ import { runStage, type SaturatingLoad, type StageResult } from './ingest-stage.
  * Issue 16: sustained measurements/s for 1, 2 and 3 ingest processes
  * (`VARDE_INGEST_PARTITION=k/n`, ingest/src/partition.ts) on a real
  * PostgreSQL server (Debian's, durable: fsync on), one broker, each count on
- * a fresh server and broker; then 1 process again, so the drift of a shared
- * machine over the run shows. Prints the figures, the ratio to the first
- * 1-process run, and each process's CPU per 1,000 measurements (what the
- * capacity on paper in deploy/README.md is computed from).
+ * a fresh server and broker, in the order 1, 2, 3, 3, 2, 1 (so the drift of a
+ * shared machine over the run falls on every count alike). Prints each run,
+ * then per count the median and its ratio to the median of 1 process, and
+ * each process's CPU per 1,000 measurements (what the capacity on paper in
+ * deploy/README.md is computed from).
  *
  *   npm run bench:scale                       (about 3 minutes)
  *   npm run bench:scale -- --counts 1,2,3,4 --gateways 100 --batch 1 --seconds 10 --json
@@ -29,7 +30,7 @@ const SERVICE_SECRET = 'bench-scale-secret-0123456789abcdef'
 
 const { values: args } = parseArgs({
   options: {
-    counts: { type: 'string', default: '1,2,3,1' },
+    counts: { type: 'string', default: '1,2,3,3,2,1' },
     gateways: { type: 'string', default: '100' },
     batch: { type: 'string', default: '1' },
     'in-flight': { type: 'string' },
@@ -152,13 +153,19 @@ function clusterCpuSeconds(server: PostgresServer): number {
 }
 
 const cell = (s: string | number, width: number) => String(s).padStart(width)
-const coreMsPer1000 = (cpuPercent: number | null, perSecond: number) => (cpuPercent === null || perSecond === 0 ? null : Math.round((cpuPercent * 10 * 1000) / perSecond) / 1000)
+/** CPU per 1,000 measurements, in core-milliseconds: (cpu% / 100 cores) × 1000 ms ÷ (measurements/s ÷ 1000). */
+const coreMsPer1000 = (cpuPercent: number | null, perSecond: number) => (cpuPercent === null || perSecond === 0 ? null : Math.round((cpuPercent * 10_000) / perSecond))
 
 async function main(): Promise<void> {
   const started = new Date()
   const runs: CountRun[] = []
   for (const n of counts) runs.push(await runCount(n))
-  const base = runs[0]!.result.acceptedPerSecond
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b)
+    return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+  }
+  const medians = new Map([...new Set(counts)].map((n) => [n, median(runs.filter((r) => r.ingestProcesses === n).map((r) => r.result.acceptedPerSecond))]))
+  const base = medians.get(counts[0]!) ?? 1
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ started, cores: cpus().length, load, runs })}\n`)
     return
@@ -167,12 +174,13 @@ async function main(): Promise<void> {
     `Varde ingest scale bench, ${started.toISOString()}: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
     `PostgreSQL (Debian's, no TimescaleDB, fsync on), one broker (LevelDB), ${gatewayCount} gateways, closed loop: ${load.inFlightPerGateway} batches of ${batchSize} in flight per gateway, ${load.warmupSeconds} s warm-up + ${load.durationSeconds} s window; rules worker on in every ingest process`,
     '',
-    `${'ingest processes'.padEnd(18)}${cell('measurements/s', 16)}${cell('ratio to first', 16)}${cell('re-sent', 9)}  CPU while measuring (100% = one core); core-ms per 1,000 measurements`,
+    `${'ingest processes'.padEnd(18)}${cell('measurements/s', 16)}${cell(`ratio to ${counts[0]} (median)`, 20)}${cell('re-sent', 9)}  CPU while measuring (100% = one core); core-ms per 1,000 measurements`,
   ]
   for (const r of runs) {
     const usage = r.result.usage.map((u) => `${u.name} ${u.cpuPercent ?? '?'}% (${coreMsPer1000(u.cpuPercent, r.result.acceptedPerSecond) ?? '?'})`).join(', ')
-    lines.push(`${String(r.ingestProcesses).padEnd(18)}${cell(r.result.acceptedPerSecond.toLocaleString('en'), 16)}${cell(`${(r.result.acceptedPerSecond / base).toFixed(2)}×`, 16)}${cell(r.result.resends, 9)}  ${usage}`)
+    lines.push(`${String(r.ingestProcesses).padEnd(18)}${cell(r.result.acceptedPerSecond.toLocaleString('en'), 16)}${cell(`${(r.result.acceptedPerSecond / base).toFixed(2)}×`, 20)}${cell(r.result.resends, 9)}  ${usage}`)
   }
+  lines.push('', 'median per count:', ...[...medians].map(([n, m]) => `  ${n} ingest: ${Math.round(m).toLocaleString('en')} measurements/s, ${(m / base).toFixed(2)}× of ${counts[0]}`))
   lines.push('* the PostgreSQL cluster (all its processes) over warm-up and window; the others over the window')
   lines.push('', `stored readings per run (a check that what was receipted was stored): ${runs.map((r) => r.storedReadings.toLocaleString('en')).join(', ')}`)
   process.stdout.write(`${lines.join('\n')}\n`)

@@ -1,4 +1,3 @@
 export * from './ingest.js'
 export * from './rule-worker.js'
 export * from './escalation.js'
-export * from './partition.js'

@@ -14,7 +14,7 @@ import { buildNotifiers } from '@varde/notify'
 import { startEscalation, type EscalationService } from './escalation.js'
 import { startRuleWorker, type RuleWorker, type RuleWorkerOptions, type RuleWorkerStats } from './rule-worker.js'
 import { isContentError, StopDeadlineError, storeFlush } from './store-flush.js'
-import { ownsGateway, type IngestPartition } from './partition.js'
+import { ownsGateway, type IngestPartition } from '@varde/domain'
 
 export interface IngestOptions {
   db: Queryable

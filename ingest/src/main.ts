@@ -2,7 +2,7 @@ import { ConfigError, loadPlatformConfig } from '@varde/config'
 import { createPool } from '@varde/db'
 import { pino } from 'pino'
 import { startIngest } from './ingest.js'
-import { parsePartition, partitionClientId, PartitionConfigError, type IngestPartition } from './partition.js'
+import { parsePartition, partitionClientId, PartitionConfigError, type IngestPartition } from '@varde/domain'
 
 /**
  * Ingest alone, in its own process: `DATABASE_URL=… VARDE_MQTT_URL=…

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { partitionOf } from '@varde/ingest'
+import { partitionOf } from '@varde/domain'
 import mqtt, { type MqttClient } from 'mqtt'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -179,5 +179,19 @@ describe('the multi-process stack (2 brokers on Redis, 3 ingest, 2 servers, one 
     const redReceipts = () => [...gateways.values()].filter((g) => g.receipts.some((r) => r.batchId === 'mp-red')).length
     await until(redReceipts, (n) => n === GATEWAYS.length, 10_000, 'the red batches\' receipts')
     for (const [, g] of gateways) expect(g.receipts.map((r) => r.batchId).filter((b) => b === 'mp-red')).toEqual(['mp-red'])
+  })
+
+  it('shows the whole stack in every server\'s /metrics: both brokers, the rules queue, the open alerts (deploy/prometheus)', async () => {
+    for (const url of stack.serverUrls) {
+      const text = await until(async () => (await fetch(`${url}/metrics`)).text(), (t) => /^varde_broker_instances 2$/m.test(t), 15_000, `both brokers in ${url}/metrics`)
+      const value = (line: string) => Number(new RegExp(`^${line.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1])
+      expect(value('varde_up{part="database"}')).toBe(1)
+      expect(value('varde_up{part="ingest"}')).toBe(1)
+      expect(value('varde_rule_queue_patients')).toBe(0)
+      expect(value('varde_alerts_open{severity="red"}')).toBe(GATEWAYS.length)
+      // the three ingest processes and two servers, each connected through one broker or the other
+      const services = [...text.matchAll(/^varde_broker_connected_services\{broker="[^"]+"\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0)
+      expect(services).toBe(INGEST_PROCESSES + stack.serverUrls.length)
+    }
   })
 })

@@ -2,12 +2,13 @@
  * Which gateways an ingest process answers for, when several run
  * (`VARDE_INGEST_PARTITION=k/n`, docs/decisions/0012-deployment-shape.md).
  *
- * Aedes has no shared subscriptions ($share), so every ingest process that
- * subscribes to `varde/v1/gateways/+/measurements` receives every batch. Each
- * one judges, stores and receipts only the batches of the gateways whose id
- * hashes to its partition and acknowledges the rest at once: one receipt per
- * batch, and the store and rules work split n ways. A gateway always lands on
- * the same process, so its batches stay in order.
+ * Aedes has no shared subscriptions ($share), so every ingest process
+ * subscribes to `varde/v1/gateways/+/measurements`. The partition is in its
+ * MQTT client id (`varde-ingest-k-of-n`): Varde's broker delivers it only the
+ * messages of the gateways whose id hashes to k (broker/src/acl.ts), and
+ * ingest itself passes over any other (a broker that does not filter, e.g.
+ * Mosquitto, still gives one receipt per batch, only without the saving). A
+ * gateway always lands on the same process, so its batches stay in order.
  */
 export interface IngestPartition {
   /** 0-based index of this process. */
@@ -52,4 +53,12 @@ export function ownsGateway(partition: IngestPartition | undefined, gatewayId: s
 /** The persistent session's client id of partition k/n (stable, so a restarted process finds its queue). */
 export function partitionClientId(partition: IngestPartition): string {
   return `varde-ingest-${partition.index}-of-${partition.count}`
+}
+
+/** The partition a client id names (partitionClientId's form), or undefined: an ingest of all gateways. */
+export function partitionOfClientId(clientId: string): IngestPartition | undefined {
+  const match = /^varde-ingest-(\d{1,2})-of-(\d{1,2})$/.exec(clientId)
+  if (!match) return undefined
+  const [index, count] = [Number(match[1]), Number(match[2])]
+  return count >= 1 && count <= 64 && index < count ? { index, count } : undefined
 }

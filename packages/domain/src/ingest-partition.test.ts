@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ownsGateway, parsePartition, partitionClientId, partitionOf } from './partition.js'
+import { ownsGateway, parsePartition, partitionClientId, partitionOf, partitionOfClientId } from './ingest-partition.js'
 
 describe('ingest partitions', () => {
   it.each([
@@ -35,5 +35,7 @@ describe('ingest partitions', () => {
 
   it('names each partition\'s session', () => {
     expect(partitionClientId({ index: 1, count: 3 })).toBe('varde-ingest-1-of-3')
+    expect(partitionOfClientId('varde-ingest-1-of-3')).toEqual({ index: 1, count: 3 })
+    for (const other of ['varde-ingest', 'varde-ingest-3-of-3', 'varde-ingest-0-of-0', 'x-varde-ingest-0-of-2', 'varde-ingest-0-of-2x']) expect(partitionOfClientId(other)).toBeUndefined()
   })
 })
