@@ -23,9 +23,12 @@ import { runStage, type SaturatingLoad, type StageResult } from './ingest-stage.
  *
  *   npm run bench:scale                       (about 3 minutes)
  *   npm run bench:scale -- --counts 1,2,3,4 --gateways 100 --batch 1 --seconds 10 --json
+ *   npm run bench:scale -- --durable off --logs /tmp/logs    (fsync off: is it the commits' flush? each process's output)
+ *   npm run bench:scale -- --rules off                       (storing and receipts alone, no rules worker)
  */
 const PLATFORM_MAIN = fileURLToPath(new URL('../../platform/dist/main.js', import.meta.url))
-const INGEST_MAIN = fileURLToPath(new URL('../../ingest/dist/main.js', import.meta.url))
+/** startIngest as ingest/dist/main.js runs it, with the rules worker switchable (ingest-process.ts). */
+const INGEST_PROCESS = fileURLToPath(new URL('./ingest-process.js', import.meta.url))
 const SERVICE_SECRET = 'bench-scale-secret-0123456789abcdef'
 
 const { values: args } = parseArgs({
@@ -36,6 +39,9 @@ const { values: args } = parseArgs({
     'in-flight': { type: 'string' },
     seconds: { type: 'string', default: '10' },
     json: { type: 'boolean', default: false },
+    logs: { type: 'string' },
+    durable: { type: 'string', default: 'on' },
+    rules: { type: 'string', default: 'on' },
   },
 })
 const counts = (args.counts ?? '').split(',').map(Number)
@@ -51,6 +57,10 @@ const load: SaturatingLoad = {
 }
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
 
+let runNumber = 0
+/** `--logs DIR`: each process's output in DIR/<run>-<count>-<name>.log. */
+const logFile = (n: number, name: string) => (args.logs ? join(args.logs, `${runNumber}-${n}-${name}.log`) : undefined)
+
 interface CountRun {
   ingestProcesses: number
   result: StageResult
@@ -58,11 +68,12 @@ interface CountRun {
 }
 
 async function runCount(n: number): Promise<CountRun> {
+  runNumber++
   const dataDir = await mkdtemp(join(tmpdir(), 'varde-bench-scale-'))
   const children: BenchChild[] = []
   let server: PostgresServer | undefined
   try {
-    server = await startPostgresServer({ isDurable: true })
+    server = await startPostgresServer({ isDurable: args.durable !== 'off' })
     const ownerUrl = await databaseOf(server.url)
     await migrate(ownerUrl, { logger: { info: () => {}, warn: () => {} } })
     const appUrl = await platformRoleUrl(server.url, ownerUrl)
@@ -73,13 +84,13 @@ async function runCount(n: number): Promise<CountRun> {
       DATABASE_URL: appUrl, VARDE_ALLOW_NO_TIMESCALEDB: 'true',
     }
     children.push(await spawnUntilReady({
-      name: 'broker', script: PLATFORM_MAIN, readyText: 'Varde is running',
+      name: 'broker', script: PLATFORM_MAIN, readyText: 'Varde is running', logFile: logFile(n, 'broker'),
       env: { ...env, VARDE_PARTS: 'broker', VARDE_DATA_DIR: dataDir, VARDE_MQTT_PORT: String(mqttPort), VARDE_MQTTS_PORT: '0', VARDE_HTTP_PORT: '0' },
     }))
     for (let k = 0; k < n; k++) {
       children.push(await spawnUntilReady({
-        name: `ingest-${k}`, script: INGEST_MAIN, readyText: '"event":"ready"',
-        env: { ...env, VARDE_MQTT_URL: mqttUrl, ...(n > 1 ? { VARDE_INGEST_PARTITION: `${k}/${n}` } : {}) },
+        name: `ingest-${k}`, script: INGEST_PROCESS, readyText: '"event":"ready"', logFile: logFile(n, `ingest-${k}`),
+        env: { ...env, VARDE_MQTT_URL: mqttUrl, BENCH_RULES: args.rules === 'off' ? 'off' : 'on', ...(n > 1 ? { VARDE_INGEST_PARTITION: `${k}/${n}` } : {}) },
       }))
     }
     const gateways = await provisionBenchGateways(appUrl, gatewayCount)
@@ -172,7 +183,7 @@ async function main(): Promise<void> {
   }
   const lines = [
     `Varde ingest scale bench, ${started.toISOString()}: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
-    `PostgreSQL (Debian's, no TimescaleDB, fsync on), one broker (LevelDB), ${gatewayCount} gateways, closed loop: ${load.inFlightPerGateway} batches of ${batchSize} in flight per gateway, ${load.warmupSeconds} s warm-up + ${load.durationSeconds} s window; rules worker on in every ingest process`,
+    `PostgreSQL (Debian's, no TimescaleDB, fsync ${args.durable === 'off' ? 'off' : 'on'}), one broker (LevelDB), ${gatewayCount} gateways, closed loop: ${load.inFlightPerGateway} batches of ${batchSize} in flight per gateway, ${load.warmupSeconds} s warm-up + ${load.durationSeconds} s window; rules worker ${args.rules === 'off' ? 'off' : 'on'} in every ingest process`,
     '',
     `${'ingest processes'.padEnd(18)}${cell('measurements/s', 16)}${cell(`ratio to ${counts[0]} (median)`, 20)}${cell('re-sent', 9)}  CPU while measuring (100% = one core); core-ms per 1,000 measurements`,
   ]
