@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -192,6 +192,16 @@ describe('the multi-process stack (2 brokers on Redis, 3 ingest, 2 servers, one 
       // the three ingest processes and two servers, each connected through one broker or the other
       const services = [...text.matchAll(/^varde_broker_connected_services\{broker="[^"]+"\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0)
       expect(services).toBe(INGEST_PROCESSES + stack.serverUrls.length)
+      // every metric the alert rules and the dashboard use is exported, but the placeholders marked so in both
+      // (ingest's stats, alert latency, the forwarding outbox: deploy/README.md "Monitoring")
+      const used = new Set<string>()
+      for (const file of ['../../deploy/prometheus/alerts.yml', '../../deploy/grafana/varde-dashboard.json']) {
+        for (const m of (await readFile(fileURLToPath(new URL(file, import.meta.url)), 'utf8')).matchAll(/\b(varde_[a-z_]+|process_resident_memory_bytes)\b/g)) used.add(m[1]!)
+      }
+      const placeholder = /^varde_(ingest_|alert_latency_|outbox_)/
+      const missing = [...used].filter((name) => !placeholder.test(name) && !new RegExp(`^${name}[{ ]`, 'm').test(text))
+      expect(missing).toEqual([])
+      expect([...used].filter((name) => placeholder.test(name)).length).toBeGreaterThan(0)
     }
   })
 })
