@@ -1,5 +1,6 @@
 import { ConfigError, loadPlatformConfig } from '@varde/config'
 import { createPool } from '@varde/db'
+import { parsePartition, partitionClientId } from '@varde/domain'
 import { escalationSettings, startEscalation, startIngest, startOutboxRelay, startRuleWorker } from '@varde/ingest'
 import { pino } from 'pino'
 
@@ -12,7 +13,9 @@ import { pino } from 'pino'
  * receipts; on, the rules (issue 5) judge every patient with new readings as
  * they do in production.
  *
- *   DATABASE_URL=… VARDE_MQTT_URL=… VARDE_SERVICE_SECRET=… [BENCH_RULES=on] node bench/dist/ingest-process.js
+ *   DATABASE_URL=… VARDE_MQTT_URL=… VARDE_SERVICE_SECRET=… [BENCH_RULES=on] [VARDE_INGEST_PARTITION=k/n] node bench/dist/ingest-process.js
+ *
+ * With VARDE_INGEST_PARTITION, one of n processes, as ingest/dist/main.js runs it (npm run bench:scale).
  */
 let config
 try {
@@ -32,7 +35,9 @@ const pool = createPool(config.databaseUrl, { max: 2, applicationName: 'varde-in
 const relay = startOutboxRelay({ db: pool, mqttUrl: config.mqttUrl, serviceSecret: config.serviceSecret, logger })
 const rules = isRulesOn ? startRuleWorker({ db: pool, logger, onChanged: () => relay.wake() }) : null
 const escalation = startEscalation({ db: pool, ...escalationSettings(config.escalation, config.publicUrl), log: logger, onEscalated: () => relay.wake() })
+const partition = process.env.VARDE_INGEST_PARTITION ? parsePartition(process.env.VARDE_INGEST_PARTITION) : undefined
 const ingest = startIngest({
+  ...(partition ? { partition, clientId: partitionClientId(partition) } : {}),
   db: pool, mqttUrl: config.mqttUrl, serviceSecret: config.serviceSecret, logger, ...(rules ? { onStored: () => rules.wake() } : {}),
 })
 await Promise.all([ingest.ready, relay.ready])

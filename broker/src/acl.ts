@@ -1,7 +1,11 @@
-import { GATEWAY_TOPIC_ROOT, INTERNAL_TOPIC_ROOT, INTERNAL_TOPICS, parseGatewayTopic } from '@varde/domain'
+import { GATEWAY_TOPIC_ROOT, INTERNAL_TOPIC_ROOT, INTERNAL_TOPICS, ownsGateway, parseGatewayTopic, type IngestPartition } from '@varde/domain'
 
-/** Who is connected: a gateway speaking for one patient, or one of the platform's own services. */
-export type Identity = { kind: 'gateway'; gatewayId: string } | { kind: 'service'; service: 'ingest' | 'server' }
+/**
+ * Who is connected: a gateway speaking for one patient, or one of the
+ * platform's own services; an ingest process of several, with its partition
+ * of the gateways (from its client id, packages/domain ingest-partition.ts).
+ */
+export type Identity = { kind: 'gateway'; gatewayId: string } | { kind: 'service'; service: 'ingest' | 'server'; partition?: IngestPartition }
 
 const BROKER_STATS_ROOT = `${INTERNAL_TOPIC_ROOT}/broker/`
 
@@ -53,6 +57,17 @@ export function canSubscribe(who: Identity, filter: string): boolean {
 export function canReceive(who: Identity, topic: string): boolean {
   if (who.kind === 'gateway') return canSubscribe(who, topic)
   return true // services only ever hold subscriptions canSubscribe granted
+}
+
+/**
+ * A gateway's batch or status that another ingest process answers: not
+ * delivered to this one (not a refusal: nothing is logged or counted). So
+ * each of n ingest processes receives about 1/n of the traffic.
+ */
+export function isForOtherPartition(partition: IngestPartition | undefined, topic: string): boolean {
+  if (!partition) return false
+  const t = parseGatewayTopic(topic)
+  return t !== null && (t.channel === 'measurements' || t.channel === 'status') && !ownsGateway(partition, t.gatewayId)
 }
 
 function isInternal(topic: string): boolean {

@@ -6,10 +6,10 @@ import { Duplex } from 'node:stream'
 import { createServer as createTlsServer } from 'node:tls'
 import { servicePassword, type ServiceName } from '@varde/config'
 import { findGatewayCredentialChanges, findGatewayCredentials, verifySecret, type Queryable } from '@varde/db'
-import { GATEWAY_ID_PATTERN, INTERNAL_TOPICS, type BrokerStatsSnapshot } from '@varde/domain'
+import { GATEWAY_ID_PATTERN, INTERNAL_TOPICS, partitionOfClientId, type BrokerStatsSnapshot } from '@varde/domain'
 import { Aedes, type AuthenticateError, type Client } from 'aedes'
 import type { Logger } from 'pino'
-import { canPublish, canReceive, canSubscribe, type Identity } from './acl.js'
+import { canPublish, canReceive, canSubscribe, isForOtherPartition, type Identity } from './acl.js'
 import { BrokerStats, type RefusalReason } from './broker-stats.js'
 import { deliverAfterConnack, deliverOvertakenMessages, releaseDeliveries, tolerateAcknowledgedRedelivery } from './delivery-order.js'
 import { PacketSizeGuard, PacketTooLargeError } from './packet-size-guard.js'
@@ -159,7 +159,8 @@ export async function createBroker(options: BrokerOptions): Promise<VardeBroker>
     const service = services.find((s) => username === `svc:${s}`)
     if (service) {
       if (!safeEqual(secret, servicePassword(serviceSecret, service))) return failed('wrong-secret', { service })
-      identities.set(client, { kind: 'service', service })
+      const partition = service === 'ingest' ? partitionOfClientId(clientId) : undefined
+      identities.set(client, partition ? { kind: 'service', service, partition } : { kind: 'service', service })
       failedByClientId.clear(clientId)
       return done(null, true)
     }
@@ -246,6 +247,7 @@ export async function createBroker(options: BrokerOptions): Promise<VardeBroker>
     },
     authorizeForward(client, packet) {
       const identity = identities.get(client)
+      if (identity?.kind === 'service' && isForOtherPartition(identity.partition, packet.topic)) return null
       if (identity && canReceive(identity, packet.topic)) {
         stats.messagesOut++
         return packet
@@ -257,6 +259,7 @@ export async function createBroker(options: BrokerOptions): Promise<VardeBroker>
   })
 
   tolerateAcknowledgedRedelivery((aedes as unknown as { persistence: Parameters<typeof tolerateAcknowledgedRedelivery>[0] }).persistence)
+  queueOnlyForOwnPartition((aedes as unknown as { persistence: QueueingPersistence }).persistence)
 
   aedes.on('publish', (_packet, client) => {
     if (client) stats.messagesIn++
@@ -485,4 +488,20 @@ function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a)
   const y = Buffer.from(b)
   return x.length === y.length && timingSafeEqual(x, y)
+}
+
+interface QueueingPersistence {
+  outgoingEnqueueCombi(subs: { clientId: string }[] | undefined, packet: { topic: string }): Promise<unknown>
+}
+
+/**
+ * A message for an offline persistent session is queued by Aedes before any
+ * authorizeForward: an ingest process that is down would find, on its return,
+ * the other partitions' batches in its queue too (each then filtered out, but
+ * left in the store). So the queueing itself leaves them out.
+ */
+function queueOnlyForOwnPartition(persistence: QueueingPersistence): void {
+  const enqueue = persistence.outgoingEnqueueCombi.bind(persistence)
+  persistence.outgoingEnqueueCombi = (subs, packet) =>
+    enqueue(subs?.filter((sub) => !isForOtherPartition(partitionOfClientId(sub.clientId), packet.topic)), packet)
 }

@@ -1,5 +1,5 @@
 import { PlatformClock, type Queryable } from '@varde/db'
-import { INTERNAL_TOPICS, parseGatewayTopic } from '@varde/domain'
+import { INTERNAL_TOPICS, ownsGateway, parseGatewayTopic, type IngestPartition } from '@varde/domain'
 import type { IPublishPacket } from 'mqtt'
 import type { Logger } from 'pino'
 import { bufferedCount, takeBatch, unstorableRejection, type Pending } from './batch-intake.js'
@@ -22,6 +22,8 @@ export interface IngestOptions {
   logger: Logger
   /** MQTT client id of the persistent session; one per ingest instance. */
   clientId?: string
+  /** When several ingest processes run: the gateways this one answers for (partition.ts); unset: all. */
+  partition?: IngestPartition
   /** Flush when this many readings are buffered ... */
   flushReadings?: number
   /** ... or when the oldest buffered batch has waited this long. */
@@ -134,6 +136,8 @@ export function startIngest(options: IngestOptions): IngestService {
   async function handle(packet: IPublishPacket): Promise<void> {
     const topic = parseGatewayTopic(packet.topic)
     if (!topic) return
+    // another ingest process answers this gateway: acknowledged, nothing else (partition.ts)
+    if (!ownsGateway(options.partition, topic.gatewayId)) return
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
     if (topic.channel === 'status') return storeGatewayStatus({ db, log, publish: connection.publish }, topic.gatewayId, payload)
     if (topic.channel !== 'measurements') return

@@ -5,6 +5,7 @@ import { escalationSettings, startEscalation } from './escalation.js'
 import { startIngest } from './ingest.js'
 import { startOutboxRelay } from './outbox-relay.js'
 import { startRuleWorker } from './rule-worker.js'
+import { parsePartition, partitionClientId, PartitionConfigError, type IngestPartition } from '@varde/domain'
 
 /**
  * Ingest alone, in its own process: `DATABASE_URL=… VARDE_MQTT_URL=…
@@ -25,9 +26,17 @@ if (!config.databaseUrl) {
   console.error('varde-ingest: DATABASE_URL is required when ingest runs alone')
   process.exit(2)
 }
+// several ingest processes: each answers for the gateways of its partition (docs/decisions/0012-deployment-shape.md)
+let partition: IngestPartition | undefined
+try {
+  partition = process.env.VARDE_INGEST_PARTITION ? parsePartition(process.env.VARDE_INGEST_PARTITION) : undefined
+} catch (error) {
+  console.error(`varde-ingest: ${error instanceof PartitionConfigError ? error.message : String(error)}`)
+  process.exit(2)
+}
+const clientId = process.env.VARDE_INGEST_CLIENT_ID ?? (partition ? partitionClientId(partition) : undefined)
 const logger = pino({ level: config.logLevel })
 const pool = createPool(config.databaseUrl, { max: 2, applicationName: 'varde-ingest' })
-const clientId = process.env.VARDE_INGEST_CLIENT_ID
 // one platform clock for ingest and its rules (docs/decisions/0014): ingest reloads it when it is moved
 const clock = new PlatformClock(pool)
 await clock.start().catch((error: unknown) => logger.warn({ err: error, event: 'clock-not-loaded' }, 'platform clock not loaded; on the wall clock until it is'))
@@ -39,9 +48,10 @@ const escalation = startEscalation({
 const ingest = startIngest({
   db: pool, mqttUrl: config.mqttUrl, serviceSecret: config.serviceSecret, logger, clock, onStored: () => rules.wake(),
   ...(clientId ? { clientId } : {}),
+  ...(partition ? { partition } : {}),
 })
 await Promise.all([ingest.ready, relay.ready])
-logger.info({ event: 'ready' }, 'ingest ready')
+logger.info({ event: 'ready', ...(partition ? { partition: `${partition.index}/${partition.count}` } : {}) }, 'ingest ready')
 const stop = () => {
   void (async () => {
     await ingest.stop()

@@ -55,7 +55,7 @@ export function findPostgresBinDir(env: Record<string, string | undefined> = pro
  * Starts the server. Postgres refuses to run as root, and CI runs as root: then
  * the cluster belongs to the `postgres` OS user the Debian package creates.
  */
-export async function startPostgresServer(options: { binDir?: string } = {}): Promise<PostgresServer> {
+export async function startPostgresServer(options: { binDir?: string; isDurable?: boolean } = {}): Promise<PostgresServer> {
   const binDir = options.binDir ?? findPostgresBinDir()
   const dir = await mkdtemp(join(tmpdir(), 'varde-pg-'))
   const asUser = process.getuid?.() === 0 ? await postgresOsUser() : undefined
@@ -71,10 +71,9 @@ export async function startPostgresServer(options: { binDir?: string } = {}): Pr
       `-p ${port}`,
       `-k ${dir}`,
       '-c listen_addresses=127.0.0.1',
-      // a test server: durability is not what is tested, speed is welcome
-      '-c fsync=off',
-      '-c synchronous_commit=off',
-      '-c full_page_writes=off',
+      // a test server: durability is not what is tested, speed is welcome; a benchmark asks for a
+      // durable one (isDurable), as production runs, so its figures carry the cost of each commit's flush
+      ...(options.isDurable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
       '-c max_connections=300',
     ].join(' ')
     await exec('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', settings, 'start'])

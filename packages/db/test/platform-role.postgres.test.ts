@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pg from 'pg'
-import { migrate, MigrateError, seedDemo } from '../src/index.js'
+import { runner } from 'node-pg-migrate'
+import { migrate, MigrateError, MIGRATIONS_DIR, seedDemo } from '../src/index.js'
 import { startTestDatabase, TEST_PLATFORM_ROLE, type TestDatabase } from '../src/testing.js'
 
 // Only in the vitest project node-postgres: the suites there connect as a login
@@ -56,12 +57,15 @@ describe("the platform's least-privileged database role", () => {
     const owner = new pg.Client({ connectionString: db.ownerUrl })
     await owner.connect()
     try {
-      await owner.query(`DELETE FROM varde_migrations WHERE name = '0009_platform_role'`)
+      // the latest migration undone (its Down section), so it is pending again; migrations apply in order
+      // (node-pg-migrate's checkOrder), so only the latest can be, whichever it is when more are added
+      const [undone] = await runner({ dbClient: owner, dir: MIGRATIONS_DIR, direction: 'down', count: 1, migrationsTable: 'varde_migrations', log: () => {} })
+      expect(undone?.name).toMatch(/^\d{4}/)
       const refused = await migrate(db.url).catch((err: unknown) => err)
       expect(refused).toBeInstanceOf(MigrateError)
       expect(refused).toMatchObject({ code: 'migrations-need-owner' })
-      expect((refused as Error).message).toContain('0009_platform_role')
-      expect(await migrate(db.ownerUrl)).toEqual(['0009_platform_role'])
+      expect((refused as Error).message).toContain(undone!.name)
+      expect(await migrate(db.ownerUrl)).toEqual([undone!.name])
     } finally {
       await owner.end()
     }

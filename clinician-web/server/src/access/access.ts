@@ -1,4 +1,4 @@
-import type { Queryable } from '@varde/db'
+import { tenantWalledPool, type Queryable } from '@varde/db'
 import type { Actor } from './actor.js'
 import { alertAccess } from './alerts.js'
 import { auditTrail } from './audit-trail.js'
@@ -22,7 +22,10 @@ import { streamAccess } from './live-stream.js'
  * routes are a schema and one call, so a forgotten check or log entry
  * cannot happen there.
  */
-export function createAccess(db: Queryable, actor: Actor, where: AccessContext['where']) {
+export function createAccess(pool: Queryable, actor: Actor, where: AccessContext['where']) {
+  // the second wall (migration 0012, docs/decisions/0012): every statement of the door runs with the actor's
+  // tenant set, so on a real server row-level security keeps it to that tenant's rows whatever a query forgot
+  const db = tenantWalledPool(pool, actor.tenantId)
   const context: AccessContext = { db, actor, audit: auditTrail(db, actor), where }
   return {
     actor,

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto'
 import type { Queryable } from '../access/types.js'
 import type { FastifyPluginAsync } from 'fastify'
 import { renderBrokerMetrics } from '../broker-metrics.js'
+import { renderOperationsMetrics } from '../operations-metrics.js'
 import type { LiveEvents } from '../live-events.js'
 import { ERRORS, errorAnswer } from '../errors/api-errors.js'
 
@@ -59,6 +60,8 @@ export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, 
       '# TYPE process_resident_memory_bytes gauge',
       `process_resident_memory_bytes ${m.rss}`,
       ...renderBrokerMetrics(live.brokerStats()),
+      // without the database, /metrics still answers: varde_up{part="database"} 0 says why these are missing
+      ...(checks.database ? await renderOperationsMetrics(db).catch(() => []) : []),
       '',
     ]
     return reply.type('text/plain; version=0.0.4').send(lines.join('\n'))

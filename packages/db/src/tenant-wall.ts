@@ -1,0 +1,45 @@
+import pg from 'pg'
+import type { Queryable } from './pool.js'
+
+/**
+ * A Queryable whose every statement runs behind the tenant wall of migration
+ * 0012: in its own transaction that first sets `app.tenant_id` for the
+ * transaction only (`set_config(…, true)`), so row-level security keeps it to
+ * the tenant's rows. Nothing is left on the connection afterwards: a pooled
+ * connection, or the embedded database's one session behind its wire gate,
+ * serves the next statement without the setting. Costs two more round trips
+ * per statement (BEGIN with the setting, then COMMIT).
+ */
+export function tenantWalled(pool: Pick<pg.Pool, 'connect'>, tenantId: string): Queryable {
+  const query = async (text: string | pg.QueryConfig, values?: unknown[]) => {
+    const client = await pool.connect()
+    let isBroken = false
+    try {
+      await client.query(`BEGIN; SELECT set_config('app.tenant_id', ${client.escapeLiteral(tenantId)}, true)`)
+      try {
+        const result = await client.query(text as string, values)
+        await client.query('COMMIT')
+        return result
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => { isBroken = true })
+        throw error
+      }
+    } catch (error) {
+      isBroken ||= !(error as { code?: string }).code // a connection error, not the statement's: do not reuse it
+      throw error
+    } finally {
+      client.release(isBroken)
+    }
+  }
+  return { query } as unknown as Queryable
+}
+
+/**
+ * The wall for what the server hands its access layer: a pool gets it; a
+ * Queryable that is not a pool (a test's single client, a transaction the
+ * caller holds) is used as it is, since a transaction of our own cannot be
+ * opened on it.
+ */
+export function tenantWalledPool(db: Queryable, tenantId: string): Queryable {
+  return db instanceof pg.Pool ? tenantWalled(db, tenantId) : db
+}
