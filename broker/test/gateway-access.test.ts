@@ -78,7 +78,7 @@ describe('gateway authentication', () => {
     const id = gw(3)
     const client = await connectGateway(url, id)
     const server = await connectService(url, 'server', serviceSecret, 'server-access-test')
-    await revokeTenantGateway(db.pool, { actor: { tenantId: 'demo', userId: null, name: 'test' }, gatewayId: id })
+    await revokeTenantGateway(db.pool, { actor: { tenantId: 'demo', userId: null, username: 'test' }, gatewayId: id })
     const started = performance.now()
     const cut = closed(client)
     await server.publishAsync(INTERNAL_TOPICS.gatewayRevoked, id, { qos: 1 })

@@ -189,9 +189,12 @@ describe('the multi-process stack (2 brokers on Redis, 3 ingest, 2 servers, one 
       expect(value('varde_up{part="ingest"}')).toBe(1)
       expect(value('varde_rule_queue_patients')).toBe(0)
       expect(value('varde_alerts_open{severity="red"}')).toBe(GATEWAYS.length)
-      // the three ingest processes and two servers, each connected through one broker or the other
-      const services = [...text.matchAll(/^varde_broker_connected_services\{broker="[^"]+"\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0)
-      expect(services).toBe(INGEST_PROCESSES + stack.serverUrls.length)
+      // the three ingest processes (each with its outbox relay, docs/decisions/0011) and two servers, each connected
+      // through one broker or the other; the brokers report their counts every few seconds
+      const services = (t: string) => [...t.matchAll(/^varde_broker_connected_services\{broker="[^"]+"\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0)
+      const expected = INGEST_PROCESSES * 2 + stack.serverUrls.length
+      const counted = await until(async () => services(await (await fetch(`${url}/metrics`)).text()), (n) => n === expected, 15_000, `${expected} services in ${url}/metrics`)
+      expect(counted).toBe(expected)
       // every metric the alert rules and the dashboard use is exported, but the placeholders marked so in both
       // (ingest's stats, alert latency, the forwarding outbox: deploy/README.md "Monitoring")
       const used = new Set<string>()
