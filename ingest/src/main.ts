@@ -36,7 +36,7 @@ try {
 }
 const clientId = process.env.VARDE_INGEST_CLIENT_ID ?? (partition ? partitionClientId(partition) : undefined)
 const logger = pino({ level: config.logLevel })
-const pool = createPool(config.databaseUrl, { max: 2, applicationName: 'varde-ingest' })
+const pool = createPool(config.databaseUrl, { max: config.dbPoolSize ?? 2, applicationName: 'varde-ingest' })
 // one platform clock for ingest and its rules (docs/decisions/0014): ingest reloads it when it is moved
 const clock = new PlatformClock(pool)
 await clock.start().catch((error: unknown) => logger.warn({ err: error, event: 'clock-not-loaded' }, 'platform clock not loaded; on the wall clock until it is'))

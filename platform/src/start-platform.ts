@@ -80,7 +80,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       logger: { info: (msg) => logger.debug({ part: 'database' }, msg), warn: (msg) => logger.warn({ part: 'database', event: 'without-timescaledb' }, msg) },
     })
     if (applied.length) logger.info({ part: 'database', migrations: applied }, 'migrations applied')
-    const pool: Pool = createPool(databaseUrl, { max: 4, applicationName: 'varde-platform' })
+    const pool: Pool = createPool(databaseUrl, { max: config.dbPoolSize ?? 4, applicationName: 'varde-platform' })
     stack.push({ name: 'pool', stop: () => pool.end() })
     // demo mode: both demo tenants (platform-contract.md "Demo mode"), `demo`'s homes first
     const seeded = config.mode === 'demo' ? await seedDemoTenants(pool) : { demo: [], nabo: [] }

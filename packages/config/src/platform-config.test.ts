@@ -9,6 +9,10 @@ describe('loadPlatformConfig', () => {
       databaseUrl: undefined, simulator: true, bindHost: '127.0.0.1', isServiceSecretGenerated: true,
     })
   })
+  it('sizes the database pool by VARDE_DB_POOL_SIZE, each part\'s default when unset', () => {
+    expect(loadPlatformConfig({ VARDE_MODE: 'demo', VARDE_DB_POOL_SIZE: '12' }).dbPoolSize).toBe(12)
+    expect(loadPlatformConfig({ VARDE_MODE: 'demo' }).dbPoolSize).toBeUndefined()
+  })
   it('turns the simulator off with VARDE_SIMULATOR=off', () => {
     expect(loadPlatformConfig({ VARDE_MODE: 'demo', VARDE_SIMULATOR: 'off' }).simulator).toBe(false)
   })
@@ -19,6 +23,8 @@ describe('loadPlatformConfig', () => {
     [{ VARDE_SIMULATOR: 'maybe' }, /VARDE_SIMULATOR/],
     [{ VARDE_PARTS: 'broker,toaster' }, /unknown part 'toaster'/],
     [{ VARDE_ALLOW_NO_TIMESCALEDB: 'yes' }, /VARDE_ALLOW_NO_TIMESCALEDB: must be 'true' or 'false'/],
+    [{ VARDE_DB_POOL_SIZE: '0' }, /VARDE_DB_POOL_SIZE/],
+    [{ VARDE_DB_POOL_SIZE: 'many' }, /VARDE_DB_POOL_SIZE/],
   ])('rejects %j with a clear message', (env, message) => {
     expect(() => loadPlatformConfig({ VARDE_MODE: 'demo', ...env })).toThrow(message)
   })

@@ -49,6 +49,12 @@ export const platformEnvSchema = z.object({
   VARDE_DB_PORT: port.default(0),
   /** The embedded database logs each request that held its one session at least this long (`slow-statement`). */
   VARDE_DB_SLOW_MS: z.coerce.number().int().positive().default(250),
+  /**
+   * Connections each process keeps to the database (its pool); unset: 4 for
+   * the platform, 2 for ingest alone. Size it to the server's max_connections
+   * over the processes (deploy/README.md "Capacity").
+   */
+  VARDE_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).optional(),
   VARDE_SIMULATOR: onOff.optional(),
   /** How often each simulated demo home measures, in seconds. */
   VARDE_SIMULATOR_INTERVAL_S: z.coerce.number().positive().default(20),
@@ -90,6 +96,8 @@ export interface PlatformConfig {
   requireTimescaledb: boolean
   dbPort: number
   dbSlowMs: number
+  /** The pool's size when set (VARDE_DB_POOL_SIZE); each composition root has its default. */
+  dbPoolSize: number | undefined
   simulator: boolean
   simulatorIntervalMs: number
   mqttUrl: string
@@ -163,6 +171,7 @@ export function loadPlatformConfig(
     requireTimescaledb: !isDemo && e.VARDE_ALLOW_NO_TIMESCALEDB !== 'true',
     dbPort: e.VARDE_DB_PORT,
     dbSlowMs: e.VARDE_DB_SLOW_MS,
+    dbPoolSize: e.VARDE_DB_POOL_SIZE,
     simulator: isDemo && (e.VARDE_SIMULATOR ?? 'on') === 'on',
     simulatorIntervalMs: Math.round(e.VARDE_SIMULATOR_INTERVAL_S * 1000),
     mqttUrl: e.VARDE_MQTT_URL ?? `mqtt://127.0.0.1:${e.VARDE_MQTT_PORT}`,
@@ -199,6 +208,7 @@ export function describePlatformConfig(c: PlatformConfig): Record<string, string
     VARDE_REDIS_URL: c.redisUrl ? maskUrlPassword(c.redisUrl) : '(unset: one broker, persistence on disk)',
     VARDE_SERVICE_SECRET: c.isServiceSecretGenerated ? '(generated for this run)' : '********',
     VARDE_LOG_LEVEL: c.logLevel,
+    VARDE_DB_POOL_SIZE: c.dbPoolSize ?? '(default: 4, ingest alone 2)',
     VARDE_PARTS: [...c.parts].join(','),
     VARDE_PUBLIC_URL: c.publicUrl,
     VARDE_ESCALATION_MINUTES: c.escalation.afterMinutes,
