@@ -1,22 +1,20 @@
-import type { ConditionId, RULE_FAMILY } from '@varde/domain'
+import { CONDITION_IDS, RULE_FAMILY, type ConditionId } from '@varde/domain'
 
 /**
  * The API's words for states and roles, each listed once: the server's
  * schemas and the portal's options and translations come from these. Plain
- * lists, no schema: the portal takes its options from here and ships no zod
- * for it (vite.config.ts treeshake).
+ * lists, no schema (the domain's from its rule-names.ts): the portal takes
+ * its options from here and ships no zod for them (vite.config.ts treeshake).
  */
-
-/** True only when the two types have the same members. */
-type IsSame<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 
 /** Who logs in: @varde/domain's roles (migrations 0001 and 0010). */
 export { ROLES, type Role } from '@varde/domain'
 
 /** A patient's conditions: @varde/domain's condition profiles but the general one, which every patient has. */
-export const PATIENT_CONDITIONS = ['copd', 'heart-failure', 'diabetes', 'hypertension'] as const
+export const PATIENT_CONDITIONS = CONDITION_IDS.filter(
+  (c): c is Exclude<ConditionId, 'general'> => c !== 'general',
+)
 export type Condition = (typeof PATIENT_CONDITIONS)[number]
-const conditionsMatchDomain: IsSame<Condition, Exclude<ConditionId, 'general'>> = true
 
 export const SERVICE_STATES = ['active', 'paused', 'ended'] as const
 export type ServiceState = (typeof SERVICE_STATES)[number]
@@ -49,15 +47,4 @@ export type ReadingFlag = (typeof READING_FLAGS)[number]
 
 export type RuleFamily = (typeof RULE_FAMILY)[keyof typeof RULE_FAMILY]
 /** @varde/domain's rule families (RULE_FAMILY's values), as a list. */
-export const RULE_FAMILIES = [
-  'threshold',
-  'trend',
-  'aggregate',
-  'missed-measurement',
-  'device-health',
-] as const
-const familiesMatchDomain: IsSame<(typeof RULE_FAMILIES)[number], RuleFamily> = true
-
-// the checks above fail typecheck when @varde/domain's lists change without these
-void conditionsMatchDomain
-void familiesMatchDomain
+export const RULE_FAMILIES = [...new Set(Object.values(RULE_FAMILY))]

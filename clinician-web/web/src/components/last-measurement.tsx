@@ -12,10 +12,10 @@ export function LastMeasurement({
   labelClassName?: string
 }) {
   const { t } = useI18n()
-  const label = `${t('patients.lastMeasurement')}: `
+  const label = t('patients.lastMeasurement')
   return (
     <p className={className}>
-      {labelClassName ? <span className={labelClassName}>{label}</span> : label}
+      {labelClassName ? <span className={labelClassName}>{label}: </span> : <>{label}: </>}
       {at ? <RelativeTime value={at} /> : t('patients.noMeasurements')}
     </p>
   )

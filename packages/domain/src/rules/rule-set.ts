@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { VITAL_TYPE_NAMES } from '../vital-types.js'
 import { bandSchema } from './band.js'
+import type { ConditionId, RuleKind } from './rule-names.js'
 import { parseLocalTime } from './zoned-time.js'
 
 /**
@@ -10,39 +11,14 @@ import { parseLocalTime } from './zoned-time.js'
  * database); their types are derived from the schemas.
  */
 
-export const CONDITION_IDS = [
-  'general',
-  'copd',
-  'heart-failure',
-  'diabetes',
-  'hypertension',
-] as const
-export type ConditionId = (typeof CONDITION_IDS)[number]
-
-export const RULE_KINDS = [
-  'threshold',
-  'weight-gain',
-  'baseline-deviation',
-  'news2',
-  'missed-measurement',
-  'gateway-offline',
-  'low-battery',
-] as const
-export type RuleKind = (typeof RULE_KINDS)[number]
-
-/** The families the issue names; a kind belongs to one. */
-export const RULE_FAMILY: Readonly<
-  Record<RuleKind, 'threshold' | 'trend' | 'aggregate' | 'missed-measurement' | 'device-health'>
-> = {
-  threshold: 'threshold',
-  'weight-gain': 'trend',
-  'baseline-deviation': 'trend',
-  news2: 'aggregate',
-  'missed-measurement': 'missed-measurement',
-  'gateway-offline': 'device-health',
-  'low-battery': 'device-health',
-}
-
+// the names alone, apart from the schemas (rule-names.ts): the portal takes its lists from there without zod
+export {
+  CONDITION_IDS,
+  RULE_FAMILY,
+  RULE_KINDS,
+  type ConditionId,
+  type RuleKind,
+} from './rule-names.js'
 export const vitalTypeSchema = z.enum(VITAL_TYPE_NAMES)
 export const severitySchema = z.enum(['red', 'yellow'])
 
