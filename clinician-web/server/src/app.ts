@@ -113,7 +113,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
   await app.register(patientRoutes)
   await app.register(patientRuleRoutes)
-  await app.register(careTeamRoutes)
+  await app.register(careTeamRoutes, { live: options.live })
   await app.register(alertRoutes, { live: options.live })
   await app.register(eventRoutes, { live: options.live, streams, sessionCheckMs: options.sessionCheckMs ?? 15_000 })
   await app.register(healthRoutes, { db: options.db, live: options.live, metrics: http.metrics ? { token: http.metricsToken } : false })

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events'
 import { serviceUsername, servicePassword } from '@varde/config'
 import {
-  alertChangedEventSchema, INTERNAL_TOPICS, INTERNAL_TOPIC_ROOT, measurementsStoredMessageSchema, type AlertChangedEvent, type BrokerStatsSnapshot,
-  type MeasurementsStoredEvent,
+  alertChangedEventSchema, careTeamChangedEventSchema, INTERNAL_TOPICS, INTERNAL_TOPIC_ROOT, measurementsStoredMessageSchema, type AlertChangedEvent,
+  type BrokerStatsSnapshot, type CareTeamChangedEvent, type MeasurementsStoredEvent,
 } from '@varde/domain'
 import mqtt, { type MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
@@ -17,6 +17,8 @@ export interface LiveEvents {
   onMeasurements(listener: (event: MeasurementsStoredEvent) => void): () => void
   /** An alert opened or changed (by the rules, a person, escalation): ids and revision only, the database has the rest. */
   onAlertChanged(listener: (event: AlertChangedEvent) => void): () => void
+  /** Who may see a patient changed (any server's care-team write): streams drop the patient and read their access again. */
+  onCareTeamChanged(listener: (event: CareTeamChangedEvent) => void): () => void
   isBrokerConnected(): boolean
   /** Last liveness report of a service (retained message with a last will). */
   serviceHealth(service: string): { state: 'up' | 'down'; at: Date } | undefined
@@ -61,6 +63,8 @@ export function connectLiveEvents(options: { mqttUrl: string; serviceSecret: str
         for (const event of measurementsStoredMessageSchema.parse(JSON.parse(payload.toString()))) emitter.emit('measurements', event)
       } else if (topic === INTERNAL_TOPICS.alertsChanged) {
         emitter.emit('alert-changed', alertChangedEventSchema.parse(JSON.parse(payload.toString())))
+      } else if (topic === INTERNAL_TOPICS.careTeamChanged) {
+        emitter.emit('care-team-changed', careTeamChangedEventSchema.parse(JSON.parse(payload.toString())))
       } else if (topic.startsWith(`${INTERNAL_TOPIC_ROOT}/health/`)) {
         const service = topic.slice(`${INTERNAL_TOPIC_ROOT}/health/`.length)
         const body = JSON.parse(payload.toString()) as { state?: string; at?: string }
@@ -83,6 +87,10 @@ export function connectLiveEvents(options: { mqttUrl: string; serviceSecret: str
     onMeasurements(listener) {
       emitter.on('measurements', listener)
       return () => emitter.off('measurements', listener)
+    },
+    onCareTeamChanged(listener) {
+      emitter.on('care-team-changed', listener)
+      return () => emitter.off('care-team-changed', listener)
     },
     onAlertChanged(listener) {
       emitter.on('alert-changed', listener)

@@ -11,7 +11,7 @@ import { buildApp, type LiveEvents } from '../src/index.js'
 // These routes publish nothing, so a silent stand-in replaces the broker.
 const logger = pino({ level: 'silent' })
 const quietLive = {
-  onMeasurements: () => () => {}, onAlertChanged: () => () => {}, onBrokerStats: () => () => {}, isBrokerConnected: () => true,
+  onMeasurements: () => () => {}, onAlertChanged: () => () => {}, onCareTeamChanged: () => () => {}, onBrokerStats: () => () => {}, isBrokerConnected: () => true,
   serviceHealth: () => undefined, brokerStats: () => [], publish: async () => {}, ready: Promise.resolve(), close: async () => {},
 } as unknown as LiveEvents
 

@@ -40,6 +40,14 @@ export const INTERNAL_TOPICS = {
   alertsChanged: `${INTERNAL_TOPIC_ROOT}/alerts`,
   /** A gateway revoked or rotated: the broker disconnects it. Payload: the gateway id. Only the server may publish it. */
   gatewayRevoked: `${INTERNAL_TOPIC_ROOT}/gateways/revoked`,
+  /**
+   * Who may see a patient changed (a relationship added or ended, an objection
+   * recorded or withdrawn; `CareTeamChangedEvent`), published by the server
+   * that made the change: every server's live streams drop the patient at
+   * once and read their access again (issue 18: an ended relationship ends
+   * access at once).
+   */
+  careTeamChanged: `${INTERNAL_TOPIC_ROOT}/care-team`,
   /** The platform clock was set (server, demo and test mode): every part reloads it from the database now. */
   clockChanged: `${INTERNAL_TOPIC_ROOT}/clock`,
   /** A broker instance's counters, retained, every few seconds (`BrokerStatsSnapshot`); published by the broker itself only. */
@@ -90,6 +98,12 @@ export type AlertChange =
   | 'noted'
   | 'resolved'
   | 'escalated'
+
+/** Event payload on `INTERNAL_TOPICS.careTeamChanged`. */
+export interface CareTeamChangedEvent {
+  tenantId: string
+  patientId: string
+}
 
 /** Event payload on `INTERNAL_TOPICS.alertsChanged`. */
 export interface AlertChangedEvent {

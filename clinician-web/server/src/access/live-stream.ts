@@ -1,11 +1,12 @@
-import { accessiblePatientIds, canAccessPatient, findSessionUser } from '@varde/db'
+import { accessiblePatientIds, findSessionUser } from '@varde/db'
 import { userIdOf, type AccessContext } from './context.js'
 
 /**
  * A live event stream (SSE): opening it is the one log entry, saying how
  * many patients it covers; what it pushes later is filtered by the set read
  * here and refreshed by `refresh` (not logged: the server's doing, not a new
- * read by the caller).
+ * read by the caller) every minute and at once when a care-team write
+ * announces a change (routes/events.ts).
  */
 export function streamAccess({ db, actor, audit }: AccessContext) {
   return {
@@ -15,13 +16,6 @@ export function streamAccess({ db, actor, audit }: AccessContext) {
       return patients
     },
     refresh: (): Promise<Set<string>> => accessiblePatientIds(db, actor.tenantId, userIdOf(actor)),
-    /**
-     * Whether a push about this patient may still go out: the relationship
-     * may have ended, or the patient objected, since the set was read (an
-     * ended relationship ends access at once, issue 18). Asked only for
-     * patients in the set, so a push costs a query per stream that had them.
-     */
-    mayStillSee: (patientId: string): Promise<boolean> => canAccessPatient(db, actor.tenantId, userIdOf(actor), patientId),
     /** The session the stream was opened with still holds (not ended, expired or its user disabled). */
     isSessionLive: async (token: string): Promise<boolean> => (await findSessionUser(db, token)) !== null,
   }

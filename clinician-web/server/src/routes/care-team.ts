@@ -1,7 +1,10 @@
 import { CARE_RELATIONS, OBJECTION_CHANNELS, PURPOSES_OF_USE, type CareTeamMember, type DeliveryRecord, type ForwardingRecipient, type PatientObjection } from '../access/types.js'
+import { careTeamChangedEvent, INTERNAL_TOPICS } from '@varde/domain'
+import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { errorBody, isoInstant, storableText, uuidParam } from '../input-schemas.js'
+import type { LiveEvents } from '../live-events.js'
 import { accessOf, requireUser } from '../plugins/auth.js'
 
 const text = (max: number) => storableText(max, { trim: true, min: 1 })
@@ -68,8 +71,23 @@ const MANAGERS = 'A nurse, clinician or administrator of the municipality on the
  * a caller without an active relationship is answered as for an unknown
  * patient, and every call leaves one access-log entry.
  */
-export const careTeamRoutes: FastifyPluginAsyncZod = async (app) => {
+export const careTeamRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async (app, { live }) => {
   app.addHook('preHandler', requireUser)
+
+  /**
+   * Who may see the patient changed: every server's live streams drop the
+   * patient at once and read their access again (routes/events.ts), so an
+   * ended relationship or an objection stops the pushes at once without a
+   * query per pushed reading. Sent before the answer; a lost event leaves the
+   * streams' own refresh (every minute) to catch up, and is logged.
+   */
+  const announce = async (request: FastifyRequest, patientId: string) => {
+    const event = careTeamChangedEvent({ tenantId: accessOf(request).actor.tenantId, patientId })
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 2000).unref())
+    const sent = live.publish(INTERNAL_TOPICS.careTeamChanged, JSON.stringify(event)).then(() => 'sent' as const, () => 'failed' as const)
+    const result = await Promise.race([sent, timeout])
+    if (result !== 'sent') request.log.warn({ event: 'care-team-change-not-announced', patientId, result }, 'care-team change not announced over MQTT')
+  }
 
   app.get('/api/patients/:id/care-team', {
     config: { access: 'patient' },
@@ -125,6 +143,7 @@ export const careTeamRoutes: FastifyPluginAsyncZod = async (app) => {
       ...(b.metadata ? { metadata: b.metadata } : {}), ...(b.startsAt ? { startsAt: new Date(b.startsAt) } : {}), endsAt: b.endsAt ? new Date(b.endsAt) : null,
       recipientId: b.recipientId ?? null, reason: b.reason,
     })
+    await announce(request, request.params.id)
     return reply.code(201).send(toMemberJson(member))
   })
 
@@ -137,7 +156,11 @@ export const careTeamRoutes: FastifyPluginAsyncZod = async (app) => {
       body: z.object({ reason: text(1000) }),
       response: { 200: memberSchema, 400: errorBody, 403: errorBody, 404: errorBody },
     },
-  }, async (request) => toMemberJson(await accessOf(request).careTeam.endMember(request.params.id, request.params.memberId, request.body.reason)))
+  }, async (request) => {
+    const member = await accessOf(request).careTeam.endMember(request.params.id, request.params.memberId, request.body.reason)
+    await announce(request, request.params.id)
+    return toMemberJson(member)
+  })
 
   app.post('/api/patients/:id/objections', {
     config: { access: 'patient' },
@@ -157,6 +180,7 @@ export const careTeamRoutes: FastifyPluginAsyncZod = async (app) => {
     const objection = await accessOf(request).careTeam.recordObjection(request.params.id, {
       scope: b.scope, recipientId: b.recipientId ?? null, userId: b.userId ?? null, channel: b.channel, ...(b.objectedOn ? { objectedOn: b.objectedOn } : {}), note: b.note ?? null,
     })
+    await announce(request, request.params.id)
     return reply.code(201).send(toObjectionJson(objection))
   })
 
@@ -169,5 +193,9 @@ export const careTeamRoutes: FastifyPluginAsyncZod = async (app) => {
       body: z.object({ channel: z.enum(OBJECTION_CHANNELS) }),
       response: { 200: objectionSchema, 400: errorBody, 403: errorBody, 404: errorBody },
     },
-  }, async (request) => toObjectionJson(await accessOf(request).careTeam.withdrawObjection(request.params.id, request.params.objectionId, request.body.channel)))
+  }, async (request) => {
+    const objection = await accessOf(request).careTeam.withdrawObjection(request.params.id, request.params.objectionId, request.body.channel)
+    await announce(request, request.params.id)
+    return toObjectionJson(objection)
+  })
 }
