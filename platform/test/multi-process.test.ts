@@ -179,7 +179,8 @@ describe('the multi-process stack (2 brokers on Redis, 3 ingest, 2 servers, one 
     const redReceipts = () => [...gateways.values()].filter((g) => g.receipts.some((r) => r.batchId === 'mp-red')).length
     await until(redReceipts, (n) => n === GATEWAYS.length, 10_000, 'the red batches\' receipts')
     for (const [, g] of gateways) expect(g.receipts.map((r) => r.batchId).filter((b) => b === 'mp-red')).toEqual(['mp-red'])
-  })
+    // its own deadlines (30 s for the queue, 30 s a stream, 10 s the receipts) say which step failed, not the runner's 30 s
+  }, 120_000)
 
   it('shows the whole stack in every server\'s /metrics: both brokers, the rules queue, the open alerts (deploy/prometheus)', async () => {
     for (const url of stack.serverUrls) {
