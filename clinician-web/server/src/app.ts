@@ -28,6 +28,8 @@ import { careTeamRoutes } from './routes/care-team.js'
 import { patientRuleRoutes } from './routes/patient-rules.js'
 import { patientRoutes } from './routes/patients.js'
 import { sessionRoutes } from './routes/session.js'
+import { helseIdSessionRoutes } from './routes/helseid-session.js'
+import { createRelyingParty, type RelyingPartyOptions } from './helseid/relying-party.js'
 import { SessionStreams } from './session-streams.js'
 
 /** What the server shows and whom it trusts (packages/config http-config.ts), and the portal's public URL. */
@@ -49,6 +51,10 @@ export interface AppOptions {
   http?: Partial<AppHttpOptions>
   /** How often an open event stream checks that its session still holds (default 15 s). */
   sessionCheckMs?: number
+  /** Every session's idle and absolute timeouts (default 30 min and 12 h; VARDE_SESSION_*). */
+  sessions?: { idleMs: number; absoluteMs: number }
+  /** Login with HelseID (VARDE_OIDC_*, or the demo stand-in); unset: password login only. */
+  helseId?: RelyingPartyOptions
 }
 
 const SERVER_PATHS = /^\/(api|fhir)(\/|$)|^\/(metrics|healthz)$/
@@ -102,14 +108,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   await app.register(fastifyCookie)
   await app.register(fastifyRateLimit, { global: false })
-  await app.register(authPlugin, { db: options.db, mode: options.mode })
+  const sessions = options.sessions ?? { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 }
+  await app.register(authPlugin, { db: options.db, mode: options.mode, idleMs: sessions.idleMs })
 
   const throttle = new LoginThrottle()
   const streams = new SessionStreams()
   await app.register(async (scope) => {
     // a coarse per-address limit on top of the per-user failure throttle
     await scope.register(fastifyRateLimit, { max: 60, timeWindow: '1 minute' })
-    await scope.register(sessionRoutes, { db: options.db, throttle, mode: options.mode, secureCookies, streams })
+    await scope.register(sessionRoutes, { db: options.db, throttle, mode: options.mode, secureCookies, streams, sessionTtlMs: sessions.absoluteMs })
+    await scope.register(helseIdSessionRoutes, {
+      db: options.db, mode: options.mode, secureCookies, streams, sessionTtlMs: sessions.absoluteMs,
+      relyingParty: options.helseId ? createRelyingParty(options.helseId) : null,
+    })
   })
   await app.register(patientRoutes)
   await app.register(patientRuleRoutes)

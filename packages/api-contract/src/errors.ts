@@ -14,6 +14,14 @@ export const API_ERROR_CODES = [
   'invalid-credentials',
   'too-many-attempts',
   'cross-origin',
+  // HelseID login (issue 24): the callback sends the browser to /login?error=<code>
+  'helseid-login-failed',
+  'helseid-unavailable',
+  'helseid-not-configured',
+  'helseid-no-user',
+  'security-level-too-low',
+  'trust-framework-invalid',
+  'reauthentication-required',
   // access
   'not-found',
   'forbidden',

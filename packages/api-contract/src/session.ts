@@ -18,5 +18,9 @@ export const sessionInfoSchema = z.object({
     role: z.enum(ROLES),
   }),
   tenant: z.object({ id: z.string(), name: z.string() }),
+  /** How the user logged in (issue 24): a HelseID session logs out at HelseID too, and logs in again there. */
+  authMethod: z.enum(['password', 'helseid']).optional(),
+  /** When the user last proved who they are (ISO 8601); emergency access asks for a recent one. */
+  authTime: z.string().optional(),
 })
 export type SessionInfo = z.infer<typeof sessionInfoSchema>

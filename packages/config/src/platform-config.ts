@@ -4,11 +4,13 @@ import { clockConfigOf, clockEnvShape, describeClockConfig, type ClockConfig } f
 import { escalationConfigOf, escalationEnvShape, maskWebhookUrl, type EscalationConfig } from './escalation-config.js'
 import { describeHttpConfig, httpConfigOf, httpEnvShape, type HttpConfig } from './http-config.js'
 import { describeForwardingConfig, forwardingConfigOf, forwardingEnvShape, type ForwardingConfig } from './forwarding-config.js'
+import { describeOidcConfig, oidcConfigOf, oidcEnvShape, sessionTimeoutsOf, type OidcConfig, type SessionTimeouts } from './oidc-config.js'
 
 export * from './clock-config.js'
 export * from './escalation-config.js'
 export * from './http-config.js'
 export * from './forwarding-config.js'
+export * from './oidc-config.js'
 
 /**
  * The platform's configuration, read once at start from environment
@@ -77,6 +79,7 @@ export const platformEnvSchema = z.object({
   ...httpEnvShape,
   ...clockEnvShape,
   ...forwardingEnvShape,
+  ...oidcEnvShape,
 })
 
 export type PlatformPart = 'broker' | 'ingest' | 'forwarding' | 'server' | 'simulator'
@@ -117,6 +120,10 @@ export interface PlatformConfig {
   clock: ClockConfig
   /** Forwarding outside the municipality: the demo GP practice's endpoint, the worker's pace (forwarding-config.ts). */
   forwarding: ForwardingConfig
+  /** HelseID login (oidc-config.ts): off, the demo stand-in, or a provider. */
+  oidc: OidcConfig
+  /** Idle and absolute timeouts of every session. */
+  sessions: SessionTimeouts
 }
 
 export class ConfigError extends Error {
@@ -154,6 +161,7 @@ export function loadPlatformConfig(
   const http = httpConfigOf(e, isDemo, problems)
   const clock = clockConfigOf(e, isDemo, problems)
   const forwarding = forwardingConfigOf(e, isDemo, problems)
+  const oidc = oidcConfigOf(e, isDemo, problems)
   if (!isDemo && (escalation.webhook || escalation.email) && !e.VARDE_PUBLIC_URL)
     problems.push('VARDE_PUBLIC_URL: required in production mode with escalation notices (their link must reach the portal)')
   if (problems.length > 0) throw new ConfigError(problems)
@@ -187,6 +195,8 @@ export function loadPlatformConfig(
     http,
     clock,
     forwarding,
+    oidc,
+    sessions: sessionTimeoutsOf(e),
   }
 }
 
@@ -221,13 +231,14 @@ export function describePlatformConfig(c: PlatformConfig): Record<string, string
     ...describeHttpConfig(c.http),
     ...describeClockConfig(c.clock),
     ...describeForwardingConfig(c.forwarding, c.mode === 'demo'),
+    ...describeOidcConfig(c.oidc, c.sessions),
   }
 }
 
 /** A rejected value as named in the error: never a secret, nor a URL's password. */
 function shownValue(name: string, value: string | undefined): string {
   if (value === undefined) return 'nothing'
-  if (name.endsWith('_SECRET') || name.endsWith('_TOKEN')) return '(hidden)'
+  if (name.endsWith('_SECRET') || name.endsWith('_TOKEN') || name.endsWith('_JWK')) return '(hidden)'
   if (name.endsWith('_URL')) return JSON.stringify(maskUrlPassword(value))
   return JSON.stringify(value)
 }

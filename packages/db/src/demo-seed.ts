@@ -3,6 +3,7 @@ import { ensureRecipient } from './forwarding-outbox.js'
 import type { Condition } from './patients.js'
 import type { Queryable } from './pool.js'
 import type { Role } from '@varde/domain'
+import { seedDemoHelseIdIdentities } from './demo-helseid.js'
 
 /**
  * Demo mode data (platform-contract.md "Demo mode"): tenant `demo`, users
@@ -135,7 +136,9 @@ export interface DemoHome {
 
 /** Creates the demo tenant, users, patients, care teams and gateways; idempotent, so a restart keeps everything. */
 export async function seedDemo(db: Queryable): Promise<DemoHome[]> {
-  return seedTenant(db, DEMO_SPEC)
+  const homes = await seedTenant(db, DEMO_SPEC)
+  await seedDemoHelseIdIdentities(db) // the HelseID stand-in's test personnel are these users (issue 24)
+  return homes
 }
 
 /** Creates the second demo tenant `nabo` (its users, patients, care team and gateways); idempotent. */

@@ -21,10 +21,26 @@ export interface Actor {
   organisation?: string
   /** Why the caller reads (the purpose of use), when it says. */
   purpose?: string
+  /**
+   * What a HelseID login said (issue 24; docs/decisions/0021): the HPR
+   * number, security level, organisation and the trust framework's
+   * parameters. The access log writes it with every entry of the actor.
+   */
+  helseId?: ActorHelseId
+}
+
+export interface ActorHelseId {
+  hprNumber: string | null
+  securityLevel: number | null
+  organisation: string | null
+  trustFramework: unknown
 }
 
 export const staffActor = (user: SessionUser): Actor => ({
   kind: 'staff', tenantId: user.tenantId, userId: user.userId, username: user.username, displayName: user.displayName, roles: [user.role],
+  ...(user.identity ? {
+    helseId: { hprNumber: user.identity.hprNumber, securityLevel: user.identity.securityLevel, organisation: user.identity.organisation, trustFramework: user.identity.trustFramework ?? null },
+  } : {}),
 })
 
 /** The actor as packages/db's statements take it (one shape for every write, issue 15). */

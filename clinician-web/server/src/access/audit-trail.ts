@@ -15,7 +15,11 @@ export interface AuditTrail {
 }
 
 export function auditTrail(db: Queryable, actor: Actor): AuditTrail {
-  const as = (e: TrailEntry): AccessEntry => ({ ...e, tenantId: actor.tenantId, actorUserId: actor.userId, actor: actor.username })
+  // a HelseID login's grounds go with each entry (issue 24): who, on what security level, for which organisation and purpose
+  const grounds = actor.helseId ? { helseid: actor.helseId } : {}
+  const as = (e: TrailEntry): AccessEntry => ({
+    ...e, tenantId: actor.tenantId, actorUserId: actor.userId, actor: actor.username, ...(actor.helseId ? { details: { ...e.details, ...grounds } } : {}),
+  })
   return {
     one: (entry) => recordAccess(db, as(entry)),
     many: (entries) => recordAccesses(db, entries.map(as)),

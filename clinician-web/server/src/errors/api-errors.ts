@@ -21,6 +21,8 @@ export const ERRORS = {
   invalidCredentials: define('invalid-credentials', 401, 'Wrong username or password.'),
   tooManyAttempts: define('too-many-attempts', 429, 'Too many failed attempts; try again later.'),
   crossOrigin: define('cross-origin', 403, 'The request came from another site and was refused.'),
+  /** Emergency access and the like: the user's last login is too old (plugins/recent-auth.ts says how to log in again). */
+  reauthenticationRequired: define('reauthentication-required', 401, 'Log in again: this needs a login no older than %s seconds.'),
   metricsTokenRequired: define('unauthenticated', 401, 'A metrics token is required (VARDE_METRICS_TOKEN).'),
   patientNotFound: define('not-found', 404, 'No such patient.'),
   alertNotFound: define('not-found', 404, 'No such alert.'),

@@ -28,16 +28,17 @@ declare module 'fastify' {
 
 /**
  * Resolves the caller from the session cookie, or from `Authorization: Bearer`
- * (the same token, for FHIR clients), and builds its access layer once.
+ * (the same token, for FHIR clients), and builds its access layer once. A
+ * session idle longer than `idleMs` or past its absolute end is none.
  */
-export const authPlugin = fp<{ db: Queryable; mode: 'demo' | 'production' }>(async (app, { db, mode }) => {
+export const authPlugin = fp<{ db: Queryable; mode: 'demo' | 'production'; idleMs: number }>(async (app, { db, mode, idleMs }) => {
   app.decorateRequest('user', null)
   app.decorateRequest('sessionToken', null)
   app.decorateRequest('access', null)
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : request.cookies[SESSION_COOKIE]
-    const user = token ? await findSessionUser(db, token) : null
+    const user = token ? await findSessionUser(db, token, idleMs) : null
     // production mode refuses demo accounts even with a live session
     request.user = user && !(mode === 'production' && user.isDemo) ? user : null
     request.sessionToken = request.user ? token ?? null : null

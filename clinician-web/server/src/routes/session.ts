@@ -6,9 +6,13 @@ import type { SessionStreams } from '../session-streams.js'
 import { createCredentials } from '../access/credentials.js'
 import type { Queryable } from '../access/types.js'
 import { ERRORS } from '../errors/api-errors.js'
+import type { FastifyReply } from 'fastify'
 import { requireUser, SESSION_COOKIE, userOf } from '../plugins/auth.js'
 
-const SESSION_TTL_MS = 12 * 60 * 60 * 1000 // one long shift
+/** The session cookie: HttpOnly, SameSite=Strict, for the session's absolute lifetime (one long shift by default). */
+export function setSessionCookie(reply: FastifyReply, token: string, secure: boolean, ttlMs: number): void {
+  reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure, path: '/', maxAge: ttlMs / 1000 })
+}
 
 export interface SessionRouteOptions {
   db: Queryable
@@ -17,9 +21,11 @@ export interface SessionRouteOptions {
   /** `Secure` on the cookie: production mode always (the portal is reached over TLS there). */
   secureCookies: boolean
   streams: SessionStreams
+  /** A session's absolute lifetime (VARDE_SESSION_MAX_HOURS, default 12 h). */
+  sessionTtlMs: number
 }
 
-export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteOptions> = async (app, { db, throttle, mode, secureCookies, streams }) => {
+export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteOptions> = async (app, { db, throttle, mode, secureCookies, streams, sessionTtlMs }) => {
   const credentials = createCredentials(db, mode)
   app.post('/api/session', {
     config: { access: 'none' },
@@ -34,16 +40,14 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteOptions> = async (
     if (throttle.isBlocked(username, request.ip)) {
       throw new ERRORS.tooManyAttempts()
     }
-    const token = await credentials.logIn(username, password, SESSION_TTL_MS)
+    const token = await credentials.logIn(username, password, sessionTtlMs)
     if (token === null) {
       throttle.recordFailure(username, request.ip)
       request.log.info({ event: 'login-failed' }, 'login failed')
       throw new ERRORS.invalidCredentials()
     }
     throttle.recordSuccess(username, request.ip)
-    reply.setCookie(SESSION_COOKIE, token, {
-      httpOnly: true, sameSite: 'strict', secure: secureCookies, path: '/', maxAge: SESSION_TTL_MS / 1000,
-    })
+    setSessionCookie(reply, token, secureCookies, sessionTtlMs)
     return reply.code(204).send(null)
   })
 
@@ -60,7 +64,12 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteOptions> = async (
     },
   }, async (request) => {
     const u = userOf(request)
-    return { user: { id: u.userId, username: u.username, displayName: u.displayName, role: u.role }, tenant: { id: u.tenantId, name: u.tenantName } }
+    return {
+      user: { id: u.userId, username: u.username, displayName: u.displayName, role: u.role },
+      tenant: { id: u.tenantId, name: u.tenantName },
+      authMethod: u.authMethod,
+      authTime: u.authTime.toISOString(),
+    }
   })
 
   app.delete('/api/session', { config: { access: 'none' }, schema: { tags: ['session'], summary: 'Log out', response: { 204: z.null() } } }, async (request, reply) => {
