@@ -149,6 +149,10 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/session': { body: (_ids, caller) => ({ username: caller.username, password: 'demo' }) },
   'GET /api/session': {},
   'DELETE /api/session': { endsSession: true },
+  // HelseID login (issue 24): not configured in this suite, each answers with a redirect to the login page
+  'GET /api/session/helseid': {},
+  'GET /api/session/helseid/callback': {},
+  'POST /api/session/helseid/logout': { endsSession: true },
   'GET /api/patients': {},
   'GET /api/patients/:id': {},
   'GET /api/patients/:id/measurements': {},

@@ -30,6 +30,8 @@ export async function startServerStack(options: {
   broker?: Pick<BrokerOptions, 'statsIntervalMs' | 'credentialCheckIntervalMs'>
   /** The app's options beyond its parts (mode, portal directory, HTTP hardening). */
   app?: Omit<Partial<AppOptions>, 'db' | 'live' | 'logger'>
+  /** The app's port (default: a free one), for a suite that must name its address before it starts (a provider's redirect URI). */
+  port?: number
 }): Promise<ServerStack> {
   const logger = pino({ level: 'silent' })
   const serviceSecret = `${options.name}-secret-0123456789abcdef`
@@ -46,7 +48,7 @@ export async function startServerStack(options: {
   const live = connectLiveEvents({ mqttUrl, serviceSecret, logger })
   await live.ready
   const app = await buildApp({ db, live, logger, mode: 'demo', ...options.app })
-  const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' })
+  const baseUrl = await app.listen({ port: options.port ?? 0, host: '127.0.0.1' })
   return {
     broker, ingest, rules, relay, live, app, baseUrl, mqttUrl,
     async login(username, password = 'demo') {

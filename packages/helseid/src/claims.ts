@@ -23,8 +23,11 @@ export const HELSEID_SCOPES = {
   trustFramework: 'nhn:tillitsrammeverk:parameters',
 } as const
 
-/** What a login asks HelseID for: who the person is, their HPR number and how strongly they logged in. */
-export const LOGIN_SCOPES = ['openid', 'profile', HELSEID_SCOPES.hprNumber, HELSEID_SCOPES.pidPseudonym, HELSEID_SCOPES.securityLevel]
+/**
+ * What a login asks HelseID for: who the person is, their HPR number, how
+ * strongly they logged in, and the trust framework's parameters of the access.
+ */
+export const LOGIN_SCOPES = ['openid', 'profile', HELSEID_SCOPES.hprNumber, HELSEID_SCOPES.pidPseudonym, HELSEID_SCOPES.securityLevel, HELSEID_SCOPES.trustFramework]
 
 const text = z.string().trim().min(1).max(200)
 const identifier = z.object({ id: text, system: text, name: text.optional(), authority: text.optional() })

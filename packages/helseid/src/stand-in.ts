@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose'
 import Provider, { type Configuration } from 'oidc-provider'
-import { HELSEID_CLAIMS, HELSEID_SCOPES } from './claims.js'
+import { HELSEID_CLAIMS, HELSEID_SCOPES, LOGIN_SCOPES } from './claims.js'
 import { STAND_IN_PERSONNEL, type TestPerson } from './personnel.js'
 
 /**
@@ -45,7 +45,6 @@ export interface StandIn {
   close(): Promise<void>
 }
 
-const LOGIN_SCOPES = ['openid', 'profile', HELSEID_SCOPES.hprNumber, HELSEID_SCOPES.pidPseudonym, HELSEID_SCOPES.securityLevel, HELSEID_SCOPES.trustFramework]
 
 export async function startHelseIdStandIn(options: StandInOptions): Promise<StandIn> {
   const personnel = options.personnel ?? STAND_IN_PERSONNEL
@@ -106,7 +105,7 @@ export async function startHelseIdStandIn(options: StandInOptions): Promise<Stan
       return {
         accountId: id,
         claims: () => ({
-          sub: `stand-in:${person.login}`,
+          sub: person.login,
           name: person.name,
           [HELSEID_CLAIMS.pidPseudonym]: person.pidPseudonym,
           [HELSEID_CLAIMS.securityLevel]: person.securityLevel,

@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto'
+import { createServer } from 'node:net'
+import { seedDemo } from '@varde/db'
+import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
+import { startHelseIdStandIn, type StandIn } from '@varde/helseid/stand-in'
+import { exportJWK, generateKeyPair, type JWTPayload } from 'jose'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { helseIdLogin, TestBrowser } from './helseid-browser.js'
+import { startServerStack, type ServerStack } from './server-stack.js'
+
+// Issue 24: login with HelseID against a real OpenID provider (the stand-in,
+// oidc-provider) started here. The provider's answers are tampered with (and
+// signed again with its own key) to show that Varde refuses an ID token for
+// another audience, from another issuer, with another nonce, or expired.
+let db: TestDatabase
+let stack: ServerStack
+let provider: StandIn
+let tamper: ((p: JWTPayload) => JWTPayload) | null = null
+
+const freePort = () => new Promise<number>((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address() as { port: number }
+    s.close(() => resolve(port))
+  })
+})
+
+beforeAll(async () => {
+  db = await startTestDatabase()
+  await seedDemo(db.pool)
+  const port = await freePort()
+  const appUrl = `http://127.0.0.1:${port}`
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true })
+  provider = await startHelseIdStandIn({
+    loginClient: {
+      clientId: 'varde-test', redirectUris: [`${appUrl}/api/session/helseid/callback`], postLogoutRedirectUris: [`${appUrl}/login`],
+      publicJwk: { ...(await exportJWK(publicKey)), kid: 'varde-test-1' },
+    },
+    tamperIdToken: (p) => (tamper ? tamper(p) : p),
+  })
+  stack = await startServerStack({
+    db, name: 'helseid-login-test', port,
+    app: {
+      helseId: {
+        issuer: provider.issuer, clientId: 'varde-test', clientJwk: { ...(await exportJWK(privateKey)), kid: 'varde-test-1' },
+        redirectUri: `${appUrl}/api/session/helseid/callback`, postLogoutRedirectUri: `${appUrl}/login`,
+      },
+    },
+  })
+})
+afterAll(async () => {
+  await stack?.stop()
+  await provider?.close()
+  await db?.stop()
+})
+beforeEach(() => { tamper = null })
+
+const sessionOf = async (browser: TestBrowser) => {
+  const res = await fetch(`${stack.baseUrl}/api/session`, { headers: { cookie: browser.cookieHeader(new URL(stack.baseUrl)) } })
+  return { status: res.status, body: await res.json() as Record<string, unknown> }
+}
+
+describe('login with HelseID', () => {
+  it('logs a test person in as the Varde user with their HPR number, and writes the claims with every access', async () => {
+    const browser = new TestBrowser()
+    const landed = await helseIdLogin(browser, stack.baseUrl, 'sykepleier')
+    expect(landed.pathname + landed.search).toBe('/')
+    expect(browser.cookie(stack.baseUrl, 'varde_helseid'), 'the login transaction is used once').toBeUndefined()
+    const me = await sessionOf(browser)
+    expect(me).toMatchObject({ status: 200, body: { user: { username: 'sykepleier', role: 'nurse' }, tenant: { id: 'demo' }, authMethod: 'helseid' } })
+
+    const cookie = browser.cookieHeader(new URL(stack.baseUrl))
+    const list = await fetch(`${stack.baseUrl}/api/patients`, { headers: { cookie } })
+    expect(list.status).toBe(200)
+    const { rows } = await db.pool.query<{ details: { helseid?: Record<string, unknown> } }>(
+      `SELECT details FROM audit_log WHERE actor = 'sykepleier' ORDER BY id DESC LIMIT 1`)
+    expect(rows[0]?.details.helseid).toMatchObject({
+      hprNumber: '9100001', securityLevel: 4, organisation: '999888777',
+      trustFramework: {
+        type: 'nhn:tillitsrammeverk:parameters',
+        practitioner: { authorization: { code: 'SP' }, legal_entity: { id: '999888777' }, point_of_care: { id: '999888778' } },
+        care_relationship: { purpose_of_use: { code: 'TREAT' }, healthcare_service: { code: 'S03' }, decision_ref: { id: 'vedtak-demo-1' } },
+      },
+    })
+  })
+
+  it('sends the user back to the page they came from, and never off the portal', async () => {
+    expect((await helseIdLogin(new TestBrowser(), stack.baseUrl, 'lege', '?returnTo=%2Fpatients')).pathname).toBe('/patients')
+    const offSite = await helseIdLogin(new TestBrowser(), stack.baseUrl, 'lege', '?returnTo=%2F%2Fevil.example%2F')
+    expect(offSite.host + offSite.pathname).toBe(`${new URL(stack.baseUrl).host}/`)
+  })
+
+  it.each([
+    ['ukjent', 'helseid-no-user', 'a person without an HPR number whose pseudonym is no user'],
+    ['niva3', 'security-level-too-low', 'a login on security level 3 where the tenant asks for 4'],
+  ])('refuses %s (%s): %s', async (login, code) => {
+    const browser = new TestBrowser()
+    const landed = await helseIdLogin(browser, stack.baseUrl, login)
+    expect(landed.pathname + landed.search).toBe(`/login?error=${code}`)
+    expect((await sessionOf(browser)).status).toBe(401)
+  })
+
+  it.each<[string, (p: JWTPayload) => JWTPayload]>([
+    ['another audience', (p) => ({ ...p, aud: 'another-client' })],
+    ['another issuer', (p) => ({ ...p, iss: 'https://helseid-sts.nhn.no' })],
+    ['another nonce', (p) => ({ ...p, nonce: 'not-the-one-sent' })],
+    ['an expired ID token', (p) => ({ ...p, iat: (p.iat ?? 0) - 3600, exp: Math.floor(Date.now() / 1000) - 600 })],
+  ])('refuses an ID token with %s', async (_what, change) => {
+    tamper = change
+    const browser = new TestBrowser()
+    const landed = await helseIdLogin(browser, stack.baseUrl, 'lege')
+    expect(landed.pathname + landed.search).toBe('/login?error=helseid-login-failed')
+    expect((await sessionOf(browser)).status).toBe(401)
+  })
+
+  it('refuses a callback this browser did not start (no transaction cookie)', async () => {
+    const browser = new TestBrowser()
+    const res = await browser.request(new URL('/api/session/helseid/callback?code=x&state=y', stack.baseUrl))
+    expect(res.headers.get('location')).toBe('/login?error=helseid-login-failed')
+  })
+
+  it('asks HelseID for a fresh login (prompt=login, max_age) before emergency access, and opens a session with a new authTime', async () => {
+    const browser = new TestBrowser()
+    await helseIdLogin(browser, stack.baseUrl, 'lege')
+    const first = (await sessionOf(browser)).body.authTime as string
+    const start = await browser.request(new URL('/api/session/helseid?maxAge=60&returnTo=%2Fpatients', stack.baseUrl))
+    const to = new URL(start.headers.get('location') ?? '')
+    expect(to.searchParams.get('prompt')).toBe('login')
+    expect(to.searchParams.get('max_age')).toBe('60')
+    // the provider shows its login page again although its session is live
+    const landed = await helseIdLogin(browser, stack.baseUrl, 'lege', '?maxAge=60&returnTo=%2Fpatients')
+    expect(landed.pathname).toBe('/patients')
+    expect(Date.parse((await sessionOf(browser)).body.authTime as string)).toBeGreaterThanOrEqual(Date.parse(first))
+  })
+
+  it('logs out here and at HelseID (single logout)', async () => {
+    const browser = new TestBrowser()
+    await helseIdLogin(browser, stack.baseUrl, 'fastlege')
+    const logout = await browser.request(new URL('/api/session/helseid/logout', stack.baseUrl), { method: 'POST' })
+    const { redirectTo } = await logout.json() as { redirectTo: string }
+    expect((await sessionOf(browser)).status).toBe(401)
+    const endSession = new URL(redirectTo)
+    expect(endSession.origin).toBe(provider.issuer)
+    expect(endSession.searchParams.get('id_token_hint')).toBeTruthy()
+    // the provider's page posts its form itself (a script); the test posts it
+    const page = await (await browser.request(endSession)).text()
+    const action = /<form[^>]* method="post" action="([^"]+)"/.exec(page)?.[1] ?? ''
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(page)?.[1] ?? ''
+    const done = await browser.follow(new URL(action, endSession), (u) => u.origin === stack.baseUrl, { method: 'POST', form: { xsrf, logout: 'yes' } })
+    expect(done.url.href).toBe(`${stack.baseUrl}/login`)
+    // the provider's session is gone: a new login asks for the person again
+    const again = await browser.follow(new URL('/api/session/helseid', stack.baseUrl), (u) => u.origin === stack.baseUrl && !u.pathname.startsWith('/api/'))
+    expect(again.res?.status).toBe(200)
+    expect(await again.res?.text()).toContain('<form method="post" action="/interaction/')
+  })
+})
+
+describe('session timeouts (every session, password ones too)', () => {
+  // the session's stamps are the wall clock's (docs/decisions/0014): the test moves them back rather than waiting
+  const hashOf = (cookie: string) => createHash('sha256').update(cookie.split('=')[1] ?? '').digest('hex')
+  const age = (cookie: string, column: 'last_seen_at' | 'expires_at', by: string) =>
+    db.pool.query(`UPDATE sessions SET ${column} = ${column} - $2::interval WHERE token_hash = $1`, [hashOf(cookie), by])
+
+  it('ends a session idle for 30 minutes, and keeps one in use alive', async () => {
+    const cookie = await stack.login('sykepleier')
+    await age(cookie, 'last_seen_at', '29 minutes')
+    expect((await fetch(`${stack.baseUrl}/api/session`, { headers: { cookie } })).status).toBe(200)
+    await age(cookie, 'last_seen_at', '29 minutes') // the request above moved it to now: 29 min idle again
+    expect((await fetch(`${stack.baseUrl}/api/session`, { headers: { cookie } })).status).toBe(200)
+    await age(cookie, 'last_seen_at', '31 minutes')
+    expect((await fetch(`${stack.baseUrl}/api/session`, { headers: { cookie } })).status).toBe(401)
+  })
+
+  it('ends a session 12 hours after login however busy', async () => {
+    const cookie = await stack.login('lege')
+    const { rows } = await db.pool.query<{ hours: number }>(
+      `SELECT extract(epoch FROM expires_at - created_at) / 3600 AS hours FROM sessions WHERE token_hash = $1`, [hashOf(cookie)])
+    expect(Number(rows[0]?.hours)).toBeCloseTo(12, 2)
+    await age(cookie, 'expires_at', '12 hours')
+    expect((await fetch(`${stack.baseUrl}/api/session`, { headers: { cookie } })).status).toBe(401)
+  })
+})
