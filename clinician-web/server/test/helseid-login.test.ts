@@ -179,3 +179,13 @@ describe('session timeouts (every session, password ones too)', () => {
     expect((await fetch(`${stack.baseUrl}/api/session`, { headers: { cookie } })).status).toBe(401)
   })
 })
+
+describe('the stand-in\'s test personnel', () => {
+  it('are the demo users with the same HPR numbers and pseudonyms', async () => {
+    const { STAND_IN_PERSONNEL } = await import('@varde/helseid')
+    const { DEMO_HELSEID_IDENTITIES } = await import('@varde/db')
+    for (const [username, identity] of Object.entries(DEMO_HELSEID_IDENTITIES)) {
+      expect(STAND_IN_PERSONNEL.find((p) => p.login === username), username).toMatchObject(identity)
+    }
+  })
+})
