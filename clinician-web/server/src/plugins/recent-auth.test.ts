@@ -10,7 +10,7 @@ describe('requireRecentAuth (before emergency access)', () => {
     expect(() => requireRecentAuth(requestLoggedInAt('2026-12-07T11:55:00Z'), 300, now)).not.toThrow()
   })
   it('asks for a new login past it, with a coded error', () => {
-    expect(() => requireRecentAuth(requestLoggedInAt('2026-12-07T11:54:59Z'), 300, now)).toThrow(expect.objectContaining({ code: 'reauthentication-required', statusCode: 401 }))
+    expect(() => requireRecentAuth(requestLoggedInAt('2026-12-07T11:54:59Z'), 300, now)).toThrow(expect.objectContaining({ code: 'REAUTHENTICATION-REQUIRED', statusCode: 401 }))
   })
   it('says where a HelseID user logs in again', () => {
     expect(reauthenticationPath(300, '/patients/1')).toBe('/api/session/helseid?maxAge=300&returnTo=%2Fpatients%2F1')
