@@ -11,6 +11,7 @@ import { startForwarding, type Forwarding } from './forwarding.js'
 import { buildApp, connectLiveEvents, type LiveEvents } from '@varde/server'
 import type { Logger } from 'pino'
 import { startSimulator, type Simulator } from './simulator.js'
+import { startHelseIdLogin } from './helseid.js'
 
 export interface RunningPlatform {
   httpUrl: string
@@ -139,7 +140,12 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       const live: LiveEvents = connectLiveEvents({ mqttUrl, serviceSecret: config.serviceSecret, logger })
       stack.push({ name: 'server-events', stop: () => live.close() })
       await live.ready
-      const app = await buildApp({ db: pool, live, logger, mode: config.mode, webDistDir: WEB_DIST_DIR, http: { ...config.http, publicUrl: config.publicUrl } })
+      const helseId = await startHelseIdLogin(config, logger)
+      stack.push({ name: 'helseid-stand-in', stop: helseId.stop })
+      const app = await buildApp({
+        db: pool, live, logger, mode: config.mode, webDistDir: WEB_DIST_DIR, http: { ...config.http, publicUrl: config.publicUrl },
+        sessions: config.sessions, ...(helseId.options ? { helseId: helseId.options } : {}),
+      })
       stack.push({ name: 'server', stop: () => app.close() })
       // MQTT over WebSocket at /mqtt on the API server's port: the broker takes the upgrades; its
       // connections are closed first on stop (the HTTP server's close would wait for them)

@@ -151,6 +151,7 @@ const SAMPLES: Record<string, Sample> = {
   'DELETE /api/session': { endsSession: true },
   // HelseID login (issue 24): not configured in this suite, each answers with a redirect to the login page
   'GET /api/session/helseid': {},
+  'GET /api/login-options': {},
   'GET /api/session/helseid/callback': {},
   'POST /api/session/helseid/logout': { endsSession: true },
   'GET /api/patients': {},

@@ -42,7 +42,7 @@ beforeAll(async () => {
     app: {
       helseId: {
         issuer: provider.issuer, clientId: 'varde-test', clientJwk: { ...(await exportJWK(privateKey)), kid: 'varde-test-1' },
-        redirectUri: `${appUrl}/api/session/helseid/callback`, postLogoutRedirectUri: `${appUrl}/login`,
+        redirectUris: [`${appUrl}/api/session/helseid/callback`],
       },
     },
   })

@@ -8,7 +8,7 @@ const problemsOf = (env: Record<string, string>): string[] => {
 
 describe('VARDE_OIDC_* (issue 24)', () => {
   it('starts the demo stand-in in demo mode and nothing in production without an issuer', () => {
-    expect(loadPlatformConfig(base).oidc).toEqual({ kind: 'demo', port: 8090 })
+    expect(loadPlatformConfig(base).oidc).toEqual({ kind: 'demo', port: 0 })
     expect(loadPlatformConfig({ VARDE_MODE: 'production', DATABASE_URL: 'postgres://x/y', VARDE_SERVICE_SECRET: 'x'.repeat(32) }).oidc).toEqual({ kind: 'off' })
   })
 

@@ -13,8 +13,8 @@ export const oidcEnvShape = {
   VARDE_OIDC_CLIENT_ID: z.string().trim().min(1).max(200).optional(),
   /** The client's private key, a JWK as JSON (RSA or EC), for `private_key_jwt`. */
   VARDE_OIDC_CLIENT_JWK: z.string().min(2).optional(),
-  /** Port of the demo stand-in (loopback only); 0 picks a free one. */
-  VARDE_OIDC_DEMO_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  /** Port of the demo stand-in (loopback only); 0 (default) picks a free one: its keys are new each run anyway. */
+  VARDE_OIDC_DEMO_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** Session idle timeout in minutes (every session, password ones too). */
   VARDE_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
   /** Session absolute timeout in hours. */

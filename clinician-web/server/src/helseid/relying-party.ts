@@ -14,8 +14,13 @@ export interface RelyingPartyOptions {
   clientId: string
   /** The private JWK of `private_key_jwt`. */
   clientJwk: Record<string, unknown>
-  redirectUri: string
-  postLogoutRedirectUri: string
+  /**
+   * The callback's addresses as registered at the provider, one per origin
+   * the portal is reached by (demo: 127.0.0.1 and localhost); the first is
+   * the default. The browser returns to the origin it left from, where its
+   * login cookie is. After logout the provider sends it to that origin's /login.
+   */
+  redirectUris: string[]
 }
 
 /** What the browser carries between the start and the callback (an HttpOnly cookie; nothing secret to the user). */
@@ -26,17 +31,19 @@ export interface LoginTransaction {
   /** Set when a fresh login was asked for (before emergency access): the ID token's auth_time must be this recent. */
   maxAge?: number
   returnTo: string
+  redirectUri: string
 }
 
 export interface FinishedLogin { identity: HelseIdIdentity; idToken: string; authTime: Date }
 export type LoginFailure = 'helseid-login-failed' | 'trust-framework-invalid'
 
 export interface RelyingParty {
-  /** The callback's address as registered at the provider. */
-  redirectUri: string
-  start(options: { maxAge?: number; returnTo: string }): Promise<{ url: string; transaction: LoginTransaction }>
-  finish(callbackUrl: URL, transaction: LoginTransaction): Promise<FinishedLogin | { failure: LoginFailure; reason: string }>
-  endSessionUrl(idToken: string | null): Promise<string | null>
+  /** The registered callback address for a request from `origin`. */
+  redirectUriFor(origin: string): string
+  start(options: { maxAge?: number; returnTo: string; origin: string }): Promise<{ url: string; transaction: LoginTransaction }>
+  /** `callbackPath`: the callback request's path and query. */
+  finish(callbackPath: string, transaction: LoginTransaction): Promise<FinishedLogin | { failure: LoginFailure; reason: string }>
+  endSessionUrl(idToken: string | null, origin: string): Promise<string | null>
 }
 
 export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
@@ -46,16 +53,18 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
     config ??= discover(options).catch((error: unknown) => { config = undefined; throw error })
     return config
   }
+  const [fallback = ''] = options.redirectUris
+  const redirectUriFor = (origin: string) => options.redirectUris.find((u) => new URL(u).origin === origin) ?? fallback
   return {
-    redirectUri: options.redirectUri,
-    async start({ maxAge, returnTo }) {
+    redirectUriFor,
+    async start({ maxAge, returnTo, origin }) {
       const c = await configuration()
       const transaction: LoginTransaction = {
-        state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier: oidc.randomPKCECodeVerifier(), returnTo,
+        state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier: oidc.randomPKCECodeVerifier(), returnTo, redirectUri: redirectUriFor(origin),
         ...(maxAge !== undefined ? { maxAge } : {}),
       }
       const url = oidc.buildAuthorizationUrl(c, {
-        redirect_uri: options.redirectUri,
+        redirect_uri: transaction.redirectUri,
         scope: LOGIN_SCOPES.join(' '),
         state: transaction.state,
         nonce: transaction.nonce,
@@ -67,8 +76,11 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
       return { url: url.href, transaction }
     },
 
-    async finish(callbackUrl, transaction) {
+    async finish(callbackPath, transaction) {
       const c = await configuration()
+      // the address the provider sent the browser to: one of ours (the transaction cookie is the browser's to change)
+      if (!options.redirectUris.includes(transaction.redirectUri)) return { failure: 'helseid-login-failed', reason: 'callback address not registered' }
+      const callbackUrl = new URL(callbackPath, transaction.redirectUri)
       let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>
       try {
         tokens = await oidc.authorizationCodeGrant(c, callbackUrl, {
@@ -89,11 +101,11 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
       return { identity: read.identity, idToken: tokens.id_token, authTime }
     },
 
-    async endSessionUrl(idToken) {
+    async endSessionUrl(idToken, origin) {
       const c = await configuration()
       if (!c.serverMetadata().end_session_endpoint) return null
       return oidc.buildEndSessionUrl(c, {
-        post_logout_redirect_uri: options.postLogoutRedirectUri,
+        post_logout_redirect_uri: new URL('/login', redirectUriFor(origin)).href,
         ...(idToken ? { id_token_hint: idToken } : {}),
       }).href
     },

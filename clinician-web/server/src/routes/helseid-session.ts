@@ -1,4 +1,5 @@
 import { errorBody } from '@varde/api-contract'
+import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { createCredentials } from '../access/credentials.js'
@@ -12,7 +13,7 @@ const TRANSACTION_COOKIE = 'varde_helseid'
 const TRANSACTION_PATH = '/api/session/helseid'
 const transactionSchema = z.object({
   state: z.string().min(1).max(200), nonce: z.string().min(1).max(200), codeVerifier: z.string().min(43).max(128),
-  maxAge: z.number().int().min(0).optional(), returnTo: z.string().max(2000),
+  maxAge: z.number().int().min(0).optional(), returnTo: z.string().max(2000), redirectUri: z.string().max(2000),
 })
 
 export interface HelseIdRouteOptions {
@@ -43,6 +44,15 @@ export const helseIdSessionRoutes: FastifyPluginAsyncZod<HelseIdRouteOptions> = 
   const credentials = createCredentials(options.db, options.mode)
   const transactionCookie = { httpOnly: true, sameSite: 'lax' as const, secure: secureCookies, path: TRANSACTION_PATH }
 
+  app.get('/api/login-options', {
+    config: { access: 'none' },
+    schema: {
+      tags: ['session'],
+      summary: 'How one may log in besides the password: HelseID, and whether it is the demo stand-in',
+      response: { 200: z.object({ helseId: z.object({ isDemo: z.boolean() }).nullable() }) },
+    },
+  }, async () => ({ helseId: rp ? { isDemo: options.mode === 'demo' } : null }))
+
   app.get(TRANSACTION_PATH, {
     config: { access: 'none' },
     schema: {
@@ -55,7 +65,7 @@ export const helseIdSessionRoutes: FastifyPluginAsyncZod<HelseIdRouteOptions> = 
     if (!rp) return reply.redirect(toLogin('helseid-not-configured'))
     let started: Awaited<ReturnType<RelyingParty['start']>>
     try {
-      started = await rp.start({ returnTo: portalPath(request.query.returnTo), ...(request.query.maxAge !== undefined ? { maxAge: request.query.maxAge } : {}) })
+      started = await rp.start({ origin: originOf(request), returnTo: portalPath(request.query.returnTo), ...(request.query.maxAge !== undefined ? { maxAge: request.query.maxAge } : {}) })
     } catch (error) {
       request.log.warn({ event: 'helseid-unavailable', err: error }, 'HelseID discovery failed')
       return reply.redirect(toLogin('helseid-unavailable'))
@@ -75,7 +85,7 @@ export const helseIdSessionRoutes: FastifyPluginAsyncZod<HelseIdRouteOptions> = 
       request.log.info({ event: 'helseid-login-failed', reason: 'no login under way in this browser' }, 'HelseID login failed')
       return reply.redirect(toLogin('helseid-login-failed'))
     }
-    const finished = await rp.finish(new URL(request.url, rp.redirectUri), transaction)
+    const finished = await rp.finish(request.url, transaction)
     if ('failure' in finished) {
       request.log.info({ event: 'helseid-login-failed', reason: finished.reason }, 'HelseID login failed')
       return reply.redirect(toLogin(finished.failure))
@@ -107,11 +117,13 @@ export const helseIdSessionRoutes: FastifyPluginAsyncZod<HelseIdRouteOptions> = 
     reply.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: secureCookies, path: '/' })
     let redirectTo: string | null = null
     if (rp && idToken) {
-      try { redirectTo = await rp.endSessionUrl(idToken) } catch (error) { request.log.warn({ event: 'helseid-unavailable', err: error }, 'HelseID discovery failed at logout') }
+      try { redirectTo = await rp.endSessionUrl(idToken, originOf(request)) } catch (error) { request.log.warn({ event: 'helseid-unavailable', err: error }, 'HelseID discovery failed at logout') }
     }
     return { redirectTo }
   })
 }
+
+const originOf = (request: FastifyRequest) => `${request.protocol}://${request.host}`
 
 function transactionOf(raw: string | undefined): LoginTransaction | null {
   if (!raw) return null

@@ -26,3 +26,14 @@ export async function getSession(signal?: AbortSignal): Promise<SessionInfo | nu
 export function logOut(): Promise<void> {
   return requestJson<void>('DELETE', '/api/session', { isUnauthorizedExpected: true })
 }
+
+/** GET /api/login-options: HelseID login beside the password, when configured. */
+export function getLoginOptions(): Promise<{ helseId: { isDemo: boolean } | null }> {
+  return requestJson<{ helseId: { isDemo: boolean } | null }>('GET', '/api/login-options')
+}
+
+/** POST /api/session/helseid/logout: ends the session; where to send the browser to end HelseID's too (single logout). */
+export async function logOutOfHelseId(): Promise<string | null> {
+  const { redirectTo } = await requestJson<{ redirectTo: string | null }>('POST', '/api/session/helseid/logout', { isUnauthorizedExpected: true })
+  return redirectTo
+}

@@ -41,6 +41,9 @@ export const en: Messages = {
   'login.error.throttled': 'Too many failed attempts. Wait a few minutes and try again.',
   'login.error.other': 'Could not log in right now. Try again shortly.',
   'login.error.missing': 'Enter both username and password.',
+  'login.or': 'or',
+  'login.helseId': 'Log in with HelseID',
+  'login.helseIdDemo': 'Log in with HelseID (demo)',
   'login.sessionEnded': 'Your session has ended. Log in again to continue.',
 
   'patients.title': 'Patients',
@@ -269,6 +272,13 @@ export const en: Messages = {
 
   // the API's error codes (@varde/api-contract API_ERROR_CODES), the server sends the code only
   'error.unauthenticated': 'Log in to continue.',
+  'error.helseid-login-failed': 'The login with HelseID did not go through. Try again.',
+  'error.helseid-unavailable': 'HelseID does not answer right now. Try again shortly, or log in with your password.',
+  'error.helseid-not-configured': 'Login with HelseID is not set up here.',
+  'error.helseid-no-user': 'You are not a Varde user in this municipality. Contact the administrator.',
+  'error.security-level-too-low': 'The login had too low a security level. Log in with BankID, Buypass or Commfides (level 4).',
+  'error.trust-framework-invalid': 'HelseID sent invalid grounds for access (the trust framework). Try again.',
+  'error.reauthentication-required': 'Log in again to continue.',
   'error.invalid-credentials': 'Wrong username or password.',
   'error.too-many-attempts': 'Too many failed attempts. Try again later.',
   'error.cross-origin': 'The request came from another website and was refused.',

@@ -43,6 +43,9 @@ export const nb = {
   'login.error.throttled': 'For mange mislykkede forsøk. Vent noen minutter og prøv igjen.',
   'login.error.other': 'Kunne ikke logge inn akkurat nå. Prøv igjen om litt.',
   'login.error.missing': 'Fyll inn både brukernavn og passord.',
+  'login.or': 'eller',
+  'login.helseId': 'Logg inn med HelseID',
+  'login.helseIdDemo': 'Logg inn med HelseID (demo)',
   'login.sessionEnded': 'Økten er avsluttet. Logg inn på nytt for å fortsette.',
 
   'patients.title': 'Pasienter',
@@ -272,6 +275,13 @@ export const nb = {
 
   // the API's error codes (@varde/api-contract API_ERROR_CODES), the server sends the code only
   'error.unauthenticated': 'Logg inn for å fortsette.',
+  'error.helseid-login-failed': 'Innloggingen med HelseID gikk ikke gjennom. Prøv igjen.',
+  'error.helseid-unavailable': 'HelseID svarer ikke akkurat nå. Prøv igjen om litt, eller logg inn med passord.',
+  'error.helseid-not-configured': 'Innlogging med HelseID er ikke satt opp her.',
+  'error.helseid-no-user': 'Du er ikke bruker i Varde hos denne kommunen. Kontakt administratoren.',
+  'error.security-level-too-low': 'Innloggingen hadde for lavt sikkerhetsnivå. Logg inn med BankID, Buypass eller Commfides (nivå 4).',
+  'error.trust-framework-invalid': 'HelseID sendte ugyldige opplysninger om tjenstlig behov (tillitsrammeverket). Prøv igjen.',
+  'error.reauthentication-required': 'Logg inn på nytt for å fortsette.',
   'error.invalid-credentials': 'Feil brukernavn eller passord.',
   'error.too-many-attempts': 'For mange mislykkede forsøk. Prøv igjen senere.',
   'error.cross-origin': 'Forespørselen kom fra en annen nettside og ble avvist.',

@@ -1,7 +1,8 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react'
 import { isApiError } from '../api/http'
-import { logIn } from '../api/session'
+import { getLoginOptions, logIn } from '../api/session'
 import { LanguageSwitch } from '../components/language-switch'
+import { errorKey } from '../i18n/error-text'
 import { useI18n, type I18n } from '../i18n/i18n'
 
 export interface LoginPageProps {
@@ -21,6 +22,18 @@ export function LoginPage({ onLoggedIn, hasSessionEnded = false }: LoginPageProp
   const usernameRef = useRef<HTMLInputElement>(null)
   const passwordRef = useRef<HTMLInputElement>(null)
   const errorId = useId()
+  const [helseId, setHelseId] = useState<{ isDemo: boolean } | null>(null)
+  // a HelseID login that did not go through comes back here with its code (/login?error=security-level-too-low)
+  const [helseIdError] = useState(() => {
+    const code = new URLSearchParams(window.location.search).get('error')
+    return code ? errorKey(code) : null
+  })
+
+  useEffect(() => {
+    let isCurrent = true
+    getLoginOptions().then((o) => { if (isCurrent) setHelseId(o.helseId) }, () => { /* the password form still works */ })
+    return () => { isCurrent = false }
+  }, [])
 
   useEffect(() => {
     document.title = `${t('login.title')} – ${t('app.name')}`
@@ -82,6 +95,11 @@ export function LoginPage({ onLoggedIn, hasSessionEnded = false }: LoginPageProp
               {t('login.sessionEnded')}
             </p>
           )}
+          {helseIdError && !error && (
+            <p className="notice notice--error" role="alert">
+              {t(helseIdError)}
+            </p>
+          )}
           {error && (
             <p id={errorId} className="notice notice--error" role="alert">
               {errorText(error, i18n)}
@@ -131,6 +149,15 @@ export function LoginPage({ onLoggedIn, hasSessionEnded = false }: LoginPageProp
               {isSubmitting ? t('login.submitting') : t('login.submit')}
             </button>
           </form>
+          {helseId && (
+            <div className="login__alternative">
+              <p className="login__or">{t('login.or')}</p>
+              {/* a navigation, not a fetch: the browser goes to HelseID and back */}
+              <a className="button button--secondary button--wide" href="/api/session/helseid">
+                {t(helseId.isDemo ? 'login.helseIdDemo' : 'login.helseId')}
+              </a>
+            </div>
+          )}
         </div>
       </main>
     </div>

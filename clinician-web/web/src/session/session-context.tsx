@@ -11,7 +11,7 @@ import {
 } from 'react'
 import { setUnauthorizedHandler } from '../api/http'
 import { queryKeys } from '../api/query-keys'
-import { getSession, logOut } from '../api/session'
+import { getSession, logOut, logOutOfHelseId } from '../api/session'
 
 export type SessionState =
   | { kind: 'checking' }
@@ -83,10 +83,17 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       },
       end,
       logOut: async () => {
+        let helseIdLogout: string | null = null
         try {
-          await logOut()
+          // a HelseID session ends at HelseID too (single logout), which sends the browser back to /login
+          if (query.data?.authMethod === 'helseid') helseIdLogout = await logOutOfHelseId()
+          else await logOut()
         } catch {
           // the cookie may already be gone; signing out locally is what matters
+        }
+        if (helseIdLogout) {
+          window.location.assign(helseIdLogout)
+          return
         }
         setSignOut('logged-out')
         queryClient.setQueryData(queryKeys.session, null)
