@@ -8,7 +8,7 @@ import type { Queryable } from './pool.js'
  * same row), send, and settle it: delivered, retried later with backoff, or
  * a dead letter after the last try.
  */
-export type DeliveryKind = 'alert' | 'readings'
+export type DeliveryKind = 'alert' | 'readings' | 'summary'
 export type DeliveryStatus = 'pending' | 'delivered' | 'dead' | 'cancelled'
 
 export interface ForwardingRecipient {
@@ -176,12 +176,20 @@ export interface ForwardedReading {
   deviceId: string
 }
 
-/** The patient and the readings received in the window, oldest first. */
+/** Who sends, as Pasientens måledata names it (migration 0019): null where the tenant has not said. */
+export interface SenderIdentity {
+  name: string
+  organisationNumber: string | null
+  municipalityNumber: string | null
+}
+
+/** The patient and the readings received in the window, oldest first, and who sends them. */
 export async function loadForwardedReadings(
   db: Queryable, tenantId: string, patientId: string, window: { start: Date; end: Date },
-): Promise<{ patient: ForwardedPatient; readings: ForwardedReading[] } | null> {
-  const patient = (await db.query<{ id: string; national_id: string | null; display_name: string }>(
-    `SELECT id, national_id, display_name FROM patients WHERE tenant_id = $1 AND id = $2`, [tenantId, patientId],
+): Promise<{ patient: ForwardedPatient; readings: ForwardedReading[]; sender: SenderIdentity } | null> {
+  const patient = (await db.query<{ id: string; national_id: string | null; display_name: string; t_name: string; t_org: string | null; t_municipality: string | null }>(
+    `SELECT p.id, p.national_id, p.display_name, t.name AS t_name, t.organisation_number AS t_org, t.municipality_number AS t_municipality
+       FROM patients p JOIN tenants t ON t.id = p.tenant_id WHERE p.tenant_id = $1 AND p.id = $2`, [tenantId, patientId],
   )).rows[0]
   if (!patient) return null
   const { rows } = await db.query<{ id: string; type: string; value: number; unit: string; measured_at: Date; gateway_id: string; device_id: string }>(
@@ -192,8 +200,34 @@ export async function loadForwardedReadings(
   )
   return {
     patient: { id: patient.id, nationalId: patient.national_id, displayName: patient.display_name },
+    sender: { name: patient.t_name, organisationNumber: patient.t_org, municipalityNumber: patient.t_municipality },
     readings: rows.map((r) => ({ id: r.id, type: r.type, value: r.value, unit: r.unit, measuredAt: r.measured_at, gatewayId: r.gateway_id, deviceId: r.device_id })),
   }
+}
+
+/**
+ * Readings the recipient refused on their own while the rest of the batch was
+ * delivered (PMD answers each entry): a dead letter per reading (migration 0019).
+ */
+export async function recordDeadReadings(
+  db: Queryable, tenantId: string, outboxId: string, refused: readonly { readingIds: readonly string[]; status: string }[],
+): Promise<void> {
+  const ids = refused.flatMap((r) => r.readingIds)
+  if (!ids.length) return
+  const statuses = refused.flatMap((r) => r.readingIds.map(() => r.status.slice(0, 200)))
+  await db.query(
+    `INSERT INTO forwarding_dead_readings (tenant_id, outbox_id, measurement_id, status)
+     SELECT $1, $2::bigint, m, s FROM unnest($3::uuid[], $4::text[]) AS u(m, s)
+     ON CONFLICT (outbox_id, measurement_id) DO NOTHING`,
+    [tenantId, outboxId, ids, statuses],
+  )
+}
+
+/** A delivery's per-reading dead letters. */
+export async function listDeadReadings(db: Queryable, outboxId: string): Promise<{ measurementId: string; status: string }[]> {
+  const { rows } = await db.query<{ measurement_id: string; status: string }>(
+    `SELECT measurement_id, status FROM forwarding_dead_readings WHERE outbox_id = $1 ORDER BY id`, [outboxId])
+  return rows.map((r) => ({ measurementId: r.measurement_id, status: r.status }))
 }
 
 export interface DeliveryRecord {
