@@ -145,6 +145,8 @@ async function provision(db: Pool): Promise<{ pmdId: string; fhirId: string }> {
   const recipient = async (name: string, transport: string, baseUrl: string | null, isOn: boolean) => (await db.query<{ id: string }>(
     `INSERT INTO forwarding_recipients (tenant_id, name, organisation_number, transport, base_url, sends_red_alerts, sends_daily_readings)
      VALUES ($1, $2, '994598759', $3, $4, false, $5) RETURNING id`, [TENANT, name, transport, baseUrl, isOn])).rows[0]!.id
+  // the demo tenant's GP practice has its own queue; set aside so the figures are this bench's recipients alone
+  await db.query(`UPDATE forwarding_recipients SET sends_daily_readings = false WHERE tenant_id <> $1`, [TENANT])
   const pmdId = await recipient('Pasientens måledata', 'pmd', null, true)
   const fhirId = await recipient('Bench sykehus', 'fhir-rest', 'http://127.0.0.1:9/fhir', false)
   for (const r of [pmdId, fhirId]) {
