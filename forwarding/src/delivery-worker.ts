@@ -1,5 +1,5 @@
 import {
-  claimDeliveries, enqueueReadingsBatches, loadForwardedAlert, loadForwardedReadings, settleDelivery,
+  claimDeliveries, enqueueReadingsBatches, loadForwardedAlert, loadForwardedReadings, recordDeadReadings, settleDelivery,
   type ClaimedDelivery, type Queryable,
 } from '@varde/db'
 import type { Logger } from 'pino'
@@ -14,6 +14,8 @@ export interface DeliveryWorkerOptions {
   transports: Partial<Record<'fhir-rest' | 'pmd', ForwardingTransport>>
   /** The demo GP practice's base URL (VARDE_DEMO_GP_FHIR_URL, or the built-in receiver's); recipients with a base URL use their own. */
   demoBaseUrl?: string
+  /** VARDE_PMD_BASE_URL: where recipients of transport 'pmd' without a base URL of their own deliver (docs/decisions/0018). */
+  pmdBaseUrl?: string
   /** VARDE_PUBLIC_URL: alerts link back to the portal. */
   publicUrl: string
   /** How often to look for work when the last look found none (default 1000 ms). */
@@ -84,12 +86,15 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
         await settleDelivery(options.db, d.id, { status: 'cancelled', reason: 'no-content' })
         return
       }
-      const baseUrl = d.recipient.baseUrl ?? (d.recipient.isDemo ? options.demoBaseUrl : undefined)
+      const baseUrl = d.recipient.baseUrl ?? (d.recipient.transport === 'pmd' ? options.pmdBaseUrl : d.recipient.isDemo ? options.demoBaseUrl : undefined)
       const transport = options.transports[d.recipient.transport]
       if (!baseUrl || !transport) throw new DeliveryError('recipient-unreachable', baseUrl ? `no ${d.recipient.transport} transport configured` : 'no base URL')
-      await transport.deliver({ recipient: d.recipient, baseUrl }, forwarded)
+      const receipt = await transport.deliver({ recipient: d.recipient, baseUrl }, forwarded)
+      // readings refused on their own (PMD answers each entry) are dead letters; the rest was delivered (docs/decisions/0018)
+      const refused = receipt?.refused ?? []
+      if (refused.length) await recordDeadReadings(options.db, d.tenantId, d.id, refused)
       await settleDelivery(options.db, d.id, { status: 'delivered' })
-      log.info({ ...context, event: 'delivered' }, 'forwarded')
+      log.info({ ...context, event: 'delivered', deadReadings: refused.reduce((n, r) => n + r.readingIds.length, 0) }, 'forwarded')
     } catch (error) {
       const failure = error instanceof DeliveryError ? `${error.code}: ${error.detail}` : `internal: ${(error as Error).name}`
       const retryAt = nextAttemptAt(backoff, d.attempts, new Date())

@@ -1,4 +1,4 @@
-import type { ForwardedAlert, ForwardedPatient, ForwardedReading, ForwardingRecipient } from '@varde/db'
+import type { ForwardedAlert, ForwardedPatient, ForwardedReading, ForwardingRecipient, SenderIdentity } from '@varde/db'
 
 /**
  * What a recipient gets, independent of how it travels: an alert (red, at
@@ -9,7 +9,7 @@ import type { ForwardedAlert, ForwardedPatient, ForwardedReading, ForwardingReci
  */
 export type Forwarded =
   | { kind: 'alert'; alert: ForwardedAlert; organisation: SenderOrganisation }
-  | { kind: 'readings'; patient: ForwardedPatient; readings: ForwardedReading[]; window: { start: Date; end: Date }; organisation: SenderOrganisation }
+  | { kind: 'readings'; patient: ForwardedPatient; readings: ForwardedReading[]; window: { start: Date; end: Date }; organisation: SenderOrganisation; sender?: SenderIdentity }
 
 /** Who sends: the municipality (tenant), and where a reader follows a link back. */
 export interface SenderOrganisation {
@@ -24,9 +24,22 @@ export interface Destination {
   baseUrl: string
 }
 
+/**
+ * What a delivery left undelivered on purpose: readings the recipient refused
+ * on their own (a 4xx for their entry; PMD answers each entry) or that could
+ * not be sent in its shape. Each is a dead letter; the rest was delivered.
+ */
+export interface DeliveryReceipt {
+  refused: { readingIds: string[]; status: string }[]
+}
+
 export interface ForwardingTransport {
-  /** Delivers once; throws DeliveryError. Must be safe to repeat: a re-delivery may never duplicate at the receiver. */
-  deliver(destination: Destination, forwarded: Forwarded): Promise<void>
+  /**
+   * Delivers once; throws DeliveryError when it is to be tried again (or is a
+   * dead letter after the last try). Must be safe to repeat: a re-delivery may
+   * never duplicate at the receiver.
+   */
+  deliver(destination: Destination, forwarded: Forwarded): Promise<void | DeliveryReceipt>
 }
 
 export type DeliveryErrorCode =
@@ -35,6 +48,8 @@ export type DeliveryErrorCode =
   | 'entry-refused' // the batch answered, one of its entries did not succeed
   | 'invalid-response' // not a batch-response Bundle
   | 'no-content' // nothing to deliver (a patient gone): settles as cancelled
+  | 'unauthorized' // 401/403 after the one retry with the server's DPoP nonce
+  | 'not-configured' // the sender lacks what the route needs (PMD: municipality or organisation number)
 
 /** A failed delivery: `code` and `detail` name the failure, never health data (it is kept on the outbox row). */
 export class DeliveryError extends Error {

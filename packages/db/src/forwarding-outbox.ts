@@ -8,7 +8,7 @@ import type { Queryable } from './pool.js'
  * same row), send, and settle it: delivered, retried later with backoff, or
  * a dead letter after the last try.
  */
-export type DeliveryKind = 'alert' | 'readings'
+export type DeliveryKind = 'alert' | 'readings' | 'summary'
 export type DeliveryStatus = 'pending' | 'delivered' | 'dead' | 'cancelled'
 
 export interface ForwardingRecipient {
@@ -42,12 +42,26 @@ interface ClaimRow {
   r_her: string | null; r_transport: 'fhir-rest' | 'pmd'; r_base_url: string | null; r_is_demo: boolean
 }
 
-/** The claim ($1 how many, $2 the lease in ms); exported for its EXPLAIN in the test. */
-export const CLAIM_DELIVERIES_SQL = `WITH next AS (
+/**
+ * The claim ($1 how many, $2 the lease in ms); exported for its EXPLAIN in the tests.
+ * It reads the head of each recipient's queue (one probe of the pending index
+ * per recipient, a loose index scan), never the queue behind it: Pasientens
+ * måledata is one recipient with a delivery per patient each day, and reading
+ * every pending row with an anti-join each cost 0.5 s per claim at 5,000
+ * pending (npm run bench:forwarding; docs/decisions/0018). The lock re-checks
+ * status and lease, so two workers never take the same head.
+ */
+export const CLAIM_DELIVERIES_SQL = `WITH heads AS (
+       SELECT h.id FROM forwarding_recipients r
+        CROSS JOIN LATERAL (SELECT o.id, o.next_attempt_at, o.claimed_until FROM forwarding_outbox o
+                             WHERE o.recipient_id = r.id AND o.status = 'pending' ORDER BY o.id LIMIT 1) h
+        WHERE h.next_attempt_at <= now() AND (h.claimed_until IS NULL OR h.claimed_until < now())
+        ORDER BY h.id LIMIT $1),
+     next AS (
+       -- by primary key (an array, so no planner joins the heads to a scan of the queue)
        SELECT o.id FROM forwarding_outbox o
-        WHERE o.status = 'pending' AND o.next_attempt_at <= now() AND (o.claimed_until IS NULL OR o.claimed_until < now())
-          AND NOT EXISTS (SELECT 1 FROM forwarding_outbox e WHERE e.recipient_id = o.recipient_id AND e.status = 'pending' AND e.id < o.id)
-        ORDER BY o.id LIMIT $1
+        WHERE o.id = ANY (ARRAY(SELECT id FROM heads)) AND o.status = 'pending' AND (o.claimed_until IS NULL OR o.claimed_until < now())
+        ORDER BY o.id
         FOR UPDATE SKIP LOCKED),
      claimed AS (
        UPDATE forwarding_outbox o SET claimed_until = now() + $2 * interval '1 millisecond', attempts = o.attempts + 1
@@ -176,12 +190,20 @@ export interface ForwardedReading {
   deviceId: string
 }
 
-/** The patient and the readings received in the window, oldest first. */
+/** Who sends, as Pasientens måledata names it (migration 0019): null where the tenant has not said. */
+export interface SenderIdentity {
+  name: string
+  organisationNumber: string | null
+  municipalityNumber: string | null
+}
+
+/** The patient and the readings received in the window, oldest first, and who sends them. */
 export async function loadForwardedReadings(
   db: Queryable, tenantId: string, patientId: string, window: { start: Date; end: Date },
-): Promise<{ patient: ForwardedPatient; readings: ForwardedReading[] } | null> {
-  const patient = (await db.query<{ id: string; national_id: string | null; display_name: string }>(
-    `SELECT id, national_id, display_name FROM patients WHERE tenant_id = $1 AND id = $2`, [tenantId, patientId],
+): Promise<{ patient: ForwardedPatient; readings: ForwardedReading[]; sender: SenderIdentity } | null> {
+  const patient = (await db.query<{ id: string; national_id: string | null; display_name: string; t_name: string; t_org: string | null; t_municipality: string | null }>(
+    `SELECT p.id, p.national_id, p.display_name, t.name AS t_name, t.organisation_number AS t_org, t.municipality_number AS t_municipality
+       FROM patients p JOIN tenants t ON t.id = p.tenant_id WHERE p.tenant_id = $1 AND p.id = $2`, [tenantId, patientId],
   )).rows[0]
   if (!patient) return null
   const { rows } = await db.query<{ id: string; type: string; value: number; unit: string; measured_at: Date; gateway_id: string; device_id: string }>(
@@ -192,8 +214,34 @@ export async function loadForwardedReadings(
   )
   return {
     patient: { id: patient.id, nationalId: patient.national_id, displayName: patient.display_name },
+    sender: { name: patient.t_name, organisationNumber: patient.t_org, municipalityNumber: patient.t_municipality },
     readings: rows.map((r) => ({ id: r.id, type: r.type, value: r.value, unit: r.unit, measuredAt: r.measured_at, gatewayId: r.gateway_id, deviceId: r.device_id })),
   }
+}
+
+/**
+ * Readings the recipient refused on their own while the rest of the batch was
+ * delivered (PMD answers each entry): a dead letter per reading (migration 0019).
+ */
+export async function recordDeadReadings(
+  db: Queryable, tenantId: string, outboxId: string, refused: readonly { readingIds: readonly string[]; status: string }[],
+): Promise<void> {
+  const ids = refused.flatMap((r) => r.readingIds)
+  if (!ids.length) return
+  const statuses = refused.flatMap((r) => r.readingIds.map(() => r.status.slice(0, 200)))
+  await db.query(
+    `INSERT INTO forwarding_dead_readings (tenant_id, outbox_id, measurement_id, status)
+     SELECT $1, $2::bigint, m, s FROM unnest($3::uuid[], $4::text[]) AS u(m, s)
+     ON CONFLICT (outbox_id, measurement_id) DO NOTHING`,
+    [tenantId, outboxId, ids, statuses],
+  )
+}
+
+/** A delivery's per-reading dead letters. */
+export async function listDeadReadings(db: Queryable, outboxId: string): Promise<{ measurementId: string; status: string }[]> {
+  const { rows } = await db.query<{ measurement_id: string; status: string }>(
+    `SELECT measurement_id, status FROM forwarding_dead_readings WHERE outbox_id = $1 ORDER BY id`, [outboxId])
+  return rows.map((r) => ({ measurementId: r.measurement_id, status: r.status }))
 }
 
 export interface DeliveryRecord {

@@ -38,7 +38,7 @@ const objectionSchema = z.object({
   withdrawn: z.object({ at: z.string(), byUserId: z.string().nullable(), channel: z.enum(OBJECTION_CHANNELS) }).nullable(),
 })
 const deliverySchema = z.object({
-  id: z.string(), recipient: z.object({ id: z.string(), name: z.string() }), kind: z.enum(['alert', 'readings']), alertId: z.string().nullable(),
+  id: z.string(), recipient: z.object({ id: z.string(), name: z.string() }), kind: z.enum(['alert', 'readings', 'summary']), alertId: z.string().nullable(),
   window: z.object({ start: z.string(), end: z.string() }).nullable(), status: z.enum(['pending', 'delivered', 'dead', 'cancelled']),
   attempts: z.number().int(), nextAttemptAt: z.string().nullable(), lastError: z.string().nullable(), createdAt: z.string(), settledAt: z.string().nullable(),
 })
