@@ -13,7 +13,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['{packages/*,broker,ingest,forwarding,clinician-web/server,device-sim,platform,bench}/{src,test}/**/*.test.ts'],
+          include: ['{packages/*,broker,ingest,forwarding,clinician-web/server,device-sim,platform,flows,bench}/{src,test}/**/*.test.ts'],
           exclude: ['**/node_modules/**', '**/*.postgres.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,

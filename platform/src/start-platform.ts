@@ -7,6 +7,7 @@ import { isWallClock } from '@varde/domain'
 import {
   escalationSettings, startEscalation, startIngest, startOutboxRelay, startRuleWorker, type EscalationService, type IngestService, type OutboxRelay, type RuleWorker,
 } from '@varde/ingest'
+import { startFlows, type Flows } from './flows.js'
 import { startForwarding, type Forwarding } from './forwarding.js'
 import { buildApp, connectLiveEvents, type LiveEvents } from '@varde/server'
 import type { Logger } from 'pino'
@@ -136,10 +137,19 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     }
     let httpUrl = ''
     if (config.parts.has('server')) {
+      // Node-RED before the server that answers its editor (config: flows needs server in the same process)
+      let flows: Flows | undefined
+      if (config.parts.has('flows')) {
+        flows = await startFlows({ config, db: pool, mqttUrl, logger })
+        stack.push(...flows.parts)
+      }
       const live: LiveEvents = connectLiveEvents({ mqttUrl, serviceSecret: config.serviceSecret, logger })
       stack.push({ name: 'server-events', stop: () => live.close() })
       await live.ready
-      const app = await buildApp({ db: pool, live, logger, mode: config.mode, webDistDir: WEB_DIST_DIR, http: { ...config.http, publicUrl: config.publicUrl } })
+      const app = await buildApp({
+        db: pool, live, logger, mode: config.mode, webDistDir: WEB_DIST_DIR, http: { ...config.http, publicUrl: config.publicUrl },
+        ...(flows ? { flows: flows.runtime } : {}),
+      })
       stack.push({ name: 'server', stop: () => app.close() })
       // MQTT over WebSocket at /mqtt on the API server's port: the broker takes the upgrades; its
       // connections are closed first on stop (the HTTP server's close would wait for them)

@@ -29,6 +29,8 @@ import { patientRuleRoutes } from './routes/patient-rules.js'
 import { patientRoutes } from './routes/patients.js'
 import { sessionRoutes } from './routes/session.js'
 import { SessionStreams } from './session-streams.js'
+import { flowEditorRoutes, type FlowEditorHost } from './routes/flow-editor.js'
+import { guardFlowEditorUpgrades } from './plugins/flow-editor-upgrades.js'
 
 /** What the server shows and whom it trusts (packages/config http-config.ts), and the portal's public URL. */
 export type AppHttpOptions = HttpConfig & {
@@ -49,9 +51,11 @@ export interface AppOptions {
   http?: Partial<AppHttpOptions>
   /** How often an open event stream checks that its session still holds (default 15 s). */
   sessionCheckMs?: number
+  /** Node-RED, when this process runs part `flows`: its editor at /flows/ (docs/decisions/0020). */
+  flows?: FlowEditorHost
 }
 
-const SERVER_PATHS = /^\/(api|fhir)(\/|$)|^\/(metrics|healthz)$/
+const SERVER_PATHS = /^\/(api|fhir|flows)(\/|$)|^\/(metrics|healthz)$/
 
 /** Trust the nearest `hops` proxies (Fastify takes a hop count, its types do not say so). */
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops
@@ -121,6 +125,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(adminGatewayRoutes, { live: options.live })
   await app.register(adminClockRoutes, { live: options.live, mode: options.mode })
   await app.register(adminPatientRoutes)
+  if (options.flows) {
+    await app.register(flowEditorRoutes, { host: options.flows })
+    const unguard = guardFlowEditorUpgrades(app, options.db, options.flows, options.mode)
+    app.addHook('onClose', async () => unguard())
+  }
 
   const web = options.webDistDir
   if (web && existsSync(join(web, 'index.html'))) {
