@@ -2,8 +2,9 @@ import { loadPlatformConfig } from '@varde/config'
 import { createPool, type Pool } from '@varde/db'
 import { SimGateway } from '@varde/device-sim'
 import { startPlatform, type RunningPlatform } from '../src/index.js'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { request as httpRequest } from 'node:http'
+import { readFile, mkdtemp, rm } from 'node:fs/promises'
+import { createServer, request as httpRequest, type Server } from 'node:http'
+import { fileURLToPath } from 'node:url'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
@@ -219,5 +220,67 @@ describe('Node-RED at /flows/ (issue 23)', () => {
     expect(await probe(neighbour.patientId, 'probe-neighbour')).toBe(0)
     const neighbourLog = await db.query(`SELECT 1 FROM audit_log WHERE actor LIKE 'flows:%' AND patient_id = $1`, [neighbour.patientId])
     expect(neighbourLog.rowCount).toBe(0)
+  })
+
+  it('runs the shipped example flows, imported through the admin API: SMS after hours, the COPD rule, the daily adherence report', async () => {
+    // the SMS gateway and the municipality's report inbox, stood in for by one local HTTP server
+    const received: { path: string; body: Record<string, unknown> }[] = []
+    const standIn: Server = createServer((req, res) => {
+      let text = ''
+      req.on('data', (chunk: Buffer) => { text += chunk.toString() })
+      req.on('end', () => { received.push({ path: req.url ?? '', body: JSON.parse(text) as Record<string, unknown> }); res.end('ok') })
+    })
+    await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve))
+    const standInUrl = `http://127.0.0.1:${(standIn.address() as { port: number }).port}`
+    const example = async (name: string) => JSON.parse(await readFile(fileURLToPath(new URL(`../../flows/examples/${name}`, import.meta.url)), 'utf8')) as { type: string; env?: { name: string; value: string }[] }[]
+    const setEnv = (flow: { type: string; env?: { name: string; value: string }[] }[], values: Record<string, string>) => {
+      for (const e of flow.find((n) => n.type === 'tab')!.env ?? []) if (values[e.name] !== undefined) e.value = values[e.name]!
+      return flow
+    }
+    const sms = setEnv(await example('sms-red-alert-after-hours.json'), { SMS_GATEWAY_URL: `${standInUrl}/sms`, OFFICE_HOURS_START: '0', OFFICE_HOURS_END: '0' })
+    const report = setEnv(await example('daily-adherence-report.json'), { REPORT_URL: `${standInUrl}/report` })
+    const copd = await example('copd-spo2-pulse.json')
+    const admin = await login('admin')
+    expect((await deploy(admin, [...sms, ...copd, ...report])).status).toBe(204)
+
+    const demoHomes = platform.demoHomes.filter((h) => h.tenantId === 'demo')
+    const copdHome = demoHomes.find((h) => h.conditions.includes('copd') && h !== demoHomes[0])!
+    // seven days of the COPD patient's SpO2 and pulse, as stored readings
+    for (let day = 1; day <= 5; day++) {
+      for (const [type, value, unit] of [['spo2', 95, '%'], ['pulse', 72, '/min']] as const) {
+        await db.query(
+          `INSERT INTO measurements (tenant_id, patient_id, gateway_id, device_id, batch_id, measurement_id, type, value, unit, measured_at, received_at, source)
+           VALUES ('demo', $1, $2, 'AA:BB:CC:00:11:22', $3, $3, $4, $5, $6, now() - make_interval(days => $7), now() - make_interval(days => $7), 'decoded')`,
+          [copdHome.patientId, copdHome.gatewayId, `history-${day}-${type}`, type, value + (day % 2), unit, day],
+        )
+      }
+    }
+    const gw = new SimGateway({ gatewayId: copdHome.gatewayId, secret: copdHome.secret, mqttUrl: platform.mqttUrl })
+    await gw.start()
+    try {
+      const at = new Date(Date.now() - 60_000).toISOString()
+      await gw.sendBatch([
+        { id: 'copd-spo2', deviceId: 'AA:BB:CC:00:11:22', type: 'spo2', value: 91, unit: '%', measuredAt: at },
+        { id: 'copd-pulse', deviceId: 'AA:BB:CC:00:11:23', type: 'pulse', value: 85, unit: '/min', measuredAt: at },
+      ])
+      const copdAlert = await until(async () => (await db.query<{ last_finding: { measures: Record<string, number>; summary: { nb: string } } }>(
+        `SELECT last_finding FROM alerts WHERE patient_id = $1 AND alert_key = 'flow:c0bd000000000001:copd-spo2-pulse'`, [copdHome.patientId])).rows[0], Boolean, 20_000, 'the COPD rule\'s alert')
+      expect(copdAlert!.last_finding.measures).toMatchObject({ spo2: 91, spo2Median7d: 96, pulse: 85, pulseMedian7d: 73 }) // medians of 96,95,96,95,96 and 73,72,73,72,73
+
+      // a red alert (SpO2 80: red in every profile), after hours by the flow's settings: one SMS, without health data
+      await gw.sendBatch([{ id: 'sms-spo2', deviceId: 'AA:BB:CC:00:11:22', type: 'spo2', value: 80, unit: '%', measuredAt: new Date(Date.now() - 30_000).toISOString() }])
+      const sms = await until(() => received.find((r) => r.path === '/sms'), Boolean, 20_000, 'the SMS at the gateway')
+      expect(sms!.body).toMatchObject({ to: '+4799999999', text: expect.stringMatching(/^Varde: nytt rødt varsel\. Se innboksen: https:\/\/varde\.example\.kommune\.no\/alerts\/[0-9a-f-]{36}$/) })
+    } finally {
+      await gw.stop()
+    }
+
+    // the morning report, started now through the admin API rather than at 07:00
+    expect((await fetch(`${platform.httpUrl}/flows/inject/ad4e000000000002`, { method: 'POST', headers: { cookie: admin, origin: platform.httpUrl } })).status).toBe(200)
+    const sent = await until(() => received.find((r) => r.path === '/report'), Boolean, 20_000, 'the report at the inbox')
+    const patients = sent!.body.patients as { patientId: string; readings: number; vitals: Record<string, number> }[]
+    expect(patients.find((p) => p.patientId === copdHome.patientId)).toMatchObject({ vitals: { spo2: expect.any(Number), pulse: expect.any(Number) } })
+    expect(patients.every((p) => demoHomes.some((h) => h.patientId === p.patientId))).toBe(true)
+    await new Promise((resolve) => standIn.close(resolve))
   })
 })
