@@ -22,4 +22,11 @@ export default tseslint.config(
       }],
     },
   },
+  {
+    // Varde's Node-RED nodes (docs/decisions/0020): CommonJS, Node-RED's `const node = this` idiom; `require` is
+    // left undefined on purpose, so a node cannot reach the database or the broker except through vardeServices
+    files: ['flows/nodes/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } },
+    rules: { '@typescript-eslint/no-this-alias': 'off' },
+  },
 )

@@ -13,7 +13,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['{packages/*,broker,ingest,forwarding,clinician-web/server,device-sim,platform,bench}/{src,test}/**/*.test.ts'],
+          include: ['{packages/*,broker,ingest,forwarding,clinician-web/server,device-sim,platform,flows,bench}/{src,test}/**/*.test.ts'],
           exclude: ['**/node_modules/**', '**/*.postgres.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
@@ -28,7 +28,7 @@ export default defineConfig({
         test: {
           name: 'node-postgres',
           environment: 'node',
-          include: ['{packages/db,ingest,forwarding,clinician-web/server}/test/**/*.test.ts', '**/test/**/*.postgres.test.ts'],
+          include: ['{packages/db,ingest,forwarding,clinician-web/server,flows}/test/**/*.test.ts', '**/test/**/*.postgres.test.ts'],
           exclude: ['**/node_modules/**', 'packages/db/test/embedded-*.test.ts', 'ingest/test/database-outage.test.ts'],
           env: { VARDE_TEST_DB: 'postgres' },
           globalSetup: ['packages/db/src/testing-postgres-setup.ts'],

@@ -77,6 +77,8 @@ switch (command) {
   case 'start':
     build()
     process.env.VARDE_MODE ??= 'demo'
+    // npm start runs every part, Node-RED included (docs/decisions/0020); tests name theirs
+    process.env.VARDE_PARTS ??= 'broker,ingest,forwarding,server,simulator,flows'
     await import(join(root, 'platform', 'dist', 'main.js'))
     break
   case 'test':

@@ -4,6 +4,7 @@ import { canPublish, canReceive, canSubscribe, type Identity } from './acl.js'
 const gw: Identity = { kind: 'gateway', gatewayId: 'gw-001' }
 const ingest: Identity = { kind: 'service', service: 'ingest' }
 const server: Identity = { kind: 'service', service: 'server' }
+const flows: Identity = { kind: 'service', service: 'flows' }
 
 describe('topic ACL (device-protocol.md "Topics")', () => {
   it.each([
@@ -27,6 +28,12 @@ describe('topic ACL (device-protocol.md "Topics")', () => {
     [gw, 'varde/internal/v1/gateways/revoked', false],
     [server, 'varde/internal/v1/broker/stats/b1', false],
     [ingest, 'varde/internal/v1/broker/stats/b1', false],
+    // Node-RED (docs/decisions/0020): only the one topic where Varde validates what a flow raises
+    [flows, 'varde/internal/v1/flows/alerts', true],
+    [flows, 'varde/internal/v1/alerts', false],
+    [flows, 'varde/internal/v1/measurements', false],
+    [flows, 'varde/internal/v1/gateways/revoked', false],
+    [flows, 'varde/v1/gateways/gw-001/commands', false],
   ] as const)('%j publishing to %s: %s', (who, topic, allowed) => {
     expect(canPublish(who, topic)).toBe(allowed)
   })
@@ -44,6 +51,11 @@ describe('topic ACL (device-protocol.md "Topics")', () => {
     [ingest, '#', false],
     [server, 'varde/internal/v1/#', true],
     [server, 'varde/v1/gateways/+/measurements', false],
+    [flows, 'varde/internal/v1/measurements', true],
+    [flows, 'varde/internal/v1/alerts', true],
+    [flows, 'varde/internal/v1/#', false],
+    [flows, 'varde/internal/v1/care-team', false],
+    [flows, 'varde/v1/gateways/+/measurements', false],
   ] as const)('%j subscribing to %s: %s', (who, filter, allowed) => {
     expect(canSubscribe(who, filter)).toBe(allowed)
   })

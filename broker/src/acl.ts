@@ -5,7 +5,10 @@ import { GATEWAY_TOPIC_ROOT, INTERNAL_TOPIC_ROOT, INTERNAL_TOPICS, ownsGateway, 
  * platform's own services; an ingest process of several, with its partition
  * of the gateways (from its client id, packages/domain ingest-partition.ts).
  */
-export type Identity = { kind: 'gateway'; gatewayId: string } | { kind: 'service'; service: 'ingest' | 'server'; partition?: IngestPartition }
+export type Identity = { kind: 'gateway'; gatewayId: string } | { kind: 'service'; service: 'ingest' | 'server' | 'flows'; partition?: IngestPartition }
+
+/** What Node-RED (docs/decisions/0020) reads: stored readings and alert changes, nothing of the gateways. */
+const FLOWS_SUBSCRIPTIONS: readonly string[] = [INTERNAL_TOPICS.measurementsStored, INTERNAL_TOPICS.alertsChanged]
 
 const BROKER_STATS_ROOT = `${INTERNAL_TOPIC_ROOT}/broker/`
 
@@ -28,6 +31,9 @@ export function canPublish(who: Identity, topic: string): boolean {
       return (t !== null && (t.channel === 'receipts' || t.channel === 'commands')) || (isInternal(topic) && topic !== INTERNAL_TOPICS.gatewayRevoked)
     case 'server':
       return (t !== null && t.channel === 'commands') || isInternal(topic)
+    case 'flows':
+      // one topic, where Varde validates what a flow raises
+      return topic === INTERNAL_TOPICS.flowAlerts
   }
 }
 
@@ -46,6 +52,8 @@ export function canSubscribe(who: Identity, filter: string): boolean {
       )
     case 'server':
       return filter === `${GATEWAY_TOPIC_ROOT}/+/status` || isInternal(filter)
+    case 'flows':
+      return FLOWS_SUBSCRIPTIONS.includes(filter)
   }
 }
 

@@ -109,7 +109,7 @@ export async function createBroker(options: BrokerOptions): Promise<VardeBroker>
   const log = options.logger.child({ part: 'broker', brokerId: id })
   const stats = new BrokerStats(id, options.statsIntervalMs ?? 5000)
   const store = await openPersistence({ dir: options.persistenceDir, redisUrl: options.redisUrl, logger: log })
-  const services: ServiceName[] = ['ingest', 'server']
+  const services: ServiceName[] = ['ingest', 'server', 'flows']
 
   const failedByClientId = new RecentEvents(limits.failedLoginWindowMs)
   const failedByAddress = new RecentEvents(limits.failedLoginWindowMs)

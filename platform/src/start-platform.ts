@@ -7,6 +7,7 @@ import { isWallClock } from '@varde/domain'
 import {
   escalationSettings, startEscalation, startIngest, startOutboxRelay, startRuleWorker, type EscalationService, type IngestService, type OutboxRelay, type RuleWorker,
 } from '@varde/ingest'
+import { startFlows, type Flows } from './flows.js'
 import { startForwarding, type Forwarding } from './forwarding.js'
 import { buildApp, connectLiveEvents, type LiveEvents } from '@varde/server'
 import type { Logger } from 'pino'
@@ -137,6 +138,12 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     }
     let httpUrl = ''
     if (config.parts.has('server')) {
+      // Node-RED before the server that answers its editor (config: flows needs server in the same process)
+      let flows: Flows | undefined
+      if (config.parts.has('flows')) {
+        flows = await startFlows({ config, db: pool, mqttUrl, logger })
+        stack.push(...flows.parts)
+      }
       const live: LiveEvents = connectLiveEvents({ mqttUrl, serviceSecret: config.serviceSecret, logger })
       stack.push({ name: 'server-events', stop: () => live.close() })
       await live.ready
@@ -145,6 +152,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       const app = await buildApp({
         db: pool, live, logger, mode: config.mode, webDistDir: WEB_DIST_DIR, http: { ...config.http, publicUrl: config.publicUrl },
         sessions: config.sessions, ...(helseId.options ? { helseId: helseId.options } : {}),
+        ...(flows ? { flows: flows.runtime } : {}),
       })
       stack.push({ name: 'server', stop: () => app.close() })
       // MQTT over WebSocket at /mqtt on the API server's port: the broker takes the upgrades; its

@@ -31,6 +31,8 @@ import { sessionRoutes } from './routes/session.js'
 import { helseIdSessionRoutes } from './routes/helseid-session.js'
 import { createRelyingParty, type RelyingPartyOptions } from './helseid/relying-party.js'
 import { SessionStreams } from './session-streams.js'
+import { flowEditorRoutes, type FlowEditorHost } from './routes/flow-editor.js'
+import { guardFlowEditorUpgrades } from './plugins/flow-editor-upgrades.js'
 
 /** What the server shows and whom it trusts (packages/config http-config.ts), and the portal's public URL. */
 export type AppHttpOptions = HttpConfig & {
@@ -55,9 +57,11 @@ export interface AppOptions {
   sessions?: { idleMs: number; absoluteMs: number }
   /** Login with HelseID (VARDE_OIDC_*, or the demo stand-in); unset: password login only. */
   helseId?: RelyingPartyOptions
+  /** Node-RED, when this process runs part `flows`: its editor at /flows/ (docs/decisions/0020). */
+  flows?: FlowEditorHost
 }
 
-const SERVER_PATHS = /^\/(api|fhir)(\/|$)|^\/(metrics|healthz)$/
+const SERVER_PATHS = /^\/(api|fhir|flows)(\/|$)|^\/(metrics|healthz)$/
 
 /** Trust the nearest `hops` proxies (Fastify takes a hop count, its types do not say so). */
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops
@@ -132,6 +136,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(adminGatewayRoutes, { live: options.live })
   await app.register(adminClockRoutes, { live: options.live, mode: options.mode })
   await app.register(adminPatientRoutes)
+  if (options.flows) {
+    await app.register(flowEditorRoutes, { host: options.flows })
+    const unguard = guardFlowEditorUpgrades(app, options.db, options.flows, options.mode)
+    app.addHook('onClose', async () => unguard())
+  }
 
   const web = options.webDistDir
   if (web && existsSync(join(web, 'index.html'))) {

@@ -1,5 +1,7 @@
 export * from './app.js'
 export * from './live-events.js'
+export type { FlowEditorHost } from './routes/flow-editor.js'
 export { serviceAccess, accessFailureCode } from './access/service-access.js'
 export type { Access } from './access/access.js'
 export type { RelyingPartyOptions } from './helseid/relying-party.js'
+export { FLOWS_SERVICE_ROLE, type FlowAlertInput } from './access/flows.js'

@@ -75,6 +75,10 @@ export const platformEnvSchema = z.object({
   VARDE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Comma-separated parts to start in this process (default: all). */
   VARDE_PARTS: z.string().default('broker,ingest,forwarding,server,simulator'),
+  /** The tenant whose flows this process's Node-RED runs (part `flows`, docs/decisions/0020); demo: `demo`. */
+  VARDE_FLOWS_TENANT: z.string().regex(/^[a-z0-9-]{1,63}$/, 'must be a tenant id').optional(),
+  /** The key Node-RED encrypts flow credentials with before they are stored; required in production with part `flows`. */
+  VARDE_FLOWS_CREDENTIAL_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ...escalationEnvShape,
   ...httpEnvShape,
   ...clockEnvShape,
@@ -82,8 +86,19 @@ export const platformEnvSchema = z.object({
   ...oidcEnvShape,
 })
 
-export type PlatformPart = 'broker' | 'ingest' | 'forwarding' | 'server' | 'simulator'
-const PARTS: readonly PlatformPart[] = ['broker', 'ingest', 'forwarding', 'server', 'simulator']
+export type PlatformPart = 'broker' | 'ingest' | 'forwarding' | 'server' | 'simulator' | 'flows'
+const PARTS: readonly PlatformPart[] = ['broker', 'ingest', 'forwarding', 'server', 'simulator', 'flows']
+
+/** Node-RED (part `flows`, docs/decisions/0020): whose flows it runs and the key of their credentials. */
+export interface FlowsConfig {
+  tenantId: string
+  credentialSecret: string
+  /** True in demo mode without VARDE_FLOWS_CREDENTIAL_SECRET: a fixed, public demo key. */
+  isDemoCredentialSecret: boolean
+}
+
+/** The demo's credential key: public, so demo credentials survive a restart; production refuses to start without its own. */
+const DEMO_FLOWS_CREDENTIAL_SECRET = 'varde-demo-flows-credential-secret-not-for-production'
 
 export interface PlatformConfig {
   mode: 'demo' | 'production'
@@ -124,6 +139,7 @@ export interface PlatformConfig {
   oidc: OidcConfig
   /** Idle and absolute timeouts of every session. */
   sessions: SessionTimeouts
+  flows: FlowsConfig
 }
 
 export class ConfigError extends Error {
@@ -164,6 +180,11 @@ export function loadPlatformConfig(
   const oidc = oidcConfigOf(e, isDemo, problems)
   if (!isDemo && (escalation.webhook || escalation.email) && !e.VARDE_PUBLIC_URL)
     problems.push('VARDE_PUBLIC_URL: required in production mode with escalation notices (their link must reach the portal)')
+  if (parts.has('flows')) {
+    if (!parts.has('server')) problems.push('VARDE_PARTS: flows needs server in the same process (the editor is served at /flows/ of its HTTP server)')
+    if (!isDemo && !e.VARDE_FLOWS_CREDENTIAL_SECRET) problems.push('VARDE_FLOWS_CREDENTIAL_SECRET: required in production mode with part flows (the key of the flows\' credentials)')
+    if (!isDemo && !e.VARDE_FLOWS_TENANT) problems.push('VARDE_FLOWS_TENANT: required in production mode with part flows')
+  }
   if (problems.length > 0) throw new ConfigError(problems)
   const bindHost = e.VARDE_BIND_HOST ?? (isDemo ? '127.0.0.1' : '0.0.0.0')
   return {
@@ -197,6 +218,11 @@ export function loadPlatformConfig(
     forwarding,
     oidc,
     sessions: sessionTimeoutsOf(e),
+    flows: {
+      tenantId: e.VARDE_FLOWS_TENANT ?? 'demo',
+      credentialSecret: e.VARDE_FLOWS_CREDENTIAL_SECRET ?? DEMO_FLOWS_CREDENTIAL_SECRET,
+      isDemoCredentialSecret: !e.VARDE_FLOWS_CREDENTIAL_SECRET,
+    },
   }
 }
 
@@ -220,6 +246,10 @@ export function describePlatformConfig(c: PlatformConfig): Record<string, string
     VARDE_LOG_LEVEL: c.logLevel,
     VARDE_DB_POOL_SIZE: c.dbPoolSize ?? '(default: 4, ingest alone 2)',
     VARDE_PARTS: [...c.parts].join(','),
+    ...(c.parts.has('flows') ? {
+      VARDE_FLOWS_TENANT: c.flows.tenantId,
+      VARDE_FLOWS_CREDENTIAL_SECRET: c.flows.isDemoCredentialSecret ? '(demo key)' : '(set)',
+    } : {}),
     VARDE_PUBLIC_URL: c.publicUrl,
     VARDE_ESCALATION_MINUTES: c.escalation.afterMinutes,
     VARDE_ESCALATION_CHECK_S: c.escalation.checkIntervalMs / 1000,
@@ -258,7 +288,7 @@ function randomSecret(): string {
 }
 
 /** Internal service identities on the broker (the colon makes them impossible gateway ids). */
-export type ServiceName = 'ingest' | 'server'
+export type ServiceName = 'ingest' | 'server' | 'flows'
 export const serviceUsername = (service: ServiceName): string => `svc:${service}`
 
 /** A service identity's MQTT password, derived from the master secret so each service can be given only its own. */

@@ -48,6 +48,12 @@ export const INTERNAL_TOPICS = {
    * access at once).
    */
   careTeamChanged: `${INTERNAL_TOPIC_ROOT}/care-team`,
+  /**
+   * An alert a tenant's flow raises (`FlowAlertRequest`, Node-RED → Varde's
+   * intake, docs/decisions/0020): the one topic Node-RED may publish to. The
+   * intake validates it and opens the alert through the access layer.
+   */
+  flowAlerts: `${INTERNAL_TOPIC_ROOT}/flows/alerts`,
   /** The platform clock was set (server, demo and test mode): every part reloads it from the database now. */
   clockChanged: `${INTERNAL_TOPIC_ROOT}/clock`,
   /** A broker instance's counters, retained, every few seconds (`BrokerStatsSnapshot`); published by the broker itself only. */

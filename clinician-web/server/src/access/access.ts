@@ -7,6 +7,7 @@ import { enrolmentAccess } from './enrolment.js'
 import { careTeamAccess } from './care-team.js'
 import type { AccessContext } from './context.js'
 import { fhirReadAccess } from './fhir-reads.js'
+import { flowAccess } from './flows.js'
 import { gatewayAccess } from './gateways.js'
 import { patientAccess } from './patients.js'
 import { ruleAccess } from './rules.js'
@@ -39,6 +40,7 @@ export function createAccess(pool: Queryable, actor: Actor, where: AccessContext
     clock: clockAccess(context),
     enrolment: enrolmentAccess(context),
     careTeam: careTeamAccess(context),
+    flows: flowAccess(context),
   }
 }
 

@@ -48,6 +48,8 @@ export const ERRORS = {
   clockAdminRequired: define('forbidden', 403, 'Only an administrator may move the platform clock.'),
   clockFixed: define('clock-fixed', 403, 'The platform clock can be moved only in demo and test mode.'),
   enrolAdminRequired: define('forbidden', 403, 'Only an administrator may enrol patients.'),
+  flowsAdminRequired: define('forbidden', 403, 'Only an administrator of the municipality may open the flow editor.'),
+  flowsServiceOnly: define('forbidden', 403, 'Only the flows service of the municipality may do this.'),
   /** The detail: not-11-digits, check-digits or not-a-date (@varde/domain national-id.ts). */
   invalidNationalId: define('invalid-national-id', 400, 'Not a valid national identity number or D-number (%s).'),
   alreadyEnrolled: define('already-enrolled', 409, 'The patient is already enrolled.'),

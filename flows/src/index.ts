@@ -1,0 +1,6 @@
+export * from './alert-intake.js'
+export * from './db-storage.js'
+export * from './flow-alert-request.js'
+export * from './flow-services.js'
+export * from './flows-runtime.js'
+export * from './sandbox.js'
