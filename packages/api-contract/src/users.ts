@@ -1,13 +1,8 @@
 import { z } from 'zod'
+import { STAFF_RELATIONS, STAFF_ROLES } from './constants.js'
 import { storableText } from './input.js'
 
 /** The tenant administrator's users and roles (/api/admin/users; issue 17). */
-
-/** The roles an administrator gives: the municipality's staff (an outside GP's and a patient's logins come otherwise). */
-export const STAFF_ROLES = ['nurse', 'clinician', 'admin', 'privacy-officer'] as const
-export type StaffRole = (typeof STAFF_ROLES)[number]
-/** The care relations of the municipality's own staff (packages/db MUNICIPAL_RELATIONS). */
-export const STAFF_RELATIONS = ['home-care', 'response-centre'] as const
 
 export const staffUserSchema = z.object({
   id: z.string(),

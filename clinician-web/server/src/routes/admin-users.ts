@@ -108,11 +108,11 @@ export const adminUserRoutes: FastifyPluginAsyncZod<{ live: LiveEvents; streams:
     config: { access: 'admin' },
     schema: {
       tags: ['admin'], summary: 'Take the user off a patient\'s care team (the relationship ends now; access with it)',
-      description: ADMIN_ONLY, params: memberParams, body: z.object({ reason: z.string().max(1000).optional() }).strict().optional(),
+      description: ADMIN_ONLY, params: memberParams,
       response: { 204: z.null(), 403: errorBody, 404: errorBody },
     },
   }, async (request, reply) => {
-    const ended = await accessOf(request).users.removeFromTeam(request.params.id, request.params.memberId, request.body?.reason?.trim() || 'taken off the care team by the administrator')
+    const ended = await accessOf(request).users.removeFromTeam(request.params.id, request.params.memberId, 'taken off the care team by the administrator')
     await announce(request, ended.patientId)
     return reply.code(204).send(null)
   })
