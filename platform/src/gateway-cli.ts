@@ -31,6 +31,7 @@ const MESSAGES: Record<ProvisioningFailure, string> = {
   'invalid-id': 'a gateway id is 3 to 64 of A-Z a-z 0-9 . _ -',
   'id-taken': 'that gateway id is taken',
   revoked: 'the gateway is revoked',
+  'device-paired-elsewhere': 'the device is paired to another patient\'s gateway; unpair it there first',
 }
 
 /**

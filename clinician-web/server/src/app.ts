@@ -21,6 +21,7 @@ import { securityHeaders } from './plugins/security-headers.js'
 import { adminClockRoutes } from './routes/admin-clock.js'
 import { adminGatewayRoutes } from './routes/admin-gateways.js'
 import { adminPatientRoutes } from './routes/admin-patients.js'
+import { adminUserRoutes } from './routes/admin-users.js'
 import { alertRoutes } from './routes/alerts.js'
 import { eventRoutes } from './routes/events.js'
 import { healthRoutes } from './routes/health.js'
@@ -141,6 +142,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const unguard = guardFlowEditorUpgrades(app, options.db, options.flows, options.mode)
     app.addHook('onClose', async () => unguard())
   }
+  await app.register(adminUserRoutes, { live: options.live, streams })
 
   const web = options.webDistDir
   if (web && existsSync(join(web, 'index.html'))) {

@@ -28,12 +28,12 @@ let homes: DemoHome[]
 let portalDir: string
 
 /** The patient whose data every request is after, and the values that name its data. */
-interface Ids { patient: string; nationalId: string; gateway: string; alert: string; pause: string; observation: string; member: string; objection: string }
+interface Ids { patient: string; nationalId: string; gateway: string; alert: string; pause: string; observation: string; member: string; objection: string; user: string }
 let target: { ids: Ids; displayName: string }
 /** Ids that name nothing, of the same forms. */
 const unknown = (): Ids => ({
   patient: randomUUID(), nationalId: '01017012345', gateway: 'gw-unknown0000', alert: randomUUID(), pause: '999999999',
-  observation: `${randomUUID()}.${Date.now().toString(36)}`, member: randomUUID(), objection: randomUUID(),
+  observation: `${randomUUID()}.${Date.now().toString(36)}`, member: randomUUID(), objection: randomUUID(), user: randomUUID(),
 })
 /** Nurses: `carer` gives the target care (and no one else), `stranger` gives care to another patient only. */
 const cookies = { carer: '', stranger: '', admin: '', nurse: '' }
@@ -75,7 +75,7 @@ beforeAll(async () => {
       alert: await insertAlert(db.pool, { patientId: patient.patientId, severity: 'red' }),
       pause: await startPause(patient.patientId, cookies.carer),
       observation: await bloodPressure(patient.patientId, patient.gatewayId),
-      member: randomUUID(), objection: randomUUID(),
+      member: randomUUID(), objection: randomUUID(), user: randomUUID(),
     },
   }
   practiceId.value = (await db.pool.query<{ id: string }>(`SELECT id FROM forwarding_recipients WHERE name = 'Demo legekontor'`)).rows[0]!.id
@@ -154,6 +154,22 @@ const SAMPLES: Record<string, Sample> = {
   // the platform clock: moved to where it is (no offset), so the other routes' times stay the wall clock's
   'POST /api/admin/clock': { body: () => ({ offset: '0' }) },
   'POST /api/admin/patients': { body: () => ({ nationalId: nextNationalId(), displayName: 'Ny Pasient' }) },
+  'GET /api/admin/gateways/overview': {},
+  'GET /api/admin/gateways/:id/rejections': {},
+  // users and roles (issue 17): a fresh user to act on each time
+  'GET /api/admin/users': {},
+  'POST /api/admin/users': { body: () => ({ username: `ny-${randomUUID().slice(0, 8)}`, displayName: 'Ny Bruker', role: 'nurse' }) },
+  'PATCH /api/admin/users/:id': { body: () => ({ role: 'clinician' }), prepare: freshUser },
+  'POST /api/admin/users/:id/password': { prepare: freshUser },
+  'POST /api/admin/users/:id/care-team': { body: (ids) => ({ patientId: ids.patient }), prepare: freshUser },
+  'POST /api/admin/users/:id/care-team/:memberId/end': {
+    prepare: async (ids) => {
+      const { user } = await freshUser()
+      const { rows } = await db.pool.query<{ id: string }>(
+        `INSERT INTO care_team_members (tenant_id, patient_id, user_id, relation) VALUES ('demo', $1, $2, 'home-care') RETURNING id`, [ids.patient, user])
+      return { user, member: rows[0]!.id }
+    },
+  },
   // the care team (issue 18): an outside organisation added and ended, an objection against the GP practice recorded and withdrawn
   'GET /api/patients/:id/care-team': {},
   'POST /api/patients/:id/care-team': { body: () => ({ relation: 'hospital', organisation: { name: 'Sykehuset Demo', number: '999000222' }, reason: 'access test' }) },
@@ -162,6 +178,12 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/patients/:id/objections/:objectionId/withdraw': { body: () => ({ channel: 'phone' }), prepare: freshObjection },
 }
 const practiceId = { value: '' }
+async function freshUser(): Promise<{ user: string }> {
+  const name = `ny-${randomUUID().slice(0, 8)}`
+  const { rows } = await db.pool.query<{ id: string }>(
+    `INSERT INTO users (tenant_id, username, display_name, role, password_hash) VALUES ('demo', $1, $1, 'nurse', 'not-a-hash') RETURNING id`, [name])
+  return { user: rows[0]!.id }
+}
 async function freshMember(): Promise<Partial<Ids>> {
   const { rows } = await db.pool.query<{ id: string }>(
     `INSERT INTO care_team_members (tenant_id, patient_id, relation, organisation_number, decision_reason) VALUES ('demo', $1, 'hospital', '999000333', 'access test') RETURNING id`,
@@ -222,7 +244,7 @@ function paramValue(url: string, name: string, ids: Ids): string {
   if (name === 'deviceId') return pairedDeviceId || 'AA:BB:CC:00:00:00'
   if (name === '*') return 'index.html'
   const byResource: Record<string, string> = {
-    patients: ids.patient, Patient: ids.patient, alerts: ids.alert, gateways: ids.gateway, Device: ids.gateway, Observation: ids.observation,
+    patients: ids.patient, Patient: ids.patient, alerts: ids.alert, gateways: ids.gateway, Device: ids.gateway, Observation: ids.observation, users: ids.user,
   }
   const value = before ? byResource[before] : undefined
   if (!value) throw new Error(`no value for :${name} of ${url}: name it in paramValue`)

@@ -131,6 +131,61 @@ describe('gateway provisioning by the admin API', () => {
     expect((await api(adminCookie, 'POST', '/api/admin/gateways/no-such-gateway/devices', { deviceId: 'x' })).status).toBe(404)
   })
 
+  it('refuses pairing a device already paired to another patient\'s gateway (409 device-paired-elsewhere) and pairs nothing', async () => {
+    const [first, second] = [homes[6]!, homes[7]!]
+    expect((await api(adminCookie, 'POST', `/api/admin/gateways/${first.gatewayId}/devices`, { deviceId: 'AA:BB:CC:17:DE:01' })).status).toBe(201)
+    const res = await api(adminCookie, 'POST', `/api/admin/gateways/${second.gatewayId}/devices`, { deviceId: 'AA:BB:CC:17:DE:01' })
+    expect(res.status).toBe(409)
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('device-paired-elsewhere')
+    expect((await findGatewayContext(db.pool, second.gatewayId))?.pairedDeviceIds.has('AA:BB:CC:17:DE:01')).toBe(false)
+    // pairing it again where it is changes nothing and is no error
+    expect((await api(adminCookie, 'POST', `/api/admin/gateways/${first.gatewayId}/devices`, { deviceId: 'AA:BB:CC:17:DE:01' })).status).toBe(201)
+  })
+
+  it('shows each gateway\'s state, battery, firmware, devices and last reading, and the rejections it sent with their raw input (audited)', async () => {
+    const home = homes[8]!
+    const gw = await connected(home.gatewayId, home.secret)
+    await gw.publishAsync(`varde/v1/gateways/${home.gatewayId}/status`, JSON.stringify({ state: 'online', firmware: '1.7.3', battery: 64 }), { qos: 1, retain: true })
+    await gw.subscribeAsync(`varde/v1/gateways/${home.gatewayId}/receipts`, { qos: 1 })
+    const receipt = new Promise<{ rejected: { id: string; code: string }[] }>((resolve) => gw.on('message', (_t, p) => resolve(JSON.parse(p.toString()))))
+    const measuredAt = new Date(Date.now() - 60_000).toISOString()
+    await gw.publishAsync(`varde/v1/gateways/${home.gatewayId}/measurements`, JSON.stringify({
+      batchId: 'overview-1', sentAt: new Date().toISOString(),
+      measurements: [
+        { id: 'ok', deviceId: 'AA:BB:CC:17:0F:01', type: 'spo2', value: 96, unit: '%', measuredAt, battery: 41 },
+        { id: 'bad', deviceId: 'AA:BB:CC:17:0F:01', type: 'body-weight', value: 982.4, unit: 'kg', measuredAt },
+      ],
+    }), { qos: 1 })
+    expect((await receipt).rejected).toMatchObject([{ id: 'bad', code: 'out-of-range' }])
+    await gw.endAsync()
+
+    type Overview = { items: { id: string; patient: { id: string } | null; state: string; firmware: string | null; battery: number | null; lastReading: { type: string } | null; recentRejections: number; devices: { deviceId: string; battery: number | null; pairedAt: string | null; lastReading: { type: string; measuredAt: string } | null }[] }[] }
+    let mine: Overview['items'][number] | undefined
+    const deadline = Date.now() + 5000
+    // the status is stored by ingest as it arrives: polled with a deadline
+    while (Date.now() < deadline) {
+      mine = ((await (await api(adminCookie, 'GET', '/api/admin/gateways/overview')).json()) as Overview).items.find((g) => g.id === home.gatewayId)
+      if (mine?.firmware === '1.7.3') break
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect(mine).toMatchObject({
+      patient: { id: home.patientId }, firmware: '1.7.3', battery: 64, lastReading: { type: 'spo2' }, recentRejections: 1,
+      devices: [{ deviceId: 'AA:BB:CC:17:0F:01', battery: 41, pairedAt: null, lastReading: { type: 'spo2', measuredAt } }],
+    })
+    expect(JSON.stringify(mine)).not.toMatch(/"value"|"unit"/) // the reading's value is not the administrator's
+
+    const res = await api(adminCookie, 'GET', `/api/admin/gateways/${home.gatewayId}/rejections?limit=10`)
+    expect(res.status).toBe(200)
+    const { items, nextBefore } = (await res.json()) as { items: { code: string; measurementId: string; batchId: string; raw: string; rawEncoding: string }[]; nextBefore: number | null }
+    expect(items).toMatchObject([{ code: 'out-of-range', measurementId: 'bad', batchId: 'overview-1', rawEncoding: 'text' }])
+    expect(items[0]!.raw).toContain('982.4')
+    expect(nextBefore).toBeNull()
+    const audit = await listAccessLog(db.pool, { tenantId: 'demo', limit: 5 })
+    expect(audit).toContainEqual(expect.objectContaining({ actor: 'admin', action: 'gateway.rejections', resourceId: home.gatewayId, patientId: home.patientId, outcome: 'allowed' }))
+    const other = await login('other-admin', 'other-pw')
+    expect((await api(other, 'GET', `/api/admin/gateways/${home.gatewayId}/rejections`)).status).toBe(404)
+  })
+
   it('is for a tenant\'s admin only: others get 403 (audited), another tenant\'s admin never finds our gateways', async () => {
     const nurse = await login('sykepleier')
     expect((await api(nurse, 'GET', '/api/admin/gateways')).status).toBe(403)

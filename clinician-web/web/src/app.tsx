@@ -20,12 +20,14 @@ import { queryKeys } from './api/query-keys'
 import { getSession } from './api/session'
 import { TopBar } from './components/top-bar'
 import { I18nProvider, useI18n, type Language } from './i18n/i18n'
+import { AdminGatewaysPage } from './pages/admin-gateways-page'
+import { AdminUsersPage } from './pages/admin-users-page'
 import { AlertsPage } from './pages/alerts-page'
 import { LoginPage } from './pages/login-page'
 import { NotFoundPage } from './pages/not-found-page'
 import { PatientListPage } from './pages/patient-list-page'
 import { paths } from './routes'
-import { RequireSession, RequireSignedOut } from './session/guards'
+import { RequireRole, RequireSession, RequireSignedOut } from './session/guards'
 import { SessionProvider, useSession, useSignedInSession } from './session/session-context'
 
 // the charts (Recharts) load with the first patient page, not with the list a nurse starts on
@@ -83,6 +85,10 @@ function AppRoutes() {
           <Route index element={<PatientListPage />} />
           <Route path="/patients/:patientId" element={<PatientRoute />} />
           <Route path="/alerts" element={<AlertsPage />} />
+          <Route element={<RequireRole roles={['admin']} />}>
+            <Route path="/admin/gateways" element={<AdminGatewaysPage />} />
+            <Route path="/admin/users" element={<AdminUsersPage />} />
+          </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Route>

@@ -10,6 +10,12 @@ import { CONDITION_IDS, RULE_FAMILY, type ConditionId } from '@varde/domain'
 /** Who logs in: @varde/domain's roles (migrations 0001 and 0010). */
 export { ROLES, type Role } from '@varde/domain'
 
+/** The roles a tenant's administrator gives (issue 17): the municipality's staff; an outside GP's and a patient's logins come otherwise. */
+export const STAFF_ROLES = ['nurse', 'clinician', 'admin', 'privacy-officer'] as const
+export type StaffRole = (typeof STAFF_ROLES)[number]
+/** The care relations of the municipality's own staff (packages/db MUNICIPAL_RELATIONS). */
+export const STAFF_RELATIONS = ['home-care', 'response-centre'] as const
+
 /** A patient's conditions: @varde/domain's condition profiles but the general one, which every patient has. */
 export const PATIENT_CONDITIONS = CONDITION_IDS.filter(
   (c): c is Exclude<ConditionId, 'general'> => c !== 'general',

@@ -43,6 +43,11 @@ export const API_ERROR_CODES = [
   'invalid-id',
   'id-taken',
   'revoked',
+  'device-paired-elsewhere',
+  // users and roles (issue 17)
+  'username-taken',
+  'own-account',
+  'not-a-carer',
   // the platform clock (docs/decisions/0014)
   'clock-fixed',
   // enrolment

@@ -35,3 +35,48 @@ export const pairedSchema = z.object({
   deviceId: z.string(),
   pairedAt: z.string(),
 })
+
+/** The administrator's page of gateways and devices (GET /api/admin/gateways/overview; issue 17). */
+const lastReadingSchema = z.object({ type: z.string(), measuredAt: z.string(), receivedAt: z.string() }).nullable()
+  .describe('The newest reading: its type and times, never its value')
+export const gatewayDeviceSchema = z.object({
+  deviceId: z.string(),
+  pairedAt: z.string().nullable().describe('null: reported by the gateway, never paired (or unpaired)'),
+  battery: z.number().nullable(),
+  lastReading: lastReadingSchema,
+})
+export type GatewayDevice = z.infer<typeof gatewayDeviceSchema>
+export const gatewayOverviewSchema = z.object({
+  id: z.string(),
+  patient: z.object({ id: z.string(), displayName: z.string() }).nullable(),
+  state: z.enum(GATEWAY_STATES),
+  firmware: z.string().nullable(),
+  battery: z.number().nullable(),
+  lastSeenAt: z.string().nullable(),
+  createdAt: z.string(),
+  revokedAt: z.string().nullable(),
+  lastReading: lastReadingSchema,
+  devices: z.array(gatewayDeviceSchema),
+  recentRejections: z.number().int().describe('Rejections received in the last 7 days'),
+})
+export type GatewayOverview = z.infer<typeof gatewayOverviewSchema>
+export const gatewayOverviewListSchema = z.object({ items: z.array(gatewayOverviewSchema) })
+
+/** A gateway's rejections for review (device-protocol.md "Receipts"), newest first. */
+export const rejectionQuery = z.object({
+  before: z.coerce.number().int().positive().optional().describe('Keyset: rejections with a smaller id'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+})
+export const rejectionSchema = z.object({
+  id: z.number().int(),
+  batchId: z.string().nullable(),
+  measurementId: z.string().nullable(),
+  code: z.string().describe('device-protocol.md error code'),
+  detail: z.string(),
+  raw: z.string().describe('The input as received: text, or base64 of its bytes; cut at 4000 characters'),
+  rawEncoding: z.enum(['text', 'base64']),
+  rawLength: z.number().int(),
+  receivedAt: z.string(),
+})
+export type GatewayRejection = z.infer<typeof rejectionSchema>
+export const rejectionListSchema = z.object({ items: z.array(rejectionSchema), nextBefore: z.number().int().nullable() })

@@ -13,7 +13,7 @@ import type { Queryable } from './pool.js'
  */
 
 
-export type ProvisioningFailure = 'not-found' | 'patient-not-found' | 'patient-has-gateway' | 'invalid-id' | 'id-taken' | 'revoked'
+export type ProvisioningFailure = 'not-found' | 'patient-not-found' | 'patient-has-gateway' | 'invalid-id' | 'id-taken' | 'revoked' | 'device-paired-elsewhere'
 export type ProvisioningResult<T> = ({ ok: true } & T) | { ok: false; code: ProvisioningFailure }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -120,21 +120,26 @@ export async function pairDevice(
   db: Queryable,
   p: { actor: DbActor; gatewayId: string; deviceId: string },
 ): Promise<ProvisioningResult<{ pairedAt: Date }>> {
-  const { rows } = await db.query<{ found: number; paired_at: Date | null }>(
+  const { rows } = await db.query<{ found: number; elsewhere: number; paired_at: Date | null }>(
     `WITH g AS (SELECT id, tenant_id, patient_id, revoked_at FROM gateways WHERE tenant_id = $1 AND id = $5),
+          -- the same device paired through a live gateway of another patient of the tenant (issue 17, "Bad input")
+          elsewhere AS (SELECT 1 FROM devices od JOIN gateways og ON og.id = od.gateway_id, g
+                         WHERE od.tenant_id = $1 AND od.device_id = $6 AND od.paired_at IS NOT NULL AND od.gateway_id <> g.id
+                           AND og.revoked_at IS NULL AND og.patient_id IS DISTINCT FROM g.patient_id),
           d AS (INSERT INTO devices (gateway_id, device_id, tenant_id, paired_at, paired_by)
-                SELECT g.id, $6, g.tenant_id, now(), $3 FROM g WHERE g.revoked_at IS NULL
+                SELECT g.id, $6, g.tenant_id, now(), $3 FROM g WHERE g.revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM elsewhere)
                 ON CONFLICT (gateway_id, device_id)
                   DO UPDATE SET paired_at = coalesce(devices.paired_at, EXCLUDED.paired_at),
                                 paired_by = coalesce(devices.paired_by, EXCLUDED.paired_by)
                 RETURNING paired_at),
           x AS (SELECT g.id, g.patient_id FROM g WHERE EXISTS (SELECT 1 FROM d)),
           a AS (${audit('gateway.pair-device')})
-     SELECT (SELECT count(*) FROM g)::int AS found, (SELECT paired_at FROM d) AS paired_at`,
+     SELECT (SELECT count(*) FROM g)::int AS found, (SELECT count(*) FROM elsewhere)::int AS elsewhere, (SELECT paired_at FROM d) AS paired_at`,
     withActor(p.actor, [p.gatewayId, p.deviceId], { deviceId: p.deviceId }),
   )
   const r = rows[0]
   if (!r || r.found === 0) return { ok: false, code: 'not-found' }
+  if (r.elsewhere > 0) return { ok: false, code: 'device-paired-elsewhere' }
   if (!r.paired_at) return { ok: false, code: 'revoked' }
   return { ok: true, pairedAt: r.paired_at }
 }

@@ -9,6 +9,7 @@ import type { AccessContext } from './context.js'
 import { fhirReadAccess } from './fhir-reads.js'
 import { flowAccess } from './flows.js'
 import { gatewayAccess } from './gateways.js'
+import { userAccess } from './users.js'
 import { patientAccess } from './patients.js'
 import { ruleAccess } from './rules.js'
 import { searchAccess } from './searches.js'
@@ -34,6 +35,7 @@ export function createAccess(pool: Queryable, actor: Actor, where: AccessContext
     alerts: alertAccess(context),
     rules: ruleAccess(context),
     gateways: gatewayAccess(context),
+    users: userAccess(context),
     searches: searchAccess(context),
     fhir: fhirReadAccess(context),
     stream: streamAccess(context),

@@ -1,6 +1,6 @@
 import {
-  listTenantGateways, pairDevice, provisionGateway, revokeTenantGateway, rotateGatewaySecret, unpairDevice,
-  type GatewaySummary, type ProvisioningResult,
+  findTenantGateway, listGatewayOverview, listGatewayRejections, listTenantGateways, pairDevice, provisionGateway, revokeTenantGateway, rotateGatewaySecret, unpairDevice,
+  type GatewayOverview, type GatewaySummary, type ProvisioningResult, type RejectionForReview,
 } from '@varde/db'
 import { ERRORS, PROVISIONING_FAILURES } from '../errors/api-errors.js'
 import { dbActorOf, hasRole } from './actor.js'
@@ -30,6 +30,28 @@ export function gatewayAccess({ db, actor, audit, where }: AccessContext) {
       const items = await listTenantGateways(db, actor.tenantId)
       await audit.one({ action: 'gateway.list', resourceType: 'Gateway', outcome: 'allowed', details: { count: items.length } })
       return items
+    },
+
+    /** The list with each gateway's patient, devices, last readings and recent rejections (the administrator's page). */
+    async overview(): Promise<GatewayOverview[]> {
+      const items = await listGatewayOverview(db, actor.tenantId)
+      await audit.one({ action: 'gateway.overview', resourceType: 'Gateway', outcome: 'allowed', details: { count: items.length } })
+      return items
+    },
+
+    /**
+     * What the gateway sent that was refused, with the raw input (device-protocol.md "Receipts"): read-only,
+     * one log entry naming the gateway's patient, since a raw payload may hold a reading. Another tenant's
+     * gateway is answered as an unknown one.
+     */
+    async rejections(gatewayId: string, page: { before?: number | undefined; limit: number }): Promise<RejectionForReview[]> {
+      const gateway = await findTenantGateway(db, actor.tenantId, gatewayId)
+      await audit.one({
+        action: 'gateway.rejections', resourceType: 'Gateway', resourceId: gatewayId, patientId: gateway?.patientId ?? null,
+        outcome: gateway ? 'allowed' : 'denied', details: gateway ? { limit: page.limit } : { reason: 'not-found' },
+      })
+      if (!gateway) throw new ERRORS.gatewayNotFound()
+      return listGatewayRejections(db, { tenantId: actor.tenantId, gatewayId, ...page })
     },
 
     provision: async (patientId: string, gatewayId: string | undefined) => done(await provisionGateway(db, { actor: provisioner(), patientId, gatewayId })),

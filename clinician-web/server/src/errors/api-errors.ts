@@ -1,6 +1,6 @@
 import type { ApiErrorCode } from '@varde/api-contract'
 import createError from '@fastify/error'
-import type { AddMemberFailure, AlertActionFailure, CareWriteFailure, ProvisioningFailure } from '@varde/db'
+import type { AddMemberFailure, AlertActionFailure, CareWriteFailure, ProvisioningFailure, UserAdminFailure } from '@varde/db'
 
 /**
  * The API's coded errors, one registry (STYLE.md "Coded errors in one
@@ -45,6 +45,13 @@ export const ERRORS = {
   invalidGatewayId: define('invalid-id', 400, 'Not a valid gateway id.'),
   gatewayIdTaken: define('id-taken', 409, 'The id is already in use.'),
   gatewayRevoked: define('revoked', 409, 'The gateway is revoked.'),
+  devicePairedElsewhere: define('device-paired-elsewhere', 409, 'The device is paired to another patient\'s gateway; unpair it there first.'),
+  // users and roles (issue 17)
+  userAdminRequired: define('forbidden', 403, 'Only an administrator may manage users.'),
+  userNotFound: define('not-found', 404, 'No such user.'),
+  usernameTaken: define('username-taken', 409, 'The username is already in use.'),
+  ownAccount: define('own-account', 409, 'An administrator cannot disable or demote their own account.'),
+  notACarer: define('not-a-carer', 409, 'Only a nurse, clinician or administrator can be on a patient\'s care team.'),
   clockAdminRequired: define('forbidden', 403, 'Only an administrator may move the platform clock.'),
   clockFixed: define('clock-fixed', 403, 'The platform clock can be moved only in demo and test mode.'),
   enrolAdminRequired: define('forbidden', 403, 'Only an administrator may enrol patients.'),
@@ -101,6 +108,12 @@ export const PROVISIONING_FAILURES: Record<ProvisioningFailure, ErrorConstructor
   'invalid-id': ERRORS.invalidGatewayId,
   'id-taken': ERRORS.gatewayIdTaken,
   revoked: ERRORS.gatewayRevoked,
+  'device-paired-elsewhere': ERRORS.devicePairedElsewhere,
+}
+export const USER_ADMIN_FAILURES: Record<UserAdminFailure, ErrorConstructorOf> = {
+  'not-found': ERRORS.userNotFound,
+  'username-taken': ERRORS.usernameTaken,
+  'own-account': ERRORS.ownAccount,
 }
 
 /** Codes for Fastify's own refusals, which carry a status only. */

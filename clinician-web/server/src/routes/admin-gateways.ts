@@ -1,6 +1,6 @@
 import {
-  deviceParams, gatewayListSchema, gatewayParams, errorBody, pairBody, pairedSchema, provisionBody, provisionedSchema, rotatedSchema,
-  type ProvisionedGateway,
+  deviceParams, gatewayListSchema, gatewayOverviewListSchema, gatewayParams, errorBody, pairBody, pairedSchema, provisionBody, provisionedSchema,
+  rejectionListSchema, rejectionQuery, rotatedSchema, type GatewayOverview, type ProvisionedGateway,
 } from '@varde/api-contract'
 import { INTERNAL_TOPICS } from '@varde/domain'
 import type { FastifyRequest } from 'fastify'
@@ -46,6 +46,45 @@ export const adminGatewayRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = a
         revokedAt: g.revokedAt?.toISOString() ?? null, pairedDeviceIds: g.pairedDeviceIds,
       })),
     }
+  })
+
+  const iso = (d: Date | null) => d?.toISOString() ?? null
+  const reading = (r: { type: string; measuredAt: Date; receivedAt: Date } | null) =>
+    r ? { type: r.type, measuredAt: r.measuredAt.toISOString(), receivedAt: r.receivedAt.toISOString() } : null
+
+  app.get('/api/admin/gateways/overview', {
+    config: { access: 'admin' },
+    schema: {
+      tags: ['admin'], summary: 'The tenant\'s gateways with their patient, state, battery, firmware, last reading, devices and recent rejections',
+      description: 'A reading is given as its type and times, never its value. Devices the gateway reported but nobody paired are listed with `pairedAt: null`.',
+      response: { 200: gatewayOverviewListSchema },
+    },
+  }, async (request) => {
+    const items = await accessOf(request).gateways.overview()
+    return {
+      items: items.map((g): GatewayOverview => ({
+        id: g.id, patient: g.patientId ? { id: g.patientId, displayName: g.patientName ?? '' } : null, state: g.state, firmware: g.firmware,
+        battery: g.battery, lastSeenAt: iso(g.lastSeenAt), createdAt: g.createdAt.toISOString(), revokedAt: iso(g.revokedAt),
+        lastReading: reading(g.lastReading), recentRejections: g.recentRejections,
+        devices: g.devices.map((d) => ({ deviceId: d.deviceId, pairedAt: iso(d.pairedAt), battery: d.battery, lastReading: reading(d.lastReading) })),
+      })),
+    }
+  })
+
+  app.get('/api/admin/gateways/:id/rejections', {
+    config: { access: 'admin' },
+    schema: {
+      tags: ['admin'], summary: 'What the gateway sent that was refused, with the raw input, newest first (device-protocol.md "Receipts")',
+      description: 'Read-only review; each call is in the access log with the gateway\'s patient. Page with `before` = the answer\'s `nextBefore`.',
+      params, querystring: rejectionQuery, response: { 200: rejectionListSchema, 404: errorBody },
+    },
+  }, async (request, reply) => {
+    const { before, limit } = request.query
+    const items = await accessOf(request).gateways.rejections(request.params.id, { before, limit })
+    return reply.header('cache-control', 'no-store').send({
+      items: items.map((r) => ({ ...r, receivedAt: r.receivedAt.toISOString() })),
+      nextBefore: items.length === limit ? items.at(-1)!.id : null,
+    })
   })
 
   app.post('/api/admin/gateways', {

@@ -83,7 +83,7 @@ export const eventRoutes: FastifyPluginAsync<EventRouteOptions> = async (app, { 
       isClosed = true
       res.end()
     }
-    const unregister = streams.add(token, end)
+    const unregister = streams.add(token, end, u.userId)
     // the response closes when the stream is ended here and when the client goes away
     res.on('close', () => {
       isClosed = true

@@ -12,4 +12,7 @@ export const queryKeys = {
   measurementsOf: (id: string) => ['measurements', id] as const,
   alerts: ['alerts'] as const,
   rules: (patientId: string) => ['rules', patientId] as const,
+  adminGateways: ['admin', 'gateways'] as const,
+  gatewayRejections: (id: string) => ['admin', 'gateways', id, 'rejections'] as const,
+  adminUsers: ['admin', 'users'] as const,
 }

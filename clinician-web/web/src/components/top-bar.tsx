@@ -10,6 +10,9 @@ export function TopBar({ session, onLogOut }: { session: SessionInfo; onLogOut: 
   const isPatientList = useMatch(paths.patients()) !== null
   const isPatient = useMatch('/patients/:patientId') !== null
   const isAlerts = useMatch(paths.alerts()) !== null
+  const isAdminGateways = useMatch(paths.adminGateways()) !== null
+  const isAdminUsers = useMatch(paths.adminUsers()) !== null
+  const isAdmin = session.user.role === 'admin'
   return (
     <header className="top-bar">
       <div className="top-bar__brand">
@@ -53,6 +56,20 @@ export function TopBar({ session, onLogOut }: { session: SessionInfo; onLogOut: 
               {t('nav.alerts')}
             </Link>
           </li>
+          {isAdmin && (
+            <>
+              <li>
+                <Link to={paths.adminGateways()} aria-current={isAdminGateways ? 'page' : undefined}>
+                  {t('nav.adminGateways')}
+                </Link>
+              </li>
+              <li>
+                <Link to={paths.adminUsers()} aria-current={isAdminUsers ? 'page' : undefined}>
+                  {t('nav.adminUsers')}
+                </Link>
+              </li>
+            </>
+          )}
         </ul>
       </nav>
       <div className="top-bar__live">
