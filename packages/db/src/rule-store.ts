@@ -479,13 +479,16 @@ export async function applyRuleActions(
        SELECT * FROM jsonb_to_recordset($5::jsonb) AS d(patient_id uuid, seq bigint)
      ),
      dequeued AS (
-       DELETE FROM rule_work w USING judged d WHERE w.patient_id = d.patient_id AND w.seq = d.seq RETURNING 1
+       DELETE FROM rule_work w USING judged d WHERE w.patient_id = d.patient_id AND w.seq = d.seq RETURNING w.patient_id
      ),
      released AS (
-       -- readings came meanwhile: judged again, after everyone already waiting (migration 0006)
+       -- readings came meanwhile: judged again, after everyone already waiting (migration 0006). Every judged row
+       -- the DELETE did not take, not those whose seq differs in this statement's snapshot: a store that commits
+       -- while the DELETE waits for the row's lock changes seq after the snapshot (the DELETE, re-checking the
+       -- row, skips it), and a test on seq here would skip it too, leaving it claimed for the lease (issue 15)
        UPDATE rule_work w SET claimed_until = NULL, queued_at = now(),
               urgent_seq = CASE WHEN w.urgent_seq > d.seq THEN w.urgent_seq END
-         FROM judged d WHERE w.patient_id = d.patient_id AND w.seq <> d.seq RETURNING 1
+         FROM judged d WHERE w.patient_id = d.patient_id AND w.patient_id NOT IN (SELECT patient_id FROM dequeued) RETURNING 1
      )
      SELECT * FROM changed`,
     [
