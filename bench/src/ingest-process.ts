@@ -33,7 +33,7 @@ const logger = pino({ level: config.logLevel })
 const pool = createPool(config.databaseUrl, { max: 2, applicationName: 'varde-ingest' })
 // the parts as ingest/dist/main.js starts them, the rules worker only with BENCH_RULES=on
 const relay = startOutboxRelay({ db: pool, mqttUrl: config.mqttUrl, serviceSecret: config.serviceSecret, logger })
-const rules = isRulesOn ? startRuleWorker({ db: pool, logger, onChanged: () => relay.wake() }) : null
+const rules = isRulesOn ? startRuleWorker({ db: pool, logger, publish: (events) => relay.publish(events) }) : null
 const escalation = startEscalation({ db: pool, ...escalationSettings(config.escalation, config.publicUrl), log: logger, onEscalated: () => relay.wake() })
 const partition = process.env.VARDE_INGEST_PARTITION ? parsePartition(process.env.VARDE_INGEST_PARTITION) : undefined
 const ingest = startIngest({

@@ -1,5 +1,5 @@
 import {
-  claimDeliveries, enqueueReadingsBatches, loadForwardedAlert, loadForwardedReadings, recordDeadReadings, settleDelivery,
+  claimDeliveries, enqueueReadingsBatches, loadForwardedAlert, loadForwardedReadings, recordDeadReadings, settleDelivery, startWorkLoop,
   type ClaimedDelivery, type Queryable,
 } from '@varde/db'
 import type { Logger } from 'pino'
@@ -57,20 +57,19 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
   const leaseMs = options.leaseMs ?? 60_000
   const backoff = options.backoff ?? DEFAULT_BACKOFF
   const from: SenderOrganisation = { tenantId: '', publicUrl: options.publicUrl }
-  let stopped = false
-  let looks: Promise<number> = Promise.resolve(0)
-  let scheduling: Promise<unknown> = Promise.resolve()
-  let pollTimer: NodeJS.Timeout | undefined
-  let scheduleTimer: NodeJS.Timeout | undefined
+  const isSchedulerOn = options.isSchedulerOn ?? true
+  // looks at once and after each that found work, else every poll interval; looks never overlap
+  const looks = startWorkLoop({ look: { run: look, atStart: true, everyMs: pollIntervalMs } }, {
+    onError: (_job, error) => log.error({ err: error, event: 'forwarding-look-failed' }, 'could not look for deliveries; trying again'),
+  })
+  // the daily batches on a loop of their own, so a slow delivery does not hold them up
+  const scheduling = startWorkLoop({ schedule: { run: schedule, atStart: isSchedulerOn, ...(isSchedulerOn ? { everyMs: scheduleIntervalMs } : {}) } })
 
-  const runOnce = (): Promise<number> => {
-    const run = looks.then(async () => {
-      const claimed = await claimDeliveries(options.db, batchSize, leaseMs)
-      await Promise.all(claimed.map((d) => deliverOne(d)))
-      return claimed.length
-    })
-    looks = run.catch(() => 0)
-    return run
+  async function look(): Promise<number> {
+    const claimed = await claimDeliveries(options.db, batchSize, leaseMs)
+    await Promise.all(claimed.map((d) => deliverOne(d)))
+    if (claimed.length > 0) looks.wake('look')
+    return claimed.length
   }
 
   async function deliverOne(d: ClaimedDelivery): Promise<void> {
@@ -119,33 +118,20 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
 
   const scheduleNow = () => enqueueReadingsBatches(options.db, previousOsloDay(new Date()))
 
-  const poll = () => {
-    if (stopped) return
-    runOnce()
-      .then((n) => { if (!stopped) pollTimer = setTimeout(poll, n > 0 ? 0 : pollIntervalMs) })
-      .catch((error: unknown) => {
-        log.error({ err: error, event: 'forwarding-look-failed' }, 'could not look for deliveries; trying again')
-        if (!stopped) pollTimer = setTimeout(poll, pollIntervalMs)
-      })
+  async function schedule(): Promise<void> {
+    try {
+      const n = await scheduleNow()
+      if (n > 0) log.info({ event: 'readings-batches-enqueued', count: n }, 'daily readings batches enqueued')
+    } catch (error) {
+      log.error({ err: error, event: 'forwarding-schedule-failed' }, 'could not enqueue the daily readings batches')
+    }
   }
-  const schedule = () => {
-    if (stopped) return
-    scheduling = scheduleNow()
-      .then((n) => { if (n > 0) log.info({ event: 'readings-batches-enqueued', count: n }, 'daily readings batches enqueued') })
-      .catch((error: unknown) => log.error({ err: error, event: 'forwarding-schedule-failed' }, 'could not enqueue the daily readings batches'))
-      .finally(() => { if (!stopped) scheduleTimer = setTimeout(schedule, scheduleIntervalMs) })
-  }
-  pollTimer = setTimeout(poll, 0)
-  if (options.isSchedulerOn ?? true) scheduleTimer = setTimeout(schedule, 0)
 
   return {
-    runOnce,
+    runOnce: async () => (await looks.run('look')) ?? 0,
     scheduleNow,
     async stop() {
-      stopped = true
-      clearTimeout(pollTimer)
-      clearTimeout(scheduleTimer)
-      await Promise.all([looks, scheduling])
+      await Promise.all([looks.stop(), scheduling.stop()])
     },
   }
 }

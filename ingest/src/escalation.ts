@@ -1,4 +1,4 @@
-import { claimDueEscalations, recordNotification, type DueEscalation, type Queryable } from '@varde/db'
+import { claimDueEscalations, recordNotification, startWorkLoop, type DueEscalation, type Queryable } from '@varde/db'
 import type { EscalationConfig } from '@varde/config'
 import { buildNotifiers, NotifyError, toEscalation, type Escalation, type Notifier } from '@varde/notify'
 import type { Logger } from 'pino'
@@ -68,23 +68,22 @@ export function startEscalation(options: EscalationOptions): EscalationService {
   const retryDelayMs = options.retryDelayMs ?? 2000
   const deliveries = new Set<Promise<void>>()
   const stopping = new AbortController()
-  let claims: Promise<unknown> = Promise.resolve()
-  let timer: NodeJS.Timeout | undefined
+  // the first look one interval after start; looks never overlap
+  const loop = startWorkLoop({ look: { run: look, everyMs: options.checkIntervalMs } }, {
+    onError: (_job, error) => log.error({ err: error, event: 'check-failed' }, 'escalation check failed; trying again at the next look'),
+  })
 
-  /** Claims and announces; returns the deliveries (tracked for stop) without waiting for them. Looks never overlap. */
-  function look(): Promise<{ count: number; delivered: Promise<void> }> {
-    const run = claims.then(async () => {
-      const due = await claimDueEscalations(options.db, { afterMinutes: options.afterMinutes, limit: batchSize })
-      for (const alert of due) logEscalated(alert)
-      if (due.length > 0) options.onEscalated?.()
-      const escalations = due.map((alert) => toEscalation(alert, options.publicUrl))
-      const delivered = Promise.all(options.notifiers.map((n) => deliverAll(n, escalations))).then(() => {})
-      deliveries.add(delivered)
-      void delivered.finally(() => deliveries.delete(delivered))
-      return { count: due.length, delivered }
-    })
-    claims = run.catch(() => {})
-    return run
+  /** Claims and announces; returns the deliveries (tracked for stop) without waiting for them. */
+  async function look(): Promise<{ count: number; delivered: Promise<void> }> {
+    const due = await claimDueEscalations(options.db, { afterMinutes: options.afterMinutes, limit: batchSize })
+    for (const alert of due) logEscalated(alert)
+    if (due.length > 0) options.onEscalated?.()
+    const escalations = due.map((alert) => toEscalation(alert, options.publicUrl))
+    const delivered = Promise.all(options.notifiers.map((n) => deliverAll(n, escalations))).then(() => {})
+    deliveries.add(delivered)
+    void delivered.finally(() => deliveries.delete(delivered))
+    if (due.length > 0) log.debug({ event: 'looked', escalated: due.length }, 'escalation look')
+    return { count: due.length, delivered }
   }
 
   function logEscalated(alert: DueEscalation): void {
@@ -141,30 +140,18 @@ export function startEscalation(options: EscalationOptions): EscalationService {
     })
   }
 
-  function schedule(): void {
-    if (stopping.signal.aborted) return
-    timer = setTimeout(() => {
-      look().then(
-        ({ count }) => { if (count > 0) log.debug({ event: 'looked', escalated: count }, 'escalation look') },
-        (error: unknown) => log.error({ err: error, event: 'check-failed' }, 'escalation check failed; trying again at the next look'),
-      ).finally(schedule)
-    }, options.checkIntervalMs)
-    timer.unref()
-  }
-  schedule()
   log.info({ event: 'started', afterMinutes: options.afterMinutes, checkIntervalMs: options.checkIntervalMs, notifiers: options.notifiers.map((n) => n.name) }, 'escalation started')
 
   return {
     async checkNow() {
-      if (stopping.signal.aborted) return 0
-      const { count, delivered } = await look()
-      await delivered
-      return count
+      const looked = await loop.run('look')
+      if (!looked) return 0
+      await looked.delivered
+      return looked.count
     },
     async stop() {
       stopping.abort()
-      clearTimeout(timer)
-      await claims
+      await loop.stop()
       await Promise.all(deliveries)
       log.info({ event: 'stopped' }, 'escalation stopped')
     },

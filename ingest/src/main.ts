@@ -41,7 +41,7 @@ const pool = createPool(config.databaseUrl, { max: config.dbPoolSize ?? 2, appli
 const clock = new PlatformClock(pool)
 await clock.start().catch((error: unknown) => logger.warn({ err: error, event: 'clock-not-loaded' }, 'platform clock not loaded; on the wall clock until it is'))
 const relay = startOutboxRelay({ db: pool, mqttUrl: config.mqttUrl, serviceSecret: config.serviceSecret, logger })
-const rules = startRuleWorker({ db: pool, logger, clock, onChanged: () => relay.wake() })
+const rules = startRuleWorker({ db: pool, logger, clock, publish: (events) => relay.publish(events) })
 const escalation = startEscalation({
   db: pool, ...escalationSettings(config.escalation, config.publicUrl), log: logger, onEscalated: () => relay.wake(),
 })

@@ -1,5 +1,5 @@
 import { serviceUsername, servicePassword } from '@varde/config'
-import { claimOutboxEvents, deleteOutboxEvents, releaseOutboxEvents, type OutboxEvent, type Queryable } from '@varde/db'
+import { claimOutboxEvents, publishOutboxEvents, startWorkLoop, type OutboxEvent, type Queryable } from '@varde/db'
 import { alertChangedEvent, INTERNAL_TOPICS, type AlertChangeFacts } from '@varde/domain'
 import mqtt, { type MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
@@ -31,6 +31,12 @@ export interface OutboxRelay {
   ready: Promise<void>
   /** Events were written: publish them now. */
   wake(): void
+  /**
+   * Events their writing statement claimed for this relay (`claimedByWriter`,
+   * the rules worker's): published in the next round without a claim of
+   * their own, in order with what the relay claims.
+   */
+  publish(events: readonly OutboxEvent[]): void
   /** Resolves when the outbox held nothing for this relay and it is idle (tests, shutdown). */
   drain(): Promise<void>
   stats(): OutboxRelayStats
@@ -78,111 +84,73 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   })
   client.on('error', (error) => log.warn({ err: error }, 'mqtt error'))
   // back from a broker outage: publish what waited
-  client.on('connect', () => {
-    wantRound = true
-    poke()
-  })
+  client.on('connect', () => loop.wake('round'))
 
-  let isStopped = false
-  let wantRound = true // at start: whatever a previous run left
-  let signal: (() => void) | null = null
-  let idleWaiters: (() => void)[] = []
-  const poke = () => {
-    const s = signal
-    signal = null
-    s?.()
-  }
-  const pollTimer = setInterval(() => { wantRound = true; poke() }, options.pollIntervalMs ?? 1000)
-  pollTimer.unref()
+  /** Events claimed for us by their writer, waiting for the next round. */
+  let held: OutboxEvent[] = []
+  // at start: whatever a previous run left; the poll: events nobody woke us for (another instance's, a crashed relay's)
+  const loop = startWorkLoop({ round: { run: round, atStart: true, everyMs: options.pollIntervalMs ?? 1000 } }, { after: ready })
 
-  const loop = (async () => {
-    await ready
-    while (!isStopped) {
-      if (wantRound) {
-        wantRound = false
-        // a full round: more may wait
-        if (await round()) wantRound = true
-      } else {
-        const waiters = idleWaiters
-        idleWaiters = []
-        waiters.forEach((w) => w())
-        await new Promise<void>((resolve) => { signal = resolve })
-      }
-    }
-    ;[...idleWaiters].forEach((w) => w())
-  })()
-
-  /** One claim, publish and delete; true when the claim was full. */
-  async function round(): Promise<boolean> {
+  /** What the writers handed us, then one claim; a full claim wakes the next round at once. */
+  async function round(): Promise<void> {
     // no claims while the broker is away: they would hold the events from other relays for the lease
-    if (!client.connected) return false
+    if (!client.connected) return
+    const own = held
+    held = []
+    if (own.length > 0 && !(await publish(own))) return
     let events: OutboxEvent[]
     try {
       events = await claimOutboxEvents(db, { limit: batchSize, leaseMs })
     } catch (error) {
       stats.errors++
       log.error({ err: error }, 'claiming outbox events failed; retrying at the next poll')
-      return false
+      return
     }
-    if (events.length === 0) return false
+    if (events.length > 0 && (await publish(events)) && events.length === batchSize) loop.wake('round')
+  }
+
+  /** Publishes, deletes what the broker has; false when something is left for a later round. */
+  async function publish(events: readonly OutboxEvent[]): Promise<boolean> {
     stats.rounds++
-    const messages: { id: string; topic: string; payload: string }[] = []
-    const invalid: string[] = []
-    for (const e of events) {
-      const build = BUILDERS[e.topic]
-      try {
-        if (!build) throw new Error(`no builder for topic ${e.topic}`)
-        messages.push({ id: e.id, topic: e.topic, payload: JSON.stringify(build(e.payload)) })
-      } catch (error) {
-        // a row that cannot become a message never will: kept would block nothing but fill the table
-        stats.invalid++
-        invalid.push(e.id)
-        log.error({ err: error, event: 'outbox-invalid', outboxId: e.id, topic: e.topic }, 'an outbox event is invalid; dropped')
-      }
-    }
-    // sent in id order over one connection, so the broker gets an alert's revisions in order
-    const acked = await Promise.allSettled(messages.map((m) => client.publishAsync(m.topic, m.payload, { qos: 1 })))
-    const sent = messages.filter((_, i) => acked[i]?.status === 'fulfilled').map((m) => m.id)
-    const unsent = messages.filter((_, i) => acked[i]?.status !== 'fulfilled').map((m) => m.id)
-    stats.published += sent.length
     try {
-      await deleteOutboxEvents(db, [...sent, ...invalid])
-      if (unsent.length > 0) {
+      const done = await publishOutboxEvents(db, events, {
+        build: (e) => {
+          const build = BUILDERS[e.topic]
+          if (!build) throw new Error(`no builder for topic ${e.topic}`)
+          return JSON.stringify(build(e.payload))
+        },
+        publish: async (topic, payload) => { await client.publishAsync(topic, payload, { qos: 1 }) },
+        onInvalid: (e, error) => log.error({ err: error, event: 'outbox-invalid', outboxId: e.id, topic: e.topic }, 'an outbox event is invalid; dropped'),
+      })
+      stats.published += done.published
+      stats.invalid += done.invalid
+      if (done.unpublished > 0) {
         stats.errors++
-        log.warn({ event: 'outbox-unpublished', events: unsent.length }, 'outbox events not published; left for the next round')
-        await releaseOutboxEvents(db, unsent)
+        log.warn({ event: 'outbox-unpublished', events: done.unpublished }, 'outbox events not published; left for the next round')
         return false
       }
+      return true
     } catch (error) {
       // published but not deleted: published again when the claim runs out (at least once)
       stats.errors++
       log.error({ err: error }, 'deleting published outbox events failed; they will be published again')
       return false
     }
-    return events.length === batchSize
   }
 
   return {
     ready,
-    wake() {
-      wantRound = true
-      poke()
+    wake: () => loop.wake('round'),
+    publish(events) {
+      if (events.length === 0) return
+      held.push(...events)
+      loop.wake('round')
     },
-    drain() {
-      if (isStopped) return Promise.resolve()
-      wantRound = true
-      const idle = new Promise<void>((resolve) => idleWaiters.push(resolve))
-      poke()
-      return idle
-    },
+    drain: () => loop.drain('round'),
     stats: () => ({ ...stats }),
     async stop(stopOptions = {}) {
-      isStopped = true
-      clearInterval(pollTimer)
-      poke()
-      const timeout = new Promise<void>((resolve) => setTimeout(resolve, stopOptions.timeoutMs ?? 3000).unref())
-      await Promise.race([loop, timeout])
       // a round still waiting for the broker: its events stay claimed and are published when the claim runs out
+      await loop.stop({ timeoutMs: stopOptions.timeoutMs ?? 3000 })
       await new Promise<void>((resolve) => client.end(true, {}, () => resolve()))
       log.info({ event: 'stopped', ...stats }, 'outbox relay stopped')
     },

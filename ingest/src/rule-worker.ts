@@ -1,8 +1,8 @@
 import {
   applyRuleActions, claimRuleWork, PlatformClock, listMonitoredPatientIds, loadLastReadingTimes, loadRuleContext,
-  loadRuleOverrides, loadServicePauses, type ChangedAlert, type PatientActions, type Queryable, type RuleContext, type RuleWorkClaim,
-  type StoredReading,
-  } from '@varde/db'
+  loadRuleOverrides, loadServicePauses, startWorkLoop, type ChangedAlert, type OutboxEvent, type PatientActions, type Queryable,
+  type RuleContext, type RuleWorkClaim, type StoredReading,
+} from '@varde/db'
 import {
   evaluateDeviceHealth, evaluateReadings, evaluateSchedules, historyNeeds, resolvePatientRules, type AlertAction,
   platformTimeAt, WALL_CLOCK, type ClockSetting, type GatewayHealth, type RuleOverride, type RuleSet, type ServicePause,
@@ -19,6 +19,14 @@ export interface RuleWorkerOptions {
    * composition root wakes the outbox relay with this.
    */
   onChanged?: (changed: ChangedAlert[]) => void
+  /**
+   * An outbox relay in this process (`OutboxRelay.publish`): the statement
+   * that changes alerts claims their events for it, and it publishes them at
+   * once, without a claim statement of its own waiting on the database
+   * behind ingest's writes (issue 15: the alert p99 under load). Without it
+   * the events wait for a relay's claim.
+   */
+  publish?: (events: OutboxEvent[]) => void
   logger: Logger
   /**
    * The platform clock (docs/decisions/0014): the rules judge by its time.
@@ -98,44 +106,12 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
   // the readings' times are the platform's (ingest stamps them by it), so their windows are too
   const history = new ReadingHistory(db, { now: () => clock.now().getTime() })
 
-  let isStopped = false
-  let wantRounds = true // at start: whatever a previous run left queued
-  let wantCheck = false
-  let signal: (() => void) | null = null
-  let idleWaiters: (() => void)[] = []
-  let checkWaiters: ((n: number) => void)[] = []
-
-  const poke = () => {
-    const s = signal
-    signal = null
-    s?.()
-  }
-  const sweepTimer = setInterval(() => { wantRounds = true; poke() }, options.sweepIntervalMs ?? 5000)
-  const checkTimer = setInterval(() => { wantCheck = true; poke() }, options.checkIntervalMs ?? 60_000)
-  sweepTimer.unref()
-  checkTimer.unref()
-
-  const loop = (async () => {
-    while (!isStopped) {
-      if (wantRounds) {
-        wantRounds = false
-        await drainQueue()
-      } else if (wantCheck) {
-        wantCheck = false
-        const waiters = checkWaiters
-        checkWaiters = []
-        const n = await checkAll()
-        waiters.forEach((w) => w(n))
-      } else {
-        const waiters = idleWaiters
-        idleWaiters = []
-        waiters.forEach((w) => w())
-        await new Promise<void>((resolve) => { signal = resolve })
-      }
-    }
-    ;[...idleWaiters].forEach((w) => w())
-    ;[...checkWaiters].forEach((w) => w(0))
-  })()
+  // rounds first: at start whatever a previous run left queued, and on the sweep queued patients nobody woke us
+  // for (a crashed worker's, another instance's); then the periodic check of schedules and device health
+  const loop = startWorkLoop({
+    rounds: { run: drainQueue, atStart: true, everyMs: options.sweepIntervalMs ?? 5000 },
+    check: { run: checkAll, everyMs: options.checkIntervalMs ?? 60_000 },
+  })
 
   async function drainQueue(): Promise<void> {
     for (;;) {
@@ -150,7 +126,7 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
         log.error({ err: error }, 'judging queued patients failed; retrying on the next sweep')
         return
       }
-      if (claims.length < batchPatients || isStopped) return
+      if (claims.length < batchPatients || loop.isStopped) return
     }
   }
 
@@ -171,7 +147,7 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
       return { tenantId: patient.tenantId, patientId: patient.id, actions: evaluatePatient(judging, patient.id, now, { fresh, all }, clock.setting) }
     })
     const loadedAt = performance.now()
-    const changed = await applyRuleActions(db, batches, claims, randomUUID)
+    const changed = await applyRuleActions(db, batches, claims, randomUUID, { claimEvents: options.publish !== undefined })
     const ms = performance.now() - startedAt
     log.debug({ event: 'round', ms: Math.round(ms), patients: claims.length, urgent: claims.filter((c) => c.isUrgent).length }, 'judged a round')
     if (ms > SLOW_ROUND_MS) {
@@ -202,7 +178,7 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
           if (actions.length > 0) batches.push({ tenantId: patient.tenantId, patientId: patient.id, actions })
         }
         if (batches.length > 0) {
-          const changed = await applyRuleActions(db, batches, [], randomUUID)
+          const changed = await applyRuleActions(db, batches, [], randomUUID, { claimEvents: options.publish !== undefined })
           changedCount += changed.length
           announce(changed)
         }
@@ -244,7 +220,10 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
 
   /** What a round changed: counted and logged; its events are in the outbox already, the relay is woken. */
   function announce(changed: ChangedAlert[]): void {
-    if (changed.length > 0) options.onChanged?.(changed)
+    if (changed.length > 0) {
+      options.publish?.(changed.map((c) => c.event))
+      options.onChanged?.(changed)
+    }
     for (const c of changed) {
       if (c.change === 'opened') stats.alertsOpened++
       else if (c.change === 'updated') stats.alertsUpdated++
@@ -256,34 +235,15 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
   }
 
   return {
-    wake() {
-      wantRounds = true
-      poke()
-    },
-    drain() {
-      if (isStopped) return Promise.resolve()
-      wantRounds = true
-      const idle = new Promise<void>((resolve) => idleWaiters.push(resolve))
-      poke()
-      return idle
-    },
-    checkNow() {
-      if (isStopped) return Promise.resolve(0)
-      wantCheck = true
-      const done = new Promise<number>((resolve) => checkWaiters.push(resolve))
-      poke()
-      return done
-    },
+    wake: () => loop.wake('rounds'),
+    drain: () => loop.drain('rounds'),
+    checkNow: async () => (await loop.run('check')) ?? 0,
     stats: () => {
       const h = history.stats()
       return { ...stats, historyHits: h.hits, historyLoads: h.loads }
     },
     async stop() {
-      isStopped = true
-      clearInterval(sweepTimer)
-      clearInterval(checkTimer)
-      poke()
-      await loop
+      await loop.stop()
       ownClock?.stop()
       log.info({ event: 'stopped', ...stats }, 'rules stopped')
     },

@@ -120,7 +120,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       stack.push({ name: 'clock', stop: async () => clock.stop() })
       const relay: OutboxRelay = startOutboxRelay({ db: pool, mqttUrl, serviceSecret: config.serviceSecret, logger })
       stack.push({ name: 'outbox-relay', stop: () => relay.stop() })
-      const rules: RuleWorker = startRuleWorker({ db: pool, logger, clock, onChanged: () => relay.wake() })
+      const rules: RuleWorker = startRuleWorker({ db: pool, logger, clock, publish: (events) => relay.publish(events) })
       stack.push({ name: 'rules', stop: () => rules.stop() })
       const escalation: EscalationService = startEscalation({
         db: pool, ...escalationSettings(config.escalation, config.publicUrl), log: logger, onEscalated: () => relay.wake(),

@@ -42,7 +42,7 @@ export async function startServerStack(options: {
   const clock = new PlatformClock(db)
   await clock.start()
   const relay = startOutboxRelay({ db, mqttUrl, serviceSecret, logger })
-  const rules = startRuleWorker({ db, logger, clock, onChanged: () => relay.wake() })
+  const rules = startRuleWorker({ db, logger, clock, publish: (events) => relay.publish(events) })
   const ingest = startIngest({ db, mqttUrl, serviceSecret, logger, clock, clientId: `ingest-${options.name}`, onStored: () => rules.wake() })
   await Promise.all([ingest.ready, relay.ready])
   const live = connectLiveEvents({ mqttUrl, serviceSecret, logger })

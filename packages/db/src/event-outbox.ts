@@ -22,14 +22,26 @@ export interface OutboxEvent {
  * are SQL expressions over them; `topicParam` the placeholder of the topic
  * (`INTERNAL_TOPICS.alertsChanged`). The keys are `AlertChangeFacts`'.
  */
-export function announceAlertChanges(changed: string, p: { change: string; at: string; topicParam: string }): string {
-  return `INSERT INTO event_outbox (topic, payload)
+export function announceAlertChanges(
+  changed: string, p: { change: string; at: string; topicParam: string; claimedByWriter?: boolean },
+): string {
+  // claimed by the writer: no relay takes the event before the writer's own has published it (or the claim has
+  // run out, the writer having died): one claim statement less between the change and its event (issue 15)
+  return `INSERT INTO event_outbox (topic, payload, claimed_until)
        SELECT ${p.topicParam}::text, jsonb_build_object(
                 'tenantId', c.tenant_id, 'patientId', c.patient_id, 'alertId', c.id, 'change', ${p.change},
-                'revision', c.revision, 'severity', c.severity, 'status', c.status, 'at', ${p.at})
+                'revision', c.revision, 'severity', c.severity, 'status', c.status, 'at', ${p.at}),
+              ${p.claimedByWriter ? `now() + interval '${WRITER_CLAIM_SECONDS} seconds'` : 'NULL'}
          FROM ${changed} c
-       RETURNING 1`
+       RETURNING id::text AS outbox_id, topic AS outbox_topic, payload AS outbox_payload, (payload->>'alertId')::uuid AS alert_id`
 }
+
+/**
+ * How long an event its writer claimed (`claimedByWriter`) is held from the
+ * relays: the writer publishes it at once; if the writer dies first, a relay
+ * takes it when this has passed.
+ */
+export const WRITER_CLAIM_SECONDS = 10
 
 /**
  * Claims up to `limit` events nobody holds, oldest first, for `leaseMs`:
@@ -68,4 +80,36 @@ export async function releaseOutboxEvents(db: Queryable, ids: readonly string[])
 export async function countOutboxEvents(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM event_outbox')
   return rows[0]?.n ?? 0
+}
+
+/**
+ * Publishes events this process holds (claimed by their writing statement, or
+ * by `claimOutboxEvents`) in id order, then deletes those the broker has and
+ * those that can never be published (`build` threw), and makes the others
+ * claimable again at once. At least once: a crash before the delete leaves
+ * them to be published again when the claim runs out. The one place the
+ * outbox relay and a writer that publishes its own events do it.
+ */
+export async function publishOutboxEvents(
+  db: Queryable, events: readonly OutboxEvent[],
+  p: { build: (event: OutboxEvent) => string; publish: (topic: string, payload: string) => Promise<void>; onInvalid?: (event: OutboxEvent, error: unknown) => void },
+): Promise<{ published: number; invalid: number; unpublished: number }> {
+  const messages: { id: string; topic: string; payload: string }[] = []
+  const invalid: string[] = []
+  for (const e of [...events].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))) {
+    try {
+      messages.push({ id: e.id, topic: e.topic, payload: p.build(e) })
+    } catch (error) {
+      // a row that cannot become a message never will: kept, it would block nothing but fill the table
+      invalid.push(e.id)
+      p.onInvalid?.(e, error)
+    }
+  }
+  // sent in id order over one connection, so the broker gets an alert's revisions in order
+  const acked = await Promise.allSettled(messages.map((m) => p.publish(m.topic, m.payload)))
+  const sent = messages.filter((_, i) => acked[i]?.status === 'fulfilled').map((m) => m.id)
+  const unsent = messages.filter((_, i) => acked[i]?.status !== 'fulfilled').map((m) => m.id)
+  await deleteOutboxEvents(db, [...sent, ...invalid])
+  await releaseOutboxEvents(db, unsent)
+  return { published: sent.length, invalid: invalid.length, unpublished: unsent.length }
 }

@@ -12,7 +12,7 @@ import {
   type Severity,
   type VitalType,
 } from '@varde/domain'
-import { announceAlertChanges } from './event-outbox.js'
+import { announceAlertChanges, type OutboxEvent } from './event-outbox.js'
 import type { Queryable } from './pool.js'
 
 /**
@@ -311,6 +311,8 @@ export interface ChangedAlert {
   severity: Severity
   status: 'open' | 'acknowledged' | 'resolved'
   revision: number
+  /** Its event in the outbox, written by the same statement; claimed for the caller when it asked to publish it itself. */
+  event: OutboxEvent
 }
 
 interface AlertOp {
@@ -353,6 +355,7 @@ interface AlertEventOp {
  */
 export async function applyRuleActions(
   db: Queryable, batches: PatientActions[], done: RuleWorkClaim[], newAlertId: () => string,
+  options: { claimEvents?: boolean } = {},
 ): Promise<ChangedAlert[]> {
   const ops = new Map<string, AlertOp>()
   const events: AlertEventOp[] = []
@@ -407,6 +410,7 @@ export async function applyRuleActions(
   const { rows } = await db.query<{
     id: string; tenant_id: string; patient_id: string; alert_key: string; severity: Severity
     status: ChangedAlert['status']; revision: number; change: ChangedAlert['change']
+    outbox_id: string; outbox_topic: string; outbox_payload: unknown
   }>(
     `WITH ins AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS o(
@@ -473,21 +477,24 @@ export async function applyRuleActions(
      ),
      -- the announcement, in the statement that makes the change (migration 0011): a crash cannot part them
      announced AS (
-       ${announceAlertChanges('changed', { change: 'c.change', at: 'now()', topicParam: '$6' })}
+       ${announceAlertChanges('changed', { change: 'c.change', at: 'now()', topicParam: '$6', claimedByWriter: options.claimEvents === true })}
      ),
      judged AS (
        SELECT * FROM jsonb_to_recordset($5::jsonb) AS d(patient_id uuid, seq bigint)
      ),
      dequeued AS (
-       DELETE FROM rule_work w USING judged d WHERE w.patient_id = d.patient_id AND w.seq = d.seq RETURNING 1
+       DELETE FROM rule_work w USING judged d WHERE w.patient_id = d.patient_id AND w.seq = d.seq RETURNING w.patient_id
      ),
      released AS (
-       -- readings came meanwhile: judged again, after everyone already waiting (migration 0006)
+       -- readings came meanwhile: judged again, after everyone already waiting (migration 0006). Every judged row
+       -- the DELETE did not take, not those whose seq differs in this statement's snapshot: a store that commits
+       -- while the DELETE waits for the row's lock changes seq after the snapshot (the DELETE, re-checking the
+       -- row, skips it), and a test on seq here would skip it too, leaving it claimed for the lease (issue 15)
        UPDATE rule_work w SET claimed_until = NULL, queued_at = now(),
               urgent_seq = CASE WHEN w.urgent_seq > d.seq THEN w.urgent_seq END
-         FROM judged d WHERE w.patient_id = d.patient_id AND w.seq <> d.seq RETURNING 1
+         FROM judged d WHERE w.patient_id = d.patient_id AND w.patient_id NOT IN (SELECT patient_id FROM dequeued) RETURNING 1
      )
-     SELECT * FROM changed`,
+     SELECT c.*, a.outbox_id, a.outbox_topic, a.outbox_payload FROM changed c JOIN announced a ON a.alert_id = c.id`,
     [
       JSON.stringify(inserts),
       JSON.stringify(updates.map((u) => ({
@@ -504,6 +511,7 @@ export async function applyRuleActions(
   return rows.map((r) => ({
     id: r.id, tenantId: r.tenant_id, patientId: r.patient_id, alertKey: r.alert_key, change: r.change,
     severity: r.severity, status: r.status, revision: r.revision,
+    event: { id: r.outbox_id, topic: r.outbox_topic, payload: r.outbox_payload },
   }))
 }
 
