@@ -11,6 +11,7 @@ import { gatewayAccess } from './gateways.js'
 import { patientAccess } from './patients.js'
 import { ruleAccess } from './rules.js'
 import { searchAccess } from './searches.js'
+import { serviceCourseAccess } from './service-course.js'
 import { streamAccess } from './live-stream.js'
 
 /**
@@ -39,6 +40,7 @@ export function createAccess(pool: Queryable, actor: Actor, where: AccessContext
     clock: clockAccess(context),
     enrolment: enrolmentAccess(context),
     careTeam: careTeamAccess(context),
+    serviceCourse: serviceCourseAccess(context),
   }
 }
 

@@ -12,4 +12,6 @@ export const queryKeys = {
   measurementsOf: (id: string) => ['measurements', id] as const,
   alerts: ['alerts'] as const,
   rules: (patientId: string) => ['rules', patientId] as const,
+  service: (patientId: string) => ['service', patientId] as const,
+  pauses: (patientId: string) => ['pauses', patientId] as const,
 }

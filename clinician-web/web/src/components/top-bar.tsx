@@ -10,6 +10,7 @@ export function TopBar({ session, onLogOut }: { session: SessionInfo; onLogOut: 
   const isPatientList = useMatch(paths.patients()) !== null
   const isPatient = useMatch('/patients/:patientId') !== null
   const isAlerts = useMatch(paths.alerts()) !== null
+  const isEnrol = useMatch(paths.enrol()) !== null
   return (
     <header className="top-bar">
       <div className="top-bar__brand">
@@ -53,6 +54,13 @@ export function TopBar({ session, onLogOut }: { session: SessionInfo; onLogOut: 
               {t('nav.alerts')}
             </Link>
           </li>
+          {session.user.role === 'admin' && (
+            <li>
+              <Link to={paths.enrol()} aria-current={isEnrol ? 'page' : undefined}>
+                {t('nav.enrol')}
+              </Link>
+            </li>
+          )}
         </ul>
       </nav>
       <div className="top-bar__live">
