@@ -156,6 +156,7 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/admin/patients': { body: () => ({ nationalId: nextNationalId(), displayName: 'Ny Pasient' }) },
   // the course of service (issue 17): ending it ends a fresh patient the carer gives care to, not the target
   'GET /api/patients/:id/service': {},
+  'GET /api/patients/:id/threshold-proposals': {},
   'PUT /api/patients/:id/self-care-plan': { body: () => ({ text: 'Vei deg hver morgen før frokost.' }) },
   'POST /api/patients/:id/service/end': { body: () => ({ reason: 'access test' }), prepare: async () => ({ patient: await newPatientOfCarer() }) },
   // the care team (issue 18): an outside organisation added and ended, an objection against the GP practice recorded and withdrawn

@@ -177,6 +177,7 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/admin/patients': { body: (i) => ({ nationalId: i.nationalId, displayName: 'Ny Pasient' }) },
   // the course of service (issue 17)
   'GET /api/patients/:id/service': {},
+  'GET /api/patients/:id/threshold-proposals': {},
   'PUT /api/patients/:id/self-care-plan': { body: () => ({ text: 'cross-tenant test' }) },
   'POST /api/patients/:id/service/end': { body: () => ({ reason: 'cross-tenant test' }) },
   'GET /fhir/metadata': {},

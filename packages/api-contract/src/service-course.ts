@@ -61,3 +61,33 @@ export const endedServiceSchema = z.object({
   revokedGatewayIds: z.array(z.string()),
   resolvedAlerts: z.number().int(),
 })
+
+/** One alert a replay raised (the what-if), or one the rules raised. */
+export const whatIfAlertSchema = z.object({
+  alertKey: z.string(),
+  severity: z.enum(['red', 'yellow']),
+  count: z.number().int(),
+  firstTriggeredAt: z.string(),
+})
+/** GET /api/patients/:id/threshold-proposals */
+export const thresholdProposalsSchema = z.object({
+  patientId: z.string(),
+  startupFrom: z.string(),
+  startupTo: z.string(),
+  isStartupOver: z.boolean(),
+  /** The alerts the rules raised over the start-up period (reading rules). */
+  raised: z.array(whatIfAlertSchema),
+  /** The current rules replayed over the start-up readings: the same alerts as `raised`, unless a rule changed meanwhile. */
+  current: z.array(whatIfAlertSchema),
+  proposals: z.array(
+    z.object({
+      ruleId: z.string(),
+      /** The params to store as the rule's override (PUT /api/patients/:id/rules/:ruleId). */
+      params: z.record(z.string(), z.unknown()),
+      basis: z.array(z.object({ vital: z.string(), readings: z.number().int(), median: z.number(), low: z.number(), high: z.number() })),
+      /** The alerts the rules with this proposal accepted would have raised over the start-up period. */
+      proposed: z.array(whatIfAlertSchema),
+    }),
+  ),
+})
+export type ThresholdProposals = z.infer<typeof thresholdProposalsSchema>

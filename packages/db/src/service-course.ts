@@ -3,6 +3,7 @@ import { CARE_RELATIONSHIP } from './care-relationship.js'
 import { announceAlertChanges } from './event-outbox.js'
 import { EFFECTIVE_STATE, isUuid } from './patients.js'
 import type { Queryable } from './pool.js'
+import { byMeasuredAt, MEASUREMENT_COLUMNS, toStoredReading, type MeasurementRow, type StoredReading } from './rule-store.js'
 
 /**
  * The patient's course of service (issue 17, docs/decisions/0017): the state
@@ -133,4 +134,34 @@ export async function endService(
   if (r.users === 0) return { ok: false, code: 'forbidden' }
   if (r.was_ended) return { ok: false, code: 'already-ended' }
   return { ok: true, revokedGatewayIds: r.gateways ?? [], resolvedAlerts: r.alerts }
+}
+
+/**
+ * The start-up period's readings of a patient (and the 14 days before it that
+ * the rules look back on), oldest first, as the rules worker loads them
+ * (rule-store.ts), with the alerts the rules raised in the period: what a
+ * threshold proposal's what-if replays and is checked against. For a
+ * patient the caller has checked access to.
+ */
+export async function loadStartupReadings(
+  db: Queryable,
+  q: { tenantId: string; patientId: string; from: Date; to: Date },
+): Promise<{ readings: StoredReading[]; raised: { alertKey: string; severity: 'red' | 'yellow'; firstTriggeredAt: Date; count: number; ruleVersion: string }[] }> {
+  const { rows } = await db.query<MeasurementRow>(
+    `SELECT ${MEASUREMENT_COLUMNS} FROM measurements
+      WHERE tenant_id = $1 AND patient_id = $2::uuid AND measured_at >= $3::timestamptz - interval '14 days' AND measured_at < $4
+      ORDER BY measured_at LIMIT 20000`,
+    [q.tenantId, q.patientId, q.from, q.to],
+  )
+  const alerts = await db.query<{ alert_key: string; severity: 'red' | 'yellow'; first_triggered_at: Date; count: number; rule_version: string }>(
+    `SELECT alert_key, severity, first_triggered_at, count, rule_version FROM alerts
+      WHERE tenant_id = $1 AND patient_id = $2::uuid AND first_triggered_at >= $3 AND first_triggered_at < $4
+        AND rule_kind IN ('threshold', 'weight-gain', 'baseline-deviation', 'news2')
+      ORDER BY first_triggered_at`,
+    [q.tenantId, q.patientId, q.from, q.to],
+  )
+  return {
+    readings: rows.map(toStoredReading).sort(byMeasuredAt),
+    raised: alerts.rows.map((a) => ({ alertKey: a.alert_key, severity: a.severity, firstTriggeredAt: a.first_triggered_at, count: a.count, ruleVersion: a.rule_version })),
+  }
 }

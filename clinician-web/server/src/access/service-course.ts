@@ -1,5 +1,7 @@
-import { CARE_ROLES, endService, platformNow, readServiceCourse, setSelfCarePlan, type ServiceCourse } from '@varde/db'
-import { INTERNAL_TOPICS } from '@varde/domain'
+import { CARE_ROLES, endService, findPatientForUser, listRuleOverrides, loadStartupReadings, platformNow, readServiceCourse, setSelfCarePlan, type ServiceCourse } from '@varde/db'
+import {
+  INTERNAL_TOPICS, proposeThresholds, replayAlerts, resolvePatientRules, RuleError, type ReplayedAlert, type RuleOverride, type ThresholdProposal,
+} from '@varde/domain'
 import { ERRORS } from '../errors/api-errors.js'
 import { dbActorOf, hasRole } from './actor.js'
 import { userIdOf, type AccessContext } from './context.js'
@@ -22,6 +24,7 @@ export function serviceCourseAccess({ db, actor, audit, where }: AccessContext) 
     await audit.one({ action, resourceType: 'Patient', resourceId: patientId, outcome: 'denied' })
     return new ERRORS.patientNotFound()
   }
+  const readConditions = async (patientId: string) => (await findPatientForUser(db, actor.tenantId, userIdOf(actor), patientId))?.conditions ?? []
   return {
     async read(patientId: string): Promise<ServiceCourse & { isStartupOver: boolean; canChange: boolean }> {
       const course = await readServiceCourse(db, { tenantId: actor.tenantId, userId: userIdOf(actor), patientId })
@@ -34,6 +37,46 @@ export function serviceCourseAccess({ db, actor, audit, where }: AccessContext) 
     async setSelfCarePlan(patientId: string, text: string): Promise<void> {
       await requireCareRole('patient.self-care-plan', patientId)
       if (!(await setSelfCarePlan(db, { actor: dbActorOf(actor), patientId, text }))) throw await denied('patient.self-care-plan', patientId)
+    },
+
+    /**
+     * Personal thresholds proposed from the start-up readings, each with its
+     * what-if: the alerts the rules with it, and the current rules, raise over
+     * the start-up period, replayed by the rules' own entry point
+     * (@varde/domain replayAlerts). Proposed only once the period is over.
+     */
+    async proposals(patientId: string): Promise<{
+      course: ServiceCourse; isStartupOver: boolean; from: Date; to: Date; raised: Awaited<ReturnType<typeof loadStartupReadings>>['raised']
+      current: ReplayedAlert[]; proposals: (ThresholdProposal & { proposed: ReplayedAlert[] })[]
+    }> {
+      const userId = userIdOf(actor)
+      const course = await readServiceCourse(db, { tenantId: actor.tenantId, userId, patientId })
+      await audit.one({ action: 'read', resourceType: 'ThresholdProposal', resourceId: patientId, patientId: course?.patientId ?? null, outcome: course ? 'allowed' : 'denied' })
+      if (!course) throw new ERRORS.patientNotFound()
+      const now = await platformNow(db)
+      const from = course.enrolledAt
+      const to = course.startupEndsAt ?? course.enrolledAt
+      const isStartupOver = to.getTime() <= now.getTime()
+      const overrides: RuleOverride[] = await listRuleOverrides(db, { tenantId: actor.tenantId, userId, patientId: course.patientId })
+      const conditions = (await readConditions(patientId))
+      let ruleSet
+      try {
+        ruleSet = resolvePatientRules(conditions, overrides)
+      } catch (error) {
+        if (!(error instanceof RuleError)) throw error
+        throw new ERRORS.invalidStoredRules(error.detail)
+      }
+      const { readings, raised } = await loadStartupReadings(db, { tenantId: actor.tenantId, patientId: course.patientId, from, to })
+      const current = replayAlerts({ ruleSet, readings, from, to })
+      if (!isStartupOver) return { course, isStartupOver, from, to, raised, current, proposals: [] }
+      const inPeriod = readings.filter((r) => r.measuredAt >= from && r.measuredAt < to)
+      const proposals = proposeThresholds(ruleSet, inPeriod).map((p) => {
+        const withIt = resolvePatientRules(conditions, [...overrides, {
+          ruleId: p.ruleId, version: Number.MAX_SAFE_INTEGER, params: p.params, setBy: { id: userId }, setAt: from, reason: null,
+        }])
+        return { ...p, proposed: replayAlerts({ ruleSet: withIt, readings, from, to }) }
+      })
+      return { course, isStartupOver, from, to, raised, current, proposals }
     },
 
     /** Ends the service; the caller orders the broker to cut off the revoked gateways. */

@@ -1,5 +1,6 @@
 import {
-  endedServiceSchema, endServiceBody, errorBody, idParams, selfCarePlanBody, serviceCourseSchema, type ServiceCourse,
+  endedServiceSchema, endServiceBody, errorBody, idParams, selfCarePlanBody, serviceCourseSchema, thresholdProposalsSchema, type ServiceCourse,
+  type ThresholdProposals,
 } from '@varde/api-contract'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -42,6 +43,27 @@ export const serviceCourseRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = 
   }, async (request, reply) => {
     await accessOf(request).serviceCourse.setSelfCarePlan(request.params.id, request.body.text)
     return reply.code(204).send(null)
+  })
+
+  app.get('/api/patients/:id/threshold-proposals', {
+    config: { access: 'patient' },
+    schema: {
+      tags: ['service'], summary: 'Personal thresholds proposed from the start-up readings, each with what it would have done',
+      description: 'Once the start-up period is over (platform clock): per threshold rule whose defaults the patient\'s own readings often fell outside, '
+        + 'proposed limits, and the alerts the rules with them would have raised over the period, beside those the current rules raise when replayed '
+        + '(the same rules engine over the stored readings) and those actually raised. Accepting one is a rule change: PUT /api/patients/:id/rules/:ruleId with its params.',
+      params: idParams, response: { 200: thresholdProposalsSchema, 404: errorBody, 500: errorBody },
+    },
+  }, async (request): Promise<ThresholdProposals> => {
+    const r = await accessOf(request).serviceCourse.proposals(request.params.id)
+    const json = (a: { alertKey: string; severity: 'red' | 'yellow'; count: number; firstTriggeredAt: Date }) => ({
+      alertKey: a.alertKey, severity: a.severity, count: a.count, firstTriggeredAt: a.firstTriggeredAt.toISOString(),
+    })
+    return {
+      patientId: r.course.patientId, startupFrom: r.from.toISOString(), startupTo: r.to.toISOString(), isStartupOver: r.isStartupOver,
+      raised: r.raised.map(json), current: r.current.map(json),
+      proposals: r.proposals.map((p) => ({ ruleId: p.ruleId, params: { ...p.params }, basis: p.basis, proposed: p.proposed.map(json) })),
+    }
   })
 
   app.post('/api/patients/:id/service/end', {
