@@ -28,6 +28,7 @@ import { healthRoutes } from './routes/health.js'
 import { careTeamRoutes } from './routes/care-team.js'
 import { patientRuleRoutes } from './routes/patient-rules.js'
 import { patientRoutes } from './routes/patients.js'
+import { serviceCourseRoutes } from './routes/service-course.js'
 import { sessionRoutes } from './routes/session.js'
 import { helseIdSessionRoutes } from './routes/helseid-session.js'
 import { createRelyingParty, type RelyingPartyOptions } from './helseid/relying-party.js'
@@ -129,6 +130,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
   await app.register(patientRoutes)
   await app.register(patientRuleRoutes)
+  await app.register(serviceCourseRoutes, { live: options.live })
   await app.register(careTeamRoutes, { live: options.live })
   await app.register(alertRoutes, { live: options.live })
   await app.register(eventRoutes, { live: options.live, streams, sessionCheckMs: options.sessionCheckMs ?? 15_000 })

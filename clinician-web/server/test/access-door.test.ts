@@ -170,6 +170,11 @@ const SAMPLES: Record<string, Sample> = {
       return { user, member: rows[0]!.id }
     },
   },
+  // the course of service (issue 17): ending it ends a fresh patient the carer gives care to, not the target
+  'GET /api/patients/:id/service': {},
+  'GET /api/patients/:id/threshold-proposals': {},
+  'PUT /api/patients/:id/self-care-plan': { body: () => ({ text: 'Vei deg hver morgen før frokost.' }) },
+  'POST /api/patients/:id/service/end': { body: () => ({ reason: 'access test' }), prepare: async () => ({ patient: await newPatientOfCarer() }) },
   // the care team (issue 18): an outside organisation added and ended, an objection against the GP practice recorded and withdrawn
   'GET /api/patients/:id/care-team': {},
   'POST /api/patients/:id/care-team': { body: () => ({ relation: 'hospital', organisation: { name: 'Sykehuset Demo', number: '999000222' }, reason: 'access test' }) },
@@ -215,6 +220,13 @@ async function freshAlert(ids: Ids): Promise<Partial<Ids>> {
 }
 async function newPatient(): Promise<string> {
   return (await db.pool.query<{ id: string }>(`INSERT INTO patients (tenant_id, display_name) VALUES ('demo', 'Ny Pasient') RETURNING id`)).rows[0]!.id
+}
+/** A new patient the carer gives care to; the carer's earlier such patients are left, so the carer's own list stays the target alone. */
+async function newPatientOfCarer(): Promise<string> {
+  await db.pool.query('UPDATE care_team_members SET ends_at = now() WHERE user_id = $1 AND patient_id <> $2 AND ends_at IS NULL', [carerId.value, target.ids.patient])
+  const patient = await newPatient()
+  await db.pool.query(`INSERT INTO care_team_members (tenant_id, patient_id, user_id, relation) VALUES ('demo', $1, $2, 'home-care')`, [patient, carerId.value])
+  return patient
 }
 async function freshGateway(): Promise<Partial<Ids>> {
   const res = await fetch(`${stack.baseUrl}/api/admin/gateways`, {

@@ -191,6 +191,11 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/admin/clock': { body: () => ({ offset: '0' }) },
   // enrolling the other tenant's patient's number is enrolling a number new to the caller's tenant: as an unknown one
   'POST /api/admin/patients': { body: (i) => ({ nationalId: i.nationalId, displayName: 'Ny Pasient' }) },
+  // the course of service (issue 17)
+  'GET /api/patients/:id/service': {},
+  'GET /api/patients/:id/threshold-proposals': {},
+  'PUT /api/patients/:id/self-care-plan': { body: () => ({ text: 'cross-tenant test' }) },
+  'POST /api/patients/:id/service/end': { body: () => ({ reason: 'cross-tenant test' }) },
   'GET /fhir/metadata': {},
   'GET /fhir/Patient/:id': {},
   'GET /fhir/Patient': { query: (i) => `identifier=${encodeURIComponent(`urn:oid:2.16.578.1.12.4.1.4.1|${i.nationalId}`)}` },

@@ -25,6 +25,7 @@ import { AdminUsersPage } from './pages/admin-users-page'
 import { AlertsPage } from './pages/alerts-page'
 import { LoginPage } from './pages/login-page'
 import { NotFoundPage } from './pages/not-found-page'
+import { EnrolPage } from './pages/enrol-page'
 import { PatientListPage } from './pages/patient-list-page'
 import { paths } from './routes'
 import { RequireRole, RequireSession, RequireSignedOut } from './session/guards'
@@ -88,6 +89,7 @@ function AppRoutes() {
           <Route element={<RequireRole roles={['admin']} />}>
             <Route path="/admin/gateways" element={<AdminGatewaysPage />} />
             <Route path="/admin/users" element={<AdminUsersPage />} />
+            <Route path="/admin/enrol" element={<EnrolPage />} />
           </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Route>

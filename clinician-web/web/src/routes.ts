@@ -9,6 +9,7 @@ export const paths = {
   alerts: () => '/alerts',
   adminGateways: () => '/admin/gateways',
   adminUsers: () => '/admin/users',
+  enrol: () => '/admin/enrol',
   login: (next?: string) =>
     next && next !== '/' ? `/login?next=${encodeURIComponent(next)}` : '/login',
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { ALERT_OUTCOMES, ALERT_STATUSES, SEVERITIES } from './constants.js'
+import { ALERT_OUTCOMES, ALERT_STATUSES, SEVERITIES, SYSTEM_OUTCOMES } from './constants.js'
 import { storableText } from './input.js'
 
 /**
@@ -55,7 +55,7 @@ export const alertSchema = z.object({
   assignedToUserId: z.string().nullable(),
   resolvedAt: z.string().nullable(),
   resolvedBy: z.string().nullable(),
-  outcome: z.enum(ALERT_OUTCOMES).nullable(),
+  outcome: z.enum([...ALERT_OUTCOMES, ...SYSTEM_OUTCOMES]).nullable(),
   resolutionNote: z.string().nullable(),
   /** Set when a red alert went unacknowledged past the escalation time. */
   escalatedAt: z.string().nullable(),

@@ -22,7 +22,7 @@ export const PATIENT_CONDITIONS = CONDITION_IDS.filter(
 )
 export type Condition = (typeof PATIENT_CONDITIONS)[number]
 
-export const SERVICE_STATES = ['active', 'paused', 'ended'] as const
+export const SERVICE_STATES = ['referred', 'active', 'paused', 'ended'] as const
 export type ServiceState = (typeof SERVICE_STATES)[number]
 
 export const GATEWAY_STATES = ['online', 'offline', 'unknown'] as const
@@ -41,6 +41,9 @@ export const ALERT_OUTCOMES = [
   'false-alarm',
 ] as const
 export type ResolveOutcome = (typeof ALERT_OUTCOMES)[number]
+/** Outcomes the platform sets, never a nurse: ending the service resolves the patient's alerts (issue 17). */
+export const SYSTEM_OUTCOMES = ['service-ended'] as const
+export type AlertOutcome = ResolveOutcome | (typeof SYSTEM_OUTCOMES)[number]
 
 /** Known reading flags (device-protocol.md "Time"); other strings may appear and are shown as they are. */
 export const READING_FLAGS = [

@@ -53,6 +53,8 @@ export const API_ERROR_CODES = [
   // enrolment
   'invalid-national-id',
   'already-enrolled',
+  // the course of service (issue 17)
+  'service-ended',
   // the care team (issue 18)
   'already-member',
   'unknown-user',

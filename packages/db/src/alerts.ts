@@ -21,7 +21,7 @@ export type AlertStatus = 'open' | 'acknowledged' | 'resolved'
 
 /** What the nurse did about an alert (the `alerts.outcome` check). */
 export const ALERT_OUTCOMES = ['contacted-patient', 'adjusted-plan', 'contacted-gp', 'no-action-needed', 'false-alarm'] as const
-export type AlertOutcome = (typeof ALERT_OUTCOMES)[number]
+export type AlertOutcome = (typeof ALERT_OUTCOMES)[number] | 'service-ended'
 
 export type AlertEventKind =
   | 'opened' | 'updated' | 'cleared' | 'acknowledged' | 'assigned' | 'noted' | 'resolved'

@@ -9,7 +9,7 @@ export interface PatientSummary {
   nationalId: string | null
   birthDate: string | null
   conditions: Condition[]
-  serviceState: 'active' | 'paused' | 'ended'
+  serviceState: 'referred' | 'active' | 'paused' | 'ended'
   gateway: { id: string; state: 'online' | 'offline' | 'unknown'; battery: number | null; firmware: string | null; lastSeenAt: Date | null } | null
   lastMeasurementAt: Date | null
   latest: Record<string, { value: number; unit: string; measuredAt: string }>
@@ -17,8 +17,13 @@ export interface PatientSummary {
   openAlerts: { red: number; yellow: number }
 }
 
+/** The service state as users see it (issue 17): a pause in force now (platform clock) makes an active service paused. */
+export const EFFECTIVE_STATE = `CASE WHEN p.service_state = 'active' AND EXISTS (
+    SELECT 1 FROM service_pauses sp WHERE sp.patient_id = p.id AND sp.starts_at <= varde_now()
+       AND (sp.ends_at IS NULL OR sp.ends_at > varde_now())) THEN 'paused' ELSE p.service_state END`
+
 const SUMMARY_COLUMNS = `
-  p.id, p.display_name, p.national_id, p.birth_date::text AS birth_date, p.conditions, p.service_state,
+  p.id, p.display_name, p.national_id, p.birth_date::text AS birth_date, p.conditions, ${EFFECTIVE_STATE} AS service_state,
   g.id AS gateway_id, g.state AS gateway_state, g.battery AS gateway_battery, g.firmware AS gateway_firmware,
   g.last_seen_at AS gateway_last_seen_at,
   (SELECT max(m.measured_at) FROM measurements m WHERE m.patient_id = p.id) AS last_measurement_at,

@@ -164,7 +164,7 @@ export function byMeasuredAt(a: StoredReading, b: StoredReading): number {
   return a.measuredAt.getTime() - b.measuredAt.getTime() || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0) || (a.storedId < b.storedId ? -1 : a.storedId > b.storedId ? 1 : 0)
 }
 
-function toStoredReading(r: MeasurementRow): StoredReading {
+export function toStoredReading(r: MeasurementRow): StoredReading {
   return {
     // readings of one measurement (systolic and diastolic) share this id, as the rules group them
     measurementId: `${r.gateway_id}/${r.batch_id}/${r.measurement_id}`,
@@ -174,12 +174,12 @@ function toStoredReading(r: MeasurementRow): StoredReading {
   }
 }
 
-type MeasurementRow = {
+export type MeasurementRow = {
   id: string; patient_id: string; gateway_id: string; batch_id: string; measurement_id: string; device_id: string
   type: VitalType; value: number; unit: string; original_value: number | null; original_unit: string | null
   measured_at: Date; received_at: Date; flags: string[]; source: 'decoded' | 'gatt'
 }
-const MEASUREMENT_COLUMNS = `id, patient_id, gateway_id, batch_id, measurement_id, device_id, type, value, unit, original_value,
+export const MEASUREMENT_COLUMNS = `id, patient_id, gateway_id, batch_id, measurement_id, device_id, type, value, unit, original_value,
   original_unit, measured_at, received_at, flags, source`
 
 /**

@@ -13,6 +13,7 @@ import { userAccess } from './users.js'
 import { patientAccess } from './patients.js'
 import { ruleAccess } from './rules.js'
 import { searchAccess } from './searches.js'
+import { serviceCourseAccess } from './service-course.js'
 import { streamAccess } from './live-stream.js'
 
 /**
@@ -43,6 +44,7 @@ export function createAccess(pool: Queryable, actor: Actor, where: AccessContext
     enrolment: enrolmentAccess(context),
     careTeam: careTeamAccess(context),
     flows: flowAccess(context),
+    serviceCourse: serviceCourseAccess(context),
   }
 }
 

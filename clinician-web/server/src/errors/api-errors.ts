@@ -60,6 +60,8 @@ export const ERRORS = {
   /** The detail: not-11-digits, check-digits or not-a-date (@varde/domain national-id.ts). */
   invalidNationalId: define('invalid-national-id', 400, 'Not a valid national identity number or D-number (%s).'),
   alreadyEnrolled: define('already-enrolled', 409, 'The patient is already enrolled.'),
+  // the course of service (issue 17)
+  serviceEnded: define('service-ended', 409, 'The patient\'s service has ended.'),
   // the care team (issue 18)
   teamManagerRequired: define('forbidden', 403, 'Only a nurse, clinician or administrator of the municipality may change the care team.'),
   memberNotFound: define('not-found', 404, 'No active relationship with this id on the patient\'s care team.'),

@@ -15,4 +15,6 @@ export const queryKeys = {
   adminGateways: ['admin', 'gateways'] as const,
   gatewayRejections: (id: string) => ['admin', 'gateways', id, 'rejections'] as const,
   adminUsers: ['admin', 'users'] as const,
+  service: (patientId: string) => ['service', patientId] as const,
+  pauses: (patientId: string) => ['pauses', patientId] as const,
 }

@@ -13,6 +13,7 @@ export function TopBar({ session, onLogOut }: { session: SessionInfo; onLogOut: 
   const isAdminGateways = useMatch(paths.adminGateways()) !== null
   const isAdminUsers = useMatch(paths.adminUsers()) !== null
   const isAdmin = session.user.role === 'admin'
+  const isEnrol = useMatch(paths.enrol()) !== null
   return (
     <header className="top-bar">
       <div className="top-bar__brand">
@@ -66,6 +67,11 @@ export function TopBar({ session, onLogOut }: { session: SessionInfo; onLogOut: 
               <li>
                 <Link to={paths.adminUsers()} aria-current={isAdminUsers ? 'page' : undefined}>
                   {t('nav.adminUsers')}
+                </Link>
+              </li>
+              <li>
+                <Link to={paths.enrol()} aria-current={isEnrol ? 'page' : undefined}>
+                  {t('nav.enrol')}
                 </Link>
               </li>
             </>

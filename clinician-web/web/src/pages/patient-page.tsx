@@ -11,6 +11,7 @@ import { ConditionList } from '../components/condition-list'
 import { GatewayStatus } from '../components/gateway-status'
 import { PatientRulesSection } from '../components/patient-rules'
 import { QueryState } from '../components/query-state'
+import { ServiceCourseSection } from '../components/service-course'
 import { LastMeasurement } from '../components/last-measurement'
 import { TrafficLight } from '../components/traffic-light'
 import { tickNow, useNow } from '../components/use-now'
@@ -226,6 +227,9 @@ export function PatientPage({ patientId }: { patientId: string }) {
             ))
           )}
         </section>
+      )}
+      {isReady && patient && (
+        <ServiceCourseSection patientId={patientId} openAlertCount={patient.openAlerts.red + patient.openAlerts.yellow} />
       )}
       {isReady && <PatientRulesSection patientId={patientId} />}
       <p className="visually-hidden" aria-live="polite">

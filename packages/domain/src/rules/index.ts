@@ -16,3 +16,5 @@ export { evaluateReadings, isHistoryOnly, type EvaluateReadingsInput } from './e
 export * from './missed-measurement.js'
 export * from './device-health.js'
 export { isPossiblyRed } from './urgency.js'
+export { replayAlerts, type ReplayedAlert, type ReplayInput } from './replay.js'
+export { proposeThresholds, MIN_PROPOSAL_READINGS, type ThresholdProposal } from './threshold-proposal.js'

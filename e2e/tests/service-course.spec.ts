@@ -1,0 +1,167 @@
+import AxeBuilder from '@axe-core/playwright'
+import { expect, test, type APIRequestContext, type Browser, type Page } from '@playwright/test'
+import { nationalIdCheckDigits } from '@varde/domain'
+import mqtt, { type MqttClient } from 'mqtt'
+
+// Issue 17, acceptance: the course of service in the portal, end to end on
+// the real platform (demo mode, simulator off). An administrator enrols a
+// patient and hands out a gateway; a test gateway connects with the secret
+// the portal showed once and sends readings that appear on the new patient's
+// page; a nurse pauses and resumes the service; after the start-up period
+// (the platform clock moved, not waited for) a clinician accepts the proposed
+// thresholds and the next reading is judged by them; the service is ended and
+// the gateway is refused at once.
+const mqttUrl = process.env.E2E_MQTT_URL ?? 'mqtt://127.0.0.1:18483'
+const PATIENT = 'Eli Innskrevet'
+const DEVICE = 'AA:BB:CC:00:17:01'
+
+/** A valid synthetic national id (month + 80, as the demo's), its individual number from `n`. */
+function nationalId(n: number): string {
+  for (let i = n; ; i += 1) {
+    const firstNine = `1584${'52'}${String(100 + (i % 900))}`
+    const digits = nationalIdCheckDigits(firstNine)
+    if (digits !== null) return `${firstNine}${digits}`
+  }
+}
+
+async function logIn(page: Page, username: string): Promise<void> {
+  await page.goto('/')
+  await page.getByLabel('Brukernavn').fill(username)
+  await page.getByLabel('Passord').fill('demo')
+  await page.getByRole('button', { name: 'Logg inn' }).click()
+  await expect(page.getByRole('heading', { name: 'Pasienter' })).toBeVisible()
+}
+
+async function newPage(browser: Browser, username: string): Promise<Page> {
+  const page = await (await browser.newContext({ locale: 'nb-NO', timezoneId: 'Europe/Oslo', viewport: { width: 1366, height: 900 } })).newPage()
+  await logIn(page, username)
+  return page
+}
+
+const scan = async (page: Page) =>
+  (await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()).violations
+
+/** Screenshots at the three widths the portal is looked at, and no sideways scrolling at 820 and 390 (WCAG 1.4.10). */
+async function shoot(page: Page, name: string): Promise<void> {
+  for (const width of [1366, 820, 390]) {
+    await page.setViewportSize({ width, height: 900 })
+    await page.screenshot({ path: `test-results/${name}-${width}.png`, fullPage: true })
+    if (width < 1366) expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${name} at ${width}px scrolls sideways`).toBe(true)
+  }
+  await page.setViewportSize({ width: 1366, height: 900 })
+}
+
+/** The platform's time now (the clock may be moved): readings are stamped by it, as a gateway set by the platform would. */
+async function platformNow(request: APIRequestContext): Promise<number> {
+  const res = await request.get('/api/clock')
+  expect(res.ok()).toBe(true)
+  return Date.parse(((await res.json()) as { now: string }).now)
+}
+
+/** Publishes readings as the gateway and waits for the receipt. */
+async function publish(client: MqttClient, gatewayId: string, readings: { type: string; value: number; unit: string; at: number }[]) {
+  const batchId = `e2e-course-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
+  const receipt = new Promise<{ accepted: string[]; rejected: unknown[] }>((resolve) => {
+    const onMessage = (_topic: string, payload: Buffer) => {
+      const r = JSON.parse(payload.toString()) as { batchId: string; accepted: string[]; rejected: unknown[] }
+      if (r.batchId !== batchId) return
+      client.off('message', onMessage)
+      resolve(r)
+    }
+    client.on('message', onMessage)
+  })
+  await client.publishAsync(`varde/v1/gateways/${gatewayId}/measurements`, JSON.stringify({
+    batchId, sentAt: new Date(readings.at(-1)!.at).toISOString(),
+    measurements: readings.map((r, i) => ({ id: `m${i}`, deviceId: DEVICE, measuredAt: new Date(r.at).toISOString(), type: r.type, value: r.value, unit: r.unit })),
+  }), { qos: 1 })
+  return receipt
+}
+
+async function connectGateway(gatewayId: string, secret: string): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(mqttUrl, {
+    clientId: gatewayId, username: gatewayId, password: secret, clean: false, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000,
+  })
+  await client.subscribeAsync(`varde/v1/gateways/${gatewayId}/receipts`, { qos: 1 })
+  return client
+}
+
+test('the course of service: enrol, gateway, readings, pause and resume, start-up proposals, end', async ({ browser }) => {
+  test.setTimeout(120_000)
+  // ---- the administrator enrols the patient
+  const admin = await newPage(browser, 'admin')
+  await admin.getByRole('link', { name: 'Skriv inn pasient' }).click()
+  await expect(admin.getByRole('heading', { level: 1, name: 'Skriv inn pasient' })).toBeVisible()
+  expect(await scan(admin)).toEqual([])
+
+  const id = nationalId(Date.now() % 900)
+  await admin.getByLabel('Fødselsnummer eller D-nummer').fill(`${id.slice(0, 10)}${(Number(id[10]) + 1) % 10}`)
+  await admin.getByLabel('Navn').fill(PATIENT)
+  await admin.getByRole('button', { name: 'Skriv inn' }).click()
+  await expect(admin.getByRole('alert')).toHaveText('Ugyldig fødselsnummer eller D-nummer.')
+  await expect(admin.getByLabel('Fødselsnummer eller D-nummer')).toHaveAttribute('aria-invalid', 'true')
+  expect(await scan(admin)).toEqual([])
+  await shoot(admin, 'enrol-invalid')
+
+  await admin.getByLabel('Fødselsnummer eller D-nummer').fill(id)
+  await admin.getByLabel('Telefon').fill('+47 912 34 567')
+  await admin.getByLabel('Hypertensjon').check()
+  await admin.getByRole('button', { name: 'Skriv inn' }).click()
+  await expect(admin.getByText(`${PATIENT} er skrevet inn.`)).toBeVisible()
+
+  // ---- and hands out a gateway: the secret shown once, with its QR code
+  await admin.getByRole('button', { name: 'Opprett basestasjon' }).click()
+  await expect(admin.getByText('Basestasjonen er opprettet.')).toBeVisible()
+  const gatewayId = (await admin.getByTestId('gateway-id').textContent())!.trim()
+  const secret = (await admin.getByTestId('gateway-secret').textContent())!.trim()
+  expect(secret.length).toBeGreaterThanOrEqual(40)
+  await expect(admin.getByRole('img', { name: `QR-kode med ID og hemmelighet for basestasjon ${gatewayId}` })).toBeVisible()
+  expect(await scan(admin)).toEqual([])
+  await shoot(admin, 'enrol-gateway')
+
+  // a second enrolment of the same number is refused, and says so
+  await admin.getByRole('button', { name: 'Skriv inn en pasient til' }).click()
+  await admin.getByLabel('Fødselsnummer eller D-nummer').fill(id)
+  await admin.getByLabel('Navn').fill(PATIENT)
+  await admin.getByRole('button', { name: 'Skriv inn' }).click()
+  await expect(admin.getByRole('alert')).toHaveText('Pasienten er allerede skrevet inn.')
+
+  // ---- the gateway connects with the secret shown and sends the start-up readings (SpO2 around 90 %: the patient's own normal)
+  let gateway = await connectGateway(gatewayId, secret)
+  const t0 = await platformNow(admin.request)
+  const startup = [90, 91, 90, 92, 91, 90].map((value, i) => ({ type: 'spo2', value, unit: '%', at: t0 - (6 - i) * 60_000 }))
+  expect(await publish(gateway, gatewayId, startup)).toMatchObject({ accepted: startup.map((_, i) => `m${i}`), rejected: [] })
+
+  // ---- they are on the new patient's page, which the nurse (the response centre) has
+  const nurse = await newPage(browser, 'sykepleier')
+  await nurse.getByRole('link', { name: new RegExp(PATIENT) }).click()
+  await expect(nurse.getByRole('heading', { level: 1, name: PATIENT })).toBeVisible()
+  await expect(nurse.getByTestId('latest-spo2')).toContainText('90')
+  await expect(nurse.getByTestId('service-state')).toHaveText('Aktiv')
+
+  // ---- the nurse pauses the service (hospital stay), and resumes it
+  await nurse.getByRole('button', { name: 'Sett på pause' }).click()
+  await nurse.getByLabel('Årsak').fill('Innlagt på sykehus')
+  await nurse.getByRole('button', { name: 'Sett på pause' }).click()
+  await expect(nurse.getByTestId('service-state')).toHaveText('Pause')
+  await expect(nurse.getByTestId('current-pause')).toContainText('Ingen varsler om manglende måling')
+  expect(await scan(nurse)).toEqual([])
+  await shoot(nurse, 'service-paused')
+  await nurse.getByRole('button', { name: 'Gjenoppta tjenesten' }).click()
+  await expect(nurse.getByTestId('service-state')).toHaveText('Aktiv')
+
+  // ---- the service is ended (the portal asks first): the connected gateway is cut off and refused from then on
+  const cutOff = new Promise<void>((resolve) => gateway.once('close', () => resolve()))
+  await nurse.getByRole('button', { name: 'Avslutt tjenesten' }).click()
+  await expect(nurse.getByText(/Basestasjonen trekkes tilbake med en gang/)).toBeVisible()
+  expect(await scan(nurse)).toEqual([])
+  await shoot(nurse, 'service-end-confirm')
+  await nurse.getByLabel('Årsak til avslutning').fill('Flyttet til sykehjem')
+  await nurse.getByRole('button', { name: 'Ja, avslutt tjenesten' }).click()
+  await expect(nurse.getByTestId('service-state')).toHaveText('Avsluttet')
+  await cutOff
+  await gateway.endAsync(true)
+  await expect(connectGateway(gatewayId, secret)).rejects.toThrow()
+  // out of every list; the data is kept
+  await nurse.getByRole('link', { name: 'Pasienter', exact: true }).first().click()
+  await expect(nurse.getByRole('link', { name: new RegExp(PATIENT) })).toHaveCount(0)
+})
