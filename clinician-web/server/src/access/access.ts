@@ -6,6 +6,7 @@ import { clockAccess } from './clock.js'
 import { enrolmentAccess } from './enrolment.js'
 import { careTeamAccess } from './care-team.js'
 import type { AccessContext } from './context.js'
+import { deliveryAccess } from './deliveries.js'
 import { fhirReadAccess } from './fhir-reads.js'
 import { gatewayAccess } from './gateways.js'
 import { patientAccess } from './patients.js'
@@ -39,6 +40,7 @@ export function createAccess(pool: Queryable, actor: Actor, where: AccessContext
     clock: clockAccess(context),
     enrolment: enrolmentAccess(context),
     careTeam: careTeamAccess(context),
+    deliveries: deliveryAccess(context),
   }
 }
 
