@@ -21,11 +21,12 @@ import { getSession } from './api/session'
 import { TopBar } from './components/top-bar'
 import { I18nProvider, useI18n, type Language } from './i18n/i18n'
 import { AlertsPage } from './pages/alerts-page'
+import { DeliveriesPage } from './pages/deliveries-page'
 import { LoginPage } from './pages/login-page'
 import { NotFoundPage } from './pages/not-found-page'
 import { PatientListPage } from './pages/patient-list-page'
 import { paths } from './routes'
-import { RequireSession, RequireSignedOut } from './session/guards'
+import { RequireRole, RequireSession, RequireSignedOut } from './session/guards'
 import { SessionProvider, useSession, useSignedInSession } from './session/session-context'
 
 // the charts (Recharts) load with the first patient page, not with the list a nurse starts on
@@ -83,6 +84,9 @@ function AppRoutes() {
           <Route index element={<PatientListPage />} />
           <Route path="/patients/:patientId" element={<PatientRoute />} />
           <Route path="/alerts" element={<AlertsPage />} />
+          <Route element={<RequireRole roles={['admin']} />}>
+            <Route path="/admin/deliveries" element={<DeliveriesPage />} />
+          </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Route>

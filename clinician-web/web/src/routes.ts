@@ -7,6 +7,7 @@ export const paths = {
   patients: () => '/',
   patient: (id: string) => `/patients/${encodeURIComponent(id)}`,
   alerts: () => '/alerts',
+  deliveries: () => '/admin/deliveries',
   login: (next?: string) =>
     next && next !== '/' ? `/login?next=${encodeURIComponent(next)}` : '/login',
 }

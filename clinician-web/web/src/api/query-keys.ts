@@ -12,4 +12,6 @@ export const queryKeys = {
   measurementsOf: (id: string) => ['measurements', id] as const,
   alerts: ['alerts'] as const,
   rules: (patientId: string) => ['rules', patientId] as const,
+  careTeam: (patientId: string) => ['care-team', patientId] as const,
+  deliveries: (status: string) => ['deliveries', status] as const,
 }

@@ -10,6 +10,7 @@ export function TopBar({ session, onLogOut }: { session: SessionInfo; onLogOut: 
   const isPatientList = useMatch(paths.patients()) !== null
   const isPatient = useMatch('/patients/:patientId') !== null
   const isAlerts = useMatch(paths.alerts()) !== null
+  const isDeliveries = useMatch(paths.deliveries()) !== null
   return (
     <header className="top-bar">
       <div className="top-bar__brand">
@@ -53,6 +54,14 @@ export function TopBar({ session, onLogOut }: { session: SessionInfo; onLogOut: 
               {t('nav.alerts')}
             </Link>
           </li>
+          {/* the municipality's administration: never shown to the outside GP or the patient (the server refuses them too) */}
+          {session.user.role === 'admin' && (
+            <li>
+              <Link to={paths.deliveries()} aria-current={isDeliveries ? 'page' : undefined}>
+                {t('nav.deliveries')}
+              </Link>
+            </li>
+          )}
         </ul>
       </nav>
       <div className="top-bar__live">

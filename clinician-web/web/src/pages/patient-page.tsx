@@ -7,6 +7,7 @@ import { useLiveEvents } from '../api/live-events-context'
 import { getPatient, listMeasurements } from '../api/patients'
 import { queryKeys } from '../api/query-keys'
 import { buildChartRows, mergeLatest, mergeMeasurements } from '../components/chart-rows'
+import { CareTeamSection } from '../components/care-team-section'
 import { ConditionList } from '../components/condition-list'
 import { GatewayStatus } from '../components/gateway-status'
 import { PatientRulesSection } from '../components/patient-rules'
@@ -228,6 +229,7 @@ export function PatientPage({ patientId }: { patientId: string }) {
         </section>
       )}
       {isReady && <PatientRulesSection patientId={patientId} />}
+      {isReady && <CareTeamSection patientId={patientId} />}
       <p className="visually-hidden" aria-live="polite">
         {announcement}
       </p>
