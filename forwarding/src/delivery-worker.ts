@@ -1,5 +1,5 @@
 import {
-  claimDeliveries, enqueueReadingsBatches, loadForwardedAlert, loadForwardedReadings, recordDeadReadings, settleDelivery, startWorkLoop,
+  claimDeliveries, enqueueReadingsBatches, loadForwardedAlert, loadForwardedReadings, loadShare, recordDeadReadings, settleDelivery, startWorkLoop,
   type ClaimedDelivery, type Queryable,
 } from '@varde/db'
 import type { Logger } from 'pino'
@@ -106,8 +106,8 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
   async function contentOf(d: ClaimedDelivery): Promise<Forwarded | null> {
     const organisation = { ...from, tenantId: d.tenantId }
     if (d.kind === 'alert' && d.alertId) {
-      const alert = await loadForwardedAlert(options.db, d.tenantId, d.alertId)
-      return alert ? { kind: 'alert', alert, organisation } : null
+      const [alert, share] = await Promise.all([loadForwardedAlert(options.db, d.tenantId, d.alertId), loadShare(options.db, d.id)])
+      return alert ? { kind: 'alert', alert, organisation, share: share ?? undefined } : null
     }
     if (d.kind === 'readings' && d.window) {
       const content = await loadForwardedReadings(options.db, d.tenantId, d.patientId, d.window)

@@ -8,8 +8,19 @@ import type { ForwardedAlert, ForwardedPatient, ForwardedReading, ForwardingReci
  * adapter behind this same interface (docs/decisions/0013).
  */
 export type Forwarded =
-  | { kind: 'alert'; alert: ForwardedAlert; organisation: SenderOrganisation }
+  | { kind: 'alert'; alert: ForwardedAlert; organisation: SenderOrganisation; share?: AlertShare | undefined }
   | { kind: 'readings'; patient: ForwardedPatient; readings: ForwardedReading[]; window: { start: Date; end: Date }; organisation: SenderOrganisation; sender?: SenderIdentity }
+
+/**
+ * A nurse's "Del med fastlege" (docs/decisions/0023): the delivery's own id
+ * (its Communication is a message of its own, created once by that id) and
+ * the note to the GP.
+ */
+export interface AlertShare {
+  id: string
+  note: string | null
+  byName: string
+}
 
 /** Who sends: the municipality (tenant), and where a reader follows a link back. */
 export interface SenderOrganisation {

@@ -19,6 +19,7 @@ import { authPlugin } from './plugins/auth.js'
 import { sameOriginGuard } from './plugins/same-origin.js'
 import { securityHeaders } from './plugins/security-headers.js'
 import { adminClockRoutes } from './routes/admin-clock.js'
+import { adminDeliveryRoutes } from './routes/admin-deliveries.js'
 import { adminGatewayRoutes } from './routes/admin-gateways.js'
 import { adminPatientRoutes } from './routes/admin-patients.js'
 import { adminUserRoutes } from './routes/admin-users.js'
@@ -137,6 +138,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes, { db: options.db, live: options.live, metrics: http.metrics ? { token: http.metricsToken } : false })
   await app.register(fhirRoutes, { prefix: '/fhir' })
   await app.register(adminGatewayRoutes, { live: options.live })
+  await app.register(adminDeliveryRoutes)
   await app.register(adminClockRoutes, { live: options.live, mode: options.mode })
   await app.register(adminPatientRoutes)
   if (options.flows) {

@@ -28,12 +28,12 @@ let homes: DemoHome[]
 let portalDir: string
 
 /** The patient whose data every request is after, and the values that name its data. */
-interface Ids { patient: string; nationalId: string; gateway: string; alert: string; pause: string; observation: string; member: string; objection: string; user: string }
+interface Ids { patient: string; nationalId: string; gateway: string; alert: string; pause: string; observation: string; member: string; objection: string; user: string; delivery: string }
 let target: { ids: Ids; displayName: string }
 /** Ids that name nothing, of the same forms. */
 const unknown = (): Ids => ({
   patient: randomUUID(), nationalId: '01017012345', gateway: 'gw-unknown0000', alert: randomUUID(), pause: '999999999',
-  observation: `${randomUUID()}.${Date.now().toString(36)}`, member: randomUUID(), objection: randomUUID(), user: randomUUID(),
+  observation: `${randomUUID()}.${Date.now().toString(36)}`, member: randomUUID(), objection: randomUUID(), user: randomUUID(), delivery: '999999999',
 })
 /** Nurses: `carer` gives the target care (and no one else), `stranger` gives care to another patient only. */
 const cookies = { carer: '', stranger: '', admin: '', nurse: '' }
@@ -75,7 +75,7 @@ beforeAll(async () => {
       alert: await insertAlert(db.pool, { patientId: patient.patientId, severity: 'red' }),
       pause: await startPause(patient.patientId, cookies.carer),
       observation: await bloodPressure(patient.patientId, patient.gatewayId),
-      member: randomUUID(), objection: randomUUID(), user: randomUUID(),
+      member: randomUUID(), objection: randomUUID(), user: randomUUID(), delivery: '999999999',
     },
   }
   practiceId.value = (await db.pool.query<{ id: string }>(`SELECT id FROM forwarding_recipients WHERE name = 'Demo legekontor'`)).rows[0]!.id
@@ -181,6 +181,31 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/patients/:id/care-team/:memberId/end': { body: () => ({ reason: 'access test' }), prepare: freshMember },
   'POST /api/patients/:id/objections': { body: () => ({ scope: 'recipient', recipientId: practiceId.value, channel: 'phone' }), prepare: withdrawObjections },
   'POST /api/patients/:id/objections/:objectionId/withdraw': { body: () => ({ channel: 'phone' }), prepare: freshObjection },
+  // "Del med fastlege", the deliveries' administration and FHIR CareTeam (docs/decisions/0023)
+  'POST /api/alerts/:id/share': { body: () => ({ note: 'access test' }), prepare: gpToShareWith },
+  'GET /api/admin/deliveries': {},
+  'POST /api/admin/deliveries/:id/requeue': { prepare: freshDeadLetter },
+  'GET /fhir/CareTeam': { query: (ids) => `patient=${ids.patient}` },
+  'GET /fhir/CareTeam/:id': {},
+}
+/** The patient's GP practice on the team, forwarding to the demo practice, no objection in force, and a fresh alert to share. */
+async function gpToShareWith(ids: Ids): Promise<Partial<Ids>> {
+  await withdrawObjections(ids)
+  practiceId.value ||= (await db.pool.query<{ id: string }>(`SELECT id FROM forwarding_recipients WHERE name = 'Demo legekontor'`)).rows[0]!.id
+  await db.pool.query(
+    `INSERT INTO care_team_members (tenant_id, patient_id, relation, organisation_number, recipient_id, decision_reason)
+     SELECT 'demo', $1, 'gp', '999000111', $2, 'access test'
+      WHERE NOT EXISTS (SELECT 1 FROM care_team_members WHERE patient_id = $1 AND relation = 'gp' AND ends_at IS NULL)`,
+    [ids.patient, practiceId.value])
+  return freshAlert(ids)
+}
+async function freshDeadLetter(ids: Ids): Promise<Partial<Ids>> {
+  practiceId.value ||= (await db.pool.query<{ id: string }>(`SELECT id FROM forwarding_recipients WHERE name = 'Demo legekontor'`)).rows[0]!.id
+  const { rows } = await db.pool.query<{ id: string }>(
+    `INSERT INTO forwarding_outbox (tenant_id, recipient_id, patient_id, kind, window_start, window_end, status, attempts, settled_at, last_error)
+     VALUES ('demo', $1, $2, 'readings', now() - interval '1 day', now(), 'dead', 30, now(), 'recipient-unreachable: ECONNREFUSED') RETURNING id::text`,
+    [practiceId.value, ids.patient])
+  return { delivery: rows[0]!.id }
 }
 const practiceId = { value: '' }
 async function freshUser(): Promise<{ user: string }> {
@@ -257,6 +282,7 @@ function paramValue(url: string, name: string, ids: Ids): string {
   if (name === '*') return 'index.html'
   const byResource: Record<string, string> = {
     patients: ids.patient, Patient: ids.patient, alerts: ids.alert, gateways: ids.gateway, Device: ids.gateway, Observation: ids.observation, users: ids.user,
+    CareTeam: ids.patient, deliveries: ids.delivery,
   }
   const value = before ? byResource[before] : undefined
   if (!value) throw new Error(`no value for :${name} of ${url}: name it in paramValue`)

@@ -27,7 +27,7 @@ let portalDir: string
 
 type TenantId = 'demo' | 'nabo'
 /** The values that name one tenant's data, as a request would carry them. */
-interface Ids { patient: string; nationalId: string; gateway: string; device: string; alert: string; pause: string; observation: string; member: string; objection: string; user: string }
+interface Ids { patient: string; nationalId: string; gateway: string; device: string; alert: string; pause: string; observation: string; member: string; objection: string; user: string; delivery: string }
 const ids = {} as Record<TenantId, Ids>
 /** Everything that would give a tenant's data away if it appeared in an answer to the other. */
 const secrets = {} as Record<TenantId, string[]>
@@ -37,7 +37,7 @@ const secrets = {} as Record<TenantId, string[]>
  */
 const unknown = (target: TenantId): Ids => ({
   patient: randomUUID(), nationalId: target === 'nabo' ? '27914945785' : '01017012345', gateway: 'gw-unknown0000', device: 'AA:BB:CC:FF:FF:FF', alert: randomUUID(), pause: '999999999',
-  observation: `${randomUUID()}.${Date.now().toString(36)}`, member: randomUUID(), objection: randomUUID(), user: randomUUID(),
+  observation: `${randomUUID()}.${Date.now().toString(36)}`, member: randomUUID(), objection: randomUUID(), user: randomUUID(), delivery: '999999999',
 })
 const other = (t: TenantId): TenantId => (t === 'demo' ? 'nabo' : 'demo')
 
@@ -92,7 +92,15 @@ async function tenantIds(tenant: TenantId, home: DemoHome): Promise<Ids> {
     `INSERT INTO patient_objections (tenant_id, patient_id, scope, channel, objected_on, recorded_by_user_id)
      SELECT $1, $2, 'all-beyond-municipal', 'phone', current_date, id FROM users WHERE username = $3 RETURNING id`,
     [tenant, home.patientId, nurse.username])).rows[0]!.id
+  // a dead letter of the forwarding outbox (docs/decisions/0023), which only its own administrator may put back in the queue
+  const recipient = (await db.pool.query<{ id: string }>(
+    `INSERT INTO forwarding_recipients (tenant_id, name, base_url) VALUES ($1, 'Cross-tenant recipient', 'http://127.0.0.1:9/') RETURNING id`, [tenant])).rows[0]!.id
+  const delivery = (await db.pool.query<{ id: string }>(
+    `INSERT INTO forwarding_outbox (tenant_id, recipient_id, patient_id, kind, window_start, window_end, status, attempts, settled_at, last_error)
+     VALUES ($1, $2, $3, 'readings', now() - interval '1 day', now(), 'dead', 30, now(), 'recipient-unreachable: ECONNREFUSED') RETURNING id::text`,
+    [tenant, recipient, home.patientId])).rows[0]!.id
   return {
+    delivery,
     patient: home.patientId, nationalId: rows[0]!.national_id, gateway: home.gatewayId, device,
     alert: await insertAlert(db.pool, { tenantId: tenant, patientId: home.patientId, severity: 'red' }),
     pause: ((await pause.json()) as { id: string }).id,
@@ -205,6 +213,11 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/patients/:id/care-team/:memberId/end': { body: () => ({ reason: 'cross-tenant test' }) },
   'POST /api/patients/:id/objections': { body: () => ({ scope: 'all-beyond-municipal', channel: 'phone' }) },
   'POST /api/patients/:id/objections/:objectionId/withdraw': { body: () => ({ channel: 'phone' }) },
+  'POST /api/alerts/:id/share': { body: () => ({ note: 'cross-tenant test' }) },
+  'GET /api/admin/deliveries': { query: () => 'status=dead' },
+  'POST /api/admin/deliveries/:id/requeue': {},
+  'GET /fhir/CareTeam': { query: (i) => `patient=${i.patient}` },
+  'GET /fhir/CareTeam/:id': {},
   'GET /fhir/Device/:id': {},
   'GET /fhir/Observation/:id': {},
   'GET /fhir/Device': { query: (i) => `identifier=${encodeURIComponent(i.gateway)}` },
@@ -235,6 +248,7 @@ function paramValue(url: string, name: string, i: Ids): string {
   const before = url.split(`:${name}`)[0]!.split('/').filter(Boolean).at(-1)
   const byResource: Record<string, string> = {
     patients: i.patient, Patient: i.patient, alerts: i.alert, gateways: i.gateway, Device: i.gateway, Observation: i.observation, users: i.user,
+    CareTeam: i.patient, deliveries: i.delivery,
   }
   const value = before ? byResource[before] : undefined
   if (!value) throw new Error(`no value for :${name} of ${url}: name it in paramValue`)

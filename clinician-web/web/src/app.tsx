@@ -23,6 +23,7 @@ import { I18nProvider, useI18n, type Language } from './i18n/i18n'
 import { AdminGatewaysPage } from './pages/admin-gateways-page'
 import { AdminUsersPage } from './pages/admin-users-page'
 import { AlertsPage } from './pages/alerts-page'
+import { DeliveriesPage } from './pages/deliveries-page'
 import { LoginPage } from './pages/login-page'
 import { NotFoundPage } from './pages/not-found-page'
 import { EnrolPage } from './pages/enrol-page'
@@ -90,6 +91,7 @@ function AppRoutes() {
             <Route path="/admin/gateways" element={<AdminGatewaysPage />} />
             <Route path="/admin/users" element={<AdminUsersPage />} />
             <Route path="/admin/enrol" element={<EnrolPage />} />
+            <Route path="/admin/deliveries" element={<DeliveriesPage />} />
           </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Route>

@@ -10,6 +10,7 @@ export const paths = {
   adminGateways: () => '/admin/gateways',
   adminUsers: () => '/admin/users',
   enrol: () => '/admin/enrol',
+  deliveries: () => '/admin/deliveries',
   login: (next?: string) =>
     next && next !== '/' ? `/login?next=${encodeURIComponent(next)}` : '/login',
 }

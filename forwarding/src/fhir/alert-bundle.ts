@@ -1,6 +1,6 @@
 import type { ForwardedAlert } from '@varde/db'
-import type { SenderOrganisation } from '../transport.js'
-import { ALERT_ID_SYSTEM, createOnce, patientReference, RULE_SYSTEM, type FhirResource } from './identifiers.js'
+import type { AlertShare, SenderOrganisation } from '../transport.js'
+import { ALERT_ID_SYSTEM, ALERT_SHARE_ID_SYSTEM, createOnce, patientReference, RULE_SYSTEM, type FhirResource } from './identifiers.js'
 
 const SEVERITY_NB = { red: 'Rødt varsel', yellow: 'Gult varsel' } as const
 
@@ -10,8 +10,10 @@ const SEVERITY_NB = { red: 'Rødt varsel', yellow: 'Gult varsel' } as const
  * values, and a link back to the alert in Varde), each created once by its
  * identifier (the alert's id), so a re-delivery finds the first (issue 18).
  */
-export function alertBundle(alert: ForwardedAlert, from: SenderOrganisation): FhirResource {
+export function alertBundle(alert: ForwardedAlert, from: SenderOrganisation, share?: AlertShare): FhirResource {
   const identifier = { system: ALERT_ID_SYSTEM, value: alert.id }
+  // a nurse's share is a message of its own (with its note), beside the alert's own Communication
+  const messageId = share ? { system: ALERT_SHARE_ID_SYSTEM, value: share.id } : identifier
   const subject = patientReference(alert.patient)
   const link = `${from.publicUrl}/alerts?alert=${encodeURIComponent(alert.id)}`
   const values = measuresOf(alert.lastFinding)
@@ -26,6 +28,7 @@ export function alertBundle(alert: ForwardedAlert, from: SenderOrganisation): Fh
     period: { start: alert.openedAt.toISOString() },
   }
   const text = [
+    share ? `Delt av ${share.byName}${share.note ? `: ${share.note}` : ''}` : '',
     `${SEVERITY_NB[alert.severity]} for ${alert.patient.displayName}: ${alert.summaryNb}`,
     values.length ? `Verdier: ${values.join(', ')}` : '',
     `Regel: ${alert.ruleId} (${alert.ruleVersion})`,
@@ -33,7 +36,7 @@ export function alertBundle(alert: ForwardedAlert, from: SenderOrganisation): Fh
   ].filter(Boolean).join('\n')
   const communication: FhirResource = {
     resourceType: 'Communication',
-    identifier: [identifier],
+    identifier: [messageId],
     status: 'completed',
     category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/communication-category', code: 'alert', display: 'Alert' }] }],
     // red: the GP should act at once (FHIR request-priority)
@@ -44,7 +47,7 @@ export function alertBundle(alert: ForwardedAlert, from: SenderOrganisation): Fh
     reasonCode: [rule],
     payload: [{ contentString: text }, { contentAttachment: { contentType: 'text/html', url: link, title: 'Varselet i Varde' } }],
   }
-  return { resourceType: 'Bundle', type: 'batch', entry: [createOnce(flag, identifier), createOnce(communication, identifier)] }
+  return { resourceType: 'Bundle', type: 'batch', entry: [createOnce(flag, identifier), createOnce(communication, messageId)] }
 }
 
 /** The finding's measured values as `type value` (the rule's own `measures`), no more than the GP needs. */

@@ -53,7 +53,7 @@ export function fhirRestTransport(options: FhirRestTransportOptions = {}): Forwa
 }
 
 export function bundleOf(forwarded: Forwarded): FhirResource {
-  return forwarded.kind === 'alert' ? alertBundle(forwarded.alert, forwarded.organisation) : readingsBundle(forwarded.patient, forwarded.readings)
+  return forwarded.kind === 'alert' ? alertBundle(forwarded.alert, forwarded.organisation, forwarded.share) : readingsBundle(forwarded.patient, forwarded.readings)
 }
 
 /** The network failure's code (ECONNREFUSED, timeout), never a body. */

@@ -5,6 +5,8 @@ export const NATIONAL_ID_SYSTEM = 'urn:oid:2.16.578.1.12.4.1.4.1'
 export const D_NUMBER_SYSTEM = 'urn:oid:2.16.578.1.12.4.1.4.2'
 /** Varde's own stable ids, as the server's FHIR API names its systems (`urn:varde:…`). */
 export const ALERT_ID_SYSTEM = 'urn:varde:alert-id'
+/** A nurse's share of an alert ("Del med fastlege"): the delivery's id, so each share is one Communication. */
+export const ALERT_SHARE_ID_SYSTEM = 'urn:varde:alert-share-id'
 export const MEASUREMENT_ID_SYSTEM = 'urn:varde:measurement-id'
 export const RULE_SYSTEM = 'urn:varde:rule'
 export const GATEWAY_ID_SYSTEM = 'urn:varde:gateway-id'

@@ -60,6 +60,10 @@ export const API_ERROR_CODES = [
   'unknown-user',
   'unknown-recipient',
   'invalid-objection-target',
+  // "Del med fastlege" (docs/decisions/0023)
+  'no-gp',
+  'relationship-ended',
+  'patient-objects',
   // FHIR
   'required',
   'not-supported',

@@ -6,6 +6,7 @@ import { clockAccess } from './clock.js'
 import { enrolmentAccess } from './enrolment.js'
 import { careTeamAccess } from './care-team.js'
 import type { AccessContext } from './context.js'
+import { deliveryAccess } from './deliveries.js'
 import { fhirReadAccess } from './fhir-reads.js'
 import { flowAccess } from './flows.js'
 import { gatewayAccess } from './gateways.js'
@@ -45,6 +46,7 @@ export function createAccess(pool: Queryable, actor: Actor, where: AccessContext
     careTeam: careTeamAccess(context),
     flows: flowAccess(context),
     serviceCourse: serviceCourseAccess(context),
+    deliveries: deliveryAccess(context),
   }
 }
 

@@ -1,9 +1,9 @@
 import {
-  addCareTeamMember, canAccessPatient, endCareTeamMember, listCareTeam, listDeliveries, listObjections, listRecipients, MUNICIPAL_RELATIONS,
-  recordObjection, withdrawObjection, type CareTeamMember, type DeliveryRecord, type ForwardingRecipient, type NewCareTeamMember,
-  type ObjectionChannel, type PatientObjection,
+  addCareTeamMember, canAccessPatient, endCareTeamMember, findAlert, listCareTeam, listDeliveryViews, listObjections, listRecipientOffers,
+  listTeamCandidates, MUNICIPAL_RELATIONS, recordObjection, shareAlertWithGp, withdrawObjection, type CareTeamMember, type DeliveryView,
+  type RecipientOffer, type NewCareTeamMember, type ObjectionChannel, type PatientObjection, type TeamCandidate,
 } from '@varde/db'
-import { CARE_TEAM_FAILURES, ERRORS } from '../errors/api-errors.js'
+import { CARE_TEAM_FAILURES, ERRORS, SHARE_FAILURES } from '../errors/api-errors.js'
 import { hasRole } from './actor.js'
 import { userIdOf, type AccessContext } from './context.js'
 
@@ -20,10 +20,12 @@ export interface CareTeamView {
   members: CareTeamMember[]
   objections: PatientObjection[]
   /** The tenant's forwarding recipients (what a new member's relationship may forward to). */
-  recipients: ForwardingRecipient[]
+  recipients: RecipientOffer[]
   /** Each delivery's status, newest first (the patient page's "Videresending"). */
-  deliveries: DeliveryRecord[]
+  deliveries: DeliveryView[]
   canManage: boolean
+  /** The tenant's users a manager may add (empty for others: the GP is not shown the municipality's staff). */
+  candidates: TeamCandidate[]
 }
 
 export type NewMember = Omit<NewCareTeamMember, 'tenantId' | 'patientId' | 'decidedByUserId'>
@@ -60,11 +62,40 @@ export function careTeamAccess({ db, actor, audit, where }: AccessContext) {
   return {
     async read(patientId: string): Promise<CareTeamView> {
       await enter(patientId, { action: 'read', resourceType: 'CareTeam' })
-      const [members, objections, recipients, deliveries] = await Promise.all([
+      const [members, objections, recipients, deliveries, candidates] = await Promise.all([
         listCareTeam(db, actor.tenantId, patientId), listObjections(db, actor.tenantId, patientId),
-        listRecipients(db, actor.tenantId), listDeliveries(db, actor.tenantId, patientId),
+        listRecipientOffers(db, actor.tenantId), listDeliveryViews(db, { tenantId: actor.tenantId, patientId }),
+        mayManage ? listTeamCandidates(db, actor.tenantId) : Promise.resolve([]),
       ])
-      return { members, objections, recipients, deliveries, canManage: mayManage }
+      return { members, objections, recipients, deliveries, canManage: mayManage, candidates }
+    },
+
+    /** The team for FHIR `CareTeam` (read or search): one log entry; PatientNotFound without an active relationship. */
+    async members(patientId: string, api: { action: 'read' | 'search' }): Promise<CareTeamMember[]> {
+      const allowed = await canAccessPatient(db, actor.tenantId, userIdOf(actor), patientId)
+      await audit.one({ action: api.action, resourceType: 'CareTeam', resourceId: patientId, patientId: allowed ? patientId : null, outcome: allowed ? 'allowed' : 'denied', details: { api: 'fhir' } })
+      if (!allowed) throw new ERRORS.patientNotFound()
+      return listCareTeam(db, actor.tenantId, patientId)
+    },
+
+    /**
+     * "Del med fastlege": the alert, which the actor must see, forwarded to
+     * the patient's GP now with a note, through the forwarding outbox
+     * (docs/decisions/0023). Refused with its reason when the patient objects
+     * or the GP's relationship has ended. One log entry, refusals included.
+     */
+    async shareAlert(alertId: string, note: string | null): Promise<DeliveryView> {
+      const alert = await findAlert(db, { tenantId: actor.tenantId, userId: userIdOf(actor), alertId })
+      const entry = { action: 'change', resourceType: 'Alert', resourceId: alertId, patientId: alert?.patientId ?? null }
+      if (!alert || !mayManage) {
+        await audit.one({ ...entry, outcome: 'denied', details: { change: 'share-with-gp', ...(alert ? where() : {}) } })
+        if (!alert) throw new ERRORS.alertNotFound()
+        throw new ERRORS.teamManagerRequired()
+      }
+      const shared = await shareAlertWithGp(db, { tenantId: actor.tenantId, alertId, byUserId: userIdOf(actor), note })
+      await audit.one({ ...entry, outcome: shared.ok ? 'allowed' : 'denied', details: { change: 'share-with-gp', ...(shared.ok ? { delivery: shared.delivery.id } : { refused: shared.code }) } })
+      if (!shared.ok) throw new SHARE_FAILURES[shared.code]()
+      return shared.delivery
     },
 
     async addMember(patientId: string, member: NewMember): Promise<CareTeamMember> {

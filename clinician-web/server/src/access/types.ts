@@ -6,5 +6,5 @@ export type {
   AlertRecord, AlertStatus, Queryable, AlertWithHistory, DeviceRecord, GatewaySummary, PatientSummary, ServicePauseRecord, StoredMeasurement, ObservationRow,
 } from '@varde/db'
 export { ALERT_OUTCOMES, BP_PANEL, CARE_ROLES } from '@varde/db'
-export type { CareTeamMember, DeliveryRecord, ForwardingRecipient, PatientObjection } from '@varde/db'
+export type { CareTeamMember, DeliveryRecord, DeliveryView, ForwardingRecipient, PatientObjection, TeamCandidate } from '@varde/db'
 export { CARE_RELATIONS, OBJECTION_CHANNELS, PURPOSES_OF_USE } from '@varde/db'

@@ -1,6 +1,6 @@
 import type { ApiErrorCode } from '@varde/api-contract'
 import createError from '@fastify/error'
-import type { AddMemberFailure, AlertActionFailure, CareWriteFailure, ProvisioningFailure, UserAdminFailure } from '@varde/db'
+import type { AddMemberFailure, AlertActionFailure, CareWriteFailure, ProvisioningFailure, ShareFailure, UserAdminFailure } from '@varde/db'
 
 /**
  * The API's coded errors, one registry (STYLE.md "Coded errors in one
@@ -69,6 +69,11 @@ export const ERRORS = {
   unknownTeamUser: define('unknown-user', 400, 'No such user.'),
   unknownRecipient: define('unknown-recipient', 400, 'No such recipient.'),
   objectionNotFound: define('not-found', 404, 'No objection in force with this id.'),
+  noGp: define('no-gp', 409, 'The patient has no GP on the care team who receives forwarding.'),
+  gpRelationshipEnded: define('relationship-ended', 409, 'The GP\'s relationship with the patient has ended; nothing is forwarded.'),
+  patientObjects: define('patient-objects', 409, 'The patient objects to sharing with this recipient (reservasjon); nothing is forwarded.'),
+  deliveriesAdminRequired: define('forbidden', 403, 'Only an administrator of the municipality may see all its deliveries.'),
+  deadLetterNotFound: define('not-found', 404, 'No dead letter with this id.'),
   invalidObjectionTarget: define('invalid-objection-target', 400, 'An objection against one recipient names a recipient outside the municipal team.'),
   // FHIR (answered as OperationOutcome, fhir/operation-outcome.ts)
   fhirLoginRequired: define('unauthenticated', 401, 'Authentication required (session cookie or Bearer token)'),
@@ -102,6 +107,12 @@ export const CARE_TEAM_FAILURES: Record<AddMemberFailure, ErrorConstructorOf> = 
   'unknown-user': ERRORS.unknownTeamUser,
   'unknown-recipient': ERRORS.unknownRecipient,
   'not-found': ERRORS.patientNotFound,
+}
+export const SHARE_FAILURES: Record<ShareFailure, ErrorConstructorOf> = {
+  'not-found': ERRORS.alertNotFound,
+  'no-gp': ERRORS.noGp,
+  'relationship-ended': ERRORS.gpRelationshipEnded,
+  'patient-objects': ERRORS.patientObjects,
 }
 export const PROVISIONING_FAILURES: Record<ProvisioningFailure, ErrorConstructorOf> = {
   'not-found': ERRORS.gatewayNotFound,

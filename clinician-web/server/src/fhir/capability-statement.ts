@@ -22,6 +22,13 @@ export const SERVED: Partial<Record<ResourceType, { interactions: ('read' | 'sea
       { name: '_count', type: 'number', documentation: 'Page size, 1–1000 (default 100); further pages by the next link' },
     ],
   },
+  CareTeam: {
+    interactions: ['read', 'search-type'],
+    searchParams: [
+      { name: 'patient', type: 'reference', documentation: 'Required (or subject). One CareTeam per patient, its id the patient\'s; participants with role, period and the trust framework\'s relationship metadata (extension urn:varde:fhir:extension:care-relationship)' },
+      { name: 'subject', type: 'reference' },
+    ],
+  },
 }
 
 /** The CapabilityStatement of `GET /fhir/metadata`: exactly what is served (platform-contract.md "FHIR R4"). */

@@ -31,6 +31,15 @@ export const observationSchema = z.looseObject({
   valueQuantity: quantity.optional(), component: z.array(z.looseObject({ code: concept, valueQuantity: quantity })).optional(),
 }).refine((o) => (o.valueQuantity === undefined) !== (o.component === undefined), 'an Observation has a value or components')
 
+export const careTeamSchema = z.looseObject({
+  resourceType: z.literal('CareTeam'), id, status: z.enum(['active', 'inactive']), subject: reference,
+  participant: z.array(z.looseObject({
+    role: z.array(concept).min(1), member: z.looseObject({ display: z.string().optional() }),
+    period: z.looseObject({ start: z.string(), end: z.string().optional() }),
+    extension: z.array(z.looseObject({ url: z.string(), extension: z.array(z.looseObject({ url: z.string() })) })).min(1),
+  })),
+})
+
 export const searchsetSchema = <T extends z.ZodType>(resource: T) => z.looseObject({
   resourceType: z.literal('Bundle'), type: z.literal('searchset'), total: z.number().int().optional(),
   link: z.array(z.looseObject({ relation: z.string(), url: z.string() })),

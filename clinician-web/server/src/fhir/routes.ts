@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { ERRORS } from '../errors/api-errors.js'
 import { capabilityStatement } from './capability-statement.js'
+import { careTeamRoutes } from './care-team-routes.js'
 import { outcomeOf } from './operation-outcome.js'
 import { readRoutes } from './read-routes.js'
 import { baseUrl, sendResource } from './reply.js'
@@ -33,6 +34,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
     })
     await secured.register(readRoutes)
     await secured.register(searchRoutes)
+    await secured.register(careTeamRoutes)
   })
 }
 

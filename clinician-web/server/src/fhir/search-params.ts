@@ -18,7 +18,7 @@ const firstOf = <T extends z.ZodType>(item: T) => repeated(item).transform((valu
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/
 
 /** `Patient/<id>` or `<id>`, the id a uuid. */
-const patientReference = z.string().max(100).transform((s) => s.replace(/^Patient\//, '')).refine((id) => UUID.test(id), 'must be Patient/<uuid> or <uuid>')
+export const patientReference = z.string().max(100).transform((s) => s.replace(/^Patient\//, '')).refine((id) => UUID.test(id), 'must be Patient/<uuid> or <uuid>')
 
 export interface DateBound { prefix: 'ge' | 'gt' | 'le' | 'lt' | 'eq'; at: Date; isDay: boolean; raw: string }
 const DATE = /^(ge|gt|le|lt|eq)?(\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?)$/
@@ -78,3 +78,6 @@ export const observationIdParams = z.object({
     return { raw, ...reading }
   }),
 })
+
+/** `GET /fhir/CareTeam?patient=` (platform-contract.md "FHIR R4"). */
+export const careTeamQuery = z.object({ patient: firstOf(patientReference), subject: firstOf(patientReference) })

@@ -1,4 +1,5 @@
-import { CARE_RELATIONS, OBJECTION_CHANNELS, PURPOSES_OF_USE, type CareTeamMember, type DeliveryRecord, type ForwardingRecipient, type PatientObjection } from '../access/types.js'
+import { careTeamMemberSchema, careTeamSchema, deliverySchema, objectionSchema, type Delivery } from '@varde/api-contract'
+import { CARE_RELATIONS, OBJECTION_CHANNELS, PURPOSES_OF_USE, type CareTeamMember, type DeliveryView, type PatientObjection } from '../access/types.js'
 import { careTeamChangedEvent, INTERNAL_TOPICS } from '@varde/domain'
 import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
@@ -13,37 +14,7 @@ const herId = z.string().regex(/^[0-9]{1,9}$/, 'must be digits (HER-id)')
 const hprNumber = z.string().regex(/^[0-9]{4,9}$/, 'must be 4–9 digits (HPR number)')
 const day = z.iso.date()
 
-const memberSchema = z.object({
-  id: z.string(),
-  relation: z.enum(CARE_RELATIONS),
-  user: z.object({ id: z.string(), displayName: z.string(), role: z.string(), hprNumber: z.string().nullable() }).nullable()
-    .describe('A user of the municipality (or the outside GP\'s login); null for a member outside the tenant'),
-  organisation: z.object({ name: z.string().nullable(), number: z.string().nullable(), herId: z.string().nullable() }).nullable(),
-  practitioner: z.object({ name: z.string().nullable(), hprNumber: z.string().nullable() }).nullable(),
-  metadata: z.object({
-    roleAuthorization: z.string().nullable().describe('Role and authorization (e.g. the HPR authorization LE, SP)'),
-    legalEntity: z.object({ number: z.string().nullable(), name: z.string().nullable() }),
-    pointOfCare: z.string().nullable(), department: z.string().nullable(), healthcareService: z.string().nullable(),
-    purposeOfUse: z.enum(PURPOSES_OF_USE).describe('HL7 v3 PurposeOfUse: TREAT, ETREAT, COC'),
-  }).describe('The relationship as the trust framework (felles tillitsrammeverk) describes it'),
-  period: z.object({ start: z.string(), end: z.string().nullable() }),
-  isActive: z.boolean().describe('Access and forwarding follow an active relationship only'),
-  decision: z.object({ byUserId: z.string().nullable(), byName: z.string().nullable(), at: z.string(), reason: z.string().nullable() }),
-  ended: z.object({ byUserId: z.string().nullable(), reason: z.string().nullable() }).nullable(),
-  recipient: z.object({ id: z.string(), name: z.string() }).nullable().describe('Where this relationship\'s forwarding goes'),
-})
-const objectionSchema = z.object({
-  id: z.string(), scope: z.enum(['all-beyond-municipal', 'recipient']), recipientId: z.string().nullable(), userId: z.string().nullable(),
-  channel: z.enum(OBJECTION_CHANNELS), objectedOn: z.string(), note: z.string().nullable(), recordedByUserId: z.string(), recordedAt: z.string(),
-  withdrawn: z.object({ at: z.string(), byUserId: z.string().nullable(), channel: z.enum(OBJECTION_CHANNELS) }).nullable(),
-})
-const deliverySchema = z.object({
-  id: z.string(), recipient: z.object({ id: z.string(), name: z.string() }), kind: z.enum(['alert', 'readings', 'summary']), alertId: z.string().nullable(),
-  window: z.object({ start: z.string(), end: z.string() }).nullable(), status: z.enum(['pending', 'delivered', 'dead', 'cancelled']),
-  attempts: z.number().int(), nextAttemptAt: z.string().nullable(), lastError: z.string().nullable(), createdAt: z.string(), settledAt: z.string().nullable(),
-})
-const recipientSchema = z.object({ id: z.string(), name: z.string(), organisationNumber: z.string().nullable(), herId: z.string().nullable(), transport: z.enum(['fhir-rest', 'pmd']) })
-
+const memberSchema = careTeamMemberSchema
 const iso = (d: Date | null) => d?.toISOString() ?? null
 const toMemberJson = (m: CareTeamMember): z.infer<typeof memberSchema> => ({
   ...m, period: { start: m.period.start.toISOString(), end: iso(m.period.end) }, decision: { ...m.decision, at: m.decision.at.toISOString() },
@@ -53,13 +24,12 @@ const toObjectionJson = (o: PatientObjection): z.infer<typeof objectionSchema> =
   recordedByUserId: o.recordedByUserId, recordedAt: o.recordedAt.toISOString(),
   withdrawn: o.withdrawn ? { ...o.withdrawn, at: o.withdrawn.at.toISOString() } : null,
 })
-const toDeliveryJson = (d: DeliveryRecord): z.infer<typeof deliverySchema> => ({
-  id: d.id, recipient: d.recipient, kind: d.kind, alertId: d.alertId,
+export const toDeliveryJson = (d: DeliveryView): Delivery => ({
+  id: d.id, recipient: d.recipient, patient: d.patient, kind: d.kind, alertId: d.alertId,
   window: d.window ? { start: d.window.start.toISOString(), end: d.window.end.toISOString() } : null,
-  status: d.status, attempts: d.attempts, nextAttemptAt: iso(d.nextAttemptAt), lastError: d.lastError, createdAt: d.createdAt.toISOString(), settledAt: iso(d.settledAt),
+  status: d.status, attempts: d.attempts, nextAttemptAt: iso(d.nextAttemptAt), lastError: d.lastError, createdAt: d.createdAt.toISOString(),
+  settledAt: iso(d.settledAt), share: d.share, requeued: d.requeued ? { at: d.requeued.at.toISOString(), byName: d.requeued.byName } : null,
 })
-const toRecipientJson = (r: ForwardingRecipient): z.infer<typeof recipientSchema> =>
-  ({ id: r.id, name: r.name, organisationNumber: r.organisationNumber, herId: r.herId, transport: r.transport })
 
 const patientParams = z.object({ id: uuidParam })
 const MANAGERS = 'A nurse, clinician or administrator of the municipality on the patient\'s care team; 403 for others on it (the outside GP, the patient).'
@@ -95,19 +65,13 @@ export const careTeamRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async
       tags: ['care-team'], summary: 'The patient\'s care team, objections, forwarding recipients and deliveries',
       description: 'Members, the active ones first, ended relationships kept with who ended them and why. Deliveries newest first, each with its status.',
       params: patientParams,
-      response: {
-        200: z.object({
-          members: z.array(memberSchema), objections: z.array(objectionSchema), recipients: z.array(recipientSchema),
-          deliveries: z.array(deliverySchema), canManage: z.boolean(),
-        }),
-        404: errorBody,
-      },
+      response: { 200: careTeamSchema, 404: errorBody },
     },
   }, async (request) => {
     const view = await accessOf(request).careTeam.read(request.params.id)
     return {
-      members: view.members.map(toMemberJson), objections: view.objections.map(toObjectionJson), recipients: view.recipients.map(toRecipientJson),
-      deliveries: view.deliveries.map(toDeliveryJson), canManage: view.canManage,
+      members: view.members.map(toMemberJson), objections: view.objections.map(toObjectionJson), recipients: view.recipients,
+      deliveries: view.deliveries.map(toDeliveryJson), canManage: view.canManage, candidates: view.candidates,
     }
   })
 
@@ -197,5 +161,19 @@ export const careTeamRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async
     const objection = await accessOf(request).careTeam.withdrawObjection(request.params.id, request.params.objectionId, request.body.channel)
     await announce(request, request.params.id)
     return toObjectionJson(objection)
+  })
+
+  app.post('/api/alerts/:id/share', {
+    config: { access: 'patient' },
+    schema: {
+      tags: ['care-team'], summary: 'Del med fastlege: forward the alert to the patient\'s GP now, with a note',
+      description: `A delivery of the forwarding outbox to the recipient of the patient's GP relationship, answered pending (202): follow its status on the patient's care team. 409 \`no-gp\` (no GP who receives forwarding), \`relationship-ended\`, \`patient-objects\` (an objection stands against the GP): nothing is forwarded. ${MANAGERS} 404 for an alert the caller does not see.`,
+      params: z.object({ id: uuidParam }),
+      body: z.object({ note: text(1000).optional().describe('The nurse\'s words to the GP, sent in the Communication') }),
+      response: { 202: deliverySchema, 400: errorBody, 403: errorBody, 404: errorBody, 409: errorBody },
+    },
+  }, async (request, reply) => {
+    const delivery = await accessOf(request).careTeam.shareAlert(request.params.id, request.body.note ?? null)
+    return reply.code(202).send(toDeliveryJson(delivery))
   })
 }

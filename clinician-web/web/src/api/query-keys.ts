@@ -17,4 +17,6 @@ export const queryKeys = {
   adminUsers: ['admin', 'users'] as const,
   service: (patientId: string) => ['service', patientId] as const,
   pauses: (patientId: string) => ['pauses', patientId] as const,
+  careTeam: (patientId: string) => ['care-team', patientId] as const,
+  deliveries: (status: string) => ['deliveries', status] as const,
 }

@@ -8,6 +8,7 @@ import { Link } from 'react-router'
 import { paths } from '../routes'
 import { RelativeTime } from './relative-time'
 import { ResolveForm } from './resolve-form'
+import { ShareWithGp } from './share-with-gp'
 import { ThresholdList } from './threshold-list'
 import { formatVital, vitalLabel } from './vital-groups'
 import { errorText } from '../i18n/error-text'
@@ -20,10 +21,12 @@ export interface AlertCardProps {
   onConflict?: () => void
   /** Put focus on this card's next action (after it moved between lists). */
   shouldFocus?: boolean
+  /** Offer "Del med fastlege" (the municipality's staff; not the outside GP). */
+  canShare?: boolean
 }
 
 /** One alert with its explanation (the readings and thresholds behind it) and what a nurse can do. */
-export function AlertCard({ alert, onChanged, onConflict, shouldFocus = false }: AlertCardProps) {
+export function AlertCard({ alert, onChanged, onConflict, shouldFocus = false, canShare = false }: AlertCardProps) {
   const { t, tp, tx, locale, language } = useI18n()
   const [isAcknowledging, setAcknowledging] = useState(false)
   const [isResolveOpen, setResolveOpen] = useState(false)
@@ -160,6 +163,7 @@ export function AlertCard({ alert, onChanged, onConflict, shouldFocus = false }:
           {t('alerts.resolve')}
         </button>
       </div>
+      {canShare && <ShareWithGp alertId={alert.id} patientId={alert.patientId} describedBy={headingId} />}
       {error && (
         <p className="notice notice--error" role="alert">
           {error}

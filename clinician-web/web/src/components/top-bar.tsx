@@ -14,6 +14,7 @@ export function TopBar({ session, onLogOut }: { session: SessionInfo; onLogOut: 
   const isAdminUsers = useMatch(paths.adminUsers()) !== null
   const isAdmin = session.user.role === 'admin'
   const isEnrol = useMatch(paths.enrol()) !== null
+  const isDeliveries = useMatch(paths.deliveries()) !== null
   return (
     <header className="top-bar">
       <div className="top-bar__brand">
@@ -57,6 +58,7 @@ export function TopBar({ session, onLogOut }: { session: SessionInfo; onLogOut: 
               {t('nav.alerts')}
             </Link>
           </li>
+          {/* the municipality's administration: never shown to the outside GP or the patient (the server refuses them too) */}
           {isAdmin && (
             <>
               <li>
@@ -72,6 +74,11 @@ export function TopBar({ session, onLogOut }: { session: SessionInfo; onLogOut: 
               <li>
                 <Link to={paths.enrol()} aria-current={isEnrol ? 'page' : undefined}>
                   {t('nav.enrol')}
+                </Link>
+              </li>
+              <li>
+                <Link to={paths.deliveries()} aria-current={isDeliveries ? 'page' : undefined}>
+                  {t('nav.deliveries')}
                 </Link>
               </li>
             </>

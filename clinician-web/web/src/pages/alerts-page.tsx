@@ -2,11 +2,13 @@ import type { Alert } from '@varde/api-contract'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useCallback, useMemo, useRef, useState } from 'react'
 import { listAlerts } from '../api/alerts'
+import { TEAM_MANAGER_ROLES } from '../api/care-team'
 import { useLiveEvents } from '../api/live-events-context'
 import { queryKeys } from '../api/query-keys'
 import { AlertCard } from '../components/alert-card'
 import { QueryState } from '../components/query-state'
 import { useI18n } from '../i18n/i18n'
+import { hasRole, useSignedInSession } from '../session/session-context'
 import { usePageTitle } from './use-page-title'
 
 const SEVERITY_RANK = { red: 0, yellow: 1 } as const
@@ -54,6 +56,7 @@ export function mergeLoaded(
 export function AlertsPage() {
   const { t } = useI18n()
   usePageTitle(t('alerts.title'))
+  const canShare = hasRole(useSignedInSession(), TEAM_MANAGER_ROLES)
   const [message, setMessage] = useState('')
   const [focusId, setFocusId] = useState<string | null>(null)
   const headingRef = useRef<HTMLHeadingElement>(null)
@@ -148,7 +151,7 @@ export function AlertsPage() {
               <ul className="alert-list">
                 {open.map((a) => (
                   <li key={a.id}>
-                    <AlertCard alert={a} onChanged={onChanged} onConflict={onConflict} />
+                    <AlertCard alert={a} onChanged={onChanged} onConflict={onConflict} canShare={canShare} />
                   </li>
                 ))}
               </ul>
@@ -169,6 +172,7 @@ export function AlertsPage() {
                       onChanged={onChanged}
                       onConflict={onConflict}
                       shouldFocus={focusId === a.id}
+                      canShare={canShare}
                     />
                   </li>
                 ))}

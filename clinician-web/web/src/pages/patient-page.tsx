@@ -7,6 +7,7 @@ import { useLiveEvents } from '../api/live-events-context'
 import { getPatient, listMeasurements } from '../api/patients'
 import { queryKeys } from '../api/query-keys'
 import { buildChartRows, mergeLatest, mergeMeasurements } from '../components/chart-rows'
+import { CareTeamSection } from '../components/care-team-section'
 import { ConditionList } from '../components/condition-list'
 import { GatewayStatus } from '../components/gateway-status'
 import { PatientRulesSection } from '../components/patient-rules'
@@ -232,6 +233,7 @@ export function PatientPage({ patientId }: { patientId: string }) {
         <ServiceCourseSection patientId={patientId} openAlertCount={patient.openAlerts.red + patient.openAlerts.yellow} />
       )}
       {isReady && <PatientRulesSection patientId={patientId} />}
+      {isReady && <CareTeamSection patientId={patientId} />}
       <p className="visually-hidden" aria-live="polite">
         {announcement}
       </p>
