@@ -1,7 +1,9 @@
+import { runAuditCli } from './audit-cli.js'
 import { runCli } from './gateway-cli.js'
 
-/** `npm run varde -- gateway …` (root script: node platform/dist/cli.js). */
-runCli(process.argv.slice(2), process.env, {
+/** `npm run varde -- gateway …` and `… audit verify` (root script: node platform/dist/cli.js). */
+const argv = process.argv.slice(2)
+;(argv[0] === 'audit' ? runAuditCli : runCli)(argv, process.env, {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
 }).then(

@@ -9,6 +9,7 @@ export interface CliOutput {
 }
 
 export const CLI_USAGE = `Usage: npm run varde -- gateway <command> --tenant <tenant id> [options]
+       npm run varde -- audit verify   (see: npm run varde -- audit --help)
 
   gateway create --patient <patient id> [--id <gateway id>]   create a gateway for a patient; prints its secret ONCE
   gateway rotate <gateway id>                                 new secret (printed once); the old one stops working
