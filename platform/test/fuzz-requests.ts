@@ -44,7 +44,7 @@ interface CapabilityStatement {
 }
 
 /** Routes that end the fuzzer's own session are called once at the end instead (they take no input). */
-const AT_THE_END = new Set(['DELETE /api/session'])
+const AT_THE_END = new Set(['DELETE /api/session', 'POST /api/session/helseid/logout'])
 
 export function routesOf(openApi: OpenApi, fhir: CapabilityStatement): Route[] {
   const routes: Route[] = []

@@ -134,7 +134,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(serviceCourseRoutes, { live: options.live })
   await app.register(careTeamRoutes, { live: options.live })
   await app.register(alertRoutes, { live: options.live })
-  await app.register(eventRoutes, { live: options.live, streams, sessionCheckMs: options.sessionCheckMs ?? 15_000 })
+  await app.register(eventRoutes, { live: options.live, streams, sessionCheckMs: options.sessionCheckMs ?? 15_000, sessionIdleMs: sessions.idleMs })
   await app.register(healthRoutes, { db: options.db, live: options.live, metrics: http.metrics ? { token: http.metricsToken } : false })
   await app.register(fhirRoutes, { prefix: '/fhir' })
   await app.register(adminGatewayRoutes, { live: options.live })

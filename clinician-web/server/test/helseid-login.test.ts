@@ -16,6 +16,7 @@ let db: TestDatabase
 let stack: ServerStack
 let provider: StandIn
 let tamper: ((p: JWTPayload) => JWTPayload) | null = null
+const STREAM_CHECK_MS = 100
 
 const freePort = () => new Promise<number>((resolve) => {
   const s = createServer().listen(0, '127.0.0.1', () => {
@@ -40,6 +41,7 @@ beforeAll(async () => {
   stack = await startServerStack({
     db, name: 'helseid-login-test', port,
     app: {
+      sessionCheckMs: STREAM_CHECK_MS,
       helseId: {
         issuer: provider.issuer, clientId: 'varde-test', clientJwk: { ...(await exportJWK(privateKey)), kid: 'varde-test-1' },
         redirectUris: [`${appUrl}/api/session/helseid/callback`],
@@ -167,6 +169,19 @@ describe('session timeouts (every session, password ones too)', () => {
     await age(cookie, 'last_seen_at', '29 minutes') // the request above moved it to now: 29 min idle again
     expect((await fetch(`${stack.baseUrl}/api/session`, { headers: { cookie } })).status).toBe(200)
     await age(cookie, 'last_seen_at', '31 minutes')
+    expect((await fetch(`${stack.baseUrl}/api/session`, { headers: { cookie } })).status).toBe(401)
+  })
+
+  it('does not keep an idle session alive through an open live page, and ends the page\'s stream when idle', async () => {
+    const cookie = await stack.login('sykepleier')
+    const stream = await fetch(`${stack.baseUrl}/api/events`, { headers: { cookie } })
+    expect(stream.status).toBe(200)
+    const ended = (async () => { const reader = stream.body!.getReader(); while (!(await reader.read()).done) { /* events, heartbeats */ } })()
+    await age(cookie, 'last_seen_at', '29 minutes')
+    // the stream checks its session every 100 ms: let several checks pass (what is tested is that they change nothing)
+    await new Promise((resolve) => setTimeout(resolve, 5 * STREAM_CHECK_MS))
+    await age(cookie, 'last_seen_at', '2 minutes')
+    await ended // the stream's next check finds the session idle for 31 minutes
     expect((await fetch(`${stack.baseUrl}/api/session`, { headers: { cookie } })).status).toBe(401)
   })
 

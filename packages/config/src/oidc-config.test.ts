@@ -29,4 +29,16 @@ describe('VARDE_OIDC_* (issue 24)', () => {
     expect(notJson.join()).not.toContain('s3cret')
     expect(problemsOf({ VARDE_SESSION_IDLE_MINUTES: '0' })[0]).toMatch(/^VARDE_SESSION_IDLE_MINUTES: /)
   })
+
+  it('takes the machine client\'s keys, and names what is missing', () => {
+    const jwk = JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' })
+    const c = loadPlatformConfig({ ...base, VARDE_OIDC_ISSUER: 'https://helseid-sts.test.nhn.no', VARDE_OIDC_CLIENT_ID: 'v', VARDE_OIDC_CLIENT_JWK: jwk,
+      VARDE_HELSEID_MACHINE_CLIENT_ID: 'varde-pmd', VARDE_HELSEID_MACHINE_CLIENT_JWK: jwk })
+    expect(c.helseIdMachine).toMatchObject({ issuer: 'https://helseid-sts.test.nhn.no', clientId: 'varde-pmd', dpopJwk: undefined })
+    expect(loadPlatformConfig(base).helseIdMachine).toBeNull()
+    expect(problemsOf({ VARDE_HELSEID_MACHINE_CLIENT_JWK: jwk })).toEqual([
+      'VARDE_HELSEID_MACHINE_CLIENT_ID: needs VARDE_OIDC_ISSUER (the HelseID that issues its tokens)',
+      'VARDE_HELSEID_MACHINE_CLIENT_ID: required with VARDE_HELSEID_MACHINE_CLIENT_JWK',
+    ])
+  })
 })

@@ -15,6 +15,15 @@ export const oidcEnvShape = {
   VARDE_OIDC_CLIENT_JWK: z.string().min(2).optional(),
   /** Port of the demo stand-in (loopback only); 0 (default) picks a free one: its keys are new each run anyway. */
   VARDE_OIDC_DEMO_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /**
+   * Varde as a HelseID client of national services (Pasientens måledata):
+   * its client id there, its private JWK for `private_key_jwt`, and
+   * optionally the private JWK its DPoP-bound tokens are bound to (unset: a
+   * key made per process). Needs VARDE_OIDC_ISSUER (the same HelseID).
+   */
+  VARDE_HELSEID_MACHINE_CLIENT_ID: z.string().trim().min(1).max(200).optional(),
+  VARDE_HELSEID_MACHINE_CLIENT_JWK: z.string().min(2).optional(),
+  VARDE_HELSEID_DPOP_JWK: z.string().min(2).optional(),
   /** Session idle timeout in minutes (every session, password ones too). */
   VARDE_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
   /** Session absolute timeout in hours. */
@@ -30,6 +39,27 @@ export type OidcConfig =
   | { kind: 'provider'; issuer: string; clientId: string; clientJwk: Record<string, unknown> }
 
 export interface SessionTimeouts { idleMs: number; absoluteMs: number }
+
+/** The machine client's settings (packages/helseid dpop.ts takes them as they are), or null when unset. */
+export interface HelseIdMachineConfig {
+  issuer: string
+  clientId: string
+  clientJwk: Record<string, unknown>
+  dpopJwk: Record<string, unknown> | undefined
+}
+
+export function helseIdMachineConfigOf(e: OidcEnv, problems: string[]): HelseIdMachineConfig | null {
+  const named = [e.VARDE_HELSEID_MACHINE_CLIENT_ID, e.VARDE_HELSEID_MACHINE_CLIENT_JWK, e.VARDE_HELSEID_DPOP_JWK].some((v) => v !== undefined)
+  if (!named) return null
+  if (!e.VARDE_OIDC_ISSUER) problems.push('VARDE_HELSEID_MACHINE_CLIENT_ID: needs VARDE_OIDC_ISSUER (the HelseID that issues its tokens)')
+  if (!e.VARDE_HELSEID_MACHINE_CLIENT_ID) problems.push('VARDE_HELSEID_MACHINE_CLIENT_ID: required with VARDE_HELSEID_MACHINE_CLIENT_JWK')
+  const clientJwk = privateJwkOf(e.VARDE_HELSEID_MACHINE_CLIENT_JWK)
+  if (typeof clientJwk === 'string') problems.push(`VARDE_HELSEID_MACHINE_CLIENT_JWK: ${clientJwk.replace('VARDE_OIDC_ISSUER', 'VARDE_HELSEID_MACHINE_CLIENT_ID')}`)
+  const dpopJwk = e.VARDE_HELSEID_DPOP_JWK === undefined ? undefined : privateJwkOf(e.VARDE_HELSEID_DPOP_JWK)
+  if (typeof dpopJwk === 'string') problems.push(`VARDE_HELSEID_DPOP_JWK: ${dpopJwk}`)
+  if (!e.VARDE_OIDC_ISSUER || !e.VARDE_HELSEID_MACHINE_CLIENT_ID || typeof clientJwk === 'string' || typeof dpopJwk === 'string') return null
+  return { issuer: e.VARDE_OIDC_ISSUER.replace(/\/+$/, ''), clientId: e.VARDE_HELSEID_MACHINE_CLIENT_ID, clientJwk, dpopJwk }
+}
 
 export function oidcConfigOf(e: OidcEnv, isDemo: boolean, problems: string[]): OidcConfig {
   if (!e.VARDE_OIDC_ISSUER) {

@@ -4,7 +4,7 @@ import { clockConfigOf, clockEnvShape, describeClockConfig, type ClockConfig } f
 import { escalationConfigOf, escalationEnvShape, maskWebhookUrl, type EscalationConfig } from './escalation-config.js'
 import { describeHttpConfig, httpConfigOf, httpEnvShape, type HttpConfig } from './http-config.js'
 import { describeForwardingConfig, forwardingConfigOf, forwardingEnvShape, type ForwardingConfig } from './forwarding-config.js'
-import { describeOidcConfig, oidcConfigOf, oidcEnvShape, sessionTimeoutsOf, type OidcConfig, type SessionTimeouts } from './oidc-config.js'
+import { describeOidcConfig, helseIdMachineConfigOf, oidcConfigOf, oidcEnvShape, sessionTimeoutsOf, type HelseIdMachineConfig, type OidcConfig, type SessionTimeouts } from './oidc-config.js'
 
 export * from './clock-config.js'
 export * from './escalation-config.js'
@@ -140,6 +140,8 @@ export interface PlatformConfig {
   /** Idle and absolute timeouts of every session. */
   sessions: SessionTimeouts
   flows: FlowsConfig
+  /** Varde as a HelseID client of national services (DPoP); null: not configured. */
+  helseIdMachine: HelseIdMachineConfig | null
 }
 
 export class ConfigError extends Error {
@@ -178,6 +180,7 @@ export function loadPlatformConfig(
   const clock = clockConfigOf(e, isDemo, problems)
   const forwarding = forwardingConfigOf(e, isDemo, problems)
   const oidc = oidcConfigOf(e, isDemo, problems)
+  const helseIdMachine = helseIdMachineConfigOf(e, problems)
   if (!isDemo && (escalation.webhook || escalation.email) && !e.VARDE_PUBLIC_URL)
     problems.push('VARDE_PUBLIC_URL: required in production mode with escalation notices (their link must reach the portal)')
   if (parts.has('flows')) {
@@ -223,6 +226,7 @@ export function loadPlatformConfig(
       credentialSecret: e.VARDE_FLOWS_CREDENTIAL_SECRET ?? DEMO_FLOWS_CREDENTIAL_SECRET,
       isDemoCredentialSecret: !e.VARDE_FLOWS_CREDENTIAL_SECRET,
     },
+    helseIdMachine,
   }
 }
 
@@ -262,6 +266,8 @@ export function describePlatformConfig(c: PlatformConfig): Record<string, string
     ...describeClockConfig(c.clock),
     ...describeForwardingConfig(c.forwarding, c.mode === 'demo'),
     ...describeOidcConfig(c.oidc, c.sessions),
+    VARDE_HELSEID_MACHINE_CLIENT_ID: c.helseIdMachine?.clientId ?? '(unset: no machine access to national services)',
+    VARDE_HELSEID_MACHINE_CLIENT_JWK: c.helseIdMachine ? '********' : '(unset)',
   }
 }
 

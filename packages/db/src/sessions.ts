@@ -53,9 +53,11 @@ export async function createSession(db: Queryable, user: { userId: string; tenan
  * The user of a live session, or null: past its absolute end (expires_at),
  * idle longer than `idleMs`, or its user disabled. A request keeps it alive:
  * last_seen_at moves on, at most every 15 s (one write, not one per request
- * of a busy page). Wall clock (docs/decisions/0014: sessions stay on it).
+ * of a busy page); `touch: false` (a live stream's own check, which is no
+ * user's doing) leaves it, so an open page does not keep an idle session
+ * alive. Wall clock (docs/decisions/0014: sessions stay on it).
  */
-export async function findSessionUser(db: Queryable, token: string, idleMs: number = DEFAULT_SESSION_IDLE_MS): Promise<SessionUser | null> {
+export async function findSessionUser(db: Queryable, token: string, idleMs: number = DEFAULT_SESSION_IDLE_MS, touch = true): Promise<SessionUser | null> {
   const { rows } = await db.query<{
     user_id: string; tenant_id: string; tenant_name: string; username: string; display_name: string
     role: SessionUser['role']; is_demo: boolean; auth_method: SessionUser['authMethod']; auth_time: Date; identity: SessionIdentity | null
@@ -67,10 +69,10 @@ export async function findSessionUser(db: Queryable, token: string, idleMs: numb
         WHERE s.token_hash = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2) AND u.disabled_at IS NULL
      ), touched AS (
        UPDATE sessions s SET last_seen_at = now() FROM live
-        WHERE s.token_hash = live.token_hash AND live.last_seen_at < now() - interval '15 seconds'
+        WHERE s.token_hash = live.token_hash AND live.last_seen_at < now() - interval '15 seconds' AND $3
      )
      SELECT user_id, tenant_id, tenant_name, username, display_name, role, is_demo, auth_method, auth_time, identity FROM live`,
-    [tokenHash(token), idleMs / 1000],
+    [tokenHash(token), idleMs / 1000, touch],
   )
   const r = rows[0]
   return r

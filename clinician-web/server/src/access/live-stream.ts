@@ -16,7 +16,10 @@ export function streamAccess({ db, actor, audit }: AccessContext) {
       return patients
     },
     refresh: (): Promise<Set<string>> => accessiblePatientIds(db, actor.tenantId, userIdOf(actor)),
-    /** The session the stream was opened with still holds (not ended, expired or its user disabled). */
-    isSessionLive: async (token: string): Promise<boolean> => (await findSessionUser(db, token)) !== null,
+    /**
+     * The session the stream was opened with still holds (not ended, expired, idle longer than `idleMs`
+     * or its user disabled). Asking does not keep it alive: an open page is no user's activity.
+     */
+    isSessionLive: async (token: string, idleMs: number): Promise<boolean> => (await findSessionUser(db, token, idleMs, false)) !== null,
   }
 }

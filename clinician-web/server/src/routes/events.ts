@@ -9,6 +9,8 @@ export interface EventRouteOptions {
   streams: SessionStreams
   /** How often a stream checks that its session still holds (expired, ended on another server instance, user disabled). */
   sessionCheckMs: number
+  /** A session idle this long is over (docs/decisions/0021); the stream's own check is no activity. */
+  sessionIdleMs: number
 }
 
 /**
@@ -19,7 +21,7 @@ export interface EventRouteOptions {
  * lives no longer than its session: logging out ends it at once, expiry or a
  * logout elsewhere at the next session check (issue 14).
  */
-export const eventRoutes: FastifyPluginAsync<EventRouteOptions> = async (app, { live, streams, sessionCheckMs }) => {
+export const eventRoutes: FastifyPluginAsync<EventRouteOptions> = async (app, { live, streams, sessionCheckMs, sessionIdleMs }) => {
   app.addHook('preClose', async () => streams.endAll())
 
   app.get('/api/events', { preHandler: requireUser, config: { access: 'patient' }, schema: { tags: ['events'], summary: 'Live events (text/event-stream)' } }, async (request, reply) => {
@@ -76,7 +78,7 @@ export const eventRoutes: FastifyPluginAsync<EventRouteOptions> = async (app, { 
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), 15_000)
     const refresh = setInterval(reread, 60_000)
     const sessionCheck = setInterval(() => {
-      access.stream.isSessionLive(token).then((isLive) => { if (!isLive) end() }, () => {})
+      access.stream.isSessionLive(token, sessionIdleMs).then((isLive) => { if (!isLive) end() }, () => {})
     }, sessionCheckMs)
     const end = () => {
       if (isClosed) return

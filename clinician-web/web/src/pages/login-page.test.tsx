@@ -144,3 +144,16 @@ test('Logg ut ends the session on the server and returns to the login page', asy
   expect(window.location.pathname).toBe('/login')
   expect(screen.queryByText(/Økten er avsluttet/)).toBeNull()
 })
+
+test('offers HelseID beside the password form, and says why a HelseID login was refused', async () => {
+  installFakeApi({
+    'GET /api/session': { status: 401, body: { error: { code: 'unauthenticated', message: 'Log in to continue.' } } },
+    'GET /api/login-options': { status: 200, body: { helseId: { isDemo: true } } },
+  })
+  // where the server sends the browser back after HelseID refused the login (issue 24)
+  visit('/login?error=security-level-too-low')
+  render(<App />)
+  const helseId = await screen.findByRole('link', { name: 'Logg inn med HelseID (demo)' })
+  expect(helseId.getAttribute('href')).toBe('/api/session/helseid')
+  expect(screen.getByRole('alert').textContent).toBe('Innloggingen hadde for lavt sikkerhetsnivå. Logg inn med BankID, Buypass eller Commfides (nivå 4).')
+})
