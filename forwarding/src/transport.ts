@@ -1,3 +1,4 @@
+import type { FhirResource } from './fhir/identifiers.js'
 import type { ForwardedAlert, ForwardedPatient, ForwardedReading, ForwardingRecipient, SenderIdentity } from '@varde/db'
 
 /**
@@ -10,6 +11,8 @@ import type { ForwardedAlert, ForwardedPatient, ForwardedReading, ForwardingReci
 export type Forwarded =
   | { kind: 'alert'; alert: ForwardedAlert; organisation: SenderOrganisation }
   | { kind: 'readings'; patient: ForwardedPatient; readings: ForwardedReading[]; window: { start: Date; end: Date }; organisation: SenderOrganisation; sender?: SenderIdentity }
+  /** The weekly summary, made at send time: a DiagnosticReport with its narrative and PDF (summary/). */
+  | { kind: 'summary'; report: FhirResource; organisation: SenderOrganisation }
 
 /** Who sends: the municipality (tenant), and where a reader follows a link back. */
 export interface SenderOrganisation {
