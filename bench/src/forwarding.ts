@@ -30,9 +30,16 @@ const { values: args } = parseArgs({
     patients: { type: 'string', default: '100000' },
     readings: { type: 'string', default: '20' },
     seconds: { type: 'string', default: '30' },
+    // the order of the phases: the second drains after the first's 100,000 settled rows (run both orders)
+    order: { type: 'string', default: 'pmd,fhir-rest' },
     json: { type: 'boolean', default: false },
   },
 })
+const order = args.order.split(',')
+if (order.length !== 2 || !order.includes('pmd') || !order.includes('fhir-rest')) {
+  console.error('bench forwarding: --order must be pmd,fhir-rest or fhir-rest,pmd')
+  process.exit(2)
+}
 const patients = Number(args.patients)
 const perPatient = Number(args.readings)
 const seconds = Number(args.seconds)
@@ -67,20 +74,32 @@ async function main(): Promise<void> {
       const { pmdId, fhirId } = await provision(db)
       log(`provisioned ${patients} patients, ${patients * perPatient} readings in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
 
-      const pmd = await startPmdStandIn()
-      const auth = await staticTokenDpopAuth('bench-token')
-      pmd.acceptToken(auth.token, auth.jkt)
-      const pmdResult = await phase(db, 'pmd', pmdId, pmdTransport({ auth }), pmd.url)
-      await pmd.close()
-
-      const receiver = await startDemoReceiver()
-      await db.query(`UPDATE forwarding_recipients SET sends_daily_readings = (id = $1) WHERE tenant_id = $2`, [fhirId, TENANT])
-      const fhirResult = await phase(db, 'fhir-rest', fhirId, fhirRestTransport(), receiver.url)
-      await receiver.close()
-
-      const results = [pmdResult, fhirResult]
+      const runs = {
+        pmd: async () => {
+          const pmd = await startPmdStandIn()
+          const auth = await staticTokenDpopAuth('bench-token')
+          pmd.acceptToken(auth.token, auth.jkt)
+          await db.query(`UPDATE forwarding_recipients SET sends_daily_readings = (id = $1) WHERE tenant_id = $2`, [pmdId, TENANT])
+          try {
+            return await phase(db, 'pmd', pmdId, pmdTransport({ auth }), pmd.url)
+          } finally {
+            await pmd.close()
+          }
+        },
+        'fhir-rest': async () => {
+          const receiver = await startDemoReceiver()
+          await db.query(`UPDATE forwarding_recipients SET sends_daily_readings = (id = $1) WHERE tenant_id = $2`, [fhirId, TENANT])
+          try {
+            return await phase(db, 'fhir-rest', fhirId, fhirRestTransport(), receiver.url)
+          } finally {
+            await receiver.close()
+          }
+        },
+      }
+      const results = []
+      for (const name of order) results.push(await runs[name as keyof typeof runs]())
       if (args.json) console.log(JSON.stringify({ patients, perPatient, seconds, requiredPerS: REQUIRED_PER_S, results }))
-      console.log(`\nforwarding, ${patients} patients × ${perPatient} readings pending at once, ${seconds} s per transport, ${cpus().length} × ${cpus()[0]?.model ?? '?'}`)
+      console.log(`\nforwarding, ${patients} patients × ${perPatient} readings pending at once, ${seconds} s per transport (in this order), ${cpus().length} × ${cpus()[0]?.model ?? '?'}`)
       console.log(`required: 2,000,000 Observations a day = ${REQUIRED_PER_S.toFixed(1)}/s\n`)
       console.log('| transport → receiver | deliveries/s | Observations/s | ratio to required | a 100,000-patient day takes | DB process CPU |')
       console.log('| --- | ---: | ---: | ---: | ---: | ---: |')

@@ -13,7 +13,7 @@ export function previousOsloDay(now: Date): { start: Date; end: Date } {
 
 const dateParts = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Oslo', year: 'numeric', month: '2-digit', day: '2-digit' })
 
-function startOfOsloDay(at: Date): Date {
+export function startOfOsloDay(at: Date): Date {
   const [y, m, d] = dateParts.format(at).split('-').map(Number) as [number, number, number]
   // Oslo is UTC+1 or UTC+2: midnight there is 22:00 or 23:00 UTC the day before; take the one that is that date's midnight
   for (const offsetHours of [1, 2]) {
@@ -21,4 +21,19 @@ function startOfOsloDay(at: Date): Date {
     if (dateParts.format(candidate) === dateParts.format(at) && dateParts.format(new Date(candidate.getTime() - 1)) !== dateParts.format(at)) return candidate
   }
   throw new Error('no Oslo midnight found') // unreachable for Europe/Oslo
+}
+
+const weekday = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Oslo', weekday: 'short' })
+
+/**
+ * The week a weekly summary covers: the previous Monday-to-Monday week in
+ * Norway, as [start, end), stepped day by day so summer time changes are
+ * Oslo's midnights, not 24-hour steps.
+ */
+export function previousOsloWeek(now: Date): { start: Date; end: Date } {
+  let end = startOfOsloDay(now)
+  while (weekday.format(end) !== 'Mon') end = previousOsloDay(end).start
+  let start = end
+  for (let i = 0; i < 7; i++) start = previousOsloDay(start).start
+  return { start, end }
 }

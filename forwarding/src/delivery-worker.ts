@@ -1,10 +1,14 @@
 import {
-  claimDeliveries, enqueueReadingsBatches, loadForwardedAlert, loadForwardedReadings, loadShare, recordDeadReadings, settleDelivery, startWorkLoop,
+  claimDeliveries, enqueueReadingsBatches, enqueueWeeklySummaries, loadForwardedAlert, loadForwardedReadings, loadShare, loadWeeklySummary, platformNow,
+  recordDeadReadings, settleDelivery, startWorkLoop,
   type ClaimedDelivery, type Queryable,
 } from '@varde/db'
 import type { Logger } from 'pino'
 import { DEFAULT_BACKOFF, nextAttemptAt, type BackoffPolicy } from './backoff.js'
-import { previousOsloDay } from './daily-window.js'
+import { previousOsloDay, previousOsloWeek } from './daily-window.js'
+import { summaryText } from './summary/summary-narrative.js'
+import { summaryPdf } from './summary/summary-pdf.js'
+import { summaryReport } from './summary/summary-report.js'
 import { DeliveryError, type Forwarded, type ForwardingTransport, type SenderOrganisation } from './transport.js'
 
 export interface DeliveryWorkerOptions {
@@ -34,7 +38,7 @@ export interface DeliveryWorkerOptions {
 export interface DeliveryWorker {
   /** Claims and sends what is due now; resolves with how many deliveries were settled. Looks never overlap. */
   runOnce(): Promise<number>
-  /** Enqueues yesterday's readings batches now. */
+  /** Enqueues yesterday's readings batches and last week's summaries now. */
   scheduleNow(): Promise<number>
   /** Stops looking and waits for the deliveries under way. */
   stop(): Promise<void>
@@ -113,10 +117,18 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
       const content = await loadForwardedReadings(options.db, d.tenantId, d.patientId, d.window)
       return content ? { kind: 'readings', ...content, window: d.window, organisation } : null
     }
+    if (d.kind === 'summary' && d.window) {
+      const data = await loadWeeklySummary(options.db, d.tenantId, d.patientId, d.window)
+      if (!data) return null
+      const text = summaryText(data)
+      return { kind: 'summary', report: summaryReport(data, text, await summaryPdf(text, d.window.end), new Date()), organisation }
+    }
     return null
   }
 
-  const scheduleNow = () => enqueueReadingsBatches(options.db, previousOsloDay(new Date()))
+  // the weekly summary follows the platform clock (docs/decisions/0014): a tester who moves it a week on gets the summary
+  const scheduleNow = async () => (await enqueueReadingsBatches(options.db, previousOsloDay(new Date())))
+    + (await enqueueWeeklySummaries(options.db, previousOsloWeek(await platformNow(options.db))))
 
   async function schedule(): Promise<void> {
     try {

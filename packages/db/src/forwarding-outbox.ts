@@ -290,16 +290,17 @@ export interface NewRecipient {
   baseUrl: string | null
   sendsRedAlerts?: boolean
   sendsDailyReadings?: boolean
+  sendsWeeklySummary?: boolean
   isDemo?: boolean
 }
 
 /** Creates a recipient, or returns the tenant's recipient of that name. */
 export async function ensureRecipient(db: Queryable, r: NewRecipient): Promise<string> {
   await db.query(
-    `INSERT INTO forwarding_recipients (tenant_id, name, organisation_number, her_id, transport, base_url, sends_red_alerts, sends_daily_readings, is_demo)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant_id, name) DO NOTHING`,
+    `INSERT INTO forwarding_recipients (tenant_id, name, organisation_number, her_id, transport, base_url, sends_red_alerts, sends_daily_readings, is_demo, sends_weekly_summary)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (tenant_id, name) DO NOTHING`,
     [r.tenantId, r.name, r.organisationNumber ?? null, r.herId ?? null, r.transport ?? 'fhir-rest', r.baseUrl, r.sendsRedAlerts ?? true,
-      r.sendsDailyReadings ?? true, r.isDemo ?? false],
+      r.sendsDailyReadings ?? true, r.isDemo ?? false, r.sendsWeeklySummary ?? false],
   )
   const { rows } = await db.query<{ id: string }>(`SELECT id FROM forwarding_recipients WHERE tenant_id = $1 AND name = $2`, [r.tenantId, r.name])
   return (rows[0] as { id: string }).id
