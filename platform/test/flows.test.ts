@@ -176,6 +176,9 @@ describe('Node-RED at /flows/ (issue 23)', () => {
     expect((await deploy(admin, LOW_SPO2_FLOW)).status).toBe(204)
     const stored = await db.query<{ body: unknown[] }>(`SELECT body FROM flow_documents WHERE tenant_id = 'demo' AND name = 'flows'`)
     expect(stored.rows[0]?.body).toHaveLength(LOW_SPO2_FLOW.length)
+    // the deploy is in the access log, under the administrator
+    const deployLog = await db.query(`SELECT 1 FROM audit_log WHERE actor = 'admin' AND action = 'flows.change' AND outcome = 'allowed'`)
+    expect(deployLog.rowCount).toBeGreaterThan(0)
     // credentials: encrypted with VARDE_FLOWS_CREDENTIAL_SECRET before they reach the database
     const credentials = await db.query<{ body: Record<string, unknown> }>(`SELECT body FROM flow_documents WHERE tenant_id = 'demo' AND name = 'credentials'`)
     expect(Object.keys(credentials.rows[0]!.body)).toEqual(['$'])
