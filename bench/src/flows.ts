@@ -1,6 +1,6 @@
 import { createBroker } from '@varde/broker'
-import { createPool, countRuleWork, migrate, seedDemoTenants, startEmbeddedDatabase, storeBatches, type DemoHome, type Pool } from '@varde/db'
-import { INTERNAL_TOPICS, measurementsStoredMessages, type MeasurementsStoredEvent } from '@varde/domain'
+import { createPool, countRuleWork, migrate, seedDemoTenants, startEmbeddedDatabase, storeBatches, type BatchToStore, type DemoHome, type Pool } from '@varde/db'
+import { INTERNAL_TOPICS, measurementsStoredMessages, type MeasurementsStoredEvent, type Reading } from '@varde/domain'
 import { connectFlowServices, startFlowAlertIntake, startFlowsRuntime } from '@varde/flows'
 import { startRuleWorker } from '@varde/ingest'
 import { servicePassword, serviceUsername } from '@varde/config'
@@ -53,17 +53,18 @@ return msg`,
 async function storeReadings(db: Pool, homes: DemoHome[], count: number, tag: string): Promise<MeasurementsStoredEvent[]> {
   const now = Date.now()
   const perHome = Math.ceil(count / homes.length)
-  const batches = homes.map((h, k) => ({
+  const batches: BatchToStore[] = homes.map((h, k) => ({
     gatewayId: h.gatewayId, tenantId: h.tenantId, patientId: h.patientId, batchId: `${tag}-${k}`, receivedAt: new Date(), rejections: [],
-    readings: Array.from({ length: Math.min(perHome, count - k * perHome) }, (_, i) => ({
-      id: `${tag}-${k}-${i}`, deviceId: 'AA:BB:CC:00:11:22', type: 'spo2' as const, value: 86 + (i % 5), unit: '%' as const,
-      measuredAt: new Date(now - 20 * 3600_000 + i * 1000 + k).toISOString(), flags: [],
+    readings: Array.from({ length: Math.max(0, Math.min(perHome, count - k * perHome)) }, (_, i): Reading => ({
+      measurementId: `${tag}-${k}-${i}`, deviceId: 'AA:BB:CC:00:11:22', type: 'spo2', value: 86 + (i % 5), unit: '%',
+      originalValue: null, originalUnit: null, measuredAt: new Date(now - 20 * 3600_000 + i * 1000 + k), flags: [], battery: null, source: 'decoded',
     })),
   })).filter((b) => b.readings.length > 0)
-  const stored = await storeBatches(db, batches as never)
+  const stored = await storeBatches(db, batches)
   return batches.map((b, k) => ({
-    tenantId: b.tenantId, patientId: b.patientId, gatewayId: b.gatewayId,
-    readings: b.readings.map((r, i) => ({ ...r, id: stored.readingIds[k]![i]! })).filter((r) => r.id !== ''),
+    tenantId: b.tenantId!, patientId: b.patientId!, gatewayId: b.gatewayId,
+    readings: b.readings.map((r, i) => ({ id: stored.readingIds[k]![i]!, type: r.type, value: r.value, unit: r.unit, measuredAt: r.measuredAt.toISOString(), flags: [] }))
+      .filter((r) => r.id !== ''),
   }))
 }
 
