@@ -50,6 +50,8 @@ export default defineConfig({
       VARDE_MQTT_PORT: String(mqttPort),
       VARDE_DATA_DIR: join(tmpdir(), `varde-e2e-${process.pid}`),
       VARDE_LOG_LEVEL: 'warn',
+      // every part as npm start runs them, Node-RED included (tests/flows.spec.ts)
+      VARDE_PARTS: 'broker,ingest,forwarding,server,simulator,flows',
     },
   },
 })

@@ -38,7 +38,7 @@ module.exports = function (RED) {
       : services.readings(flowOf(node), { ...filter, patientId, from: new Date(Date.now() - historyDays * 86_400_000) })
     if (config.live !== false) {
       const off = services.onReadingsStored((event) => {
-        services.readings(flowOf(node), { ...filter, ids: event.readingIds }).then(async (readings) => {
+        services.readings(flowOf(node), { ...filter, patientId: event.patientId, ids: event.readingIds }).then(async (readings) => {
           if (readings.length === 0) return
           const past = await history(event.patientId)
           for (const reading of readings) node.send({ topic: reading.type, payload: reading, ...(past ? { history: past } : {}) })

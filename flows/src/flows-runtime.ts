@@ -1,6 +1,7 @@
 import type { Queryable } from '@varde/db'
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import type { Duplex } from 'node:stream'
@@ -65,6 +66,10 @@ export async function startFlowsRuntime(options: {
   const log = options.logger.child({ part: 'flows' })
   const deployer = new AsyncLocalStorage<string>()
   await mkdir(options.userDir, { recursive: true })
+  // Node-RED reads its user directory's package.json (the installed-modules list); installing is off, the list empty
+  await writeFile(join(options.userDir, 'package.json'), '{ "name": "varde-flows", "private": true, "dependencies": {} }\n', { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error
+  })
   const RED = require('node-red') as NodeRed
   // the editor's WebSocket: Node-RED listens for upgrades on this server, which never listens itself;
   // the platform's server hands it the upgrades it let through
@@ -89,6 +94,8 @@ export async function startFlowsRuntime(options: {
         },
       },
     },
+    // Varde's nodes first in the palette
+    paletteCategories: ['Varde', 'subflows', 'common', 'function', 'network', 'sequence', 'parser', 'storage'],
     editorTheme: {
       page: { title: 'Varde – flyter' },
       header: { title: 'Varde flyter' },

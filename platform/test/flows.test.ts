@@ -119,6 +119,11 @@ msg.payload = { patientId: r.patientId, readingIds: [r.id], measures: { spo2: r.
 return msg`,
   },
   { id: 'n0000000000000a3', type: 'varde-raise-alert', z: 'f0000000000000a1', key: 'low-spo2', severity: 'yellow', wires: [[]] },
+  // an integration's password, which must be stored encrypted
+  {
+    id: 'n0000000000000a4', type: 'http request', z: 'f0000000000000a1', method: 'POST', url: 'http://127.0.0.1:9/', authType: 'basic', ret: 'txt', wires: [[]],
+    credentials: { user: 'varde', password: 'integration-password-42' },
+  },
 ]
 
 /** Inject (a patient id) → reading in (asked) → function (counts) → raise alert for `reportTo`: what a flow could read. */
@@ -171,6 +176,13 @@ describe('Node-RED at /flows/ (issue 23)', () => {
     expect((await deploy(admin, LOW_SPO2_FLOW)).status).toBe(204)
     const stored = await db.query<{ body: unknown[] }>(`SELECT body FROM flow_documents WHERE tenant_id = 'demo' AND name = 'flows'`)
     expect(stored.rows[0]?.body).toHaveLength(LOW_SPO2_FLOW.length)
+    // the deploy is in the access log, under the administrator
+    const deployLog = await db.query(`SELECT 1 FROM audit_log WHERE actor = 'admin' AND action = 'flows.change' AND outcome = 'allowed'`)
+    expect(deployLog.rowCount).toBeGreaterThan(0)
+    // credentials: encrypted with VARDE_FLOWS_CREDENTIAL_SECRET before they reach the database
+    const credentials = await db.query<{ body: Record<string, unknown> }>(`SELECT body FROM flow_documents WHERE tenant_id = 'demo' AND name = 'credentials'`)
+    expect(Object.keys(credentials.rows[0]!.body)).toEqual(['$'])
+    expect(JSON.stringify(credentials.rows[0]!.body)).not.toContain('integration-password-42')
 
     const nurse = await login('sykepleier')
     const inbox = await alertStream(nurse)

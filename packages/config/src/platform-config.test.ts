@@ -37,6 +37,16 @@ describe('loadPlatformConfig', () => {
       expect((e as ConfigError).problems.join('\n')).toMatch(/VARDE_SERVICE_SECRET.*\n.*DATABASE_URL/s)
     }
   })
+  it('runs Node-RED (part flows) only beside the server, and in production only with its own credential key and tenant (docs/decisions/0020)', () => {
+    const production = { VARDE_MODE: 'production', VARDE_SERVICE_SECRET: 's'.repeat(40), DATABASE_URL: 'postgres://db/varde' }
+    expect(() => loadPlatformConfig({ ...production, VARDE_PARTS: 'server,flows' })).toThrow(/VARDE_FLOWS_CREDENTIAL_SECRET: required in production mode[\s\S]*VARDE_FLOWS_TENANT: required/)
+    expect(() => loadPlatformConfig({ VARDE_MODE: 'demo', VARDE_PARTS: 'broker,flows' })).toThrow(/flows needs server in the same process/)
+    expect(() => loadPlatformConfig({ ...production, VARDE_PARTS: 'server,flows', VARDE_FLOWS_TENANT: 'demo', VARDE_FLOWS_CREDENTIAL_SECRET: 'short' })).toThrow(/VARDE_FLOWS_CREDENTIAL_SECRET: must be at least 32/)
+    const c = loadPlatformConfig({ ...production, VARDE_PARTS: 'server,flows', VARDE_FLOWS_TENANT: 'nabo', VARDE_FLOWS_CREDENTIAL_SECRET: 'k'.repeat(32) })
+    expect(c.flows).toEqual({ tenantId: 'nabo', credentialSecret: 'k'.repeat(32), isDemoCredentialSecret: false })
+    expect(describePlatformConfig(c)).toMatchObject({ VARDE_FLOWS_TENANT: 'nabo', VARDE_FLOWS_CREDENTIAL_SECRET: '(set)' })
+    expect(loadPlatformConfig({ VARDE_MODE: 'demo', VARDE_PARTS: 'server,flows' }).flows).toMatchObject({ tenantId: 'demo', isDemoCredentialSecret: true })
+  })
   it('requires TimescaleDB in production unless VARDE_ALLOW_NO_TIMESCALEDB=true; demo takes what it gets', () => {
     const production = { VARDE_MODE: 'production', VARDE_SERVICE_SECRET: 's3cret-s3cret-s3cret-s3cret-s3cret', DATABASE_URL: 'postgres://db/varde' }
     expect(loadPlatformConfig(production).requireTimescaledb).toBe(true)

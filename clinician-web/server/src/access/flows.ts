@@ -43,10 +43,15 @@ export function flowAccess({ db, actor, audit, where }: AccessContext) {
   return {
     /**
      * The flow editor and its admin API: an administrator of the tenant whose
-     * flows this runtime runs, and no one else (a refusal is logged).
+     * flows this runtime runs, and no one else (a refusal is logged). A
+     * change (a deploy, an inject) is logged too: it changes what reads
+     * patients' data.
      */
-    async requireEditor(flowsTenantId: string): Promise<void> {
-      if (actor.kind === 'staff' && hasRole(actor, ['admin']) && actor.tenantId === flowsTenantId) return
+    async requireEditor(flowsTenantId: string, isChange: boolean): Promise<void> {
+      if (actor.kind === 'staff' && hasRole(actor, ['admin']) && actor.tenantId === flowsTenantId) {
+        if (isChange) await audit.one({ action: 'flows.change', resourceType: 'Flow', resourceId: null, outcome: 'allowed', details: where() })
+        return
+      }
       await audit.one({ action: 'flows.edit', resourceType: 'Flow', resourceId: null, outcome: 'denied', details: where() })
       throw new ERRORS.flowsAdminRequired()
     },

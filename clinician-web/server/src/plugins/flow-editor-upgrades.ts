@@ -29,7 +29,7 @@ export function guardFlowEditorUpgrades(app: FastifyInstance, db: Queryable, hos
     if (!user || (mode === 'production' && user.isDemo)) return 401
     const access = createAccess(db, staffActor(user), () => ({ method: 'GET', route: COMMS_PATH }))
     try {
-      await access.flows.requireEditor(host.tenantId)
+      await access.flows.requireEditor(host.tenantId, false)
       return null
     } catch (error) {
       if (accessFailureCode(error) === 'forbidden') return 403

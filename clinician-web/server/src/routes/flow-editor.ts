@@ -17,6 +17,18 @@ export interface FlowEditorHost {
 }
 
 export const FLOW_EDITOR_PATH = '/flows'
+
+/**
+ * The editor's CSP in place of the portal's: Node-RED's editor inserts the
+ * palette's node definitions as inline scripts and styles and evaluates code
+ * (its code editor, its diagrams), so those are allowed here, only here;
+ * everything still comes from this origin, and nobody may frame it.
+ */
+export const FLOW_EDITOR_CSP = [
+  "default-src 'self'", "script-src 'self' 'unsafe-inline' 'unsafe-eval'", "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:", "font-src 'self' data:", "worker-src 'self' blob:", "connect-src 'self'",
+  "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+].join('; ')
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD']
 
 /**
@@ -31,13 +43,15 @@ export const flowEditorRoutes: FastifyPluginAsync<{ host: FlowEditorHost }> = as
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', (_request, _payload, done) => done(null))
   app.addHook('preHandler', requireUser)
-  app.addHook('preHandler', async (request) => accessOf(request).flows.requireEditor(host.tenantId))
+  app.addHook('preHandler', async (request) => accessOf(request).flows.requireEditor(host.tenantId, request.method !== 'GET' && request.method !== 'HEAD'))
   for (const url of [FLOW_EDITOR_PATH, `${FLOW_EDITOR_PATH}/*`]) {
     app.route({
       method: METHODS, url, config: { access: 'admin' }, schema: { hide: true },
       handler: async (request, reply) => {
-        // Node-RED answers on the raw response; Fastify sends nothing more
+        // Node-RED answers on the raw response; Fastify sends nothing more (the headers set so far stay)
         reply.hijack()
+        reply.raw.setHeader('content-security-policy', FLOW_EDITOR_CSP)
+        reply.raw.setHeader('cache-control', 'no-store')
         host.handle(request.raw, reply.raw, userOf(request).username)
       },
     })
