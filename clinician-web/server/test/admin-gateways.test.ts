@@ -159,7 +159,7 @@ describe('gateway provisioning by the admin API', () => {
     expect((await receipt).rejected).toMatchObject([{ id: 'bad', code: 'out-of-range' }])
     await gw.endAsync()
 
-    type Overview = { items: { id: string; patient: { id: string } | null; state: string; firmware: string | null; battery: number | null; lastReading: { type: string } | null; recentRejections: number; devices: { deviceId: string; battery: number | null; pairedAt: string | null; lastReading: { type: string; measuredAt: string } | null }[] }[] }
+    type Overview = { items: { id: string; patient: { id: string } | null; state: string; firmware: string | null; battery: number | null; lastReading: { type: string } | null; recentRejections: number; devices: { deviceId: string; battery: number | null; pairedAt: string | null; lastReadingAt: string | null; lastReadingType: string | null }[] }[] }
     let mine: Overview['items'][number] | undefined
     const deadline = Date.now() + 5000
     // the status is stored by ingest as it arrives: polled with a deadline
@@ -170,9 +170,14 @@ describe('gateway provisioning by the admin API', () => {
     }
     expect(mine).toMatchObject({
       patient: { id: home.patientId }, firmware: '1.7.3', battery: 64, lastReading: { type: 'spo2' }, recentRejections: 1,
-      devices: [{ deviceId: 'AA:BB:CC:17:0F:01', battery: 41, pairedAt: null, lastReading: { type: 'spo2', measuredAt } }],
+      devices: [{ deviceId: 'AA:BB:CC:17:0F:01', battery: 41, pairedAt: null, lastReadingAt: expect.any(String), lastReadingType: 'spo2' }],
     })
     expect(JSON.stringify(mine)).not.toMatch(/"value"|"unit"/) // the reading's value is not the administrator's
+    // a device paired that has sent nothing yet shows no last reading
+    expect((await api(adminCookie, 'POST', `/api/admin/gateways/${home.gatewayId}/devices`, { deviceId: 'AA:BB:CC:17:0F:02' })).status).toBe(201)
+    const silent = ((await (await api(adminCookie, 'GET', '/api/admin/gateways/overview')).json()) as Overview).items
+      .find((g) => g.id === home.gatewayId)!.devices.find((d) => d.deviceId === 'AA:BB:CC:17:0F:02')
+    expect(silent).toMatchObject({ pairedAt: expect.any(String), lastReadingAt: null, lastReadingType: null })
 
     const res = await api(adminCookie, 'GET', `/api/admin/gateways/${home.gatewayId}/rejections?limit=10`)
     expect(res.status).toBe(200)

@@ -4,7 +4,7 @@ import {
   QueryClientProvider,
   useQueryClient,
 } from '@tanstack/react-query'
-import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react'
+import { lazy, Suspense, useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import {
   BrowserRouter,
   Outlet,
@@ -20,8 +20,6 @@ import { queryKeys } from './api/query-keys'
 import { getSession } from './api/session'
 import { TopBar } from './components/top-bar'
 import { I18nProvider, useI18n, type Language } from './i18n/i18n'
-import { AdminGatewaysPage } from './pages/admin-gateways-page'
-import { AdminUsersPage } from './pages/admin-users-page'
 import { AlertsPage } from './pages/alerts-page'
 import { DeliveriesPage } from './pages/deliveries-page'
 import { LoginPage } from './pages/login-page'
@@ -35,6 +33,9 @@ import { SessionProvider, useSession, useSignedInSession } from './session/sessi
 // the charts (Recharts) load with the first patient page, not with the list a nurse starts on
 const loadPatientPage = () => import('./pages/patient-page')
 const PatientPage = lazy(() => loadPatientPage().then((m) => ({ default: m.PatientPage })))
+// the administrator's pages (and the QR code library) load only for an administrator who opens them
+const AdminGatewaysPage = lazy(() => import('./pages/admin-gateways-page').then((m) => ({ default: m.AdminGatewaysPage })))
+const AdminUsersPage = lazy(() => import('./pages/admin-users-page').then((m) => ({ default: m.AdminUsersPage })))
 
 // A live event written into the cache is on screen in the same task, as when
 // pages held their own state: Query's default defers its notifications to a
@@ -88,8 +89,8 @@ function AppRoutes() {
           <Route path="/patients/:patientId" element={<PatientRoute />} />
           <Route path="/alerts" element={<AlertsPage />} />
           <Route element={<RequireRole roles={['admin']} />}>
-            <Route path="/admin/gateways" element={<AdminGatewaysPage />} />
-            <Route path="/admin/users" element={<AdminUsersPage />} />
+            <Route path="/admin/gateways" element={<AdminRoute page={<AdminGatewaysPage />} />} />
+            <Route path="/admin/users" element={<AdminRoute page={<AdminUsersPage />} />} />
             <Route path="/admin/enrol" element={<EnrolPage />} />
             <Route path="/admin/deliveries" element={<DeliveriesPage />} />
           </Route>
@@ -108,6 +109,11 @@ function LoginRoute() {
       hasSessionEnded={state.kind === 'anonymous' && state.hasEnded}
     />
   )
+}
+
+function AdminRoute({ page }: { page: ReactNode }) {
+  const { t } = useI18n()
+  return <Suspense fallback={<p className="page__loading">{t('app.loading')}</p>}>{page}</Suspense>
 }
 
 function PatientRoute() {

@@ -43,7 +43,8 @@ export const gatewayDeviceSchema = z.object({
   deviceId: z.string(),
   pairedAt: z.string().nullable().describe('null: reported by the gateway, never paired (or unpaired)'),
   battery: z.number().nullable(),
-  lastReading: lastReadingSchema,
+  lastReadingAt: z.string().nullable().describe('When its last reading arrived; null when none has since it was paired'),
+  lastReadingType: z.string().nullable().describe('That reading\'s type, when it is the gateway\'s newest of its type'),
 })
 export type GatewayDevice = z.infer<typeof gatewayDeviceSchema>
 export const gatewayOverviewSchema = z.object({

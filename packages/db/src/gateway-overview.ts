@@ -14,7 +14,10 @@ export interface GatewayDevice {
   /** Null for a device the gateway reported that nobody paired (refused as `unknown-device` where pairing is required). */
   pairedAt: Date | null
   battery: number | null
-  lastReading: { type: string; measuredAt: Date; receivedAt: Date } | null
+  /** When its last reading arrived (ingest keeps it per device, to 5 s); null when none has since it was paired. */
+  lastReadingAt: Date | null
+  /** The type of that reading, when it is the newest of its type on the gateway; else null. */
+  lastReadingType: string | null
 }
 
 export interface GatewayOverview {
@@ -55,8 +58,11 @@ export async function listGatewayOverview(db: Queryable, tenantId: string): Prom
         ORDER BY g.created_at DESC, g.id`,
       [tenantId],
     ),
-    db.query<{ gateway_id: string; device_id: string; paired_at: Date | null; battery: number | null }>(
-      'SELECT gateway_id, device_id, paired_at, battery FROM devices WHERE tenant_id = $1 ORDER BY gateway_id, device_id',
+    // pairing writes a device's row with first and last seen at the pairing's time: a row still so has sent nothing since
+    db.query<{ gateway_id: string; device_id: string; paired_at: Date | null; battery: number | null; last_reading_at: Date | null }>(
+      `SELECT gateway_id, device_id, paired_at, battery,
+              CASE WHEN paired_at IS NOT NULL AND first_seen_at = paired_at AND last_seen_at = paired_at THEN NULL ELSE last_seen_at END AS last_reading_at
+         FROM devices WHERE tenant_id = $1 ORDER BY gateway_id, device_id`,
       [tenantId],
     ),
     db.query<Latest>(
@@ -77,7 +83,8 @@ export async function listGatewayOverview(db: Queryable, tenantId: string): Prom
       id: g.id, patientId: g.patient_id, patientName: g.patient_name, state: g.state, firmware: g.firmware, battery: g.battery,
       lastSeenAt: g.last_seen_at, createdAt: g.created_at, revokedAt: g.revoked_at, lastReading: reading(newest(mine)),
       devices: devices.rows.filter((d) => d.gateway_id === g.id).map((d) => ({
-        deviceId: d.device_id, pairedAt: d.paired_at, battery: d.battery, lastReading: reading(newest(mine.filter((l) => l.device_id === d.device_id))),
+        deviceId: d.device_id, pairedAt: d.paired_at, battery: d.battery, lastReadingAt: d.last_reading_at,
+        lastReadingType: newest(mine.filter((l) => l.device_id === d.device_id))?.type ?? null,
       })),
       recentRejections: g.recent_rejections,
     }

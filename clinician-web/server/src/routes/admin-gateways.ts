@@ -66,7 +66,9 @@ export const adminGatewayRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = a
         id: g.id, patient: g.patientId ? { id: g.patientId, displayName: g.patientName ?? '' } : null, state: g.state, firmware: g.firmware,
         battery: g.battery, lastSeenAt: iso(g.lastSeenAt), createdAt: g.createdAt.toISOString(), revokedAt: iso(g.revokedAt),
         lastReading: reading(g.lastReading), recentRejections: g.recentRejections,
-        devices: g.devices.map((d) => ({ deviceId: d.deviceId, pairedAt: iso(d.pairedAt), battery: d.battery, lastReading: reading(d.lastReading) })),
+        devices: g.devices.map((d) => ({
+          deviceId: d.deviceId, pairedAt: iso(d.pairedAt), battery: d.battery, lastReadingAt: iso(d.lastReadingAt), lastReadingType: d.lastReadingType,
+        })),
       })),
     }
   })

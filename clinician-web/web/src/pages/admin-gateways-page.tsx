@@ -1,7 +1,7 @@
 import type { GatewayOverview } from '@varde/api-contract'
 import { VITAL_TYPES, type VitalType } from '@varde/domain'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { useState, type FormEvent } from 'react'
+import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { useSearchParams } from 'react-router'
 import {
   listGatewayOverview,
@@ -82,7 +82,7 @@ function GatewayState({ gateway }: { gateway: GatewayOverview }) {
   if (gateway.revokedAt) return <span className="state state--revoked">{t('adminGateways.revoked')}</span>
   return (
     <>
-      <span className={`state state--${gateway.state}`}>{t(`gateway.${gateway.state}`)}</span>
+      <span className={`state state--${gateway.state}`}>{t(`adminGateways.state.${gateway.state}`)}</span>
       {gateway.lastSeenAt && (
         <span className="state__seen">
           {' '}
@@ -102,7 +102,7 @@ function GatewayTable({
   selectedId: string | null
   onSelect: (id: string) => void
 }) {
-  const { t, tp } = useI18n()
+  const { t } = useI18n()
   const columns = {
     gateway: t('adminGateways.gateway'),
     patient: t('adminGateways.patient'),
@@ -110,7 +110,7 @@ function GatewayTable({
     battery: t('adminGateways.battery'),
     firmware: t('adminGateways.firmware'),
     reading: t('adminGateways.lastReading'),
-    devices: t('adminGateways.devices'),
+    devices: t('adminGateways.deviceCount'),
     rejections: t('adminGateways.rejections'),
   }
   return (
@@ -145,7 +145,7 @@ function GatewayTable({
               <LastReading reading={g.lastReading} />
             </td>
             <td data-label={columns.devices}>{g.devices.filter((d) => d.pairedAt).length}</td>
-            <td data-label={columns.rejections}>{tp('adminGateways.rejectionCount', g.recentRejections)}</td>
+            <td data-label={columns.rejections}>{g.recentRejections}</td>
           </tr>
         ))}
       </tbody>
@@ -171,6 +171,9 @@ function GatewayDetail({ gateway, onClose }: { gateway: GatewayOverview; onClose
   const unpair = useMutation({ mutationFn: (id: string) => unpairDevice(gateway.id, id), onSuccess: refresh })
   const failure = [rotate, revoke, pair, unpair].find((m) => m.isError)?.error
   const isRevoked = gateway.revokedAt !== null
+  // the detail opens below the list: move there, so the keyboard and a screen reader do too
+  const heading = useRef<HTMLHeadingElement>(null)
+  useEffect(() => heading.current?.focus(), [])
   const submitPair = (e: FormEvent) => {
     e.preventDefault()
     if (deviceId.trim() && !pair.isPending) pair.mutate(deviceId.trim())
@@ -178,7 +181,9 @@ function GatewayDetail({ gateway, onClose }: { gateway: GatewayOverview; onClose
   return (
     <section className="admin-detail" aria-labelledby="gateway-detail-title">
       <div className="admin-detail__header">
-        <h2 id="gateway-detail-title">{t('adminGateways.detailTitle', { id: gateway.id })}</h2>
+        <h2 id="gateway-detail-title" tabIndex={-1} ref={heading}>
+          {t('adminGateways.detailTitle', { id: gateway.id })}
+        </h2>
         <button type="button" className="button button--quiet" onClick={onClose}>
           {t('admin.close')}
         </button>
@@ -223,7 +228,12 @@ function GatewayDetail({ gateway, onClose }: { gateway: GatewayOverview; onClose
       {gateway.devices.length === 0 ? (
         <p className="empty">{t('adminGateways.noDevices')}</p>
       ) : (
-        <DeviceTable gateway={gateway} onUnpair={(id) => unpair.mutate(id)} isBusy={unpair.isPending} />
+        <DeviceTable
+          gateway={gateway}
+          onPair={(id) => pair.mutate(id)}
+          onUnpair={(id) => unpair.mutate(id)}
+          isBusy={unpair.isPending || pair.isPending}
+        />
       )}
       {!isRevoked && (
         <form className="inline-form" onSubmit={submitPair}>
@@ -256,14 +266,16 @@ function GatewayDetail({ gateway, onClose }: { gateway: GatewayOverview; onClose
 
 function DeviceTable({
   gateway,
+  onPair,
   onUnpair,
   isBusy,
 }: {
   gateway: GatewayOverview
+  onPair: (deviceId: string) => void
   onUnpair: (deviceId: string) => void
   isBusy: boolean
 }) {
-  const { t, locale } = useI18n()
+  const { t, locale, language } = useI18n()
   const columns = {
     device: t('adminGateways.device'),
     paired: t('adminGateways.paired'),
@@ -296,20 +308,38 @@ function DeviceTable({
               <Battery value={d.battery} />
             </td>
             <td data-label={columns.reading}>
-              <LastReading reading={d.lastReading} />
+              {d.lastReadingAt ? (
+                <>
+                  {d.lastReadingType && `${vitalLabel(d.lastReadingType, language)}, `}
+                  <RelativeTime value={d.lastReadingAt} />
+                </>
+              ) : (
+                <span className="muted">{t('adminGateways.noReading')}</span>
+              )}
             </td>
             <td data-label={columns.action}>
-              {d.pairedAt && gateway.revokedAt === null && (
-                <button
-                  type="button"
-                  className="button"
-                  aria-disabled={isBusy}
-                  onClick={() => !isBusy && onUnpair(d.deviceId)}
-                  aria-label={t('adminGateways.unpairDevice', { id: d.deviceId })}
-                >
-                  {t('adminGateways.unpair')}
-                </button>
-              )}
+              {gateway.revokedAt === null &&
+                (d.pairedAt ? (
+                  <button
+                    type="button"
+                    className="button"
+                    aria-disabled={isBusy}
+                    onClick={() => !isBusy && onUnpair(d.deviceId)}
+                    aria-label={t('adminGateways.unpairDevice', { id: d.deviceId })}
+                  >
+                    {t('adminGateways.unpair')}
+                  </button>
+                ) : (
+                  <button
+                    type="button"
+                    className="button"
+                    aria-disabled={isBusy}
+                    onClick={() => !isBusy && onPair(d.deviceId)}
+                    aria-label={t('adminGateways.pairDevice', { id: d.deviceId })}
+                  >
+                    {t('adminGateways.pair')}
+                  </button>
+                ))}
             </td>
           </tr>
         ))}

@@ -1,6 +1,6 @@
 import { STAFF_RELATIONS, STAFF_ROLES, type StaffRole, type StaffUser, type StaffUserList } from '@varde/api-contract'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { useState, type FormEvent } from 'react'
+import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { useSearchParams } from 'react-router'
 import { addToTeam, createUser, listUsers, removeFromTeam, resetPassword, updateUser } from '../api/admin'
 import { queryKeys } from '../api/query-keys'
@@ -27,37 +27,47 @@ export function AdminUsersPage() {
   const list = useQuery({ queryKey: queryKeys.adminUsers, queryFn: ({ signal }) => listUsers(signal) })
   const selected = list.data?.items.find((u) => u.id === selectedId)
   const select = (id: string | null) => setParams(id ? { user: id } : {}, { replace: true })
+  // a new user's first password, shown once at the top of their detail
+  const [firstPassword, setFirstPassword] = useState<{ id: string; password: string } | null>(null)
   return (
     <div className="page page--admin">
       <div className="page__header">
         <h1 tabIndex={-1}>{t('adminUsers.title')}</h1>
       </div>
       <p className="page__note">{t('adminUsers.intro')}</p>
-      <NewUser onCreated={select} />
+      <NewUser
+        onCreated={(id, password) => {
+          setFirstPassword({ id, password })
+          select(id)
+        }}
+      />
       <QueryState query={list} errorMessage={t('adminUsers.loadError')} />
       {list.data && <UserTable users={list.data.items} selectedId={selectedId} onSelect={select} />}
       {selected && list.data && (
-        <UserDetail key={selected.id} user={selected} patients={list.data.patients} onClose={() => select(null)} />
+        <UserDetail
+          key={selected.id}
+          user={selected}
+          patients={list.data.patients}
+          firstPassword={firstPassword?.id === selected.id ? firstPassword.password : null}
+          onClose={() => select(null)}
+        />
       )}
     </div>
   )
 }
 
-function NewUser({ onCreated }: { onCreated: (id: string) => void }) {
+function NewUser({ onCreated }: { onCreated: (id: string, password: string) => void }) {
   const { t } = useI18n()
   const queryClient = useQueryClient()
   const [username, setUsername] = useState('')
   const [displayName, setDisplayName] = useState('')
   const [role, setRole] = useState<StaffRole>('nurse')
-  const [created, setCreated] = useState<{ username: string; password: string } | null>(null)
   const create = useMutation({
     mutationFn: () => createUser({ username: username.trim(), displayName: displayName.trim(), role }),
     onSuccess: (r) => {
-      setCreated({ username: username.trim(), password: r.password })
       setUsername('')
       setDisplayName('')
-      void queryClient.invalidateQueries({ queryKey: queryKeys.adminUsers })
-      onCreated(r.id)
+      void queryClient.invalidateQueries({ queryKey: queryKeys.adminUsers }).then(() => onCreated(r.id, r.password))
     },
   })
   const submit = (e: FormEvent) => {
@@ -67,13 +77,6 @@ function NewUser({ onCreated }: { onCreated: (id: string) => void }) {
   return (
     <section className="admin-detail" aria-labelledby="new-user-title">
       <h2 id="new-user-title">{t('adminUsers.newTitle')}</h2>
-      {created && (
-        <OneTimeSecret
-          title={t('adminUsers.firstPassword', { username: created.username })}
-          secret={created.password}
-          onClose={() => setCreated(null)}
-        />
-      )}
       {create.isError && (
         <p className="notice notice--error" role="alert">
           {errorText(create.error, t)}
@@ -153,7 +156,7 @@ function UserTable({
     username: t('adminUsers.username'),
     role: t('adminUsers.role'),
     status: t('adminUsers.status'),
-    patients: t('adminUsers.careTeams'),
+    patients: t('adminUsers.onTeamOf'),
   }
   return (
     <table className="admin-table">
@@ -195,10 +198,12 @@ function UserTable({
 function UserDetail({
   user,
   patients,
+  firstPassword,
   onClose,
 }: {
   user: StaffUser
   patients: StaffUserList['patients']
+  firstPassword: string | null
   onClose: () => void
 }) {
   const { t } = useI18n()
@@ -206,7 +211,12 @@ function UserDetail({
   const queryClient = useQueryClient()
   const isSelf = session.user.id === user.id
   const [role, setRole] = useState<StaffRole>(user.role)
-  const [password, setPassword] = useState<string | null>(null)
+  const [password, setPassword] = useState<{ text: string; isFirst: boolean } | null>(
+    firstPassword ? { text: firstPassword, isFirst: true } : null,
+  )
+  // the detail opens below the list: move there, so the keyboard and a screen reader do too
+  const heading = useRef<HTMLHeadingElement>(null)
+  useEffect(() => heading.current?.focus(), [])
   const [patientId, setPatientId] = useState('')
   const [relation, setRelation] = useState<(typeof STAFF_RELATIONS)[number]>('home-care')
   const refresh = () => void queryClient.invalidateQueries({ queryKey: queryKeys.adminUsers })
@@ -214,7 +224,7 @@ function UserDetail({
     mutationFn: (body: { role?: StaffRole; isEnabled?: boolean }) => updateUser(user.id, body),
     onSuccess: refresh,
   })
-  const reset = useMutation({ mutationFn: () => resetPassword(user.id), onSuccess: (r) => setPassword(r.password) })
+  const reset = useMutation({ mutationFn: () => resetPassword(user.id), onSuccess: (r) => setPassword({ text: r.password, isFirst: false }) })
   const add = useMutation({
     mutationFn: () => addToTeam(user.id, { patientId, relation }),
     onSuccess: () => {
@@ -229,7 +239,9 @@ function UserDetail({
   return (
     <section className="admin-detail" aria-labelledby="user-detail-title">
       <div className="admin-detail__header">
-        <h2 id="user-detail-title">{user.displayName}</h2>
+        <h2 id="user-detail-title" tabIndex={-1} ref={heading}>
+          {user.displayName}
+        </h2>
         <button type="button" className="button button--quiet" onClick={onClose}>
           {t('admin.close')}
         </button>
@@ -241,8 +253,8 @@ function UserDetail({
       )}
       {password && (
         <OneTimeSecret
-          title={t('adminUsers.newPassword', { username: user.username })}
-          secret={password}
+          title={t(password.isFirst ? 'adminUsers.firstPassword' : 'adminUsers.newPassword', { username: user.username })}
+          secret={password.text}
           onClose={() => setPassword(null)}
         />
       )}
