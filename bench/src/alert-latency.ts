@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { servicePassword, serviceUsername } from '@varde/config'
 import { createPool } from '@varde/db'
+import { INTERNAL_TOPICS } from '@varde/domain'
 import mqtt from 'mqtt'
 import { freePort, sampleProcess, spawnUntilReady, type BenchChild } from './ingest-children.js'
 import { provisionBenchGateways } from './ingest-provisioning.js'
@@ -73,10 +75,11 @@ async function main(): Promise<void> {
     await start('server', main, { VARDE_PARTS: 'server', DATABASE_URL: databaseUrl, VARDE_HTTP_PORT: String(http), VARDE_MQTT_PORT: '0' }, 'Varde is running')
     const gateways = await provisionBenchGateways(databaseUrl, gatewayCount)
     const sse = await openAlertStream(httpUrl)
+    const internal = await watchInternalAlerts(mqttUrl)
     const patients = await demoPatients(databaseUrl)
 
     log(`idle: ${samples} red readings, one at a time`)
-    const idle = await probe(mqttUrl, patients, sse, samples, seconds)
+    const idle = await probe(mqttUrl, patients, sse, internal, samples, seconds)
     log(`under load: ${rate} measurements/s from ${gatewayCount} other gateways for ${WARM_UP_S} s of warm-up and ${seconds} s, with ${samples} red readings`)
     const peakRss = children.map(() => 0)
     const rss = setInterval(() => children.forEach((c, i) => { peakRss[i] = Math.max(peakRss[i] ?? 0, sampleProcess(c.pid)?.rssBytes ?? 0) }), 250)
@@ -84,17 +87,18 @@ async function main(): Promise<void> {
     // seconds at this rate are slower, as in npm run bench:ingest) and end before the load stops
     const load = runLoad({ mqttUrl, gateways, ratePerSecond: rate, batchSize: 1, durationSeconds: seconds + WARM_UP_S, drainSeconds: 10, resendAfterMs: 600_000 })
     await new Promise((r) => setTimeout(r, WARM_UP_S * 1000))
-    const loaded = await probe(mqttUrl, patients, sse, samples, Math.max(1, seconds - 4))
+    const loaded = await probe(mqttUrl, patients, sse, internal, samples, Math.max(1, seconds - 4))
     const report = await load
     clearInterval(rss)
     sse.close()
+    await internal.close()
 
     const result = {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', node: process.version },
       settings: { rate, seconds, samples, gateways: gatewayCount },
-      idle: idle.summary, idleMissed: idle.missed,
-      underLoad: loaded.summary, underLoadMissed: loaded.missed,
+      idle: idle.summary, idleMissed: idle.missed, idleStages: idle.stages,
+      underLoad: loaded.summary, underLoadMissed: loaded.missed, underLoadStages: loaded.stages,
       load: { offeredPerSecond: Math.round(report.throughput.sentPerSecond), acceptedPerSecond: Math.round(report.throughput.acceptedPerSecond), unreceipted: report.unreceipted, errors: report.errors },
       peakRssMiB: Object.fromEntries(children.map((c, i) => [c.name, Math.round((peakRss[i] ?? 0) / 1024 / 1024)])),
       ratioP99: idle.summary && loaded.summary ? loaded.summary.p99 / Math.max(1, idle.summary.p99) : null,
@@ -161,12 +165,24 @@ async function openAlertStream(httpUrl: string): Promise<{ next(patientId: strin
  * way one event, with a higher revision.
  */
 async function probe(
-  mqttUrl: string, patientOf: Map<string, string>, sse: Awaited<ReturnType<typeof openAlertStream>>, count: number, spreadSeconds: number,
-): Promise<{ summary: Summary | null; missed: number }> {
+  mqttUrl: string, patientOf: Map<string, string>, sse: Awaited<ReturnType<typeof openAlertStream>>,
+  internal: Awaited<ReturnType<typeof watchInternalAlerts>>, count: number, spreadSeconds: number,
+): Promise<{ summary: Summary | null; missed: number; stages: Stages }> {
   const homes = Array.from({ length: 14 }, (_, i) => `demo-gw-${String(i + 1).padStart(3, '0')}`)
   const clients = await Promise.all(homes.map((id) => mqtt.connectAsync(mqttUrl, { clientId: id, username: id, password: `${id}-secret`, protocolVersion: 4 })))
+  // each probe's receipt: ingest stored the red reading (publish → receipt is ingest's share of the latency)
+  const receiptAt = new Map<string, number>()
+  for (const [i, c] of clients.entries()) {
+    c.on('message', (_topic, payload) => {
+      const at = performance.now()
+      try { receiptAt.set((JSON.parse(payload.toString()) as { batchId: string }).batchId, at) } catch { /* not a receipt */ }
+    })
+    await c.subscribeAsync(`varde/v1/gateways/${homes[i] ?? ''}/receipts`, { qos: 1 })
+  }
   const revisionOf = new Map<string, number>()
   const latencies: number[] = []
+  const toReceipt: number[] = []
+  const toInternal: number[] = []
   let missed = 0
   try {
     const gap = (spreadSeconds * 1000) / count
@@ -177,10 +193,12 @@ async function probe(
       if (!client || !patientId) continue
       const revision = revisionOf.get(patientId) ?? 0
       const event = sse.next(patientId, revision)
+      const announced = internal.next(patientId, revision)
       const sentAt = performance.now()
       const measuredAt = new Date().toISOString()
+      const batchId = `probe-${Date.now()}-${i}`
       client.publish(`varde/v1/gateways/${gatewayId}/measurements`, JSON.stringify({
-        batchId: `probe-${Date.now()}-${i}`, sentAt: measuredAt,
+        batchId, sentAt: measuredAt,
         measurements: [{ id: 'm1', deviceId: 'AA:BB:CC:DD:EE:01', type: 'spo2', value: 80, unit: '%', measuredAt }],
       }), { qos: 1 })
       const seen = await Promise.race([event, new Promise<null>((r) => setTimeout(() => r(null), 10_000))])
@@ -188,6 +206,10 @@ async function probe(
       else {
         latencies.push(seen.at - sentAt)
         revisionOf.set(patientId, seen.revision)
+        const receipted = receiptAt.get(batchId)
+        if (receipted !== undefined) toReceipt.push(receipted - sentAt)
+        const internalAt = await Promise.race([announced, Promise.resolve(null)])
+        if (internalAt !== null) toInternal.push(internalAt - sentAt)
       }
       const wait = gap - (performance.now() - sentAt)
       if (wait > 0) await new Promise((r) => setTimeout(r, wait))
@@ -195,7 +217,34 @@ async function probe(
   } finally {
     await Promise.all(clients.map((c) => c.endAsync()))
   }
-  return { summary: summarize(latencies), missed }
+  return { summary: summarize(latencies), missed, stages: { receipt: summarize(toReceipt), internal: summarize(toInternal) } }
+}
+
+/** Where a probe's time went, each from its publish: its receipt (ingest stored it), its alert event on the internal topic (rules and outbox relay). */
+interface Stages { receipt: Summary | null; internal: Summary | null }
+
+/** The internal alert topic, as the server sees it (service credentials): when each patient's alert event reached the broker's subscribers. */
+async function watchInternalAlerts(mqttUrl: string): Promise<{ next(patientId: string, afterRevision: number): Promise<number>; close(): Promise<void> }> {
+  const client = await mqtt.connectAsync(mqttUrl, {
+    clientId: `bench-alerts-watch-${process.pid}`, username: serviceUsername('server'), password: servicePassword(SERVICE_SECRET, 'server'), protocolVersion: 4,
+  })
+  const waiters: { patientId: string; afterRevision: number; resolve: (at: number) => void }[] = []
+  client.on('message', (_topic, payload) => {
+    const at = performance.now()
+    const event = JSON.parse(payload.toString()) as { patientId: string; revision: number }
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const w = waiters[i]
+      if (w && w.patientId === event.patientId && event.revision > w.afterRevision) {
+        waiters.splice(i, 1)
+        w.resolve(at)
+      }
+    }
+  })
+  await client.subscribeAsync(INTERNAL_TOPICS.alertsChanged, { qos: 1 })
+  return {
+    next: (patientId, afterRevision) => new Promise<number>((resolve) => waiters.push({ patientId, afterRevision, resolve })),
+    close: () => client.endAsync(),
+  }
 }
 
 /** The demo gateways' patients, from the platform's own database (as the gateway CLI sees it). */
@@ -218,7 +267,7 @@ function summarize(values: number[]): Summary | null {
 
 function format(r: {
   date: string; machine: { cpus: number; cpuModel: string; node: string }; settings: Record<string, number>
-  idle: Summary | null; idleMissed: number; underLoad: Summary | null; underLoadMissed: number
+  idle: Summary | null; idleMissed: number; underLoad: Summary | null; underLoadMissed: number; idleStages: Stages; underLoadStages: Stages
   load: { offeredPerSecond: number; acceptedPerSecond: number; unreceipted: number; errors: number }
   peakRssMiB: Record<string, number>; ratioP99: number | null; goalP99Ms: number
 }): string {
@@ -226,11 +275,15 @@ function format(r: {
     s ? `  ${name.padEnd(34)} p50 ${String(s.p50).padStart(5)} ms  p90 ${String(s.p90).padStart(5)} ms  p99 ${String(s.p99).padStart(5)} ms  max ${String(s.max).padStart(5)} ms  (${s.count} alerts${missed ? `, ${missed} MISSED` : ''})`
       : `  ${name.padEnd(34)} no alert arrived (${missed} missed)`
   const isMet = r.underLoad !== null && r.underLoad.p99 <= r.goalP99Ms && r.underLoadMissed === 0
+  const part = (s: Summary | null) => (s ? `p50 ${s.p50} p99 ${s.p99} max ${s.max}` : 'n/a')
+  const stage = (name: string, s: Stages) => `    ${name}, from publish: receipt (stored) ${part(s.receipt)} ms; internal alert event ${part(s.internal)} ms`
   return [
     `Device → alert latency (publish of a red reading → SSE alert event), ${r.date}`,
     `  machine: ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}; database (embedded), broker, ingest + rules, server: one process each`,
     row('idle (baseline)', r.idle, r.idleMissed),
     row(`under ${r.settings.rate} measurements/s`, r.underLoad, r.underLoadMissed),
+    stage('idle', r.idleStages),
+    stage('under load', r.underLoadStages),
     `  load: offered ${r.load.offeredPerSecond}/s, stored ${r.load.acceptedPerSecond}/s, ${r.load.unreceipted} unreceipted, ${r.load.errors} errors`,
     `  peak RSS: ${Object.entries(r.peakRssMiB).map(([name, mib]) => `${name} ${mib} MiB`).join(', ')}`,
     `  p99 under load ÷ idle: ${r.ratioP99 === null ? 'n/a' : r.ratioP99.toFixed(2)}×   goal p99 ≤ ${r.goalP99Ms} ms under load: ${isMet ? 'met' : 'NOT met'}`,

@@ -27,11 +27,20 @@ export interface LiveEvents {
   onBrokerStats(listener: (snapshot: BrokerStatsSnapshot) => void): () => void
   /** Publishes with the server's service identity (e.g. a gateway revocation order), QoS 1; resolves once the broker has it. */
   publish(topic: string, payload: string): Promise<void>
+  /**
+   * A change the database already has, told to the other parts: published as
+   * `publish` does, waiting at most 2 s for the broker; false, and a warning
+   * in `log` with `about`, when it did not get there. The one way routes
+   * announce (care team, clock, and the alert actions' outbox events).
+   */
+  announce(topic: string, payload: string, log: Pick<Logger, 'warn'>, about: { event: string } & Record<string, unknown>): Promise<boolean>
   ready: Promise<void>
   close(): Promise<void>
 }
 
 const BROKER_STATS_PREFIX = INTERNAL_TOPICS.brokerStats('')
+/** How long an announcement waits for the broker before the request goes on without it. */
+const ANNOUNCE_TIMEOUT_MS = 2000
 
 export function connectLiveEvents(options: { mqttUrl: string; serviceSecret: string; logger: Logger; clientId?: string }): LiveEvents {
   const log = options.logger.child({ part: 'server-events' })
@@ -107,6 +116,14 @@ export function connectLiveEvents(options: { mqttUrl: string; serviceSecret: str
     publish: async (topic, payload) => {
       await client.publishAsync(topic, payload, { qos: 1 })
     },
-    close: () => client.endAsync(),
+    async announce(topic, payload, requestLog, about) {
+      const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ANNOUNCE_TIMEOUT_MS).unref())
+      const sent = client.publishAsync(topic, payload, { qos: 1 }).then(() => 'sent' as const, () => 'failed' as const)
+      const result = await Promise.race([sent, timeout])
+      if (result !== 'sent') requestLog.warn({ ...about, result }, `${about.event}: not announced over MQTT`)
+      return result === 'sent'
+    },
+    // connected: what is in flight is acknowledged first; with the broker away that would wait for its return
+    close: () => client.endAsync(!client.connected),
   }
 }

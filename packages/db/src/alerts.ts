@@ -1,5 +1,7 @@
+import { INTERNAL_TOPICS } from '@varde/domain'
 import type { DbActor } from './actor.js'
 import { CARE_RELATIONSHIP, careRelationship } from './care-relationship.js'
+import { announceAlertChanges, type OutboxEvent } from './event-outbox.js'
 import { isUuid } from './patients.js'
 import type { Queryable } from './pool.js'
 
@@ -83,7 +85,12 @@ export interface AlertWithHistory extends AlertRecord {
 
 
 export type AlertActionFailure = 'not-found' | 'already-acknowledged' | 'already-resolved' | 'invalid-assignee'
-export type AlertActionResult = { ok: true; alert: AlertRecord } | { ok: false; code: AlertActionFailure }
+/**
+ * `event`: the change's alert-changed event, put in the outbox by the action's
+ * statement and claimed for the caller, who publishes it (`publishOutboxEvents`);
+ * if the caller cannot, a relay does once the claim runs out (issue 15).
+ */
+export type AlertActionResult = { ok: true; alert: AlertRecord; event: OutboxEvent } | { ok: false; code: AlertActionFailure }
 
 const ALERT_COLUMNS = `
   a.id, a.patient_id, p.display_name AS patient_name, a.alert_key, a.rule_id, a.rule_version, a.rule_kind,
@@ -213,7 +220,9 @@ interface ActionSpec {
 async function runAction(db: Queryable, actor: DbActor, alertId: string, spec: ActionSpec): Promise<AlertActionResult> {
   if (!isUuid(alertId)) return { ok: false, code: 'not-found' }
   const guard = spec.guard ?? 'true'
-  const { rows } = await db.query<Partial<AlertRow> & { prior_status: AlertStatus | null; is_valid: boolean | null }>(
+  const { rows } = await db.query<Partial<AlertRow> & {
+    prior_status: AlertStatus | null; is_valid: boolean | null; outbox_id: string | null; outbox_topic: string | null; outbox_payload: unknown
+  }>(
     `WITH target AS (
        SELECT a.id, a.tenant_id, a.patient_id, a.status
          FROM alerts a JOIN patients p ON p.tenant_id = a.tenant_id AND p.id = a.patient_id
@@ -238,15 +247,23 @@ async function runAction(db: Queryable, actor: DbActor, alertId: string, spec: A
               jsonb_build_object('isChanged', EXISTS (SELECT 1 FROM changed))
          FROM (SELECT 1) one LEFT JOIN target t ON true
        RETURNING 1
+     ),
+     -- the announcement, in the statement that makes the change (migration 0011): a crash cannot part them
+     announced AS (
+       ${announceAlertChanges('changed', { change: '$6::text', at: 'c.updated_at', topicParam: `$${7 + spec.params.length}`, claimedByWriter: true })}
      )
-     SELECT (SELECT status FROM target) AS prior_status, EXISTS (SELECT 1 FROM valid) AS is_valid, ${ALERT_COLUMNS}
+     SELECT (SELECT status FROM target) AS prior_status, EXISTS (SELECT 1 FROM valid) AS is_valid, ${ALERT_COLUMNS},
+            n.outbox_id, n.outbox_topic, n.outbox_payload
        FROM (SELECT 1) one
-       LEFT JOIN (changed a ${ALERT_JOINS}) ON true`,
-    [actor.tenantId, actor.userId, alertId, actor.username, spec.from, spec.kind, ...spec.params],
+       LEFT JOIN (changed a ${ALERT_JOINS}) ON true
+       LEFT JOIN announced n ON true`,
+    [actor.tenantId, actor.userId, alertId, actor.username, spec.from, spec.kind, ...spec.params, INTERNAL_TOPICS.alertsChanged],
   )
   const r = rows[0]
   if (!r?.prior_status) return { ok: false, code: 'not-found' }
-  if (r.id) return { ok: true, alert: toRecord(r as AlertRow) }
+  if (r.id && r.outbox_id && r.outbox_topic) {
+    return { ok: true, alert: toRecord(r as AlertRow), event: { id: r.outbox_id, topic: r.outbox_topic, payload: r.outbox_payload } }
+  }
   if (!r.is_valid) return { ok: false, code: 'invalid-assignee' }
   return { ok: false, code: r.prior_status === 'resolved' ? 'already-resolved' : 'already-acknowledged' }
 }

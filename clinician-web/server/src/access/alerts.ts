@@ -1,7 +1,8 @@
 import {
-  acknowledgeAlert, addAlertNote, canAccessPatient, assignAlert, findAlert, findAlertWithHistory, listAlerts, resolveAlert,
-  type AlertActionResult, type AlertOutcome, type AlertRecord, type AlertStatus, type AlertWithHistory,
+  acknowledgeAlert, addAlertNote, canAccessPatient, assignAlert, findAlert, findAlertWithHistory, listAlerts, publishOutboxEvents, resolveAlert,
+  type AlertActionResult, type AlertOutcome, type AlertRecord, type AlertStatus, type AlertWithHistory, type OutboxEvent,
 } from '@varde/db'
+import { alertChangedEvent, type AlertChangeFacts } from '@varde/domain'
 import { ALERT_FAILURES, ERRORS } from '../errors/api-errors.js'
 import { dbActorOf } from './actor.js'
 import { userIdOf, type AccessContext } from './context.js'
@@ -14,9 +15,9 @@ import { userIdOf, type AccessContext } from './context.js'
 export function alertAccess({ db, actor, audit }: AccessContext) {
   // a user's action: a service without a user id is refused (userIdOf) before any statement
   const alertActor = () => ({ ...dbActorOf(actor), userId: userIdOf(actor) })
-  const done = (result: AlertActionResult): AlertRecord => {
+  const done = (result: AlertActionResult): AlertChange => {
     if (!result.ok) throw new ALERT_FAILURES[result.code]()
-    return result.alert
+    return { alert: result.alert, event: result.event }
   }
   return {
     /** One log row per alert shown; one saying none when none is. */
@@ -55,5 +56,24 @@ export function alertAccess({ db, actor, audit }: AccessContext) {
     assign: async (alertId: string, assigneeId: string | null) => done(await assignAlert(db, alertActor(), alertId, assigneeId)),
     resolve: async (alertId: string, resolution: { outcome: AlertOutcome; note: string | null }) => done(await resolveAlert(db, alertActor(), alertId, resolution)),
     note: async (alertId: string, text: string) => done(await addAlertNote(db, alertActor(), alertId, text)),
+
+    /**
+     * Publishes an action's event, which the action's statement put in the
+     * outbox and claimed for this server, and takes it out; one the broker did
+     * not take is left for the outbox relays (issue 15: atomic with the write,
+     * as the rules' events are). Resolves whether it was published here.
+     */
+    async announce(change: AlertChange, publish: (topic: string, payload: string) => Promise<void>): Promise<boolean> {
+      const done = await publishOutboxEvents(db, [change.event], {
+        build: (e) => JSON.stringify(alertChangedEvent(e.payload as AlertChangeFacts)), publish,
+      })
+      return done.published === 1
+    },
   }
+}
+
+/** An action's outcome: the alert as it is now, and its event in the outbox (claimed for the caller). */
+export interface AlertChange {
+  alert: AlertRecord
+  event: OutboxEvent
 }

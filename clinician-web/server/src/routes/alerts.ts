@@ -1,6 +1,5 @@
-import type { AlertRecord } from '../access/types.js'
+import type { AlertChange } from '../access/alerts.js'
 import { acknowledgeBody, alertListSchema, alertQuerySchema, alertSchema, alertWithHistorySchema, assignBody, errorBody, idParams, noteBody, resolveBody } from '@varde/api-contract'
-import { alertChangedEvent, INTERNAL_TOPICS, type AlertChange } from '@varde/domain'
 import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { preferredLanguage, toAlertView, toAlertWithHistoryView } from '../alert-view.js'
@@ -15,28 +14,27 @@ const languageOf = (request: FastifyRequest) => preferredLanguage(request.header
  * The alert inbox and a nurse's actions on an alert: acknowledge (*kvitter
  * ut*), assign, resolve (*avslutt*) with what was done, add a note. Reads are
  * written to the access log by the access layer (access/alerts.ts); each
- * action writes its own entry in the same statement as the change. After a change the
- * server announces it on `INTERNAL_TOPICS.alertsChanged`, from which every
- * server instance pushes it to the portals that may see it.
+ * action writes its own entry in the same statement as the change, and its
+ * event for `INTERNAL_TOPICS.alertsChanged` in the outbox (migration 0011),
+ * from which every server instance pushes it to the portals that may see it.
  */
 export const alertRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async (app, { live }) => {
   app.addHook('preHandler', requireUser)
 
-  /** The database has the change; a lost event only delays other screens until they resync. */
-  const announce = async (request: FastifyRequest, alert: AlertRecord, change: AlertChange) => {
-    const event = alertChangedEvent({
-      tenantId: accessOf(request).actor.tenantId, patientId: alert.patientId, alertId: alert.id, change,
-      revision: alert.revision, severity: alert.severity, status: alert.status, at: alert.updatedAt,
-    })
-    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 2000).unref())
-    const sent = live.publish(INTERNAL_TOPICS.alertsChanged, JSON.stringify(event)).then(() => 'sent' as const, () => 'failed' as const)
-    const result = await Promise.race([sent, timeout])
-    if (result !== 'sent') request.log.warn({ event: 'alert-change-not-announced', alertId: alert.id, result }, 'alert change not announced over MQTT')
-  }
-
-  const answer = async (request: FastifyRequest, alert: AlertRecord, change: AlertChange) => {
-    await announce(request, alert, change)
-    return toAlertView(alert, languageOf(request))
+  /**
+   * The change and its event are in the database (one statement); the event is published here at once and, if
+   * the broker does not take it, by an outbox relay later: no change goes unannounced (issue 15).
+   */
+  const answer = async (request: FastifyRequest, change: AlertChange) => {
+    const publish = async (topic: string, payload: string) => {
+      if (!(await live.announce(topic, payload, request.log, { event: 'alert-change-not-announced', alertId: change.alert.id }))) {
+        throw new Error('not announced; left in the outbox')
+      }
+    }
+    // the answer does not wait on a failed cleanup: the event is published again when its claim runs out
+    await accessOf(request).alerts.announce(change, publish)
+      .catch((error: unknown) => request.log.warn({ err: error, event: 'alert-event-not-settled', alertId: change.alert.id }, 'alert event left in the outbox'))
+    return toAlertView(change.alert, languageOf(request))
   }
   const actionResponses = { 200: alertSchema, 400: errorBody, 404: errorBody, 409: errorBody }
 
@@ -72,7 +70,7 @@ export const alertRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async (a
       description: '409 `already-acknowledged` or `already-resolved` when the alert is no longer open.',
       params, body: acknowledgeBody, response: actionResponses,
     },
-  }, async (request) => answer(request, await accessOf(request).alerts.acknowledge(request.params.id), 'acknowledged'))
+  }, async (request) => answer(request, await accessOf(request).alerts.acknowledge(request.params.id)))
 
   app.post('/api/alerts/:id/assign', {
     config: { access: 'patient' },
@@ -81,7 +79,7 @@ export const alertRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async (a
       description: 'The user must be of the same tenant and give the patient care (400 `invalid-assignee`).',
       params, body: assignBody, response: actionResponses,
     },
-  }, async (request) => answer(request, await accessOf(request).alerts.assign(request.params.id, request.body.userId), 'assigned'))
+  }, async (request) => answer(request, await accessOf(request).alerts.assign(request.params.id, request.body.userId)))
 
   app.post('/api/alerts/:id/resolve', {
     config: { access: 'patient' },
@@ -94,7 +92,7 @@ export const alertRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async (a
     },
   }, async (request) => {
     const { outcome, note } = request.body
-    return answer(request, await accessOf(request).alerts.resolve(request.params.id, { outcome, note: note || null }), 'resolved')
+    return answer(request, await accessOf(request).alerts.resolve(request.params.id, { outcome, note: note || null }))
   })
 
   app.post('/api/alerts/:id/notes', {
@@ -103,5 +101,5 @@ export const alertRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async (a
       tags: ['alerts'], summary: 'Add a note to an alert\'s history (also after it is resolved)',
       params, body: noteBody, response: actionResponses,
     },
-  }, async (request) => answer(request, await accessOf(request).alerts.note(request.params.id, request.body.text), 'noted'))
+  }, async (request) => answer(request, await accessOf(request).alerts.note(request.params.id, request.body.text)))
 }

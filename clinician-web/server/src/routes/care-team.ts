@@ -53,10 +53,7 @@ export const careTeamRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async
    */
   const announce = async (request: FastifyRequest, patientId: string) => {
     const event = careTeamChangedEvent({ tenantId: accessOf(request).actor.tenantId, patientId })
-    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 2000).unref())
-    const sent = live.publish(INTERNAL_TOPICS.careTeamChanged, JSON.stringify(event)).then(() => 'sent' as const, () => 'failed' as const)
-    const result = await Promise.race([sent, timeout])
-    if (result !== 'sent') request.log.warn({ event: 'care-team-change-not-announced', patientId, result }, 'care-team change not announced over MQTT')
+    await live.announce(INTERNAL_TOPICS.careTeamChanged, JSON.stringify(event), request.log, { event: 'care-team-change-not-announced', patientId })
   }
 
   app.get('/api/patients/:id/care-team', {
