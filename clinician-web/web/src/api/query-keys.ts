@@ -14,4 +14,5 @@ export const queryKeys = {
   rules: (patientId: string) => ['rules', patientId] as const,
   service: (patientId: string) => ['service', patientId] as const,
   pauses: (patientId: string) => ['pauses', patientId] as const,
+  proposals: (patientId: string) => ['proposals', patientId] as const,
 }
