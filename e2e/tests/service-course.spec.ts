@@ -125,10 +125,11 @@ test('the course of service: enrol, gateway, readings, pause and resume, start-u
   await admin.getByRole('button', { name: 'Skriv inn' }).click()
   await expect(admin.getByRole('alert')).toHaveText('Pasienten er allerede skrevet inn.')
 
-  // ---- the gateway connects with the secret shown and sends the start-up readings (SpO2 around 90 %: the patient's own normal)
+  // ---- the gateway connects with the secret shown and sends the start-up readings (SpO2 around 90 %: the patient's own normal),
+  // measured since enrolment (the start-up period begins then)
   let gateway = await connectGateway(gatewayId, secret)
   const t0 = await platformNow(admin.request)
-  const startup = [90, 91, 90, 92, 91, 90].map((value, i) => ({ type: 'spo2', value, unit: '%', at: t0 - (6 - i) * 60_000 }))
+  const startup = [90, 91, 90, 92, 91, 90].map((value, i) => ({ type: 'spo2', value, unit: '%', at: t0 - (6 - i) * 100 }))
   expect(await publish(gateway, gatewayId, startup)).toMatchObject({ accepted: startup.map((_, i) => `m${i}`), rejected: [] })
 
   // ---- they are on the new patient's page, which the nurse (the response centre) has
@@ -148,6 +149,34 @@ test('the course of service: enrol, gateway, readings, pause and resume, start-u
   await shoot(nurse, 'service-paused')
   await nurse.getByRole('button', { name: 'Gjenoppta tjenesten' }).click()
   await expect(nurse.getByTestId('service-state')).toHaveText('Aktiv')
+
+  // ---- after the start-up period (the platform clock moved 15 days on, not waited for), a clinician accepts the proposed thresholds
+  const patientId = decodeURIComponent(new URL(nurse.url()).pathname.split('/').at(-1)!)
+  expect((await admin.request.post('/api/admin/clock', { data: { advance: '15d' } })).ok()).toBe(true)
+  try {
+    const clinician = await newPage(browser, 'lege')
+    await clinician.getByRole('link', { name: new RegExp(PATIENT) }).click()
+    const proposal = clinician.getByTestId('proposal-threshold:spo2')
+    // the what-if: the general limits raised one alert over the start-up period (replayed), the patient's own would have raised none
+    await expect(proposal.getByTestId('what-if')).toHaveText('Med forslaget: 0 varsler i oppstartsperioden. Med dagens grenser: 1 varsel.')
+    expect(await scan(clinician)).toEqual([])
+    await shoot(clinician, 'threshold-proposal')
+    await proposal.getByRole('button', { name: 'Godta forslaget' }).click()
+    await expect(proposal.getByText('Forslaget er godtatt og gjelder fra nå.')).toBeVisible()
+
+    // the start-up alert is dealt with; the next readings are judged by the personal limits
+    const open = async () => ((await (await nurse.request.get(`/api/alerts?patientId=${patientId}`)).json()) as { items: { id: string; rule: string; severity: string; ruleVersion: string }[] }).items
+    for (const a of await open()) expect((await nurse.request.post(`/api/alerts/${a.id}/resolve`, { data: { outcome: 'adjusted-plan' } })).ok()).toBe(true)
+    const later = await platformNow(admin.request)
+    // 90 %, red by the general limits, is this patient's normal: no alert (judged in the same round as the 85 % after it)
+    expect(await publish(gateway, [{ type: 'spo2', value: 90, unit: '%', at: later - 2000 }])).toMatchObject({ rejected: [] })
+    expect(await publish(gateway, [{ type: 'spo2', value: 85, unit: '%', at: later - 1000 }])).toMatchObject({ rejected: [] })
+    await expect.poll(async () => (await open()).map((a) => [a.rule, a.severity, /override:1/.test(a.ruleVersion)]))
+      .toEqual([['threshold:spo2', 'red', true]])
+    await clinician.context().close()
+  } finally {
+    expect((await admin.request.post('/api/admin/clock', { data: { offset: '0' } })).ok()).toBe(true)
+  }
 
   // ---- the service is ended (the portal asks first): the connected gateway is cut off and refused from then on
   const cutOff = new Promise<void>((resolve) => gateway.once('close', () => resolve()))
