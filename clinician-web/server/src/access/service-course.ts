@@ -1,4 +1,4 @@
-import { CARE_ROLES, endService, findPatientForUser, listRuleOverrides, loadStartupReadings, platformNow, readServiceCourse, setSelfCarePlan, type ServiceCourse } from '@varde/db'
+import { CARE_ROLES, endService, findPatientForUser, listRuleOverrides, loadStartupReadings, platformNow, readServiceCourse, setSelfCarePlan, type ServiceCourse, type StoredReading } from '@varde/db'
 import {
   INTERNAL_TOPICS, proposeThresholds, replayAlerts, resolvePatientRules, RuleError, type ReplayedAlert, type RuleOverride, type ThresholdProposal,
 } from '@varde/domain'
@@ -67,14 +67,16 @@ export function serviceCourseAccess({ db, actor, audit, where }: AccessContext) 
         throw new ERRORS.invalidStoredRules(error.detail)
       }
       const { readings, raised } = await loadStartupReadings(db, { tenantId: actor.tenantId, patientId: course.patientId, from, to })
-      const current = replayAlerts({ ruleSet, readings, from, to })
+      // as the worker judged them: by stored batch (gateway/batch/measurement ids), when received
+      const arrival = (r: StoredReading) => ({ batch: r.measurementId.slice(0, r.measurementId.lastIndexOf('/')), at: r.receivedAt })
+      const current = replayAlerts({ ruleSet, readings, from, to, arrival })
       if (!isStartupOver) return { course, isStartupOver, from, to, raised, current, proposals: [] }
       const inPeriod = readings.filter((r) => r.measuredAt >= from && r.measuredAt < to)
       const proposals = proposeThresholds(ruleSet, inPeriod).map((p) => {
         const withIt = resolvePatientRules(conditions, [...overrides, {
           ruleId: p.ruleId, version: Number.MAX_SAFE_INTEGER, params: p.params, setBy: { id: userId }, setAt: from, reason: null,
         }])
-        return { ...p, proposed: replayAlerts({ ruleSet: withIt, readings, from, to }) }
+        return { ...p, proposed: replayAlerts({ ruleSet: withIt, readings, from, to, arrival }) }
       })
       return { course, isStartupOver, from, to, raised, current, proposals }
     },

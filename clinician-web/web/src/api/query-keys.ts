@@ -19,4 +19,5 @@ export const queryKeys = {
   pauses: (patientId: string) => ['pauses', patientId] as const,
   careTeam: (patientId: string) => ['care-team', patientId] as const,
   deliveries: (status: string) => ['deliveries', status] as const,
+  proposals: (patientId: string) => ['proposals', patientId] as const,
 }

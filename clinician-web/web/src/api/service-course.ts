@@ -1,4 +1,4 @@
-import type { EnrolBody, Pause, ServiceCourse } from '@varde/api-contract'
+import type { EnrolBody, Pause, ServiceCourse, ThresholdProposals } from '@varde/api-contract'
 import { requestJson } from './http'
 
 /** The patient's course of service (issue 17): enrolment, gateway, pauses, self-care plan, end. */
@@ -37,4 +37,8 @@ export function setSelfCarePlan(patientId: string, text: string): Promise<void> 
 
 export function endService(patientId: string, reason: string): Promise<{ revokedGatewayIds: string[]; resolvedAlerts: number }> {
   return requestJson('POST', `${base(patientId)}/service/end`, { body: { reason } })
+}
+
+export function getThresholdProposals(patientId: string, signal?: AbortSignal): Promise<ThresholdProposals> {
+  return requestJson('GET', `${base(patientId)}/threshold-proposals`, signal ? { signal } : {})
 }

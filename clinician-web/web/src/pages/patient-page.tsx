@@ -13,6 +13,8 @@ import { GatewayStatus } from '../components/gateway-status'
 import { PatientRulesSection } from '../components/patient-rules'
 import { QueryState } from '../components/query-state'
 import { ServiceCourseSection } from '../components/service-course'
+import { ThresholdProposalsSection } from '../components/threshold-proposals'
+import { hasRole, useSignedInSession } from '../session/session-context'
 import { LastMeasurement } from '../components/last-measurement'
 import { TrafficLight } from '../components/traffic-light'
 import { tickNow, useNow } from '../components/use-now'
@@ -44,6 +46,7 @@ export function PatientPage({ patientId }: { patientId: string }) {
   const [announcement, setAnnouncement] = useState('')
   const liveReadings = useRef<Measurement[]>([])
   const now = useNow()
+  const session = useSignedInSession()
 
   // readings that arrived live while a request was under way are kept, not lost
   const patientQuery = useQuery({
@@ -231,6 +234,9 @@ export function PatientPage({ patientId }: { patientId: string }) {
       )}
       {isReady && patient && (
         <ServiceCourseSection patientId={patientId} openAlertCount={patient.openAlerts.red + patient.openAlerts.yellow} />
+      )}
+      {isReady && patient?.serviceState !== 'ended' && (
+        <ThresholdProposalsSection patientId={patientId} canChange={hasRole(session, ['nurse', 'clinician'])} />
       )}
       {isReady && <PatientRulesSection patientId={patientId} />}
       {isReady && <CareTeamSection patientId={patientId} />}

@@ -16,6 +16,13 @@ import type { RuleSet } from './rule-set.js'
  * device health depend on time and gateways, not on the readings replayed.
  * Nobody resolves an alert in a replay, so an alert opened stays open and
  * later findings count on it, as they do in the worker until a nurse acts.
+ *
+ * Readings are judged as they arrived (`arrival`: the stored batch and when it
+ * was received), since the worker judges a batch in one evaluation, and an
+ * alert opened by a batch is dated by its worst finding in it. Without
+ * `arrival`, each measurement is judged alone at its own time. A worker round
+ * that took several batches at once (under load) may date a first finding
+ * differently from the replay; which alerts and how many findings do not change.
  */
 export interface ReplayedAlert {
   alertKey: string
@@ -29,28 +36,47 @@ export interface ReplayedAlert {
   lastTriggeredAt: Date
 }
 
-export interface ReplayInput {
+export interface ReplayInput<R extends Reading = Reading> {
   ruleSet: RuleSet
   /** The patient's readings in the period and the history before it that the rules need (14 days). */
-  readings: readonly Reading[]
+  readings: readonly R[]
   /** Only measurements in [from, to) are judged; earlier ones are history. */
   from: Date
   to: Date
   /** Alerts open when the period began. */
   openAlerts?: readonly OpenAlertState[]
+  /** The batch a reading arrived in and when it was judged (received). */
+  arrival?: (reading: R) => { batch: string; at: Date }
 }
 
-export function replayAlerts(input: ReplayInput): ReplayedAlert[] {
+export function replayAlerts<R extends Reading>(input: ReplayInput<R>): ReplayedAlert[] {
   const sorted = [...input.readings].sort((a, b) => a.measuredAt.getTime() - b.measuredAt.getTime())
   const open = new Map<string, OpenAlertState>((input.openAlerts ?? []).map((a) => [a.alertKey, { ...a }]))
   const raised = new Map<string, ReplayedAlert>()
   const inPeriod = sorted.filter((r) => r.measuredAt >= input.from && r.measuredAt < input.to)
-  for (const group of groupByMeasurement(inPeriod)) {
-    const history = sorted.filter((r) => r.measuredAt.getTime() < group.at.getTime())
-    const actions = evaluateReadings({ ruleSet: input.ruleSet, readings: group.readings, history, openAlerts: [...open.values()], now: group.at })
+  const judged: Reading[] = []
+  for (const batch of arrivals(inPeriod, input.arrival)) {
+    // the history is what was stored before the batch arrived, as the worker's is
+    const history = [...sorted.filter((r) => r.measuredAt < input.from), ...judged]
+    const actions = evaluateReadings({ ruleSet: input.ruleSet, readings: batch.readings, history, openAlerts: [...open.values()], now: batch.at })
+    judged.push(...batch.readings)
     for (const action of actions) apply(action, open, raised)
   }
   return [...raised.values()].sort((a, b) => a.firstTriggeredAt.getTime() - b.firstTriggeredAt.getTime())
+}
+
+function arrivals<R extends Reading>(readings: readonly R[], arrival: ReplayInput<R>['arrival']): { at: Date; readings: Reading[] }[] {
+  if (!arrival) return groupByMeasurement(readings)
+  const batches = new Map<string, { at: Date; readings: Reading[] }>()
+  for (const r of readings) {
+    const { batch, at } = arrival(r)
+    const b = batches.get(batch)
+    if (b) {
+      b.readings.push(r)
+      if (at > b.at) b.at = at
+    } else batches.set(batch, { at, readings: [r] })
+  }
+  return [...batches.values()].sort((a, b) => a.at.getTime() - b.at.getTime())
 }
 
 function apply(action: AlertAction, open: Map<string, OpenAlertState>, raised: Map<string, ReplayedAlert>): void {
