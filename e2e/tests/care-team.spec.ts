@@ -162,6 +162,7 @@ test('a nurse adds the GP to the care team and shares an alert with a note, whic
   await expect(page.getByTestId(/^patient-/)).toHaveCount(1)
   await expect(page.getByTestId(/^patient-/)).toContainText(PATIENT)
   await expect(page.getByText(/^1 pasient\./)).toBeVisible()
+  await shoot(page, 'care-team-gp')
   await expect(page.getByRole('link', { name: 'Videresendinger' })).toHaveCount(0)
   await page.getByRole('main').getByRole('link', { name: new RegExp(PATIENT) }).click()
   const readOnly = page.getByRole('region', { name: 'Behandlingsteam' })
@@ -175,7 +176,6 @@ test('a nurse adds the GP to the care team and shares an alert with a note, whic
   await expect(page.getByRole('button', { name: 'Del med fastlege' })).toHaveCount(0)
   await page.goto('/admin/deliveries')
   await expect(page.getByRole('heading', { level: 1, name: 'Videresendinger' })).toHaveCount(0)
-  await shoot(page, 'care-team-gp')
   await logOut(page)
 
   // the administrator: every delivery of the tenant, this one delivered
