@@ -75,7 +75,10 @@ describe('Del med fastlege', () => {
 
     const gp = ((await api(cookies.nurse, `/api/patients/${patient}/care-team`)).json['members'] as { id: string; relation: string; isActive: boolean }[])
       .find((m) => m.relation === 'gp' && m.isActive)!
+    expect((await fetch(`${stack.baseUrl}/fhir/CareTeam/${patient}`, { headers: { cookie: cookies.gp } })).status).toBe(200)
     expect((await api(cookies.nurse, `/api/patients/${patient}/care-team/${gp.id}/end`, { reason: 'Byttet fastlege' })).status).toBe(200)
+    // the ended relationship ends the GP's FHIR CareTeam at the next request too
+    expect((await fetch(`${stack.baseUrl}/fhir/CareTeam/${patient}`, { headers: { cookie: cookies.gp } })).status).toBe(404)
     expect(await api(cookies.nurse, `/api/alerts/${alert}/share`, {})).toMatchObject({ status: 409, json: { error: { code: 'relationship-ended' } } })
     expect(await outbox()).toBe(before)
 
