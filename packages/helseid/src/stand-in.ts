@@ -68,7 +68,6 @@ export async function startHelseIdStandIn(options: StandInOptions): Promise<Stan
       {
         client_id: options.loginClient.clientId,
         token_endpoint_auth_method: 'private_key_jwt',
-        token_endpoint_auth_signing_alg: undefined,
         jwks: { keys: [options.loginClient.publicJwk as never] },
         redirect_uris: options.loginClient.redirectUris,
         post_logout_redirect_uris: options.loginClient.postLogoutRedirectUris,
