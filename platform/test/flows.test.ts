@@ -106,6 +106,22 @@ const deploy = (cookie: string, flows: unknown[]) => fetch(`${platform.httpUrl}/
   body: JSON.stringify(flows),
 })
 
+/** Presses an inject node's button through the admin API, once the deployed flows have started. */
+const inject = (cookie: string, nodeId: string) => until(
+  async () => (await fetch(`${platform.httpUrl}/flows/inject/${nodeId}`, { method: 'POST', headers: { cookie, origin: platform.httpUrl } })).status,
+  (status) => status !== 404, 10_000, `the inject node ${nodeId}`,
+).then((status) => expect(status).toBe(200))
+
+/**
+ * A deploy answers before the new flows have started: an unwired inject node
+ * deployed with them answers its button once they have (404 until then).
+ */
+const readyProbe = (z: string) => ({ id: 'n00000000000ready', type: 'inject', z, props: [], repeat: '', once: false, wires: [] })
+const deployed = async (cookie: string, flows: unknown[], z: string) => {
+  expect((await deploy(cookie, [...flows, readyProbe(z)])).status).toBe(204)
+  await inject(cookie, 'n00000000000ready')
+}
+
 /** Reading in (SpO2, live) → function (below 94 %) → raise alert: a flow-defined rule. */
 const LOW_SPO2_FLOW = [
   { id: 'f0000000000000a1', type: 'tab', label: 'Lav SpO2' },
@@ -173,9 +189,9 @@ describe('Node-RED at /flows/ (issue 23)', () => {
 
   it('raises an alert from a reading published over MQTT through a flow deployed with the admin API, live in the nurse\'s inbox', async () => {
     const admin = await login('admin')
-    expect((await deploy(admin, LOW_SPO2_FLOW)).status).toBe(204)
+    await deployed(admin, LOW_SPO2_FLOW, 'f0000000000000a1')
     const stored = await db.query<{ body: unknown[] }>(`SELECT body FROM flow_documents WHERE tenant_id = 'demo' AND name = 'flows'`)
-    expect(stored.rows[0]?.body).toHaveLength(LOW_SPO2_FLOW.length)
+    expect(stored.rows[0]?.body).toHaveLength(LOW_SPO2_FLOW.length + 1)
     // the deploy is in the access log, under the administrator
     const deployLog = await db.query(`SELECT 1 FROM audit_log WHERE actor = 'admin' AND action = 'flows.change' AND outcome = 'allowed'`)
     expect(deployLog.rowCount).toBeGreaterThan(0)
@@ -220,9 +236,8 @@ describe('Node-RED at /flows/ (issue 23)', () => {
     }
     const probe = async (patientId: string, marker: string) => {
       const flows = JSON.parse(JSON.stringify(probeFlow(home.patientId)).replace('__PATIENT__', patientId).replace('__MARKER__', marker)) as unknown[]
-      expect((await deploy(admin, flows)).status).toBe(204)
-      const injected = await fetch(`${platform.httpUrl}/flows/inject/n0000000000000b1`, { method: 'POST', headers: { cookie: admin, origin: platform.httpUrl } })
-      expect(injected.status).toBe(200)
+      await deployed(admin, flows, 'f0000000000000b1')
+      await inject(admin, 'n0000000000000b1')
       const row = await until(async () => (await db.query<{ last_finding: { measures: { readings: number } } }>(
         `SELECT last_finding FROM alerts WHERE tenant_id = 'demo' AND alert_key = $1`, [`flow:f0000000000000b1:${marker}`],
       )).rows[0], Boolean, 20_000, 'the probe\'s alert')
@@ -253,7 +268,7 @@ describe('Node-RED at /flows/ (issue 23)', () => {
     const report = setEnv(await example('daily-adherence-report.json'), { REPORT_URL: `${standInUrl}/report` })
     const copd = await example('copd-spo2-pulse.json')
     const admin = await login('admin')
-    expect((await deploy(admin, [...sms, ...copd, ...report])).status).toBe(204)
+    await deployed(admin, [...sms, ...copd, ...report], 'c0bd000000000001')
 
     const demoHomes = platform.demoHomes.filter((h) => h.tenantId === 'demo')
     const copdHome = demoHomes.find((h) => h.conditions.includes('copd') && h !== demoHomes[0])!
@@ -288,7 +303,7 @@ describe('Node-RED at /flows/ (issue 23)', () => {
     }
 
     // the morning report, started now through the admin API rather than at 07:00
-    expect((await fetch(`${platform.httpUrl}/flows/inject/ad4e000000000002`, { method: 'POST', headers: { cookie: admin, origin: platform.httpUrl } })).status).toBe(200)
+    await inject(admin, 'ad4e000000000002')
     const sent = await until(() => received.find((r) => r.path === '/report'), Boolean, 20_000, 'the report at the inbox')
     const patients = sent!.body.patients as { patientId: string; readings: number; vitals: Record<string, number> }[]
     expect(patients.find((p) => p.patientId === copdHome.patientId)).toMatchObject({ vitals: { spo2: expect.any(Number), pulse: expect.any(Number) } })

@@ -41,6 +41,16 @@ export async function findTenantPatient(db: Queryable, tenantId: string, patient
   return r ? { id: r.id, displayName: r.display_name, conditions: r.conditions, serviceState: r.service_state } : null
 }
 
+/** Which of these ids are monitored (not ended) patients of the tenant. */
+export async function findTenantPatientIds(db: Queryable, tenantId: string, patientIds: readonly string[]): Promise<Set<string>> {
+  const ids = patientIds.filter(isUuid)
+  if (ids.length === 0) return new Set()
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM patients WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND service_state <> 'ended'`, [tenantId, ids],
+  )
+  return new Set(rows.map((r) => r.id))
+}
+
 export interface FlowReading {
   id: string
   patientId: string

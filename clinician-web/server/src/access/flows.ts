@@ -1,8 +1,8 @@
 import {
-  applyRuleActions, enqueueAlertForwarding, findAlertPatient, findTenantPatient, listTenantReadings,
+  applyRuleActions, enqueueAlertForwarding, findAlertPatient, findTenantPatient, findTenantPatientIds, listTenantReadings,
   type ChangedAlert, type FlowPatient, type FlowReading, type FlowReadingsQuery,
 } from '@varde/db'
-import type { RuleKind, RuleParams, Severity, VitalType } from '@varde/domain'
+import type { AlertDraft, RuleKind, RuleParams, Severity, VitalType } from '@varde/domain'
 import { randomUUID } from 'node:crypto'
 import { ERRORS } from '../errors/api-errors.js'
 import { hasRole } from './actor.js'
@@ -77,33 +77,57 @@ export function flowAccess({ db, actor, audit, where }: AccessContext) {
       return patient
     },
 
-    /** Opens the flow's alert, or counts the finding on the open one with the same key. */
-    async raiseAlert(input: FlowAlertInput): Promise<ChangedAlert> {
+    /**
+     * Opens the flows' alerts, or counts each finding on the open one with the
+     * same patient and key, in one statement for the lot (the rules' own:
+     * alert, history and announcement together). An alert for a patient who
+     * is not a monitored patient of the tenant is refused (null in its place).
+     * One log row per alert raised or refused.
+     */
+    async raiseAlerts(inputs: readonly FlowAlertInput[]): Promise<Array<ChangedAlert | null>> {
       requireService()
-      const patient = await findTenantPatient(db, actor.tenantId, input.patientId)
-      if (!patient) {
-        await audit.one({ action: 'raise', resourceType: 'Alert', resourceId: input.patientId, patientId: null, outcome: 'denied', details: { flowId: input.flowId } })
-        throw new ERRORS.patientNotFound()
+      if (inputs.length === 0) return []
+      const known = await findTenantPatientIds(db, actor.tenantId, [...new Set(inputs.map((i) => i.patientId))])
+      const accepted = inputs.filter((i) => known.has(i.patientId))
+      // the readings the flows name, each only as its own patient's: the alert shows them as its evidence
+      const readingIds = [...new Set(accepted.flatMap((i) => i.readingIds))]
+      const readings = readingIds.length === 0 ? [] : await listTenantReadings(db, { tenantId: actor.tenantId, ids: readingIds, limit: readingIds.length })
+      const byId = new Map(readings.map((r) => [r.id, r]))
+      // one draft per patient and key: a repeat within the batch counts on it, the latest finding shown, red stays red
+      const drafts = new Map<string, { patientId: string; draft: AlertDraft }>()
+      for (const input of accepted) {
+        const alertKey = `flow:${input.flowId}:${input.key}`
+        const prior = drafts.get(`${input.patientId}/${alertKey}`)?.draft
+        const evidence = input.readingIds.map((id) => byId.get(id)).filter((r) => r !== undefined && r.patientId === input.patientId)
+        drafts.set(`${input.patientId}/${alertKey}`, {
+          patientId: input.patientId,
+          draft: {
+            ruleId: `flow:${input.flowId}`, ruleVersion: '1',
+            // a flow's rule is none of the platform's kinds; the column and the API take any text
+            ruleKind: 'flow' as unknown as RuleKind,
+            severity: prior?.severity === 'red' ? 'red' : input.severity,
+            // a flow's thresholds are in its own nodes; its numbers are the measures
+            thresholds: {} as unknown as RuleParams, measures: input.measures,
+            readings: evidence.map((r) => ({ type: r!.type as VitalType, value: r!.value, unit: r!.unit, measuredAt: new Date(r!.measuredAt), measurementId: r!.id, deviceId: '' })),
+            summary: input.summary, news2Score: null, source: `Node-RED: ${input.flowName}`, triggeredAt: input.triggeredAt,
+            alertKey, count: (prior?.count ?? 0) + 1, openedAt: prior?.openedAt ?? new Date(), isConditionActive: true,
+          },
+        })
       }
-      // the readings the flow names, only the patient's own: the alert shows them as its evidence
-      const readings = input.readingIds.length === 0 ? [] : await listTenantReadings(db, { tenantId: actor.tenantId, patientId: patient.id, ids: input.readingIds, limit: 50 })
-      const finding = {
-        ruleId: `flow:${input.flowId}`, ruleVersion: '1',
-        // a flow's rule is none of the platform's kinds; the column and the API take any text
-        ruleKind: 'flow' as unknown as RuleKind,
-        // a flow's thresholds are in its own nodes; its numbers are the measures
-        severity: input.severity, thresholds: {} as unknown as RuleParams, measures: input.measures,
-        readings: readings.map((r) => ({ type: r.type as VitalType, value: r.value, unit: r.unit, measuredAt: new Date(r.measuredAt), measurementId: r.id, deviceId: '' })),
-        summary: input.summary, news2Score: null, source: `Node-RED: ${input.flowName}`, triggeredAt: input.triggeredAt,
-      }
-      const changed = await applyRuleActions(db, [{
-        tenantId: actor.tenantId, patientId: patient.id,
-        actions: [{ kind: 'open', alert: { ...finding, alertKey: `flow:${input.flowId}:${input.key}`, count: 1, openedAt: new Date(), isConditionActive: true } }],
-      }], [], randomUUID)
-      const alert = changed[0]
-      if (!alert) throw new Error('the flow alert statement changed no alert')
-      await audit.one({ action: 'raise', resourceType: 'Alert', resourceId: alert.id, patientId: patient.id, outcome: 'allowed', details: { flowId: input.flowId, change: alert.change } })
-      return alert
+      const byPatient = new Map<string, AlertDraft[]>()
+      for (const { patientId, draft } of drafts.values()) byPatient.set(patientId, [...(byPatient.get(patientId) ?? []), draft])
+      const changed = byPatient.size === 0 ? [] : await applyRuleActions(
+        db, [...byPatient].map(([patientId, list]) => ({ tenantId: actor.tenantId, patientId, actions: list.map((alert) => ({ kind: 'open' as const, alert })) })), [], randomUUID,
+      )
+      const alertOf = new Map(changed.map((c) => [`${c.patientId}/${c.alertKey}`, c]))
+      const results = inputs.map((i) => (known.has(i.patientId) ? alertOf.get(`${i.patientId}/flow:${i.flowId}:${i.key}`) ?? null : null))
+      await audit.many(inputs.map((input, n) => {
+        const alert = results[n]
+        return alert
+          ? { action: 'raise', resourceType: 'Alert', resourceId: alert.id, patientId: input.patientId, outcome: 'allowed' as const, details: { flowId: input.flowId, change: alert.change } }
+          : { action: 'raise', resourceType: 'Alert', resourceId: null, patientId: null, outcome: 'denied' as const, details: { flowId: input.flowId, reason: 'patient-not-found' } }
+      }))
+      return results
     },
 
     /** Enqueues the alert for the recipients that may have it now (or for one); logged with who was enqueued. */
