@@ -33,8 +33,8 @@ export interface OutboxRelay {
   wake(): void
   /**
    * Events their writing statement claimed for this relay (`claimedByWriter`,
-   * the rules worker's): published in the next round without a claim of
-   * their own, in order with what the relay claims.
+   * the rules worker's): published at once, in the order handed, without a
+   * claim of their own and without waiting for a round of claims.
    */
   publish(events: readonly OutboxEvent[]): void
   /** Resolves when the outbox held nothing for this relay and it is idle (tests, shutdown). */
@@ -86,18 +86,25 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   // back from a broker outage: publish what waited
   client.on('connect', () => loop.wake('round'))
 
-  /** Events claimed for us by their writer, waiting for the next round. */
+  /** Events claimed for us by their writer, waiting to be published. */
   let held: OutboxEvent[] = []
   // at start: whatever a previous run left; the poll: events nobody woke us for (another instance's, a crashed relay's)
   const loop = startWorkLoop({ round: { run: round, atStart: true, everyMs: options.pollIntervalMs ?? 1000 } }, { after: ready })
+  // the writers' events on a loop of their own: they never wait behind a claim queued on the database (a poll's)
+  const own = startWorkLoop({ held: { run: publishHeld } }, { after: ready })
 
-  /** What the writers handed us, then one claim; a full claim wakes the next round at once. */
+  async function publishHeld(): Promise<void> {
+    if (!client.connected || held.length === 0) return
+    const events = held
+    held = []
+    await publish(events)
+  }
+
+  /** One claim; a full claim wakes the next round at once. */
   async function round(): Promise<void> {
     // no claims while the broker is away: they would hold the events from other relays for the lease
     if (!client.connected) return
-    const own = held
-    held = []
-    if (own.length > 0 && !(await publish(own))) return
+    if (held.length > 0) own.wake('held') // back from a broker outage
     let events: OutboxEvent[]
     try {
       events = await claimOutboxEvents(db, { limit: batchSize, leaseMs })
@@ -144,13 +151,16 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     publish(events) {
       if (events.length === 0) return
       held.push(...events)
-      loop.wake('round')
+      own.wake('held')
     },
-    drain: () => loop.drain('round'),
+    drain: async () => {
+      await own.drain('held')
+      await loop.drain('round')
+    },
     stats: () => ({ ...stats }),
     async stop(stopOptions = {}) {
       // a round still waiting for the broker: its events stay claimed and are published when the claim runs out
-      await loop.stop({ timeoutMs: stopOptions.timeoutMs ?? 3000 })
+      await Promise.all([loop.stop({ timeoutMs: stopOptions.timeoutMs ?? 3000 }), own.stop({ timeoutMs: stopOptions.timeoutMs ?? 3000 })])
       await new Promise<void>((resolve) => client.end(true, {}, () => resolve()))
       log.info({ event: 'stopped', ...stats }, 'outbox relay stopped')
     },
