@@ -124,6 +124,21 @@ describe('the course of service (issue 17)', () => {
     }
   })
 
+  it('still alerts on a dangerous value during a pause, and says the service is paused', async () => {
+    const patient = await enrol(['hypertension'])
+    const gw = await gatewayFor(patient)
+    try {
+      expect((await send('POST', `/api/patients/${patient}/pauses`, cookies.nurse, { reason: 'Innlagt' })).status).toBe(201)
+      expect(await publish(gw, [{ value: 84, at: await platformNow() }])).toMatchObject({ accepted: ['m0'] })
+      await judged()
+      const alerts = (await send('GET', `/api/alerts?patientId=${patient}`, cookies.nurse)).body.items as { rule: string; severity: string; summary: string }[]
+      expect(alerts.map((a) => [a.rule, a.severity])).toEqual([['threshold:spo2', 'red']])
+      expect(alerts[0]!.summary).toMatch(/\(tjenesten er satt på pause\)$/)
+    } finally {
+      await gw.client.endAsync(true)
+    }
+  })
+
   it('ends the service: the gateway cut off and refused at once, open alerts resolved service-ended, out of the list, data kept', async () => {
     const patient = await enrol(['hypertension'])
     const gw = await gatewayFor(patient)
