@@ -148,7 +148,7 @@ test('the course of service: enrol, gateway, readings, pause and resume, start-u
 
   // ---- the gateway connects with the secret shown and sends the start-up readings (SpO2 around 90 %: the patient's own normal),
   // measured since enrolment (the start-up period begins then)
-  let gateway = await connectGateway(gatewayId, secret)
+  const gateway = await connectGateway(gatewayId, secret)
   const t0 = await platformNow(admin.request)
   const startup = [90, 91, 90, 92, 91, 90].map((value, i) => ({ type: 'spo2', value, unit: '%', at: t0 - (6 - i) * 100 }))
   expect(await publish(gateway, gatewayId, startup)).toMatchObject({ accepted: startup.map((_, i) => `m${i}`), rejected: [] })

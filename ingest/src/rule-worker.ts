@@ -4,7 +4,7 @@ import {
   type RuleContext, type RuleWorkClaim, type StoredReading,
 } from '@varde/db'
 import {
-  evaluateDeviceHealth, evaluateReadings, evaluateSchedules, historyNeeds, resolvePatientRules, type AlertAction,
+  evaluateDeviceHealth, evaluateReadings, evaluateSchedules, historyNeeds, notePausedService, resolvePatientRules, type AlertAction,
   platformTimeAt, WALL_CLOCK, type ClockSetting, type GatewayHealth, type RuleOverride, type RuleSet, type ServicePause,
 } from '@varde/domain'
 import { randomUUID } from 'node:crypto'
@@ -274,7 +274,8 @@ export function evaluatePatient(
   const pauses = pausesOf(patient.serviceState, judging.pauses.get(patientId) ?? [])
   const openAlerts = judging.ctx.openAlerts.get(patientId) ?? []
   return [
-    ...(readings ? evaluateReadings({ ruleSet, readings: readings.fresh, history: readings.all, openAlerts, now }) : []),
+    // a dangerous value in a pause still alerts, and says the service is paused
+    ...(readings ? notePausedService(evaluateReadings({ ruleSet, readings: readings.fresh, history: readings.all, openAlerts, now }), pauses) : []),
     ...evaluateSchedules({
       ruleSet, lastReadingAtByType: judging.lastByPatient.get(patientId) ?? {}, openAlerts, now, pauses, serviceStartedAt: patient.serviceStartedAt,
     }),

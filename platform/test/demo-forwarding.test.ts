@@ -85,7 +85,7 @@ describe('forwarding in demo mode', () => {
         return found.length ? found : undefined
       }, 10_000)
       expect(Date.now() - sentAt.getTime()).toBeLessThan(10_000)
-      expect(communication).toMatchObject({ subject: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.1', value: '12814112345' } } })
+      expect(communication).toMatchObject({ subject: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.1', value: '12814112355' } } })
       const state = await receiver.state()
       expect(state.refused503).toBe(2)
       expect(state.invalid).toEqual([])

@@ -1,6 +1,6 @@
 import { seedDemo } from '@varde/db'
 import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
-import { nationalIdCheckDigits } from '@varde/domain'
+import { checkNationalId, nationalIdCheckDigits } from '@varde/domain'
 import mqtt, { type MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServerStack, type ServerStack } from './server-stack.js'
@@ -86,6 +86,16 @@ async function judged(): Promise<void> {
 }
 
 describe('the course of service (issue 17)', () => {
+  it('has demo patients whose national ids pass the check digits that enrolment applies', async () => {
+    // each demo patient, as FHIR shows it to its nurse: the identifier a municipality would enrol it by
+    const nurse = await send('GET', '/api/patients', cookies.nurse)
+    const ids = await Promise.all((nurse.body.items as { id: string }[]).map(async (p) =>
+      ((await send('GET', `/fhir/Patient/${p.id}`, cookies.nurse)).body.identifier as { system: string; value: string }[])
+        .find((i) => i.system === 'urn:oid:2.16.578.1.12.4.1.4.1')?.value ?? ''))
+    expect(ids.length).toBeGreaterThan(5)
+    expect(ids.filter((id) => !checkNationalId(id).isValid)).toEqual([])
+  })
+
   it('raises no missed-measurement alert inside a pause, moved through by the platform clock', async () => {
     // heart failure: the morning weight is due every day by 10:00 (profiles.ts); nobody weighs
     const now = await platformNow()
@@ -111,6 +121,21 @@ describe('the course of service (issue 17)', () => {
       expect(cases.map((c, i) => ({ name: c.name, missed: outcome[i] }))).toEqual(cases.map((c) => ({ name: c.name, missed: c.missed })))
     } finally {
       expect((await send('POST', '/api/admin/clock', cookies.admin, { offset: '0' })).status).toBe(200)
+    }
+  })
+
+  it('still alerts on a dangerous value during a pause, and says the service is paused', async () => {
+    const patient = await enrol(['hypertension'])
+    const gw = await gatewayFor(patient)
+    try {
+      expect((await send('POST', `/api/patients/${patient}/pauses`, cookies.nurse, { reason: 'Innlagt' })).status).toBe(201)
+      expect(await publish(gw, [{ value: 84, at: await platformNow() }])).toMatchObject({ accepted: ['m0'] })
+      await judged()
+      const alerts = (await send('GET', `/api/alerts?patientId=${patient}`, cookies.nurse)).body.items as { rule: string; severity: string; summary: string }[]
+      expect(alerts.map((a) => [a.rule, a.severity])).toEqual([['threshold:spo2', 'red']])
+      expect(alerts[0]!.summary).toMatch(/\(tjenesten er satt på pause\)$/)
+    } finally {
+      await gw.client.endAsync(true)
     }
   })
 

@@ -40,6 +40,27 @@ ALTER TABLE alerts DROP CONSTRAINT alerts_outcome_check;
 ALTER TABLE alerts ADD CONSTRAINT alerts_outcome_check
   CHECK (outcome IN ('contacted-patient', 'adjusted-plan', 'contacted-gp', 'no-action-needed', 'false-alarm', 'service-ended'));
 
+-- The demo seed's national ids had no valid check digits; the seed now has
+-- valid ones (same birth dates), and a demo database seeded before is moved
+-- to them so it is not seeded twice. Demo patients only.
+UPDATE patients p SET national_id = m.new_id
+  FROM (VALUES
+  ('12814112345', '12814112355'),
+  ('03823823456', '03823823400'),
+  ('24855234567', '24855234501'),
+  ('15874745678', '15874745615'),
+  ('30893656789', '30893656711'),
+  ('07904467890', '07904467876'),
+  ('19915078901', '19915078969'),
+  ('11924289012', '11924289130'),
+  ('05813990123', '05813990220'),
+  ('22834801234', '22834801233'),
+  ('09865512340', '09865512470'),
+  ('28884323451', '28884323411'),
+  ('16903734562', '16903734535'),
+  ('02924645673', '02924645604')) AS m(old_id, new_id)
+ WHERE p.is_demo AND p.national_id = m.old_id;
+
 -- Down Migration
 ALTER TABLE alerts DROP CONSTRAINT alerts_outcome_check;
 ALTER TABLE alerts ADD CONSTRAINT alerts_outcome_check

@@ -11,7 +11,8 @@ import { seedDemoHelseIdIdentities } from './demo-helseid.js'
  * `demo`, and one gateway per demo
  * patient, `demo-gw-NNN` with secret `demo-gw-NNN-secret`. Every name and
  * number here is invented; national ids use the synthetic-person month
- * offset (+80) so they can never be a real person's.
+ * offset (+80) so they can never be a real person's, with valid check digits
+ * (the enrolment check; migration 0017 moved the earlier, invalid ones).
  */
 export const DEMO_TENANT = { id: 'demo', name: 'Demo kommune' } as const
 export const DEMO_PASSWORD = 'demo'
@@ -39,7 +40,7 @@ export const DEMO_USERS: readonly DemoUser[] = [
   // a GP outside the municipality, on the care team of the patients marked isSharedWithGp
   { username: 'fastlege', displayName: 'Frida Fastlege', role: 'gp', organisationName: DEMO_GP_PRACTICE },
   // Kari Nordmann of demo-gw-001 herself
-  { username: 'pasient', displayName: 'Kari Nordmann', role: 'patient', patientNationalId: '12814112345' },
+  { username: 'pasient', displayName: 'Kari Nordmann', role: 'patient', patientNationalId: '12814112355' },
 ]
 
 export interface DemoPatient {
@@ -55,20 +56,20 @@ export interface DemoPatient {
 }
 
 export const DEMO_PATIENTS: readonly DemoPatient[] = [
-  p('12814112345', 'Kari Nordmann', '1941-01-12', ['copd'], true, false, true),
-  p('03823823456', 'Ola Hansen', '1938-02-03', ['heart-failure'], true, false, true),
-  p('24855234567', 'Ingrid Johansen', '1952-05-24', ['diabetes'], false, false, true),
-  p('15874745678', 'Per Olsen', '1947-07-15', ['hypertension'], false, false, true),
-  p('30893656789', 'Astrid Larsen', '1936-09-30', ['copd', 'heart-failure'], true),
-  p('07904467890', 'Knut Andersen', '1944-10-07', ['heart-failure', 'hypertension'], true),
-  p('19915078901', 'Solveig Pedersen', '1950-11-19', ['diabetes', 'hypertension']),
-  p('11924289012', 'Arne Nilsen', '1942-12-11', ['copd']),
-  p('05813990123', 'Berit Kristiansen', '1939-01-05', ['heart-failure'], true, true),
-  p('22834801234', 'Jon Jensen', '1948-03-22', ['hypertension']),
-  p('09865512340', 'Liv Karlsen', '1955-06-09', ['diabetes']),
-  p('28884323451', 'Erling Berg', '1943-08-28', ['copd', 'diabetes'], true),
-  p('16903734562', 'Randi Haugen', '1937-10-16', ['heart-failure', 'diabetes'], true),
-  p('02924645673', 'Odd Eriksen', '1946-12-02', ['hypertension', 'copd']),
+  p('12814112355', 'Kari Nordmann', '1941-01-12', ['copd'], true, false, true),
+  p('03823823400', 'Ola Hansen', '1938-02-03', ['heart-failure'], true, false, true),
+  p('24855234501', 'Ingrid Johansen', '1952-05-24', ['diabetes'], false, false, true),
+  p('15874745615', 'Per Olsen', '1947-07-15', ['hypertension'], false, false, true),
+  p('30893656711', 'Astrid Larsen', '1936-09-30', ['copd', 'heart-failure'], true),
+  p('07904467876', 'Knut Andersen', '1944-10-07', ['heart-failure', 'hypertension'], true),
+  p('19915078969', 'Solveig Pedersen', '1950-11-19', ['diabetes', 'hypertension']),
+  p('11924289130', 'Arne Nilsen', '1942-12-11', ['copd']),
+  p('05813990220', 'Berit Kristiansen', '1939-01-05', ['heart-failure'], true, true),
+  p('22834801233', 'Jon Jensen', '1948-03-22', ['hypertension']),
+  p('09865512470', 'Liv Karlsen', '1955-06-09', ['diabetes']),
+  p('28884323411', 'Erling Berg', '1943-08-28', ['copd', 'diabetes'], true),
+  p('16903734535', 'Randi Haugen', '1937-10-16', ['heart-failure', 'diabetes'], true),
+  p('02924645604', 'Odd Eriksen', '1946-12-02', ['hypertension', 'copd']),
 ]
 
 function p(
