@@ -77,8 +77,11 @@ describe('Del med fastlege', () => {
       .find((m) => m.relation === 'gp' && m.isActive)!
     expect((await fetch(`${stack.baseUrl}/fhir/CareTeam/${patient}`, { headers: { cookie: cookies.gp } })).status).toBe(200)
     expect((await api(cookies.nurse, `/api/patients/${patient}/care-team/${gp.id}/end`, { reason: 'Byttet fastlege' })).status).toBe(200)
-    // the ended relationship ends the GP's FHIR CareTeam at the next request too
+    // the ended relationship ends the GP's view at the next request everywhere: alerts, FHIR CareTeam and Observation
     expect((await fetch(`${stack.baseUrl}/fhir/CareTeam/${patient}`, { headers: { cookie: cookies.gp } })).status).toBe(404)
+    expect((await fetch(`${stack.baseUrl}/fhir/Observation?patient=${patient}`, { headers: { cookie: cookies.gp } })).status).toBe(403)
+    expect((await api(cookies.gp, `/api/alerts/${alert}`)).status).toBe(404)
+    expect(((await api(cookies.gp, '/api/alerts?status=open')).json['items'] as { patientId: string }[]).map((a) => a.patientId)).not.toContain(patient)
     expect(await api(cookies.nurse, `/api/alerts/${alert}/share`, {})).toMatchObject({ status: 409, json: { error: { code: 'relationship-ended' } } })
     expect(await outbox()).toBe(before)
 

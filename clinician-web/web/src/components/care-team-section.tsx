@@ -99,8 +99,7 @@ export function CareTeamSection({ patientId }: { patientId: string }) {
                 <strong>{r.name}</strong>
                 {r.organisationNumber && <> · {t('careTeam.orgNumber', { value: r.organisationNumber })}</>}
                 {r.herId && <> · {t('careTeam.herId', { value: r.herId })}</>}
-                <br />
-                {t('careTeam.gets', { what: sendsText(r, i18n) })}
+                <span className="recipient-list__gets">{t('careTeam.gets', { what: sendsText(r, i18n) })}</span>
               </li>
             ))}
           </ul>
