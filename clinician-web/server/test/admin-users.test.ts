@@ -19,7 +19,8 @@ beforeAll(async () => {
   homes = await seedDemo(db.pool)
   await db.pool.query(`INSERT INTO tenants (id, name) VALUES ('other', 'Annen kommune')`)
   await db.pool.query(`INSERT INTO users (tenant_id, username, display_name, role, password_hash) VALUES ('other', 'other-admin', 'Annen Admin', 'admin', $1)`, [await hashSecret('other-pw')])
-  stack = await startServerStack({ db, name: 'admin-users-test' })
+  // a live stream's own session check comes only after a minute: a stream that ends sooner was ended by the disabling
+  stack = await startServerStack({ db, name: 'admin-users-test', app: { sessionCheckMs: 60_000 } })
   adminCookie = await stack.login('admin')
 })
 afterAll(async () => {
@@ -66,7 +67,14 @@ describe('users and roles by the admin API', () => {
     expect((await api(adminCookie, 'POST', `/api/admin/users/${id}/care-team/${memberId}/end`)).status).toBe(204)
     expect((await api(nurse, 'GET', `/api/patients/${homes[0]!.patientId}`)).status).toBe(404)
 
+    // her live page is open: disabling her ends it at once, not at its next session check
+    const events = await fetch(`${stack.baseUrl}/api/events`, { headers: { cookie: nurse } })
+    expect(events.status).toBe(200)
+    const reader = events.body!.getReader()
+    const streamEnded = (async () => { while (!(await reader.read()).done) { /* heartbeats and events until the server ends it */ } })()
+
     expect((await api(adminCookie, 'PATCH', `/api/admin/users/${id}`, { isEnabled: false })).status).toBe(204)
+    await streamEnded
     const refused = await api(nurse, 'GET', '/api/session')
     expect(refused.status).toBe(401)
     expect(await codeOf(refused)).toBe('unauthenticated')
