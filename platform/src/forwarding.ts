@@ -4,6 +4,7 @@ import {
   DEFAULT_BACKOFF, fhirRestTransport, pmdTransport, startDeliveryWorker, startDemoReceiver, startPmdStandIn, staticTokenDpopAuth,
   type DpopAuth, type ForwardingTransport,
 } from '@varde/forwarding'
+import { createHelseIdMachineClient } from '@varde/helseid/dpop'
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 
@@ -42,7 +43,12 @@ export async function startForwarding(o: {
   // built into demo mode with a token and DPoP key of its own, so a PMD recipient shows a delivery
   const transports: Partial<Record<'fhir-rest' | 'pmd', ForwardingTransport>> = { 'fhir-rest': fhirRestTransport() }
   let pmdBaseUrl = config.forwarding.pmdBaseUrl
-  let pmdAuth = o.pmdAuth
+  // HelseID's machine client (VARDE_HELSEID_MACHINE_CLIENT_*, docs/decisions/0021) when configured: its DpopAuth is the
+  // interface the PMD transport calls per request (forwarding/src/auth.ts)
+  const machine = config.helseIdMachine
+  let pmdAuth = o.pmdAuth ?? (machine
+    ? createHelseIdMachineClient({ issuer: machine.issuer, clientId: machine.clientId, clientJwk: machine.clientJwk, ...(machine.dpopJwk ? { dpopJwk: machine.dpopJwk } : {}) })
+    : undefined)
   if (config.mode === 'demo' && !pmdBaseUrl) {
     const standIn = await startPmdStandIn(o.host)
     parts.push({ name: 'demo-pmd-stand-in', stop: () => standIn.close() })
