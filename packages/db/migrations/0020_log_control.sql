@@ -19,7 +19,8 @@
 --    behalf, purpose of use, IP, client). A statement that does not give them
 --    gets them from the transaction's app.audit_context (set by the access
 --    layer's tenant wall beside app.tenant_id), so the entries that SQL
---    statements write themselves carry them too.
+--    statements write themselves carry them too; the HPR number from the
+--    user's row.
 -- 3. Emergency access (break the glass), reviews of flagged entries, and
 --    each tenant's retention.
 
@@ -100,6 +101,9 @@ BEGIN
     NEW.purpose := coalesce(NEW.purpose, ctx->>'purpose');
     NEW.ip := coalesce(NEW.ip, ctx->>'ip');
     NEW.client := coalesce(NEW.client, ctx->>'client');
+  END IF;
+  IF NEW.hpr IS NULL AND NEW.actor_user_id IS NOT NULL THEN
+    SELECT u.hpr_number INTO NEW.hpr FROM users u WHERE u.tenant_id = NEW.tenant_id AND u.id = NEW.actor_user_id;
   END IF;
   SELECT * INTO head FROM audit_chain_heads WHERE tenant_id = NEW.tenant_id FOR UPDATE;
   IF NOT FOUND THEN

@@ -1,7 +1,7 @@
 import { tenantWalledPool, type Queryable } from '@varde/db'
 import type { Actor } from './actor.js'
 import { alertAccess } from './alerts.js'
-import { auditTrail } from './audit-trail.js'
+import { auditContextOf, auditTrail, type Origin } from './audit-trail.js'
 import { clockAccess } from './clock.js'
 import { enrolmentAccess } from './enrolment.js'
 import { careTeamAccess } from './care-team.js'
@@ -22,11 +22,13 @@ import { streamAccess } from './live-stream.js'
  * routes are a schema and one call, so a forgotten check or log entry
  * cannot happen there.
  */
-export function createAccess(pool: Queryable, actor: Actor, where: AccessContext['where']) {
+export function createAccess(pool: Queryable, actor: Actor, where: AccessContext['where'], origin: Origin = {}) {
   // the second wall (migration 0012, docs/decisions/0012): every statement of the door runs with the actor's
-  // tenant set, so on a real server row-level security keeps it to that tenant's rows whatever a query forgot
-  const db = tenantWalledPool(pool, actor.tenantId)
-  const context: AccessContext = { db, actor, audit: auditTrail(db, actor), where }
+  // tenant set, so on a real server row-level security keeps it to that tenant's rows whatever a query forgot;
+  // and with who and from where, which the access-log entries that statements write themselves take (migration 0020)
+  const auditContext = auditContextOf(actor, origin)
+  const db = tenantWalledPool(pool, actor.tenantId, auditContext)
+  const context: AccessContext = { db, actor, audit: auditTrail(pool, db, actor, auditContext), where }
   return {
     actor,
     patients: patientAccess(context),

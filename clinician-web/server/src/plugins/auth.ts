@@ -42,7 +42,8 @@ export const authPlugin = fp<{ db: Queryable; mode: 'demo' | 'production' }>(asy
     request.user = user && !(mode === 'production' && user.isDemo) ? user : null
     request.sessionToken = request.user ? token ?? null : null
     request.access = request.user
-      ? createAccess(db, staffActor(request.user), () => ({ method: request.method, route: request.routeOptions.url }))
+      ? createAccess(db, staffActor(request.user), () => ({ method: request.method, route: request.routeOptions.url }),
+        { ip: request.ip, client: request.headers['user-agent'] })
       : null
   })
 }, { name: 'varde-auth', dependencies: ['@fastify/cookie'] })
