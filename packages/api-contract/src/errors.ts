@@ -45,6 +45,8 @@ export const API_ERROR_CODES = [
   'unknown-user',
   'unknown-recipient',
   'invalid-objection-target',
+  // log control (issue 19)
+  'wrong-password',
   // FHIR
   'required',
   'not-supported',

@@ -137,6 +137,8 @@ CREATE TABLE emergency_access (
   reason text NOT NULL CHECK (length(reason) BETWEEN 10 AND 500),
   started_at timestamptz NOT NULL DEFAULT varde_now(),
   expires_at timestamptz NOT NULL,
+  -- the wall-clock start, to match the log's entries (audit_log.at is wall time) when the platform clock is moved
+  opened_at timestamptz NOT NULL DEFAULT now(),
   FOREIGN KEY (tenant_id, patient_id) REFERENCES patients (tenant_id, id) ON DELETE CASCADE,
   FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
 );

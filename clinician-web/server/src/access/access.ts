@@ -3,11 +3,13 @@ import type { Actor } from './actor.js'
 import { alertAccess } from './alerts.js'
 import { auditContextOf, auditTrail, type Origin } from './audit-trail.js'
 import { clockAccess } from './clock.js'
+import { emergencyAccess } from './emergency.js'
 import { enrolmentAccess } from './enrolment.js'
 import { careTeamAccess } from './care-team.js'
 import type { AccessContext } from './context.js'
 import { fhirReadAccess } from './fhir-reads.js'
 import { gatewayAccess } from './gateways.js'
+import { logControlAccess } from './log-control.js'
 import { patientAccess } from './patients.js'
 import { ruleAccess } from './rules.js'
 import { searchAccess } from './searches.js'
@@ -41,6 +43,8 @@ export function createAccess(pool: Queryable, actor: Actor, where: AccessContext
     clock: clockAccess(context),
     enrolment: enrolmentAccess(context),
     careTeam: careTeamAccess(context),
+    emergency: emergencyAccess(context),
+    logControl: logControlAccess(context),
   }
 }
 

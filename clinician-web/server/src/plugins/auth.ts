@@ -19,10 +19,13 @@ declare module 'fastify' {
     /**
      * Whether the route reads or writes patients' data or who may see it
      * (`patient`: through `request.access`, one log entry per call), manages
-     * it as an administrator (`admin`), or neither (`none`). Every route says;
+     * it as an administrator (`admin`), opens emergency access to a patient
+     * the caller has no relationship with (`emergency`, issue 19), reads the
+     * access log as the privacy officer or the patient (`log`), or neither
+     * (`none`). Every route says;
      * test/access-door.test.ts walks the route table and holds each to it.
      */
-    access?: 'patient' | 'admin' | 'none'
+    access?: 'patient' | 'admin' | 'none' | 'emergency' | 'log'
   }
 }
 

@@ -299,6 +299,7 @@ export const en: Messages = {
   'error.unknown-user': 'No such user.',
   'error.unknown-recipient': 'No such recipient.',
   'error.invalid-objection-target': 'An objection against one recipient must name a recipient outside the municipal team.',
+  'error.wrong-password': 'The password is not right.',
   'error.required': 'A required field is missing.',
   'error.not-supported': 'This is not supported.',
   'error.invalid-request': 'The request was invalid.',

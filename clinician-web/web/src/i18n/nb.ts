@@ -303,6 +303,7 @@ export const nb = {
   'error.unknown-user': 'Fant ikke brukeren.',
   'error.unknown-recipient': 'Fant ikke mottakeren.',
   'error.invalid-objection-target': 'Reservasjon mot én mottaker må gjelde en mottaker utenfor det kommunale teamet.',
+  'error.wrong-password': 'Passordet er ikke riktig.',
   'error.required': 'Et påkrevd felt mangler.',
   'error.not-supported': 'Dette støttes ikke.',
   'error.invalid-request': 'Forespørselen var ugyldig.',
