@@ -20,12 +20,14 @@ import { queryKeys } from './api/query-keys'
 import { getSession } from './api/session'
 import { TopBar } from './components/top-bar'
 import { I18nProvider, useI18n, type Language } from './i18n/i18n'
+import { AccessReportPage } from './pages/access-report-page'
 import { AlertsPage } from './pages/alerts-page'
+import { LogControlPage } from './pages/log-control-page'
 import { LoginPage } from './pages/login-page'
 import { NotFoundPage } from './pages/not-found-page'
 import { PatientListPage } from './pages/patient-list-page'
 import { paths } from './routes'
-import { RequireSession, RequireSignedOut } from './session/guards'
+import { RequireRole, RequireSession, RequireSignedOut } from './session/guards'
 import { SessionProvider, useSession, useSignedInSession } from './session/session-context'
 
 // the charts (Recharts) load with the first patient page, not with the list a nurse starts on
@@ -83,6 +85,12 @@ function AppRoutes() {
           <Route index element={<PatientListPage />} />
           <Route path="/patients/:patientId" element={<PatientRoute />} />
           <Route path="/alerts" element={<AlertsPage />} />
+          <Route element={<RequireRole roles={['privacy-officer']} />}>
+            <Route path="/log-control" element={<LogControlPage />} />
+          </Route>
+          <Route element={<RequireRole roles={['patient']} />}>
+            <Route path="/my-access-log" element={<AccessReportPage />} />
+          </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Route>

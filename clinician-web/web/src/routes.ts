@@ -7,6 +7,8 @@ export const paths = {
   patients: () => '/',
   patient: (id: string) => `/patients/${encodeURIComponent(id)}`,
   alerts: () => '/alerts',
+  logControl: () => '/log-control',
+  accessReport: () => '/my-access-log',
   login: (next?: string) =>
     next && next !== '/' ? `/login?next=${encodeURIComponent(next)}` : '/login',
 }

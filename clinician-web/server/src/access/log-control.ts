@@ -21,7 +21,8 @@ export function logControlAccess({ db, actor, audit, where }: AccessContext) {
     async entries(q: Omit<LogQuery, 'tenantId'>): Promise<LogEntry[]> {
       await requireOfficer('log.search')
       const rows = await listLogEntries(db, { ...q, tenantId: actor.tenantId })
-      await audit.one({ action: 'log.search', resourceType: 'AuditEvent', resourceId: null, patientId: q.patientId ?? null, outcome: 'allowed',
+      // the patient searched for is named only when the tenant has them (the rows are the tenant's): never another tenant's id
+      await audit.one({ action: 'log.search', resourceType: 'AuditEvent', resourceId: null, patientId: q.patientId ? rows[0]?.patientId ?? null : null, outcome: 'allowed',
         details: { ...q, shown: rows.length } })
       return rows
     },

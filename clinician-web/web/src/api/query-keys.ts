@@ -12,4 +12,7 @@ export const queryKeys = {
   measurementsOf: (id: string) => ['measurements', id] as const,
   alerts: ['alerts'] as const,
   rules: (patientId: string) => ['rules', patientId] as const,
+  logEntries: (filter: object) => ['log-entries', filter] as const,
+  logEntriesAll: ['log-entries'] as const,
+  accessReport: ['access-report'] as const,
 }

@@ -10,6 +10,9 @@ export function TopBar({ session, onLogOut }: { session: SessionInfo; onLogOut: 
   const isPatientList = useMatch(paths.patients()) !== null
   const isPatient = useMatch('/patients/:patientId') !== null
   const isAlerts = useMatch(paths.alerts()) !== null
+  const isLogControl = useMatch(paths.logControl()) !== null
+  const isAccessReport = useMatch(paths.accessReport()) !== null
+  const role = session.user.role
   return (
     <header className="top-bar">
       <div className="top-bar__brand">
@@ -53,6 +56,20 @@ export function TopBar({ session, onLogOut }: { session: SessionInfo; onLogOut: 
               {t('nav.alerts')}
             </Link>
           </li>
+          {role === 'privacy-officer' && (
+            <li>
+              <Link to={paths.logControl()} aria-current={isLogControl ? 'page' : undefined}>
+                {t('nav.logControl')}
+              </Link>
+            </li>
+          )}
+          {role === 'patient' && (
+            <li>
+              <Link to={paths.accessReport()} aria-current={isAccessReport ? 'page' : undefined}>
+                {t('nav.accessReport')}
+              </Link>
+            </li>
+          )}
         </ul>
       </nav>
       <div className="top-bar__live">
