@@ -91,7 +91,7 @@ test('emergency access by a nurse is flagged, reviewed by the privacy officer, a
 
   // Kari sees who read her data, and why
   await logIn(page, 'pasient')
-  await page.getByRole('link', { name: 'Hvem har sett mine data' }).click()
+  await page.getByRole('link', { name: 'Min tilgangslogg' }).click()
   await expect(page.getByRole('heading', { level: 1, name: 'Hvem har sett mine data' })).toBeVisible()
   const access = page.getByRole('listitem').filter({ hasText: 'Vera Vikar (sykepleier) åpnet nødtilgang til journalen din.' })
   await expect(access).toHaveCount(1)

@@ -29,8 +29,9 @@ const ACTION: Record<string, { code: 'C' | 'R' | 'U' | 'D' | 'E'; interaction?: 
  */
 export function auditEventResource(e: LogEntry): AuditEvent {
   const action = ACTION[e.action] ?? { code: 'E' as const }
-  const purpose = PURPOSE[e.purpose ?? ''] ?? (e.flags.includes('emergency') ? PURPOSE.emergency : undefined)
   const isEmergency = e.flags.includes('emergency')
+  // a read under an emergency access is ETREAT, whatever the session's default purpose says
+  const purpose = isEmergency ? PURPOSE.emergency : PURPOSE[e.purpose ?? '']
   const decision = isEmergency ? 'emergency' : e.flags.includes('no-relationship') ? 'none' : e.purpose === 'care' ? 'active' : 'not-applicable'
   const user: AuditEventAgent = {
     type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/extra-security-role-type', code: 'humanuser', display: 'human user' }] },

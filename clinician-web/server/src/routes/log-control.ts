@@ -17,7 +17,8 @@ export const toAuditEntry = (e: LogEntry): AuditEntry => ({
 
 const toReportEntry = (e: LogEntry): AccessReportEntry => ({
   id: e.id, at: e.at.toISOString(), who: e.actorName ?? e.actor, role: e.actorRole, organisation: e.organisation,
-  action: e.action, resourceType: e.resourceType, purpose: e.purpose ?? (e.flags.includes('emergency') ? 'emergency' : null), reason: e.reason,
+  // a read under an emergency access is for that purpose, whatever the session's default says
+  action: e.action, resourceType: e.resourceType, purpose: e.flags.includes('emergency') ? 'emergency' : e.purpose, reason: e.reason,
 })
 
 /**

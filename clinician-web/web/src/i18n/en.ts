@@ -314,7 +314,7 @@ export const en: Messages = {
   'error.unknown': 'Something went wrong ({code}).',
 
   'nav.logControl': "Log control",
-  'nav.accessReport': "Who has seen my data",
+  'nav.accessReport': "My access log",
   'emergency.title': "Emergency access",
   'emergency.intro': "You have no care relationship with this patient. In an emergency you can get access for {hours} hours. The access is logged with your reason and reviewed by the privacy officer.",
   'emergency.open': "Request emergency access",

@@ -318,7 +318,7 @@ export const nb = {
   'error.unknown': 'Noe gikk galt ({code}).',
 
   'nav.logControl': "Loggkontroll",
-  'nav.accessReport': "Hvem har sett mine data",
+  'nav.accessReport': "Min tilgangslogg",
   'emergency.title': "Nødtilgang",
   'emergency.intro': "Du har ikke et behandlingsforhold til denne pasienten. I en akutt situasjon kan du få nødtilgang i {hours} timer. Tilgangen logges med begrunnelsen din og kontrolleres av personvernombudet.",
   'emergency.open': "Be om nødtilgang",

@@ -5,7 +5,7 @@ import { QueryState } from '../components/query-state'
 import { formatDateTime } from '../i18n/format'
 import { useI18n } from '../i18n/i18n'
 import type { MessageKey } from '../i18n/nb'
-import { purposeText } from './log-control-page'
+import { purposeText, roleText } from './log-control-page'
 import { usePageTitle } from './use-page-title'
 
 const WHAT: Record<string, MessageKey> = {
@@ -51,7 +51,3 @@ export function AccessReportPage() {
   )
 }
 
-const ROLES = ['nurse', 'clinician', 'admin', 'privacy-officer', 'patient', 'gp'] as const
-function roleText(role: string, t: ReturnType<typeof useI18n>['t']): string {
-  return role.split(',').map((r) => ((ROLES as readonly string[]).includes(r) ? t(`role.${r as (typeof ROLES)[number]}`) : r)).join(', ')
-}

@@ -125,12 +125,12 @@ function LogEntryItem({ entry, locale }: { entry: AuditEntry; locale: string }) 
     <li className="log-entry" aria-labelledby={`${id}-head`}>
       <h3 id={`${id}-head`} className="log-entry__head">
         <span>{formatDateTime(entry.at, locale)}</span> · <span>{entry.actorName ?? entry.actor}</span>
-        {entry.actorRole && <span className="log-entry__role"> ({entry.actorRole})</span>}
+        {entry.actorRole && <span className="log-entry__role"> ({roleText(entry.actorRole, t)})</span>}
       </h3>
       <dl className="log-entry__facts">
         <div><dt>{t('logControl.col.patient')}</dt><dd>{entry.patientName ?? entry.patientId ?? '–'}</dd></div>
         <div><dt>{t('logControl.col.what')}</dt><dd>{entry.action} · {entry.resourceType} · {t(`logControl.outcome.${entry.outcome}`)}</dd></div>
-        <div><dt>{t('logControl.col.why')}</dt><dd>{entry.purpose ? purposeText(entry.purpose, t) : '–'}{entry.reason ? `: «${entry.reason}»` : ''}</dd></div>
+        <div><dt>{t('logControl.col.why')}</dt><dd>{entry.flags.includes('emergency') ? purposeText('emergency', t) : entry.purpose ? purposeText(entry.purpose, t) : '–'}{entry.reason ? `: «${entry.reason}»` : ''}</dd></div>
         {entry.flags.length > 0 && (
           <div>
             <dt>{t('logControl.col.flags')}</dt>
@@ -167,6 +167,11 @@ function LogEntryItem({ entry, locale }: { entry: AuditEntry; locale: string }) 
       )}
     </li>
   )
+}
+
+const ROLES = ['nurse', 'clinician', 'admin', 'privacy-officer', 'patient', 'gp'] as const
+export function roleText(role: string, t: ReturnType<typeof useI18n>['t']): string {
+  return role.split(',').map((r) => ((ROLES as readonly string[]).includes(r) ? t(`role.${r as (typeof ROLES)[number]}`) : r)).join(', ')
 }
 
 const PURPOSES = ['care', 'emergency', 'patient', 'control', 'admin', 'service'] as const
