@@ -93,7 +93,10 @@ describe('log control (issue 19)', () => {
     const events = bundle.entry!.map((e) => e.resource!)
     expect(events.length).toBeGreaterThan(1)
     for (const event of events) expect(validate(event).filter((f) => f.severity === 'error'), JSON.stringify(event)).toEqual([])
-    const emergency = events.find((e) => e.purposeOfEvent?.[0]?.coding?.[0]?.code === 'ETREAT')
+    // the grant and the reads under it are emergency treatment; the grant carries the reason
+    const emergency = events.find((e) => e.outcomeDesc === 'emergency-access allowed')
+    expect(events.filter((e) => e.agent[0]?.altId === 'vikar').map((e) => e.purposeOfEvent?.[0]?.coding?.[0]?.code)).toEqual(expect.arrayContaining(['ETREAT']))
+    expect(events.filter((e) => e.agent[0]?.altId === 'vikar').every((e) => e.purposeOfEvent?.[0]?.coding?.[0]?.code === 'ETREAT')).toBe(true)
     expect(emergency?.entity).toEqual(expect.arrayContaining([expect.objectContaining({ what: expect.objectContaining({ reference: `Patient/${kari.patientId}` }) })]))
     expect(JSON.stringify(emergency)).toContain(REASON)
     // read by id, by the patient and the privacy officer; nobody else
