@@ -85,6 +85,8 @@ END $$;
 ALTER TABLE audit_log ALTER COLUMN seq SET NOT NULL, ALTER COLUMN prev_hash SET NOT NULL, ALTER COLUMN hash SET NOT NULL;
 CREATE UNIQUE INDEX audit_log_tenant_seq ON audit_log (tenant_id, seq);
 CREATE INDEX audit_log_tenant_time ON audit_log (tenant_id, at DESC);
+-- log control's per-user day counts (unusual volume, packages/db log-control.ts)
+CREATE INDEX audit_log_tenant_actor_time ON audit_log (tenant_id, actor_user_id, at);
 
 -- Runs as the owner (SECURITY DEFINER): the platform's role neither reads nor
 -- writes the heads, so it cannot move one.
@@ -183,6 +185,6 @@ DROP FUNCTION audit_log_refuse_change(), audit_log_chain();
 ALTER TABLE tenants DROP COLUMN audit_retention_years;
 DROP TABLE audit_reviews, emergency_access, audit_chain_heads;
 DROP FUNCTION audit_link_hash(text, text), audit_canonical(audit_log);
-DROP INDEX audit_log_tenant_seq, audit_log_tenant_time;
+DROP INDEX audit_log_tenant_seq, audit_log_tenant_time, audit_log_tenant_actor_time;
 ALTER TABLE audit_log DROP COLUMN seq, DROP COLUMN prev_hash, DROP COLUMN hash, DROP COLUMN actor_role, DROP COLUMN organisation,
   DROP COLUMN hpr, DROP COLUMN on_behalf_of, DROP COLUMN purpose, DROP COLUMN ip, DROP COLUMN client;
