@@ -26,6 +26,7 @@ import { adminUserRoutes } from './routes/admin-users.js'
 import { alertRoutes } from './routes/alerts.js'
 import { eventRoutes } from './routes/events.js'
 import { healthRoutes } from './routes/health.js'
+import { logControlRoutes } from './routes/log-control.js'
 import { careTeamRoutes } from './routes/care-team.js'
 import { patientRuleRoutes } from './routes/patient-rules.js'
 import { patientRoutes } from './routes/patients.js'
@@ -134,6 +135,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(serviceCourseRoutes, { live: options.live })
   await app.register(careTeamRoutes, { live: options.live })
   await app.register(alertRoutes, { live: options.live })
+  await app.register(logControlRoutes)
   await app.register(eventRoutes, { live: options.live, streams, sessionCheckMs: options.sessionCheckMs ?? 15_000, sessionIdleMs: sessions.idleMs })
   await app.register(healthRoutes, { db: options.db, live: options.live, metrics: http.metrics ? { token: http.metricsToken } : false })
   await app.register(fhirRoutes, { prefix: '/fhir' })

@@ -28,15 +28,15 @@ let homes: DemoHome[]
 let portalDir: string
 
 /** The patient whose data every request is after, and the values that name its data. */
-interface Ids { patient: string; nationalId: string; gateway: string; alert: string; pause: string; observation: string; member: string; objection: string; user: string; delivery: string }
+interface Ids { patient: string; nationalId: string; gateway: string; alert: string; pause: string; observation: string; member: string; objection: string; user: string; delivery: string; audit: string }
 let target: { ids: Ids; displayName: string }
 /** Ids that name nothing, of the same forms. */
 const unknown = (): Ids => ({
   patient: randomUUID(), nationalId: '01017012345', gateway: 'gw-unknown0000', alert: randomUUID(), pause: '999999999',
-  observation: `${randomUUID()}.${Date.now().toString(36)}`, member: randomUUID(), objection: randomUUID(), user: randomUUID(), delivery: '999999999',
+  observation: `${randomUUID()}.${Date.now().toString(36)}`, member: randomUUID(), objection: randomUUID(), user: randomUUID(), delivery: '999999999', audit: '999999999',
 })
 /** Nurses: `carer` gives the target care (and no one else), `stranger` gives care to another patient only. */
-const cookies = { carer: '', stranger: '', admin: '', nurse: '' }
+const cookies = { carer: '', stranger: '', admin: '', nurse: '', privacy: '', patient: '' }
 const carerId = { value: '' }
 let deviceCount = 0
 
@@ -68,6 +68,8 @@ beforeAll(async () => {
   cookies.stranger = await cookieOf(await addNurse('fremmed', homes[0]!.patientId))
   cookies.admin = await cookieOf(await userIdOf('admin'))
   cookies.nurse = await cookieOf(await userIdOf('sykepleier'))
+  cookies.privacy = await cookieOf(await userIdOf('personvern'))
+  cookies.patient = await cookieOf(await userIdOf('pasient'))
   target = {
     displayName: rows[0]!.display_name,
     ids: {
@@ -76,6 +78,7 @@ beforeAll(async () => {
       pause: await startPause(patient.patientId, cookies.carer),
       observation: await bloodPressure(patient.patientId, patient.gatewayId),
       member: randomUUID(), objection: randomUUID(), user: randomUUID(), delivery: '999999999',
+      audit: (await db.pool.query<{ id: string }>('SELECT max(id)::text AS id FROM audit_log')).rows[0]!.id,
     },
   }
   practiceId.value = (await db.pool.query<{ id: string }>(`SELECT id FROM forwarding_recipients WHERE name = 'Demo legekontor'`)).rows[0]!.id
@@ -187,6 +190,15 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/admin/deliveries/:id/requeue': { prepare: freshDeadLetter },
   'GET /fhir/CareTeam': { query: (ids) => `patient=${ids.patient}` },
   'GET /fhir/CareTeam/:id': {},
+  // log control (issue 19): emergency access to a patient on no team of the caller; the privacy officer's log; the patient's report
+  'POST /api/patients/:id/emergency-access': { body: () => ({ reason: 'access test: akutt innleggelse', password: 'demo' }), prepare: async () => ({ patient: await newPatient() }) },
+  'GET /api/log-control/entries': { query: (ids) => `patient=${ids.patient}&show=flagged&limit=5` },
+  'GET /api/log-control/entries/:id': {},
+  'POST /api/log-control/entries/:id/review': { body: () => ({ note: 'access test' }) },
+  'GET /api/log-control/report': { query: () => `month=${new Date().toISOString().slice(0, 7)}` },
+  'GET /api/me/access-report': {},
+  'GET /fhir/AuditEvent': { query: (ids) => `patient=${ids.patient}` },
+  'GET /fhir/AuditEvent/:id': {},
 }
 /** The patient's GP practice on the team, forwarding to the demo practice, no objection in force, and a fresh alert to share. */
 async function gpToShareWith(ids: Ids): Promise<Partial<Ids>> {
@@ -278,6 +290,7 @@ function paramValue(url: string, name: string, ids: Ids): string {
   if (name === 'pauseId') return ids.pause
   if (name === 'memberId') return ids.member
   if (name === 'objectionId') return ids.objection
+  if (before === 'entries' || before === 'AuditEvent') return ids.audit
   if (name === 'deviceId') return pairedDeviceId || 'AA:BB:CC:00:00:00'
   if (name === '*') return 'index.html'
   const byResource: Record<string, string> = {
@@ -416,6 +429,40 @@ describe('the door to health data (issue 15)', () => {
       const admins = await call(route, ids, cookies.admin)
       entries = (await auditCount(cookies.admin)) - before
       if (admins.status >= 300 || entries !== 1) problems.push(`${name}: the administrator got ${admins.status} ${admins.code}, ${entries} entries`)
+    }
+    expect(problems).toEqual([])
+  })
+
+  it('opens emergency access only to a nurse or clinician who says the password, one entry per call, grant or refusal (issue 19)', async () => {
+    const problems: string[] = []
+    for (const route of declaredRoutes().filter((r) => r.access === 'emergency')) {
+      const name = `${route.method} ${route.url}`
+      const sample = SAMPLES[name]!
+      const ids = { ...target.ids, ...(await sample.prepare?.(target.ids)) }
+      for (const [who, cookie, expected] of [['an administrator', cookies.admin, 403], ['a nurse, unknown id', cookies.nurse, 404], ['a nurse', cookies.nurse, 201]] as const) {
+        const before = await auditCount(cookie)
+        const answer = await call(route, who === 'a nurse, unknown id' ? unknown() : ids, cookie)
+        const entries = (await auditCount(cookie)) - before
+        if (answer.status !== expected || entries !== 1) problems.push(`${name}: ${who} got ${answer.status} ${answer.code}, ${entries} entries`)
+      }
+    }
+    expect(problems).toEqual([])
+  })
+
+  it('lets only the privacy officer (or the patient, their own) read the access log, one entry per call, and refuses a nurse with one (issue 19)', async () => {
+    const problems: string[] = []
+    for (const route of declaredRoutes().filter((r) => r.access === 'log')) {
+      const name = `${route.method} ${route.url}`
+      const reader = route.url === '/api/me/access-report' ? cookies.patient : cookies.privacy
+      for (const [who, cookie] of [['a nurse', cookies.carer], ['its reader', reader]] as const) {
+        const before = await auditCount(cookie)
+        const answer = await call(route, target.ids, cookie)
+        const entries = (await auditCount(cookie)) - before
+        const isRefused = answer.status === 403 || answer.status === 404
+        if (entries !== 1 || (who === 'a nurse' ? !isRefused || revealsTarget(answer) : answer.status >= 300)) {
+          problems.push(`${name}: ${who} got ${answer.status} ${answer.code}, ${entries} entries`)
+        }
+      }
     }
     expect(problems).toEqual([])
   })

@@ -27,7 +27,7 @@ let portalDir: string
 
 type TenantId = 'demo' | 'nabo'
 /** The values that name one tenant's data, as a request would carry them. */
-interface Ids { patient: string; nationalId: string; gateway: string; device: string; alert: string; pause: string; observation: string; member: string; objection: string; user: string; delivery: string }
+interface Ids { patient: string; nationalId: string; gateway: string; device: string; alert: string; pause: string; observation: string; member: string; objection: string; user: string; delivery: string; audit: string }
 const ids = {} as Record<TenantId, Ids>
 /** Everything that would give a tenant's data away if it appeared in an answer to the other. */
 const secrets = {} as Record<TenantId, string[]>
@@ -37,7 +37,7 @@ const secrets = {} as Record<TenantId, string[]>
  */
 const unknown = (target: TenantId): Ids => ({
   patient: randomUUID(), nationalId: target === 'nabo' ? '27914945785' : '01017012345', gateway: 'gw-unknown0000', device: 'AA:BB:CC:FF:FF:FF', alert: randomUUID(), pause: '999999999',
-  observation: `${randomUUID()}.${Date.now().toString(36)}`, member: randomUUID(), objection: randomUUID(), user: randomUUID(), delivery: '999999999',
+  observation: `${randomUUID()}.${Date.now().toString(36)}`, member: randomUUID(), objection: randomUUID(), user: randomUUID(), delivery: '999999999', audit: '999999999',
 })
 const other = (t: TenantId): TenantId => (t === 'demo' ? 'nabo' : 'demo')
 
@@ -107,6 +107,7 @@ async function tenantIds(tenant: TenantId, home: DemoHome): Promise<Ids> {
     observation: `${readingId}.${measuredAt.getTime().toString(36)}`, member, objection,
     // the tenant's nurse, whom the other tenant's administrator must neither see nor change (issue 17, users and roles)
     user: (await db.pool.query<{ id: string }>('SELECT id FROM users WHERE username = $1', [nurse.username])).rows[0]!.id,
+    audit: (await db.pool.query<{ id: string }>('SELECT max(id)::text AS id FROM audit_log WHERE tenant_id = $1', [tenant])).rows[0]!.id,
   }
 }
 
@@ -222,6 +223,15 @@ const SAMPLES: Record<string, Sample> = {
   'GET /fhir/Observation/:id': {},
   'GET /fhir/Device': { query: (i) => `identifier=${encodeURIComponent(i.gateway)}` },
   'GET /fhir/Observation': { query: (i) => `patient=${i.patient}` },
+  // log control (issue 19)
+  'POST /api/patients/:id/emergency-access': { body: () => ({ reason: 'cross-tenant test: akutt', password: 'demo' }) },
+  'GET /api/log-control/entries': { query: (i) => `patient=${i.patient}` },
+  'GET /api/log-control/entries/:id': {},
+  'POST /api/log-control/entries/:id/review': { body: () => ({ note: 'cross-tenant test' }) },
+  'GET /api/log-control/report': { query: () => `month=${new Date().toISOString().slice(0, 7)}` },
+  'GET /api/me/access-report': {},
+  'GET /fhir/AuditEvent': { query: (i) => `patient=${i.patient}` },
+  'GET /fhir/AuditEvent/:id': {},
   'GET /healthz': {},
   'GET /metrics': {},
   'GET /api/docs': {},
@@ -246,6 +256,7 @@ function paramValue(url: string, name: string, i: Ids): string {
   if (name === 'objectionId') return i.objection
   if (name === '*') return 'index.html'
   const before = url.split(`:${name}`)[0]!.split('/').filter(Boolean).at(-1)
+  if (before === 'entries' || before === 'AuditEvent') return i.audit
   const byResource: Record<string, string> = {
     patients: i.patient, Patient: i.patient, alerts: i.alert, gateways: i.gateway, Device: i.gateway, Observation: i.observation, users: i.user,
     CareTeam: i.patient, deliveries: i.delivery,
@@ -300,7 +311,7 @@ async function tenantState(tenant: TenantId): Promise<Record<string, string>> {
   const { rows: tables } = await db.pool.query<{ table_name: string }>(
     `SELECT c.table_name FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name)
       WHERE c.table_schema = 'public' AND c.column_name = 'tenant_id' AND t.table_type = 'BASE TABLE'
-        AND c.table_name NOT IN ('sessions', 'audit_log') ORDER BY 1`)
+        AND c.table_name NOT IN ('sessions', 'audit_log', 'audit_chain_heads') ORDER BY 1`)
   const state: Record<string, string> = {}
   for (const { table_name: table } of tables) {
     const { rows } = await db.pool.query<{ digest: string }>(

@@ -20,8 +20,10 @@ import { queryKeys } from './api/query-keys'
 import { getSession } from './api/session'
 import { TopBar } from './components/top-bar'
 import { I18nProvider, useI18n, type Language } from './i18n/i18n'
+import { AccessReportPage } from './pages/access-report-page'
 import { AlertsPage } from './pages/alerts-page'
 import { DeliveriesPage } from './pages/deliveries-page'
+import { LogControlPage } from './pages/log-control-page'
 import { LoginPage } from './pages/login-page'
 import { NotFoundPage } from './pages/not-found-page'
 import { EnrolPage } from './pages/enrol-page'
@@ -93,6 +95,12 @@ function AppRoutes() {
             <Route path="/admin/users" element={<AdminRoute page={<AdminUsersPage />} />} />
             <Route path="/admin/enrol" element={<EnrolPage />} />
             <Route path="/admin/deliveries" element={<DeliveriesPage />} />
+          </Route>
+          <Route element={<RequireRole roles={['privacy-officer']} />}>
+            <Route path="/log-control" element={<LogControlPage />} />
+          </Route>
+          <Route element={<RequireRole roles={['patient']} />}>
+            <Route path="/my-access-log" element={<AccessReportPage />} />
           </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Route>

@@ -11,6 +11,8 @@ export const paths = {
   adminUsers: () => '/admin/users',
   enrol: () => '/admin/enrol',
   deliveries: () => '/admin/deliveries',
+  logControl: () => '/log-control',
+  accessReport: () => '/my-access-log',
   login: (next?: string) =>
     next && next !== '/' ? `/login?next=${encodeURIComponent(next)}` : '/login',
 }

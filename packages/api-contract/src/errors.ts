@@ -64,6 +64,8 @@ export const API_ERROR_CODES = [
   'no-gp',
   'relationship-ended',
   'patient-objects',
+  // log control (issue 19)
+  'wrong-password',
   // FHIR
   'required',
   'not-supported',

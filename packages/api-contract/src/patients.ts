@@ -30,6 +30,8 @@ export const patientSchema = z.object({
   /** Keyed by vital type; a server may send types this portal does not know yet. */
   latest: z.record(z.string(), latestValueSchema),
   openAlerts: z.object({ red: z.number(), yellow: z.number() }),
+  /** Until when the caller reads this patient by emergency access (break the glass, issue 19); absent or null under a care relationship. */
+  emergencyAccessUntil: z.string().nullable().optional(),
 })
 export type Patient = z.infer<typeof patientSchema>
 

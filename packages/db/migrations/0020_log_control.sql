@@ -19,7 +19,8 @@
 --    behalf, purpose of use, IP, client). A statement that does not give them
 --    gets them from the transaction's app.audit_context (set by the access
 --    layer's tenant wall beside app.tenant_id), so the entries that SQL
---    statements write themselves carry them too.
+--    statements write themselves carry them too; the HPR number from the
+--    user's row.
 -- 3. Emergency access (break the glass), reviews of flagged entries, and
 --    each tenant's retention.
 
@@ -84,6 +85,8 @@ END $$;
 ALTER TABLE audit_log ALTER COLUMN seq SET NOT NULL, ALTER COLUMN prev_hash SET NOT NULL, ALTER COLUMN hash SET NOT NULL;
 CREATE UNIQUE INDEX audit_log_tenant_seq ON audit_log (tenant_id, seq);
 CREATE INDEX audit_log_tenant_time ON audit_log (tenant_id, at DESC);
+-- log control's per-user day counts (unusual volume, packages/db log-control.ts)
+CREATE INDEX audit_log_tenant_actor_time ON audit_log (tenant_id, actor_user_id, at);
 
 -- Runs as the owner (SECURITY DEFINER): the platform's role neither reads nor
 -- writes the heads, so it cannot move one.
@@ -100,6 +103,9 @@ BEGIN
     NEW.purpose := coalesce(NEW.purpose, ctx->>'purpose');
     NEW.ip := coalesce(NEW.ip, ctx->>'ip');
     NEW.client := coalesce(NEW.client, ctx->>'client');
+  END IF;
+  IF NEW.hpr IS NULL AND NEW.actor_user_id IS NOT NULL THEN
+    SELECT u.hpr_number INTO NEW.hpr FROM users u WHERE u.tenant_id = NEW.tenant_id AND u.id = NEW.actor_user_id;
   END IF;
   SELECT * INTO head FROM audit_chain_heads WHERE tenant_id = NEW.tenant_id FOR UPDATE;
   IF NOT FOUND THEN
@@ -133,6 +139,8 @@ CREATE TABLE emergency_access (
   reason text NOT NULL CHECK (length(reason) BETWEEN 10 AND 500),
   started_at timestamptz NOT NULL DEFAULT varde_now(),
   expires_at timestamptz NOT NULL,
+  -- the wall-clock start, to match the log's entries (audit_log.at is wall time) when the platform clock is moved
+  opened_at timestamptz NOT NULL DEFAULT now(),
   FOREIGN KEY (tenant_id, patient_id) REFERENCES patients (tenant_id, id) ON DELETE CASCADE,
   FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
 );
@@ -177,6 +185,6 @@ DROP FUNCTION audit_log_refuse_change(), audit_log_chain();
 ALTER TABLE tenants DROP COLUMN audit_retention_years;
 DROP TABLE audit_reviews, emergency_access, audit_chain_heads;
 DROP FUNCTION audit_link_hash(text, text), audit_canonical(audit_log);
-DROP INDEX audit_log_tenant_seq, audit_log_tenant_time;
+DROP INDEX audit_log_tenant_seq, audit_log_tenant_time, audit_log_tenant_actor_time;
 ALTER TABLE audit_log DROP COLUMN seq, DROP COLUMN prev_hash, DROP COLUMN hash, DROP COLUMN actor_role, DROP COLUMN organisation,
   DROP COLUMN hpr, DROP COLUMN on_behalf_of, DROP COLUMN purpose, DROP COLUMN ip, DROP COLUMN client;

@@ -12,28 +12,40 @@ export interface AccessEntry {
   patientId?: string | null
   outcome: 'allowed' | 'denied'
   details?: Record<string, unknown>
+  /** Who, why and from where (migration 0020); a missing one is taken from the transaction's app.audit_context. */
+  context?: AuditContext
+}
+
+/** The who/why/where columns of an entry (migration 0020). */
+export interface AuditContext {
+  role?: string | null
+  organisation?: string | null
+  hpr?: string | null
+  onBehalfOf?: string | null
+  /** The purpose of use: 'care' (a care relationship), 'emergency' (break the glass), 'patient' (own data), 'control' (log control), 'admin', 'service'. */
+  purpose?: string | null
+  ip?: string | null
+  client?: string | null
 }
 
 export async function recordAccess(db: Queryable, e: AccessEntry): Promise<void> {
-  await db.query(
-    `INSERT INTO audit_log (tenant_id, actor_user_id, actor, action, resource_type, resource_id, patient_id, outcome, details)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [e.tenantId, e.actorUserId, e.actor, e.action, e.resourceType, e.resourceId ?? null, e.patientId ?? null,
-      e.outcome, JSON.stringify(e.details ?? {})],
-  )
+  await recordAccesses(db, [e])
 }
 
 /** Records several entries in one statement (e.g. a list that shows many patients). */
 export async function recordAccesses(db: Queryable, entries: AccessEntry[]): Promise<void> {
   if (entries.length === 0) return
   await db.query(
-    `INSERT INTO audit_log (tenant_id, actor_user_id, actor, action, resource_type, resource_id, patient_id, outcome, details)
-     SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::jsonb[])`,
+    `INSERT INTO audit_log (tenant_id, actor_user_id, actor, action, resource_type, resource_id, patient_id, outcome, details,
+                            actor_role, organisation, hpr, on_behalf_of, purpose, ip, client)
+     SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::jsonb[],
+                          $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])`,
     [
       entries.map((e) => e.tenantId), entries.map((e) => e.actorUserId), entries.map((e) => e.actor),
       entries.map((e) => e.action), entries.map((e) => e.resourceType), entries.map((e) => e.resourceId ?? null),
       entries.map((e) => e.patientId ?? null), entries.map((e) => e.outcome),
       entries.map((e) => JSON.stringify(e.details ?? {})),
+      ...(['role', 'organisation', 'hpr', 'onBehalfOf', 'purpose', 'ip', 'client'] as const).map((k) => entries.map((e) => e.context?.[k] ?? null)),
     ],
   )
 }

@@ -39,6 +39,8 @@ export const DEMO_USERS: readonly DemoUser[] = [
   { username: 'personvern', displayName: 'Petra Personvern', role: 'privacy-officer' },
   // a GP outside the municipality, on the care team of the patients marked isSharedWithGp
   { username: 'fastlege', displayName: 'Frida Fastlege', role: 'gp', organisationName: DEMO_GP_PRACTICE },
+  // a substitute nurse on no care team: emergency access (break the glass) in the log-control demo (issue 19)
+  { username: 'vikar', displayName: 'Vera Vikar', role: 'nurse' },
   // Kari Nordmann of demo-gw-001 herself
   { username: 'pasient', displayName: 'Kari Nordmann', role: 'patient', patientNationalId: '12814112355' },
 ]

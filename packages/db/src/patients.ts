@@ -15,6 +15,8 @@ export interface PatientSummary {
   latest: Record<string, { value: number; unit: string; measuredAt: string }>
   /** Unresolved (open or acknowledged) alerts by severity: the list's traffic light. */
   openAlerts: { red: number; yellow: number }
+  /** Until when the user reads this patient by emergency access (migration 0020), null under a care relationship. */
+  emergencyAccessUntil: Date | null
 }
 
 /** The service state as users see it (issue 17): a pause in force now (platform clock) makes an active service paused. */
@@ -32,13 +34,16 @@ const SUMMARY_COLUMNS = `
             WHERE m.patient_id = p.id AND m.measured_at > varde_now() - interval '90 days'
             ORDER BY m.type, m.measured_at DESC) l) AS latest,
   (SELECT jsonb_build_object('red', count(*) FILTER (WHERE a.severity = 'red'), 'yellow', count(*) FILTER (WHERE a.severity = 'yellow'))
-     FROM alerts a WHERE a.patient_id = p.id AND a.tenant_id = p.tenant_id AND a.status <> 'resolved') AS open_alerts`
+     FROM alerts a WHERE a.patient_id = p.id AND a.tenant_id = p.tenant_id AND a.status <> 'resolved') AS open_alerts,
+  (SELECT max(e.expires_at) FROM emergency_access e WHERE e.patient_id = p.id AND e.user_id = $2 AND e.expires_at > varde_now()
+      AND NOT EXISTS (SELECT 1 FROM care_team_members c WHERE c.patient_id = p.id AND c.user_id = $2
+                         AND c.starts_at <= now() AND (c.ends_at IS NULL OR c.ends_at > now()))) AS emergency_until`
 
 interface SummaryRow {
   id: string; display_name: string; national_id: string | null; birth_date: string | null; conditions: Condition[]
   service_state: PatientSummary['serviceState']; gateway_id: string | null; gateway_state: 'online' | 'offline' | 'unknown' | null
   gateway_battery: number | null; gateway_firmware: string | null; gateway_last_seen_at: Date | null
-  last_measurement_at: Date | null; latest: PatientSummary['latest']; open_alerts: PatientSummary['openAlerts']
+  last_measurement_at: Date | null; latest: PatientSummary['latest']; open_alerts: PatientSummary['openAlerts']; emergency_until: Date | null
 }
 
 function toSummary(r: SummaryRow): PatientSummary {
@@ -52,6 +57,7 @@ function toSummary(r: SummaryRow): PatientSummary {
     lastMeasurementAt: r.last_measurement_at,
     latest: r.latest,
     openAlerts: r.open_alerts,
+    emergencyAccessUntil: r.emergency_until,
   }
 }
 

@@ -1,8 +1,9 @@
 import { tenantWalledPool, type Queryable } from '@varde/db'
 import type { Actor } from './actor.js'
 import { alertAccess } from './alerts.js'
-import { auditTrail } from './audit-trail.js'
+import { auditContextOf, auditTrail, type Origin } from './audit-trail.js'
 import { clockAccess } from './clock.js'
+import { emergencyAccess } from './emergency.js'
 import { enrolmentAccess } from './enrolment.js'
 import { careTeamAccess } from './care-team.js'
 import type { AccessContext } from './context.js'
@@ -11,6 +12,7 @@ import { fhirReadAccess } from './fhir-reads.js'
 import { flowAccess } from './flows.js'
 import { gatewayAccess } from './gateways.js'
 import { userAccess } from './users.js'
+import { logControlAccess } from './log-control.js'
 import { patientAccess } from './patients.js'
 import { ruleAccess } from './rules.js'
 import { searchAccess } from './searches.js'
@@ -26,11 +28,13 @@ import { streamAccess } from './live-stream.js'
  * routes are a schema and one call, so a forgotten check or log entry
  * cannot happen there.
  */
-export function createAccess(pool: Queryable, actor: Actor, where: AccessContext['where']) {
+export function createAccess(pool: Queryable, actor: Actor, where: AccessContext['where'], origin: Origin = {}) {
   // the second wall (migration 0012, docs/decisions/0012): every statement of the door runs with the actor's
-  // tenant set, so on a real server row-level security keeps it to that tenant's rows whatever a query forgot
-  const db = tenantWalledPool(pool, actor.tenantId)
-  const context: AccessContext = { db, actor, audit: auditTrail(db, actor), where }
+  // tenant set, so on a real server row-level security keeps it to that tenant's rows whatever a query forgot;
+  // and with who and from where, which the access-log entries that statements write themselves take (migration 0020)
+  const auditContext = auditContextOf(actor, origin)
+  const db = tenantWalledPool(pool, actor.tenantId, auditContext)
+  const context: AccessContext = { db, actor, audit: auditTrail(pool, db, actor, auditContext), where }
   return {
     actor,
     patients: patientAccess(context),
@@ -47,6 +51,8 @@ export function createAccess(pool: Queryable, actor: Actor, where: AccessContext
     flows: flowAccess(context),
     serviceCourse: serviceCourseAccess(context),
     deliveries: deliveryAccess(context),
+    emergency: emergencyAccess(context),
+    logControl: logControlAccess(context),
   }
 }
 

@@ -17,7 +17,7 @@ export function serviceAccess(
   const actor: Actor = {
     kind: 'service', tenantId: service.tenantId, userId: null, username: service.username, displayName: service.username, roles: service.roles,
   }
-  return createAccess(db, actor, () => ({ method: 'SERVICE', route: operation }))
+  return createAccess(db, actor, () => ({ method: 'SERVICE', route: operation }), { client: service.username.split(':')[0] })
 }
 
 /** The code of the access layer's coded error (errors/api-errors.ts: `not-found` …), or null for anything else. */

@@ -30,6 +30,11 @@ export const ERRORS = {
   gatewayNotFound: define('not-found', 404, 'No such gateway.'),
   careRoleRequired: define('forbidden', 403, 'Only a nurse or clinician on the patient\'s care team may change this.'),
   adminRequired: define('forbidden', 403, 'Only an administrator may manage gateways.'),
+  // log control (issue 19)
+  emergencyRoleRequired: define('forbidden', 403, 'Only a nurse or clinician may open emergency access.'),
+  wrongPassword: define('wrong-password', 403, 'The password is not right.'),
+  privacyOfficerRequired: define('forbidden', 403, 'Only the privacy officer may read the access log.'),
+  auditEntryNotFound: define('not-found', 404, 'No such access-log entry.'),
   alreadyAcknowledged: define('already-acknowledged', 409, 'The alert is already acknowledged.'),
   alreadyResolved: define('already-resolved', 409, 'The alert is already resolved.'),
   invalidAssignee: define('invalid-assignee', 400, 'No such user, or the user gives the patient no care.'),
@@ -82,6 +87,7 @@ export const ERRORS = {
   fhirNoEndpoint: define('not-supported', 404, 'No such FHIR endpoint (see /fhir/metadata)'),
   fhirNoCareRelationship: define('forbidden', 403, 'No care relationship to this patient'),
   fhirResourceNotFound: define('not-found', 404, '%s not found or not accessible'),
+  fhirAuditForbidden: define('forbidden', 403, 'Only the tenant\'s privacy officer and the patient may read the patient\'s access log'),
 } as const
 
 type ErrorConstructorOf = (typeof ERRORS)[keyof typeof ERRORS]

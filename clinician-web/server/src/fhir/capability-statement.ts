@@ -3,6 +3,14 @@ import type { CapabilityStatement, CapabilityStatementRestResource, ResourceType
 type SearchParam = { name: string; type: 'token' | 'reference' | 'date' | 'number'; documentation?: string }
 /** What is served, type by type: test/fhir-contract.test.ts holds it to the route table, both ways. */
 export const SERVED: Partial<Record<ResourceType, { interactions: ('read' | 'search-type')[]; searchParams: SearchParam[] }>> = {
+  AuditEvent: {
+    interactions: ['read', 'search-type'],
+    searchParams: [
+      { name: 'patient', type: 'reference', documentation: 'Required. Readable by the tenant\'s privacy officer and by the patient themself only' },
+      { name: 'date', type: 'date', documentation: 'ge, gt, le, lt, eq; may repeat' },
+      { name: '_count', type: 'number', documentation: 'At most this many, newest first, 1–1000 (default 100)' },
+    ],
+  },
   Patient: {
     interactions: ['read', 'search-type'],
     searchParams: [{ name: 'identifier', type: 'token', documentation: 'urn:oid:2.16.578.1.12.4.1.4.1|<fødselsnummer> (the system may be left out)' }],

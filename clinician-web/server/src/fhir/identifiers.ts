@@ -3,6 +3,7 @@ import type { DeviceRecord } from '../access/types.js'
 
 /** Norwegian national identity number (fødselsnummer) system. */
 export const NATIONAL_ID_SYSTEM = 'urn:oid:2.16.578.1.12.4.1.4.1'
+export const HPR_SYSTEM = 'urn:oid:2.16.578.1.12.4.1.4.4'
 export const GATEWAY_ID_SYSTEM = 'urn:varde:gateway-id'
 export const DEVICE_ID_SYSTEM = 'urn:varde:device-id'
 

@@ -57,5 +57,11 @@ export const capabilityStatementSchema = z.looseObject({
   rest: z.array(z.looseObject({ mode: z.literal('server'), resource: z.array(z.looseObject({ type: z.string(), interaction: z.array(z.looseObject({ code: z.string() })) })) })),
 })
 
+export const auditEventSchema = z.looseObject({
+  resourceType: z.literal('AuditEvent'), id, type: coding, action: z.string(), recorded: z.string(), outcome: z.string(),
+  agent: z.array(z.looseObject({ requestor: z.boolean() })).min(1), source: z.looseObject({ observer: z.looseObject({}) }),
+  entity: z.array(z.looseObject({})).optional(),
+})
+
 /** Every refusal a FHIR route can give (errors/api-errors.ts), as an OperationOutcome. */
 export const refusals = { 400: operationOutcomeSchema, 401: operationOutcomeSchema, 403: operationOutcomeSchema, 404: operationOutcomeSchema, 500: operationOutcomeSchema }

@@ -1,3 +1,4 @@
+import { auditRoutes } from './audit-routes.js'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { ERRORS } from '../errors/api-errors.js'
 import { capabilityStatement } from './capability-statement.js'
@@ -35,6 +36,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
     await secured.register(readRoutes)
     await secured.register(searchRoutes)
     await secured.register(careTeamRoutes)
+    await secured.register(auditRoutes)
   })
 }
 

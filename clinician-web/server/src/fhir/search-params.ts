@@ -62,6 +62,13 @@ export const observationQuery = z.object({
   _cursor: firstOf(cursor),
 })
 
+/** `GET /fhir/AuditEvent?patient=&date=` (log control, issue 19). */
+export const auditEventQuery = z.object({
+  patient: firstOf(patientReference),
+  date: repeated(dateBound),
+  _count: firstOf(count).transform((c) => c ?? DEFAULT_COUNT),
+})
+
 export const resourceIdParams = z.object({ id: z.string().regex(UUID, 'must be a uuid') })
 
 /** A Device's id, as FHIR ids are (deviceResourceId makes them so). */

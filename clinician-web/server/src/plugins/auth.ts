@@ -19,10 +19,13 @@ declare module 'fastify' {
     /**
      * Whether the route reads or writes patients' data or who may see it
      * (`patient`: through `request.access`, one log entry per call), manages
-     * it as an administrator (`admin`), or neither (`none`). Every route says;
+     * it as an administrator (`admin`), opens emergency access to a patient
+     * the caller has no relationship with (`emergency`, issue 19), reads the
+     * access log as the privacy officer or the patient (`log`), or neither
+     * (`none`). Every route says;
      * test/access-door.test.ts walks the route table and holds each to it.
      */
-    access?: 'patient' | 'admin' | 'none'
+    access?: 'patient' | 'admin' | 'none' | 'emergency' | 'log'
   }
 }
 
@@ -43,7 +46,8 @@ export const authPlugin = fp<{ db: Queryable; mode: 'demo' | 'production'; idleM
     request.user = user && !(mode === 'production' && user.isDemo) ? user : null
     request.sessionToken = request.user ? token ?? null : null
     request.access = request.user
-      ? createAccess(db, staffActor(request.user), () => ({ method: request.method, route: request.routeOptions.url }))
+      ? createAccess(db, staffActor(request.user), () => ({ method: request.method, route: request.routeOptions.url }),
+        { ip: request.ip, client: request.headers['user-agent'] })
       : null
   })
 }, { name: 'varde-auth', dependencies: ['@fastify/cookie'] })

@@ -10,6 +10,7 @@ function toJson(p: PatientSummary): Patient {
     lastMeasurementAt: p.lastMeasurementAt?.toISOString() ?? null,
     latest: Object.fromEntries(Object.entries(p.latest).map(([k, v]) => [k, { ...v, measuredAt: new Date(v.measuredAt).toISOString() }])),
     openAlerts: p.openAlerts,
+    emergencyAccessUntil: p.emergencyAccessUntil?.toISOString() ?? null,
   }
 }
 

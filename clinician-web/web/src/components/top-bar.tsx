@@ -15,6 +15,9 @@ export function TopBar({ session, onLogOut }: { session: SessionInfo; onLogOut: 
   const isAdmin = session.user.role === 'admin'
   const isEnrol = useMatch(paths.enrol()) !== null
   const isDeliveries = useMatch(paths.deliveries()) !== null
+  const isLogControl = useMatch(paths.logControl()) !== null
+  const isAccessReport = useMatch(paths.accessReport()) !== null
+  const role = session.user.role
   return (
     <header className="top-bar">
       <div className="top-bar__brand">
@@ -82,6 +85,20 @@ export function TopBar({ session, onLogOut }: { session: SessionInfo; onLogOut: 
                 </Link>
               </li>
             </>
+          )}
+          {role === 'privacy-officer' && (
+            <li>
+              <Link to={paths.logControl()} aria-current={isLogControl ? 'page' : undefined}>
+                {t('nav.logControl')}
+              </Link>
+            </li>
+          )}
+          {role === 'patient' && (
+            <li>
+              <Link to={paths.accessReport()} aria-current={isAccessReport ? 'page' : undefined}>
+                {t('nav.accessReport')}
+              </Link>
+            </li>
           )}
         </ul>
       </nav>

@@ -9,6 +9,7 @@ import { queryKeys } from '../api/query-keys'
 import { buildChartRows, mergeLatest, mergeMeasurements } from '../components/chart-rows'
 import { CareTeamSection } from '../components/care-team-section'
 import { ConditionList } from '../components/condition-list'
+import { EmergencyAccess } from '../components/emergency-access'
 import { GatewayStatus } from '../components/gateway-status'
 import { PatientRulesSection } from '../components/patient-rules'
 import { QueryState } from '../components/query-state'
@@ -20,8 +21,10 @@ import { TrafficLight } from '../components/traffic-light'
 import { tickNow, useNow } from '../components/use-now'
 import { VitalSection } from '../components/vital-section'
 import { formatVital, groupsFor, vitalLabel } from '../components/vital-groups'
+import { formatDateTime } from '../i18n/format'
 import { useI18n } from '../i18n/i18n'
 import { paths } from '../routes'
+import { hasRole, useSignedInSession } from '../session/session-context'
 import { RANGE_OPTIONS, type RangeDays } from './range-days'
 import { usePageTitle } from './use-page-title'
 
@@ -84,6 +87,8 @@ export function PatientPage({ patientId }: { patientId: string }) {
     (e) => isApiError(e) && e.status === 404,
   )
   const isReady = patient !== null && readingsQuery.data !== undefined
+  const session = useSignedInSession()
+  const canBreakTheGlass = hasRole(session, ['nurse', 'clinician'])
   usePageTitle(patient?.displayName ?? t('patient.loading'))
 
   const onMeasurement = (event: MeasurementEvent) => {
@@ -162,6 +167,11 @@ export function PatientPage({ patientId }: { patientId: string }) {
         <div className="patient-header__identity">
           <h1 tabIndex={-1}>{heading}</h1>
           {patient && <ConditionList conditions={patient.conditions} />}
+          {patient?.emergencyAccessUntil && (
+            <p className="emergency-mark" role="status">
+              {t('emergency.mark', { time: formatDateTime(patient.emergencyAccessUntil, locale) })}
+            </p>
+          )}
           {patient?.serviceState && patient.serviceState !== 'active' && (
             <p className="service-state">{t(`service.${patient.serviceState}`)}</p>
           )}
@@ -176,7 +186,10 @@ export function PatientPage({ patientId }: { patientId: string }) {
       </div>
 
       {isNotFound ? (
-        <p className="notice notice--info">{t('patient.notFound')}</p>
+        <>
+          <p className="notice notice--info">{t('patient.notFound')}</p>
+          {canBreakTheGlass && <EmergencyAccess patientId={patientId} />}
+        </>
       ) : (
         <QueryState
           query={{

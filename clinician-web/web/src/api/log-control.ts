@@ -1,0 +1,38 @@
+import type { AccessReport, AuditEntry, EmergencyAccessGrant } from '@varde/api-contract'
+import { requestJson } from './http'
+
+/** POST /api/patients/:id/emergency-access (break the glass, issue 19). */
+export function openEmergencyAccess(patientId: string, reason: string, password: string): Promise<EmergencyAccessGrant> {
+  return requestJson('POST', `/api/patients/${encodeURIComponent(patientId)}/emergency-access`, { body: { reason, password } })
+}
+
+export interface LogFilter {
+  patient?: string
+  user?: string
+  from?: string
+  to?: string
+  action?: string
+  outcome?: 'allowed' | 'denied'
+  show: 'all' | 'flagged' | 'open'
+}
+
+/** GET /api/log-control/entries (the privacy officer). */
+export async function listLogEntries(filter: LogFilter, signal?: AbortSignal): Promise<AuditEntry[]> {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(filter)) if (value) params.set(key, value)
+  const body = await requestJson<{ items: AuditEntry[] }>('GET', `/api/log-control/entries?${params.toString()}`, signal ? { signal } : {})
+  return body.items
+}
+
+/** POST /api/log-control/entries/:id/review */
+export function reviewLogEntry(id: string, note: string): Promise<AuditEntry> {
+  return requestJson('POST', `/api/log-control/entries/${encodeURIComponent(id)}/review`, { body: { note } })
+}
+
+/** The monthly control report's address (a CSV download). */
+export const controlReportUrl = (month: string) => `/api/log-control/report?month=${encodeURIComponent(month)}`
+
+/** GET /api/me/access-report (the patient's own). */
+export function getAccessReport(signal?: AbortSignal): Promise<AccessReport> {
+  return requestJson('GET', '/api/me/access-report', signal ? { signal } : {})
+}
