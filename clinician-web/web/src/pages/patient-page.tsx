@@ -24,7 +24,6 @@ import { formatVital, groupsFor, vitalLabel } from '../components/vital-groups'
 import { formatDateTime } from '../i18n/format'
 import { useI18n } from '../i18n/i18n'
 import { paths } from '../routes'
-import { hasRole, useSignedInSession } from '../session/session-context'
 import { RANGE_OPTIONS, type RangeDays } from './range-days'
 import { usePageTitle } from './use-page-title'
 
@@ -87,7 +86,6 @@ export function PatientPage({ patientId }: { patientId: string }) {
     (e) => isApiError(e) && e.status === 404,
   )
   const isReady = patient !== null && readingsQuery.data !== undefined
-  const session = useSignedInSession()
   const canBreakTheGlass = hasRole(session, ['nurse', 'clinician'])
   usePageTitle(patient?.displayName ?? t('patient.loading'))
 
