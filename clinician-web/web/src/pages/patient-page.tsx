@@ -11,6 +11,7 @@ import { ConditionList } from '../components/condition-list'
 import { GatewayStatus } from '../components/gateway-status'
 import { PatientRulesSection } from '../components/patient-rules'
 import { QueryState } from '../components/query-state'
+import { MeasuringPlanSection } from '../components/measuring-plan'
 import { ServiceCourseSection } from '../components/service-course'
 import { ThresholdProposalsSection } from '../components/threshold-proposals'
 import { hasRole, useSignedInSession } from '../session/session-context'
@@ -234,6 +235,7 @@ export function PatientPage({ patientId }: { patientId: string }) {
       {isReady && patient && (
         <ServiceCourseSection patientId={patientId} openAlertCount={patient.openAlerts.red + patient.openAlerts.yellow} />
       )}
+      {isReady && patient?.serviceState !== 'ended' && <MeasuringPlanSection patientId={patientId} />}
       {isReady && patient?.serviceState !== 'ended' && (
         <ThresholdProposalsSection patientId={patientId} canChange={hasRole(session, ['nurse', 'clinician'])} />
       )}
