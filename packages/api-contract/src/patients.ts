@@ -30,6 +30,13 @@ export const patientSchema = z.object({
   /** Keyed by vital type; a server may send types this portal does not know yet. */
   latest: z.record(z.string(), latestValueSchema),
   openAlerts: z.object({ red: z.number(), yellow: z.number() }),
+  /** Measurements done ÷ planned by the measuring plan, last 7 and 30 days (issue 17); absent when not computed. */
+  adherence: z
+    .object({
+      days7: z.object({ done: z.number().int(), planned: z.number().int() }),
+      days30: z.object({ done: z.number().int(), planned: z.number().int() }),
+    })
+    .optional(),
 })
 export type Patient = z.infer<typeof patientSchema>
 

@@ -313,6 +313,8 @@ export const en: Messages = {
   'error.unknown': 'Something went wrong ({code}).',
 
   // the course of service (issue 17)
+  'adherence.text': "Measured as planned: {week} last 7 days, {month} last 30 days",
+  'adherence.part': "{done} of {planned} ({percent})",
   'plan.title': "Measuring plan",
   'plan.intro': "What the patient measures, on which days and by what time. A measurement not taken by the deadline raises a missed-measurement alert.",
   'plan.empty': "No measurements planned.",

@@ -317,6 +317,8 @@ export const nb = {
   'error.unknown': 'Noe gikk galt ({code}).',
 
   // the course of service (issue 17)
+  'adherence.text': "Målt som planlagt: {week} siste 7 dager, {month} siste 30 dager",
+  'adherence.part': "{done} av {planned} ({percent})",
   'plan.title': "Måleplan",
   'plan.intro': "Hva pasienten måler, hvilke dager og innen hvilket klokkeslett. Er målingen ikke gjort innen fristen, kommer et varsel om manglende måling.",
   'plan.empty': "Ingen planlagte målinger.",

@@ -8,6 +8,7 @@ import { getPatient, listMeasurements } from '../api/patients'
 import { queryKeys } from '../api/query-keys'
 import { buildChartRows, mergeLatest, mergeMeasurements } from '../components/chart-rows'
 import { ConditionList } from '../components/condition-list'
+import { AdherenceText } from '../components/adherence-text'
 import { GatewayStatus } from '../components/gateway-status'
 import { PatientRulesSection } from '../components/patient-rules'
 import { QueryState } from '../components/query-state'
@@ -171,6 +172,7 @@ export function PatientPage({ patientId }: { patientId: string }) {
             <TrafficLight openAlerts={patient.openAlerts} />
             <LastMeasurement at={patient.lastMeasurementAt} className="patient-header__last" />
             <GatewayStatus gateway={patient.gateway} />
+            <AdherenceText adherence={patient.adherence} className="patient-header__adherence" />
           </div>
         )}
       </div>
