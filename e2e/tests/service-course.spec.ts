@@ -160,6 +160,22 @@ test('the course of service: enrol, gateway, readings, pause and resume, start-u
   await expect(nurse.getByTestId('latest-spo2')).toContainText('90')
   await expect(nurse.getByTestId('service-state')).toHaveText('Aktiv')
 
+  // ---- the measuring plan: SpO2 every morning by 11:00 (a missed-measurement rule, versioned)
+  const plan = nurse.getByRole('region', { name: 'Måleplan' })
+  await plan.getByLabel('Måling', { exact: true }).selectOption({ label: 'Oksygenmetning' })
+  await plan.getByLabel('Fra kl.').fill('08:00')
+  await plan.getByLabel('Frist kl.').fill('11:00')
+  await plan.getByRole('button', { name: 'Lagre i måleplanen' }).click()
+  await expect(plan.getByTestId('plan-missed:spo2')).toHaveText(/Oksygenmetning: hver dag, 08:00–11:00/)
+
+  // ---- the page in English too, WCAG 2.1 AA
+  await nurse.getByRole('button', { name: 'English' }).click()
+  await expect(nurse.getByRole('heading', { level: 2, name: 'Service' })).toBeVisible()
+  await expect(nurse.getByRole('heading', { level: 2, name: 'Measuring plan' })).toBeVisible()
+  expect(await scan(nurse)).toEqual([])
+  await nurse.screenshot({ path: 'test-results/service-course-en-1366.png', fullPage: true })
+  await nurse.getByRole('button', { name: 'Norsk' }).click()
+
   // ---- the nurse pauses the service (hospital stay), and resumes it
   await nurse.getByRole('button', { name: 'Sett på pause' }).click()
   await nurse.getByLabel('Årsak').fill('Innlagt på sykehus')

@@ -103,13 +103,13 @@ describe('forwarding to the GP', () => {
     expect(Date.now() - sentAt.getTime()).toBeLessThan(5_000)
     expect(communication).toMatchObject({
       status: 'completed', priority: 'urgent',
-      subject: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.1', value: '12814112345' }, display: 'Kari Nordmann' },
+      subject: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.1', value: '12814112355' }, display: 'Kari Nordmann' },
       about: [{ type: 'Flag', identifier: { system: 'urn:varde:alert-id', value: alertId } }],
     })
     expect(JSON.stringify(communication)).toContain(`http://varde.test/alerts?alert=${alertId}`)
     expect(JSON.stringify(communication)).toContain('spo2 80')
     const [flag] = await byIdentifier('Flag', 'urn:varde:alert-id', alertId)
-    expect(flag).toMatchObject({ status: 'active', subject: { identifier: { value: '12814112345' } } })
+    expect(flag).toMatchObject({ status: 'active', subject: { identifier: { value: '12814112355' } } })
     expect(await deliveriesOf(alertId)).toEqual([{ status: 'delivered', attempts: 1 }])
     expect((await receiver.state()).invalid).toEqual([])
   })
@@ -154,7 +154,7 @@ describe('forwarding to the GP', () => {
     const [observation] = await byIdentifier('Observation', 'urn:varde:measurement-id', stored.rows[0]!.id)
     expect(observation).toMatchObject({
       status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '59408-5' }] }, valueQuantity: { system: 'http://unitsofmeasure.org', code: '%' },
-      subject: { identifier: { value: '24855234567' } },
+      subject: { identifier: { value: '24855234501' } },
     })
     expect((await receiver.state()).invalid).toEqual([])
   })

@@ -33,10 +33,10 @@ const ids = {} as Record<TenantId, Ids>
 const secrets = {} as Record<TenantId, string[]>
 /**
  * Ids of the same forms that name nothing. The national id is nobody's and of the same kind as the target
- * tenant's: nabo's are valid by their check digits, demo's (seeded before enrolment checked them) are not.
+ * tenant's: valid by its check digits, as both tenants' seeded ones are (migration 0017 fixed demo's).
  */
 const unknown = (target: TenantId): Ids => ({
-  patient: randomUUID(), nationalId: target === 'nabo' ? '27914945785' : '01017012345', gateway: 'gw-unknown0000', device: 'AA:BB:CC:FF:FF:FF', alert: randomUUID(), pause: '999999999',
+  patient: randomUUID(), nationalId: target === 'nabo' ? '27914945785' : '01817012066', gateway: 'gw-unknown0000', device: 'AA:BB:CC:FF:FF:FF', alert: randomUUID(), pause: '999999999',
   observation: `${randomUUID()}.${Date.now().toString(36)}`, member: randomUUID(), objection: randomUUID(), user: randomUUID(), delivery: '999999999', audit: '999999999',
 })
 const other = (t: TenantId): TenantId => (t === 'demo' ? 'nabo' : 'demo')

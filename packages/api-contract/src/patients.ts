@@ -32,6 +32,13 @@ export const patientSchema = z.object({
   openAlerts: z.object({ red: z.number(), yellow: z.number() }),
   /** Until when the caller reads this patient by emergency access (break the glass, issue 19); absent or null under a care relationship. */
   emergencyAccessUntil: z.string().nullable().optional(),
+  /** Measurements done ÷ planned by the measuring plan, last 7 and 30 days (issue 17); absent when not computed. */
+  adherence: z
+    .object({
+      days7: z.object({ done: z.number().int(), planned: z.number().int() }),
+      days30: z.object({ done: z.number().int(), planned: z.number().int() }),
+    })
+    .optional(),
 })
 export type Patient = z.infer<typeof patientSchema>
 

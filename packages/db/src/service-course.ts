@@ -165,3 +165,30 @@ export async function loadStartupReadings(
     raised: alerts.rows.map((a) => ({ alertKey: a.alert_key, severity: a.severity, firstTriggeredAt: a.first_triggered_at, count: a.count, ruleVersion: a.rule_version })),
   }
 }
+
+/**
+ * What adherence needs about these patients (reads only; the caller has
+ * checked access): when follow-up started, and the times of their readings
+ * per vital over the last `days` days by the platform clock.
+ */
+export async function loadAdherenceFacts(
+  db: Queryable, patientIds: string[], days: number,
+): Promise<Map<string, { startedAt: Date; measuredAt: Record<string, Date[]> }>> {
+  const out = new Map<string, { startedAt: Date; measuredAt: Record<string, Date[]> }>()
+  if (patientIds.length === 0) return out
+  const p = await db.query<{ id: string; created_at: Date }>('SELECT id, created_at FROM patients WHERE id = ANY($1::uuid[])', [patientIds])
+  for (const r of p.rows) out.set(r.id, { startedAt: r.created_at, measuredAt: {} })
+  const m = await db.query<{ patient_id: string; type: string; measured_at: Date }>(
+    `SELECT patient_id, type, measured_at FROM measurements
+      WHERE patient_id = ANY($1::uuid[]) AND measured_at > varde_now() - make_interval(days => $2::int + 1)`,
+    [patientIds, days],
+  )
+  for (const r of m.rows) {
+    const facts = out.get(r.patient_id)
+    if (!facts) continue
+    const times = facts.measuredAt[r.type] ?? []
+    times.push(r.measured_at)
+    facts.measuredAt[r.type] = times
+  }
+  return out
+}

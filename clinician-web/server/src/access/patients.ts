@@ -1,5 +1,6 @@
 import { canAccessPatient, findPatientForUser, listMeasurements, listPatientsForUser, type MeasurementQuery as StoreQuery, type PatientSummary, type StoredMeasurement } from '@varde/db'
 import { ERRORS } from '../errors/api-errors.js'
+import { adherenceOf, type Adherence } from './adherence.js'
 import { userIdOf, type AccessContext } from './context.js'
 
 export type MeasurementQuery = Omit<StoreQuery, 'tenantId' | 'patientId'>
@@ -25,6 +26,9 @@ export function patientAccess({ db, actor, audit }: AccessContext) {
       await audit.many(patients.map((p) => ({ action: 'list', resourceType: 'Patient', resourceId: p.id, patientId: p.id, outcome: 'allowed' as const })))
       return patients
     },
+
+    /** Adherence of patients just listed or read (their access checked and logged there). */
+    adherence: (patients: readonly PatientSummary[]): Promise<Map<string, Adherence>> => adherenceOf(db, patients),
 
     read: (id: string, details?: Record<string, unknown>) => readPatient(id, { action: 'read', resourceType: 'Patient', ...(details ? { details } : {}) }),
 

@@ -3,8 +3,9 @@ import { errorBody, idParams, measurementListSchema, measurementQuerySchema, pat
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { accessOf, requireUser } from '../plugins/auth.js'
 
-function toJson(p: PatientSummary): Patient {
+function toJson(p: PatientSummary, adherence?: Patient['adherence']): Patient {
   return {
+    ...(adherence ? { adherence } : {}),
     id: p.id, displayName: p.displayName, conditions: p.conditions, serviceState: p.serviceState,
     gateway: p.gateway ? { id: p.gateway.id, state: p.gateway.state, battery: p.gateway.battery, lastSeenAt: p.gateway.lastSeenAt?.toISOString() ?? null } : null,
     lastMeasurementAt: p.lastMeasurementAt?.toISOString() ?? null,
@@ -21,12 +22,21 @@ export const patientRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/api/patients', {
     config: { access: 'patient' },
     schema: { tags: ['patients'], summary: 'Patients on the caller\'s care teams, with latest values', response: { 200: patientListSchema } },
-  }, async (request) => ({ items: (await accessOf(request).patients.list()).map(toJson) }))
+  }, async (request) => {
+    const access = accessOf(request).patients
+    const patients = await access.list()
+    const adherence = await access.adherence(patients)
+    return { items: patients.map((p) => toJson(p, adherence.get(p.id))) }
+  })
 
   app.get('/api/patients/:id', {
     config: { access: 'patient' },
     schema: { tags: ['patients'], summary: 'One patient', params: idParams, response: { 200: patientSchema, 404: errorBody } },
-  }, async (request) => toJson(await accessOf(request).patients.read(request.params.id)))
+  }, async (request) => {
+    const access = accessOf(request).patients
+    const patient = await access.read(request.params.id)
+    return toJson(patient, (await access.adherence([patient])).get(patient.id))
+  })
 
   app.get('/api/patients/:id/measurements', {
     config: { access: 'patient' },

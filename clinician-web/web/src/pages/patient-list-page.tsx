@@ -7,6 +7,7 @@ import { listPatients } from '../api/patients'
 import { queryKeys } from '../api/query-keys'
 import { mergeLatest } from '../components/chart-rows'
 import { ConditionList } from '../components/condition-list'
+import { AdherenceText } from '../components/adherence-text'
 import { GatewayStatus } from '../components/gateway-status'
 import { LatestValues } from '../components/latest-values'
 import { QueryState } from '../components/query-state'
@@ -155,6 +156,7 @@ function PatientCard({ patient }: { patient: Patient }) {
           labelClassName="patient-card__meta-label"
         />
         <GatewayStatus gateway={patient.gateway} />
+        <AdherenceText adherence={patient.adherence} className="patient-card__adherence" />
       </div>
     </li>
   )

@@ -10,9 +10,11 @@ import { buildChartRows, mergeLatest, mergeMeasurements } from '../components/ch
 import { CareTeamSection } from '../components/care-team-section'
 import { ConditionList } from '../components/condition-list'
 import { EmergencyAccess } from '../components/emergency-access'
+import { AdherenceText } from '../components/adherence-text'
 import { GatewayStatus } from '../components/gateway-status'
 import { PatientRulesSection } from '../components/patient-rules'
 import { QueryState } from '../components/query-state'
+import { MeasuringPlanSection } from '../components/measuring-plan'
 import { ServiceCourseSection } from '../components/service-course'
 import { ThresholdProposalsSection } from '../components/threshold-proposals'
 import { hasRole, useSignedInSession } from '../session/session-context'
@@ -179,6 +181,7 @@ export function PatientPage({ patientId }: { patientId: string }) {
             <TrafficLight openAlerts={patient.openAlerts} />
             <LastMeasurement at={patient.lastMeasurementAt} className="patient-header__last" />
             <GatewayStatus gateway={patient.gateway} />
+            <AdherenceText adherence={patient.adherence} className="patient-header__adherence" />
           </div>
         )}
       </div>
@@ -246,6 +249,7 @@ export function PatientPage({ patientId }: { patientId: string }) {
       {isReady && patient && (
         <ServiceCourseSection patientId={patientId} openAlertCount={patient.openAlerts.red + patient.openAlerts.yellow} />
       )}
+      {isReady && patient?.serviceState !== 'ended' && <MeasuringPlanSection patientId={patientId} />}
       {isReady && patient?.serviceState !== 'ended' && (
         <ThresholdProposalsSection patientId={patientId} canChange={hasRole(session, ['nurse', 'clinician'])} />
       )}
