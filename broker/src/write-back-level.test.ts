@@ -37,6 +37,25 @@ describe('WriteBackLevel: LevelDB behind a write-back cache', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
+  it('takes a hand-over of more held writes than maxPending in one flush, without flushing again inside it (a broker died of a stack overflow)', async () => {
+    // Seen under load: the layer above handed over its held messages from beforeWrite; once the pending writes
+    // reached maxPending, each further put started a flush, which asked the layer again, which put again: one
+    // nested call per held message until the stack ran out.
+    const store = new WriteBackLevel(await open(), { flushMs: 60_000, maxPending: 10 })
+    const held = Array.from({ length: 20_000 }, (_, i) => `outgoing:gw:${i}`)
+    store.beforeWrite(() => {
+      while (held.length > 0) store.put(held.shift()!, b('held'))
+      return false
+    })
+    store.holding()
+    await store.flush()
+    expect(held).toHaveLength(0)
+    expect(store.pendingWrites).toBe(0)
+    expect(batches.flat()).toHaveLength(20_000)
+    expect(text(await level.get('outgoing:gw:19999'))).toBe('held')
+    await store.close()
+  })
+
   it('reads its own writes before they reach LevelDB, and a delete hides the value', async () => {
     const store = new WriteBackLevel(await open(), { flushMs: 60_000 })
     store.put('a', b('1'))

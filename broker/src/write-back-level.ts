@@ -95,6 +95,8 @@ export class WriteBackLevel {
   #beforeWrite: ((all: boolean) => boolean) | undefined
   /** The layer above holds writes back (its last answer): the windows go on while it does. */
   #isHolding = false
+  /** Inside beforeWrite: the flush that asked takes the writes handed over. */
+  #isHandingOver = false
   #timer: NodeJS.Timeout | undefined
   #inFlight: Promise<void> | undefined
   #closed = false
@@ -187,9 +189,20 @@ export class WriteBackLevel {
     this.#timer = undefined
     // one batch at a time, in order; writes arriving meanwhile wait for the next
     while (this.#inFlight) await this.#inFlight.catch(() => {})
-    if (this.#beforeWrite) this.#isHolding = this.#beforeWrite(all)
+    if (this.#beforeWrite) {
+      // the layer above hands its held writes over by put(): those must not start a flush of their own inside this
+      // one (each would ask the layer again, one nested call per held write, until the stack ran out and the
+      // swallowed RangeError lost the writes), so this batch takes them all when they reach maxPending
+      this.#isHandingOver = true
+      try {
+        this.#isHolding = this.#beforeWrite(all)
+      } finally {
+        this.#isHandingOver = false
+      }
+    }
+    const takeAll = all || this.#pending.size >= this.#maxPending
     const batch = this.#older
-    if (all) {
+    if (takeAll) {
       for (const [key, value] of this.#pending) batch.set(key, value)
       this.#older = new Map()
     } else {
@@ -306,7 +319,7 @@ export class WriteBackLevel {
     // the last write of a key is the one that counts, and it waits its own window
     this.#older.delete(key)
     this.#pending.set(key, value)
-    if (this.#pending.size >= this.#maxPending) this.flush().catch(() => {})
+    if (this.#pending.size >= this.#maxPending && !this.#isHandingOver) this.flush().catch(() => {})
     else this.#schedule()
   }
 
