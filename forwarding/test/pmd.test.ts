@@ -118,7 +118,7 @@ describe('forwarding to Pasientens måledata', () => {
     const panel = stored.find((o) => JSON.stringify(o['code']).includes('85354-9'))
     expect(panel).toMatchObject({
       meta: { profile: ['http://hl7.no/fhir/vkpobservation/StructureDefinition/vkp-Observation-Bloodpressure', 'http://hl7.org/fhir/StructureDefinition/vitalsigns'] },
-      subject: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.1', value: '12814112345' }, display: 'Kari Nordmann' },
+      subject: { identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.1', value: '12814112355' }, display: 'Kari Nordmann' },
       performer: [{ identifier: { system: 'urn:oid:2.16.578.1.12.4.1.4.101', value: '123456785' } }],
       component: [{ valueQuantity: { value: 138, code: 'mm[Hg]' } }, { valueQuantity: { value: 86, code: 'mm[Hg]' } }],
     })
@@ -226,7 +226,7 @@ describe('validated by Medplum', () => {
       const found = await receiver.search(`DiagnosticReport?identifier=${encodeURIComponent(`${SUMMARY_ID_SYSTEM}|${kari.patientId}/2027-02-28T23:00:00.000Z`)}`)
       expect(found).toHaveLength(1)
       const report = found[0] as { status: string; text: { div: string }; conclusion: string; presentedForm: { contentType: string; data: string }[]; subject: unknown }
-      expect(report).toMatchObject({ status: 'final', subject: { identifier: { value: '12814112345' } } })
+      expect(report).toMatchObject({ status: 'final', subject: { identifier: { value: '12814112355' } } })
       expect(report.text.div).toContain('Oksygenmetning: 6 målinger på 6 av 7 dager')
       expect(report.text.div).toContain('Trend: synkende')
       expect(report.text.div).toMatch(/Vekt: .*Trend: stabil/)

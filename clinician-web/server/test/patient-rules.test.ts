@@ -75,7 +75,7 @@ describe('rules', () => {
     expect(first.status).toBe(200)
     expect(await first.json()).toMatchObject({
       id: 'threshold:spo2', version: 'default:2026.1+override:1', origin: 'override', overrideVersion: 1, reason: 'Stabil på 89–90 %',
-      params: { vitals: [spo2Band(85, 88)] }, setBy: { name: 'Sara Sykepleier', hprNumber: null },
+      params: { vitals: [spo2Band(85, 88)] }, setBy: { name: 'Sara Sykepleier', hprNumber: '9100001' }, // the demo nurse's HPR number (demo-helseid.ts)
     })
     const second = await api(doctor, 'PUT', rulesPath(kari, 'threshold:spo2'), { params: { vitals: [spo2Band(84, 87)] }, reason: 'Justert etter kontroll' })
     expect(second.status).toBe(200)
