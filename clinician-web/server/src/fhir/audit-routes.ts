@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { z } from 'zod'
+import { auditEntryIdParams } from '@varde/api-contract'
 import { ERRORS } from '../errors/api-errors.js'
 import { accessOf } from '../plugins/auth.js'
 import { auditEventResource } from './audit-event.js'
@@ -35,7 +35,7 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   })
 
   app.get('/AuditEvent/:id', {
-    config: { access: 'log' }, schema: { hide: true, params: z.object({ id: z.string().max(20) }), response: { 200: auditEventSchema, ...refusals } },
+    config: { access: 'log' }, schema: { hide: true, params: auditEntryIdParams, response: { 200: auditEventSchema, ...refusals } },
   }, async (request, reply) => {
     const { id } = request.params
     try {
