@@ -112,6 +112,12 @@ describe('forwarding to the GP', () => {
     expect(flag).toMatchObject({ status: 'active', subject: { identifier: { value: '12814112355' } } })
     expect(await deliveriesOf(alertId)).toEqual([{ status: 'delivered', attempts: 1 }])
     expect((await receiver.state()).invalid).toEqual([])
+    // who has received the patient's data (issue 19): the delivery's own access-log entry, written as it settled
+    const { rows: logged } = await db.pool.query<{ actor: string; action: string; resource_type: string; purpose: string; kind: string }>(
+      `SELECT a.actor, a.action, a.resource_type, a.purpose, a.details->>'kind' AS kind
+         FROM audit_log a JOIN forwarding_outbox o ON o.id::text = a.resource_id
+        WHERE a.action = 'forward' AND o.alert_id = $1`, [alertId])
+    expect(logged).toEqual([{ actor: 'Demo legekontor', action: 'forward', resource_type: 'Alert', purpose: 'care', kind: 'alert' }])
   })
 
   it('a receiver that answers 503 for the first three tries, the last one after storing, gets the alert once', async () => {

@@ -131,6 +131,7 @@ describe('the care team over HTTP', () => {
         buffered += decoder.decode(value)
       }
     }
+    const openedAt = new Date()
     try {
       await publishSpo2(per.gatewayId, 'sse-before')
       expect(await measurementsUntil(per.patientId)).toEqual([per.patientId])
@@ -143,6 +144,16 @@ describe('the care team over HTTP', () => {
     } finally {
       controller.abort()
     }
+    // what was pushed to whom (issue 19): when the stream ends, one entry per patient with what it pushed, and
+    // nothing of Per after the GP's relationship ended
+    const pushed = async () => (await db.pool.query<{ patient_id: string; measurements: number }>(
+      `SELECT a.patient_id, (a.details->>'measurements')::int AS measurements FROM audit_log a JOIN users u ON u.id = a.actor_user_id
+        WHERE u.username = 'fastlege' AND a.action = 'push' AND a.at >= $1 ORDER BY a.patient_id`, [openedAt])).rows
+    const deadline = Date.now() + 10_000
+    while ((await pushed()).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    expect(await pushed()).toEqual([
+      { patient_id: per.patientId, measurements: 1 }, { patient_id: kari.patientId, measurements: 1 },
+    ].sort((a, b) => (a.patient_id < b.patient_id ? -1 : 1)))
   })
 })
 

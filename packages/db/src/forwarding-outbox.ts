@@ -111,9 +111,24 @@ export async function settleDelivery(db: Queryable, id: string, outcome: Deliver
     )
     return
   }
+  // a delivery is the patient's data received outside the municipality: its access-log entry (issue 19, "who has
+  // received my data") is written by the statement that settles it, so one is never without the other
   await db.query(
-    `UPDATE forwarding_outbox SET status = $2, claimed_until = NULL, settled_at = now(), last_error = $3
-      WHERE id = $1 AND status = 'pending'`,
+    `WITH settled AS (
+       UPDATE forwarding_outbox SET status = $2, claimed_until = NULL, settled_at = now(), last_error = $3
+        WHERE id = $1 AND status = 'pending'
+       RETURNING id, tenant_id, recipient_id, patient_id, kind, status, window_start, window_end
+     )
+     INSERT INTO audit_log (tenant_id, actor_user_id, actor, action, resource_type, resource_id, patient_id, outcome, details,
+                            actor_role, organisation, purpose)
+     SELECT s.tenant_id, NULL, r.name, 'forward',
+            CASE s.kind WHEN 'alert' THEN 'Alert' WHEN 'summary' THEN 'DiagnosticReport' ELSE 'Observation' END,
+            s.id::text, s.patient_id, 'allowed',
+            jsonb_strip_nulls(jsonb_build_object('recipientId', r.id, 'kind', s.kind, 'transport', r.transport,
+                                                 'from', s.window_start, 'to', s.window_end)),
+            NULL, r.organisation_number, 'care'
+       FROM settled s JOIN forwarding_recipients r ON r.tenant_id = s.tenant_id AND r.id = s.recipient_id
+      WHERE s.status = 'delivered'`,
     [id, outcome.status, outcome.status === 'cancelled' ? outcome.reason : null],
   )
 }

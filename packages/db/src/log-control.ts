@@ -14,6 +14,8 @@ import type { Queryable } from './pool.js'
  * - `unusual-volume`: the user saw more than UNUSUAL_PATIENTS_PER_DAY
  *   different patients that day;
  * - `denied`: a refused attempt.
+ * What a live stream pushed (action `push`, written summed per patient) is
+ * the server's doing, not the user's: it raises no after-hours or volume flag.
  */
 export const UNUSUAL_PATIENTS_PER_DAY = 30
 const STAFF_ROLES = `ARRAY['nurse', 'clinician', 'gp', 'admin']`
@@ -60,7 +62,7 @@ const FLAGGED = `
   WITH base AS (
     SELECT a.*, u.display_name AS actor_name, u.role AS user_role, p.display_name AS patient_name,
            (SELECT count(DISTINCT a2.patient_id) FROM audit_log a2
-             WHERE a2.tenant_id = a.tenant_id AND a2.actor_user_id = a.actor_user_id AND a2.patient_id IS NOT NULL
+             WHERE a2.tenant_id = a.tenant_id AND a2.actor_user_id = a.actor_user_id AND a2.patient_id IS NOT NULL AND a2.action <> 'push'
                AND a2.at >= date_trunc('day', a.at AT TIME ZONE 'Europe/Oslo') AT TIME ZONE 'Europe/Oslo'
                AND a2.at < (date_trunc('day', a.at AT TIME ZONE 'Europe/Oslo') + interval '1 day') AT TIME ZONE 'Europe/Oslo'
            ) AS patients_that_day
@@ -86,7 +88,7 @@ const FLAGGED = `
                 AND NOT EXISTS (SELECT 1 FROM care_team_members c WHERE c.patient_id = b.patient_id AND c.user_id = b.actor_user_id
                                    AND c.starts_at <= b.at AND (c.ends_at IS NULL OR c.ends_at > b.at))
            THEN 'no-relationship' END,
-      CASE WHEN b.user_role = ANY (${STAFF_ROLES}) AND b.patient_id IS NOT NULL
+      CASE WHEN b.user_role = ANY (${STAFF_ROLES}) AND b.patient_id IS NOT NULL AND b.action <> 'push'
                 AND (extract(hour FROM b.at AT TIME ZONE 'Europe/Oslo') NOT BETWEEN 7 AND 16
                      OR extract(isodow FROM b.at AT TIME ZONE 'Europe/Oslo') IN (6, 7))
            THEN 'after-hours' END,
@@ -94,7 +96,7 @@ const FLAGGED = `
                 AND lower(split_part(b.actor_name, ' ', array_length(string_to_array(b.actor_name, ' '), 1)))
                   = lower(split_part(b.patient_name, ' ', array_length(string_to_array(b.patient_name, ' '), 1)))
            THEN 'same-surname' END,
-      CASE WHEN b.patients_that_day > ${UNUSUAL_PATIENTS_PER_DAY} THEN 'unusual-volume' END,
+      CASE WHEN b.patients_that_day > ${UNUSUAL_PATIENTS_PER_DAY} AND b.action <> 'push' THEN 'unusual-volume' END,
       CASE WHEN b.outcome = 'denied' THEN 'denied' END
     ], NULL) AS flags
       FROM base b

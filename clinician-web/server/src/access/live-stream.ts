@@ -8,12 +8,27 @@ import { userIdOf, type AccessContext } from './context.js'
  * read by the caller) every minute and at once when a care-team write
  * announces a change (routes/events.ts).
  */
+/** What one stream pushed of one patient in a span. */
+export interface PushCount { measurements: number; alerts: number; from: Date; to: Date }
+
 export function streamAccess({ db, actor, audit }: AccessContext) {
   return {
     async open(): Promise<Set<string>> {
       const patients = await accessiblePatientIds(db, actor.tenantId, userIdOf(actor))
       await audit.one({ action: 'subscribe', resourceType: 'EventStream', outcome: 'allowed', details: { patients: patients.size } })
       return patients
+    },
+    /**
+     * What the stream pushed since the last call, one entry per patient with the counts and the time span
+     * (issue 19: what was pushed to whom). Summed by the stream rather than a row per push, which would
+     * log the server's doing at the rate readings arrive.
+     */
+    pushed: async (pushes: ReadonlyMap<string, PushCount>): Promise<void> => {
+      if (pushes.size === 0) return
+      await audit.many([...pushes].map(([patientId, c]) => ({
+        action: 'push', resourceType: 'EventStream', patientId, outcome: 'allowed' as const,
+        details: { measurements: c.measurements, alerts: c.alerts, from: c.from.toISOString(), to: c.to.toISOString() },
+      })))
     },
     refresh: (): Promise<Set<string>> => accessiblePatientIds(db, actor.tenantId, userIdOf(actor)),
     /**

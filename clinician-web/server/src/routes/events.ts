@@ -3,6 +3,10 @@ import { preferredLanguage, toAlertView } from '../alert-view.js'
 import type { LiveEvents } from '../live-events.js'
 import { accessOf, requireUser, userOf } from '../plugins/auth.js'
 import type { SessionStreams } from '../session-streams.js'
+import type { PushCount } from '../access/live-stream.js'
+
+/** How often a stream writes what it pushed to the access log (and once more when it ends). */
+const PUSH_LOG_MS = 30_000
 
 export interface EventRouteOptions {
   live: LiveEvents
@@ -61,9 +65,25 @@ export const eventRoutes: FastifyPluginAsync<EventRouteOptions> = async (app, { 
       allowed.delete(e.patientId)
       reread()
     })
+    // what was pushed to whom (issue 19): summed per patient, written every PUSH_LOG_MS and when the stream ends
+    let pushes = new Map<string, PushCount>()
+    const counted = (patientId: string, kind: 'measurements' | 'alerts', n: number) => {
+      const now = new Date()
+      const c = pushes.get(patientId) ?? { measurements: 0, alerts: 0, from: now, to: now }
+      c[kind] += n
+      c.to = now
+      pushes.set(patientId, c)
+    }
+    const logPushes = () => {
+      if (pushes.size === 0) return
+      const these = pushes
+      pushes = new Map()
+      access.stream.pushed(these).catch((error: unknown) => request.log.error({ err: error }, 'live pushes not logged'))
+    }
     const unsubscribe = live.onMeasurements((e) => {
       if (isClosed || e.tenantId !== u.tenantId || !allowed.has(e.patientId)) return
       send('measurement', { patientId: e.patientId, readings: e.readings })
+      counted(e.patientId, 'measurements', e.readings.length)
     })
     // one alert read at a time, so this stream sends changes in the order they were announced
     let alertQueue = Promise.resolve()
@@ -72,11 +92,15 @@ export const eventRoutes: FastifyPluginAsync<EventRouteOptions> = async (app, { 
       alertQueue = alertQueue.then(async () => {
         if (isClosed) return
         const alert = await access.alerts.pushed(e.alertId)
-        if (alert && !isClosed) send('alert', { alert: toAlertView(alert, language) })
+        if (alert && !isClosed) {
+          send('alert', { alert: toAlertView(alert, language) })
+          counted(e.patientId, 'alerts', 1)
+        }
       }).catch((error: unknown) => request.log.warn({ err: error, alertId: e.alertId }, 'live alert not sent'))
     })
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), 15_000)
     const refresh = setInterval(reread, 60_000)
+    const pushLog = setInterval(logPushes, PUSH_LOG_MS)
     const sessionCheck = setInterval(() => {
       access.stream.isSessionLive(token, sessionIdleMs).then((isLive) => { if (!isLive) end() }, () => {})
     }, sessionCheckMs)
@@ -95,6 +119,8 @@ export const eventRoutes: FastifyPluginAsync<EventRouteOptions> = async (app, { 
       unsubscribeCareTeam()
       clearInterval(heartbeat)
       clearInterval(refresh)
+      clearInterval(pushLog)
+      logPushes()
       clearInterval(sessionCheck)
     })
   })

@@ -731,5 +731,8 @@ export const en: Messages = {
   'accessReport.what.search': "searched your measurements",
   'accessReport.what.change': "changed your follow-up",
   'accessReport.what.emergency-access': "opened emergency access to your record",
+  'accessReport.lineWithoutRole': "{who} {what}.",
+  'accessReport.what.forward': "was sent information about you (forwarding to your care team)",
+  'accessReport.what.push': "was shown your measurements live on screen",
   'accessReport.what.other': "used your information ({action})",
 }

@@ -735,6 +735,9 @@ export const nb = {
   'accessReport.what.search': "søkte i målingene dine",
   'accessReport.what.change': "endret oppfølgingen din",
   'accessReport.what.emergency-access': "åpnet nødtilgang til journalen din",
+  'accessReport.lineWithoutRole': "{who} {what}.",
+  'accessReport.what.forward': "fikk tilsendt opplysninger om deg (videresending til behandlingsteamet)",
+  'accessReport.what.push': "fikk målingene dine vist fortløpende på skjermen",
   'accessReport.what.other': "brukte opplysningene dine ({action})",
 }
 

@@ -14,6 +14,8 @@ const WHAT: Record<string, MessageKey> = {
   search: 'accessReport.what.search',
   change: 'accessReport.what.change',
   'emergency-access': 'accessReport.what.emergency-access',
+  forward: 'accessReport.what.forward',
+  push: 'accessReport.what.push',
 }
 
 /**
@@ -36,9 +38,9 @@ export function AccessReportPage() {
           <li key={e.id} className="access-report__item">
             <p className="access-report__when">{formatDateTime(e.at, locale)}</p>
             <p>
-              {t('accessReport.line', {
+              {t(e.role ? 'accessReport.line' : 'accessReport.lineWithoutRole', {
                 who: e.organisation ? `${e.who}, ${e.organisation}` : e.who,
-                role: e.role ? roleText(e.role, t) : '–',
+                role: e.role ? roleText(e.role, t) : '',
                 what: WHAT[e.action] ? t(WHAT[e.action]!) : t('accessReport.what.other', { action: e.action }),
               })}
             </p>
