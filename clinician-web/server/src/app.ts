@@ -122,7 +122,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const throttle = new LoginThrottle()
   const streams = new SessionStreams()
   await app.register(async (scope) => {
-    // a coarse per-address limit on top of the per-user failure throttle
+    // a coarse per-address limit of login attempts on top of the per-user failure throttle (page loads' session
+    // look and logout are outside it: see their routes)
     await scope.register(fastifyRateLimit, { max: 60, timeWindow: '1 minute' })
     await scope.register(sessionRoutes, { db: options.db, throttle, mode: options.mode, secureCookies, streams, sessionTtlMs: sessions.absoluteMs })
     await scope.register(helseIdSessionRoutes, {

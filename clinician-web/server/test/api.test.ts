@@ -158,3 +158,23 @@ describe('health', () => {
     expect(res.status).toBe(200)
   })
 })
+
+// Last in this file: it spends the address's login budget for the minute.
+describe('the per-address limit', () => {
+  it('counts login attempts, not page loads: a response centre behind one address keeps loading pages', async () => {
+    // e2e found it: every page load asks GET /api/session (and the login page GET /api/login-options), and after 60
+    // a minute from one address the portal said "could not reach the server" to everyone behind that address
+    const looks = await Promise.all(Array.from({ length: 70 }, () => fetch(`${baseUrl}/api/session`)))
+    const options = await Promise.all(Array.from({ length: 70 }, () => fetch(`${baseUrl}/api/login-options`)))
+    expect(new Set(looks.map((r) => r.status))).toEqual(new Set([401]))
+    expect(new Set(options.map((r) => r.status))).toEqual(new Set([200]))
+    // logins from the address are still limited (each a different unknown user, so the per-user throttle is not what answers)
+    const attempts = []
+    for (let i = 0; i < 61; i++) {
+      attempts.push((await fetch(`${baseUrl}/api/session`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: `ukjent-${i}`, password: 'feil' }),
+      })).status)
+    }
+    expect(attempts).toContain(429)
+  })
+})

@@ -45,7 +45,8 @@ export const helseIdSessionRoutes: FastifyPluginAsyncZod<HelseIdRouteOptions> = 
   const transactionCookie = { httpOnly: true, sameSite: 'lax' as const, secure: secureCookies, path: TRANSACTION_PATH }
 
   app.get('/api/login-options', {
-    config: { access: 'none' },
+    // asked by every login page: not a login attempt, so outside the per-address limit (as GET /api/session)
+    config: { access: 'none', rateLimit: false },
     schema: {
       tags: ['session'],
       summary: 'How one may log in besides the password: HelseID, and whether it is the demo stand-in',

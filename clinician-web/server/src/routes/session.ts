@@ -51,8 +51,10 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteOptions> = async (
     return reply.code(204).send(null)
   })
 
+  // a page load, not a login: outside the per-address limit of logins (app.ts), which a response centre behind one
+  // address would otherwise reach by opening pages
   app.get('/api/session', {
-    config: { access: 'none' },
+    config: { access: 'none', rateLimit: false },
     preHandler: requireUser,
     schema: {
       tags: ['session'],
@@ -72,7 +74,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRouteOptions> = async (
     }
   })
 
-  app.delete('/api/session', { config: { access: 'none' }, schema: { tags: ['session'], summary: 'Log out', response: { 204: z.null() } } }, async (request, reply) => {
+  app.delete('/api/session', { config: { access: 'none', rateLimit: false }, schema: { tags: ['session'], summary: 'Log out', response: { 204: z.null() } } }, async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE]
     if (token) {
       await credentials.logOut(token)
