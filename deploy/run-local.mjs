@@ -3,14 +3,15 @@
  * The multi-process stack of deploy/compose.yaml on this machine, without a
  * container engine: Debian's PostgreSQL (a throwaway cluster) and
  * redis-server, N brokers on Redis behind a TCP load balancer, M ingest
- * processes (each answering its partition of the gateways) and S servers.
+ * processes (each answering its partition of the gateways), S servers and
+ * F forwarding workers (0 for none).
  * The same services, commands and environment as the Compose file; only the
  * database (no TimescaleDB here, so VARDE_ALLOW_NO_TIMESCALEDB=true) and the
  * load balancer (a round-robin TCP proxy in this process instead of HAProxy)
  * stand in. See deploy/README.md, "Trying it here".
  *
  *   npm run build
- *   node deploy/run-local.mjs [--brokers 2] [--ingest 3] [--servers 2] [--mqtt-port 1883] [--http-port 8080]
+ *   node deploy/run-local.mjs [--brokers 2] [--ingest 3] [--servers 2] [--forwarding 1] [--mqtt-port 1883] [--http-port 8080]
  *                              [--mode demo|production] [--dir DIR] [--json]
  *
  * Ctrl-C (SIGINT) or SIGTERM stops everything, in reverse order, and removes
@@ -41,6 +42,7 @@ const { values: opt } = parseArgs({
     brokers: { type: 'string', default: '2' },
     ingest: { type: 'string', default: '3' },
     servers: { type: 'string', default: '2' },
+    forwarding: { type: 'string', default: '1' },
     'mqtt-port': { type: 'string', default: '1883' },
     'http-port': { type: 'string', default: '8080' },
     mode: { type: 'string', default: 'demo' },
@@ -49,14 +51,15 @@ const { values: opt } = parseArgs({
     'log-level': { type: 'string', default: 'info' },
   },
 })
-const count = (name, max) => {
+const count = (name, max, min = 1) => {
   const n = Number(opt[name])
-  if (!Number.isInteger(n) || n < 1 || n > max) fail(`--${name} must be 1 to ${max} (got ${opt[name]})`)
+  if (!Number.isInteger(n) || n < min || n > max) fail(`--${name} must be ${min} to ${max} (got ${opt[name]})`)
   return n
 }
 const brokers = count('brokers', 16)
 const ingests = count('ingest', 64)
 const servers = count('servers', 16)
+const forwarders = count('forwarding', 8, 0)
 if (!['demo', 'production'].includes(opt.mode)) fail(`--mode must be demo or production (got ${opt.mode})`)
 for (const file of [PLATFORM_MAIN, INGEST_MAIN, POSTGRES_SERVER]) if (!existsSync(file)) fail(`${file} is missing: run npm run build first`)
 
@@ -178,7 +181,7 @@ async function main() {
   const dir = opt.dir ?? (await mkdtemp(join(tmpdir(), 'varde-stack-')))
   const logDir = join(dir, 'logs')
   await mkdir(logDir, { recursive: true })
-  say(`run-local: ${brokers} brokers, ${ingests} ingest, ${servers} servers; logs in ${logDir}`)
+  say(`run-local: ${brokers} brokers, ${ingests} ingest, ${servers} servers, ${forwarders} forwarding; logs in ${logDir}`)
 
   // PostgreSQL: a cluster of Debian's packages (docs/decisions/0009), the roles of deploy/README.md "Database"
   const { startPostgresServer } = await import(pathToFileURL(POSTGRES_SERVER).href)
@@ -245,17 +248,22 @@ async function main() {
     ...httpPorts.map((port, i) => startChild(`server-${i}`, process.execPath, [PLATFORM_MAIN], {
       ...common, VARDE_PARTS: 'server', VARDE_MQTT_URL: mqttUrl, VARDE_HTTP_PORT: String(port), VARDE_DATA_DIR: join(dir, `server-${i}`),
     }, 'Stop with Ctrl-C.', logDir)),
+    // the forwarding outbox's delivery workers (compose: forwarding-1); in demo mode each has the demo GP practice's
+    // receiver and the Pasientens måledata stand-in built in (platform-contract.md "Forwarding (demo mode)")
+    ...Array.from({ length: forwarders }, (_, i) => startChild(`forwarding-${i}`, process.execPath, [PLATFORM_MAIN], {
+      ...common, VARDE_PARTS: 'forwarding', VARDE_MQTT_URL: mqttUrl, VARDE_DATA_DIR: join(dir, `forwarding-${i}`),
+    }, 'Stop with Ctrl-C.', logDir)),
   ])
 
   const where = {
     dir, mode: opt.mode, mqttUrl, brokerUrls: brokerPorts.map((p) => `mqtt://127.0.0.1:${p}`),
-    serverUrls: httpPorts.map((p) => `http://127.0.0.1:${p}`), ingest: ingests, databaseOwnerUrl: ownerUrl, databaseUrl: appUrl,
+    serverUrls: httpPorts.map((p) => `http://127.0.0.1:${p}`), ingest: ingests, forwarding: forwarders, databaseOwnerUrl: ownerUrl, databaseUrl: appUrl,
     redisUrl: `redis://127.0.0.1:${redisPort}`,
   }
   if (opt.json) process.stdout.write(`${JSON.stringify({ vardeStack: where })}\n`)
   say([
     '',
-    `  Varde is running: ${brokers} brokers behind ${mqttUrl}, ${ingests} ingest processes, ${servers} servers`,
+    `  Varde is running: ${brokers} brokers behind ${mqttUrl}, ${ingests} ingest processes, ${servers} servers, ${forwarders} forwarding workers`,
     ...where.serverUrls.map((u, i) => `  Server ${i}: ${u}/`),
     `  Database (owner, for psql and the gateway CLI): ${ownerUrl}`,
     opt.mode === 'demo' ? '  Logins: sykepleier, lege, admin / demo; gateways demo-gw-001 … (secret: <id>-secret)' : '',

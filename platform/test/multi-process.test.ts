@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // starts it (node deploy/run-local.mjs, what deploy/compose.yaml runs): Debian's
 // PostgreSQL, Redis, 2 brokers behind a TCP load balancer, 3 ingest processes
 // (each answering its partition of the gateways), 2 servers; every part its own
-// process. Gateways spread over both brokers and the balancer.
+// process, and a forwarding worker. Gateways spread over both brokers and the balancer.
 const RUN_LOCAL = fileURLToPath(new URL('../../deploy/run-local.mjs', import.meta.url))
 const INGEST_PROCESSES = 3
 const GATEWAYS = Array.from({ length: 12 }, (_, i) => `demo-gw-${String(i + 1).padStart(3, '0')}`)
@@ -181,6 +181,17 @@ describe('the multi-process stack (2 brokers on Redis, 3 ingest, 2 servers, one 
     for (const [, g] of gateways) expect(g.receipts.map((r) => r.batchId).filter((b) => b === 'mp-red')).toEqual(['mp-red'])
     // its own deadlines (30 s for the queue, 30 s a stream, 10 s the receipts) say which step failed, not the runner's 30 s
   }, 120_000)
+
+  it('forwards the red alert of a patient on the GP\'s care team from the forwarding process (compose: forwarding-1), once', async () => {
+    // Kari Nordmann (demo-gw-001) has the demo GP practice as a recipient: red alerts at once (platform-contract.md
+    // "Forwarding (demo mode)"); the previous test made her SpO2 alert red. The forwarding process's built-in receiver answers.
+    const kari = (await db.query<{ patient_id: string }>(`SELECT patient_id FROM gateways WHERE id = 'demo-gw-001'`)).rows[0]!.patient_id
+    const delivered = await until(async () => (await db.query<{ status: string; attempts: number }>(`
+      SELECT o.status, o.attempts FROM forwarding_outbox o JOIN alerts a ON a.id = o.alert_id
+       WHERE o.kind = 'alert' AND o.patient_id = $1 AND a.rule_id = 'threshold:spo2'`, [kari])).rows,
+    (rows) => rows.length > 0 && rows.every((r) => r.status !== 'pending'), 30_000, 'the GP\'s delivery of Kari\'s red alert')
+    expect(delivered).toEqual([{ status: 'delivered', attempts: 1 }])
+  }, 60_000)
 
   it('shows the whole stack in every server\'s /metrics: both brokers, the rules queue, the open alerts (deploy/prometheus)', async () => {
     for (const url of stack.serverUrls) {
