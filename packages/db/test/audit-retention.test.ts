@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { purgeExpiredAuditEntries, recordAccess, verifyAuditChain } from '../src/index.js'
+import { purgeExpiredAuditEntries, recordAccess, verifyAuditChain, walkLogEntries } from '../src/index.js'
 import { startTestDatabase, type TestDatabase } from '../src/testing.js'
 
 // The access log's retention (migration 0024, docs/decisions/0025), on both
@@ -9,6 +9,7 @@ import { startTestDatabase, type TestDatabase } from '../src/testing.js'
 // without DELETE on audit_log), deletes only entries older than the tenant's
 // setting, anchors the cut so verify still passes after it, and verify still
 // names an entry altered after the cut. Nothing else gets through the trigger.
+// (With them, the export's walk of the log, which shares the database.)
 let db: TestDatabase
 let owner: pg.Client
 beforeAll(async () => {
@@ -105,5 +106,21 @@ describe('the access log\'s retention', () => {
         .rejects.toMatchObject({ code: '42501' })
     }
     expect((await entriesOf(tenantId)).length).toBe(3)
+  })
+})
+
+describe('the export\'s walk of the log', () => {
+  it('gives every entry of the filter once, newest first, across page boundaries, and none written after it began', async () => {
+    const tenantId = await tenantWith(10, [0, 0, 0, 0, 0, 0, 0])
+    await recordAccess(db.pool, { tenantId, actorUserId: null, actor: 'other', action: 'read', resourceType: 'Patient', outcome: 'denied' })
+    const seen: string[] = []
+    for await (const e of walkLogEntries(db.pool, { tenantId, username: 'retention-test' }, 3)) {
+      seen.push(e.resourceId ?? '')
+      if (seen.length === 1) await recordAccess(db.pool, { tenantId, actorUserId: null, actor: 'retention-test', action: 'read', resourceType: 'Patient', resourceId: 'late', outcome: 'allowed' })
+    }
+    expect(seen).toEqual(['e6', 'e5', 'e4', 'e3', 'e2', 'e1', 'e0'])
+    const empty: unknown[] = []
+    for await (const e of walkLogEntries(db.pool, { tenantId: 'no-such-tenant' }, 3)) empty.push(e)
+    expect(empty).toEqual([])
   })
 })
