@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import AxeBuilder from '@axe-core/playwright'
 import { expect, test, type Page } from '@playwright/test'
 
@@ -82,6 +83,13 @@ test('emergency access by a nurse is flagged, reviewed by the privacy officer, a
   await page.getByLabel('Vis', { exact: true }).selectOption('flagged')
   await page.getByRole('button', { name: 'Vis oppføringer' }).click()
   await expect(page.getByRole('listitem').filter({ hasText: REASON }).first()).toContainText('Vurdert av personvern')
+  // the filtered log's export and the month's report are downloads (the server logs each)
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Eksporter (CSV)' }).click()])
+  expect(csv.suggestedFilename()).toMatch(/^tilgangslogg-\d{4}-\d{2}-\d{2}\.csv$/)
+  expect(await readFile(await csv.path(), 'utf8')).toContain(REASON)
+  const [pdf] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Månedsrapport (PDF)' }).click()])
+  expect(pdf.suggestedFilename()).toMatch(/^loggkontroll-\d{4}-\d{2}-oppsummert\.pdf$/)
+  expect((await readFile(await pdf.path())).subarray(0, 5).toString()).toBe('%PDF-')
   await page.getByRole('button', { name: 'English' }).click()
   await expect(page.getByRole('heading', { level: 1, name: 'Log control' })).toBeVisible()
   await expect(page.getByText('Emergency access', { exact: true }).first()).toBeVisible()

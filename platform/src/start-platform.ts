@@ -13,6 +13,7 @@ import { buildApp, connectLiveEvents, type LiveEvents } from '@varde/server'
 import type { Logger } from 'pino'
 import { startSimulator, type Simulator } from './simulator.js'
 import { startHelseIdLogin } from './helseid.js'
+import { startAuditRetention } from './audit-retention.js'
 
 export interface RunningPlatform {
   httpUrl: string
@@ -126,6 +127,9 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
         db: pool, ...escalationSettings(config.escalation, config.publicUrl), log: logger, onEscalated: () => relay.wake(),
       })
       stack.push({ name: 'escalation', stop: () => escalation.stop() })
+      // the access log's retention (docs/decisions/0025): the workers' process deletes what is past each tenant's setting
+      const retention = startAuditRetention({ db: pool, logger })
+      stack.push({ name: 'audit-retention', stop: () => retention.stop() })
       const ingest: IngestService = startIngest({ db: pool, mqttUrl, serviceSecret: config.serviceSecret, logger, clock, onStored: () => rules.wake() })
       stack.push({ name: 'ingest', stop: () => ingest.stop() })
       await Promise.all([ingest.ready, relay.ready])

@@ -196,6 +196,8 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/log-control/entries/:id': {},
   'POST /api/log-control/entries/:id/review': { body: () => ({ note: 'access test' }) },
   'GET /api/log-control/report': { query: () => `month=${new Date().toISOString().slice(0, 7)}` },
+  'GET /api/log-control/export': { query: (ids) => `patient=${ids.patient}&format=jsonl` },
+  'GET /api/log-control/report/summary': { query: () => `month=${new Date().toISOString().slice(0, 7)}&format=csv` },
   'GET /api/me/access-report': {},
   'GET /fhir/AuditEvent': { query: (ids) => `patient=${ids.patient}` },
   'GET /fhir/AuditEvent/:id': {},

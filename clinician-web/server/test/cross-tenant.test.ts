@@ -229,6 +229,8 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/log-control/entries/:id': {},
   'POST /api/log-control/entries/:id/review': { body: () => ({ note: 'cross-tenant test' }) },
   'GET /api/log-control/report': { query: () => `month=${new Date().toISOString().slice(0, 7)}` },
+  'GET /api/log-control/export': { query: (i) => `patient=${i.patient}&format=jsonl` },
+  'GET /api/log-control/report/summary': { query: () => `month=${new Date().toISOString().slice(0, 7)}&format=csv` },
   'GET /api/me/access-report': {},
   'GET /fhir/AuditEvent': { query: (i) => `patient=${i.patient}` },
   'GET /fhir/AuditEvent/:id': {},

@@ -81,6 +81,54 @@ describe('log control (issue 19)', () => {
     expect(lines.some((l) => l.startsWith(`${opened!.id},`) && l.includes('emergency') && l.includes('Bekreftet med vakthavende'))).toBe(true)
   })
 
+  it('exports the filtered log whole as CSV and JSON lines, quoted for a spreadsheet, only to the privacy officer; the export is logged', async () => {
+    expect((await send('GET', '/api/log-control/export', cookies.sykepleier)).status).toBe(403)
+    // a review note with what CSV must quote: a comma, a quote, a line break, and a formula
+    const { items: [denied] } = await json<{ items: { id: string }[] }>(await send('GET', '/api/log-control/entries?outcome=denied&user=vikar&limit=1', cookies.personvern))
+    const note = '=HYPERLINK("x"), sett\npå nytt'
+    await json(await send('POST', `/api/log-control/entries/${denied!.id}/review`, cookies.personvern, { note }))
+
+    const all = await json<{ items: { id: string }[] }>(await send('GET', '/api/log-control/entries?user=vikar&limit=1000', cookies.personvern))
+    const csv = await send('GET', '/api/log-control/export?user=vikar&format=csv', cookies.personvern)
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/)
+    expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="tilgangslogg-\d{4}-\d{2}-\d{2}\.csv"$/)
+    const text = await csv.text()
+    expect(text.split('\r\n')[0]).toBe('id,time,user,name,role,hpr,organisation,patient,action,resource,outcome,purpose,reason,flags,reviewed,reviewed by,note,patient id,resource id,ip,client')
+    expect(text).toContain(`,"'=HYPERLINK(""x""), sett\npå nytt",`)
+    // one line per entry (the quoted line break inside one field aside)
+    expect(text.split('\r\n').filter((l) => /^\d+,/.test(l)).map((l) => l.split(',')[0])).toEqual(all.items.map((e) => e.id))
+
+    const jsonl = await send('GET', `/api/log-control/export?format=jsonl&outcome=denied&user=vikar`, cookies.personvern)
+    expect(jsonl.headers.get('content-type')).toMatch(/^application\/x-ndjson/)
+    const entries = (await jsonl.text()).trim().split('\n').map((l) => JSON.parse(l) as { outcome: string; actor: string; flags: string[] })
+    expect(entries.length).toBeGreaterThan(0)
+    expect(entries.every((e) => e.outcome === 'denied' && e.actor === 'vikar' && e.flags.includes('denied'))).toBe(true)
+
+    const exports = await json<{ items: { actor: string; outcome: string }[] }>(await send('GET', '/api/log-control/entries?action=log.export', cookies.personvern))
+    expect(exports.items.map((e) => [e.actor, e.outcome])).toEqual([['personvern', 'allowed'], ['personvern', 'allowed'], ['sykepleier', 'denied']])
+  })
+
+  it('gives the monthly control report\'s figures as PDF and CSV for a chosen month, logged', async () => {
+    const month = new Date().toISOString().slice(0, 7)
+    expect((await send('GET', `/api/log-control/report/summary?month=${month}`, cookies.sykepleier)).status).toBe(403)
+    expect((await send('GET', `/api/log-control/report/summary?month=2026-13`, cookies.personvern)).status).toBe(400)
+    const pdf = await send('GET', `/api/log-control/report/summary?month=${month}`, cookies.personvern)
+    expect(pdf.headers.get('content-type')).toBe('application/pdf')
+    expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-')
+
+    const csv = await send('GET', `/api/log-control/report/summary?month=${month}&format=csv`, cookies.personvern)
+    const lines = (await csv.text()).trim().split('\r\n')
+    expect(lines[0]).toBe('section,key,outcome,count,reviewed')
+    expect(lines).toContain('total,emergency accesses,,1,')
+    expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^total,denied attempts,,[1-9]\d*,$/), expect.stringMatching(/^flag,emergency,,[1-9]\d*,1$/),
+      expect.stringMatching(/^action,emergency-access,allowed,1,$/), expect.stringMatching(/^user,vikar,,[1-9]\d*,$/)]))
+    // an earlier month has nothing
+    expect((await (await send('GET', '/api/log-control/report/summary?month=2020-01&format=csv', cookies.personvern)).text()).trim().split('\r\n'))
+      .toEqual(['section,key,outcome,count,reviewed', 'total,entries,,0,', 'total,emergency accesses,,0,', 'total,denied attempts,,0,'])
+    const reports = await json<{ items: { resourceId: string }[] }>(await send('GET', '/api/log-control/entries?action=log.report', cookies.personvern))
+    expect(reports.items.map((e) => e.resourceId)).toEqual(expect.arrayContaining([month, '2020-01']))
+  })
+
   it('shows Kari who read her data and why, in her report and as valid R4 AuditEvents; nobody else reads them', async () => {
     const report = await json<{ patientName: string; items: { who: string; action: string; purpose: string | null; reason: string | null }[] }>(
       await send('GET', '/api/me/access-report', cookies.pasient))

@@ -76,3 +76,12 @@ export const accessReportEntrySchema = z.object({
 export type AccessReportEntry = z.infer<typeof accessReportEntrySchema>
 export const accessReportSchema = z.object({ patientName: z.string(), items: z.array(accessReportEntrySchema) })
 export type AccessReport = z.infer<typeof accessReportSchema>
+
+/** GET /api/log-control/export: the filtered log, whole, streamed as CSV or JSON lines (one entry a line), newest first. */
+export const auditExportQuerySchema = auditEntryQuerySchema.omit({ limit: true }).extend({
+  format: z.enum(['csv', 'jsonl']).default('csv'),
+})
+export type AuditExportQuery = z.input<typeof auditExportQuerySchema>
+
+/** GET /api/log-control/report/summary?month=YYYY-MM&format=pdf|csv: the month's counts (the monthly control report). */
+export const controlSummaryQuerySchema = controlReportQuerySchema.extend({ format: z.enum(['pdf', 'csv']).default('pdf') })

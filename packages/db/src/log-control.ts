@@ -55,6 +55,8 @@ export interface LogQuery {
   show?: 'all' | 'flagged' | 'open'
   /** One entry by its id. */
   id?: string
+  /** Only entries before this id (the next page of a newest-first walk). */
+  beforeId?: string
   limit: number
 }
 
@@ -77,6 +79,7 @@ const FLAGGED = `
        AND ($6::text IS NULL OR a.action = $6)
        AND ($7::text IS NULL OR a.outcome = $7)
        AND ($8::bigint IS NULL OR a.id = $8)
+       AND ($11::bigint IS NULL OR a.id < $11)
   ), flagged AS (
     SELECT b.*, array_remove(ARRAY[
       CASE WHEN b.action = 'emergency-access' AND b.outcome = 'allowed'
@@ -131,9 +134,26 @@ export async function listLogEntries(db: Queryable, q: LogQuery): Promise<LogEnt
       WHERE ($9::text = 'all' OR (cardinality(f.flags) > 0 AND ($9::text = 'flagged' OR r.audit_id IS NULL)))
       ORDER BY f.id DESC LIMIT $10`,
     [q.tenantId, q.patientId ?? null, q.username ?? null, q.from ?? null, q.to ?? null, q.action ?? null, q.outcome ?? null,
-      q.id ?? null, show, q.limit],
+      q.id ?? null, show, q.limit, q.beforeId ?? null],
   )
   return rows.map(toEntry)
+}
+
+/**
+ * The whole filtered log, newest first, a page at a time (keyset on id), for
+ * an export: a long log is never held at once, and entries written while the
+ * export runs (its own entry among them) are not in it.
+ */
+export async function* walkLogEntries(db: Queryable, q: Omit<LogQuery, 'limit' | 'beforeId' | 'id'>, pageSize = 1000): AsyncGenerator<LogEntry> {
+  const { rows: [top] } = await db.query<{ max: string | null }>('SELECT max(id)::text AS max FROM audit_log WHERE tenant_id = $1', [q.tenantId])
+  if (!top?.max) return
+  let beforeId = (BigInt(top.max) + 1n).toString()
+  for (;;) {
+    const page = await listLogEntries(db, { ...q, beforeId, limit: pageSize })
+    yield* page
+    if (page.length < pageSize) return
+    beforeId = page[page.length - 1]!.id
+  }
 }
 
 /** One entry of the tenant's log, or null. */
@@ -193,7 +213,36 @@ export async function listPatientAccesses(
     `${FLAGGED}
       WHERE f.outcome = 'allowed' AND f.action <> 'review' AND f.actor_user_id IS DISTINCT FROM $9::uuid
       ORDER BY f.id DESC LIMIT $10`,
-    [q.tenantId, q.patientId, null, q.from ?? null, q.to ?? null, null, null, q.id ?? null, q.selfUserId ?? null, q.limit],
+    [q.tenantId, q.patientId, null, q.from ?? null, q.to ?? null, null, null, q.id ?? null, q.selfUserId ?? null, q.limit, null],
   )
   return rows.map(toEntry)
+}
+
+export interface LogPeriodSummary {
+  total: number
+  byAction: { action: string; outcome: 'allowed' | 'denied'; count: number }[]
+  emergencyAccesses: number
+  denied: number
+  /** The users with the most entries in the period (at most 10), with how many different patients. */
+  topUsers: { actor: string; actorName: string | null; entries: number; patients: number }[]
+}
+
+/** The counts of the monthly control report (issue 19): what was done, by whom most, refused, emergency accesses. */
+export async function summariseLogPeriod(db: Queryable, q: { tenantId: string; from: Date; to: Date }): Promise<LogPeriodSummary> {
+  const params = [q.tenantId, q.from, q.to]
+  const period = 'a.tenant_id = $1 AND a.at >= $2 AND a.at < $3'
+  const { rows: byAction } = await db.query<{ action: string; outcome: 'allowed' | 'denied'; count: number }>(
+    `SELECT a.action, a.outcome, count(*)::int AS count FROM audit_log a WHERE ${period} GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`, params)
+  const { rows: topUsers } = await db.query<{ actor: string; actor_name: string | null; entries: number; patients: number }>(
+    `SELECT a.actor, max(u.display_name) AS actor_name, count(*)::int AS entries, count(DISTINCT a.patient_id)::int AS patients
+       FROM audit_log a LEFT JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.actor_user_id
+      WHERE ${period} AND a.action <> 'push' GROUP BY a.actor ORDER BY 3 DESC, 1 LIMIT 10`, params)
+  const sum = (f: (r: (typeof byAction)[number]) => boolean) => byAction.filter(f).reduce((n, r) => n + r.count, 0)
+  return {
+    total: sum(() => true),
+    byAction,
+    emergencyAccesses: sum((r) => r.action === 'emergency-access' && r.outcome === 'allowed'),
+    denied: sum((r) => r.outcome === 'denied'),
+    topUsers: topUsers.map((r) => ({ actor: r.actor, actorName: r.actor_name, entries: r.entries, patients: r.patients })),
+  }
 }

@@ -1,4 +1,7 @@
-import { findLogEntry, findOwnPatient, listLogEntries, listPatientAccesses, reviewLogEntry, type LogEntry, type LogQuery } from '@varde/db'
+import {
+  findLogEntry, findOwnPatient, listLogEntries, listPatientAccesses, reviewLogEntry, summariseLogPeriod, walkLogEntries,
+  type LogEntry, type LogPeriodSummary, type LogQuery,
+} from '@varde/db'
 import { ERRORS } from '../errors/api-errors.js'
 import { hasRole } from './actor.js'
 import { userIdOf, type AccessContext } from './context.js'
@@ -48,11 +51,46 @@ export function logControlAccess({ db, actor, audit, where }: AccessContext) {
     /** The monthly control report's entries: every flagged entry of the month, oldest first. */
     async monthReport(month: string): Promise<LogEntry[]> {
       await requireOfficer('log.report')
-      const from = new Date(`${month}-01T00:00:00Z`)
-      const to = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1))
+      const { from, to } = monthOf(month)
       const rows = (await listLogEntries(db, { tenantId: actor.tenantId, from, to, show: 'flagged', limit: 100_000 })).reverse()
       await audit.one({ action: 'log.report', resourceType: 'AuditEvent', resourceId: month, outcome: 'allowed', details: { month, shown: rows.length } })
       return rows
+    },
+
+    /**
+     * The whole filtered log for an export (issue 19), walked a page at a
+     * time as the caller reads it. The export is logged before the first
+     * entry goes out (its filters and format), so an export cut short is
+     * logged too.
+     */
+    async exportEntries(q: Omit<LogQuery, 'tenantId' | 'limit' | 'id' | 'beforeId'>, format: 'csv' | 'jsonl'): Promise<AsyncIterable<LogEntry>> {
+      await requireOfficer('log.export')
+      await audit.one({ action: 'log.export', resourceType: 'AuditEvent', resourceId: null, outcome: 'allowed', details: { ...q, format } })
+      return walkLogEntries(db, { ...q, tenantId: actor.tenantId })
+    },
+
+    /**
+     * The monthly control report's figures (issue 19): counts by action and
+     * outcome, emergency accesses, denied attempts, the busiest users, and
+     * each flag raised with how many are reviewed. Logged as a report.
+     */
+    async monthSummary(month: string, format: 'pdf' | 'csv'): Promise<{ month: string; tenantName: string; summary: LogPeriodSummary; flags: { flag: string; raised: number; reviewed: number }[] }> {
+      await requireOfficer('log.report')
+      const { from, to } = monthOf(month)
+      const summary = await summariseLogPeriod(db, { tenantId: actor.tenantId, from, to })
+      const flagged = await listLogEntries(db, { tenantId: actor.tenantId, from, to, show: 'flagged', limit: 100_000 })
+      const { rows: [tenant] } = await db.query<{ name: string }>('SELECT name FROM tenants WHERE id = $1', [actor.tenantId])
+      const flags = new Map<string, { flag: string; raised: number; reviewed: number }>()
+      for (const e of flagged) {
+        for (const flag of e.flags) {
+          const f = flags.get(flag) ?? { flag, raised: 0, reviewed: 0 }
+          f.raised++
+          if (e.review) f.reviewed++
+          flags.set(flag, f)
+        }
+      }
+      await audit.one({ action: 'log.report', resourceType: 'AuditEvent', resourceId: month, outcome: 'allowed', details: { month, format, summary: true } })
+      return { month, tenantName: tenant?.name ?? actor.tenantId, summary, flags: [...flags.values()] }
     },
 
     /**
@@ -91,4 +129,10 @@ export function logControlAccess({ db, actor, audit, where }: AccessContext) {
       return row
     },
   }
+}
+
+/** A calendar month (YYYY-MM) as [from, to) in UTC, as the CSV report has always counted it. */
+function monthOf(month: string): { from: Date; to: Date } {
+  const from = new Date(`${month}-01T00:00:00Z`)
+  return { from, to: new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1)) }
 }

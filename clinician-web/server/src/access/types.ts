@@ -8,4 +8,4 @@ export type {
 export { ALERT_OUTCOMES, BP_PANEL, CARE_ROLES } from '@varde/db'
 export type { CareTeamMember, DeliveryRecord, DeliveryView, ForwardingRecipient, PatientObjection, TeamCandidate } from '@varde/db'
 export { CARE_RELATIONS, OBJECTION_CHANNELS, PURPOSES_OF_USE } from '@varde/db'
-export type { LogEntry } from '@varde/db'
+export type { LogEntry, LogPeriodSummary } from '@varde/db'

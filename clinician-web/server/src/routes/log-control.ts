@@ -1,11 +1,12 @@
 import {
-  accessReportSchema, auditEntryIdParams, auditEntryListSchema, auditEntryQuerySchema, auditEntrySchema, auditReviewBody,
-  controlReportQuerySchema, emergencyAccessBody, emergencyAccessSchema, errorBody, idParams, type AccessReportEntry, type AuditEntry,
+  accessReportSchema, auditEntryIdParams, auditEntryListSchema, auditEntryQuerySchema, auditEntrySchema, auditExportQuerySchema, auditReviewBody,
+  controlReportQuerySchema, controlSummaryQuerySchema, emergencyAccessBody, emergencyAccessSchema, errorBody, idParams, type AccessReportEntry, type AuditEntry,
 } from '@varde/api-contract'
+import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { LogEntry } from '../access/types.js'
-import { controlReportCsv } from '../log-report.js'
+import { controlReportCsv, controlSummaryCsv, controlSummaryPdf, exportCsv } from '../log-report.js'
 import { accessOf, requireUser } from '../plugins/auth.js'
 
 export const toAuditEntry = (e: LogEntry): AuditEntry => ({
@@ -82,6 +83,40 @@ export const logControlRoutes: FastifyPluginAsyncZod = async (app) => {
       .send(controlReportCsv(rows))
   })
 
+  app.get('/api/log-control/export', {
+    config: { access: 'log' },
+    schema: {
+      tags: ['log control'], summary: 'The filtered access log, whole, newest first, streamed as CSV or JSON lines (privacy officer; the export is logged)',
+      querystring: auditExportQuerySchema, response: { 200: z.any().describe('CSV (text/csv) or JSON lines (application/x-ndjson), one entry a line'), 403: errorBody },
+    },
+  }, async (request, reply) => {
+    const { format, ...q } = request.query
+    const entries = await accessOf(request).logControl.exportEntries({
+      show: q.show, ...(q.patient ? { patientId: q.patient } : {}), ...(q.user ? { username: q.user } : {}),
+      ...(q.from ? { from: new Date(q.from) } : {}), ...(q.to ? { to: new Date(q.to) } : {}), ...(q.action ? { action: q.action } : {}),
+      ...(q.outcome ? { outcome: q.outcome } : {}),
+    }, format)
+    const day = new Date().toISOString().slice(0, 10)
+    const lines = format === 'csv' ? exportCsv(entries) : jsonLines(entries)
+    return reply.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+      .header('content-disposition', `attachment; filename="tilgangslogg-${day}.${format === 'csv' ? 'csv' : 'jsonl'}"`)
+      .send(Readable.from(lines))
+  })
+
+  app.get('/api/log-control/report/summary', {
+    config: { access: 'log' },
+    schema: {
+      tags: ['log control'], summary: 'The monthly control report\'s figures (counts by action and outcome, flags raised and reviewed, emergency accesses, denied attempts, busiest users) as PDF or CSV',
+      querystring: controlSummaryQuerySchema, response: { 200: z.any().describe('application/pdf or text/csv'), 403: errorBody },
+    },
+  }, async (request, reply) => {
+    const { month, format } = request.query
+    const report = await accessOf(request).logControl.monthSummary(month, format)
+    reply.header('content-disposition', `attachment; filename="loggkontroll-${month}-oppsummert.${format}"`)
+    if (format === 'csv') return reply.type('text/csv; charset=utf-8').send(controlSummaryCsv(report))
+    return reply.type('application/pdf').send(await controlSummaryPdf(report, new Date()))
+  })
+
   app.get('/api/me/access-report', {
     config: { access: 'log' },
     schema: {
@@ -92,4 +127,8 @@ export const logControlRoutes: FastifyPluginAsyncZod = async (app) => {
     const r = await accessOf(request).logControl.patientReport('self', { limit: 500 })
     return { patientName: r.patient.displayName, items: r.items.map(toReportEntry) }
   })
+}
+
+async function* jsonLines(entries: AsyncIterable<LogEntry>): AsyncGenerator<string> {
+  for await (const e of entries) yield `${JSON.stringify(toAuditEntry(e))}\n`
 }

@@ -29,8 +29,20 @@ export function reviewLogEntry(id: string, note: string): Promise<AuditEntry> {
   return requestJson('POST', `/api/log-control/entries/${encodeURIComponent(id)}/review`, { body: { note } })
 }
 
-/** The monthly control report's address (a CSV download). */
+/** The monthly control report's address: the month's flagged entries (a CSV download). */
 export const controlReportUrl = (month: string) => `/api/log-control/report?month=${encodeURIComponent(month)}`
+
+/** The monthly control report's figures (a PDF or CSV download). */
+export const controlSummaryUrl = (month: string, format: 'pdf' | 'csv') =>
+  `/api/log-control/report/summary?month=${encodeURIComponent(month)}&format=${format}`
+
+/** The export of the whole filtered log (a CSV or JSON-lines download; the server logs it). */
+export function logExportUrl(filter: LogFilter, format: 'csv' | 'jsonl'): string {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(filter)) if (value) params.set(key, value)
+  params.set('format', format)
+  return `/api/log-control/export?${params.toString()}`
+}
 
 /** GET /api/me/access-report (the patient's own). */
 export function getAccessReport(signal?: AbortSignal): Promise<AccessReport> {

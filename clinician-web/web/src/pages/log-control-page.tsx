@@ -1,7 +1,7 @@
 import type { AuditEntry, AuditFlag } from '@varde/api-contract'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useId, useState, type FormEvent } from 'react'
-import { controlReportUrl, listLogEntries, reviewLogEntry, type LogFilter } from '../api/log-control'
+import { controlReportUrl, controlSummaryUrl, listLogEntries, logExportUrl, reviewLogEntry, type LogFilter } from '../api/log-control'
 import { queryKeys } from '../api/query-keys'
 import { QueryState } from '../components/query-state'
 import { errorText } from '../i18n/error-text'
@@ -15,7 +15,8 @@ import { usePageTitle } from './use-page-title'
  * Log control (loggkontroll, issue 19) for the privacy officer: the tenant's
  * access log filtered by patient, user, time, action and outcome, the flags
  * that raise an entry for review, a review with a note per entry (the server
- * logs it too), and the monthly control report as CSV.
+ * logs it too), the export of the filtered log (CSV, JSON lines) and the
+ * monthly control report (its figures as PDF or CSV, its flagged entries as CSV).
  */
 export function LogControlPage() {
   const { t, locale } = useI18n()
@@ -88,10 +89,17 @@ export function LogControlPage() {
       <p className="log-report">
         <label htmlFor={`${id}-month`}>{t('logControl.reportMonth')}</label>{' '}
         <input id={`${id}-month`} type="month" value={month} onChange={(e) => setMonth(e.target.value)} />{' '}
+        <a className="button" href={controlSummaryUrl(month, 'pdf')} download>{t('logControl.summaryPdf')}</a>
+        <a className="button" href={controlSummaryUrl(month, 'csv')} download>{t('logControl.summaryCsv')}</a>
         <a className="button" href={controlReportUrl(month)} download>{t('logControl.report')}</a>
       </p>
       <section aria-labelledby={`${id}-entries`} aria-busy={query.isFetching || undefined}>
         <h2 id={`${id}-entries`}>{t('logControl.entries')}</h2>
+        <p className="log-report">
+          <span>{t('logControl.exportIntro')}</span>
+          <a className="button" href={logExportUrl(filter, 'csv')} download>{t('logControl.exportCsv')}</a>
+          <a className="button" href={logExportUrl(filter, 'jsonl')} download>{t('logControl.exportJsonl')}</a>
+        </p>
         <QueryState query={query} errorMessage={t('logControl.loadError')} />
         {query.data?.length === 0 && <p>{t('logControl.empty')}</p>}
         <ul className="log-entries">
