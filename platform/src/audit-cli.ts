@@ -12,7 +12,8 @@ export const AUDIT_USAGE = `Usage: npm run varde -- audit verify [--tenant <tena
                    keep it somewhere else (a ticket, a signed mail) to prove later that the log up to it was whole.
                    With --anchor, the chain must also still reach each head in that file with the same hash: a tail
                    cut off or rewritten together with the head is found (anchor-missing, anchor-mismatch).
-                   Entries the retention purged start the chain from the purge's anchor (their links are gone).
+                   Entries the retention purged start the chain from the purge's anchor (their links are gone);
+                   the purge's own entry must confirm that cut (else cut-unconfirmed).
 
   audit anchor     print each tenant's head (seq and hash) with the time, as JSON, or write it to --out (never over
                    an existing file). Keep it outside the database, e.g. daily: it is what verify --anchor checks.

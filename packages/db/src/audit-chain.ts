@@ -9,7 +9,7 @@ export interface BrokenLink {
   /** The entry where the chain breaks (its id), or null when entries are missing at the end. */
   id: string | null
   seq: number
-  problem: 'hash-mismatch' | 'prev-hash-mismatch' | 'missing-entries' | 'head-mismatch' | 'anchor-mismatch' | 'anchor-missing'
+  problem: 'hash-mismatch' | 'prev-hash-mismatch' | 'missing-entries' | 'head-mismatch' | 'anchor-mismatch' | 'anchor-missing' | 'cut-unconfirmed'
 }
 
 /** A head kept outside the database (`audit anchor`): the chain must still reach this entry with this hash. */
@@ -22,7 +22,11 @@ export interface ChainReport {
   broken: BrokenLink[]
 }
 
-interface LinkRow { id: string; tenant_id: string; seq: string; prev_hash: string; hash: string; canonical: string }
+interface LinkRow {
+  id: string; tenant_id: string; seq: string; prev_hash: string; hash: string; canonical: string
+  /** A purge's own entry: where it cut (details.throughSeq, details.anchorHash). */
+  purge_through: string | null; purge_hash: string | null
+}
 
 /**
  * Recomputes every link of the access log's hash chain (migration 0020,
@@ -35,9 +39,11 @@ interface LinkRow { id: string; tenant_id: string; seq: string; prev_hash: strin
  * entries is found too. Run as the owner (the heads are not the platform's).
  *
  * A chain whose oldest entries the retention purged (migration 0024) starts
- * from its newest anchor: the seq and hash of the last entry deleted. Heads
- * kept outside the database (`anchors`, from `audit anchor`) must still be
- * in the chain with the same hash: a tail cut off or rewritten together with
+ * from its newest anchor: the seq and hash of the last entry deleted; the
+ * purge's own chained entry after the cut must say the same, or the cut is
+ * `cut-unconfirmed` (an anchor row forged and the entries before it deleted
+ * behind the purge's back). Heads kept outside the database (`anchors`,
+ * from `audit anchor`) must still be in the chain with the same hash: a tail cut off or rewritten together with
  * the head (which the chain alone cannot show) is named `anchor-missing` or
  * `anchor-mismatch`; an anchored entry since purged is not checked.
  */
@@ -63,9 +69,13 @@ export async function verifyAuditChain(
     let seq = fromSeq
     const expected = external.filter((a) => a.tenantId === tenantId && a.seq > fromSeq)
     let broken: BrokenLink | null = null
+    let cutConfirmed = !cut
     for (;;) {
       const { rows } = await db.query<LinkRow>(
-        `SELECT id::text, tenant_id, seq::text, prev_hash, hash, audit_canonical(a) AS canonical FROM audit_log a
+        `SELECT id::text, tenant_id, seq::text, prev_hash, hash, audit_canonical(a) AS canonical,
+                CASE WHEN a.action = 'purge' THEN a.details->>'throughSeq' END AS purge_through,
+                CASE WHEN a.action = 'purge' THEN a.details->>'anchorHash' END AS purge_hash
+           FROM audit_log a
           WHERE a.tenant_id = $1 AND a.seq > $2 ORDER BY a.seq LIMIT $3`, [tenantId, seq, pageSize])
       for (const r of rows) {
         const at = Number(r.seq)
@@ -75,6 +85,7 @@ export async function verifyAuditChain(
         else if (linkHash(prev, r.canonical) !== r.hash) broken = link('hash-mismatch')
         else if (expected.some((a) => a.seq === at && a.hash !== r.hash)) broken = link('anchor-mismatch')
         if (broken) break
+        if (cut && r.purge_through === cut.seq && r.purge_hash === cut.hash) cutConfirmed = true
         prev = r.hash
         seq = at
       }
@@ -83,6 +94,7 @@ export async function verifyAuditChain(
     if (!broken && head && (Number(head.seq) !== seq || head.hash !== prev)) {
       broken = { tenantId, id: null, seq: seq + 1, problem: Number(head.seq) > seq ? 'missing-entries' : 'head-mismatch' }
     }
+    if (!broken && !cutConfirmed) broken = { tenantId, id: null, seq: fromSeq, problem: 'cut-unconfirmed' }
     const beyond = expected.filter((a) => a.seq > seq).sort((a, b) => a.seq - b.seq)[0]
     if (!broken && beyond) broken = { tenantId, id: null, seq: beyond.seq, problem: 'anchor-missing' }
     if (broken) report.broken.push(broken)

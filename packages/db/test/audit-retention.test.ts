@@ -85,6 +85,18 @@ describe('the access log\'s retention', () => {
     expect((await verifyAuditChain(owner, { tenantId })).broken).toEqual([{ tenantId, id: victim!.id, seq: 5, problem: 'hash-mismatch' }])
   })
 
+  it('names a cut made behind the purge\'s back: an anchor row forged by a DBA and the entries before it deleted', async () => {
+    const tenantId = await tenantWith(10, [5, 4, 3, 2])
+    const { rows: [second] } = await owner.query<{ hash: string }>('SELECT hash FROM audit_log WHERE tenant_id = $1 AND seq = 2', [tenantId])
+    await owner.query('BEGIN')
+    await owner.query(`INSERT INTO audit_anchors (tenant_id, seq, hash, entries, cutoff) VALUES ($1, 2, $2, 2, now())`, [tenantId, second!.hash])
+    await owner.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only')
+    await owner.query('DELETE FROM audit_log WHERE tenant_id = $1 AND seq <= 2', [tenantId])
+    await owner.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only')
+    await owner.query('COMMIT')
+    expect((await verifyAuditChain(owner, { tenantId })).broken).toEqual([{ tenantId, id: null, seq: 2, problem: 'cut-unconfirmed' }])
+  })
+
   it('keeps the narrow path narrow: no DELETE outside the purge, not even of an anchored tenant\'s old entries', async () => {
     const tenantId = await tenantWith(1, [900, 1])
     await purgeExpiredAuditEntries(db.pool)
