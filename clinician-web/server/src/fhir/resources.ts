@@ -1,7 +1,10 @@
 import type { Bundle, Device, Observation, ObservationComponent, Patient, Quantity, Resource } from '@medplum/fhirtypes'
 import { isVitalType, VITAL_TYPES } from '@varde/domain'
 import { BP_PANEL, type DeviceRecord, type ObservationRow, type PatientSummary } from '../access/types.js'
-import { DEVICE_ID_SYSTEM, deviceResourceId, fhirId, GATEWAY_ID_SYSTEM, NATIONAL_ID_SYSTEM, observationResourceId } from './identifiers.js'
+import {
+  BLUETOOTH_ADDRESS_SYSTEM, CONTINUA_DEVICE_IDENTIFIERS, DEVICE_ID_SYSTEM, deviceResourceId, eui48Of, fhirId, GATEWAY_ID_SYSTEM, NATIONAL_ID_SYSTEM,
+  observationResourceId, URI_SYSTEM,
+} from './identifiers.js'
 import { BP_PANEL_CODE, EXTRA_CODINGS, LOINC, profilesOf, UCUM } from './observation-codes.js'
 
 export function patientResource(p: PatientSummary): Patient {
@@ -16,10 +19,14 @@ export function patientResource(p: PatientSummary): Patient {
 }
 
 export function deviceResource(d: DeviceRecord): Device {
+  const eui48 = d.kind === 'gateway' ? null : eui48Of(d.identifier)
   return {
     resourceType: 'Device',
     id: deviceResourceId(d),
-    identifier: [{ system: d.kind === 'gateway' ? GATEWAY_ID_SYSTEM : DEVICE_ID_SYSTEM, value: d.identifier }],
+    identifier: [
+      { system: d.kind === 'gateway' ? GATEWAY_ID_SYSTEM : DEVICE_ID_SYSTEM, value: d.identifier },
+      ...(eui48 ? [{ type: { coding: [{ system: CONTINUA_DEVICE_IDENTIFIERS, code: 'BTMAC', display: 'Bluetooth MAC address' }] }, system: BLUETOOTH_ADDRESS_SYSTEM, value: eui48 }] : []),
+    ],
     status: 'active',
     ...(d.kind === 'gateway'
       ? { type: { text: 'basestasjon (gateway)' } }
@@ -27,6 +34,16 @@ export function deviceResource(d: DeviceRecord): Device {
     ...(d.patientId ? { patient: { reference: `Patient/${d.patientId}` } } : {}),
     ...(d.firmware ? { version: [{ value: d.firmware }] } : {}),
   }
+}
+
+/** The R4 core extension naming the gateway a reading came through (http://hl7.org/fhir/R4/extension-observation-gatewaydevice.html). */
+const GATEWAY_DEVICE_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/observation-gatewayDevice'
+
+/** What a reading's flags (device-protocol.md "Time") tell a reader, as the Observation's notes. */
+const FLAG_NOTES: Record<string, string> = {
+  late: 'Sendt mer enn 24 timer etter målingen (lagret og sendt senere); varsler ingen. / Sent more than 24 h after it was measured (store-and-forward).',
+  'clock-adjusted': 'Måletidspunktet er rettet for feil klokke i basestasjonen. / Measured time corrected for the gateway\'s wrong clock.',
+  'time-from-receipt': 'Måletidspunktet manglet; mottakstidspunktet er brukt. / No measured time was sent; the time of receipt is used.',
 }
 
 const VITAL_SIGNS_CATEGORY = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs', display: 'Vital Signs' }] }
@@ -63,6 +80,8 @@ export function observationResource(m: ObservationRow): Observation {
       profile: profilesOf(m.kind),
       ...(m.flags.length ? { tag: m.flags.map((f) => ({ system: 'urn:varde:reading-flag', code: f })) } : {}),
     },
+    extension: [{ url: GATEWAY_DEVICE_EXTENSION, valueReference: { reference: `Device/${fhirId(m.gatewayId)}` } }],
+    identifier: [{ system: URI_SYSTEM, value: `urn:uuid:${m.id}` }],
     status: 'final',
     category: [VITAL_SIGNS_CATEGORY],
     ...(isPanel
@@ -74,6 +93,7 @@ export function observationResource(m: ObservationRow): Observation {
     subject: { reference: `Patient/${m.patientId}` },
     effectiveDateTime: m.measuredAt.toISOString(),
     device: { reference: `Device/${deviceResourceId({ kind: 'device', gatewayId: m.gatewayId, identifier: m.deviceId })}` },
+    ...(m.flags.some((f) => FLAG_NOTES[f]) ? { note: m.flags.filter((f) => FLAG_NOTES[f]).map((f) => ({ text: FLAG_NOTES[f]! })) } : {}),
   }
 }
 
@@ -83,6 +103,7 @@ export function observationResource(m: ObservationRow): Observation {
  */
 export function searchBundle<T extends Resource>(
   selfUrl: string, resources: T[], baseUrl: string, paging: { nextUrl?: string | undefined; isFirstPage: boolean } = { isFirstPage: true },
+  included: Resource[] = [],
 ): Bundle<T> {
   const { nextUrl } = paging
   return {
@@ -90,6 +111,10 @@ export function searchBundle<T extends Resource>(
     type: 'searchset',
     ...(nextUrl === undefined && paging.isFirstPage ? { total: resources.length } : {}),
     link: [{ relation: 'self', url: selfUrl }, ...(nextUrl ? [{ relation: 'next', url: nextUrl }] : [])],
-    entry: resources.map((r) => ({ fullUrl: `${baseUrl}/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' as const } })),
+    entry: [
+      ...resources.map((r) => ({ fullUrl: `${baseUrl}/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' as const } })),
+      // _include: not counted in total (search.html §3.1.1.5.4)
+      ...included.map((r) => ({ fullUrl: `${baseUrl}/${r.resourceType}/${r.id}`, resource: r as T, search: { mode: 'include' as const } })),
+    ],
   }
 }
