@@ -76,7 +76,7 @@ async function searchAll(query: string): Promise<{ pages: Bundle[]; observations
   }
   return { pages, observations: pages.flatMap((p) => (p.entry ?? []).map((e) => e.resource as Observation)) }
 }
-const codes = (o: Observation) => o.code.coding?.map((c) => c.code)
+const codes = (o: Observation) => o.code.coding?.filter((c) => c.system === 'http://loinc.org').map((c) => c.code)
 const components = (o: Observation) => o.component?.map((c) => [c.code.coding?.[0]?.code, c.valueQuantity?.value, c.valueQuantity?.code])
 
 describe('blood pressure (platform-contract.md "FHIR R4")', () => {
@@ -306,7 +306,21 @@ describe('search depth (issue 22): _include, chained patient.identifier, _elemen
   })
 })
 
-describe('what each resource says (issue 22: identifiers, the gateway, notes)', () => {
+describe('what each resource says (issue 22: codes, identifiers, the gateway, notes)', () => {
+  it('codes each Observation in SNOMED CT (HL7 Norway VkpObservation) and IEEE 11073 MDC (PHD IG) beside LOINC', async () => {
+    const bySystem = (coding: { system?: string; code?: string }[] | undefined) => (coding ?? []).map((c) => `${c.system?.replace(/^.*[/:]/, '')}|${c.code}`)
+    const [panel] = (await searchAll('code=85354-9')).observations
+    expect(bySystem(panel!.code.coding)).toEqual(['loinc.org|85354-9', 'sct|75367002', '10101|150020'])
+    expect(panel!.component!.map((c) => bySystem(c.code.coding))).toEqual([
+      ['loinc.org|8480-6', 'sct|271649006', '10101|150021'], ['loinc.org|8462-4', 'sct|271650006', '10101|150022']])
+    const [weight] = (await searchAll('code=29463-7')).observations
+    expect(bySystem(weight!.code.coding)).toEqual(['loinc.org|29463-7', 'sct|27113001', '10101|188736'])
+    const [spo2] = (await searchAll('code=59408-5')).observations
+    expect(bySystem(spo2!.code.coding)).toEqual(['loinc.org|59408-5', 'loinc.org|2708-6', 'sct|431314004', '10101|150456'])
+    // and still conform to the vital-signs profiles they claim
+    expect([panel!, weight!, spo2!].flatMap((o) => validate(o))).toEqual([])
+  })
+
   it('gives each Observation its reading\'s identifier, the gateway as observation-gatewayDevice and a note for a late reading', async () => {
     const observations = (await searchAll('_count=1000')).observations
     expect(new Set(observations.map((o) => o.identifier?.[0]?.value)).size).toBe(observations.length)

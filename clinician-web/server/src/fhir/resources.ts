@@ -5,7 +5,7 @@ import {
   BLUETOOTH_ADDRESS_SYSTEM, CONTINUA_DEVICE_IDENTIFIERS, DEVICE_ID_SYSTEM, deviceResourceId, eui48Of, fhirId, GATEWAY_ID_SYSTEM, NATIONAL_ID_SYSTEM,
   observationResourceId, URI_SYSTEM,
 } from './identifiers.js'
-import { BP_PANEL_CODE, EXTRA_CODINGS, LOINC, profilesOf, UCUM } from './observation-codes.js'
+import { BP_PANEL_CODE, EXTRA_CODINGS, LOINC, otherCodingsOf, profilesOf, UCUM } from './observation-codes.js'
 
 export function patientResource(p: PatientSummary): Patient {
   return {
@@ -58,7 +58,7 @@ function loincConcept(type: string): Observation['code'] {
   if (!isVitalType(type)) return { coding: [{ system: LOINC, code: 'unknown', display: type }], text: type }
   const info = VITAL_TYPES[type]
   const extra = (EXTRA_CODINGS[type] ?? []).map((c) => ({ system: LOINC, ...c }))
-  return { coding: [{ system: LOINC, code: info.loinc, display: info.loincDisplay }, ...extra], text: info.label.nb }
+  return { coding: [{ system: LOINC, code: info.loinc, display: info.loincDisplay }, ...extra, ...otherCodingsOf(type)], text: info.label.nb }
 }
 
 /**
@@ -70,7 +70,7 @@ function loincConcept(type: string): Observation['code'] {
 export function observationResource(m: ObservationRow): Observation {
   const isPanel = m.kind === BP_PANEL && m.diastolic !== null
   const component = (type: 'bp-systolic' | 'bp-diastolic', value: number, unit: string): ObservationComponent => ({
-    code: { coding: [{ system: LOINC, code: VITAL_TYPES[type].loinc, display: VITAL_TYPES[type].loincDisplay }] },
+    code: { coding: [{ system: LOINC, code: VITAL_TYPES[type].loinc, display: VITAL_TYPES[type].loincDisplay }, ...otherCodingsOf(type)] },
     valueQuantity: quantity(type, value, unit),
   })
   return {
@@ -86,7 +86,7 @@ export function observationResource(m: ObservationRow): Observation {
     category: [VITAL_SIGNS_CATEGORY],
     ...(isPanel
       ? {
-          code: { coding: [{ system: LOINC, ...BP_PANEL_CODE }], text: 'Blodtrykk' },
+          code: { coding: [{ system: LOINC, ...BP_PANEL_CODE }, ...otherCodingsOf(BP_PANEL)], text: 'Blodtrykk' },
           component: [component('bp-systolic', m.value, m.unit), component('bp-diastolic', m.diastolic!.value, m.diastolic!.unit)],
         }
       : { code: loincConcept(m.type), valueQuantity: quantity(m.type, m.value, m.unit) }),
