@@ -331,6 +331,20 @@ describe('what each resource says (issue 22: codes, identifiers, the gateway, no
     expect(observations.every((o) => o.meta?.tag?.some((t) => t.code === 'late') && o.note?.some((n) => /24 h/.test(n.text)))).toBe(true)
   })
 
+  it('tags each read with an ETag, and answers 304 to a client that has it (If-None-Match)', async () => {
+    const [o] = (await searchAll('_count=1')).observations
+    for (const url of [`Patient/${home.patientId}`, `Observation/${o!.id}`, `Device/${home.gatewayId}`, `CareTeam/${home.patientId}`]) {
+      const auth = { authorization: `Bearer ${token}` }
+      const first = await fetch(`${stack.baseUrl}/fhir/${url}`, { headers: auth })
+      const etag = first.headers.get('etag')
+      expect({ url, status: first.status, etag }).toEqual({ url, status: 200, etag: expect.stringMatching(/^W\/"[A-Za-z0-9_-]{27}"$/) })
+      const again = await fetch(`${stack.baseUrl}/fhir/${url}`, { headers: { ...auth, 'if-none-match': etag! } })
+      expect({ url, status: again.status, body: await again.text() }).toEqual({ url, status: 304, body: '' })
+      const other = await fetch(`${stack.baseUrl}/fhir/${url}`, { headers: { ...auth, 'if-none-match': 'W/"other"' } })
+      expect({ url, status: other.status, etag: other.headers.get('etag') }).toEqual({ url, status: 200, etag })
+    }
+  })
+
   it('gives a BLE device its Bluetooth address as an EUI-48 identifier (PHD IG) and its gateway as parent', async () => {
     const { body } = await get<Bundle>('Device?identifier=AA:BB:CC:00:00:01')
     const device = body.entry![0]!.resource as Extract<Resource, { resourceType: 'Device' }>

@@ -7,6 +7,7 @@ import { outcomeOf } from './operation-outcome.js'
 import { readRoutes } from './read-routes.js'
 import { baseUrl, sendResource } from './reply.js'
 import { capabilityStatementSchema, refusals } from './response-schemas.js'
+import { withEtag } from './etag.js'
 import { checkParameters, elementsOf, trimmed } from './search-controls.js'
 import { searchRoutes } from './search-routes.js'
 
@@ -45,6 +46,8 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!elements || reply.statusCode !== 200 || typeof payload !== 'string') return payload
       return JSON.stringify(trimmed(JSON.parse(payload) as Record<string, unknown>, elements))
     })
+    // a read's ETag, and 304 for a client that has it (R4 http.html#read, #versioning)
+    secured.addHook('onSend', async (request, reply, payload) => withEtag(request, reply, payload))
     await secured.register(readRoutes)
     await secured.register(searchRoutes)
     await secured.register(careTeamRoutes)
