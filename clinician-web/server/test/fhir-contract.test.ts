@@ -345,6 +345,26 @@ describe('what each resource says (issue 22: codes, identifiers, the gateway, no
     }
   })
 
+  it('interprets each value against the patient\'s alert thresholds in effect (H/L/HH/LL, N inside; none where no rule watches)', async () => {
+    // the demo patient has COPD: SpO2 red ≤ 83, yellow ≤ 87 (profiles.ts); pulse red ≥ 131; temperature yellow ≥ 39.1
+    const receipt = await sendBatch('fhir-contract-interpretation', [
+      { id: 'o-red', deviceId: 'ox-1', type: 'spo2', value: 82, unit: '%', measuredAt: at(10) },
+      { id: 'o-yellow', deviceId: 'ox-1', type: 'spo2', value: 86, unit: '%', measuredAt: at(11) },
+      { id: 'p-red', deviceId: 'ox-1', type: 'pulse', value: 135, unit: '/min', measuredAt: at(12) },
+      { id: 't-yellow', deviceId: 'thermo-1', type: 'body-temperature', value: 39.5, unit: 'Cel', measuredAt: at(13) },
+    ])
+    expect(receipt.accepted).toHaveLength(4)
+    const observations = (await searchAll('_count=1000')).observations
+    const interpretation = (x: { interpretation?: { coding?: { code?: string }[] }[] }) => x.interpretation?.[0]?.coding?.[0]?.code ?? null
+    expect(observations.map((o) => [codes(o)![0], o.valueQuantity?.value ?? null, interpretation(o), ...(o.component ?? []).map((c) => `${c.valueQuantity?.value}:${interpretation(c)}`)])).toEqual([
+      ['8867-4', 72, 'N'], ['85354-9', null, null, '142:N', '91:N'], ['85354-9', null, null, '128:N', '84:N'], ['8480-6', 150, 'N'],
+      // body weight: no threshold rule watches it
+      ['29463-7', 81.4, null], ['59408-5', 94, 'N'], ['8310-5', 37.9, 'N'], ['15074-8', 6.1, 'N'], ['9279-1', 18, 'N'],
+      ['59408-5', 82, 'LL'], ['59408-5', 86, 'L'], ['8867-4', 135, 'HH'], ['8310-5', 39.5, 'H'],
+    ])
+    expect(observations.flatMap((o) => validate(o))).toEqual([])
+  })
+
   it('gives a BLE device its Bluetooth address as an EUI-48 identifier (PHD IG) and its gateway as parent', async () => {
     const { body } = await get<Bundle>('Device?identifier=AA:BB:CC:00:00:01')
     const device = body.entry![0]!.resource as Extract<Resource, { resourceType: 'Device' }>

@@ -1,6 +1,8 @@
 import type { Bundle, Device, Observation, ObservationComponent, Patient, Quantity, Resource } from '@medplum/fhirtypes'
 import { isVitalType, VITAL_TYPES } from '@varde/domain'
-import { BP_PANEL, type DeviceRecord, type ObservationRow, type PatientSummary } from '../access/types.js'
+import type { InterpretedRow } from '../access/fhir-reads.js'
+import { BP_PANEL, type DeviceRecord, type PatientSummary } from '../access/types.js'
+import { interpretationOf } from './interpretation.js'
 import {
   BLUETOOTH_ADDRESS_SYSTEM, CONTINUA_DEVICE_IDENTIFIERS, DEVICE_ID_SYSTEM, deviceResourceId, eui48Of, fhirId, GATEWAY_ID_SYSTEM, NATIONAL_ID_SYSTEM,
   observationResourceId, URI_SYSTEM,
@@ -67,11 +69,16 @@ function loincConcept(type: string): Observation['code'] {
  * components (the FHIR vital-signs profile `bp`; packages/db observations.ts
  * pairs the two stored readings).
  */
-export function observationResource(m: ObservationRow): Observation {
+export function observationResource(m: InterpretedRow): Observation {
   const isPanel = m.kind === BP_PANEL && m.diastolic !== null
+  const interpreted = (type: string, value: number) => {
+    const concept = interpretationOf(type, value, m.thresholds)
+    return concept ? { interpretation: [concept] } : {}
+  }
   const component = (type: 'bp-systolic' | 'bp-diastolic', value: number, unit: string): ObservationComponent => ({
     code: { coding: [{ system: LOINC, code: VITAL_TYPES[type].loinc, display: VITAL_TYPES[type].loincDisplay }, ...otherCodingsOf(type)] },
     valueQuantity: quantity(type, value, unit),
+    ...interpreted(type, value),
   })
   return {
     resourceType: 'Observation',
@@ -89,7 +96,7 @@ export function observationResource(m: ObservationRow): Observation {
           code: { coding: [{ system: LOINC, ...BP_PANEL_CODE }, ...otherCodingsOf(BP_PANEL)], text: 'Blodtrykk' },
           component: [component('bp-systolic', m.value, m.unit), component('bp-diastolic', m.diastolic!.value, m.diastolic!.unit)],
         }
-      : { code: loincConcept(m.type), valueQuantity: quantity(m.type, m.value, m.unit) }),
+      : { code: loincConcept(m.type), valueQuantity: quantity(m.type, m.value, m.unit), ...interpreted(m.type, m.value) }),
     subject: { reference: `Patient/${m.patientId}` },
     effectiveDateTime: m.measuredAt.toISOString(),
     device: { reference: `Device/${deviceResourceId({ kind: 'device', gatewayId: m.gatewayId, identifier: m.deviceId })}` },
