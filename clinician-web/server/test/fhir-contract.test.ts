@@ -60,8 +60,8 @@ afterAll(async () => {
   await db?.stop()
 })
 
-const get = async <T extends Resource = Resource>(url: string): Promise<{ status: number; type: string | null; body: T }> => {
-  const res = await fetch(url.startsWith('http') ? url : `${stack.baseUrl}/fhir/${url}`, { headers: { authorization: `Bearer ${token}` } })
+const get = async <T extends Resource = Resource>(url: string, headers: Record<string, string> = {}): Promise<{ status: number; type: string | null; body: T }> => {
+  const res = await fetch(url.startsWith('http') ? url : `${stack.baseUrl}/fhir/${url}`, { headers: { authorization: `Bearer ${token}`, ...headers } })
   return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as T }
 }
 /** Every Observation of a search, following its next links. */
@@ -76,7 +76,7 @@ async function searchAll(query: string): Promise<{ pages: Bundle[]; observations
   }
   return { pages, observations: pages.flatMap((p) => (p.entry ?? []).map((e) => e.resource as Observation)) }
 }
-const codes = (o: Observation) => o.code.coding?.map((c) => c.code)
+const codes = (o: Observation) => o.code.coding?.filter((c) => c.system === 'http://loinc.org').map((c) => c.code)
 const components = (o: Observation) => o.component?.map((c) => [c.code.coding?.[0]?.code, c.valueQuantity?.value, c.valueQuantity?.code])
 
 describe('blood pressure (platform-contract.md "FHIR R4")', () => {
@@ -144,6 +144,8 @@ describe('every resource served (an independent R4 validator, every reference fo
       const references = [
         ...('subject' in r && r.subject ? [r.subject] : []), ...('device' in r && r.device ? [r.device] : []),
         ...('patient' in r && r.patient ? [r.patient] : []), ...('parent' in r && r.parent ? [r.parent] : []),
+        // the gateway a reading came through (observation-gatewayDevice)
+        ...('extension' in r ? (r.extension ?? []).flatMap((e) => (e.valueReference ? [e.valueReference] : [])) : []),
       ] as Reference[]
       for (const { reference } of references) {
         if (!reference || followed.has(reference)) continue
@@ -228,5 +230,149 @@ describe('an integrator with fhir-kit-client', () => {
     expect(device?.resource).toMatchObject({ resourceType: 'Device', patient: { reference: `Patient/${home.patientId}` } })
     // an unknown id is an error the client sees, with the OperationOutcome
     await expect(client.read({ resourceType: 'Device', id: 'no-such-device' })).rejects.toMatchObject({ response: { status: 404 } })
+  })
+})
+
+describe('search depth (issue 22): _include, chained patient.identifier, _elements, _sort, Prefer: handling', () => {
+  const strict = { prefer: 'handling=strict' }
+  const nationalId = async () => (await db.pool.query<{ n: string }>('SELECT national_id AS n FROM patients WHERE id = $1', [home.patientId])).rows[0]!.n
+  const matches = (b: Bundle) => (b.entry ?? []).filter((e) => e.search?.mode === 'match').map((e) => e.resource!)
+  const includes = (b: Bundle) => (b.entry ?? []).filter((e) => e.search?.mode === 'include').map((e) => e.resource!)
+
+  it('finds a patient\'s Observations by national id (patient.identifier), and none for a national id of no patient the caller may see', async () => {
+    const byId = (await searchAll('_count=1000')).observations.map((o) => o.id)
+    const chained = await get<Bundle>(`Observation?patient.identifier=${encodeURIComponent(`urn:oid:2.16.578.1.12.4.1.4.1|${await nationalId()}`)}&_count=1000`)
+    expect(chained.status).toBe(200)
+    expect(matches(chained.body).map((r) => r.id)).toEqual(byId)
+    const none = await get<Bundle>('Observation?patient.identifier=01010112345', strict)
+    expect([none.status, none.body.total, none.body.entry]).toEqual([200, 0, []])
+  })
+
+  it('includes the patient and each device of a page (_include), valid, counted apart from the matches, kept in the next link', async () => {
+    const { status, body } = await get<Bundle>(`Observation?patient=${home.patientId}&_count=3&_include=Observation:patient&_include=Observation:device`, strict)
+    expect(status).toBe(200)
+    const page = matches(body) as Observation[]
+    expect(page).toHaveLength(3)
+    const included = includes(body)
+    expect(included.map((r) => `${r.resourceType}/${r.id}`).sort()).toEqual(
+      [...new Set([`Patient/${home.patientId}`, ...page.map((o) => o.device!.reference!)])].sort())
+    expect(included.flatMap((r) => validate(r))).toEqual([])
+    const next = body.link?.find((l) => l.relation === 'next')?.url
+    expect(new URL(next!).searchParams.getAll('_include')).toEqual(['Observation:patient', 'Observation:device'])
+    const second = await get<Bundle>(next!)
+    expect(includes(second.body).some((r) => r.resourceType === 'Patient')).toBe(true)
+    // the Device read by a reference equals the one included
+    const device = included.find((r) => r.resourceType === 'Device')!
+    expect((await get(`Device/${device.id}`)).body).toEqual(device)
+  })
+
+  it('gives only the elements asked for (_elements), tagged SUBSETTED, on a search and a read', async () => {
+    const { body } = await get<Bundle>(`Observation?patient=${home.patientId}&_count=2&_elements=code,effective`, strict)
+    const page = matches(body)
+    expect(page.map((r) => Object.keys(r).sort())).toEqual([0, 1].map(() => ['code', 'effectiveDateTime', 'id', 'meta', 'resourceType']))
+    expect(page.every((r) => r.meta?.tag?.some((t) => t.code === 'SUBSETTED'))).toBe(true)
+    expect(new URL(body.link!.find((l) => l.relation === 'next')!.url).searchParams.get('_elements')).toBe('code,effective')
+    const read = await get(`Patient/${home.patientId}?_elements=birthDate`, strict)
+    expect([read.status, Object.keys(read.body).sort()]).toEqual([200, ['birthDate', 'id', 'meta', 'resourceType']])
+    const bad = await get(`Patient/${home.patientId}?_elements=a.b`)
+    expect([bad.status, bad.body.resourceType]).toEqual([400, 'OperationOutcome'])
+  })
+
+  it('sorts by date as served, and refuses what it cannot do when asked to be strict, ignoring it otherwise', async () => {
+    const plain = (await searchAll('_count=1000')).observations.map((o) => o.id)
+    expect((await searchAll('_count=1000&_sort=date')).observations.map((o) => o.id)).toEqual(plain)
+    for (const query of ['_sort=-date', 'no-such-param=1', '_include=Observation:performer', '_summary=count']) {
+      const refused = await get(`Observation?patient=${home.patientId}&${query}`, strict)
+      expect({ query, status: refused.status, type: refused.body.resourceType }).toEqual({ query, status: 400, type: 'OperationOutcome' })
+      expect(refused.body).toMatchObject({ issue: [{ severity: 'error', code: 'not-supported' }] })
+      const lenient = await get<Bundle>(`Observation?patient=${home.patientId}&_count=1000&${query}`, { prefer: 'handling=lenient' })
+      expect({ query, status: lenient.status, ids: matches(lenient.body).map((r) => r.id) }).toEqual({ query, status: 200, ids: plain })
+    }
+    expect((await get(`Patient/${home.patientId}?foo=bar`, strict)).status).toBe(400)
+  })
+
+  it('knows, under handling=strict, every parameter its CapabilityStatement lists (and so lists every one it knows)', async () => {
+    const statement = (await get<Extract<Resource, { resourceType: 'CapabilityStatement' }>>('metadata')).body
+    const rest = statement.rest![0]!
+    for (const r of rest.resource!) {
+      const names = [...(r.searchParam ?? []), ...(rest.searchParam ?? [])].map((p) => p.name)
+      if (r.searchInclude?.length) names.push('_include')
+      for (const name of names) {
+        const answer = await get(`${r.type}?${encodeURIComponent(name)}=x`, strict)
+        const diagnostics = answer.status === 200 ? '' : JSON.stringify(answer.body)
+        expect({ type: r.type, name, diagnostics }).toEqual({ type: r.type, name, diagnostics: expect.not.stringMatching(/Unknown or unsupported parameter/) })
+      }
+    }
+  })
+})
+
+describe('what each resource says (issue 22: codes, identifiers, the gateway, notes)', () => {
+  it('codes each Observation in SNOMED CT (HL7 Norway VkpObservation) and IEEE 11073 MDC (PHD IG) beside LOINC', async () => {
+    const bySystem = (coding: { system?: string; code?: string }[] | undefined) => (coding ?? []).map((c) => `${c.system?.replace(/^.*[/:]/, '')}|${c.code}`)
+    const [panel] = (await searchAll('code=85354-9')).observations
+    expect(bySystem(panel!.code.coding)).toEqual(['loinc.org|85354-9', 'sct|75367002', '10101|150020'])
+    expect(panel!.component!.map((c) => bySystem(c.code.coding))).toEqual([
+      ['loinc.org|8480-6', 'sct|271649006', '10101|150021'], ['loinc.org|8462-4', 'sct|271650006', '10101|150022']])
+    const [weight] = (await searchAll('code=29463-7')).observations
+    expect(bySystem(weight!.code.coding)).toEqual(['loinc.org|29463-7', 'sct|27113001', '10101|188736'])
+    const [spo2] = (await searchAll('code=59408-5')).observations
+    expect(bySystem(spo2!.code.coding)).toEqual(['loinc.org|59408-5', 'loinc.org|2708-6', 'sct|431314004', '10101|150456'])
+    // and still conform to the vital-signs profiles they claim
+    expect([panel!, weight!, spo2!].flatMap((o) => validate(o))).toEqual([])
+  })
+
+  it('gives each Observation its reading\'s identifier, the gateway as observation-gatewayDevice and a note for a late reading', async () => {
+    const observations = (await searchAll('_count=1000')).observations
+    expect(new Set(observations.map((o) => o.identifier?.[0]?.value)).size).toBe(observations.length)
+    expect(observations.every((o) => o.identifier?.[0]?.system === 'urn:ietf:rfc:3986' && /^urn:uuid:[0-9a-f-]{36}$/.test(o.identifier[0].value!))).toBe(true)
+    expect(observations.every((o) => o.extension?.some((e) => e.url === 'http://hl7.org/fhir/StructureDefinition/observation-gatewayDevice'
+      && e.valueReference?.reference === `Device/${home.gatewayId}`))).toBe(true)
+    // measured in November, received now: every reading is late (device-protocol.md "Time")
+    expect(observations.every((o) => o.meta?.tag?.some((t) => t.code === 'late') && o.note?.some((n) => /24 h/.test(n.text)))).toBe(true)
+  })
+
+  it('tags each read with an ETag, and answers 304 to a client that has it (If-None-Match)', async () => {
+    const [o] = (await searchAll('_count=1')).observations
+    for (const url of [`Patient/${home.patientId}`, `Observation/${o!.id}`, `Device/${home.gatewayId}`, `CareTeam/${home.patientId}`]) {
+      const auth = { authorization: `Bearer ${token}` }
+      const first = await fetch(`${stack.baseUrl}/fhir/${url}`, { headers: auth })
+      const etag = first.headers.get('etag')
+      expect({ url, status: first.status, etag }).toEqual({ url, status: 200, etag: expect.stringMatching(/^W\/"[A-Za-z0-9_-]{27}"$/) })
+      const again = await fetch(`${stack.baseUrl}/fhir/${url}`, { headers: { ...auth, 'if-none-match': etag! } })
+      expect({ url, status: again.status, body: await again.text() }).toEqual({ url, status: 304, body: '' })
+      const other = await fetch(`${stack.baseUrl}/fhir/${url}`, { headers: { ...auth, 'if-none-match': 'W/"other"' } })
+      expect({ url, status: other.status, etag: other.headers.get('etag') }).toEqual({ url, status: 200, etag })
+    }
+  })
+
+  it('interprets each value against the patient\'s alert thresholds in effect (H/L/HH/LL, N inside; none where no rule watches)', async () => {
+    // the demo patient has COPD: SpO2 red ≤ 83, yellow ≤ 87 (profiles.ts); pulse red ≥ 131; temperature yellow ≥ 39.1
+    const receipt = await sendBatch('fhir-contract-interpretation', [
+      { id: 'o-red', deviceId: 'ox-1', type: 'spo2', value: 82, unit: '%', measuredAt: at(10) },
+      { id: 'o-yellow', deviceId: 'ox-1', type: 'spo2', value: 86, unit: '%', measuredAt: at(11) },
+      { id: 'p-red', deviceId: 'ox-1', type: 'pulse', value: 135, unit: '/min', measuredAt: at(12) },
+      { id: 't-yellow', deviceId: 'thermo-1', type: 'body-temperature', value: 39.5, unit: 'Cel', measuredAt: at(13) },
+    ])
+    expect(receipt.accepted).toHaveLength(4)
+    const observations = (await searchAll('_count=1000')).observations
+    const interpretation = (x: { interpretation?: { coding?: { code?: string }[] }[] }) => x.interpretation?.[0]?.coding?.[0]?.code ?? null
+    expect(observations.map((o) => [codes(o)![0], o.valueQuantity?.value ?? null, interpretation(o), ...(o.component ?? []).map((c) => `${c.valueQuantity?.value}:${interpretation(c)}`)])).toEqual([
+      ['8867-4', 72, 'N'], ['85354-9', null, null, '142:N', '91:N'], ['85354-9', null, null, '128:N', '84:N'], ['8480-6', 150, 'N'],
+      // body weight: no threshold rule watches it
+      ['29463-7', 81.4, null], ['59408-5', 94, 'N'], ['8310-5', 37.9, 'N'], ['15074-8', 6.1, 'N'], ['9279-1', 18, 'N'],
+      ['59408-5', 82, 'LL'], ['59408-5', 86, 'L'], ['8867-4', 135, 'HH'], ['8310-5', 39.5, 'H'],
+    ])
+    expect(observations.flatMap((o) => validate(o))).toEqual([])
+  })
+
+  it('gives a BLE device its Bluetooth address as an EUI-48 identifier (PHD IG) and its gateway as parent', async () => {
+    const { body } = await get<Bundle>('Device?identifier=AA:BB:CC:00:00:01')
+    const device = body.entry![0]!.resource as Extract<Resource, { resourceType: 'Device' }>
+    expect(device.identifier).toEqual(expect.arrayContaining([{
+      type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/ContinuaDeviceIdentifiers', code: 'BTMAC', display: 'Bluetooth MAC address' }] },
+      system: 'http://hl7.org/fhir/sid/eui-48/bluetooth', value: 'AA-BB-CC-00-00-01',
+    }]))
+    expect(device.parent).toEqual({ reference: `Device/${home.gatewayId}` })
+    expect(validate(device)).toEqual([])
   })
 })

@@ -1,11 +1,15 @@
 import {
-  canAccessPatient, findReadingPatient, listDevicesForUser, listObservations,
+  canAccessPatient, findPatientForUser, findReadingPatient, listDevicesForUser, listObservations, listRuleOverrides,
   type DeviceRecord, type ObservationQuery as StoreQuery, type ObservationRow,
 } from '@varde/db'
+import { enabledRules, resolvePatientRules, type VitalBands } from '@varde/domain'
 import { ERRORS } from '../errors/api-errors.js'
 import { userIdOf, type AccessContext } from './context.js'
 
 export type ObservationQuery = Omit<StoreQuery, 'tenantId' | 'patientId' | 'only'>
+
+/** An Observation's row with the patient's alert thresholds in effect (its `interpretation`, issue 22). */
+export type InterpretedRow = ObservationRow & { thresholds: readonly VitalBands[] }
 
 /**
  * FHIR's reads of readings and devices (platform-contract.md "FHIR R4"):
@@ -15,24 +19,37 @@ export type ObservationQuery = Omit<StoreQuery, 'tenantId' | 'patientId' | 'only
  */
 export function fhirReadAccess({ db, actor, audit }: AccessContext) {
   const userId = () => userIdOf(actor)
+  /**
+   * The bands of the patient's enabled threshold rules as in effect now (the
+   * rule set the portal shows): part of the read already allowed and logged,
+   * so no entry of its own.
+   */
+  async function thresholdsOf(patientId: string): Promise<VitalBands[]> {
+    const patient = await findPatientForUser(db, actor.tenantId, userId(), patientId)
+    if (!patient) return []
+    const overrides = await listRuleOverrides(db, { tenantId: actor.tenantId, userId: userId(), patientId })
+    return enabledRules(resolvePatientRules(patient.conditions, overrides), 'threshold').flatMap((r) => r.params.vitals)
+  }
   return {
     /** A patient's Observations, a page at a time; one entry for the search. */
-    async observations(patientId: string, q: ObservationQuery, details: Record<string, unknown>): Promise<ObservationRow[]> {
+    async observations(patientId: string, q: ObservationQuery, details: Record<string, unknown>): Promise<InterpretedRow[]> {
       const allowed = await canAccessPatient(db, actor.tenantId, userId(), patientId)
       await audit.one({ action: 'search', resourceType: 'Observation', resourceId: patientId, patientId: allowed ? patientId : null, outcome: allowed ? 'allowed' : 'denied', details: { api: 'fhir', ...details } })
       if (!allowed) throw new ERRORS.patientNotFound()
       if (q.kinds && q.kinds.length === 0) return []
-      return listObservations(db, { ...q, tenantId: actor.tenantId, patientId })
+      const rows = await listObservations(db, { ...q, tenantId: actor.tenantId, patientId })
+      const thresholds = rows.length ? await thresholdsOf(patientId) : []
+      return rows.map((row) => ({ ...row, thresholds }))
     },
 
     /** One Observation by its reading's id and time, or PatientNotFound as for none. */
-    async observation(id: string, measuredAt: Date, resourceId: string): Promise<ObservationRow> {
+    async observation(id: string, measuredAt: Date, resourceId: string): Promise<InterpretedRow> {
       const patientId = await findReadingPatient(db, actor.tenantId, id, measuredAt)
       const allowed = patientId !== null && (await canAccessPatient(db, actor.tenantId, userId(), patientId))
       const found = allowed ? (await listObservations(db, { tenantId: actor.tenantId, patientId, only: { id, measuredAt }, limit: 1 }))[0] : undefined
       await audit.one({ action: 'read', resourceType: 'Observation', resourceId, patientId: found ? patientId : null, outcome: found ? 'allowed' : 'denied', details: { api: 'fhir' } })
       if (!found) throw new ERRORS.patientNotFound()
-      return found
+      return { ...found, thresholds: await thresholdsOf(found.patientId) }
     },
 
     /** The device (gateway or BLE device) of one of the actor's patients that `isIt` names, or PatientNotFound. */

@@ -1,8 +1,26 @@
 import type { CapabilityStatement, CapabilityStatementRestResource, ResourceType } from '@medplum/fhirtypes'
 
-type SearchParam = { name: string; type: 'token' | 'reference' | 'date' | 'number'; documentation?: string }
-/** What is served, type by type: test/fhir-contract.test.ts holds it to the route table, both ways. */
-export const SERVED: Partial<Record<ResourceType, { interactions: ('read' | 'search-type')[]; searchParams: SearchParam[] }>> = {
+type SearchParam = { name: string; type: 'token' | 'reference' | 'date' | 'number' | 'string' | 'special'; documentation?: string }
+interface Served {
+  interactions: ('read' | 'search-type')[]
+  searchParams: SearchParam[]
+  /** `_include` values served (CapabilityStatement.rest.resource.searchInclude). */
+  searchInclude?: string[]
+  /** Chained parameters served (R4 has no element for them: named in the documentation of their reference parameter). */
+  chains?: string[]
+}
+
+/** Parameters of every read and search (CapabilityStatement.rest.searchParam). */
+export const ALL_TYPES_PARAMS: SearchParam[] = [
+  { name: '_elements', type: 'special', documentation: 'Top-level elements to return, comma separated; the resource is tagged SUBSETTED (matches only, not includes)' },
+]
+
+/**
+ * What is served, type by type: test/fhir-contract.test.ts holds it to the
+ * route table, both ways, and search-controls.ts refuses (Prefer:
+ * handling=strict) every parameter not listed here.
+ */
+export const SERVED: Partial<Record<ResourceType, Served>> = {
   AuditEvent: {
     interactions: ['read', 'search-type'],
     searchParams: [
@@ -22,13 +40,17 @@ export const SERVED: Partial<Record<ResourceType, { interactions: ('read' | 'sea
   Observation: {
     interactions: ['read', 'search-type'],
     searchParams: [
-      { name: 'patient', type: 'reference', documentation: 'Required (or subject)' },
+      { name: 'patient', type: 'reference', documentation: 'Required (or subject, or the chain patient.identifier=urn:oid:2.16.578.1.12.4.1.4.1|<fødselsnummer>)' },
       { name: 'subject', type: 'reference' },
       { name: 'code', type: 'token', documentation: 'LOINC; blood pressure is the panel 85354-9' },
       { name: 'combo-code', type: 'token', documentation: 'LOINC of the Observation or of a component (8480-6, 8462-4 find the blood-pressure panels)' },
       { name: 'date', type: 'date', documentation: 'ge, gt, le, lt, eq; may repeat' },
       { name: '_count', type: 'number', documentation: 'Page size, 1–1000 (default 100); further pages by the next link' },
+      { name: '_cursor', type: 'string', documentation: 'Opaque: the position of a next link, as the server gave it' },
+      { name: '_sort', type: 'special', documentation: 'date only (oldest first, the order served); -date is not supported' },
     ],
+    searchInclude: ['Observation:patient', 'Observation:subject', 'Observation:device'],
+    chains: ['patient.identifier'],
   },
   CareTeam: {
     interactions: ['read', 'search-type'],
@@ -45,6 +67,7 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
     type: type as ResourceType,
     interaction: s.interactions.map((code) => ({ code })),
     searchParam: s.searchParams,
+    ...(s.searchInclude ? { searchInclude: s.searchInclude } : {}),
   }))
   return {
     resourceType: 'CapabilityStatement',
@@ -59,6 +82,7 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
       mode: 'server',
       security: { description: 'Session cookie or Authorization: Bearer <token>. Every read is access-controlled (care relationship) and audited.' },
       resource,
+      searchParam: ALL_TYPES_PARAMS,
     }],
   }
 }

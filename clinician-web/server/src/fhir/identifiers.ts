@@ -7,6 +7,25 @@ export const HPR_SYSTEM = 'urn:oid:2.16.578.1.12.4.1.4.4'
 export const GATEWAY_ID_SYSTEM = 'urn:varde:gateway-id'
 export const DEVICE_ID_SYSTEM = 'urn:varde:device-id'
 
+/**
+ * A BLE device's Bluetooth address as the HL7 Personal Health Device IG
+ * (2.0.0, "Device identifiers", PhdDevice identifier[bluetoothAddressIdentifier])
+ * writes it: system http://hl7.org/fhir/sid/eui-48/bluetooth, type
+ * ContinuaDeviceIdentifiers#BTMAC, value EUI-48 as hex pairs joined by '-'
+ * (the IG's example "00-E5-DE-AD-77-C3").
+ */
+export const BLUETOOTH_ADDRESS_SYSTEM = 'http://hl7.org/fhir/sid/eui-48/bluetooth'
+export const CONTINUA_DEVICE_IDENTIFIERS = 'http://terminology.hl7.org/CodeSystem/ContinuaDeviceIdentifiers'
+const BLUETOOTH_ADDRESS = /^[0-9A-Fa-f]{2}(?:([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}|[0-9A-Fa-f]{10})$/
+/** The EUI-48 form of a device id that is a Bluetooth address (`AA:BB:CC:00:00:01`), or null for any other id. */
+export function eui48Of(deviceId: string): string | null {
+  if (!BLUETOOTH_ADDRESS.test(deviceId)) return null
+  return deviceId.replace(/[:-]/g, '').toUpperCase().match(/../g)!.join('-')
+}
+
+/** A reading's own identifier: its uuid as a URN (R4 datatypes.html#Identifier, system urn:ietf:rfc:3986). */
+export const URI_SYSTEM = 'urn:ietf:rfc:3986'
+
 /** An R4 resource id (http://hl7.org/fhir/R4/datatypes.html#id). */
 export const FHIR_ID = /^[A-Za-z0-9.-]{1,64}$/
 

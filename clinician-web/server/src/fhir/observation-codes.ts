@@ -2,6 +2,9 @@ import { VITAL_TYPES, type VitalType } from '@varde/domain'
 import { BP_PANEL } from '../access/types.js'
 
 export const LOINC = 'http://loinc.org'
+export const SNOMED_CT = 'http://snomed.info/sct'
+/** IEEE 11073-10101 nomenclature, as the HL7 Personal Health Device IG writes its system. */
+export const MDC = 'urn:iso:std:iso:11073:10101'
 export const UCUM = 'http://unitsofmeasure.org'
 
 /** FHIR vital-signs profiles (R4 §"Vital Signs"): the base one and each type's own. */
@@ -53,3 +56,36 @@ export function kindsForCode(value: string, param: 'code' | 'combo-code'): strin
   }
   return [...kinds]
 }
+
+type Coding = { system: string; code: string; display: string }
+const sct = (code: string, display: string): Coding => ({ system: SNOMED_CT, code, display })
+const mdc = (code: string, display: string): Coding => ({ system: MDC, code, display })
+
+/**
+ * Codings beside LOINC, each kind's (issue 22). SNOMED CT as HL7 Norway's
+ * VkpObservation profiles carry them (github.com/HL7Norway/VkpObservation:
+ * README "Scope stage 1/2", profiles VkpObservationBloodpressure.fsh with
+ * 75367002 and the components' 271649006/271650006, VkpObservationOxygensat.fsh
+ * 431314004, VkpObservationBodyweight.fsh 27113001). Blood glucose gets none:
+ * its profile (VkpObservationGlucose.fsh) gives 431314004, the oxygen
+ * saturation code, and the README 405176005; we do not pick between them.
+ * IEEE 11073 MDC codes where the HL7 Personal Health Device IG gives one
+ * (hl7.org/fhir/uv/phd: MDC_PRESS_BLD_NONINV 150020 with _SYS 150021 and
+ * _DIA 150022, MDC_PULS_OXIM_SAT_O2 150456, MDC_MASS_BODY_ACTUAL 188736,
+ * MDC_TEMP_BODY 150364, MDC_CONC_GLU_CAPILLARY_WHOLEBLOOD 160184,
+ * MDC_RESP_RATE 151562). A pulse gets none: its MDC code depends on the
+ * device (MDC_PULS_RATE_NON_INV from a cuff, MDC_PULS_OXIM_PULS_RATE from an
+ * oximeter), which a reading does not tell.
+ */
+export const OTHER_CODINGS: Partial<Record<VitalType | typeof BP_PANEL, Coding[]>> = {
+  [BP_PANEL]: [sct('75367002', 'Blood pressure (observable entity)'), mdc('150020', 'MDC_PRESS_BLD_NONINV')],
+  'bp-systolic': [sct('271649006', 'Systolic blood pressure (observable entity)'), mdc('150021', 'MDC_PRESS_BLD_NONINV_SYS')],
+  'bp-diastolic': [sct('271650006', 'Diastolic blood pressure (observable entity)'), mdc('150022', 'MDC_PRESS_BLD_NONINV_DIA')],
+  pulse: [sct('364075005', 'Heart rate (observable entity)')],
+  spo2: [sct('431314004', 'Peripheral oxygen saturation (observable entity)'), mdc('150456', 'MDC_PULS_OXIM_SAT_O2')],
+  'body-weight': [sct('27113001', 'Body weight (observable entity)'), mdc('188736', 'MDC_MASS_BODY_ACTUAL')],
+  'body-temperature': [sct('276885007', 'Core body temperature (observable entity)'), mdc('150364', 'MDC_TEMP_BODY')],
+  'respiratory-rate': [sct('86290005', 'Respiratory rate (observable entity)'), mdc('151562', 'MDC_RESP_RATE')],
+  'blood-glucose': [mdc('160184', 'MDC_CONC_GLU_CAPILLARY_WHOLEBLOOD')],
+}
+export const otherCodingsOf = (kind: string): Coding[] => OTHER_CODINGS[kind as VitalType] ?? []

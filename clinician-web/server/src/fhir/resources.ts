@@ -1,8 +1,13 @@
 import type { Bundle, Device, Observation, ObservationComponent, Patient, Quantity, Resource } from '@medplum/fhirtypes'
 import { isVitalType, VITAL_TYPES } from '@varde/domain'
-import { BP_PANEL, type DeviceRecord, type ObservationRow, type PatientSummary } from '../access/types.js'
-import { DEVICE_ID_SYSTEM, deviceResourceId, fhirId, GATEWAY_ID_SYSTEM, NATIONAL_ID_SYSTEM, observationResourceId } from './identifiers.js'
-import { BP_PANEL_CODE, EXTRA_CODINGS, LOINC, profilesOf, UCUM } from './observation-codes.js'
+import type { InterpretedRow } from '../access/fhir-reads.js'
+import { BP_PANEL, type DeviceRecord, type PatientSummary } from '../access/types.js'
+import { interpretationOf } from './interpretation.js'
+import {
+  BLUETOOTH_ADDRESS_SYSTEM, CONTINUA_DEVICE_IDENTIFIERS, DEVICE_ID_SYSTEM, deviceResourceId, eui48Of, fhirId, GATEWAY_ID_SYSTEM, NATIONAL_ID_SYSTEM,
+  observationResourceId, URI_SYSTEM,
+} from './identifiers.js'
+import { BP_PANEL_CODE, EXTRA_CODINGS, LOINC, otherCodingsOf, profilesOf, UCUM } from './observation-codes.js'
 
 export function patientResource(p: PatientSummary): Patient {
   return {
@@ -16,10 +21,14 @@ export function patientResource(p: PatientSummary): Patient {
 }
 
 export function deviceResource(d: DeviceRecord): Device {
+  const eui48 = d.kind === 'gateway' ? null : eui48Of(d.identifier)
   return {
     resourceType: 'Device',
     id: deviceResourceId(d),
-    identifier: [{ system: d.kind === 'gateway' ? GATEWAY_ID_SYSTEM : DEVICE_ID_SYSTEM, value: d.identifier }],
+    identifier: [
+      { system: d.kind === 'gateway' ? GATEWAY_ID_SYSTEM : DEVICE_ID_SYSTEM, value: d.identifier },
+      ...(eui48 ? [{ type: { coding: [{ system: CONTINUA_DEVICE_IDENTIFIERS, code: 'BTMAC', display: 'Bluetooth MAC address' }] }, system: BLUETOOTH_ADDRESS_SYSTEM, value: eui48 }] : []),
+    ],
     status: 'active',
     ...(d.kind === 'gateway'
       ? { type: { text: 'basestasjon (gateway)' } }
@@ -27,6 +36,16 @@ export function deviceResource(d: DeviceRecord): Device {
     ...(d.patientId ? { patient: { reference: `Patient/${d.patientId}` } } : {}),
     ...(d.firmware ? { version: [{ value: d.firmware }] } : {}),
   }
+}
+
+/** The R4 core extension naming the gateway a reading came through (http://hl7.org/fhir/R4/extension-observation-gatewaydevice.html). */
+const GATEWAY_DEVICE_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/observation-gatewayDevice'
+
+/** What a reading's flags (device-protocol.md "Time") tell a reader, as the Observation's notes. */
+const FLAG_NOTES: Record<string, string> = {
+  late: 'Sendt mer enn 24 timer etter målingen (lagret og sendt senere); varsler ingen. / Sent more than 24 h after it was measured (store-and-forward).',
+  'clock-adjusted': 'Måletidspunktet er rettet for feil klokke i basestasjonen. / Measured time corrected for the gateway\'s wrong clock.',
+  'time-from-receipt': 'Måletidspunktet manglet; mottakstidspunktet er brukt. / No measured time was sent; the time of receipt is used.',
 }
 
 const VITAL_SIGNS_CATEGORY = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs', display: 'Vital Signs' }] }
@@ -41,7 +60,7 @@ function loincConcept(type: string): Observation['code'] {
   if (!isVitalType(type)) return { coding: [{ system: LOINC, code: 'unknown', display: type }], text: type }
   const info = VITAL_TYPES[type]
   const extra = (EXTRA_CODINGS[type] ?? []).map((c) => ({ system: LOINC, ...c }))
-  return { coding: [{ system: LOINC, code: info.loinc, display: info.loincDisplay }, ...extra], text: info.label.nb }
+  return { coding: [{ system: LOINC, code: info.loinc, display: info.loincDisplay }, ...extra, ...otherCodingsOf(type)], text: info.label.nb }
 }
 
 /**
@@ -50,11 +69,16 @@ function loincConcept(type: string): Observation['code'] {
  * components (the FHIR vital-signs profile `bp`; packages/db observations.ts
  * pairs the two stored readings).
  */
-export function observationResource(m: ObservationRow): Observation {
+export function observationResource(m: InterpretedRow): Observation {
   const isPanel = m.kind === BP_PANEL && m.diastolic !== null
+  const interpreted = (type: string, value: number) => {
+    const concept = interpretationOf(type, value, m.thresholds)
+    return concept ? { interpretation: [concept] } : {}
+  }
   const component = (type: 'bp-systolic' | 'bp-diastolic', value: number, unit: string): ObservationComponent => ({
-    code: { coding: [{ system: LOINC, code: VITAL_TYPES[type].loinc, display: VITAL_TYPES[type].loincDisplay }] },
+    code: { coding: [{ system: LOINC, code: VITAL_TYPES[type].loinc, display: VITAL_TYPES[type].loincDisplay }, ...otherCodingsOf(type)] },
     valueQuantity: quantity(type, value, unit),
+    ...interpreted(type, value),
   })
   return {
     resourceType: 'Observation',
@@ -63,17 +87,20 @@ export function observationResource(m: ObservationRow): Observation {
       profile: profilesOf(m.kind),
       ...(m.flags.length ? { tag: m.flags.map((f) => ({ system: 'urn:varde:reading-flag', code: f })) } : {}),
     },
+    extension: [{ url: GATEWAY_DEVICE_EXTENSION, valueReference: { reference: `Device/${fhirId(m.gatewayId)}` } }],
+    identifier: [{ system: URI_SYSTEM, value: `urn:uuid:${m.id}` }],
     status: 'final',
     category: [VITAL_SIGNS_CATEGORY],
     ...(isPanel
       ? {
-          code: { coding: [{ system: LOINC, ...BP_PANEL_CODE }], text: 'Blodtrykk' },
+          code: { coding: [{ system: LOINC, ...BP_PANEL_CODE }, ...otherCodingsOf(BP_PANEL)], text: 'Blodtrykk' },
           component: [component('bp-systolic', m.value, m.unit), component('bp-diastolic', m.diastolic!.value, m.diastolic!.unit)],
         }
-      : { code: loincConcept(m.type), valueQuantity: quantity(m.type, m.value, m.unit) }),
+      : { code: loincConcept(m.type), valueQuantity: quantity(m.type, m.value, m.unit), ...interpreted(m.type, m.value) }),
     subject: { reference: `Patient/${m.patientId}` },
     effectiveDateTime: m.measuredAt.toISOString(),
     device: { reference: `Device/${deviceResourceId({ kind: 'device', gatewayId: m.gatewayId, identifier: m.deviceId })}` },
+    ...(m.flags.some((f) => FLAG_NOTES[f]) ? { note: m.flags.filter((f) => FLAG_NOTES[f]).map((f) => ({ text: FLAG_NOTES[f]! })) } : {}),
   }
 }
 
@@ -83,6 +110,7 @@ export function observationResource(m: ObservationRow): Observation {
  */
 export function searchBundle<T extends Resource>(
   selfUrl: string, resources: T[], baseUrl: string, paging: { nextUrl?: string | undefined; isFirstPage: boolean } = { isFirstPage: true },
+  included: Resource[] = [],
 ): Bundle<T> {
   const { nextUrl } = paging
   return {
@@ -90,6 +118,10 @@ export function searchBundle<T extends Resource>(
     type: 'searchset',
     ...(nextUrl === undefined && paging.isFirstPage ? { total: resources.length } : {}),
     link: [{ relation: 'self', url: selfUrl }, ...(nextUrl ? [{ relation: 'next', url: nextUrl }] : [])],
-    entry: resources.map((r) => ({ fullUrl: `${baseUrl}/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' as const } })),
+    entry: [
+      ...resources.map((r) => ({ fullUrl: `${baseUrl}/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' as const } })),
+      // _include: not counted in total (search.html §3.1.1.5.4)
+      ...included.map((r) => ({ fullUrl: `${baseUrl}/${r.resourceType}/${r.id}`, resource: r as T, search: { mode: 'include' as const } })),
+    ],
   }
 }

@@ -40,10 +40,14 @@ export const careTeamSchema = z.looseObject({
   })),
 })
 
-export const searchsetSchema = <T extends z.ZodType>(resource: T) => z.looseObject({
+/** A searchset of `resource` matches, and of `included` ones where the search has `_include`. */
+export const searchsetSchema = <T extends z.ZodType>(resource: T, included: z.ZodType[] = []) => z.looseObject({
   resourceType: z.literal('Bundle'), type: z.literal('searchset'), total: z.number().int().optional(),
   link: z.array(z.looseObject({ relation: z.string(), url: z.string() })),
-  entry: z.array(z.looseObject({ fullUrl: z.string(), resource, search: z.looseObject({ mode: z.literal('match') }) })),
+  entry: z.array(z.union([
+    z.looseObject({ fullUrl: z.string(), resource, search: z.looseObject({ mode: z.literal('match') }) }),
+    ...included.map((r) => z.looseObject({ fullUrl: z.string(), resource: r, search: z.looseObject({ mode: z.literal('include') }) })),
+  ])),
 })
 
 export const operationOutcomeSchema = z.looseObject({

@@ -7,6 +7,8 @@ import { outcomeOf } from './operation-outcome.js'
 import { readRoutes } from './read-routes.js'
 import { baseUrl, sendResource } from './reply.js'
 import { capabilityStatementSchema, refusals } from './response-schemas.js'
+import { withEtag } from './etag.js'
+import { checkParameters, elementsOf, trimmed } from './search-controls.js'
 import { searchRoutes } from './search-routes.js'
 
 /**
@@ -30,9 +32,22 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
 
   await app.register(publicRoutes)
   await app.register(async (secured) => {
+    // _elements per request, read before the handler so a malformed one is refused, not half applied
+    const elementsAsked = new WeakMap<object, string[]>()
     secured.addHook('preHandler', async (request) => {
       if (!request.access) throw new ERRORS.fhirLoginRequired()
+      checkParameters(request)
+      const elements = elementsOf(request)
+      if (elements) elementsAsked.set(request, elements)
     })
+    // after the response schema has checked the whole resource: _elements trims what was checked
+    secured.addHook('onSend', async (request, reply, payload) => {
+      const elements = elementsAsked.get(request)
+      if (!elements || reply.statusCode !== 200 || typeof payload !== 'string') return payload
+      return JSON.stringify(trimmed(JSON.parse(payload) as Record<string, unknown>, elements))
+    })
+    // a read's ETag, and 304 for a client that has it (R4 http.html#read, #versioning)
+    secured.addHook('onSend', async (request, reply, payload) => withEtag(request, reply, payload))
     await secured.register(readRoutes)
     await secured.register(searchRoutes)
     await secured.register(careTeamRoutes)

@@ -60,6 +60,10 @@ export const observationQuery = z.object({
   date: repeated(dateBound),
   _count: firstOf(count).transform((c) => c ?? DEFAULT_COUNT),
   _cursor: firstOf(cursor),
+  // chained search by national id (R4 search.html §3.1.1.4.13), and the result parameters the route reads
+  'patient.identifier': firstOf(storableText(200)),
+  _include: repeated(storableText(100)),
+  _sort: firstOf(storableText(100)),
 })
 
 /** `GET /fhir/AuditEvent?patient=&date=` (log control, issue 19). */

@@ -5,8 +5,15 @@ import { NATIONAL_ID_SYSTEM } from './identifiers.js'
 import { kindsForCode } from './observation-codes.js'
 import { deviceResource, observationResource, patientResource, searchBundle } from './resources.js'
 import { deviceSchema, observationSchema, patientSchema, refusals, searchsetSchema } from './response-schemas.js'
+import type { Resource } from '@medplum/fhirtypes'
+import type { ObservationRow } from '../access/types.js'
+import { SERVED } from './capability-statement.js'
+import { deviceResourceId } from './identifiers.js'
 import { baseUrl, orAnswer, sendResource } from './reply.js'
+import { handlingOf } from './search-controls.js'
 import { encodeCursor, identifierQuery, observationQuery } from './search-params.js'
+
+const OBSERVATION_INCLUDES = SERVED.Observation?.searchInclude ?? []
 
 /**
  * The searches of platform-contract.md "FHIR R4". Each is ONE access-log
@@ -36,11 +43,25 @@ export const searchRoutes: FastifyPluginAsyncZod = async (app) => {
   })
 
   app.get('/Observation', {
-    config: { access: 'patient' }, schema: { hide: true, querystring: observationQuery, response: { 200: searchsetSchema(observationSchema), ...refusals } },
+    config: { access: 'patient' },
+    schema: { hide: true, querystring: observationQuery, response: { 200: searchsetSchema(observationSchema, [patientSchema, deviceSchema]), ...refusals } },
   }, async (request, reply) => {
     const q = request.query
-    const patientId = q.patient ?? q.subject
-    if (!patientId) throw new ERRORS.fhirParameterRequired('The patient parameter is required')
+    const isStrict = handlingOf(request) === 'strict'
+    const includes = q._include.filter((v) => OBSERVATION_INCLUDES.includes(v))
+    const unsupported = [...q._include.filter((v) => !includes.includes(v)).map((v) => `_include=${v}`), ...(q._sort && q._sort !== 'date' ? [`_sort=${q._sort}`] : [])]
+    if (unsupported.length && isStrict) throw new ERRORS.fhirNotSupported(`Not supported: ${unsupported.join(', ')} (see /fhir/metadata)`)
+
+    let patientId = q.patient ?? q.subject
+    const chained = q['patient.identifier']
+    if (!patientId && chained !== undefined) {
+      // the chain names a patient by national id; one the caller does not care for is as one that does not exist: no match
+      const [system, value] = chained.includes('|') ? [chained.slice(0, chained.indexOf('|')), chained.slice(chained.indexOf('|') + 1)] : [NATIONAL_ID_SYSTEM, chained]
+      const [patient] = await accessOf(request).searches.patientsByNationalId(system === NATIONAL_ID_SYSTEM && value ? value : null)
+      if (!patient) return sendResource(reply, 200, searchBundle(selfUrl(), [], baseUrl(request)))
+      patientId = patient.id
+    }
+    if (!patientId) throw new ERRORS.fhirParameterRequired('The patient parameter is required (or subject, or patient.identifier)')
     // code and combo-code together: the Observations both name
     let kinds: string[] | undefined
     for (const [param, value] of [['code', q.code], ['combo-code', q['combo-code']]] as const) {
@@ -57,22 +78,48 @@ export const searchRoutes: FastifyPluginAsyncZod = async (app) => {
     }
     const count = q._count
     const cursor = q._cursor
-    const rows = await orAnswer(accessOf(request).fhir.observations(patientId, {
+    const forPatient = patientId
+    const rows = await orAnswer(accessOf(request).fhir.observations(forPatient, {
       limit: count + 1, ...(kinds ? { kinds } : {}), ...range,
       ...(cursor ? { after: { measuredAt: cursor.measuredAt, id: cursor.id } } : {}),
     }, { code: q.code, comboCode: q['combo-code'], date: q.date.map((d) => d.raw) }), () => new ERRORS.fhirNoCareRelationship())
     const page = rows.slice(0, count)
     const last = page.at(-1)
     const next = rows.length > count && last ? selfUrl(encodeCursor({ measuredAt: last.measuredAt, id: last.id })) : undefined
-    return sendResource(reply, 200, searchBundle(selfUrl(cursor?.raw), page.map(observationResource), baseUrl(request), { nextUrl: next, isFirstPage: !cursor }))
+    const included = await includedOf(page, includes, forPatient)
+    return sendResource(reply, 200, searchBundle(selfUrl(cursor?.raw), page.map(observationResource), baseUrl(request), { nextUrl: next, isFirstPage: !cursor }, included))
+
+    /** The resources `_include` asks for, each read through the access layer (and logged) as a read of its own. */
+    async function includedOf(page: ObservationRow[], asked: string[], patient: string): Promise<Resource[]> {
+      const out: Resource[] = []
+      if (page.length && (asked.includes('Observation:patient') || asked.includes('Observation:subject'))) {
+        out.push(patientResource(await accessOf(request).patients.read(patient, { api: 'fhir' })))
+      }
+      if (asked.includes('Observation:device')) {
+        const ids = [...new Set(page.map((m) => deviceResourceId({ kind: 'device', gatewayId: m.gatewayId, identifier: m.deviceId })))]
+        for (const id of ids) {
+          // a device no longer listed for the caller's patients (moved on) is left out, as a read of it would be a 404
+          const device = await accessOf(request).fhir.device(id, (d) => deviceResourceId(d) === id).catch((error: unknown) => {
+            if (error instanceof ERRORS.patientNotFound) return null
+            throw error
+          })
+          if (device) out.push(deviceResource(device))
+        }
+      }
+      return out
+    }
 
     function selfUrl(withCursor?: string): string {
       const params = new URLSearchParams()
-      params.set('patient', patientId!)
+      if (patientId) params.set('patient', patientId)
+      else if (chained !== undefined) params.set('patient.identifier', chained)
       if (q.code) params.set('code', q.code)
       if (q['combo-code']) params.set('combo-code', q['combo-code'])
       for (const d of q.date) params.append('date', d.raw)
-      params.set('_count', String(count))
+      params.set('_count', String(q._count))
+      for (const i of includes) params.append('_include', i)
+      if (q._sort === 'date') params.set('_sort', 'date')
+      for (const e of new URLSearchParams((request.raw.url ?? '').split('?')[1] ?? '').getAll('_elements')) params.append('_elements', e)
       if (withCursor) params.set('_cursor', withCursor)
       return `${baseUrl(request)}/Observation?${params.toString()}`
     }
