@@ -230,6 +230,10 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/log-control/entries/:id/review': { body: () => ({ note: 'cross-tenant test' }) },
   'GET /api/log-control/report': { query: () => `month=${new Date().toISOString().slice(0, 7)}` },
   'GET /api/me/access-report': {},
+  // the patient's own page (issue 25): no id in the request; a recipient the patient does not have changes nothing
+  'GET /api/me/page': {},
+  'POST /api/me/objections': { body: () => ({ scope: 'recipient', memberId: randomUUID() }) },
+  'POST /api/me/objections/:objectionId/withdraw': {},
   'GET /fhir/AuditEvent': { query: (i) => `patient=${i.patient}` },
   'GET /fhir/AuditEvent/:id': {},
   'GET /healthz': {},
