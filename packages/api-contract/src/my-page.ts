@@ -22,7 +22,7 @@ export const myPageSchema = z.object({
   selfCarePlan: z.object({ text: z.string(), updatedAt: z.string().nullable() }),
   today: z.array(z.object({ vital: z.string(), windowStart: z.string(), deadline: z.string(), status: z.enum(['done', 'due', 'missed', 'paused']) })),
   objections: z.array(objectionSchema),
-  recipients: z.array(z.object({ memberId: z.string(), relation: z.string(), name: z.string() }))
+  recipients: z.array(z.object({ memberId: z.string(), relation: z.string(), name: z.string(), objectionId: z.string().nullable() }))
     .describe('Those on the care team outside the municipal team, whom the patient may object to one by one'),
 })
 export type MyPage = z.infer<typeof myPageSchema>

@@ -13,7 +13,8 @@ export interface MyPageView {
   targets: { vital: string; yellow: { low: number | null; high: number | null }; red: { low: number | null; high: number | null } }[]
   today: PlannedMeasurement[]
   objections: PatientObjection[]
-  recipients: { memberId: string; relation: string; name: string }[]
+  /** Those on the team outside the municipality, each with my objection in force against it, if any. */
+  recipients: { memberId: string; relation: string; name: string; objectionId: string | null }[]
 }
 
 const READINGS_DAYS = 14
@@ -67,6 +68,8 @@ export function myPageAccess({ db, actor, audit }: AccessContext) {
         recipients: team.map((m) => ({
           memberId: m.id, relation: m.relation,
           name: m.user?.displayName ?? m.practitioner?.name ?? m.organisation?.name ?? m.recipient?.name ?? m.relation,
+          objectionId: objections.find((o) => !o.withdrawn && o.scope === 'recipient'
+            && ((o.userId !== null && o.userId === m.user?.id) || (o.recipientId !== null && o.recipientId === m.recipient?.id)))?.id ?? null,
         })),
       }
     },
