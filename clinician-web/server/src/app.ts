@@ -28,6 +28,7 @@ import { eventRoutes } from './routes/events.js'
 import { healthRoutes } from './routes/health.js'
 import { logControlRoutes } from './routes/log-control.js'
 import { careTeamRoutes } from './routes/care-team.js'
+import { myPageRoutes } from './routes/my-page.js'
 import { patientRuleRoutes } from './routes/patient-rules.js'
 import { patientRoutes } from './routes/patients.js'
 import { serviceCourseRoutes } from './routes/service-course.js'
@@ -137,6 +138,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(careTeamRoutes, { live: options.live })
   await app.register(alertRoutes, { live: options.live })
   await app.register(logControlRoutes)
+  await app.register(myPageRoutes)
   await app.register(eventRoutes, { live: options.live, streams, sessionCheckMs: options.sessionCheckMs ?? 15_000, sessionIdleMs: sessions.idleMs })
   await app.register(healthRoutes, { db: options.db, live: options.live, metrics: http.metrics ? { token: http.metricsToken } : false })
   await app.register(fhirRoutes, { prefix: '/fhir' })

@@ -199,6 +199,10 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/log-control/export': { query: (ids) => `patient=${ids.patient}&format=jsonl` },
   'GET /api/log-control/report/summary': { query: () => `month=${new Date().toISOString().slice(0, 7)}&format=csv` },
   'GET /api/me/access-report': {},
+  // the patient's own page (issue 25): the patient is the session's; an objection to all sharing recorded and withdrawn
+  'GET /api/me/page': {},
+  'POST /api/me/objections': { body: () => ({ scope: 'all-beyond-municipal' }), prepare: async () => withdrawObjections({ ...target.ids, patient: await ownPatientId() }) },
+  'POST /api/me/objections/:objectionId/withdraw': { prepare: freshOwnObjection },
   'GET /fhir/AuditEvent': { query: (ids) => `patient=${ids.patient}` },
   'GET /fhir/AuditEvent/:id': {},
 }
@@ -237,6 +241,18 @@ async function freshMember(): Promise<Partial<Ids>> {
 async function withdrawObjections(ids: Ids): Promise<Partial<Ids>> {
   await db.pool.query(`UPDATE patient_objections SET withdrawn_at = now(), withdrawal_channel = 'phone' WHERE patient_id = $1 AND withdrawn_at IS NULL`, [ids.patient])
   return {}
+}
+/** The patient the demo patient user `pasient` is (Kari Nordmann). */
+async function ownPatientId(): Promise<string> {
+  return (await db.pool.query<{ patient_id: string }>(`SELECT patient_id FROM users WHERE username = 'pasient'`)).rows[0]!.patient_id
+}
+async function freshOwnObjection(): Promise<Partial<Ids>> {
+  const patient = await ownPatientId()
+  const { rows } = await db.pool.query<{ id: string }>(
+    `INSERT INTO patient_objections (tenant_id, patient_id, scope, recipient_id, channel, objected_on, recorded_by_user_id)
+     SELECT 'demo', $1, 'recipient', id, 'digital', current_date, $2 FROM forwarding_recipients WHERE name = 'Demo legekontor' RETURNING id`,
+    [patient, await userIdOf('pasient')])
+  return { objection: rows[0]!.id }
 }
 async function freshObjection(ids: Ids): Promise<Partial<Ids>> {
   practiceId.value ||= (await db.pool.query<{ id: string }>(`SELECT id FROM forwarding_recipients WHERE name = 'Demo legekontor'`)).rows[0]!.id
@@ -342,6 +358,13 @@ const declaredRoutes = () => stack.app.declaredRoutes().filter((r) => r.method !
 const revealsTarget = (answer: Answer) => [target.ids.patient, target.ids.nationalId, target.displayName]
   .filter((s) => !decodeURIComponent(answer.url).includes(s))
   .some((s) => answer.body.includes(s))
+
+/** A list or search that found nothing: `{ items: [] }`, or a FHIR Bundle without entries. */
+function isEmptyList(answer: Answer): boolean {
+  if (answer.status !== 200) return false
+  const json = JSON.parse(answer.body) as { items?: unknown[]; resourceType?: string; entry?: unknown[] }
+  return (Array.isArray(json.items) && json.items.length === 0) || (json.resourceType === 'Bundle' && (json.entry ?? []).length === 0)
+}
 
 /** What is wrong with a `patient` route: the door's two promises, checked against the real database. */
 async function checkPatientRoute(route: DeclaredRoute, baseUrl = stack.baseUrl): Promise<string[]> {
@@ -465,6 +488,38 @@ describe('the door to health data (issue 15)', () => {
           problems.push(`${name}: ${who} got ${answer.status} ${answer.code}, ${entries} entries`)
         }
       }
+    }
+    expect(problems).toEqual([])
+  })
+
+  it('keeps the patient\'s own page to the patient user: any other user is answered 404, one entry per call either way (issue 25)', async () => {
+    const problems: string[] = []
+    const self = declaredRoutes().filter((r) => r.access === 'self')
+    expect(self.length).toBeGreaterThanOrEqual(3)
+    for (const route of self) {
+      const name = `${route.method} ${route.url}`
+      for (const [who, cookie] of [['a nurse', cookies.carer], ['the patient', cookies.patient]] as const) {
+        const ids = { ...target.ids, ...(await SAMPLES[name]?.prepare?.(target.ids)) }
+        const before = await auditCount(cookie)
+        const answer = await call(route, ids, cookie)
+        const entries = (await auditCount(cookie)) - before
+        const isRight = who === 'a nurse' ? answer.status === 404 && answer.code === 'not-found' : answer.status < 300
+        if (entries !== 1 || !isRight || revealsTarget(answer)) problems.push(`${name}: ${who} got ${answer.status} ${answer.code}, ${entries} entries`)
+      }
+    }
+    expect(problems).toEqual([])
+  })
+
+  it('gives the patient user no other patient\'s data on any route of the table, with that patient\'s ids (issue 25)', async () => {
+    const problems: string[] = []
+    for (const route of declaredRoutes().filter((r) => r.access !== 'none')) {
+      const name = `${route.method} ${route.url}`
+      const ids = { ...target.ids, ...(await SAMPLES[name]?.prepare?.(target.ids)) }
+      const answer = await call(route, ids, cookies.patient)
+      // her own page and her own access report answer with her own data; the event stream carries only what she may see
+      const isOwn = route.url.startsWith('/api/me/') || route.url === '/api/events'
+      if (!isOwn && answer.status !== 403 && answer.status !== 404 && !isEmptyList(answer)) problems.push(`${name}: ${answer.status} ${answer.code}`)
+      if (revealsTarget(answer)) problems.push(`${name}: shows the other patient`)
     }
     expect(problems).toEqual([])
   })

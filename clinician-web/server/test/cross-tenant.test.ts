@@ -232,6 +232,10 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/log-control/export': { query: (i) => `patient=${i.patient}&format=jsonl` },
   'GET /api/log-control/report/summary': { query: () => `month=${new Date().toISOString().slice(0, 7)}&format=csv` },
   'GET /api/me/access-report': {},
+  // the patient's own page (issue 25): no id in the request; a recipient the patient does not have changes nothing
+  'GET /api/me/page': {},
+  'POST /api/me/objections': { body: () => ({ scope: 'recipient', memberId: randomUUID() }) },
+  'POST /api/me/objections/:objectionId/withdraw': {},
   'GET /fhir/AuditEvent': { query: (i) => `patient=${i.patient}` },
   'GET /fhir/AuditEvent/:id': {},
   'GET /healthz': {},

@@ -7,6 +7,9 @@ import {
 import { lazy, Suspense, useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import {
   BrowserRouter,
+  Link,
+  Navigate,
+  NavLink,
   Outlet,
   Route,
   Routes,
@@ -27,10 +30,12 @@ import { LogControlPage } from './pages/log-control-page'
 import { LoginPage } from './pages/login-page'
 import { NotFoundPage } from './pages/not-found-page'
 import { EnrolPage } from './pages/enrol-page'
+import { MyPage } from './pages/my-page'
 import { PatientListPage } from './pages/patient-list-page'
+import { LanguageSwitch } from './components/language-switch'
 import { paths } from './routes'
 import { RequireRole, RequireSession, RequireSignedOut } from './session/guards'
-import { SessionProvider, useSession, useSignedInSession } from './session/session-context'
+import { hasRole, SessionProvider, useSession, useSignedInSession } from './session/session-context'
 
 // the charts (Recharts) load with the first patient page, not with the list a nurse starts on
 const loadPatientPage = () => import('./pages/patient-page')
@@ -86,6 +91,14 @@ function AppRoutes() {
         <Route path="/login" element={<LoginRoute />} />
       </Route>
       <Route element={<RequireSession />}>
+        {/* the patient's own part (issue 25): its own layout; a patient never sees the clinician's, nor a clinician this */}
+        <Route element={<RequireRole roles={['patient']} />}>
+          <Route element={<PatientLayout />}>
+            <Route path="/min-side" element={<MyPage />} />
+            <Route path="/my-access-log" element={<AccessReportPage />} />
+          </Route>
+        </Route>
+        <Route element={<StaffOnly />}>
         <Route element={<SignedInLayout />}>
           <Route index element={<PatientListPage />} />
           <Route path="/patients/:patientId" element={<PatientRoute />} />
@@ -99,10 +112,8 @@ function AppRoutes() {
           <Route element={<RequireRole roles={['privacy-officer']} />}>
             <Route path="/log-control" element={<LogControlPage />} />
           </Route>
-          <Route element={<RequireRole roles={['patient']} />}>
-            <Route path="/my-access-log" element={<AccessReportPage />} />
-          </Route>
           <Route path="*" element={<NotFoundPage />} />
+        </Route>
         </Route>
       </Route>
     </Routes>
@@ -131,6 +142,45 @@ function PatientRoute() {
     <Suspense fallback={<p className="page__loading">{t('app.loading')}</p>}>
       <PatientPage key={patientId} patientId={patientId} />
     </Suspense>
+  )
+}
+
+/** The clinician's part: a patient user is taken to their own page instead. */
+function StaffOnly() {
+  const session = useSignedInSession()
+  if (hasRole(session, ['patient'])) return <Navigate to={paths.myPage()} replace />
+  return <Outlet />
+}
+
+/** The patient's layout: large type, few links, phone first (pages/my-page.css). */
+function PatientLayout() {
+  const { t } = useI18n()
+  const { logOut } = useSession()
+  const navigate = useNavigate()
+  const location = useLocation()
+  useFocusOnNavigation(location.pathname)
+  const handleLogOut = async () => {
+    await logOut()
+    navigate(paths.login(), { replace: true })
+  }
+  return (
+    <div className="patient-layout">
+      <a className="skip-link" href="#main">
+        {t('app.skipToContent')}
+      </a>
+      <header className="patient-layout__bar">
+        <Link className="patient-layout__brand" to={paths.myPage()}>{t('app.name')}</Link>
+        <nav aria-label={t('nav.label')} className="patient-layout__nav">
+          <NavLink to={paths.myPage()} end>{t('myPage.nav')}</NavLink>
+          <NavLink to={paths.accessReport()}>{t('myPage.nav.access')}</NavLink>
+        </nav>
+        <LanguageSwitch className="patient-layout__language" />
+        <button type="button" className="patient-layout__logout" onClick={() => void handleLogOut()}>{t('topBar.logOut')}</button>
+      </header>
+      <main id="main" tabIndex={-1} className="main patient-layout__main">
+        <Outlet />
+      </main>
+    </div>
   )
 }
 

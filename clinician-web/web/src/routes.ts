@@ -13,6 +13,7 @@ export const paths = {
   deliveries: () => '/admin/deliveries',
   logControl: () => '/log-control',
   accessReport: () => '/my-access-log',
+  myPage: () => '/min-side',
   login: (next?: string) =>
     next && next !== '/' ? `/login?next=${encodeURIComponent(next)}` : '/login',
 }

@@ -13,6 +13,7 @@ import { flowAccess } from './flows.js'
 import { gatewayAccess } from './gateways.js'
 import { userAccess } from './users.js'
 import { logControlAccess } from './log-control.js'
+import { myPageAccess } from './my-page.js'
 import { patientAccess } from './patients.js'
 import { ruleAccess } from './rules.js'
 import { searchAccess } from './searches.js'
@@ -53,6 +54,7 @@ export function createAccess(pool: Queryable, actor: Actor, where: AccessContext
     deliveries: deliveryAccess(context),
     emergency: emergencyAccess(context),
     logControl: logControlAccess(context),
+    myPage: myPageAccess(context),
   }
 }
 

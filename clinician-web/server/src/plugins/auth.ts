@@ -21,11 +21,12 @@ declare module 'fastify' {
      * (`patient`: through `request.access`, one log entry per call), manages
      * it as an administrator (`admin`), opens emergency access to a patient
      * the caller has no relationship with (`emergency`, issue 19), reads the
-     * access log as the privacy officer or the patient (`log`), or neither
+     * access log as the privacy officer or the patient (`log`), is the
+     * patient's own page, keyed by the session alone (`self`, issue 25), or neither
      * (`none`). Every route says;
      * test/access-door.test.ts walks the route table and holds each to it.
      */
-    access?: 'patient' | 'admin' | 'none' | 'emergency' | 'log'
+    access?: 'patient' | 'admin' | 'none' | 'emergency' | 'log' | 'self'
   }
 }
 

@@ -2,7 +2,7 @@ import type { FastifyContextConfig, FastifyInstance, FastifyPluginAsync, RouteOp
 
 export type RouteAccess = NonNullable<FastifyContextConfig['access']>
 export interface DeclaredRoute { method: string; url: string; access: RouteAccess | undefined }
-const ACCESS_VALUES: readonly RouteAccess[] = ['patient', 'admin', 'none', 'emergency', 'log']
+const ACCESS_VALUES: readonly RouteAccess[] = ['patient', 'admin', 'none', 'emergency', 'log', 'self']
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -29,7 +29,7 @@ export function requireAccessDeclarations(app: FastifyInstance): void {
   app.addHook('onReady', async () => {
     const undeclared = declared().filter((r) => !ACCESS_VALUES.includes(r.access as RouteAccess))
     if (undeclared.length > 0) {
-      throw new Error(`routes without config.access ('patient' | 'admin' | 'none' | 'emergency' | 'log'): ${undeclared.map((r) => `${r.method} ${r.url}`).join(', ')}`)
+      throw new Error(`routes without config.access ('patient' | 'admin' | 'none' | 'emergency' | 'log' | 'self'): ${undeclared.map((r) => `${r.method} ${r.url}`).join(', ')}`)
     }
   })
 }

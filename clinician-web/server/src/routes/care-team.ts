@@ -19,7 +19,7 @@ const iso = (d: Date | null) => d?.toISOString() ?? null
 const toMemberJson = (m: CareTeamMember): z.infer<typeof memberSchema> => ({
   ...m, period: { start: m.period.start.toISOString(), end: iso(m.period.end) }, decision: { ...m.decision, at: m.decision.at.toISOString() },
 })
-const toObjectionJson = (o: PatientObjection): z.infer<typeof objectionSchema> => ({
+export const toObjectionJson = (o: PatientObjection): z.infer<typeof objectionSchema> => ({
   id: o.id, scope: o.scope, recipientId: o.recipientId, userId: o.userId, channel: o.channel, objectedOn: o.objectedOn, note: o.note,
   recordedByUserId: o.recordedByUserId, recordedAt: o.recordedAt.toISOString(),
   withdrawn: o.withdrawn ? { ...o.withdrawn, at: o.withdrawn.at.toISOString() } : null,

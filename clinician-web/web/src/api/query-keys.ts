@@ -23,4 +23,5 @@ export const queryKeys = {
   logEntries: (filter: object) => ['log-entries', filter] as const,
   logEntriesAll: ['log-entries'] as const,
   accessReport: ['access-report'] as const,
+  myPage: ['my-page'] as const,
 }

@@ -1,0 +1,54 @@
+import { errorBody, myObjectionInputSchema, myPageSchema, objectionSchema, uuidParam, type MyPage } from '@varde/api-contract'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { MyPageView } from '../access/my-page.js'
+import { accessOf, requireUser } from '../plugins/auth.js'
+import { toObjectionJson } from './care-team.js'
+
+const iso = (d: Date | null) => d?.toISOString() ?? null
+const SELF = 'The patient user\'s own (issue 25): the patient is the session\'s, never an id in the request; 404 for any other user.'
+
+function toJson(v: MyPageView): MyPage {
+  const p = v.patient
+  return {
+    displayName: p.displayName, serviceState: p.serviceState,
+    gateway: p.gateway ? { ...p.gateway, lastSeenAt: iso(p.gateway.lastSeenAt) } : null,
+    devices: p.devices.map((d) => ({ ...d, lastSeenAt: iso(d.lastSeenAt) })),
+    readings: v.readings.map((r) => ({ ...r, measuredAt: r.measuredAt.toISOString(), receivedAt: r.receivedAt.toISOString() })),
+    targets: v.targets,
+    selfCarePlan: { text: p.selfCarePlan, updatedAt: iso(p.selfCarePlanUpdatedAt) },
+    today: v.today.map((t) => ({ vital: t.vital, windowStart: t.windowStart.toISOString(), deadline: t.deadline.toISOString(), status: t.status })),
+    objections: v.objections.map(toObjectionJson),
+    recipients: v.recipients,
+  }
+}
+
+/** The patient's own page (/min-side): read it, object to sharing, withdraw an objection. */
+export const myPageRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.addHook('preHandler', requireUser)
+
+  app.get('/api/me/page', {
+    config: { access: 'self' },
+    schema: {
+      tags: ['my page'], summary: 'My readings and whether they arrived, my targets, self-care plan, today\'s plan and objections',
+      description: SELF, response: { 200: myPageSchema, 404: errorBody },
+    },
+  }, async (request) => toJson(await accessOf(request).myPage.read()))
+
+  app.post('/api/me/objections', {
+    config: { access: 'self' },
+    schema: {
+      tags: ['my page'], summary: 'Object to sharing beyond the municipal team, or with one recipient: forwarding stops at once',
+      description: `${SELF} 400 \`invalid-objection-target\` for a member not among my recipients.`,
+      body: myObjectionInputSchema, response: { 201: objectionSchema, 400: errorBody, 404: errorBody },
+    },
+  }, async (request, reply) => reply.code(201).send(toObjectionJson(await accessOf(request).myPage.object(request.body))))
+
+  app.post('/api/me/objections/:objectionId/withdraw', {
+    config: { access: 'self' },
+    schema: {
+      tags: ['my page'], summary: 'Withdraw my objection', description: `${SELF} 404 when none of mine in force has this id.`,
+      params: z.object({ objectionId: uuidParam }), response: { 200: objectionSchema, 404: errorBody },
+    },
+  }, async (request) => toObjectionJson(await accessOf(request).myPage.withdraw(request.params.objectionId)))
+}

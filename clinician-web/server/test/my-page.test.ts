@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { MyPage, PatientObjection } from '@varde/api-contract'
+import { seedDemo } from '@varde/db'
+import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { insertAlert } from './insert-alert.js'
+import { startServerStack, type ServerStack } from './server-stack.js'
+
+// Issue 25: the patient's own page. `pasient` (Kari Nordmann) reads her own
+// readings and plan over HTTP, objects to sharing with her GP there, and the
+// objection takes effect at once: the GP no longer sees her and her next red
+// alert is not forwarded to the GP's practice; withdrawing it restores both.
+let db: TestDatabase
+let stack: ServerStack
+let portalDir: string
+let patient: string
+let practice: string
+
+beforeAll(async () => {
+  db = await startTestDatabase()
+  await seedDemo(db.pool)
+  portalDir = mkdtempSync(join(tmpdir(), 'varde-portal-'))
+  writeFileSync(join(portalDir, 'index.html'), '<!doctype html><title>Varde</title>')
+  stack = await startServerStack({ db, name: 'my-page', app: { webDistDir: portalDir } })
+  patient = (await db.pool.query<{ patient_id: string }>(`SELECT patient_id FROM users WHERE username = 'pasient'`)).rows[0]!.patient_id
+  // yesterday's morning weight, received a minute after it was taken
+  const measuredAt = new Date(Date.now() - 86_400_000)
+  await db.pool.query(
+    `INSERT INTO measurements (tenant_id, patient_id, gateway_id, device_id, batch_id, measurement_id, type, value, unit, measured_at, received_at, source)
+     SELECT 'demo', $1, g.id, 'AA:BB:CC:00:00:01', 'my-page', 'w1', 'body-weight', 72.4, 'kg', $2, $2::timestamptz + interval '1 minute', 'gatt'
+       FROM gateways g WHERE g.patient_id = $1 AND g.revoked_at IS NULL`, [patient, measuredAt])
+  practice = (await db.pool.query<{ recipient_id: string }>(
+    `SELECT c.recipient_id FROM care_team_members c JOIN users u ON u.id = c.user_id WHERE u.username = 'fastlege' AND c.patient_id = $1`, [patient])).rows[0]!.recipient_id
+})
+afterAll(async () => {
+  await stack?.stop()
+  await db?.stop()
+  if (portalDir) rmSync(portalDir, { recursive: true, force: true })
+})
+
+const get = async (cookie: string, path: string) => fetch(`${stack.baseUrl}${path}`, { headers: { cookie } })
+const post = async (cookie: string, path: string, body?: unknown) => fetch(`${stack.baseUrl}${path}`, {
+  method: 'POST', headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+})
+/** Whether a new red alert of the patient is queued for the GP's practice. */
+async function isRedAlertForwardedToGp(): Promise<boolean> {
+  const alert = await insertAlert(db.pool, { patientId: patient, severity: 'red' })
+  const { rows } = await db.pool.query('SELECT 1 FROM forwarding_outbox WHERE alert_id = $1 AND recipient_id = $2', [alert, practice])
+  await db.pool.query('DELETE FROM alerts WHERE id = $1', [alert])
+  return rows.length > 0
+}
+
+describe('the patient\'s own page (issue 25)', () => {
+  it('shows the patient her own readings with when they arrived, her targets, plan and who outside the municipality is on her team', async () => {
+    const res = await get(await stack.login('pasient'), '/api/me/page')
+    expect(res.status).toBe(200)
+    const page = (await res.json()) as MyPage
+    expect(page.displayName).toBe('Kari Nordmann')
+    expect(page.readings.length).toBeGreaterThan(0)
+    const { rows } = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM measurements WHERE patient_id <> $1 AND id = ANY($2::uuid[])', [patient, page.readings.map((r) => r.id)])
+    expect(Number(rows[0]!.n)).toBe(0)
+    for (const r of page.readings) expect(Date.parse(r.receivedAt)).toBeGreaterThanOrEqual(Date.parse(r.measuredAt) - 60_000)
+    expect(page.targets.length).toBeGreaterThan(0)
+    expect(page.recipients.map((r) => r.relation)).toContain('gp')
+  })
+
+  it('stops sharing with the GP at once when she objects, logs it, and shares again when she withdraws it', async () => {
+    const kari = await stack.login('pasient')
+    const gp = await stack.login('fastlege')
+    expect((await get(gp, `/api/patients/${patient}`)).status).toBe(200)
+    expect(await isRedAlertForwardedToGp()).toBe(true)
+
+    const page = (await (await get(kari, '/api/me/page')).json()) as MyPage
+    const member = page.recipients.find((r) => r.relation === 'gp')!
+    const objected = await post(kari, '/api/me/objections', { scope: 'recipient', memberId: member.memberId })
+    expect(objected.status).toBe(201)
+    const objection = (await objected.json()) as PatientObjection
+    expect(objection.channel).toBe('digital')
+    expect((await get(gp, `/api/patients/${patient}`)).status).toBe(404)
+    expect(await isRedAlertForwardedToGp()).toBe(false)
+    const logged = await db.pool.query(
+      `SELECT 1 FROM audit_log a JOIN users u ON u.id = a.actor_user_id WHERE u.username = 'pasient' AND a.resource_type = 'Consent' AND a.outcome = 'allowed'`)
+    expect(logged.rows.length).toBe(1)
+
+    expect((await post(kari, `/api/me/objections/${objection.id}/withdraw`)).status).toBe(200)
+    expect((await get(gp, `/api/patients/${patient}`)).status).toBe(200)
+    expect(await isRedAlertForwardedToGp()).toBe(true)
+    // a withdrawn objection cannot be withdrawn again
+    expect((await post(kari, `/api/me/objections/${objection.id}/withdraw`)).status).toBe(404)
+  })
+
+  it('refuses an objection against someone not on her team outside the municipality, and records nothing', async () => {
+    const kari = await stack.login('pasient')
+    const nurseMember = (await db.pool.query<{ id: string }>(
+      `SELECT c.id FROM care_team_members c JOIN users u ON u.id = c.user_id WHERE c.patient_id = $1 AND c.relation = 'home-care' LIMIT 1`, [patient])).rows[0]!.id
+    const before = (await db.pool.query('SELECT 1 FROM patient_objections WHERE patient_id = $1', [patient])).rows.length
+    const res = await post(kari, '/api/me/objections', { scope: 'recipient', memberId: nurseMember })
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid-objection-target')
+    expect((await db.pool.query('SELECT 1 FROM patient_objections WHERE patient_id = $1', [patient])).rows.length).toBe(before)
+  })
+})

@@ -1,0 +1,17 @@
+import type { MyPage, PatientObjection } from '@varde/api-contract'
+import { requestJson } from './http'
+
+/** GET /api/me/page: the patient's own page (issue 25). */
+export function getMyPage(signal?: AbortSignal): Promise<MyPage> {
+  return requestJson('GET', '/api/me/page', signal ? { signal } : {})
+}
+
+/** POST /api/me/objections: against all sharing beyond the municipal team, or one recipient of `recipients`. */
+export function objectToSharing(memberId: string | null): Promise<PatientObjection> {
+  return requestJson('POST', '/api/me/objections', { body: memberId ? { scope: 'recipient', memberId } : { scope: 'all-beyond-municipal' } })
+}
+
+/** POST /api/me/objections/:id/withdraw */
+export function withdrawMyObjection(id: string): Promise<PatientObjection> {
+  return requestJson('POST', `/api/me/objections/${encodeURIComponent(id)}/withdraw`)
+}
