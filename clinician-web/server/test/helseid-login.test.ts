@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createServer } from 'node:net'
-import { seedDemo } from '@varde/db'
+import { seedDemo, type DemoHome } from '@varde/db'
 import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
 import { startHelseIdStandIn, type StandIn } from '@varde/helseid/stand-in'
 import { exportJWK, generateKeyPair, type JWTPayload } from 'jose'
@@ -16,6 +16,7 @@ let db: TestDatabase
 let stack: ServerStack
 let provider: StandIn
 let tamper: ((p: JWTPayload) => JWTPayload) | null = null
+let homes: DemoHome[]
 const STREAM_CHECK_MS = 100
 
 const freePort = () => new Promise<number>((resolve) => {
@@ -27,7 +28,7 @@ const freePort = () => new Promise<number>((resolve) => {
 
 beforeAll(async () => {
   db = await startTestDatabase()
-  await seedDemo(db.pool)
+  homes = await seedDemo(db.pool)
   const port = await freePort()
   const appUrl = `http://127.0.0.1:${port}`
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true })
@@ -153,6 +154,72 @@ describe('login with HelseID', () => {
     const again = await browser.follow(new URL('/api/session/helseid', stack.baseUrl), (u) => u.origin === stack.baseUrl && !u.pathname.startsWith('/api/'))
     expect(again.res?.status).toBe(200)
     expect(await again.res?.text()).toContain('<form method="post" action="/interaction/')
+  })
+})
+
+describe('emergency access with HelseID: a fresh login first (issue 24)', () => {
+  const REASON = 'Pasienten ringte responssenteret med brystsmerter'
+  // Ingrid Johansen: Lars Lege (clinician) is not on her care team
+  const patientId = () => homes[2]!.patientId
+  const breakTheGlass = (browser: TestBrowser) => fetch(`${stack.baseUrl}/api/patients/${patientId()}/emergency-access`, {
+    method: 'POST', headers: { cookie: browser.cookieHeader(new URL(stack.baseUrl)), 'content-type': 'application/json' }, body: JSON.stringify({ reason: REASON }),
+  })
+  const hashOf = (browser: TestBrowser) => createHash('sha256').update(browser.cookie(stack.baseUrl, 'varde_session') ?? '').digest('hex')
+  // the session's auth_time is the wall clock's (docs/decisions/0014): the test moves it back rather than waiting
+  const loggedInMinutesAgo = (browser: TestBrowser, minutes: number) =>
+    db.pool.query(`UPDATE sessions SET auth_time = now() - make_interval(mins => $2) WHERE token_hash = $1`, [hashOf(browser), minutes])
+  const entries = (outcome: string) => db.pool.query<{ details: Record<string, unknown> }>(
+    `SELECT details FROM audit_log WHERE actor = 'lege' AND action = 'emergency-access' AND outcome = $1 ORDER BY id`, [outcome])
+
+  it('refuses a HelseID session whose login is older than 5 minutes (401 reauthentication-required), and logs the refusal', async () => {
+    const browser = new TestBrowser()
+    await helseIdLogin(browser, stack.baseUrl, 'lege')
+    await loggedInMinutesAgo(browser, 10)
+    const before = (await entries('denied')).rows.length
+    const res = await breakTheGlass(browser)
+    expect(res.status).toBe(401)
+    expect(await res.json()).toMatchObject({ error: { code: 'reauthentication-required' } })
+    const denied = (await entries('denied')).rows
+    expect(denied).toHaveLength(before + 1)
+    expect(denied.at(-1)?.details).toMatchObject({ why: 'reauthentication' })
+    expect((await sessionOf(browser)).status, 'the session itself lives on').toBe(200)
+  })
+
+  it('opens it after a fresh login at HelseID (prompt=login, max_age=300), and writes that login\'s auth_time into the grant\'s entry', async () => {
+    const browser = new TestBrowser()
+    await helseIdLogin(browser, stack.baseUrl, 'lege')
+    await loggedInMinutesAgo(browser, 10)
+    const stale = browser.cookie(stack.baseUrl, 'varde_session')
+    const landed = await helseIdLogin(browser, stack.baseUrl, 'lege', `?maxAge=300&returnTo=${encodeURIComponent(`/patients/${patientId()}`)}`)
+    expect(landed.pathname).toBe(`/patients/${patientId()}`)
+    expect(browser.cookie(stack.baseUrl, 'varde_session')).not.toBe(stale)
+    const stalePage = await fetch(`${stack.baseUrl}/api/session`, { headers: { cookie: `varde_session=${stale}` } })
+    expect(stalePage.status, 'the session the fresh login replaced is over').toBe(401)
+    const authTime = (await sessionOf(browser)).body.authTime as string
+    const res = await breakTheGlass(browser)
+    expect(res.status, await res.clone().text()).toBe(201)
+    const granted = (await entries('allowed')).rows.at(-1)?.details
+    expect(granted).toMatchObject({ reason: REASON, authentication: { method: 'helseid', authTime }, helseid: { hprNumber: '9100002', securityLevel: 4 } })
+  })
+
+  it('refuses a fresh login whose ID token says an auth_time older than max_age, and the glass stays whole', async () => {
+    const browser = new TestBrowser()
+    await helseIdLogin(browser, stack.baseUrl, 'lege')
+    await loggedInMinutesAgo(browser, 10)
+    // the provider answers with its single sign-on session's old auth_time instead of a fresh login
+    tamper = (p) => ({ ...p, auth_time: Math.floor(Date.now() / 1000) - 600 })
+    const landed = await helseIdLogin(browser, stack.baseUrl, 'lege', '?maxAge=300&returnTo=%2F')
+    expect(landed.pathname + landed.search).toBe('/login?error=helseid-login-failed')
+    expect((await breakTheGlass(browser)).status).toBe(401)
+  })
+
+  it('still asks a password session for its password', async () => {
+    const cookie = await stack.login('vikar')
+    const send = (body: object) => fetch(`${stack.baseUrl}/api/patients/${patientId()}/emergency-access`, {
+      method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(body),
+    })
+    expect((await send({ reason: REASON })).status).toBe(403)
+    expect((await send({ reason: REASON, password: 'demo' })).status).toBe(201)
   })
 })
 

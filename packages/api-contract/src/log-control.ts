@@ -1,10 +1,15 @@
 import { z } from 'zod'
 import { bigintIdParam, isoInstant, storableText, uuidParam } from './input.js'
 
-/** POST /api/patients/:id/emergency-access (break the glass, issue 19): why, and the password again. */
+/**
+ * POST /api/patients/:id/emergency-access (break the glass, issue 19): why,
+ * and, for a password session, the password again. A HelseID session sends
+ * none: it logs in at HelseID again first (issue 24; 401
+ * `reauthentication-required` until it has, within 5 minutes).
+ */
 export const emergencyAccessBody = z.object({
   reason: storableText(500, { min: 10, trim: true }),
-  password: z.string().min(1).max(200),
+  password: z.string().min(1).max(200).optional(),
 })
 export const emergencyAccessSchema = z.object({ patientId: z.string(), expiresAt: z.string() })
 export type EmergencyAccessGrant = z.infer<typeof emergencyAccessSchema>

@@ -18,10 +18,12 @@ export interface EmergencyGrant {
  * (action `emergency-access`, purpose `emergency`, the reason) is written in
  * the same statement (decision 1), so no access opens unlogged. An open one
  * for the same user and patient is not extended silently: a new one is
- * opened with its own reason and entry.
+ * opened with its own reason and entry. `proof`: how the user proved who
+ * they are for it (the password again, or a fresh HelseID login with its
+ * auth_time and claims; issue 24), written into the entry's details.
  */
 export async function openEmergencyAccess(
-  db: Queryable, q: { tenantId: string; userId: string; username: string; patientId: string; reason: string },
+  db: Queryable, q: { tenantId: string; userId: string; username: string; patientId: string; reason: string; proof?: Record<string, unknown> },
 ): Promise<EmergencyGrant | null> {
   if (!isUuid(q.patientId)) return null
   const { rows } = await db.query<{ id: string; patient_id: string; started_at: Date; expires_at: Date }>(
@@ -33,11 +35,11 @@ export async function openEmergencyAccess(
      ), logged AS (
        INSERT INTO audit_log (tenant_id, actor_user_id, actor, action, resource_type, resource_id, patient_id, outcome, details, purpose)
        SELECT $1, $2, $6, 'emergency-access', 'Patient', g.patient_id::text, g.patient_id, 'allowed',
-              jsonb_build_object('reason', $4::text, 'expiresAt', g.expires_at, 'grant', g.id), 'emergency'
+              jsonb_build_object('reason', $4::text, 'expiresAt', g.expires_at, 'grant', g.id) || coalesce($7::jsonb, '{}'), 'emergency'
          FROM granted g
      )
      SELECT * FROM granted`,
-    [q.tenantId, q.userId, q.patientId, q.reason, EMERGENCY_ACCESS_HOURS, q.username],
+    [q.tenantId, q.userId, q.patientId, q.reason, EMERGENCY_ACCESS_HOURS, q.username, q.proof ? JSON.stringify(q.proof) : null],
   )
   const r = rows[0]
   return r ? { id: r.id, patientId: r.patient_id, startedAt: r.started_at, expiresAt: r.expires_at } : null

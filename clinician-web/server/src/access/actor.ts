@@ -27,6 +27,8 @@ export interface Actor {
    * parameters. The access log writes it with every entry of the actor.
    */
   helseId?: ActorHelseId
+  /** How and when a staff session's user last proved who they are: emergency access asks for a recent HelseID login (issue 24). */
+  authentication?: { method: 'password' | 'helseid'; time: Date }
 }
 
 export interface ActorHelseId {
@@ -38,6 +40,7 @@ export interface ActorHelseId {
 
 export const staffActor = (user: SessionUser): Actor => ({
   kind: 'staff', tenantId: user.tenantId, userId: user.userId, username: user.username, displayName: user.displayName, roles: [user.role],
+  authentication: { method: user.authMethod, time: user.authTime },
   ...(user.identity ? {
     helseId: { hprNumber: user.identity.hprNumber, securityLevel: user.identity.securityLevel, organisation: user.identity.organisation, trustFramework: user.identity.trustFramework ?? null },
   } : {}),

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { ERRORS } from '../errors/api-errors.js'
+import { assertRecentAuth } from '../access/recent-auth.js'
 import { userOf } from './auth.js'
 
 /**
@@ -10,12 +10,11 @@ import { userOf } from './auth.js'
  * which asks HelseID for `prompt=login` and checks the new ID token's
  * `auth_time` against `max_age`; a password session with the password
  * (`POST /api/session`). Either opens a new session with a fresh authTime.
- * Wall clock, as the session (docs/decisions/0014).
+ * Wall clock, as the session (docs/decisions/0014). Emergency access checks
+ * the same rule in the access layer (access/emergency.ts), which logs a refusal.
  */
 export function requireRecentAuth(request: FastifyRequest, maxAgeSeconds: number, now: Date = new Date()): void {
-  const user = userOf(request)
-  if (now.getTime() - user.authTime.getTime() <= maxAgeSeconds * 1000) return
-  throw new ERRORS.reauthenticationRequired(String(maxAgeSeconds))
+  assertRecentAuth(userOf(request).authTime, maxAgeSeconds, now)
 }
 
 /** Where the portal sends a HelseID user to log in again before `returnTo`. */

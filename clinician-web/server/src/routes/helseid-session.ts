@@ -97,6 +97,12 @@ export const helseIdSessionRoutes: FastifyPluginAsyncZod<HelseIdRouteOptions> = 
       return reply.redirect(toLogin(opened.refused))
     }
     request.log.info({ event: 'helseid-login', username: opened.username, securityLevel: finished.identity.securityLevel }, 'HelseID login')
+    // a fresh login (before emergency access) replaces the browser's session: the older one, with its older auth_time, is over
+    const previous = request.cookies[SESSION_COOKIE]
+    if (previous) {
+      await credentials.logOut(previous)
+      options.streams.endSession(previous)
+    }
     setSessionCookie(reply, opened.token, secureCookies, options.sessionTtlMs)
     return reply.redirect(transaction.returnTo)
   })

@@ -34,7 +34,7 @@ export const logControlRoutes: FastifyPluginAsyncZod = async (app) => {
     config: { access: 'emergency' },
     schema: {
       tags: ['log control'], summary: 'Emergency access (nødrett, break the glass): 4 hours to a patient without a care relationship, with a reason; flagged for review',
-      params: idParams, body: emergencyAccessBody, response: { 201: emergencyAccessSchema, 403: errorBody, 404: errorBody },
+      params: idParams, body: emergencyAccessBody, response: { 201: emergencyAccessSchema, 401: errorBody, 403: errorBody, 404: errorBody },
     },
   }, async (request, reply) => {
     const grant = await accessOf(request).emergency.open(request.params.id, request.body.reason, request.body.password)

@@ -27,6 +27,11 @@ export function setUnauthorizedHandler(handler: (() => void) | null): void {
   unauthorizedHandler = handler
 }
 
+/** For a caller that expected a 401 of one kind and got another (the session ended): end it as any request would. */
+export function reportUnauthorized(): void {
+  unauthorizedHandler?.()
+}
+
 export interface RequestOptions {
   body?: unknown
   signal?: AbortSignal

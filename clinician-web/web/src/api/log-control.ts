@@ -1,9 +1,21 @@
 import type { AccessReport, AuditEntry, EmergencyAccessGrant } from '@varde/api-contract'
-import { requestJson } from './http'
+import { ApiError, reportUnauthorized, requestJson } from './http'
 
-/** POST /api/patients/:id/emergency-access (break the glass, issue 19). */
-export function openEmergencyAccess(patientId: string, reason: string, password: string): Promise<EmergencyAccessGrant> {
-  return requestJson('POST', `/api/patients/${encodeURIComponent(patientId)}/emergency-access`, { body: { reason, password } })
+/**
+ * POST /api/patients/:id/emergency-access (break the glass, issue 19). A
+ * HelseID session sends no password; its 401 `reauthentication-required`
+ * (login older than 5 minutes, issue 24) is an answer for the dialog, not
+ * an ended session.
+ */
+export async function openEmergencyAccess(patientId: string, reason: string, password: string | null): Promise<EmergencyAccessGrant> {
+  try {
+    return await requestJson('POST', `/api/patients/${encodeURIComponent(patientId)}/emergency-access`, {
+      body: password === null ? { reason } : { reason, password }, isUnauthorizedExpected: true,
+    })
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401 && error.code !== 'reauthentication-required') reportUnauthorized()
+    throw error
+  }
 }
 
 export interface LogFilter {

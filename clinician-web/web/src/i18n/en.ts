@@ -667,6 +667,8 @@ export const en: Messages = {
   'emergency.open': "Request emergency access",
   'emergency.reason': "Reason (at least 10 characters)",
   'emergency.password': "Your password (confirm it is you)",
+  'emergency.helseId': "You will be sent to HelseID to log in again and confirm it is you, and then come back here.",
+  'emergency.helseIdDone': "You have logged in again with HelseID. Open the emergency access within five minutes.",
   'emergency.submit': "Open emergency access",
   'emergency.cancel': "Cancel",
   'emergency.failed': "Could not open emergency access.",

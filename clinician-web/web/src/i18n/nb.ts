@@ -671,6 +671,8 @@ export const nb = {
   'emergency.open': "Be om nødtilgang",
   'emergency.reason': "Begrunnelse (minst 10 tegn)",
   'emergency.password': "Passordet ditt (bekreft at det er deg)",
+  'emergency.helseId': "Du blir sendt til HelseID for å logge inn på nytt og bekrefte at det er deg, og kommer så tilbake hit.",
+  'emergency.helseIdDone': "Du har logget inn på nytt med HelseID. Åpne nødtilgangen innen fem minutter.",
   'emergency.submit': "Åpne nødtilgang",
   'emergency.cancel': "Avbryt",
   'emergency.failed': "Fikk ikke åpnet nødtilgang.",
