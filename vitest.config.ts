@@ -5,8 +5,8 @@ import { defineConfig } from 'vitest/config'
 // one, so the run took the sum of its files): most suites wait on sockets,
 // child processes and a wall clock (platform/test/scenarios waits a minute
 // for a missed-measurement deadline), so a second file fills that time.
-// Measured (README, Development): 20 ingest/broker/forwarding files 168 s → 137 s wall
-// at the same CPU time, on 2 cores shared with other work.
+// Measured: 20 ingest/broker/forwarding files took 168 s one at a time, 137 s two at a time,
+// at the same CPU time (161 s), on 2 cores shared with other work.
 const WORKERS = Math.max(2, availableParallelism() - 1)
 // The suites that SIGKILL and restart whole platforms, or hold a stop to a
 // deadline, run alone after the rest: each starts several processes at once
