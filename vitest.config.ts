@@ -33,6 +33,8 @@ export default defineConfig({
           environment: 'node',
           include: NODE_INCLUDE,
           exclude: ['**/node_modules/**', '**/*.postgres.test.ts', ...SERIAL],
+          // one migrated embedded database per run, copied by each suite (startTestDatabase)
+          globalSetup: ['packages/db/src/testing-embedded-setup.ts'],
           maxWorkers: WORKERS,
           testTimeout: 30_000,
           hookTimeout: 60_000,
@@ -45,6 +47,7 @@ export default defineConfig({
           name: 'node-serial',
           environment: 'node',
           include: SERIAL,
+          globalSetup: ['packages/db/src/testing-embedded-setup.ts'],
           maxWorkers: 1,
           testTimeout: 30_000,
           hookTimeout: 60_000,
