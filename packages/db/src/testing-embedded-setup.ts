@@ -21,7 +21,8 @@ import { TEST_DB_ENV } from './testing.js'
  */
 export default async function setup(): Promise<() => Promise<void>> {
   // VARDE_TEST_EMBEDDED_TEMPLATE=off: every suite migrates a fresh database, as before (to compare, or to rule the copy out)
-  if (process.env[TEST_DB_ENV.embeddedTemplate] === 'off') return async () => {}
+  // (or a template already made: the projects node and node-serial each run this setup, the teardowns after the whole run)
+  if (process.env[TEST_DB_ENV.embeddedTemplate]) return async () => {}
   const dir = await mkdtemp(join(tmpdir(), 'varde-test-template-'))
   try {
     const db = await startEmbeddedDatabase({ dataDir: dir })
