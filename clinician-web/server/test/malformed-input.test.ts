@@ -14,6 +14,14 @@ import { startServerStack, type ServerStack } from './server-stack.js'
 // later is walked too, and throws a table of known-bad values at each one's
 // path parameters, at the query parameters the API knows, and (for the
 // methods that carry one) at the body's fields, against the real database.
+//
+// VARDE_FUZZ_FULL=1 sends every bad value to every query parameter and body
+// field of every route (about 21,500 requests, a minute and a half on 2 cores);
+// by default each route gets every path-parameter value, every query parameter
+// and body field, and every bad value, paired in a rotation that moves one step
+// per route, so across the route table each (parameter, value) pair is still
+// tried somewhere (asserted below). Every route, every class of bad input.
+const FULL = process.env.VARDE_FUZZ_FULL === '1'
 let db: TestDatabase
 let stack: ServerStack
 let homes: DemoHome[]
@@ -108,6 +116,16 @@ function validParam(url: string, name: string): string {
   if (name === 'deviceId') return 'AA:BB:CC:00:11:22'
   return 'index.html'
 }
+/**
+ * The (name, value) pairs a route gets: all of them in the full sweep; else
+ * max(names, values) of them, each name and each value at least once, the
+ * values shifted by `shift` (the route's index) so that consecutive routes
+ * take the other pairs.
+ */
+function pairsFor<V>(names: readonly string[], values: readonly V[], shift: number): [string, V][] {
+  if (FULL) return names.flatMap((n) => values.map((v): [string, V] => [n, v]))
+  return Array.from({ length: Math.max(names.length, values.length) }, (_, k): [string, V] => [names[k % names.length]!, values[(k + shift) % values.length]!])
+}
 const paramNames = (url: string) => [...url.matchAll(/:(\w+)|\*/g)].map((m) => m[1] ?? '*')
 const fill = (url: string, values: Record<string, string>) => url.replace(/:(\w+)|\*/g, (_, name: string | undefined) => values[name ?? '*']!)
 
@@ -191,6 +209,10 @@ describe('malformed input', () => {
       { method: 'POST', url: '/api/session' }, { method: 'GET', url: '/*' },
     ]))
     const requests: (() => Promise<Outcome>)[] = []
+    // which (parameter, value) pairs the walk tried on some route: all of them, also in the rotation
+    const tried = { query: new Set<string>(), body: new Set<string>() }
+    let gets = 0
+    let others = 0
     for (const route of routes) {
       const names = paramNames(route.url)
       const valid = Object.fromEntries(names.map((n) => [n, encodeURIComponent(validParam(route.url, n))]))
@@ -201,10 +223,16 @@ describe('malformed input', () => {
       }
       if (route.method === 'GET') {
         // each query parameter in turn, on a request that is otherwise good (only reads take a query)
-        for (const name of QUERY_NAMES) {
-          for (const bad of name === '_cursor' ? BAD_CURSORS : BAD_QUERY_VALUES) requests.push(() => send(route, `${base}&${name}=${bad}`))
-          requests.push(() => send(route, `${base}&${name}=a&${name}=${BAD_URL_VALUES[0]}&${name}[x]=1`))
+        const shift = gets++
+        const queryPairs = [
+          ...pairsFor(QUERY_NAMES.filter((n) => n !== '_cursor'), BAD_QUERY_VALUES, shift),
+          ...pairsFor(['_cursor'], BAD_CURSORS, shift),
+        ]
+        for (const [name, bad] of queryPairs) {
+          tried.query.add(`${name}=${bad}`)
+          requests.push(() => send(route, `${base}&${name}=${bad}`))
         }
+        for (const name of QUERY_NAMES) requests.push(() => send(route, `${base}&${name}=a&${name}=${BAD_URL_VALUES[0]}&${name}[x]=1`))
         continue
       }
       // bodies: not JSON, JSON of the wrong shape, and each field with each wrong value
@@ -212,10 +240,16 @@ describe('malformed input', () => {
       requests.push(() => send(route, base, '{"text":"x"}', 'application/x-www-form-urlencoded'))
       requests.push(() => send(route, base, '\u0000', 'text/plain'))
       const good = { text: 'ok', outcome: 'no-action-needed', isEnabled: true, reason: 'test', deviceId: 'AA:BB:CC:00:11:99', patientId: homes[1]!.patientId }
-      for (const field of BODY_FIELDS) {
-        for (const bad of BAD_JSON_VALUES) requests.push(() => send(route, base, JSON.stringify({ ...good, [field]: bad })))
+      for (const [field, bad] of pairsFor(BODY_FIELDS, BAD_JSON_VALUES, others++)) {
+        tried.body.add(`${field}=${BAD_JSON_VALUES.indexOf(bad)}`)
+        requests.push(() => send(route, base, JSON.stringify({ ...good, [field]: bad })))
       }
     }
+    // the rotation's promise: every pair of the full sweep is tried on some route
+    expect({ query: tried.query.size, body: tried.body.size }).toEqual({
+      query: (QUERY_NAMES.length - 1) * BAD_QUERY_VALUES.length + BAD_CURSORS.length,
+      body: BODY_FIELDS.length * BAD_JSON_VALUES.length,
+    })
     const outcomes = await runAll(requests)
     const serverErrors = outcomes.filter((o) => o.status >= 500)
     const uncoded = outcomes.filter((o) => o.status >= 400 && !isCoded(o))
@@ -237,7 +271,7 @@ describe('malformed input', () => {
     const text = fc.string({ unit: 'binary', maxLength: 200 })
     const urlValue = fc.oneof(text.map((t) => percentEncode(Buffer.from(t))), fc.uint8Array({ maxLength: 64 }).map(percentEncode))
     const cursor = fc.oneof(urlValue, text.map((t) => encodeURIComponent(Buffer.from(t).toString('base64url'))))
-    const runs = { numRuns: 60 }
+    const runs = { numRuns: FULL ? 600 : 60 }
     const get = { method: 'GET', url: '' }
     await fc.assert(fc.asyncProperty(urlValue, (v) => holds(get, `/api/patients/${v}`)), runs)
     await fc.assert(fc.asyncProperty(urlValue, (v) => holds(get, `/api/patients/${kari()}/measurements?from=${v}`)), runs)

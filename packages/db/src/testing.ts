@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { cp, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -32,7 +32,11 @@ export interface TestDatabase {
  * project's global setup (test-postgres-setup.ts) starts one server for the run
  * and leaves its superuser URL here, or why it could not.
  */
-export const TEST_DB_ENV = { kind: 'VARDE_TEST_DB', serverUrl: 'VARDE_TEST_PG_URL', serverError: 'VARDE_TEST_PG_ERROR' } as const
+export const TEST_DB_ENV = {
+  kind: 'VARDE_TEST_DB', serverUrl: 'VARDE_TEST_PG_URL', serverError: 'VARDE_TEST_PG_ERROR',
+  /** The migrated embedded database's files (testing-embedded-setup.ts) each suite's copy starts from. */
+  embeddedTemplate: 'VARDE_TEST_EMBEDDED_TEMPLATE',
+} as const
 
 /** The migrated database every suite's database is copied from (CREATE DATABASE … TEMPLATE: no migration per suite). */
 export const TEMPLATE_DATABASE = 'varde_template'
@@ -51,8 +55,12 @@ export async function startTestDatabase(): Promise<TestDatabase> {
 
 async function startEmbeddedTestDatabase(): Promise<TestDatabase> {
   const dataDir = await mkdtemp(join(tmpdir(), 'varde-test-db-'))
+  // the run's migrated template, copied: initdb and every migration once per run, not per suite
+  const template = process.env[TEST_DB_ENV.embeddedTemplate]
+  if (template && template !== 'off') await cp(template, join(dataDir, 'pgdata'), { recursive: true })
   const db = await startEmbeddedDatabase({ dataDir })
   // the embedded database always has TimescaleDB: a migration that lost it would fail here
+  // (on a copy of the template, a check that every migration is there)
   await migrate(db.url, { requireTimescaledb: true })
   const pool = createPool(db.url, { max: 2, applicationName: 'varde-test' })
   return {
