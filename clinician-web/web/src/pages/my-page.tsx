@@ -105,11 +105,7 @@ function Latest({ page }: { page: MyPageData }) {
               <p className="my-page__value">{formatVital(r.type, r.value, r.unit, locale)}</p>
               <p>{t('myPage.latest.measured', { time: formatDateTime(r.measuredAt, locale) })}</p>
               <p>{t('myPage.latest.received', { time: formatDateTime(r.receivedAt, locale) })}</p>
-              {target && (target.yellow.low !== null || target.yellow.high !== null) && (
-                <p>{t('myPage.latest.target', {
-                  range: [target.yellow.low, target.yellow.high].map((v) => (v === null ? '' : formatVital(r.type, v, r.unit, locale))).join(' – '),
-                })}</p>
-              )}
+              {target && <TargetText type={r.type} unit={r.unit} low={target.yellow.low} high={target.yellow.high} />}
               {history.length > 1 && (
                 <details>
                   <summary>{t('myPage.latest.history')}</summary>
@@ -124,6 +120,16 @@ function Latest({ page }: { page: MyPageData }) {
       </ul>
     </section>
   )
+}
+
+/** My target range in plain words: the span outside which a reading turns yellow. */
+function TargetText({ type, unit, low, high }: { type: string; unit: string; low: number | null; high: number | null }) {
+  const { t, locale } = useI18n()
+  const f = (v: number) => formatVital(type, v, unit, locale)
+  if (low !== null && high !== null) return <p>{t('myPage.latest.targetBetween', { low: f(low), high: f(high) })}</p>
+  if (low !== null) return <p>{t('myPage.latest.targetAbove', { low: f(low) })}</p>
+  if (high !== null) return <p>{t('myPage.latest.targetBelow', { high: f(high) })}</p>
+  return null
 }
 
 function SelfCarePlan({ page }: { page: MyPageData }) {
