@@ -99,7 +99,37 @@ SELECT DISTINCT tenant_id, patient_id, type, date_bin(INTERVAL '1 day', measured
   FROM measurements
 ON CONFLICT DO NOTHING;
 
+-- Retention per tenant (issue 21): raw readings older than the tenant's
+-- setting are deleted; null keeps them (the default: a municipality decides).
+-- The rollups of whole days before the cutoff go with them, and the cutoff's
+-- own day is recomputed from what is left, so a trend never shows what the
+-- raw readings no longer hold. Never a reading younger than the setting: the
+-- cutoff is `now - days` and only measured_at < cutoff is deleted.
+ALTER TABLE tenants ADD COLUMN raw_retention_days integer CHECK (raw_retention_days BETWEEN 1 AND 36500);
+
+CREATE FUNCTION varde_apply_retention(at timestamptz) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  r record; gone bigint := 0; n bigint; cutoff timestamptz; cut_day timestamptz;
+BEGIN
+  FOR r IN SELECT id, raw_retention_days FROM tenants WHERE raw_retention_days IS NOT NULL LOOP
+    cutoff := at - make_interval(days => r.raw_retention_days);
+    cut_day := date_bin(INTERVAL '1 day', cutoff, TIMESTAMPTZ '2000-01-01 00:00:00+00');
+    DELETE FROM measurements WHERE tenant_id = r.id AND measured_at < cutoff;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    gone := gone + n;
+    DELETE FROM measurement_rollups WHERE tenant_id = r.id AND bucket < cut_day;
+    DELETE FROM measurement_rollup_dirty WHERE tenant_id = r.id AND day < cut_day;
+    INSERT INTO measurement_rollup_dirty (tenant_id, patient_id, type, day)
+    SELECT DISTINCT tenant_id, patient_id, type, cut_day FROM measurement_rollups
+     WHERE tenant_id = r.id AND width = 86400 AND bucket = cut_day
+    ON CONFLICT DO NOTHING;
+  END LOOP;
+  RETURN gone;
+END $$;
+
 -- Down Migration
+DROP FUNCTION varde_apply_retention(timestamptz);
+ALTER TABLE tenants DROP COLUMN raw_retention_days;
 DROP TRIGGER measurements_mark_rollup_dirty ON measurements;
 DROP FUNCTION measurement_rollup_mark_dirty();
 DROP FUNCTION varde_refresh_rollups(integer);

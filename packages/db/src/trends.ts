@@ -119,3 +119,13 @@ export async function refreshAllRollups(db: Queryable, maxDays = 500): Promise<n
   for (let n = await refreshRollups(db, maxDays); n > 0; n = await refreshRollups(db, maxDays)) total += n
   return total
 }
+
+/**
+ * Deletes raw readings older than each tenant's `raw_retention_days` (null:
+ * kept) as of `at`, with the rollups of whole days before the cutoff; returns
+ * the readings deleted. Never one measured at or after `at - days`.
+ */
+export async function applyRetention(db: Queryable, at: Date = new Date()): Promise<number> {
+  const r = await db.query<{ n: string }>('SELECT varde_apply_retention($1) AS n', [at])
+  return Number(r.rows[0]?.n ?? 0)
+}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readTrend, refreshAllRollups, trendBucketSeconds, type Trend } from '../src/index.js'
+import { applyRetention, readTrend, refreshAllRollups, trendBucketSeconds, type Trend } from '../src/index.js'
 import { startTestDatabase, type TestDatabase } from '../src/testing.js'
 
 let db: TestDatabase
@@ -96,6 +96,33 @@ describe('trend rollups', () => {
     expect(rollup.rows[0]).toEqual({ n: 6, min: 80 })
     expect((await db.pool.query('SELECT count(*)::int AS n FROM measurement_rollup_dirty WHERE patient_id = $1', [patientId])).rows[0]).toEqual({ n: 0 })
     expect((await read()).points[0]).toMatchObject({ n: 6, min: 80, max: 95 })
+  })
+
+  it('retention never removes a reading younger than the tenant setting, and removes every older one (property)', async () => {
+    await fc.assert(fc.asyncProperty(
+      readingsArb, fc.integer({ min: 1, max: 45 }), fc.integer({ min: T0, max: T0 + 50 * DAY }),
+      async (readings, days, at) => {
+        const tenant = `ret-${randomUUID().slice(0, 8)}`
+        await db.pool.query('INSERT INTO tenants (id, name, raw_retention_days) VALUES ($1, $1, $2)', [tenant, days])
+        const patientId = randomUUID()
+        await db.pool.query(
+          `INSERT INTO measurements (tenant_id, patient_id, gateway_id, device_id, batch_id, measurement_id, type, value, unit, measured_at, received_at, source)
+           SELECT $1, $2, 'gw', 'dev', 'b', 'm' || i, 'spo2', v, '%', t, now(), 'decoded'
+             FROM unnest($3::double precision[], $4::timestamptz[]) WITH ORDINALITY AS x (v, t, i)`,
+          [tenant, patientId, readings.map((r) => r.value), readings.map((r) => new Date(r.at))],
+        )
+        await refreshAllRollups(db.pool)
+        const cutoff = at - days * DAY
+        const gone = await applyRetention(db.pool, new Date(at))
+        const left = (await db.pool.query<{ t: Date }>('SELECT measured_at AS t FROM measurements WHERE tenant_id = $1 ORDER BY 1', [tenant])).rows.map((r) => r.t.getTime())
+        expect(left).toEqual(readings.map((r) => r.at).filter((t) => t >= cutoff).sort((a, b) => a - b))
+        expect(gone).toBeGreaterThanOrEqual(readings.filter((r) => r.at < cutoff).length)
+        // and the trend agrees with what is left
+        await refreshAllRollups(db.pool)
+        const trend = await readTrend(db.pool, { tenantId: tenant, patientId, type: 'spo2', from: new Date(T0 - DAY), to: new Date(T0 + 45 * DAY), maxPoints: 5 })
+        expect(trend.points.reduce((s, p) => s + p.n, 0)).toBe(left.filter((t) => t >= T0 - DAY && t < T0 + 45 * DAY).length)
+      },
+    ), { numRuns: 15 })
   })
 
   it('gives at most ~1,000 points for any range from 24 hours to 5 years', () => {
