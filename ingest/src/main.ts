@@ -2,6 +2,7 @@ import { ConfigError, loadPlatformConfig } from '@varde/config'
 import { createPool, PlatformClock } from '@varde/db'
 import { pino } from 'pino'
 import { escalationSettings, startEscalation } from './escalation.js'
+import { startRollupRefresher } from './rollup-refresher.js'
 import { startIngest } from './ingest.js'
 import { startOutboxRelay } from './outbox-relay.js'
 import { startRuleWorker } from './rule-worker.js'
@@ -45,6 +46,7 @@ const rules = startRuleWorker({ db: pool, logger, clock, publish: (events) => re
 const escalation = startEscalation({
   db: pool, ...escalationSettings(config.escalation, config.publicUrl), log: logger, onEscalated: () => relay.wake(),
 })
+const rollups = startRollupRefresher({ db: pool, logger })
 const ingest = startIngest({
   db: pool, mqttUrl: config.mqttUrl, serviceSecret: config.serviceSecret, logger, clock, onStored: () => rules.wake(),
   ...(clientId ? { clientId } : {}),
@@ -55,7 +57,7 @@ logger.info({ event: 'ready', ...(partition ? { partition: `${partition.index}/$
 const stop = () => {
   void (async () => {
     await ingest.stop()
-    await Promise.all([rules.stop(), escalation.stop()])
+    await Promise.all([rules.stop(), escalation.stop(), rollups.stop()])
     await relay.stop()
     clock.stop()
     await pool.end()

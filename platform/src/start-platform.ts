@@ -5,7 +5,7 @@ import type { PlatformConfig } from '@varde/config'
 import { createPool, loadClockSetting, migrate, PlatformClock, resetPlatformClock, seedDemoTenants, setPlatformClock, startEmbeddedDatabase, type DemoHome, type EmbeddedDatabase, type Pool, type WireServerStats } from '@varde/db'
 import { isWallClock } from '@varde/domain'
 import {
-  escalationSettings, startEscalation, startIngest, startOutboxRelay, startRuleWorker, type EscalationService, type IngestService, type OutboxRelay, type RuleWorker,
+  escalationSettings, startEscalation, startIngest, startOutboxRelay, startRollupRefresher, startRuleWorker, type EscalationService, type IngestService, type OutboxRelay, type RuleWorker,
 } from '@varde/ingest'
 import { startFlows, type Flows } from './flows.js'
 import { startForwarding, type Forwarding } from './forwarding.js'
@@ -130,6 +130,9 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       // the access log's retention (docs/decisions/0025): the workers' process deletes what is past each tenant's setting
       const retention = startAuditRetention({ db: pool, logger })
       stack.push({ name: 'audit-retention', stop: () => retention.stop() })
+      // the trend rollups (issue 21, docs/decisions/0029): the platform's job, no TimescaleDB scheduler needed
+      const rollups = startRollupRefresher({ db: pool, logger })
+      stack.push({ name: 'rollups', stop: () => rollups.stop() })
       const ingest: IngestService = startIngest({ db: pool, mqttUrl, serviceSecret: config.serviceSecret, logger, clock, onStored: () => rules.wake() })
       stack.push({ name: 'ingest', stop: () => ingest.stop() })
       await Promise.all([ingest.ready, relay.ready])

@@ -1,4 +1,4 @@
-import { listAccessLog, seedDemo, type DemoHome } from '@varde/db'
+import { listAccessLog, refreshAllRollups, seedDemo, type DemoHome } from '@varde/db'
 import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
 import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -98,6 +98,40 @@ describe('patients and live events', () => {
     expect(await fhir.json()).toMatchObject({ resourceType: 'OperationOutcome' })
     const log = await listAccessLog(db.pool, { tenantId: 'demo', patientId: undefined, limit: 10 })
     expect(log.filter((e) => e.outcome === 'denied' && e.actor === 'lege').length).toBeGreaterThanOrEqual(2)
+  })
+})
+
+describe('trends (issue 21)', () => {
+  it('gives a day of 1-minute readings as 5-minute buckets with envelopes, a late reading at once, logged as a read; a backwards range is a coded 400', async () => {
+    const home = homes[6]!
+    const cookie = await login('sykepleier')
+    const day = Date.UTC(2026, 5, 1)
+    // 1,440 minute readings (more than the 1,000 a trend gives raw), stored as ingest stores them (the trigger marks the day)
+    await db.pool.query(
+      `INSERT INTO measurements (tenant_id, patient_id, gateway_id, device_id, batch_id, measurement_id, type, value, unit, measured_at, received_at, source)
+       SELECT 'demo', $1, $2, 'ox-trend', 'trend', 'm' || i, 'pulse', 60 + i % 7, '/min', $3::timestamptz + i * INTERVAL '1 minute', now(), 'decoded'
+         FROM generate_series(0, 1439) i`,
+      [home.patientId, home.gatewayId, new Date(day)],
+    )
+    await refreshAllRollups(db.pool)
+    const trend = async () => {
+      const res = await fetch(`${baseUrl}/api/patients/${home.patientId}/trends?vital=pulse&from=${new Date(day).toISOString()}&to=${new Date(day + 86_400_000).toISOString()}`, { headers: { cookie } })
+      expect(res.status).toBe(200)
+      return (await res.json()) as { resolution: number; points: { at: string; n: number; min: number; max: number; mean: number }[] }
+    }
+    const first = await trend()
+    expect(first.resolution).toBe(300)
+    expect(first.points).toHaveLength(288)
+    expect(first.points[0]).toEqual({ at: new Date(day).toISOString(), n: 5, min: 60, max: 64, mean: 62 })
+    // a late reading through the broker, 1 s into the first bucket: in the trend before any refresh
+    const receipt = await publishReading(home, 'trend-late', { id: 'late-1', deviceId: 'ox-trend', type: 'pulse', value: 140, unit: '/min', measuredAt: new Date(day + 1000).toISOString() })
+    expect(receipt).toMatchObject({ accepted: ['late-1'] })
+    expect((await trend()).points[0]).toMatchObject({ n: 6, min: 60, max: 140 })
+    const log = await listAccessLog(db.pool, { tenantId: 'demo', patientId: home.patientId, limit: 5 })
+    expect(log[0]).toMatchObject({ action: 'read', resourceType: 'Observation', outcome: 'allowed' })
+    const backwards = await fetch(`${baseUrl}/api/patients/${home.patientId}/trends?vital=pulse&from=2026-06-02T00:00:00Z&to=2026-06-01T00:00:00Z`, { headers: { cookie } })
+    expect(backwards.status).toBe(400)
+    expect(await backwards.json()).toMatchObject({ error: { code: 'invalid-request' } })
   })
 })
 

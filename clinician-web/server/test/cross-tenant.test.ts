@@ -168,6 +168,7 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/patients': {},
   'GET /api/patients/:id': {},
   'GET /api/patients/:id/measurements': {},
+  'GET /api/patients/:id/trends': { query: () => 'vital=spo2&from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z' },
   'GET /api/patients/:id/rules': {},
   'PUT /api/patients/:id/rules/:ruleId': { body: () => ({ isEnabled: false, reason: 'cross-tenant test' }) },
   'GET /api/patients/:id/pauses': {},

@@ -65,3 +65,32 @@ export const measurementQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(20_000).default(10_000),
 })
 export const measurementListSchema = z.object({ items: z.array(measurementSchema) })
+
+/** GET /api/patients/:id/trends?vital&from&to (issue 21): at most ~1,000 points for any range, raw or from the rollups. */
+export const trendQuerySchema = z.object({
+  vital: vitalTypeName,
+  from: isoInstant,
+  to: isoInstant,
+}).refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['to'] })
+
+export const trendPointSchema = z.object({
+  /** The bucket's start, or the reading's time when `resolution` is `raw`. */
+  at: z.string(),
+  n: z.number().int(),
+  min: z.number(),
+  max: z.number(),
+  mean: z.number(),
+  /** Raw readings only, and only when there are some (late, clock-adjusted …). */
+  flags: z.array(z.string()).optional(),
+})
+export const trendSchema = z.object({
+  vital: z.string(),
+  /** `raw`: each reading; else the bucket's width in seconds. */
+  resolution: z.union([z.literal('raw'), z.number().int()]),
+  /** The range covered: the asked one widened to whole buckets. */
+  from: z.string(),
+  to: z.string(),
+  points: z.array(trendPointSchema),
+})
+export type Trend = z.infer<typeof trendSchema>
+export type TrendPoint = z.infer<typeof trendPointSchema>

@@ -1,4 +1,4 @@
-import { canAccessPatient, findPatientForUser, listMeasurements, listPatientsForUser, type MeasurementQuery as StoreQuery, type PatientSummary, type StoredMeasurement } from '@varde/db'
+import { canAccessPatient, findPatientForUser, listMeasurements, listPatientsForUser, readTrend, type MeasurementQuery as StoreQuery, type PatientSummary, type StoredMeasurement, type Trend } from '@varde/db'
 import { ERRORS } from '../errors/api-errors.js'
 import { adherenceOf, type Adherence } from './adherence.js'
 import { userIdOf, type AccessContext } from './context.js'
@@ -41,6 +41,17 @@ export function patientAccess({ db, actor, audit }: AccessContext) {
       if (!allowed) throw new ERRORS.patientNotFound()
       if (q.types && q.types.length === 0) return []
       return listMeasurements(db, { ...q, tenantId: actor.tenantId, patientId })
+    },
+
+    /** One vital's trend (issue 21): logged as a read of the patient's Observations, as the readings are. */
+    async trend(patientId: string, q: { type: string; from: Date; to: Date }): Promise<Trend> {
+      const allowed = await canAccessPatient(db, actor.tenantId, userId(), patientId)
+      await audit.one({
+        action: 'read', resourceType: 'Observation', resourceId: patientId, patientId: allowed ? patientId : null, outcome: allowed ? 'allowed' : 'denied',
+        details: { trend: q.type, from: q.from.toISOString(), to: q.to.toISOString() },
+      })
+      if (!allowed) throw new ERRORS.patientNotFound()
+      return readTrend(db, { ...q, tenantId: actor.tenantId, patientId })
     },
   }
 }

@@ -1,5 +1,5 @@
 import type { PatientSummary } from '../access/types.js'
-import { errorBody, idParams, measurementListSchema, measurementQuerySchema, patientListSchema, patientSchema, type Patient } from '@varde/api-contract'
+import { errorBody, idParams, measurementListSchema, measurementQuerySchema, patientListSchema, patientSchema, trendQuerySchema, trendSchema, type Patient } from '@varde/api-contract'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { accessOf, requireUser } from '../plugins/auth.js'
 
@@ -54,5 +54,25 @@ export const patientRoutes: FastifyPluginAsyncZod = async (app) => {
       limit: q.limit, ...(types ? { types } : {}), ...(q.from ? { from: new Date(q.from) } : {}), ...(q.to ? { to: new Date(q.to) } : {}),
     }, { action: 'read', details: { from: q.from, to: q.to } })
     return { items: rows.map((m) => ({ id: m.id, type: m.type, value: m.value, unit: m.unit, measuredAt: m.measuredAt.toISOString(), flags: m.flags })) }
+  })
+
+  app.get('/api/patients/:id/trends', {
+    config: { access: 'patient' },
+    schema: {
+      tags: ['patients'],
+      summary: 'One vital over a range (24 h … 5 years) in at most ~1,000 points, each with its min/max envelope',
+      description: 'The raw readings when the range has at most 1,000, else buckets of 5 min, 1 h, 1 d or a whole multiple, from the rollups '
+        + '(migration 0028, docs/decisions/0029-trend-rollups.md) and, for days with readings not yet rolled up, from the readings themselves.',
+      params: idParams,
+      querystring: trendQuerySchema,
+      response: { 200: trendSchema, 400: errorBody, 404: errorBody },
+    },
+  }, async (request) => {
+    const q = request.query
+    const trend = await accessOf(request).patients.trend(request.params.id, { type: q.vital, from: new Date(q.from), to: new Date(q.to) })
+    return {
+      vital: q.vital, resolution: trend.resolution, from: trend.from.toISOString(), to: trend.to.toISOString(),
+      points: trend.points.map((p) => ({ at: p.at.toISOString(), n: p.n, min: p.min, max: p.max, mean: p.mean, ...(p.flags ? { flags: p.flags } : {}) })),
+    }
   })
 }
