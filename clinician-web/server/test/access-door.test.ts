@@ -140,6 +140,11 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/alerts/:id/assign': { body: () => ({ userId: carerId.value }), prepare: freshAlert },
   'POST /api/alerts/:id/resolve': { body: () => ({ outcome: 'no-action-needed' }), prepare: freshAlert },
   'POST /api/alerts/:id/notes': { body: () => ({ text: 'access test' }), prepare: freshAlert },
+  // an episode's id is its earliest alert's: an alert older than the patient's others starts one
+  'GET /api/episodes': { query: (ids) => `patientId=${ids.patient}` },
+  'POST /api/episodes/:id/acknowledge': { body: () => ({}), prepare: freshEpisode },
+  'POST /api/episodes/:id/assign': { body: () => ({ userId: carerId.value }), prepare: freshEpisode },
+  'POST /api/episodes/:id/resolve': { body: () => ({ outcome: 'no-action-needed' }), prepare: freshEpisode },
   'GET /api/events': {},
   'GET /fhir/Patient/:id': {},
   'GET /fhir/Patient': { query: (ids) => `identifier=${encodeURIComponent(`urn:oid:2.16.578.1.12.4.1.4.1|${ids.nationalId}`)}` },
@@ -252,6 +257,9 @@ function nextNationalId(): string {
     if (digits !== null) return `${firstNine}${digits}`
   }
 }
+async function freshEpisode(ids: Ids): Promise<Partial<Ids>> {
+  return { alert: await insertAlert(db.pool, { patientId: ids.patient, severity: 'yellow', openedAt: new Date(Date.now() - 365 * 86_400_000 - Math.random() * 86_400_000) }) }
+}
 async function freshAlert(ids: Ids): Promise<Partial<Ids>> {
   return { alert: await insertAlert(db.pool, { patientId: ids.patient, severity: 'yellow' }) }
 }
@@ -294,7 +302,7 @@ function paramValue(url: string, name: string, ids: Ids): string {
   if (name === 'deviceId') return pairedDeviceId || 'AA:BB:CC:00:00:00'
   if (name === '*') return 'index.html'
   const byResource: Record<string, string> = {
-    patients: ids.patient, Patient: ids.patient, alerts: ids.alert, gateways: ids.gateway, Device: ids.gateway, Observation: ids.observation, users: ids.user,
+    patients: ids.patient, Patient: ids.patient, alerts: ids.alert, episodes: ids.alert, gateways: ids.gateway, Device: ids.gateway, Observation: ids.observation, users: ids.user,
     CareTeam: ids.patient, deliveries: ids.delivery,
   }
   const value = before ? byResource[before] : undefined

@@ -58,8 +58,8 @@ export interface Episode {
   topic: string
   vital: VitalType | null
   severity: Severity
-  /** Every member acknowledged (or none open): the inbox shows it as handled. */
-  status: 'open' | 'acknowledged'
+  /** `acknowledged` when no member is open; `resolved` when every member is (only with `resolved: true`). */
+  status: 'open' | 'acknowledged' | 'resolved'
   /** Any member's condition still active (false: the values came back). */
   isConditionActive: boolean
   firstTriggeredAt: Date
@@ -117,10 +117,14 @@ function topicOf(a: EpisodeAlertInput): string {
   return `rule:${a.ruleId}`
 }
 
-/** The episodes of the given alerts (resolved ones are left out), most severe and latest first. */
-export function groupEpisodes(alerts: readonly EpisodeAlertInput[]): Episode[] {
+/**
+ * The episodes of the given alerts, most severe and latest first. Resolved
+ * alerts are left out, unless `resolved` (to show what an action on a whole
+ * episode just did).
+ */
+export function groupEpisodes(alerts: readonly EpisodeAlertInput[], options: { resolved?: boolean } = {}): Episode[] {
   const unresolved = alerts
-    .filter((a) => a.status !== 'resolved')
+    .filter((a) => options.resolved === true || a.status !== 'resolved')
     .sort((a, b) => a.firstTriggeredAt.getTime() - b.firstTriggeredAt.getTime() || a.id.localeCompare(b.id))
   const open = new Map<string, { episode: Episode; windowMs: number }>()
   const episodes: Episode[] = []
@@ -156,7 +160,7 @@ function start(a: EpisodeAlertInput, topic: string): Episode {
     topic,
     vital: topicVital(a.vital),
     severity: a.severity,
-    status: a.status === 'open' ? 'open' : 'acknowledged',
+    status: a.status,
     isConditionActive: a.isConditionActive,
     firstTriggeredAt: a.firstTriggeredAt,
     lastTriggeredAt: a.lastTriggeredAt,
@@ -175,7 +179,8 @@ function join(e: Episode, a: EpisodeAlertInput): void {
   e.alertIds.push(a.id)
   if (!e.ruleIds.includes(a.ruleId)) e.ruleIds.push(a.ruleId)
   e.severity = maxSeverity(e.severity, a.severity)
-  if (a.status === 'open') e.status = 'open'
+  if (a.status === 'open' || e.status === 'open') e.status = 'open'
+  else if (a.status === 'acknowledged') e.status = 'acknowledged'
   e.isConditionActive ||= a.isConditionActive
   e.readingCount = Math.max(e.readingCount, a.count)
   e.first ??= a.first
