@@ -141,7 +141,7 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/alerts/:id/resolve': { body: () => ({ outcome: 'no-action-needed' }), prepare: freshAlert },
   'POST /api/alerts/:id/notes': { body: () => ({ text: 'access test' }), prepare: freshAlert },
   // an episode's id is its earliest alert's: an alert older than the patient's others starts one
-  'GET /api/episodes': { query: (ids) => `patientId=${ids.patient}` },
+  'GET /api/episodes': { query: (ids) => `patientId=${ids.patient}`, prepare: patientWithOneAlert },
   'POST /api/episodes/:id/acknowledge': { body: () => ({}), prepare: freshEpisode },
   'POST /api/episodes/:id/assign': { body: () => ({ userId: carerId.value }), prepare: freshEpisode },
   'POST /api/episodes/:id/resolve': { body: () => ({ outcome: 'no-action-needed' }), prepare: freshEpisode },
@@ -256,6 +256,12 @@ function nextNationalId(): string {
     const digits = nationalIdCheckDigits(firstNine)
     if (digits !== null) return `${firstNine}${digits}`
   }
+}
+/** One alert shown, one entry: a new patient of the carer's with one alert. */
+async function patientWithOneAlert(): Promise<Partial<Ids>> {
+  const patient = await newPatientOfCarer()
+  await insertAlert(db.pool, { patientId: patient, severity: 'yellow' })
+  return { patient }
 }
 async function freshEpisode(ids: Ids): Promise<Partial<Ids>> {
   return { alert: await insertAlert(db.pool, { patientId: ids.patient, severity: 'yellow', openedAt: new Date(Date.now() - 365 * 86_400_000 - Math.random() * 86_400_000) }) }

@@ -38,8 +38,8 @@ export const episodeRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async 
     act: (alertId: string) => Promise<AlertChange>,
     nothingToDo: () => Error,
   ) => {
-    const found = episodesOf(await unresolved(request)).find((e) => e.episode.id === episodeId)
-    if (!found) throw new ERRORS.episodeNotFound()
+    const members = await accessOf(request).alerts.episode(episodeId, (unresolved) => episodesOf(unresolved).find((e) => e.episode.id === episodeId)?.alerts ?? null)
+    const found = { alerts: members }
     const targets = found.alerts.filter(applies)
     if (targets.length === 0) throw nothingToDo()
     const now = new Map(found.alerts.map((a) => [a.id, a]))
