@@ -128,6 +128,7 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/patients/:id/measurements': {},
   'GET /api/patients/:id/rules': {},
   'PUT /api/patients/:id/rules/:ruleId': { body: () => ({ isEnabled: true, reason: 'access test' }) },
+  'POST /api/patients/:id/rules/:ruleId/what-if': { body: () => ({ isEnabled: true }) },
   'GET /api/patients/:id/pauses': {},
   'POST /api/patients/:id/pauses': {
     body: () => ({ startsAt: new Date(Date.now() + 86_400_000).toISOString() }),

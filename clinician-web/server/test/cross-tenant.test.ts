@@ -170,6 +170,7 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/patients/:id/measurements': {},
   'GET /api/patients/:id/rules': {},
   'PUT /api/patients/:id/rules/:ruleId': { body: () => ({ isEnabled: false, reason: 'cross-tenant test' }) },
+  'POST /api/patients/:id/rules/:ruleId/what-if': { body: () => ({ isEnabled: true }) },
   'GET /api/patients/:id/pauses': {},
   'POST /api/patients/:id/pauses': { body: () => ({ startsAt: new Date(Date.now() + 86_400_000).toISOString() }) },
   'POST /api/patients/:id/pauses/:pauseId/end': { body: () => ({}) },
