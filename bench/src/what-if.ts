@@ -5,7 +5,9 @@ import { replayAlerts, resolvePatientRules, summarizeReplay, VITAL_TYPES, type R
  * pulse from a continuous oximeter, 86,400 readings) judged again by the
  * rules engine with the rules as they are, as POST
  * /api/patients/:id/rules/:ruleId/what-if does twice. Budget: well under a
- * second per replay.
+ * second per replay. Not met today: replayAlerts hands each measurement the
+ * whole history before it, so this is quadratic (ADR 0027); `1` (one day)
+ * did not finish in 400 s on the shared 2-core machine.
  *
  *   node bench/dist/what-if.js [days]
  */

@@ -258,14 +258,16 @@ function nextNationalId(): string {
     if (digits !== null) return `${firstNine}${digits}`
   }
 }
-/** One alert shown, one entry: a new patient of the carer's with one alert. */
-async function patientWithOneAlert(): Promise<Partial<Ids>> {
-  const patient = await newPatientOfCarer()
-  await insertAlert(db.pool, { patientId: patient, severity: 'yellow' })
-  return { patient }
+/** One alert shown, one entry: the patient's other alerts resolved, one new. */
+async function patientWithOneAlert(ids: Ids): Promise<Partial<Ids>> {
+  await db.pool.query(`UPDATE alerts SET status = 'resolved', resolved_at = now(), outcome = 'no-action-needed' WHERE patient_id = $1 AND status <> 'resolved'`, [ids.patient])
+  await insertAlert(db.pool, { patientId: ids.patient, severity: 'yellow' })
+  return {}
 }
+/** An alert older than the patient's others, and days from any other such: an episode of its own, headed by it. */
+let episodesMade = 0
 async function freshEpisode(ids: Ids): Promise<Partial<Ids>> {
-  return { alert: await insertAlert(db.pool, { patientId: ids.patient, severity: 'yellow', openedAt: new Date(Date.now() - 365 * 86_400_000 - Math.random() * 86_400_000) }) }
+  return { alert: await insertAlert(db.pool, { patientId: ids.patient, severity: 'yellow', openedAt: new Date(Date.now() - (400 + 3 * ++episodesMade) * 86_400_000) }) }
 }
 async function freshAlert(ids: Ids): Promise<Partial<Ids>> {
   return { alert: await insertAlert(db.pool, { patientId: ids.patient, severity: 'yellow' }) }
