@@ -25,3 +25,5 @@ export { EPISODE_KINDS, type Episode, type EpisodeKind } from './patient/episode
 export { DEVICE_KINDS, createDevices, type DeviceKind, type DeviceEncoding, type SimDevice } from './devices/device-kinds.js'
 export { encodeDeviceReading, type DeviceReading } from './devices/measurement-encoding.js'
 export { clockCommand, describeClock } from './cli/clock-command.js'
+// the scenario set's readings for benches that judge them without a platform (bench:episodes)
+export { planScenario, measureStepReadings, resolveAt, type ScenarioPlan } from './scenario/scenario-plan.js'

@@ -24,6 +24,7 @@ import { adminGatewayRoutes } from './routes/admin-gateways.js'
 import { adminPatientRoutes } from './routes/admin-patients.js'
 import { adminUserRoutes } from './routes/admin-users.js'
 import { alertRoutes } from './routes/alerts.js'
+import { episodeRoutes } from './routes/episodes.js'
 import { eventRoutes } from './routes/events.js'
 import { healthRoutes } from './routes/health.js'
 import { logControlRoutes } from './routes/log-control.js'
@@ -137,6 +138,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(serviceCourseRoutes, { live: options.live })
   await app.register(careTeamRoutes, { live: options.live })
   await app.register(alertRoutes, { live: options.live })
+  await app.register(episodeRoutes, { live: options.live })
   await app.register(logControlRoutes)
   await app.register(myPageRoutes)
   await app.register(eventRoutes, { live: options.live, streams, sessionCheckMs: options.sessionCheckMs ?? 15_000, sessionIdleMs: sessions.idleMs })

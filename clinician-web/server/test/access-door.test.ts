@@ -129,6 +129,7 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/patients/:id/trends': { query: () => 'vital=spo2&from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z' },
   'GET /api/patients/:id/rules': {},
   'PUT /api/patients/:id/rules/:ruleId': { body: () => ({ isEnabled: true, reason: 'access test' }) },
+  'POST /api/patients/:id/rules/:ruleId/what-if': { body: () => ({ isEnabled: true }) },
   'GET /api/patients/:id/pauses': {},
   'POST /api/patients/:id/pauses': {
     body: () => ({ startsAt: new Date(Date.now() + 86_400_000).toISOString() }),
@@ -141,6 +142,11 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/alerts/:id/assign': { body: () => ({ userId: carerId.value }), prepare: freshAlert },
   'POST /api/alerts/:id/resolve': { body: () => ({ outcome: 'no-action-needed' }), prepare: freshAlert },
   'POST /api/alerts/:id/notes': { body: () => ({ text: 'access test' }), prepare: freshAlert },
+  // an episode's id is its earliest alert's: an alert older than the patient's others starts one
+  'GET /api/episodes': { query: (ids) => `patientId=${ids.patient}`, prepare: patientWithOneAlert },
+  'POST /api/episodes/:id/acknowledge': { body: () => ({}), prepare: freshEpisode },
+  'POST /api/episodes/:id/assign': { body: () => ({ userId: carerId.value }), prepare: freshEpisode },
+  'POST /api/episodes/:id/resolve': { body: () => ({ outcome: 'no-action-needed' }), prepare: freshEpisode },
   'GET /api/events': {},
   'GET /fhir/Patient/:id': {},
   'GET /fhir/Patient': { query: (ids) => `identifier=${encodeURIComponent(`urn:oid:2.16.578.1.12.4.1.4.1|${ids.nationalId}`)}` },
@@ -271,6 +277,17 @@ function nextNationalId(): string {
     if (digits !== null) return `${firstNine}${digits}`
   }
 }
+/** One alert shown, one entry: the patient's other alerts resolved, one new. */
+async function patientWithOneAlert(ids: Ids): Promise<Partial<Ids>> {
+  await db.pool.query(`UPDATE alerts SET status = 'resolved', resolved_at = now(), outcome = 'no-action-needed' WHERE patient_id = $1 AND status <> 'resolved'`, [ids.patient])
+  await insertAlert(db.pool, { patientId: ids.patient, severity: 'yellow' })
+  return {}
+}
+/** An alert older than the patient's others, and days from any other such: an episode of its own, headed by it. */
+let episodesMade = 0
+async function freshEpisode(ids: Ids): Promise<Partial<Ids>> {
+  return { alert: await insertAlert(db.pool, { patientId: ids.patient, severity: 'yellow', openedAt: new Date(Date.now() - (400 + 3 * ++episodesMade) * 86_400_000) }) }
+}
 async function freshAlert(ids: Ids): Promise<Partial<Ids>> {
   return { alert: await insertAlert(db.pool, { patientId: ids.patient, severity: 'yellow' }) }
 }
@@ -313,7 +330,7 @@ function paramValue(url: string, name: string, ids: Ids): string {
   if (name === 'deviceId') return pairedDeviceId || 'AA:BB:CC:00:00:00'
   if (name === '*') return 'index.html'
   const byResource: Record<string, string> = {
-    patients: ids.patient, Patient: ids.patient, alerts: ids.alert, gateways: ids.gateway, Device: ids.gateway, Observation: ids.observation, users: ids.user,
+    patients: ids.patient, Patient: ids.patient, alerts: ids.alert, episodes: ids.alert, gateways: ids.gateway, Device: ids.gateway, Observation: ids.observation, users: ids.user,
     CareTeam: ids.patient, deliveries: ids.delivery,
   }
   const value = before ? byResource[before] : undefined

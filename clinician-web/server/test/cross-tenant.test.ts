@@ -171,6 +171,7 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/patients/:id/trends': { query: () => 'vital=spo2&from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z' },
   'GET /api/patients/:id/rules': {},
   'PUT /api/patients/:id/rules/:ruleId': { body: () => ({ isEnabled: false, reason: 'cross-tenant test' }) },
+  'POST /api/patients/:id/rules/:ruleId/what-if': { body: () => ({ isEnabled: true }) },
   'GET /api/patients/:id/pauses': {},
   'POST /api/patients/:id/pauses': { body: () => ({ startsAt: new Date(Date.now() + 86_400_000).toISOString() }) },
   'POST /api/patients/:id/pauses/:pauseId/end': { body: () => ({}) },
@@ -180,6 +181,10 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/alerts/:id/assign': { body: (_ids, caller) => ({ userId: callerIds.get(caller.username) ?? null }) },
   'POST /api/alerts/:id/resolve': { body: () => ({ outcome: 'no-action-needed' }) },
   'POST /api/alerts/:id/notes': { body: () => ({ text: 'cross-tenant test' }) },
+  'GET /api/episodes': { query: (i) => `patientId=${i.patient}` },
+  'POST /api/episodes/:id/acknowledge': { body: () => ({}) },
+  'POST /api/episodes/:id/assign': { body: (_ids, caller) => ({ userId: callerIds.get(caller.username) ?? null }) },
+  'POST /api/episodes/:id/resolve': { body: () => ({ outcome: 'no-action-needed' }) },
   'GET /api/events': {},
   'GET /api/admin/gateways': {},
   'POST /api/admin/gateways': { body: (i) => ({ patientId: i.patient }) },
@@ -265,7 +270,7 @@ function paramValue(url: string, name: string, i: Ids): string {
   const before = url.split(`:${name}`)[0]!.split('/').filter(Boolean).at(-1)
   if (before === 'entries' || before === 'AuditEvent') return i.audit
   const byResource: Record<string, string> = {
-    patients: i.patient, Patient: i.patient, alerts: i.alert, gateways: i.gateway, Device: i.gateway, Observation: i.observation, users: i.user,
+    patients: i.patient, Patient: i.patient, alerts: i.alert, episodes: i.alert, gateways: i.gateway, Device: i.gateway, Observation: i.observation, users: i.user,
     CareTeam: i.patient, deliveries: i.delivery,
   }
   const value = before ? byResource[before] : undefined

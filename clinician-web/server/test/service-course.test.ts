@@ -195,6 +195,24 @@ describe('the course of service (issue 17)', () => {
       expect(body.current).toEqual(body.raised)
       expect(body.proposals.map((p) => [p.ruleId, p.proposed])).toEqual([['threshold:spo2', []]])
 
+      // issue 20's what-if on a rule edit, over the last 30 days: the rules as they are replay to exactly what was
+      // raised (same rule, same readings, same count); the proposal's limits would have raised nothing
+      const whatIf = async (change: unknown) => (await send('POST', `/api/patients/${patient}/rules/threshold:spo2/what-if`, cookies.nurse, change)).body as {
+        raised: { alertKey: string; severity: string; count: number }[]; elapsedMs: number
+        current: { alerts: { alertKey: string; severity: string; count: number }[]; episodes: number }; proposed: { alerts: unknown[]; episodes: number }
+      }
+      const same = await whatIf({ isEnabled: true })
+      const pick = (a: { alertKey: string; severity: string; count: number }) => ({ alertKey: a.alertKey, severity: a.severity, count: a.count })
+      expect(same.raised.map(pick)).toEqual([{ alertKey: 'threshold:spo2', severity: 'red', count: 6 }])
+      expect(same.current.alerts.map(pick)).toEqual(same.raised.map(pick))
+      expect(same.proposed.alerts.map(pick)).toEqual(same.current.alerts.map(pick))
+      expect(same.proposed.episodes).toBe(same.current.episodes)
+      expect(same.current.episodes).toBe(1)
+      const personal = await whatIf({ params: body.proposals[0]!.params })
+      expect(personal.current).toEqual(same.current)
+      expect(personal.proposed).toEqual({ alerts: [], episodes: 0 })
+      expect((await send('POST', `/api/patients/${patient}/rules/threshold:spo2/what-if`, cookies.nurse, { params: { vitals: 'none' } })).status).toBe(400)
+
       // the clinician accepts it: the rule's next version, with who and why
       const accepted = await send('PUT', `/api/patients/${patient}/rules/threshold:spo2`, cookies.clinician, { params: body.proposals[0]!.params, reason: 'Personlige terskelverdier fra oppstartsperioden' })
       expect(accepted.status).toBe(200)

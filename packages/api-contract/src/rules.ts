@@ -107,3 +107,38 @@ export const pauseParams = z.object({ id: uuidParam, pauseId: bigintIdParam })
 export const pauseEndBody = z
   .object({ endsAt: isoInstant.optional().describe('Default: now') })
   .optional()
+
+/** POST /api/patients/:id/rules/:ruleId/what-if: the change as PUT would take it; nothing is stored. */
+export const whatIfBody = z
+  .object({
+    params: storableJsonObject.optional(),
+    isEnabled: z.boolean().optional(),
+    kind: z.enum(RULE_KINDS).optional(),
+  })
+  .refine((b) => b.params !== undefined || b.isEnabled !== undefined || b.kind !== undefined, 'give params, isEnabled or kind')
+
+const replayedAlertSchema = z.object({
+  alertKey: z.string(),
+  ruleId: z.string(),
+  ruleVersion: z.string(),
+  severity: z.enum(['red', 'yellow']),
+  count: z.number().int(),
+  firstTriggeredAt: z.string(),
+  lastTriggeredAt: z.string(),
+})
+const replaySummarySchema = z.object({ alerts: z.array(replayedAlertSchema), episodes: z.number().int() })
+export const whatIfSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  /** Stored readings replayed (the period and the 14 days before it that the rules look back on). */
+  readings: z.number().int(),
+  /** Time the two replays took on the server. */
+  elapsedMs: z.number(),
+  /** What the rules did raise in the period (reading rules). */
+  raised: z.array(z.object({ alertKey: z.string(), severity: z.enum(['red', 'yellow']), firstTriggeredAt: z.string(), count: z.number().int(), ruleVersion: z.string() })),
+  /** The rules as they are, replayed. */
+  current: replaySummarySchema,
+  /** With the change, replayed. */
+  proposed: replaySummarySchema,
+})
+export type WhatIf = z.infer<typeof whatIfSchema>

@@ -46,6 +46,26 @@ export function alertAccess({ db, actor, audit }: AccessContext) {
     },
 
     /**
+     * The alerts of an episode (issue 20, ADR 0027), found by its id (its
+     * earliest alert's): `members` picks them from the unresolved alerts of
+     * that alert's patient. Not logged as a read when found: the action on
+     * each member that follows writes its own entry, and the answer shows no
+     * alert that was not acted on. A miss (no such alert, no relationship,
+     * not an episode's id) is logged as a denied read, as `read` logs one.
+     */
+    async episode(episodeId: string, members: (unresolved: AlertRecord[]) => AlertRecord[] | null): Promise<AlertRecord[]> {
+      const head = await findAlert(db, { tenantId: actor.tenantId, userId: userIdOf(actor), alertId: episodeId })
+      const found = head && members(await listAlerts(db, {
+        tenantId: actor.tenantId, userId: userIdOf(actor), statuses: ['open', 'acknowledged'], patientId: head.patientId, limit: 1000,
+      }))
+      if (!found) {
+        await audit.one({ action: 'read', resourceType: 'Alert', resourceId: episodeId, patientId: head?.patientId ?? null, outcome: 'denied', details: { episode: true } })
+        throw new ERRORS.episodeNotFound()
+      }
+      return found
+    },
+
+    /**
      * An alert pushed on a live stream the actor opened: the care relationship
      * is checked again, and the stream's opening is its log entry (a row per
      * pushed change would log the server's doing, not the reader's).

@@ -1,8 +1,10 @@
 import {
   addRuleOverride, canAccessPatient, CARE_ROLES, endServicePause, findPatientForUser, listRuleOverrides, listServicePauses,
-  startServicePause, type ServicePauseRecord,
+  loadStartupReadings, platformNow, startServicePause, type ServicePauseRecord, type StoredReading,
 } from '@varde/db'
-import { resolvePatientRules, RuleError, type Rule, type RuleKind, type RuleOverride, type RuleSet } from '@varde/domain'
+import {
+  replayAlerts, resolvePatientRules, RuleError, summarizeReplay, type ReplaySummary, type Rule, type RuleKind, type RuleOverride, type RuleSet,
+} from '@varde/domain'
 import { CARE_WRITE_FAILURES, ERRORS } from '../errors/api-errors.js'
 import { dbActorOf, hasRole } from './actor.js'
 import { userIdOf, type AccessContext } from './context.js'
@@ -75,6 +77,49 @@ export function ruleAccess({ db, actor, audit, where }: AccessContext) {
       const rule = resolvePatientRules(patient.conditions, [...overrides, stored.override]).rules.find((r) => r.id === ruleId)
       if (!rule) throw new Error(`rule ${ruleId} missing after storing it`)
       return rule
+    },
+
+    /**
+     * What-if before a rule changes (issue 20): the patient's last `days`
+     * days of stored readings replayed by the rules' own entry point
+     * (@varde/domain replayAlerts) with the rules as they are and with the
+     * change, nothing stored; beside them the alerts the rules did raise in
+     * the period. Anyone who gives care may ask (asking changes nothing);
+     * one log entry per call.
+     */
+    async whatIf(patientId: string, ruleId: string, change: Omit<RuleChange, 'reason'>, days = 30): Promise<{
+      from: Date; to: Date; readings: number; elapsedMs: number
+      raised: Awaited<ReturnType<typeof loadStartupReadings>>['raised']; current: ReplaySummary; proposed: ReplaySummary
+    }> {
+      const patient = await findPatientForUser(db, actor.tenantId, userIdOf(actor), patientId)
+      await audit.one({ action: 'read', resourceType: 'RuleWhatIf', resourceId: patientId, patientId: patient?.id ?? null, outcome: patient ? 'allowed' : 'denied', details: { ruleId } })
+      if (!patient) throw new ERRORS.patientNotFound()
+      const overrides = await readOverrides(patient.id)
+      const previous = overrides.filter((o) => o.ruleId === ruleId).reduce<RuleOverride | undefined>((a, o) => (a && a.version > o.version ? a : o), undefined)
+      const candidate: RuleOverride = {
+        ruleId, version: Number.MAX_SAFE_INTEGER, kind: change.kind ?? previous?.kind, params: change.params ?? previous?.params ?? {},
+        isEnabled: change.isEnabled ?? previous?.isEnabled, setBy: { id: userIdOf(actor), name: actor.displayName }, setAt: new Date(), reason: null,
+      }
+      let current: RuleSet
+      try {
+        current = resolvePatientRules(patient.conditions, overrides)
+      } catch (error) {
+        if (!(error instanceof RuleError)) throw error
+        throw new ERRORS.invalidStoredRules(error.detail)
+      }
+      // an invalid change is refused as the change itself would be (RuleError: 400 with its reason)
+      const proposed = resolvePatientRules(patient.conditions, [...overrides, candidate])
+      const to = await platformNow(db)
+      const from = new Date(to.getTime() - days * 86_400_000)
+      const { readings, raised } = await loadStartupReadings(db, { tenantId: actor.tenantId, patientId: patient.id, from, to })
+      const started = performance.now()
+      // as the worker judged them: by stored batch (gateway/batch/measurement ids), when received
+      const arrival = (r: StoredReading) => ({ batch: r.measurementId.slice(0, r.measurementId.lastIndexOf('/')), at: r.receivedAt })
+      const replayed = {
+        current: summarizeReplay(current, replayAlerts({ ruleSet: current, readings, from, to, arrival }), patient.id),
+        proposed: summarizeReplay(proposed, replayAlerts({ ruleSet: proposed, readings, from, to, arrival }), patient.id),
+      }
+      return { from, to, readings: readings.length, elapsedMs: performance.now() - started, raised, ...replayed }
     },
 
     async pauses(patientId: string): Promise<ServicePauseRecord[]> {

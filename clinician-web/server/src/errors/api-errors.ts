@@ -26,6 +26,7 @@ export const ERRORS = {
   metricsTokenRequired: define('unauthenticated', 401, 'A metrics token is required (VARDE_METRICS_TOKEN).'),
   patientNotFound: define('not-found', 404, 'No such patient.'),
   alertNotFound: define('not-found', 404, 'No such alert.'),
+  episodeNotFound: define('not-found', 404, 'No such episode (or none of its alerts is open any more).'),
   pauseNotFound: define('not-found', 404, 'No such pause.'),
   gatewayNotFound: define('not-found', 404, 'No such gateway.'),
   careRoleRequired: define('forbidden', 403, 'Only a nurse or clinician on the patient\'s care team may change this.'),

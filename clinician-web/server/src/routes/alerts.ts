@@ -21,19 +21,8 @@ const languageOf = (request: FastifyRequest) => preferredLanguage(request.header
 export const alertRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async (app, { live }) => {
   app.addHook('preHandler', requireUser)
 
-  /**
-   * The change and its event are in the database (one statement); the event is published here at once and, if
-   * the broker does not take it, by an outbox relay later: no change goes unannounced (issue 15).
-   */
   const answer = async (request: FastifyRequest, change: AlertChange) => {
-    const publish = async (topic: string, payload: string) => {
-      if (!(await live.announce(topic, payload, request.log, { event: 'alert-change-not-announced', alertId: change.alert.id }))) {
-        throw new Error('not announced; left in the outbox')
-      }
-    }
-    // the answer does not wait on a failed cleanup: the event is published again when its claim runs out
-    await accessOf(request).alerts.announce(change, publish)
-      .catch((error: unknown) => request.log.warn({ err: error, event: 'alert-event-not-settled', alertId: change.alert.id }, 'alert event left in the outbox'))
+    await announceAlertChange(request, live, change)
     return toAlertView(change.alert, languageOf(request))
   }
   const actionResponses = { 200: alertSchema, 400: errorBody, 404: errorBody, 409: errorBody }
@@ -102,4 +91,19 @@ export const alertRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async (a
       params, body: noteBody, response: actionResponses,
     },
   }, async (request) => answer(request, await accessOf(request).alerts.note(request.params.id, request.body.text)))
+}
+
+/**
+ * The change and its event are in the database (one statement); the event is published here at once and, if
+ * the broker does not take it, by an outbox relay later: no change goes unannounced (issue 15).
+ */
+export async function announceAlertChange(request: FastifyRequest, live: LiveEvents, change: AlertChange): Promise<void> {
+  const publish = async (topic: string, payload: string) => {
+    if (!(await live.announce(topic, payload, request.log, { event: 'alert-change-not-announced', alertId: change.alert.id }))) {
+      throw new Error('not announced; left in the outbox')
+    }
+  }
+  // the answer does not wait on a failed cleanup: the event is published again when its claim runs out
+  await accessOf(request).alerts.announce(change, publish)
+    .catch((error: unknown) => request.log.warn({ err: error, event: 'alert-event-not-settled', alertId: change.alert.id }, 'alert event left in the outbox'))
 }

@@ -1,7 +1,7 @@
 import type { ServicePauseRecord } from '../access/types.js'
 import {
   errorBody, idParams, pauseEndBody, pauseListSchema, pauseParams, pauseSchema, pauseStartBody, patientRuleSchema, patientRulesSchema,
-  ruleChangeBody, ruleParams, type Pause, type PatientRule, type RuleChange,
+  ruleChangeBody, ruleParams, whatIfBody, whatIfSchema, type Pause, type PatientRule, type RuleChange,
 } from '@varde/api-contract'
 import { RULE_FAMILY, type ClinicianRef, type Rule, type RuleOverride } from '@varde/domain'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
@@ -85,6 +85,32 @@ export const patientRuleRoutes: FastifyPluginAsyncZod = async (app) => {
     const { id, ruleId } = request.params
     const { params, isEnabled, kind, reason } = request.body
     return toRuleJson(await accessOf(request).rules.change(id, ruleId, { params, isEnabled, kind, reason: reason || null }))
+  })
+
+  app.post('/api/patients/:id/rules/:ruleId/what-if', {
+    config: { access: 'patient' },
+    schema: {
+      tags: ['rules'],
+      summary: 'What a change of one rule would have done over the last 30 days, beside what the rules as they are did (nothing is stored)',
+      description: 'The patient\'s stored readings of the last 30 days (by the platform clock) replayed by the rules engine twice: with the rules as they are and with the change (`params`, `isEnabled`, `kind` as PUT takes them). '
+        + 'Each: the alerts raised and the episodes they make. `raised`: what the rules did raise in the period. An invalid change is refused with 400 as PUT refuses it.',
+      params: ruleParams,
+      body: whatIfBody,
+      response: { 200: whatIfSchema, 400: errorBody, 404: errorBody, 500: errorBody },
+    },
+  }, async (request) => {
+    const { id, ruleId } = request.params
+    const { params, isEnabled, kind } = request.body
+    const w = await accessOf(request).rules.whatIf(id, ruleId, { params, isEnabled, kind })
+    const alerts = (list: typeof w.current.alerts) => list.map((a) => ({
+      ...a, firstTriggeredAt: a.firstTriggeredAt.toISOString(), lastTriggeredAt: a.lastTriggeredAt.toISOString(),
+    }))
+    return {
+      from: w.from.toISOString(), to: w.to.toISOString(), readings: w.readings, elapsedMs: w.elapsedMs,
+      raised: w.raised.map((r) => ({ ...r, firstTriggeredAt: r.firstTriggeredAt.toISOString() })),
+      current: { alerts: alerts(w.current.alerts), episodes: w.current.episodes },
+      proposed: { alerts: alerts(w.proposed.alerts), episodes: w.proposed.episodes },
+    }
   })
 
   app.get('/api/patients/:id/pauses', {

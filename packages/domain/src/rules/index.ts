@@ -17,6 +17,18 @@ export * from './missed-measurement.js'
 export * from './device-health.js'
 export { isPossiblyRed } from './urgency.js'
 export { replayAlerts, type ReplayedAlert, type ReplayInput } from './replay.js'
+export {
+  EPISODE_WINDOW_HOURS,
+  episodeKind,
+  episodeNotices,
+  groupEpisodes,
+  type Episode,
+  type EpisodeAlertInput,
+  type EpisodeKind,
+  type EpisodeNotice,
+  type EpisodeValue,
+} from './episodes.js'
+export { summarizeReplay, type ReplaySummary } from './what-if.js'
 export { proposeThresholds, MIN_PROPOSAL_READINGS, type ThresholdProposal } from './threshold-proposal.js'
 export { notePausedService, PAUSED_NOTE } from './paused-note.js'
 export { adherence, type AdherenceInput } from './adherence.js'

@@ -1,0 +1,119 @@
+import { seedDemo } from '@varde/db'
+import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
+import type { AlertChangedEvent } from '@varde/domain'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { insertAlert } from './insert-alert.js'
+import { startServerStack, type ServerStack } from './server-stack.js'
+
+// Episodes over HTTP against the real database and broker (issue 20, ADR
+// 0027): a patient's SpO2 alerts are one card, acknowledged once for the
+// whole; GET /api/alerts stays as the contract has it. Alerts are inserted as
+// the rules worker stores them; the engine's side is
+// packages/domain/src/rules/episodes.test.ts.
+let db: TestDatabase
+let stack: ServerStack
+let nurse: string
+const announced: AlertChangedEvent[] = []
+
+interface EpisodeJson {
+  id: string; patientId: string; kind: string; topic: string; severity: string; status: string; readingCount: number
+  first: { value: number } | null; worst: { value: number } | null; latest: { value: number } | null
+  alerts: { id: string; status: string }[]
+}
+
+const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000)
+
+beforeAll(async () => {
+  db = await startTestDatabase()
+  await seedDemo(db.pool)
+  stack = await startServerStack({ db, name: 'episodes-test' })
+  stack.live.onAlertChanged((e) => announced.push(e))
+  nurse = await stack.login('sykepleier')
+})
+afterAll(async () => {
+  await stack?.stop()
+  await db?.stop()
+})
+
+/** A patient of the demo nurse with no alerts yet. */
+async function newPatient(): Promise<string> {
+  const { rows } = await db.pool.query<{ id: string }>(
+    `WITH p AS (INSERT INTO patients (tenant_id, display_name) VALUES ('demo', 'Episode Pasient') RETURNING id),
+          c AS (INSERT INTO care_team_members (tenant_id, patient_id, user_id, relation)
+                SELECT 'demo', p.id, u.id, 'home-care' FROM p, users u WHERE u.tenant_id = 'demo' AND u.username = 'sykepleier')
+     SELECT id FROM p`)
+  return rows[0]!.id
+}
+
+async function call(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${stack.baseUrl}${path}`, {
+    method, headers: { cookie: nurse, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  })
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+}
+const episodesOf = async (patientId: string) =>
+  (await call('GET', `/api/episodes?patientId=${patientId}`)).body.items as EpisodeJson[]
+
+describe('GET /api/episodes and one action for the whole', () => {
+  it('several SpO2 alerts of one patient are one episode with its course; acknowledged once, every alert in it is', async () => {
+    const patient = await newPatient()
+    const yellow = await insertAlert(db.pool, { patientId: patient, severity: 'yellow', value: 93, openedAt: minutesAgo(120) })
+    const red = await insertAlert(db.pool, { patientId: patient, severity: 'red', value: 89, openedAt: minutesAgo(60) })
+    const red2 = await insertAlert(db.pool, { patientId: patient, severity: 'red', value: 90, openedAt: minutesAgo(30) })
+
+    const [episode, ...more] = await episodesOf(patient)
+    expect(more).toEqual([])
+    expect(episode).toMatchObject({
+      id: yellow, kind: 'clinical', topic: 'vital:spo2', severity: 'red', status: 'open',
+      first: { value: 93 }, worst: { value: 90 }, latest: { value: 90 },
+    })
+    expect(episode!.alerts.map((a) => a.id)).toEqual([yellow, red, red2])
+    // the contract's list is unchanged: three alerts
+    const open = (await call('GET', `/api/alerts?status=open&patientId=${patient}`)).body.items as { id: string }[]
+    expect(open.map((a) => a.id).sort()).toEqual([yellow, red, red2].sort())
+
+    const acked = await call('POST', `/api/episodes/${yellow}/acknowledge`, {})
+    expect(acked.status).toBe(200)
+    expect(acked.body).toMatchObject({ id: yellow, status: 'acknowledged' })
+    expect((await call('GET', `/api/alerts?status=open&patientId=${patient}`)).body.items).toEqual([])
+    // each alert's change announced, so every portal's inbox follows
+    for (const id of [yellow, red, red2]) {
+      await expect.poll(() => announced.some((e) => e.alertId === id && e.status === 'acknowledged')).toBe(true)
+    }
+    // a second acknowledge of the whole: nothing is open
+    expect((await call('POST', `/api/episodes/${yellow}/acknowledge`, {})).body).toMatchObject({ error: { code: 'already-acknowledged' } })
+    const { rows } = await db.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM audit_log WHERE resource_type = 'Alert' AND action = 'alert.acknowledge' AND outcome = 'allowed' AND resource_id = ANY($1)`, [[yellow, red, red2]])
+    expect(Number(rows[0]!.n)).toBe(3)
+  })
+
+  it('resolving the episode resolves each alert; the episode is gone from the list', async () => {
+    const patient = await newPatient()
+    const a = await insertAlert(db.pool, { patientId: patient, severity: 'yellow', openedAt: minutesAgo(50) })
+    await insertAlert(db.pool, { patientId: patient, severity: 'yellow', openedAt: minutesAgo(40) })
+    const resolved = await call('POST', `/api/episodes/${a}/resolve`, { outcome: 'contacted-patient' })
+    expect(resolved.status).toBe(200)
+    expect(resolved.body).toMatchObject({ id: a, status: 'resolved' })
+    expect(await episodesOf(patient)).toEqual([])
+  })
+
+  it('an alert past the window is an episode of its own; technical alerts are apart; an unknown id is 404', async () => {
+    const patient = await newPatient()
+    await insertAlert(db.pool, { patientId: patient, severity: 'yellow', openedAt: minutesAgo(26 * 60) })
+    await insertAlert(db.pool, { patientId: patient, severity: 'yellow', openedAt: minutesAgo(10) })
+    await db.pool.query(
+      `UPDATE alerts SET rule_id = 'device:gateway-offline', rule_kind = 'gateway-offline'
+        WHERE id = $1`, [await insertAlert(db.pool, { patientId: patient, severity: 'yellow', openedAt: minutesAgo(5) })])
+    const episodes = await episodesOf(patient)
+    expect(episodes.map((e) => [e.kind, e.topic])).toEqual([
+      ['technical', 'rule:device:gateway-offline'],
+      ['clinical', 'vital:spo2'],
+      ['clinical', 'vital:spo2'],
+    ])
+    const technical = (await call('GET', `/api/episodes?patientId=${patient}&kind=technical`)).body.items as EpisodeJson[]
+    expect(technical.map((e) => e.topic)).toEqual(['rule:device:gateway-offline'])
+    expect((await call('POST', `/api/episodes/00000000-0000-4000-8000-000000000000/acknowledge`, {})).body)
+      .toMatchObject({ error: { code: 'not-found' } })
+  })
+})
