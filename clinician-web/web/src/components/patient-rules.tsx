@@ -119,16 +119,20 @@ export function PatientRulesSection({ patientId }: { patientId: string }) {
                   {row.label}
                   {!row.rule.isEnabled && <DisabledBadge />}
                 </th>
-                <td className="patient-rules__limit patient-rules__limit--red">{row.red}</td>
-                <td className="patient-rules__limit patient-rules__limit--yellow">{row.yellow}</td>
-                <td>
+                <td className="patient-rules__limit patient-rules__limit--red" data-label={t('rules.column.red')}>
+                  {row.red}
+                </td>
+                <td className="patient-rules__limit patient-rules__limit--yellow" data-label={t('rules.column.yellow')}>
+                  {row.yellow}
+                </td>
+                <td data-label={t('rules.column.version')}>
                   <RuleVersion rule={row.rule} />
                 </td>
-                <td>
+                <td data-label={t('rules.column.changed')}>
                   <RuleOrigin rule={row.rule} />
                 </td>
                 {data.canChange && (
-                  <td>
+                  <td className="patient-rules__actions">
                     {row.vital && (
                       <button
                         type="button"
@@ -204,20 +208,23 @@ export function PatientRulesSection({ patientId }: { patientId: string }) {
                       {vitalLabel(p.vital, i18n.language)}
                       {!rule.isEnabled && <DisabledBadge />}
                     </th>
-                    <td>
+                    <td data-label={t('rules.column.when')}>
                       {t('rules.scheduleWindow', {
                         days: weekdaysText(p.weekdays, i18n),
                         from: p.windowStart,
                         to: p.deadline,
                       })}
                     </td>
-                    <td className={`patient-rules__limit patient-rules__limit--${p.severity}`}>
+                    <td
+                      className={`patient-rules__limit patient-rules__limit--${p.severity}`}
+                      data-label={t('rules.column.missed')}
+                    >
                       {t(`rules.severity.${p.severity}`)}
                     </td>
-                    <td>
+                    <td data-label={t('rules.column.version')}>
                       <RuleVersion rule={rule} />
                     </td>
-                    <td>
+                    <td data-label={t('rules.column.changed')}>
                       <RuleOrigin rule={rule} />
                     </td>
                   </tr>
