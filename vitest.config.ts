@@ -78,6 +78,8 @@ export default defineConfig({
           environment: 'jsdom',
           root: 'clinician-web/web',
           include: ['src/**/*.test.{ts,tsx}'],
+          // jsdom renders of whole pages take 1-3 s on a busy 2-core machine beside the node suites (default 5 s)
+          testTimeout: 15_000,
           maxWorkers: WORKERS,
         },
       },
