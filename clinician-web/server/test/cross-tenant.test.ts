@@ -165,6 +165,9 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/login-options': {},
   'GET /api/session/helseid/callback': {},
   'POST /api/session/helseid/logout': { endsSession: true },
+  // a person in two tenants picks one (issue 24): no choice under way in this suite, so nothing to pick
+  'GET /api/session/tenant-choice': {},
+  'POST /api/session/tenant-choice': { body: () => ({ tenantId: 'nabo' }) },
   'GET /api/patients': {},
   'GET /api/patients/:id': {},
   'GET /api/patients/:id/measurements': {},
