@@ -1,5 +1,5 @@
-import { useQuery } from '@tanstack/react-query'
-import { useState } from 'react'
+import type { TenantChoice } from '@varde/api-contract'
+import { useEffect, useState } from 'react'
 import { chooseTenant, getTenantChoice } from '../api/session'
 import { LanguageSwitch } from '../components/language-switch'
 import { errorText } from '../i18n/error-text'
@@ -23,7 +23,13 @@ const safeReturnTo = (search: string): string => {
 export function ChooseTenantPage() {
   const { t } = useI18n()
   usePageTitle(t('chooseTenant.title'))
-  const query = useQuery({ queryKey: ['tenant-choice'], queryFn: getTenantChoice, retry: false, staleTime: Infinity })
+  // read once, outside the query cache: signing out (no session here yet) clears the cache
+  const [offer, setOffer] = useState<{ choice: TenantChoice } | { failure: unknown } | null>(null)
+  useEffect(() => {
+    let isCurrent = true
+    getTenantChoice().then((choice) => { if (isCurrent) setOffer({ choice }) }, (failure: unknown) => { if (isCurrent) setOffer({ failure }) })
+    return () => { isCurrent = false }
+  }, [])
   const [error, setError] = useState<unknown>(null)
   const [picking, setPicking] = useState<string | null>(null)
 
@@ -40,8 +46,8 @@ export function ChooseTenantPage() {
     }
   }
 
-  const items = query.data?.items ?? []
-  const isExpired = query.isSuccess && items.length === 0
+  const items = offer && 'choice' in offer ? offer.choice.items : []
+  const isExpired = offer !== null && 'choice' in offer && items.length === 0
   return (
     <div className="login">
       <header className="login__header">
@@ -51,8 +57,8 @@ export function ChooseTenantPage() {
       <main id="main" className="login__main">
         <div className="login__card">
           <h1 tabIndex={-1}>{t('chooseTenant.title')}</h1>
-          {query.isPending && <p>{t('app.loading')}</p>}
-          {query.isError && <p className="notice notice--error" role="alert">{errorText(query.error, t)}</p>}
+          {offer === null && <p>{t('app.loading')}</p>}
+          {offer && 'failure' in offer && <p className="notice notice--error" role="alert">{errorText(offer.failure, t)}</p>}
           {isExpired && <p className="notice notice--error" role="alert">{t('error.tenant-choice-expired')}</p>}
           {error !== null && <p className="notice notice--error" role="alert">{errorText(error, t)}</p>}
           {items.length > 0 && (
