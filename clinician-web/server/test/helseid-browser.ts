@@ -16,11 +16,14 @@ export class TestBrowser {
     return this.jars.get(new URL(url).host)?.get(name)
   }
 
-  async request(url: URL, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
+  async request(url: URL, init: { method?: string; form?: Record<string, string>; json?: unknown } = {}): Promise<Response> {
     const res = await fetch(url, {
       method: init.method ?? 'GET', redirect: 'manual',
-      headers: { cookie: this.cookieHeader(url), ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-      ...(init.form ? { body: new URLSearchParams(init.form).toString() } : {}),
+      headers: {
+        cookie: this.cookieHeader(url),
+        ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(init.form ? { body: new URLSearchParams(init.form).toString() } : {}), ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}),
     })
     const jar = this.jars.get(url.host) ?? new Map<string, string>()
     this.jars.set(url.host, jar)

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createServer } from 'node:net'
-import { seedDemo, type DemoHome } from '@varde/db'
+import { seedDemoTenants, type DemoHome } from '@varde/db'
 import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
 import { startHelseIdStandIn, type StandIn } from '@varde/helseid/stand-in'
 import { exportJWK, generateKeyPair, type JWTPayload } from 'jose'
@@ -17,6 +17,7 @@ let stack: ServerStack
 let provider: StandIn
 let tamper: ((p: JWTPayload) => JWTPayload) | null = null
 let homes: DemoHome[]
+let naboHomes: DemoHome[]
 const STREAM_CHECK_MS = 100
 
 const freePort = () => new Promise<number>((resolve) => {
@@ -28,7 +29,7 @@ const freePort = () => new Promise<number>((resolve) => {
 
 beforeAll(async () => {
   db = await startTestDatabase()
-  homes = await seedDemo(db.pool)
+  ;({ demo: homes, nabo: naboHomes } = await seedDemoTenants(db.pool))
   const port = await freePort()
   const appUrl = `http://127.0.0.1:${port}`
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true })
@@ -223,6 +224,67 @@ describe('emergency access with HelseID: a fresh login first (issue 24)', () => 
   })
 })
 
+describe('a person who is a user in two tenants (issue 24): picks one, and the session is that tenant\'s alone', () => {
+  const choiceUrl = () => new URL('/api/session/tenant-choice', stack.baseUrl)
+  const get = async (browser: TestBrowser, path: string) => browser.request(new URL(path, stack.baseUrl))
+  const chosen = (tenantId: string) => db.pool.query<{ actor: string; details: { offered: string[] } }>(
+    `SELECT actor, details FROM audit_log WHERE action = 'tenant-chosen' AND tenant_id = $1 ORDER BY id`, [tenantId])
+
+  it('opens no session at login, but offers both tenants on the portal\'s page; the choice is one-use and only this browser\'s', async () => {
+    const browser = new TestBrowser()
+    const landed = await helseIdLogin(browser, stack.baseUrl, 'vikar', '?returnTo=%2Fpatients')
+    expect(landed.pathname + landed.search).toBe('/choose-tenant?returnTo=%2Fpatients')
+    expect((await sessionOf(browser)).status, 'no session before the choice').toBe(401)
+    const offered = await (await browser.request(choiceUrl())).json()
+    expect(offered).toEqual({ items: [
+      { tenantId: 'demo', tenantName: 'Demo kommune', displayName: 'Vera Vikar' },
+      { tenantId: 'nabo', tenantName: 'Nabo kommune', displayName: 'Vera Vikar' },
+    ] })
+    // another browser has no choice to make
+    expect(await (await new TestBrowser().request(choiceUrl())).json()).toEqual({ items: [] })
+    const stranger = await new TestBrowser().request(choiceUrl(), { method: 'POST', json: { tenantId: 'demo' } })
+    expect(stranger.status).toBe(403)
+    expect(await stranger.json()).toMatchObject({ error: { code: 'tenant-choice-expired' } })
+    // a tenant not offered uses the choice up: no second try with it
+    expect((await browser.request(choiceUrl(), { method: 'POST', json: { tenantId: 'elsewhere' } })).status).toBe(403)
+    expect(await (await new TestBrowser().request(choiceUrl())).json()).toEqual({ items: [] })
+    expect((await browser.request(choiceUrl(), { method: 'POST', json: { tenantId: 'demo' } })).status).toBe(403)
+    expect((await sessionOf(browser)).status).toBe(401)
+  })
+
+  it('binds the session to the tenant picked: in demo, nothing of nabo; switching is a new login and session, logged in each tenant', async () => {
+    const browser = new TestBrowser()
+    await helseIdLogin(browser, stack.baseUrl, 'vikar')
+    const demoBefore = (await chosen('demo')).rows.length
+    expect((await browser.request(choiceUrl(), { method: 'POST', json: { tenantId: 'demo' } })).status).toBe(204)
+    expect(await sessionOf(browser)).toMatchObject({ status: 200, body: { user: { username: 'vikar' }, tenant: { id: 'demo' }, authMethod: 'helseid' } })
+    const demoLog = (await chosen('demo')).rows
+    expect(demoLog).toHaveLength(demoBefore + 1)
+    expect(demoLog.at(-1)).toMatchObject({ actor: 'vikar', details: { offered: ['demo', 'nabo'] } })
+
+    // tenant isolation: the demo session reads nothing of nabo, whatever it asks for
+    const hilde = naboHomes[0]!.patientId
+    const list = await (await get(browser, '/api/patients')).json() as { items: { id: string }[] }
+    expect(list.items.map((p) => p.id)).not.toContain(hilde)
+    for (const path of [`/api/patients/${hilde}`, `/api/patients/${hilde}/measurements`, `/fhir/Patient/${hilde}`]) {
+      const res = await get(browser, path)
+      expect(res.status, path).toBe(404)
+      expect(await res.text(), path).not.toContain('Hilde')
+    }
+    const search = await (await get(browser, '/fhir/Patient?name=Dahl')).text()
+    expect(search).not.toContain(hilde)
+
+    // switching tenant: log in again and pick nabo; the demo session is over
+    const demoSession = browser.cookie(stack.baseUrl, 'varde_session')
+    await helseIdLogin(browser, stack.baseUrl, 'vikar')
+    expect((await browser.request(choiceUrl(), { method: 'POST', json: { tenantId: 'nabo' } })).status).toBe(204)
+    expect(await sessionOf(browser)).toMatchObject({ status: 200, body: { user: { username: 'nabo-vikar' }, tenant: { id: 'nabo' } } })
+    expect((await fetch(`${stack.baseUrl}/api/session`, { headers: { cookie: `varde_session=${demoSession}` } })).status).toBe(401)
+    expect((await chosen('nabo')).rows.at(-1)).toMatchObject({ actor: 'nabo-vikar', details: { offered: ['demo', 'nabo'] } })
+    expect((await get(browser, `/api/patients/${homes[0]!.patientId}`)).status).toBe(404)
+  })
+})
+
 describe('session timeouts (every session, password ones too)', () => {
   // the session's stamps are the wall clock's (docs/decisions/0014): the test moves them back rather than waiting
   const hashOf = (cookie: string) => createHash('sha256').update(cookie.split('=')[1] ?? '').digest('hex')
@@ -267,7 +329,8 @@ describe('the stand-in\'s test personnel', () => {
     const { STAND_IN_PERSONNEL } = await import('@varde/helseid')
     const { DEMO_HELSEID_IDENTITIES } = await import('@varde/db')
     for (const [username, identity] of Object.entries(DEMO_HELSEID_IDENTITIES)) {
-      expect(STAND_IN_PERSONNEL.find((p) => p.login === username), username).toMatchObject(identity)
+      // nabo-vikar is vikar in the second tenant: one person, one login at the stand-in
+      expect(STAND_IN_PERSONNEL.find((p) => p.login === username.replace(/^nabo-/, '')), username).toMatchObject(identity)
     }
   })
 })

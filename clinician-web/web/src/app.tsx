@@ -27,6 +27,7 @@ import { AccessReportPage } from './pages/access-report-page'
 import { AlertsPage } from './pages/alerts-page'
 import { DeliveriesPage } from './pages/deliveries-page'
 import { LogControlPage } from './pages/log-control-page'
+import { ChooseTenantPage } from './pages/choose-tenant-page'
 import { LoginPage } from './pages/login-page'
 import { NotFoundPage } from './pages/not-found-page'
 import { EnrolPage } from './pages/enrol-page'
@@ -87,6 +88,8 @@ export function App({ initialLanguage }: { initialLanguage?: Language } = {}) {
 function AppRoutes() {
   return (
     <Routes>
+      {/* no guard: a person switching tenant may still have the session being replaced (issue 24) */}
+      <Route path="/choose-tenant" element={<ChooseTenantPage />} />
       <Route element={<RequireSignedOut />}>
         <Route path="/login" element={<LoginRoute />} />
       </Route>

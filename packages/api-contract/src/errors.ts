@@ -66,6 +66,8 @@ export const API_ERROR_CODES = [
   'patient-objects',
   // log control (issue 19)
   'wrong-password',
+  // a person who is a user in several tenants picks one after a HelseID login (issue 24)
+  'tenant-choice-expired',
   // FHIR
   'required',
   'not-supported',

@@ -24,3 +24,16 @@ export const sessionInfoSchema = z.object({
   authTime: z.string().optional(),
 })
 export type SessionInfo = z.infer<typeof sessionInfoSchema>
+
+/**
+ * GET /api/session/tenant-choice: the tenants a person who is a user in
+ * several may pick after a HelseID login (issue 24); empty when no choice is
+ * under way in this browser (expired after 5 minutes, or used).
+ */
+export const tenantChoiceSchema = z.object({
+  items: z.array(z.object({ tenantId: z.string(), tenantName: z.string(), displayName: z.string() })),
+})
+export type TenantChoice = z.infer<typeof tenantChoiceSchema>
+
+/** POST /api/session/tenant-choice: the picked tenant; the session opens for it alone. */
+export const chooseTenantBody = z.object({ tenantId: z.string().min(1).max(100) })

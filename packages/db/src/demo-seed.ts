@@ -94,6 +94,8 @@ export const NABO_TENANT = { id: 'nabo', name: 'Nabo kommune' } as const
 export const NABO_USERS: readonly DemoUser[] = [
   { username: 'nabo-sykepleier', displayName: 'Nina Nabosykepleier', role: 'nurse' },
   { username: 'nabo-admin', displayName: 'Nils Naboadmin', role: 'admin' },
+  // Vera Vikar of demo works shifts here too: one HelseID person, a user in both tenants, who picks one at login (issue 24)
+  { username: 'nabo-vikar', displayName: 'Vera Vikar', role: 'nurse' },
 ]
 
 export const NABO_PATIENTS: readonly DemoPatient[] = [
@@ -146,7 +148,9 @@ export async function seedDemo(db: Queryable): Promise<DemoHome[]> {
 
 /** Creates the second demo tenant `nabo` (its users, patients, care team and gateways); idempotent. */
 export async function seedNabo(db: Queryable): Promise<DemoHome[]> {
-  return seedTenant(db, NABO_SPEC)
+  const homes = await seedTenant(db, NABO_SPEC)
+  await seedDemoHelseIdIdentities(db) // nabo-vikar is demo's vikar, the same HelseID person
+  return homes
 }
 
 /** Demo mode's data: both tenants, `demo` first. */

@@ -39,6 +39,8 @@ export const STAND_IN_PERSONNEL: readonly TestPerson[] = [
   },
   { login: 'lege', name: 'Lars Lege', hprNumber: '9100002', pidPseudonym: 'bGVnZS1wc2V1ZG9ueW0=', securityLevel: '4' },
   { login: 'fastlege', name: 'Frida Fastlege', hprNumber: '9100003', pidPseudonym: 'ZmFzdGxlZ2UtcHNldWRvbnlt', securityLevel: '4' },
+  // a nurse working for two municipalities: a user in demo and in nabo, who picks one after login
+  { login: 'vikar', name: 'Vera Vikar', hprNumber: '9100004', pidPseudonym: 'dmlrYXItcHNldWRvbnlt', securityLevel: '4' },
   { login: 'niva3', name: 'Nils Nivå Tre', hprNumber: '9100002', pidPseudonym: 'bGVnZS1wc2V1ZG9ueW0=', securityLevel: '3' },
   { login: 'ukjent', name: 'Ulla Ukjent', pidPseudonym: 'dWtqZW50LXBzZXVkb255bQ==', securityLevel: '4' },
 ]

@@ -1,4 +1,7 @@
-import { createSession, deleteSession, findHelseIdCandidates, findUserCredentials, sessionIdToken, verifySecret, type HelseIdLogin, type Queryable } from '@varde/db'
+import {
+  createSession, deleteSession, findHelseIdCandidates, findUserCredentials, logTenantChosen, openTenantChoice, sessionIdToken, takeTenantChoice, tenantChoiceOptions, verifySecret,
+  type HelseIdLogin, type Queryable, type TenantOption,
+} from '@varde/db'
 
 /**
  * Logging in and out: the one reading of users and sessions that comes
@@ -10,11 +13,17 @@ export interface Credentials {
   logIn(username: string, password: string, ttlMs: number): Promise<string | null>
   /**
    * A session for the Varde user a HelseID login is (by HPR number, else by
-   * national-id pseudonym), or why not: nobody (or several tenants' users,
-   * which a login cannot choose between), or a security level below the
-   * tenant's least (docs/decisions/0021).
+   * national-id pseudonym), or why not: nobody, or a security level below the
+   * tenant's least (docs/decisions/0021). A person who is a user in several
+   * tenants (on the level each asks) gets a choice token instead: they pick
+   * the tenant, and the session is that tenant's only (docs/decisions/0026).
    */
-  logInWithHelseId(login: HelseIdLogin, ttlMs: number): Promise<{ token: string; username: string } | { refused: 'helseid-no-user' | 'security-level-too-low' }>
+  logInWithHelseId(login: HelseIdLogin, ttlMs: number): Promise<
+    { token: string; username: string } | { choice: string } | { refused: 'helseid-no-user' | 'security-level-too-low' }>
+  /** The tenants a choice offers; empty when it is unknown, used or expired. */
+  tenantOptions(choice: string): Promise<TenantOption[]>
+  /** Opens the session in the picked tenant (the choice is used up, and the pick logged there); null if it may not. */
+  chooseTenant(choice: string, tenantId: string, ttlMs: number): Promise<{ token: string; username: string } | null>
   /** The ID token of a HelseID session, for single logout. */
   idTokenOf(token: string): Promise<string | null>
   logOut(token: string): Promise<void>
@@ -32,10 +41,22 @@ export function createCredentials(db: Queryable, mode: 'demo' | 'production'): C
       const { hprNumber, pidPseudonym, securityLevel } = login.identity
       const candidates = (await findHelseIdCandidates(db, { hprNumber, pidPseudonym }))
         .filter((u) => !u.isDisabled && !(mode === 'production' && u.isDemo))
-      const user = candidates.length === 1 ? candidates[0] : undefined
-      if (!user) return { refused: 'helseid-no-user' }
-      if (securityLevel === null || securityLevel < user.minSecurityLevel) return { refused: 'security-level-too-low' }
+      if (candidates.length === 0) return { refused: 'helseid-no-user' }
+      // each tenant asks its own least level: only the tenants this login is good enough for are offered
+      const allowed = candidates.filter((u) => securityLevel !== null && securityLevel >= u.minSecurityLevel)
+      const [user] = allowed
+      if (!user) return { refused: 'security-level-too-low' }
+      if (allowed.length > 1) return { choice: await openTenantChoice(db, allowed.map((u) => u.userId), login) }
       return { token: await createSession(db, user, ttlMs, login), username: user.username }
+    },
+    tenantOptions: (choice) => tenantChoiceOptions(db, choice),
+    async chooseTenant(choice, tenantId, ttlMs) {
+      const offered = (await tenantChoiceOptions(db, choice)).map((o) => o.tenantId)
+      const taken = await takeTenantChoice(db, choice, tenantId)
+      if (!taken) return null
+      const token = await createSession(db, taken.option, ttlMs, taken.login)
+      await logTenantChosen(db, taken.option, offered, taken.login.identity.hprNumber)
+      return { token, username: taken.option.username }
     },
     idTokenOf: (token) => sessionIdToken(db, token),
     logOut: (token) => deleteSession(db, token),

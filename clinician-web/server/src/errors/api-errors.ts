@@ -34,6 +34,7 @@ export const ERRORS = {
   // log control (issue 19)
   emergencyRoleRequired: define('forbidden', 403, 'Only a nurse or clinician may open emergency access.'),
   wrongPassword: define('wrong-password', 403, 'The password is not right.'),
+  tenantChoiceExpired: define('tenant-choice-expired', 403, 'No tenant choice under way in this browser, or not that tenant: log in with HelseID again.'),
   privacyOfficerRequired: define('forbidden', 403, 'Only the privacy officer may read the access log.'),
   auditEntryNotFound: define('not-found', 404, 'No such access-log entry.'),
   alreadyAcknowledged: define('already-acknowledged', 409, 'The alert is already acknowledged.'),

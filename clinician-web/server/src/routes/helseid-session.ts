@@ -1,8 +1,9 @@
-import { errorBody } from '@varde/api-contract'
+import { chooseTenantBody, errorBody, tenantChoiceSchema } from '@varde/api-contract'
 import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { createCredentials } from '../access/credentials.js'
+import { ERRORS } from '../errors/api-errors.js'
 import type { Queryable } from '../access/types.js'
 import type { LoginTransaction, RelyingParty } from '../helseid/relying-party.js'
 import { SESSION_COOKIE } from '../plugins/auth.js'
@@ -11,6 +12,9 @@ import { setSessionCookie } from './session.js'
 
 const TRANSACTION_COOKIE = 'varde_helseid'
 const TRANSACTION_PATH = '/api/session/helseid'
+/** A person who is a user in several tenants picks one here after login (docs/decisions/0026). */
+const CHOICE_COOKIE = 'varde_tenant_choice'
+const CHOICE_PATH = '/api/session/tenant-choice'
 const transactionSchema = z.object({
   state: z.string().min(1).max(200), nonce: z.string().min(1).max(200), codeVerifier: z.string().min(43).max(128),
   maxAge: z.number().int().min(0).optional(), returnTo: z.string().max(2000), redirectUri: z.string().max(2000),
@@ -43,6 +47,7 @@ export const helseIdSessionRoutes: FastifyPluginAsyncZod<HelseIdRouteOptions> = 
   const { relyingParty: rp, secureCookies } = options
   const credentials = createCredentials(options.db, options.mode)
   const transactionCookie = { httpOnly: true, sameSite: 'lax' as const, secure: secureCookies, path: TRANSACTION_PATH }
+  const choiceCookie = { httpOnly: true, sameSite: 'strict' as const, secure: secureCookies, path: CHOICE_PATH }
 
   app.get('/api/login-options', {
     // asked by every login page: not a login attempt, so outside the per-address limit (as GET /api/session)
@@ -96,6 +101,11 @@ export const helseIdSessionRoutes: FastifyPluginAsyncZod<HelseIdRouteOptions> = 
       request.log.info({ event: 'helseid-login-refused', reason: opened.refused, securityLevel: finished.identity.securityLevel }, 'HelseID login refused')
       return reply.redirect(toLogin(opened.refused))
     }
+    if ('choice' in opened) {
+      // a user in several tenants: no session until they pick one, on the portal's page
+      reply.setCookie(CHOICE_COOKIE, opened.choice, { ...choiceCookie, maxAge: 300 })
+      return reply.redirect(`/choose-tenant?${new URLSearchParams({ returnTo: transaction.returnTo })}`)
+    }
     request.log.info({ event: 'helseid-login', username: opened.username, securityLevel: finished.identity.securityLevel }, 'HelseID login')
     // a fresh login (before emergency access) replaces the browser's session: the older one, with its older auth_time, is over
     const previous = request.cookies[SESSION_COOKIE]
@@ -105,6 +115,41 @@ export const helseIdSessionRoutes: FastifyPluginAsyncZod<HelseIdRouteOptions> = 
     }
     setSessionCookie(reply, opened.token, secureCookies, options.sessionTtlMs)
     return reply.redirect(transaction.returnTo)
+  })
+
+  app.get(CHOICE_PATH, {
+    config: { access: 'none' },
+    schema: {
+      tags: ['session'],
+      summary: 'The tenants a person who is a user in several may pick after a HelseID login (empty: no choice under way)',
+      response: { 200: tenantChoiceSchema },
+    },
+  }, async (request) => {
+    const choice = request.cookies[CHOICE_COOKIE]
+    const options = choice ? await credentials.tenantOptions(choice) : []
+    return { items: options.map((o) => ({ tenantId: o.tenantId, tenantName: o.tenantName, displayName: o.displayName })) }
+  })
+
+  app.post(CHOICE_PATH, {
+    config: { access: 'none' },
+    schema: {
+      tags: ['session'],
+      summary: 'Pick the tenant after a HelseID login: opens the session for that tenant alone (the choice is used up, the pick logged)',
+      body: chooseTenantBody, response: { 204: z.null(), 403: errorBody },
+    },
+  }, async (request, reply) => {
+    const choice = request.cookies[CHOICE_COOKIE]
+    reply.clearCookie(CHOICE_COOKIE, choiceCookie) // one use
+    const opened = choice ? await credentials.chooseTenant(choice, request.body.tenantId, options.sessionTtlMs) : null
+    if (!opened) throw new ERRORS.tenantChoiceExpired()
+    const previous = request.cookies[SESSION_COOKIE]
+    if (previous) {
+      await credentials.logOut(previous)
+      options.streams.endSession(previous)
+    }
+    request.log.info({ event: 'helseid-login', username: opened.username, tenantChosen: request.body.tenantId }, 'HelseID login, tenant chosen')
+    setSessionCookie(reply, opened.token, secureCookies, options.sessionTtlMs)
+    return reply.code(204).send(null)
   })
 
   app.post(`${TRANSACTION_PATH}/logout`, {

@@ -1,5 +1,5 @@
 import { ApiError, requestJson } from './http'
-import type { SessionInfo } from '@varde/api-contract'
+import type { SessionInfo, TenantChoice } from '@varde/api-contract'
 
 /** POST /api/session → 204; rejects with ApiError `invalid-credentials` (401) or `too-many-attempts` (429). */
 export function logIn(username: string, password: string): Promise<void> {
@@ -36,4 +36,14 @@ export function getLoginOptions(): Promise<{ helseId: { isDemo: boolean } | null
 export async function logOutOfHelseId(): Promise<string | null> {
   const { redirectTo } = await requestJson<{ redirectTo: string | null }>('POST', '/api/session/helseid/logout', { isUnauthorizedExpected: true })
   return redirectTo
+}
+
+/** GET /api/session/tenant-choice: the tenants a person who is a user in several may pick after a HelseID login (issue 24). */
+export function getTenantChoice(): Promise<TenantChoice> {
+  return requestJson<TenantChoice>('GET', '/api/session/tenant-choice', { isUnauthorizedExpected: true })
+}
+
+/** POST /api/session/tenant-choice → 204: the session opens for that tenant alone; 403 `tenant-choice-expired` otherwise. */
+export function chooseTenant(tenantId: string): Promise<void> {
+  return requestJson<void>('POST', '/api/session/tenant-choice', { body: { tenantId }, isUnauthorizedExpected: true })
 }

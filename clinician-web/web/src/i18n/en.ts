@@ -32,6 +32,10 @@ export const en: Messages = {
   'live.label': 'Live updates',
 
   'login.title': 'Log in',
+  'chooseTenant.title': 'Choose municipality',
+  'chooseTenant.intro': '{name}, you are a user in several municipalities. Choose the one you are working in now.',
+  'chooseTenant.switch': 'To switch municipality later, log out and log in again with HelseID.',
+  'chooseTenant.toLogin': 'To the login page',
   'login.intro': 'Digital home monitoring for municipal health services.',
   'login.username': 'Username',
   'login.password': 'Password',
@@ -445,6 +449,7 @@ export const en: Messages = {
   'error.relationship-ended': 'The GP\'s relationship with the patient has ended. Nothing was shared.',
   'error.patient-objects': 'The patient objects to sharing with this recipient. Nothing was shared.',
   'error.wrong-password': 'The password is not right.',
+  'error.tenant-choice-expired': 'The choice of municipality has expired or been used. Log in with HelseID again.',
   'error.required': 'A required field is missing.',
   'error.not-supported': 'This is not supported.',
   'error.invalid-request': 'The request was invalid.',

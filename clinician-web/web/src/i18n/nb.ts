@@ -34,6 +34,10 @@ export const nb = {
   'live.label': 'Direkteoppdatering',
 
   'login.title': 'Logg inn',
+  'chooseTenant.title': 'Velg kommune',
+  'chooseTenant.intro': '{name}, du er bruker i flere kommuner. Velg den du skal arbeide i nå.',
+  'chooseTenant.switch': 'Vil du bytte kommune senere, logger du ut og inn igjen med HelseID.',
+  'chooseTenant.toLogin': 'Til innloggingen',
   'login.intro': 'Digital hjemmeoppfølging for kommunens helsetjeneste.',
   'login.username': 'Brukernavn',
   'login.password': 'Passord',
@@ -449,6 +453,7 @@ export const nb = {
   'error.relationship-ended': 'Fastlegens relasjon til pasienten er avsluttet. Ingenting ble delt.',
   'error.patient-objects': 'Pasienten har reservert seg mot deling med denne mottakeren. Ingenting ble delt.',
   'error.wrong-password': 'Passordet er ikke riktig.',
+  'error.tenant-choice-expired': 'Valget av kommune er utløpt eller brukt. Logg inn med HelseID på nytt.',
   'error.required': 'Et påkrevd felt mangler.',
   'error.not-supported': 'Dette støttes ikke.',
   'error.invalid-request': 'Forespørselen var ugyldig.',
