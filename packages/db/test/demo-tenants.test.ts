@@ -30,6 +30,8 @@ describe('the second demo tenant', () => {
     expect(rows).toEqual([
       { username: 'nabo-admin', role: 'admin', tenant_id: 'nabo' },
       { username: 'nabo-sykepleier', role: 'nurse', tenant_id: 'nabo' },
+      // demo's vikar there too: one HelseID person, a user in both tenants (issue 24)
+      { username: 'nabo-vikar', role: 'nurse', tenant_id: 'nabo' },
     ])
     expect(NABO_USERS.map((u) => u.username).sort()).toEqual(rows.map((r) => r.username))
     const { rows: tenant } = await db.pool.query<{ name: string }>(`SELECT name FROM tenants WHERE id = 'nabo'`)
