@@ -91,6 +91,12 @@ export const demoGatewaySecret = (gatewayId: string): string => `${gatewayId}-se
  */
 export const NABO_TENANT = { id: 'nabo', name: 'Nabo kommune' } as const
 
+/** The demo tenants' (invented) municipality numbers and organisation numbers, as a PMD sender. */
+export const DEMO_TENANT_NUMBERS: Readonly<Record<string, { municipality: string; organisation: string }>> = {
+  demo: { municipality: '9999', organisation: '999888777' },
+  nabo: { municipality: '9998', organisation: '999888700' },
+}
+
 export const NABO_USERS: readonly DemoUser[] = [
   { username: 'nabo-sykepleier', displayName: 'Nina Nabosykepleier', role: 'nurse' },
   { username: 'nabo-admin', displayName: 'Nils Naboadmin', role: 'admin' },
@@ -161,6 +167,13 @@ export async function seedDemoTenants(db: Queryable): Promise<{ demo: DemoHome[]
 async function seedTenant(db: Queryable, spec: DemoTenantSpec): Promise<DemoHome[]> {
   const { tenant } = spec
   await db.query(`INSERT INTO tenants (id, name, is_demo) VALUES ($1, $2, true) ON CONFLICT (id) DO NOTHING`, [tenant.id, tenant.name])
+  // a PMD recipient needs the sender's municipality and organisation number (migration 0019; issue 18): invented,
+  // demo's the one the HelseID stand-in names as its legal entity; kept where an operator has set them
+  const numbers = DEMO_TENANT_NUMBERS[tenant.id]
+  if (numbers) {
+    await db.query(`UPDATE tenants SET municipality_number = coalesce(municipality_number, $2), organisation_number = coalesce(organisation_number, $3) WHERE id = $1`,
+      [tenant.id, numbers.municipality, numbers.organisation])
+  }
   const existingUsers = new Set(
     (await db.query<{ username: string }>('SELECT username FROM users WHERE tenant_id = $1', [tenant.id])).rows.map((r) => r.username),
   )

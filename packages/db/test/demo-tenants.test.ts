@@ -30,10 +30,19 @@ describe('the second demo tenant', () => {
     expect(rows).toEqual([
       { username: 'nabo-admin', role: 'admin', tenant_id: 'nabo' },
       { username: 'nabo-sykepleier', role: 'nurse', tenant_id: 'nabo' },
+      // demo's vikar there too: one HelseID person, a user in both tenants (issue 24)
+      { username: 'nabo-vikar', role: 'nurse', tenant_id: 'nabo' },
     ])
     expect(NABO_USERS.map((u) => u.username).sort()).toEqual(rows.map((r) => r.username))
     const { rows: tenant } = await db.pool.query<{ name: string }>(`SELECT name FROM tenants WHERE id = 'nabo'`)
     expect(tenant).toEqual([{ name: 'Nabo kommune' }])
+    // a PMD recipient in demo mode needs them (issue 18): without, every delivery failed as not-configured
+    const { rows: numbers } = await db.pool.query<{ id: string; municipality_number: string; organisation_number: string }>(
+      `SELECT id, municipality_number, organisation_number FROM tenants WHERE id IN ('demo', 'nabo') ORDER BY id`)
+    expect(numbers).toEqual([
+      { id: 'demo', municipality_number: '9999', organisation_number: '999888777' },
+      { id: 'nabo', municipality_number: '9998', organisation_number: '999888700' },
+    ])
   })
 
   it('gives nabo synthetic national ids that are valid by their check digits', () => {
