@@ -23,6 +23,8 @@ export type LatestValue = z.infer<typeof latestValueSchema>
 export const patientSchema = z.object({
   id: z.string(),
   displayName: z.string(),
+  /** yyyy-mm-dd; for age and search by birth date in the list (issue 20); absent or null when unknown. */
+  birthDate: z.string().nullable().optional(),
   conditions: z.array(z.enum(PATIENT_CONDITIONS)),
   serviceState: z.enum(SERVICE_STATES),
   gateway: gatewaySummarySchema.nullable(),
