@@ -31,7 +31,12 @@ export const patientSchema = z.object({
   lastMeasurementAt: z.string().nullable(),
   /** Keyed by vital type; a server may send types this portal does not know yet. */
   latest: z.record(z.string(), latestValueSchema),
-  openAlerts: z.object({ red: z.number(), yellow: z.number() }),
+  openAlerts: z.object({
+    red: z.number(),
+    yellow: z.number(),
+    /** Of those, not yet acknowledged by anyone: the list's "needs attention" (issue 20); absent from older servers. */
+    unacknowledged: z.number().int().optional(),
+  }),
   /** Until when the caller reads this patient by emergency access (break the glass, issue 19); absent or null under a care relationship. */
   emergencyAccessUntil: z.string().nullable().optional(),
   /** Measurements done ÷ planned by the measuring plan, last 7 and 30 days (issue 17); absent when not computed. */

@@ -39,11 +39,13 @@ export function paramsFromView(view: ListView): URLSearchParams {
 }
 
 /**
- * Needs attention: an open red or yellow alert. The list's openAlerts counts every alert not yet
- * resolved, so an acknowledged one still counts — the nurse has not finished with it.
+ * Needs attention: a red or yellow alert no one has acknowledged yet. An acknowledged one keeps its
+ * traffic light (it is still unresolved) but someone has it in hand. A server that does not send the
+ * unacknowledged count falls back to the traffic light.
  */
 export function needsAttention(p: Pick<Patient, 'openAlerts'>): boolean {
-  return urgencyOf(p.openAlerts) !== 'green'
+  const { unacknowledged } = p.openAlerts
+  return unacknowledged === undefined ? urgencyOf(p.openAlerts) !== 'green' : unacknowledged > 0
 }
 
 /** Birth dates come as ISO (yyyy-mm-dd); nurses type them as dd.mm.åååå or a part of it. */
