@@ -70,3 +70,30 @@ test('wrong password is refused with a clear message', async ({ page }) => {
   await page.getByRole('button', { name: 'Logg inn' }).click()
   await expect(page.getByRole('alert')).toContainText(/Feil brukernavn eller passord/)
 })
+
+test('a nurse narrows the list to "KOLS, trenger oppfølging" and sees only those patients', async ({ page }) => {
+  // Kari (COPD, demo-gw-001) gets a red SpO2, so the view has at least one patient whatever ran before
+  expect(await publishAsGateway({ type: 'spo2', value: 84, unit: '%' })).toMatchObject({ accepted: ['m1'] })
+  await logIn(page, 'sykepleier')
+  await page.getByLabel('Diagnose', { exact: true }).selectOption('copd')
+  await page.getByRole('checkbox', { name: 'Trenger oppfølging' }).check()
+  await expect(page).toHaveURL(/\/\?condition=copd&attention=1$/)
+  await expect(page.getByRole('link', { name: /Kari Nordmann/ })).toBeVisible()
+
+  const cards = page.locator('ul.patient-list > li')
+  const shown = await cards.count()
+  for (const card of await cards.all()) {
+    await expect(card.getByRole('list', { name: 'Diagnoser' })).toContainText('KOLS')
+    await expect(card.getByTestId('traffic-light')).not.toContainText('Grønn')
+  }
+  await expect(page.getByText(new RegExp(`^Viser ${shown} av \\d+ pasienter$`))).toBeVisible()
+  const scan = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
+  expect(scan.violations).toEqual([])
+
+  // the filtered view at the desk, on the tablet and on the phone: no sideways scroll
+  for (const width of [1366, 820, 390]) {
+    await page.setViewportSize({ width, height: 900 })
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
+    await page.screenshot({ path: `test-results/patient-list-filtered-${width}.png`, fullPage: false })
+  }
+})

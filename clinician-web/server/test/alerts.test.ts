@@ -167,11 +167,11 @@ describe('the inbox', () => {
     const english = await call(sykepleier, 'GET', '/api/alerts?status=open', undefined, { 'accept-language': 'en-GB,en;q=0.9,nb;q=0.5' })
     expect((english.body.items as AlertJson[])[0]?.summary).toBe('Oxygen saturation 88% (red limit ≤ 91%)')
 
-    // the patient list's traffic light counts unresolved alerts
+    // the patient list's traffic light counts unresolved alerts; "needs attention" the unacknowledged of them
     const patients = (await call(sykepleier, 'GET', '/api/patients')).body.items as { id: string; openAlerts: unknown }[]
-    expect(patients.find((p) => p.id === patient(KARI))?.openAlerts).toEqual({ red: 0, yellow: 2 })
-    expect(patients.find((p) => p.id === patient(OLA))?.openAlerts).toEqual({ red: 1, yellow: 0 })
-    expect(patients.find((p) => p.id === patient(PER))?.openAlerts).toEqual({ red: 0, yellow: 0 })
+    expect(patients.find((p) => p.id === patient(KARI))?.openAlerts).toEqual({ red: 0, yellow: 2, unacknowledged: 1 })
+    expect(patients.find((p) => p.id === patient(OLA))?.openAlerts).toEqual({ red: 1, yellow: 0, unacknowledged: 1 })
+    expect(patients.find((p) => p.id === patient(PER))?.openAlerts).toEqual({ red: 0, yellow: 0, unacknowledged: 0 })
 
     expect(await auditOf(redOld)).toEqual(expect.arrayContaining([{ actor: 'sykepleier', action: 'list', outcome: 'allowed' }]))
   })
@@ -225,6 +225,24 @@ describe('who may see an alert', () => {
 })
 
 describe('the lifecycle', () => {
+  it('the patient list counts an alert as needing attention until someone acknowledges it (issue 20)', async () => {
+    const sykepleier = await login('sykepleier')
+    const jonInList = async () => {
+      const items = (await call(sykepleier, 'GET', '/api/patients')).body.items as
+        { id: string; birthDate?: string | null; openAlerts: { red: number; yellow: number; unacknowledged?: number } }[]
+      return items.find((p) => p.id === patient(JON))!
+    }
+    const before = await jonInList()
+    expect(before.birthDate).toMatch(/^\d{4}-\d{2}-\d{2}$/)
+    const id = await insertAlert(db.pool, { patientId: patient(JON), severity: 'red', value: 85 })
+    expect((await jonInList()).openAlerts).toEqual({
+      red: before.openAlerts.red + 1, yellow: before.openAlerts.yellow, unacknowledged: before.openAlerts.unacknowledged! + 1,
+    })
+    expect((await call(sykepleier, 'POST', `/api/alerts/${id}/acknowledge`, {})).status).toBe(200)
+    // still unresolved, so still red on the traffic light; but in hand, so no longer "needs attention"
+    expect((await jonInList()).openAlerts).toEqual({ ...before.openAlerts, red: before.openAlerts.red + 1 })
+  })
+
   it('acknowledges, assigns, notes and resolves, each once, with history, audit and an announcement', async () => {
     const sykepleier = await login('sykepleier')
     const id = await insertAlert(db.pool, { patientId: patient(ASTRID), severity: 'red', value: 86 })

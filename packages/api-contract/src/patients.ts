@@ -23,13 +23,20 @@ export type LatestValue = z.infer<typeof latestValueSchema>
 export const patientSchema = z.object({
   id: z.string(),
   displayName: z.string(),
+  /** yyyy-mm-dd; for age and search by birth date in the list (issue 20); absent or null when unknown. */
+  birthDate: z.string().nullable().optional(),
   conditions: z.array(z.enum(PATIENT_CONDITIONS)),
   serviceState: z.enum(SERVICE_STATES),
   gateway: gatewaySummarySchema.nullable(),
   lastMeasurementAt: z.string().nullable(),
   /** Keyed by vital type; a server may send types this portal does not know yet. */
   latest: z.record(z.string(), latestValueSchema),
-  openAlerts: z.object({ red: z.number(), yellow: z.number() }),
+  openAlerts: z.object({
+    red: z.number(),
+    yellow: z.number(),
+    /** Of those, not yet acknowledged by anyone: the list's "needs attention" (issue 20); absent from older servers. */
+    unacknowledged: z.number().int().optional(),
+  }),
   /** Until when the caller reads this patient by emergency access (break the glass, issue 19); absent or null under a care relationship. */
   emergencyAccessUntil: z.string().nullable().optional(),
   /** Measurements done ÷ planned by the measuring plan, last 7 and 30 days (issue 17); absent when not computed. */

@@ -13,8 +13,9 @@ export interface PatientSummary {
   gateway: { id: string; state: 'online' | 'offline' | 'unknown'; battery: number | null; firmware: string | null; lastSeenAt: Date | null } | null
   lastMeasurementAt: Date | null
   latest: Record<string, { value: number; unit: string; measuredAt: string }>
-  /** Unresolved (open or acknowledged) alerts by severity: the list's traffic light. */
-  openAlerts: { red: number; yellow: number }
+  /** Unresolved (open or acknowledged) alerts by severity: the list's traffic light; unacknowledged: those no one
+   *  has taken yet (status open), the list's "needs attention" (issue 20). */
+  openAlerts: { red: number; yellow: number; unacknowledged: number }
   /** Until when the user reads this patient by emergency access (migration 0020), null under a care relationship. */
   emergencyAccessUntil: Date | null
 }
@@ -33,7 +34,8 @@ const SUMMARY_COLUMNS = `
      FROM (SELECT DISTINCT ON (m.type) m.type, m.value, m.unit, m.measured_at FROM measurements m
             WHERE m.patient_id = p.id AND m.measured_at > varde_now() - interval '90 days'
             ORDER BY m.type, m.measured_at DESC) l) AS latest,
-  (SELECT jsonb_build_object('red', count(*) FILTER (WHERE a.severity = 'red'), 'yellow', count(*) FILTER (WHERE a.severity = 'yellow'))
+  (SELECT jsonb_build_object('red', count(*) FILTER (WHERE a.severity = 'red'), 'yellow', count(*) FILTER (WHERE a.severity = 'yellow'),
+                             'unacknowledged', count(*) FILTER (WHERE a.status = 'open' AND a.severity IN ('red', 'yellow')))
      FROM alerts a WHERE a.patient_id = p.id AND a.tenant_id = p.tenant_id AND a.status <> 'resolved') AS open_alerts,
   (SELECT max(e.expires_at) FROM emergency_access e WHERE e.patient_id = p.id AND e.user_id = $2 AND e.expires_at > varde_now()
       AND NOT EXISTS (SELECT 1 FROM care_team_members c WHERE c.patient_id = p.id AND c.user_id = $2

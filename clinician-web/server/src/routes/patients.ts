@@ -6,7 +6,7 @@ import { accessOf, requireUser } from '../plugins/auth.js'
 function toJson(p: PatientSummary, adherence?: Patient['adherence']): Patient {
   return {
     ...(adherence ? { adherence } : {}),
-    id: p.id, displayName: p.displayName, conditions: p.conditions, serviceState: p.serviceState,
+    id: p.id, displayName: p.displayName, birthDate: p.birthDate, conditions: p.conditions, serviceState: p.serviceState,
     gateway: p.gateway ? { id: p.gateway.id, state: p.gateway.state, battery: p.gateway.battery, lastSeenAt: p.gateway.lastSeenAt?.toISOString() ?? null } : null,
     lastMeasurementAt: p.lastMeasurementAt?.toISOString() ?? null,
     latest: Object.fromEntries(Object.entries(p.latest).map(([k, v]) => [k, { ...v, measuredAt: new Date(v.measuredAt).toISOString() }])),

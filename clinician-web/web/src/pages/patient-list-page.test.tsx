@@ -1,4 +1,4 @@
-import { act, render, screen, within } from '@testing-library/react'
+import { act, render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { beforeEach, expect, test, vi } from 'vitest'
 import { App } from '../app'
@@ -12,25 +12,31 @@ const patients = [
     displayName: 'Ola Hansen',
     openAlerts: { red: 0, yellow: 0 },
     conditions: ['heart-failure'],
+    birthDate: '1952-11-04',
   }),
   patient({ id: 'p-astrid', displayName: 'Astrid Larsen', openAlerts: { red: 0, yellow: 2 } }),
   patient({
     id: 'p-per',
     displayName: 'Per Olsen',
     openAlerts: { red: 1, yellow: 1 },
+    conditions: ['copd'],
+    birthDate: '1939-03-12',
     gateway: { id: 'gw', state: 'offline', battery: 12, lastSeenAt: minutesAgo(180) },
   }),
   patient({
     id: 'p-arne',
     displayName: 'Arne Nilsen',
     openAlerts: { red: 0, yellow: 0 },
+    conditions: ['copd'],
     gateway: null,
   }),
-  kari,
+  { ...kari, birthDate: '1948-03-12' },
   patient({ id: 'p-berit', displayName: 'Berit Kristiansen', openAlerts: { red: 2, yellow: 0 } }),
 ]
 
 beforeEach(() => {
+  // the list's view lives in the URL: every test starts from the plain list
+  window.history.replaceState(null, '', '/')
   vi.useFakeTimers({ toFake: ['Date'] })
   vi.setSystemTime(NOW)
 })
@@ -137,13 +143,89 @@ test('a reconnect refetches the list so nothing missed while offline stays missi
   await vi.waitFor(() => expect(api.calls('GET /api/patients')).toHaveLength(2))
 })
 
+const shownNames = () => screen.getAllByRole('heading', { level: 2 }).map((h) => h.textContent)
+
 test('search narrows the list by name', async () => {
   renderList()
   await screen.findByRole('link', { name: 'Kari Nordmann' })
-  await userEvent.setup().type(screen.getByLabelText('Søk etter navn'), 'kari')
-  expect(screen.getAllByRole('heading', { level: 2 }).map((h) => h.textContent)).toEqual([
-    'Kari Nordmann',
-  ])
+  await userEvent.setup().type(screen.getByLabelText('Søk på navn eller fødselsdato'), 'kari')
+  expect(shownNames()).toEqual(['Kari Nordmann'])
+  expect(new URLSearchParams(window.location.search).get('q')).toBe('kari')
+})
+
+test('search by birth date as dd.mm.åååå, or a part of it', async () => {
+  renderList()
+  await screen.findByRole('link', { name: 'Kari Nordmann' })
+  const user = userEvent.setup()
+  const search = screen.getByLabelText('Søk på navn eller fødselsdato')
+  await user.type(search, '12.03')
+  expect(shownNames()).toEqual(['Per Olsen', 'Kari Nordmann'])
+  await user.type(search, '.1948')
+  expect(shownNames()).toEqual(['Kari Nordmann'])
+  await user.clear(search)
+  await user.type(search, '1952')
+  expect(shownNames()).toEqual(['Ola Hansen'])
+})
+
+test('the nurse narrows to COPD, needs attention; the view is in the URL and counted', async () => {
+  renderList()
+  await screen.findByRole('link', { name: 'Kari Nordmann' })
+  const user = userEvent.setup()
+  expect(screen.getByText('Viser 6 av 6 pasienter')).toBeTruthy()
+  await user.selectOptions(screen.getByLabelText('Diagnose'), 'KOLS')
+  expect(shownNames()).toEqual(['Per Olsen', 'Kari Nordmann', 'Arne Nilsen'])
+  await user.click(screen.getByRole('checkbox', { name: 'Trenger oppfølging' }))
+  // Arne has COPD but nothing open; Berit and Astrid need attention but have no COPD
+  expect(shownNames()).toEqual(['Per Olsen', 'Kari Nordmann'])
+  expect(screen.getByText('Viser 2 av 6 pasienter')).toBeTruthy()
+  expect(window.location.search).toBe('?condition=copd&attention=1')
+})
+
+test('a bookmarked view opens as it was saved, and back undoes the last change', async () => {
+  window.history.replaceState(null, '', '/?condition=heart-failure&sort=age')
+  renderList()
+  await screen.findByRole('link', { name: 'Ola Hansen' })
+  expect(shownNames()).toEqual(['Ola Hansen'])
+  expect((screen.getByLabelText('Diagnose') as HTMLSelectElement).value).toBe('heart-failure')
+  expect((screen.getByLabelText('Sorter etter') as HTMLSelectElement).value).toBe('age')
+
+  await userEvent.setup().selectOptions(screen.getByLabelText('Diagnose'), 'Alle diagnoser')
+  expect(shownNames()).toHaveLength(6)
+  act(() => window.history.back())
+  await waitFor(() => expect(shownNames()).toEqual(['Ola Hansen']))
+  expect(window.location.search).toBe('?condition=heart-failure&sort=age')
+})
+
+test('sorting by age puts the oldest first, unknown ages last', async () => {
+  window.history.replaceState(null, '', '/?sort=age')
+  renderList()
+  await screen.findByRole('link', { name: 'Kari Nordmann' })
+  expect(shownNames().slice(0, 3)).toEqual(['Per Olsen', 'Kari Nordmann', 'Ola Hansen'])
+})
+
+test('an empty view says so and offers the way back to everyone', async () => {
+  window.history.replaceState(null, '', '/?condition=diabetes&attention=1')
+  renderList()
+  const status = await screen.findByText('Ingen pasienter passer til utvalget.')
+  expect(screen.getByText('Viser 0 av 6 pasienter')).toBeTruthy()
+  await userEvent.setup().click(within(status).getByRole('link', { name: 'Vis alle pasienter' }))
+  expect(shownNames()).toHaveLength(6)
+  expect(window.location.search).toBe('')
+})
+
+test('"/" jumps to the search; the keys are shown beside it', async () => {
+  renderList()
+  await screen.findByRole('link', { name: 'Kari Nordmann' })
+  const search = screen.getByLabelText('Søk på navn eller fødselsdato')
+  expect(search.getAttribute('aria-describedby')).toBe('patient-keys')
+  expect(document.getElementById('patient-keys')?.textContent).toContain('Tast / for å søke')
+  const user = userEvent.setup()
+  await user.keyboard('/')
+  expect(document.activeElement).toBe(search)
+  // typed into the search, "/" is a character, not a jump
+  expect((search as HTMLInputElement).value).toBe('')
+  await user.type(search, 'kari{Escape}')
+  expect((search as HTMLInputElement).value).toBe('')
 })
 
 test('sortByUrgency keeps names in Norwegian order (Å last)', () => {

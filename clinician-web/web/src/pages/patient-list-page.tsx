@@ -1,7 +1,7 @@
-import type { MeasurementEvent, Patient } from '@varde/api-contract'
+import { PATIENT_CONDITIONS, type MeasurementEvent, type Patient } from '@varde/api-contract'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
-import { useEffect, useMemo, useRef, useState } from 'react'
-import { Link } from 'react-router'
+import { useEffect, useMemo, useRef } from 'react'
+import { Link, useSearchParams } from 'react-router'
 import { useLiveEvents } from '../api/live-events-context'
 import { listPatients } from '../api/patients'
 import { queryKeys } from '../api/query-keys'
@@ -13,17 +13,30 @@ import { LatestValues } from '../components/latest-values'
 import { QueryState } from '../components/query-state'
 import { LastMeasurement } from '../components/last-measurement'
 import { TrafficLight } from '../components/traffic-light'
-import { sortByUrgency, urgencyOf } from '../components/urgency'
-import { tickNow } from '../components/use-now'
+import { urgencyOf } from '../components/urgency'
+import { tickNow, useNow } from '../components/use-now'
 import { useI18n } from '../i18n/i18n'
 import { paths } from '../routes'
+import {
+  applyView,
+  paramsFromView,
+  SORTS,
+  viewFromParams,
+  type ListView,
+} from './patient-list-filters'
 import { usePageTitle } from './use-page-title'
 
 /** The nurse's overview: everyone on the care team, most urgent first, updating live. */
 export function PatientListPage() {
-  const { t, tp, locale } = useI18n()
+  const { t, locale } = useI18n()
   usePageTitle(t('patients.title'))
-  const [query, setQuery] = useState('')
+  const [params, setParams] = useSearchParams()
+  const view = useMemo(() => viewFromParams(params), [params])
+  // typing replaces the history entry; a changed filter or sort pushes one, so back undoes it
+  const setView = (change: Partial<ListView>, replace = false) =>
+    setParams(paramsFromView({ ...view, ...change }), { replace })
+  const searchRef = useRef<HTMLInputElement>(null)
+  const now = useNow()
   const queryClient = useQueryClient()
   const list = useQuery({
     queryKey: queryKeys.patients,
@@ -58,19 +71,29 @@ export function PatientListPage() {
     },
   })
 
-  const sorted = useMemo(
-    () => (patients ? sortByUrgency(patients, locale) : []),
-    [patients, locale],
+  const sorted = patients ?? []
+  const visible = useMemo(
+    () => applyView(sorted, view, locale, new Date(now)),
+    [sorted, view, locale, now],
   )
-  const visible = useMemo(() => {
-    const q = query.trim().toLocaleLowerCase(locale)
-    return q ? sorted.filter((p) => p.displayName.toLocaleLowerCase(locale).includes(q)) : sorted
-  }, [sorted, query, locale])
   const counts = useMemo(() => {
     const c = { red: 0, yellow: 0, green: 0 }
     for (const p of sorted) c[urgencyOf(p.openAlerts)]++
     return c
   }, [sorted])
+
+  // "/" jumps to the search from anywhere on the page, as in most web tools; not while typing elsewhere
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return
+      const target = e.target as HTMLElement | null
+      if (target?.closest('input, textarea, select, [contenteditable="true"]')) return
+      e.preventDefault()
+      searchRef.current?.focus()
+    }
+    document.addEventListener('keydown', onKey)
+    return () => document.removeEventListener('keydown', onKey)
+  }, [])
 
   return (
     <div className="page page--patients">
@@ -95,24 +118,79 @@ export function PatientListPage() {
       {patients && sorted.length === 0 && <p className="empty">{t('patients.empty')}</p>}
       {patients && sorted.length > 0 && (
         <>
-          <div className="list-tools">
-            <div className="field field--inline">
+          <form
+            className="list-filters"
+            role="search"
+            aria-label={t('patients.filters')}
+            onSubmit={(e) => e.preventDefault()}
+          >
+            <div className="field">
               <label htmlFor="patient-search">{t('patients.search')}</label>
               <input
                 id="patient-search"
+                ref={searchRef}
                 type="search"
-                value={query}
-                onChange={(e) => setQuery(e.target.value)}
+                value={view.q}
+                onChange={(e) => setView({ q: e.target.value }, true)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Escape') setView({ q: '' }, true)
+                }}
                 autoComplete="off"
+                aria-describedby="patient-keys"
               />
             </div>
-            <p className="list-tools__note">
-              {tp('patients.count', visible.length)}. {t('patients.sortNote')}
+            <div className="field">
+              <label htmlFor="patient-condition">{t('patients.condition')}</label>
+              <select
+                id="patient-condition"
+                value={view.condition ?? ''}
+                onChange={(e) =>
+                  setView({ condition: (e.target.value || null) as ListView['condition'] })
+                }
+              >
+                <option value="">{t('patients.allConditions')}</option>
+                {PATIENT_CONDITIONS.map((c) => (
+                  <option key={c} value={c}>
+                    {t(`condition.${c}`)}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor="patient-sort">{t('patients.sort')}</label>
+              <select
+                id="patient-sort"
+                value={view.sort}
+                onChange={(e) => setView({ sort: e.target.value as ListView['sort'] })}
+              >
+                {SORTS.map((s) => (
+                  <option key={s} value={s}>
+                    {t(`patients.sort.${s}`)}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <label className="list-filters__check">
+              <input
+                type="checkbox"
+                checked={view.attention}
+                onChange={(e) => setView({ attention: e.target.checked })}
+              />
+              {t('patients.needsAttention')}
+            </label>
+          </form>
+          <div className="list-tools">
+            <p className="list-tools__count" role="status">
+              {t('patients.showing', { shown: visible.length, total: sorted.length })}
+            </p>
+            <p className="list-tools__note" id="patient-keys">
+              {t('patients.keys')}
             </p>
           </div>
           {visible.length === 0 ? (
             <p className="empty" role="status">
-              {t('patients.noMatch', { query: query.trim() })}
+              {t('patients.noMatch')}{' '}
+              <Link to={paths.patients()}>{t('patients.clearFilters')}</Link>
             </p>
           ) : (
             <ul className="patient-list">
