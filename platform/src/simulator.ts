@@ -17,7 +17,8 @@ export async function startSimulator(options: { mqttUrl: string; homes: DemoHome
     mqttUrl: options.mqttUrl,
     homes: options.homes.map((h, i) => ({ gatewayId: h.gatewayId, secret: h.secret, profiles: h.conditions, seed: i + 1 })),
     intervalMs: options.intervalMs,
-    backfillDays: 14,
+    // the history is in the database already, as the gateways sent it (demo-history.ts), not backfilled over MQTT
+    backfillDays: 0,
     logger: options.logger.child({ part: 'simulator' }),
   })
 }

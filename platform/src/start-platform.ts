@@ -11,6 +11,7 @@ import { startFlows, type Flows } from './flows.js'
 import { startForwarding, type Forwarding } from './forwarding.js'
 import { buildApp, connectLiveEvents, type LiveEvents } from '@varde/server'
 import type { Logger } from 'pino'
+import { seedDemoHistory } from './demo-history.js'
 import { startSimulator, type Simulator } from './simulator.js'
 import { startHelseIdLogin } from './helseid.js'
 import { startAuditRetention } from './audit-retention.js'
@@ -172,6 +173,9 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     if (broker && httpUrl) mqttWebSocketUrl = `${httpUrl.replace(/^http/, 'ws')}/mqtt`
     else if (broker) mqttWebSocketUrl = `ws://${localHost}:${await broker.listenWebSocket(config.httpPort, config.bindHost)}/mqtt` // a broker without the API server serves /mqtt on the HTTP port itself
     if (config.simulator && config.parts.has('simulator')) {
+      const startedAt = performance.now()
+      const history = await seedDemoHistory(pool, demoHomes)
+      logger.info({ part: 'simulator', ...history, ms: Math.round(performance.now() - startedAt) }, 'demo history stored')
       const sim: Simulator = await startSimulator({ mqttUrl, homes: demoHomes, intervalMs: config.simulatorIntervalMs, logger })
       stack.push({ name: 'simulator', stop: () => sim.stop() })
     }
