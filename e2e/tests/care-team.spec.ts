@@ -161,7 +161,7 @@ test('a nurse adds the GP to the care team and shares an alert with a note, whic
   await logIn(page, 'fastlege')
   await expect(page.getByTestId(/^patient-/)).toHaveCount(1)
   await expect(page.getByTestId(/^patient-/)).toContainText(PATIENT)
-  await expect(page.getByText(/^1 pasient\./)).toBeVisible()
+  await expect(page.getByText('Viser 1 av 1 pasienter')).toBeVisible()
   await shoot(page, 'care-team-gp')
   await expect(page.getByRole('link', { name: 'Videresendinger' })).toHaveCount(0)
   await page.getByRole('main').getByRole('link', { name: new RegExp(PATIENT) }).click()

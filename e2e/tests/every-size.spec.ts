@@ -120,8 +120,12 @@ test('every page fits at 820 and 390 px without sideways scroll, axe-clean, with
   await walk(page, 'log-control')
   await logOut(page)
 
+  // the patient's own part (issue 25): its own layout, her page and who has seen her data
   await logIn(page, 'pasient')
-  await page.getByRole('navigation').getByRole('link', { name: 'Min tilgangslogg' }).click()
+  await expect(page).toHaveURL(/\/min-side/)
+  await walk(page, 'my-page')
+  await page.getByRole('navigation').getByRole('link', { name: 'Hvem har sett dataene mine' }).click()
+  await expect(page).toHaveURL(/\/my-access-log/)
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible()
   await walk(page, 'access-report')
 })

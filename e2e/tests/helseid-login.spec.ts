@@ -73,7 +73,7 @@ test('a person in two tenants picks one, and breaks the glass after a fresh Hels
   const emergency = page.getByRole('region', { name: 'Nødtilgang' })
   await emergency.getByRole('button', { name: 'Be om nødtilgang' }).click()
   await expect(emergency.getByText('Du blir sendt til HelseID for å logge inn på nytt')).toBeVisible()
-  await emergency.getByLabel('Begrunnelse (minst 10 tegn)').fill('Pasienten ringte responssenteret med brystsmerter')
+  await emergency.getByLabel('Begrunnelse (minst 10 tegn)').fill('Pasienten falt hjemme, legevakten ber om siste målinger')
   await lookAt(page, 'emergency-helseid')
   // a HelseID login seconds old is fresh enough (at most 5 minutes): no password, no trip through HelseID;
   // an older one's trip (prompt=login, max_age) is clinician-web/server/test/helseid-login.test.ts's
