@@ -92,6 +92,9 @@ export function alertAccess({ db, actor, audit }: AccessContext) {
   }
 }
 
+/** An alert as the layer gives it to routes (so no route names @varde/db, not even for a type). */
+export type { AlertRecord }
+
 /** An action's outcome: the alert as it is now, and its event in the outbox (claimed for the caller). */
 export interface AlertChange {
   alert: AlertRecord
