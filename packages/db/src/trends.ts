@@ -113,9 +113,17 @@ export async function readTrend(db: Queryable, q: TrendQuery): Promise<Trend> {
   }
 }
 
-/** Recomputes the buckets of at most maxDays dirty (patient, vital, day)s; returns how many it did (0: nothing left). */
-export async function refreshRollups(db: Queryable, maxDays = 500): Promise<number> {
-  const r = await db.query<{ n: number }>('SELECT varde_refresh_rollups($1) AS n', [maxDays])
+/**
+ * Recomputes the buckets of at most maxDays dirty (patient, vital, day)s,
+ * oldest marks first, only those marked at least `settleSeconds` ago by the
+ * database's clock (default 0: all; migration 0031); returns how many it did
+ * (0: nothing left).
+ */
+export async function refreshRollups(db: Queryable, maxDays = 500, settleSeconds = 0): Promise<number> {
+  const r = await db.query<{ n: number }>(
+    `SELECT varde_refresh_rollups($1, CASE WHEN $2::float8 > 0 THEN now() - make_interval(secs => $2::float8) ELSE 'infinity' END) AS n`,
+    [maxDays, settleSeconds],
+  )
   return r.rows[0]?.n ?? 0
 }
 
