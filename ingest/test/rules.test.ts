@@ -172,4 +172,20 @@ describe('rules after storing', () => {
     await rules.checkNow()
     expect((await alertsOf('demo-gw-003'))[0]?.revision).toBe(alerts[0]?.revision)
   })
+
+  it('checks every page of monitored patients: a gateway offline on the last page is found with pages of two', async () => {
+    // the monitored patient whose id sorts last is on the last page
+    const { rows } = await db.pool.query<{ gateway_id: string }>(
+      `SELECT g.id AS gateway_id FROM gateways g JOIN patients p ON p.id = g.patient_id
+        WHERE p.service_state <> 'ended' AND g.id <> 'demo-gw-003' ORDER BY p.id DESC LIMIT 1`)
+    const gatewayId = rows[0]!.gateway_id
+    await db.pool.query("UPDATE gateways SET state = 'offline', last_seen_at = now() - interval '30 hours' WHERE id = $1", [gatewayId])
+    const worker = startRuleWorker({ db: db.pool, logger, checkPatients: 2, checkIntervalMs: 3_600_000 })
+    try {
+      expect(await worker.checkNow()).toBeGreaterThanOrEqual(1)
+    } finally {
+      await worker.stop()
+    }
+    expect(await alertsOf(gatewayId)).toEqual([expect.objectContaining({ rule_id: 'device:gateway-offline', status: 'open' })])
+  })
 })
