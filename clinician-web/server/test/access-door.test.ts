@@ -195,6 +195,9 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/alerts/:id/share': { body: () => ({ note: 'access test' }), prepare: gpToShareWith },
   'GET /api/admin/deliveries': {},
   'POST /api/admin/deliveries/:id/requeue': { prepare: freshDeadLetter },
+  // the recipients' settings (issue 18's left-over): the demo GP practice's weekly summary switched, which no test relies on
+  'GET /api/admin/recipients': {},
+  'PATCH /api/admin/recipients/:id': { body: () => ({ sends: { weeklySummary: false } }), prepare: demoPractice },
   'GET /fhir/CareTeam': { query: (ids) => `patient=${ids.patient}` },
   'GET /fhir/CareTeam/:id': {},
   // log control (issue 19): emergency access to a patient on no team of the caller; the privacy officer's log; the patient's report
@@ -233,6 +236,10 @@ async function freshDeadLetter(ids: Ids): Promise<Partial<Ids>> {
   return { delivery: rows[0]!.id }
 }
 const practiceId = { value: '' }
+async function demoPractice(): Promise<Partial<Ids>> {
+  practiceId.value ||= (await db.pool.query<{ id: string }>(`SELECT id FROM forwarding_recipients WHERE name = 'Demo legekontor'`)).rows[0]!.id
+  return {}
+}
 async function freshUser(): Promise<{ user: string }> {
   const name = `ny-${randomUUID().slice(0, 8)}`
   const { rows } = await db.pool.query<{ id: string }>(
@@ -326,6 +333,7 @@ function paramValue(url: string, name: string, ids: Ids): string {
   if (name === 'pauseId') return ids.pause
   if (name === 'memberId') return ids.member
   if (name === 'objectionId') return ids.objection
+  if (before === 'recipients') return practiceId.value || randomUUID()
   if (before === 'entries' || before === 'AuditEvent') return ids.audit
   if (name === 'deviceId') return pairedDeviceId || 'AA:BB:CC:00:00:00'
   if (name === '*') return 'index.html'

@@ -27,7 +27,7 @@ let portalDir: string
 
 type TenantId = 'demo' | 'nabo'
 /** The values that name one tenant's data, as a request would carry them. */
-interface Ids { patient: string; nationalId: string; gateway: string; device: string; alert: string; pause: string; observation: string; member: string; objection: string; user: string; delivery: string; audit: string }
+interface Ids { patient: string; nationalId: string; gateway: string; device: string; alert: string; pause: string; observation: string; member: string; objection: string; user: string; delivery: string; audit: string; recipient: string }
 const ids = {} as Record<TenantId, Ids>
 /** Everything that would give a tenant's data away if it appeared in an answer to the other. */
 const secrets = {} as Record<TenantId, string[]>
@@ -37,7 +37,7 @@ const secrets = {} as Record<TenantId, string[]>
  */
 const unknown = (target: TenantId): Ids => ({
   patient: randomUUID(), nationalId: target === 'nabo' ? '27914945785' : '01817012066', gateway: 'gw-unknown0000', device: 'AA:BB:CC:FF:FF:FF', alert: randomUUID(), pause: '999999999',
-  observation: `${randomUUID()}.${Date.now().toString(36)}`, member: randomUUID(), objection: randomUUID(), user: randomUUID(), delivery: '999999999', audit: '999999999',
+  observation: `${randomUUID()}.${Date.now().toString(36)}`, member: randomUUID(), objection: randomUUID(), user: randomUUID(), delivery: '999999999', audit: '999999999', recipient: randomUUID(),
 })
 const other = (t: TenantId): TenantId => (t === 'demo' ? 'nabo' : 'demo')
 
@@ -100,7 +100,7 @@ async function tenantIds(tenant: TenantId, home: DemoHome): Promise<Ids> {
      VALUES ($1, $2, $3, 'readings', now() - interval '1 day', now(), 'dead', 30, now(), 'recipient-unreachable: ECONNREFUSED') RETURNING id::text`,
     [tenant, recipient, home.patientId])).rows[0]!.id
   return {
-    delivery,
+    delivery, recipient,
     patient: home.patientId, nationalId: rows[0]!.national_id, gateway: home.gatewayId, device,
     alert: await insertAlert(db.pool, { tenantId: tenant, patientId: home.patientId, severity: 'red' }),
     pause: ((await pause.json()) as { id: string }).id,
@@ -132,7 +132,7 @@ beforeAll(async () => {
     secrets[tenant] = [
       ...rows.flatMap((r) => [r.id, r.national_id, r.display_name]), ...homes.map((h) => h.gatewayId),
       // usernames are words (admin, lege, pasient) that answers use anyway: ids and names say who
-      ...users.flatMap((u) => [u.id, u.display_name]), ids[tenant].device, ids[tenant].alert, ids[tenant].observation.split('.')[0]!, ids[tenant].member, ids[tenant].objection,
+      ...users.flatMap((u) => [u.id, u.display_name]), ids[tenant].device, ids[tenant].alert, ids[tenant].observation.split('.')[0]!, ids[tenant].member, ids[tenant].objection, ids[tenant].recipient,
     ]
   }
   // a name both tenants hold of their own (Vera Vikar, a user in both, issue 24) says nothing of the other
@@ -229,6 +229,8 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/alerts/:id/share': { body: () => ({ note: 'cross-tenant test' }) },
   'GET /api/admin/deliveries': { query: () => 'status=dead' },
   'POST /api/admin/deliveries/:id/requeue': {},
+  'GET /api/admin/recipients': {},
+  'PATCH /api/admin/recipients/:id': { body: () => ({ name: 'Renamed across tenants', sends: { redAlerts: false } }) },
   'GET /fhir/CareTeam': { query: (i) => `patient=${i.patient}` },
   'GET /fhir/CareTeam/:id': {},
   'GET /fhir/Device/:id': {},
@@ -277,7 +279,7 @@ function paramValue(url: string, name: string, i: Ids): string {
   if (before === 'entries' || before === 'AuditEvent') return i.audit
   const byResource: Record<string, string> = {
     patients: i.patient, Patient: i.patient, alerts: i.alert, episodes: i.alert, gateways: i.gateway, Device: i.gateway, Observation: i.observation, users: i.user,
-    CareTeam: i.patient, deliveries: i.delivery,
+    CareTeam: i.patient, deliveries: i.delivery, recipients: i.recipient,
   }
   const value = before ? byResource[before] : undefined
   if (!value) throw new Error(`no value for :${name} of ${url}: name it in paramValue`)

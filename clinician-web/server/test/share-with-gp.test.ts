@@ -174,3 +174,44 @@ describe('FHIR CareTeam', () => {
     expect((await fhir(cookies.gp, `CareTeam/${gpPatients[0]}`)).status).toBe(200)
   })
 })
+
+describe('the recipients\' settings (/admin/deliveries)', () => {
+  const patch = async (cookie: string, id: string, body: unknown) => {
+    const res = await fetch(`${stack.baseUrl}/api/admin/recipients/${id}`, {
+      method: 'PATCH', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(body),
+    })
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> & { error?: { code: string } } }
+  }
+
+  it('lists the tenant\'s recipients with their settings for its administrator only', async () => {
+    const listed = await api(cookies.admin, '/api/admin/recipients')
+    expect(listed.status).toBe(200)
+    expect(listed.json.items).toEqual(expect.arrayContaining([expect.objectContaining({
+      id: practice, name: 'Demo legekontor', transport: 'fhir-rest', isDemo: true,
+      sends: expect.objectContaining({ redAlerts: true, dailyReadings: true }),
+    })]))
+    expect(await api(cookies.nurse, '/api/admin/recipients')).toMatchObject({ status: 403, json: { error: { code: 'forbidden' } } })
+  })
+
+  it('changes the name, the endpoint and what it gets, logs the fields changed, and refuses a bad address, a taken name and an unknown id', async () => {
+    const changed = await patch(cookies.admin, practice, { baseUrl: 'https://fastlege.example.no/fhir', sends: { weeklySummary: true } })
+    expect(changed).toMatchObject({ status: 200, json: { id: practice, baseUrl: 'https://fastlege.example.no/fhir', sends: { redAlerts: true, dailyReadings: true, weeklySummary: true } } })
+    const logged = await db.pool.query<{ outcome: string; details: { fields: string[] } }>(
+      `SELECT outcome, details FROM audit_log WHERE action = 'recipient.change' AND resource_id = $1 ORDER BY id DESC LIMIT 1`, [practice])
+    expect(logged.rows[0]).toMatchObject({ outcome: 'allowed', details: { fields: ['baseUrl', 'sends'] } })
+
+    for (const baseUrl of ['javascript:alert(1)', 'ftp://fastlege.example.no/', 'fastlege']) {
+      expect(await patch(cookies.admin, practice, { baseUrl }), baseUrl).toMatchObject({ status: 400, json: { error: { code: 'invalid-request' } } })
+    }
+    // identity is not edited here: a new organisation is a new recipient
+    expect((await patch(cookies.admin, practice, { organisationNumber: '999000999' })).status).toBe(400)
+    const other = (await db.pool.query<{ id: string }>(
+      `INSERT INTO forwarding_recipients (tenant_id, name, base_url) VALUES ('demo', 'Sykehuset Demo, medisinsk avdeling', 'https://sykehus.example.no/fhir') RETURNING id`)).rows[0]!.id
+    expect(await patch(cookies.admin, other, { name: 'Demo legekontor' })).toMatchObject({ status: 409, json: { error: { code: 'recipient-name-taken' } } })
+    expect(await patch(cookies.admin, '00000000-0000-4000-8000-000000000000', { name: 'x' })).toMatchObject({ status: 404, json: { error: { code: 'not-found' } } })
+    expect(await patch(cookies.nurse, practice, { name: 'x' })).toMatchObject({ status: 403 })
+    // nothing of the refused changes was stored
+    const stored = await db.pool.query('SELECT name, base_url FROM forwarding_recipients WHERE id = $1', [practice])
+    expect(stored.rows[0]).toEqual({ name: 'Demo legekontor', base_url: 'https://fastlege.example.no/fhir' })
+  })
+})

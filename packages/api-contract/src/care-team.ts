@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { storableText } from './input.js'
 
 /**
  * The care team (behandlingsteam; issue 18, docs/decisions/0013 and 0023):
@@ -80,3 +81,21 @@ export const careTeamSchema = z.object({
 export type CareTeam = z.infer<typeof careTeamSchema>
 
 export const deliveryListSchema = z.object({ items: z.array(deliverySchema) })
+
+/** A recipient's settings as the tenant's administrator sees and changes them (/admin/deliveries). */
+export const recipientSettingsSchema = z.object({
+  id: z.string(), name: z.string(), organisationNumber: z.string().nullable(), herId: z.string().nullable(), transport: z.enum(['fhir-rest', 'pmd']),
+  baseUrl: z.string().nullable().describe('The FHIR endpoint; null: the receiver built into demo mode, or the national route\'s own address'),
+  isDemo: z.boolean(),
+  sends: z.object({ redAlerts: z.boolean(), dailyReadings: z.boolean(), weeklySummary: z.boolean() }),
+})
+export type RecipientSettings = z.infer<typeof recipientSettingsSchema>
+export const recipientSettingsListSchema = z.object({ items: z.array(recipientSettingsSchema) })
+
+/** What the administrator may change: the name, the endpoint, what it gets. Identity (organisation, HER-id, transport) is not. */
+export const recipientChangeBody = z.object({
+  name: storableText(200, { trim: true, min: 1 }).optional(),
+  baseUrl: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+  sends: z.object({ redAlerts: z.boolean().optional(), dailyReadings: z.boolean().optional(), weeklySummary: z.boolean().optional() }).strict().optional(),
+}).strict()
+export type RecipientChange = z.infer<typeof recipientChangeBody>

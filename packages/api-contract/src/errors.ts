@@ -59,6 +59,7 @@ export const API_ERROR_CODES = [
   'already-member',
   'unknown-user',
   'unknown-recipient',
+  'recipient-name-taken',
   'invalid-objection-target',
   // "Del med fastlege" (docs/decisions/0023)
   'no-gp',

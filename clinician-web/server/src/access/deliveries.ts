@@ -1,4 +1,7 @@
-import { listDeliveryViews, requeueDeadLetter, type DeliveryStatus, type DeliveryView } from '@varde/db'
+import {
+  changeRecipientSettings, listDeliveryViews, listRecipientSettings, requeueDeadLetter, type DeliveryStatus, type DeliveryView, type RecipientChange,
+  type RecipientSettings,
+} from '@varde/db'
 import { ERRORS } from '../errors/api-errors.js'
 import { hasRole } from './actor.js'
 import { userIdOf, type AccessContext } from './context.js'
@@ -31,6 +34,24 @@ export function deliveryAccess({ db, actor, audit, where }: AccessContext) {
       await audit.one({ action: 'delivery.requeue', resourceType: 'Delivery', resourceId: id, patientId: requeued?.patient.id ?? null, outcome: requeued ? 'allowed' : 'denied' })
       if (!requeued) throw new ERRORS.deadLetterNotFound()
       return requeued
+    },
+
+    /** The tenant's recipients with their settings (no health data: one entry, as every admin list). */
+    async recipients(): Promise<RecipientSettings[]> {
+      const items = await listRecipientSettings(db, actor.tenantId)
+      await audit.one({ action: 'recipient.list', resourceType: 'Recipient', outcome: 'allowed', details: { count: items.length } })
+      return items
+    },
+
+    /** Changes a recipient's name, endpoint or what it gets; logged with what changed (never the old values' secrets: there are none). */
+    async changeRecipient(id: string, change: RecipientChange): Promise<RecipientSettings> {
+      const result = await changeRecipientSettings(db, { tenantId: actor.tenantId, id, change })
+      await audit.one({
+        action: 'recipient.change', resourceType: 'Recipient', resourceId: id, outcome: result.ok ? 'allowed' : 'denied',
+        details: { fields: Object.keys(change), ...(change.sends ? { sends: change.sends } : {}), ...(result.ok ? {} : { reason: result.code }) },
+      })
+      if (!result.ok) throw result.code === 'name-taken' ? new ERRORS.recipientNameTaken() : new ERRORS.recipientNotFound()
+      return result.recipient
     },
   }
 }

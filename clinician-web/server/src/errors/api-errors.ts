@@ -81,6 +81,8 @@ export const ERRORS = {
   patientObjects: define('patient-objects', 409, 'The patient objects to sharing with this recipient (reservasjon); nothing is forwarded.'),
   deliveriesAdminRequired: define('forbidden', 403, 'Only an administrator of the municipality may see all its deliveries.'),
   deadLetterNotFound: define('not-found', 404, 'No dead letter with this id.'),
+  recipientNotFound: define('not-found', 404, 'No forwarding recipient with this id in the tenant.'),
+  recipientNameTaken: define('recipient-name-taken', 409, 'The tenant has another recipient of this name.'),
   invalidObjectionTarget: define('invalid-objection-target', 400, 'An objection against one recipient names a recipient outside the municipal team.'),
   // FHIR (answered as OperationOutcome, fhir/operation-outcome.ts)
   fhirLoginRequired: define('unauthenticated', 401, 'Authentication required (session cookie or Bearer token)'),

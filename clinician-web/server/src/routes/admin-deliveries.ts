@@ -1,4 +1,6 @@
-import { DELIVERY_STATUSES, deliveryListSchema, deliverySchema, errorBody } from '@varde/api-contract'
+import {
+  DELIVERY_STATUSES, deliveryListSchema, deliverySchema, errorBody, recipientChangeBody, recipientSettingsListSchema, recipientSettingsSchema,
+} from '@varde/api-contract'
 import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -42,4 +44,23 @@ export const adminDeliveryRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: deliverySchema, 400: errorBody, 403: errorBody, 404: errorBody },
     },
   }, async (request) => toDeliveryJson(await accessOf(request).deliveries.requeue(request.params.id)))
+
+  app.get('/api/admin/recipients', {
+    config: { access: 'admin' },
+    schema: {
+      tags: ['admin'], summary: 'The tenant\'s forwarding recipients with their settings',
+      response: { 200: recipientSettingsListSchema, 403: errorBody },
+    },
+  }, async (request) => ({ items: await accessOf(request).deliveries.recipients() }))
+
+  app.patch('/api/admin/recipients/:id', {
+    config: { access: 'admin' },
+    schema: {
+      tags: ['admin'], summary: 'Change a recipient\'s name, FHIR endpoint or what it gets',
+      description: 'Deliveries already queued go to the new endpoint; turning off what a recipient gets stops new deliveries of that kind, not those queued. Audited with the fields changed.',
+      params: z.object({ id: z.uuid('a recipient id') }),
+      body: recipientChangeBody,
+      response: { 200: recipientSettingsSchema, 400: errorBody, 403: errorBody, 404: errorBody, 409: errorBody },
+    },
+  }, async (request) => accessOf(request).deliveries.changeRecipient(request.params.id, request.body))
 }

@@ -1,4 +1,6 @@
-import type { Alert, CareTeam, CareTeamMember, Delivery, DeliveryStatus, ObjectionChannel, PatientObjection } from '@varde/api-contract'
+import type {
+  Alert, CareTeam, CareTeamMember, Delivery, DeliveryStatus, ObjectionChannel, PatientObjection, RecipientChange, RecipientSettings,
+} from '@varde/api-contract'
 import { requestJson } from './http'
 
 export type { CareTeam, CareTeamMember, Delivery, DeliveryStatus, ObjectionChannel, PatientObjection } from '@varde/api-contract'
@@ -70,6 +72,17 @@ export async function listDeliveries(status: DeliveryStatus | null, signal?: Abo
 /** POST /api/admin/deliveries/:id/requeue: a dead letter back in the queue. */
 export function requeueDelivery(id: string): Promise<Delivery> {
   return requestJson<Delivery>('POST', `/api/admin/deliveries/${encodeURIComponent(id)}/requeue`)
+}
+
+/** GET /api/admin/recipients: the tenant's forwarding recipients with their settings. */
+export async function listRecipientSettings(signal?: AbortSignal): Promise<RecipientSettings[]> {
+  const body = await requestJson<{ items: RecipientSettings[] }>('GET', '/api/admin/recipients', signal ? { signal } : {})
+  return body.items
+}
+
+/** PATCH /api/admin/recipients/:id: the name, the endpoint or what it gets. */
+export function changeRecipient(id: string, change: RecipientChange): Promise<RecipientSettings> {
+  return requestJson<RecipientSettings>('PATCH', `/api/admin/recipients/${encodeURIComponent(id)}`, { body: change })
 }
 
 /** GET /api/alerts?patientId=…&status=open&status=acknowledged: what the care team section offers to share. */

@@ -19,6 +19,7 @@ export const queryKeys = {
   pauses: (patientId: string) => ['pauses', patientId] as const,
   careTeam: (patientId: string) => ['care-team', patientId] as const,
   deliveries: (status: string) => ['deliveries', status] as const,
+  recipientSettings: ['recipient-settings'] as const,
   proposals: (patientId: string) => ['proposals', patientId] as const,
   logEntries: (filter: object) => ['log-entries', filter] as const,
   logEntriesAll: ['log-entries'] as const,

@@ -5,6 +5,7 @@ import { listDeliveries, requeueDelivery } from '../api/care-team'
 import { queryKeys } from '../api/query-keys'
 import { DeliveryList } from '../components/delivery-list'
 import { QueryState } from '../components/query-state'
+import { RecipientSettingsSection } from '../components/recipient-settings'
 import { errorText } from '../i18n/error-text'
 import { useI18n } from '../i18n/i18n'
 import { usePageTitle } from './use-page-title'
@@ -78,6 +79,7 @@ export function DeliveriesPage() {
             )} />
           </section>
         ))}
+      <RecipientSettingsSection />
     </div>
   )
 }
