@@ -68,12 +68,12 @@ export function fhirReadAccess({ db, actor, audit }: AccessContext) {
       return found
     },
 
-    /** The municipality (the tenant) as an Organization: by id or organisation number; one entry. */
-    async organization(by: { id?: string; organisationNumber?: string }, action: 'read' | 'search'): Promise<OrganizationRecord | null> {
-      const found = await findTenantOrganization(db, actor.tenantId, by)
-      await audit.one({ action, resourceType: 'Organization', resourceId: by.id ?? null, patientId: null, outcome: found || action === 'search' ? 'allowed' : 'denied', details: { api: 'fhir' } })
-      return found
-    },
+    /**
+     * The municipality (the tenant) as an Organization, by id or organisation
+     * number: its name and public registry numbers, nothing of a patient or of
+     * who may see one, so no access-log entry (its routes say `access: 'none'`).
+     */
+    organization: (by: { id?: string; organisationNumber?: string }): Promise<OrganizationRecord | null> => findTenantOrganization(db, actor.tenantId, by),
 
     /** One Observation by its reading's id and time, or PatientNotFound as for none. */
     async observation(id: string, measuredAt: Date, resourceId: string): Promise<InterpretedRow> {

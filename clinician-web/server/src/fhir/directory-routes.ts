@@ -21,6 +21,8 @@ function tokenValue(token: string, system: string): string | null {
  * organisation number), read and searched. A practitioner is readable by a
  * caller who may read a care team naming them (the care relationship, as
  * every read); one the caller may not read is a 404, as an unknown one.
+ * An Organization names the municipality only (public registry numbers):
+ * still behind the login, but no patient's data, so no access-log entry.
  */
 export const directoryRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/Practitioner', {
@@ -43,20 +45,20 @@ export const directoryRoutes: FastifyPluginAsyncZod = async (app) => {
   })
 
   app.get('/Organization', {
-    config: { access: 'patient' }, schema: { hide: true, querystring: identifierQuery, response: { 200: searchsetSchema(organizationSchema), ...refusals } },
+    config: { access: 'none' }, schema: { hide: true, querystring: identifierQuery, response: { 200: searchsetSchema(organizationSchema), ...refusals } },
   }, async (request, reply) => {
     const { identifier } = request.query
     const number = identifier === undefined ? undefined : tokenValue(identifier, ORGANISATION_NUMBER_SYSTEM)
-    const found = number === null ? null : await accessOf(request).fhir.organization(number ? { organisationNumber: number } : {}, 'search')
+    const found = number === null ? null : await accessOf(request).fhir.organization(number ? { organisationNumber: number } : {})
     const self = `${baseUrl(request)}/Organization${identifier === undefined ? '' : `?identifier=${encodeURIComponent(identifier)}`}`
     return sendResource(reply, 200, searchBundle(self, found ? [organizationResource(found)] : [], baseUrl(request)))
   })
 
   app.get('/Organization/:id', {
-    config: { access: 'patient' }, schema: { hide: true, params: organizationIdParams, response: { 200: organizationSchema, ...refusals } },
+    config: { access: 'none' }, schema: { hide: true, params: organizationIdParams, response: { 200: organizationSchema, ...refusals } },
   }, async (request, reply) => {
     const { id } = request.params
-    const found = await accessOf(request).fhir.organization({ id }, 'read')
+    const found = await accessOf(request).fhir.organization({ id })
     if (!found) throw new ERRORS.fhirResourceNotFound(`Organization/${id}`)
     return sendResource(reply, 200, organizationResource(found))
   })
