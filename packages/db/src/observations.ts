@@ -112,10 +112,10 @@ function observationsStatement(order: 'asc' | 'desc', answer: 'rows' | 'count' =
      AND ($9::uuid IS NULL OR id = $9)
    ${answer === 'count' ? '' : `ORDER BY measured_at${dir}, id${dir} LIMIT $10`}`
 }
-/** Exported for its plan's test (test/observations.test.ts). */
+/** Exported for their plans' test (test/observations.test.ts). */
 export const OBSERVATIONS_STATEMENT = observationsStatement('asc')
-const NEWEST_FIRST_STATEMENT = observationsStatement('desc')
-const COUNT_STATEMENT = observationsStatement('asc', 'count')
+export const NEWEST_FIRST_STATEMENT = observationsStatement('desc')
+export const COUNT_STATEMENT = observationsStatement('asc', 'count')
 
 interface Row {
   id: string; patient_id: string; gateway_id: string; device_id: string; type: string; value: number; unit: string
