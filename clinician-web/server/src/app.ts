@@ -12,6 +12,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Logger } from 'pino'
 import { replyNotFound, replyToError, replyToFrameworkError } from './error-replies.js'
 import { fhirRoutes } from './fhir/routes.js'
+import { clientCredentials } from './access/client-credentials.js'
 import type { LiveEvents } from './live-events.js'
 import { LoginThrottle } from './login-throttle.js'
 import { requireAccessDeclarations, withoutPatientData } from './plugins/route-access.js'
@@ -143,7 +144,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(myPageRoutes)
   await app.register(eventRoutes, { live: options.live, streams, sessionCheckMs: options.sessionCheckMs ?? 15_000, sessionIdleMs: sessions.idleMs })
   await app.register(healthRoutes, { db: options.db, live: options.live, metrics: http.metrics ? { token: http.metricsToken } : false })
-  await app.register(fhirRoutes, { prefix: '/fhir' })
+  await app.register(fhirRoutes, { prefix: '/fhir', clients: clientCredentials(options.db) })
   await app.register(adminGatewayRoutes, { live: options.live })
   await app.register(adminDeliveryRoutes)
   await app.register(adminClockRoutes, { live: options.live, mode: options.mode })

@@ -28,12 +28,13 @@ let homes: DemoHome[]
 let portalDir: string
 
 /** The patient whose data every request is after, and the values that name its data. */
-interface Ids { patient: string; nationalId: string; gateway: string; alert: string; pause: string; observation: string; member: string; objection: string; user: string; delivery: string; audit: string }
+interface Ids { patient: string; nationalId: string; gateway: string; alert: string; pause: string; observation: string; member: string; objection: string; user: string; delivery: string; audit: string; practitioner: string; organization: string }
 let target: { ids: Ids; displayName: string }
 /** Ids that name nothing, of the same forms. */
 const unknown = (): Ids => ({
   patient: randomUUID(), nationalId: '01017012345', gateway: 'gw-unknown0000', alert: randomUUID(), pause: '999999999',
   observation: `${randomUUID()}.${Date.now().toString(36)}`, member: randomUUID(), objection: randomUUID(), user: randomUUID(), delivery: '999999999', audit: '999999999',
+  practitioner: randomUUID(), organization: 'no-such-tenant',
 })
 /** Nurses: `carer` gives the target care (and no one else), `stranger` gives care to another patient only. */
 const cookies = { carer: '', stranger: '', admin: '', nurse: '', privacy: '', patient: '' }
@@ -79,6 +80,8 @@ beforeAll(async () => {
       observation: await bloodPressure(patient.patientId, patient.gatewayId),
       member: randomUUID(), objection: randomUUID(), user: randomUUID(), delivery: '999999999',
       audit: (await db.pool.query<{ id: string }>('SELECT max(id)::text AS id FROM audit_log')).rows[0]!.id,
+      // the carer as a Practitioner: on the target's care team only, so the stranger may not read them
+      practitioner: carerId.value, organization: 'demo',
     },
   }
   practiceId.value = (await db.pool.query<{ id: string }>(`SELECT id FROM forwarding_recipients WHERE name = 'Demo legekontor'`)).rows[0]!.id
@@ -154,6 +157,8 @@ const SAMPLES: Record<string, Sample> = {
   'GET /fhir/Observation': { query: (ids) => `patient=${ids.patient}` },
   'GET /fhir/Device/:id': {},
   'GET /fhir/Observation/:id': {},
+  'GET /fhir/Practitioner': {},
+  'GET /fhir/Practitioner/:id': {},
   // administration: a gateway for a patient that has none, and fresh ones to act on
   'GET /api/admin/gateways': {},
   'POST /api/admin/gateways': { body: (ids) => ({ patientId: ids.patient }), prepare: async () => ({ patient: await newPatient() }) },
@@ -339,7 +344,7 @@ function paramValue(url: string, name: string, ids: Ids): string {
   if (name === '*') return 'index.html'
   const byResource: Record<string, string> = {
     patients: ids.patient, Patient: ids.patient, alerts: ids.alert, episodes: ids.alert, gateways: ids.gateway, Device: ids.gateway, Observation: ids.observation, users: ids.user,
-    CareTeam: ids.patient, deliveries: ids.delivery,
+    CareTeam: ids.patient, deliveries: ids.delivery, Practitioner: ids.practitioner, Organization: ids.organization,
   }
   const value = before ? byResource[before] : undefined
   if (!value) throw new Error(`no value for :${name} of ${url}: name it in paramValue`)

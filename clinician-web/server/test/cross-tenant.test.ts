@@ -27,7 +27,7 @@ let portalDir: string
 
 type TenantId = 'demo' | 'nabo'
 /** The values that name one tenant's data, as a request would carry them. */
-interface Ids { patient: string; nationalId: string; gateway: string; device: string; alert: string; pause: string; observation: string; member: string; objection: string; user: string; delivery: string; audit: string; recipient: string }
+interface Ids { patient: string; nationalId: string; gateway: string; device: string; alert: string; pause: string; observation: string; member: string; objection: string; user: string; delivery: string; audit: string; recipient: string; organization: string }
 const ids = {} as Record<TenantId, Ids>
 /** Everything that would give a tenant's data away if it appeared in an answer to the other. */
 const secrets = {} as Record<TenantId, string[]>
@@ -38,6 +38,7 @@ const secrets = {} as Record<TenantId, string[]>
 const unknown = (target: TenantId): Ids => ({
   patient: randomUUID(), nationalId: target === 'nabo' ? '27914945785' : '01817012066', gateway: 'gw-unknown0000', device: 'AA:BB:CC:FF:FF:FF', alert: randomUUID(), pause: '999999999',
   observation: `${randomUUID()}.${Date.now().toString(36)}`, member: randomUUID(), objection: randomUUID(), user: randomUUID(), delivery: '999999999', audit: '999999999', recipient: randomUUID(),
+  organization: 'no-such-tenant',
 })
 const other = (t: TenantId): TenantId => (t === 'demo' ? 'nabo' : 'demo')
 
@@ -108,6 +109,8 @@ async function tenantIds(tenant: TenantId, home: DemoHome): Promise<Ids> {
     // the tenant's nurse, whom the other tenant's administrator must neither see nor change (issue 17, users and roles)
     user: (await db.pool.query<{ id: string }>('SELECT id FROM users WHERE username = $1', [nurse.username])).rows[0]!.id,
     audit: (await db.pool.query<{ id: string }>('SELECT max(id)::text AS id FROM audit_log WHERE tenant_id = $1', [tenant])).rows[0]!.id,
+    // the municipality as an Organization (issue 22)
+    organization: tenant,
   }
 }
 
@@ -237,6 +240,14 @@ const SAMPLES: Record<string, Sample> = {
   'GET /fhir/Observation/:id': {},
   'GET /fhir/Device': { query: (i) => `identifier=${encodeURIComponent(i.gateway)}` },
   'GET /fhir/Observation': { query: (i) => `patient=${i.patient}` },
+  // who gives the care (issue 22): the other tenant's nurse by id, the other municipality by id and by organisation number
+  'GET /fhir/Practitioner': {},
+  'GET /fhir/Practitioner/:id': {},
+  'GET /fhir/Organization': { query: (i) => `identifier=${i.organization === 'nabo' ? '999888700' : i.organization === 'demo' ? '999888777' : '999999999'}` },
+  'GET /fhir/Organization/:id': {},
+  // SMART Backend Services (issue 22): no client is registered here; the discovery document is the installation's
+  'GET /fhir/.well-known/smart-configuration': {},
+  'POST /fhir/auth/token': { body: () => ({ grant_type: 'client_credentials' }) },
   // log control (issue 19)
   'POST /api/patients/:id/emergency-access': { body: () => ({ reason: 'cross-tenant test: akutt', password: 'demo' }) },
   'GET /api/log-control/entries': { query: (i) => `patient=${i.patient}` },
@@ -279,7 +290,7 @@ function paramValue(url: string, name: string, i: Ids): string {
   if (before === 'entries' || before === 'AuditEvent') return i.audit
   const byResource: Record<string, string> = {
     patients: i.patient, Patient: i.patient, alerts: i.alert, episodes: i.alert, gateways: i.gateway, Device: i.gateway, Observation: i.observation, users: i.user,
-    CareTeam: i.patient, deliveries: i.delivery, recipients: i.recipient,
+    CareTeam: i.patient, deliveries: i.delivery, recipients: i.recipient, Practitioner: i.user, Organization: i.organization,
   }
   const value = before ? byResource[before] : undefined
   if (!value) throw new Error(`no value for :${name} of ${url}: name it in paramValue`)

@@ -198,7 +198,7 @@ describe('the CapabilityStatement', () => {
     expect(body.resourceType).toBe('CapabilityStatement')
     const statement = body as Extract<Resource, { resourceType: 'CapabilityStatement' }>
     const listed = statement.rest![0]!.resource!.flatMap((r) => r.interaction!.map((i) => i.code === 'read' ? `GET /fhir/${r.type}/:id` : `GET /fhir/${r.type}`))
-    const routes = stack.app.declaredRoutes().filter((r) => r.method === 'GET' && r.url.startsWith('/fhir/') && r.url !== '/fhir/metadata').map((r) => `${r.method} ${r.url}`)
+    const routes = stack.app.declaredRoutes().filter((r) => r.method === 'GET' && r.url.startsWith('/fhir/') && r.url !== '/fhir/metadata' && !r.url.startsWith('/fhir/.well-known/')).map((r) => `${r.method} ${r.url}`)
     expect(listed.sort()).toEqual(routes.sort())
     expect(statement.rest![0]!.resource!.map((r) => [r.type, r.searchParam?.map((p) => p.name)])).toEqual(
       Object.entries(SERVED).map(([type, s]) => [type, s.searchParams.map((p) => p.name)]))
@@ -281,7 +281,7 @@ describe('search depth (issue 22): _include, chained patient.identifier, _elemen
   it('sorts by date as served, and refuses what it cannot do when asked to be strict, ignoring it otherwise', async () => {
     const plain = (await searchAll('_count=1000')).observations.map((o) => o.id)
     expect((await searchAll('_count=1000&_sort=date')).observations.map((o) => o.id)).toEqual(plain)
-    for (const query of ['_sort=-date', 'no-such-param=1', '_include=Observation:performer', '_summary=count']) {
+    for (const query of ['_sort=code', 'no-such-param=1', '_include=Observation:performer', '_summary=true']) {
       const refused = await get(`Observation?patient=${home.patientId}&${query}`, strict)
       expect({ query, status: refused.status, type: refused.body.resourceType }).toEqual({ query, status: 400, type: 'OperationOutcome' })
       expect(refused.body).toMatchObject({ issue: [{ severity: 'error', code: 'not-supported' }] })
@@ -297,12 +297,107 @@ describe('search depth (issue 22): _include, chained patient.identifier, _elemen
     for (const r of rest.resource!) {
       const names = [...(r.searchParam ?? []), ...(rest.searchParam ?? [])].map((p) => p.name)
       if (r.searchInclude?.length) names.push('_include')
+      if (r.searchRevInclude?.length) names.push('_revinclude')
       for (const name of names) {
         const answer = await get(`${r.type}?${encodeURIComponent(name)}=x`, strict)
         const diagnostics = answer.status === 200 ? '' : JSON.stringify(answer.body)
         expect({ type: r.type, name, diagnostics }).toEqual({ type: r.type, name, diagnostics: expect.not.stringMatching(/Unknown or unsupported parameter/) })
       }
     }
+  })
+})
+
+describe('the rest of issue 22: _sort=-date, _summary=count, _revinclude, meta.lastUpdated, Practitioner and Organization', () => {
+  const strict = { prefer: 'handling=strict' }
+  const matches = (b: Bundle) => (b.entry ?? []).filter((e) => e.search?.mode === 'match').map((e) => e.resource!)
+  const includes = (b: Bundle) => (b.entry ?? []).filter((e) => e.search?.mode === 'include').map((e) => e.resource!)
+
+  it('sorts newest first (_sort=-date) on every page size, the next links keeping the order', async () => {
+    const oldestFirst = (await searchAll('_count=1000')).observations.map((o) => o.id)
+    for (const count of [1, 2, 1000]) {
+      const newest = await searchAll(`_count=${count}&_sort=-date`)
+      // readings of one instant come in reverse id order, as the whole list reversed
+      expect({ count, ids: newest.observations.map((o) => o.id) }).toEqual({ count, ids: [...oldestFirst].reverse() })
+      expect(newest.pages.slice(1).every((p) => p.link?.find((l) => l.relation === 'self')?.url.includes('_sort=-date'))).toBe(true)
+    }
+    const [firstPanel] = (await searchAll('code=85354-9&_sort=-date&_count=1')).observations
+    expect(firstPanel!.effectiveDateTime).toBe(at(1))
+  })
+
+  it('counts without sending (_summary=count): the total of the search, no entries, refused for no care relationship', async () => {
+    const all = (await searchAll('_count=1000')).observations
+    const { status, body } = await get<Bundle>(`Observation?patient=${home.patientId}&_summary=count`, strict)
+    expect([status, body.type, body.total, body.entry ?? []]).toEqual([200, 'searchset', all.length, []])
+    expect(validate(body)).toEqual([])
+    expect((await get<Bundle>(`Observation?patient=${home.patientId}&code=85354-9&_summary=count`)).body.total).toBe(2)
+    expect((await get<Bundle>(`Observation?patient=${home.patientId}&combo-code=8480-6&_summary=count`)).body.total).toBe(3)
+    expect((await get<Bundle>(`Observation?patient=${home.patientId}&date=ge${at(4)}&date=le${at(6)}&_summary=count`)).body.total).toBe(3)
+    const other = (await db.pool.query<{ id: string }>('SELECT id FROM patients WHERE id <> $1 AND tenant_id = $2 AND NOT EXISTS (SELECT 1 FROM care_team_members c JOIN users u ON u.id = c.user_id WHERE c.patient_id = patients.id AND u.username = $3) LIMIT 1',
+      [home.patientId, home.tenantId, 'sykepleier'])).rows[0]
+    if (other) expect((await get(`Observation?patient=${other.id}&_summary=count`)).status).toBe(403)
+  })
+
+  it('includes the Observations that point at a patient or a device (_revinclude), valid, newest first', async () => {
+    const nationalId = (await db.pool.query<{ n: string }>('SELECT national_id AS n FROM patients WHERE id = $1', [home.patientId])).rows[0]!.n
+    const all = (await searchAll('_count=1000')).observations
+    const byPatient = await get<Bundle>(`Patient?identifier=${nationalId}&_revinclude=Observation:subject`, strict)
+    expect(byPatient.status).toBe(200)
+    expect(matches(byPatient.body).map((r) => r.id)).toEqual([home.patientId])
+    expect(includes(byPatient.body).map((r) => r.id)).toEqual([...all].reverse().map((o) => o.id))
+    expect(byPatient.body.total).toBe(1)
+    const byDevice = await get<Bundle>('Device?identifier=AA:BB:CC:00:00:01&_revinclude=Observation:device', strict)
+    const cuffReadings = all.filter((o) => o.device?.reference === `Device/${home.gatewayId}.AA-BB-CC-00-00-01`)
+    expect(cuffReadings.length).toBeGreaterThan(0)
+    expect(includes(byDevice.body).map((r) => r.id)).toEqual([...cuffReadings].reverse().map((o) => o.id))
+    expect([...matches(byDevice.body), ...includes(byDevice.body), byDevice.body].flatMap((r) => validate(r))).toEqual([])
+    // a gateway is no Observation's device (only its gatewayDevice): nothing to include
+    expect(includes((await get<Bundle>(`Device?identifier=${home.gatewayId}&_revinclude=Observation:device`)).body)).toEqual([])
+    expect((await get(`Patient?identifier=${nationalId}&_revinclude=Observation:performer`, strict)).status).toBe(400)
+  })
+
+  it('says when each resource last changed (meta.lastUpdated): a reading when received, a patient when its record changed', async () => {
+    const [o] = (await searchAll('_count=1')).observations
+    const stored = (await db.pool.query<{ r: Date }>('SELECT received_at AS r FROM measurements WHERE id = $1', [o!.identifier![0]!.value!.slice('urn:uuid:'.length)])).rows[0]!.r
+    expect(o!.meta?.lastUpdated).toBe(stored.toISOString())
+    const before = (await get(`Patient/${home.patientId}`)).body
+    expect(before.meta?.lastUpdated).toMatch(/^\d{4}-\d{2}-\d{2}T/)
+    await db.pool.query("UPDATE patients SET display_name = display_name || ' ' WHERE id = $1", [home.patientId])
+    const after = (await get(`Patient/${home.patientId}`)).body
+    expect(Date.parse(after.meta!.lastUpdated!)).toBeGreaterThan(Date.parse(before.meta!.lastUpdated!))
+    await db.pool.query('UPDATE patients SET display_name = trim(display_name) WHERE id = $1', [home.patientId])
+    // an update that changes nothing served leaves it
+    const lastSeen = (await get(`Device/${home.gatewayId}`)).body.meta?.lastUpdated
+    await db.pool.query('UPDATE gateways SET last_seen_at = now(), battery = 50 WHERE id = $1', [home.gatewayId])
+    expect((await get(`Device/${home.gatewayId}`)).body.meta?.lastUpdated).toBe(lastSeen)
+    for (const url of [`Patient/${home.patientId}`, `Device/${home.gatewayId}`, `CareTeam/${home.patientId}`, `Organization/${home.tenantId}`]) {
+      expect({ url, lastUpdated: (await get(url)).body.meta?.lastUpdated }).toEqual({ url, lastUpdated: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/) })
+    }
+  })
+
+  it('serves the care team\'s practitioners (HPR number) and the municipality (organisation number), every CareTeam reference followed', async () => {
+    const team = (await get<Extract<Resource, { resourceType: 'CareTeam' }>>(`CareTeam/${home.patientId}`)).body
+    const references = (team.participant ?? []).flatMap((p) => (p.member?.reference ? [p.member.reference] : []))
+    expect(references.length).toBeGreaterThan(0)
+    const practitioners: Resource[] = []
+    for (const reference of references) {
+      const { status, body } = await get(reference)
+      expect({ reference, status, type: body.resourceType }).toEqual({ reference, status: 200, type: 'Practitioner' })
+      practitioners.push(body)
+    }
+    const withHpr = practitioners.find((p) => p.resourceType === 'Practitioner' && p.identifier?.length) as Extract<Resource, { resourceType: 'Practitioner' }> | undefined
+    expect(withHpr?.identifier?.[0]?.system).toBe('urn:oid:2.16.578.1.12.4.1.4.4')
+    const byHpr = await get<Bundle>(`Practitioner?identifier=${encodeURIComponent(`urn:oid:2.16.578.1.12.4.1.4.4|${withHpr!.identifier![0]!.value}`)}`, strict)
+    expect(matches(byHpr.body).map((r) => r.id)).toEqual([withHpr!.id])
+    expect((await get<Bundle>('Practitioner?identifier=urn:oid:2.16.578.1.12.4.1.4.4|99999999')).body.entry).toEqual([])
+    expect((await get('Practitioner/00000000-0000-4000-8000-000000000000')).status).toBe(404)
+
+    const number = (await db.pool.query<{ n: string }>('SELECT organisation_number AS n FROM tenants WHERE id = $1', [home.tenantId])).rows[0]!.n
+    const org = await get<Bundle>(`Organization?identifier=${encodeURIComponent(`urn:oid:2.16.578.1.12.4.1.4.101|${number}`)}`, strict)
+    expect(matches(org.body).map((r) => r.id)).toEqual([home.tenantId])
+    expect((await get('Organization/nabo')).status).toBe(404)
+    const read = (await get(`Organization/${home.tenantId}`)).body
+    expect(read).toEqual(matches(org.body)[0])
+    expect([...practitioners, read, org.body, byHpr.body, team].flatMap((r) => validate(r))).toEqual([])
   })
 })
 

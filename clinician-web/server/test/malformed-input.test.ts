@@ -160,8 +160,10 @@ async function userOf(username: string) {
 /** A refusal a client can act on: `{error: {code}}`, or for FHIR an OperationOutcome with an issue code. */
 function isCoded(outcome: Outcome): boolean {
   try {
-    const body = JSON.parse(outcome.body) as { error?: { code?: unknown }; resourceType?: string; issue?: { code?: unknown }[] }
-    return typeof body.error?.code === 'string' || (body.resourceType === 'OperationOutcome' && typeof body.issue?.[0]?.code === 'string')
+    const body = JSON.parse(outcome.body) as { error?: { code?: unknown } | string; resourceType?: string; issue?: { code?: unknown }[] }
+    // the OAuth token endpoint (SMART Backend Services) refuses as RFC 6749 §5.2 says: `error` is the code itself
+    const isOAuthRefusal = / \/fhir\/auth\/token/.test(outcome.request) && typeof body.error === 'string' && /^[a-z_]+$/.test(body.error)
+    return isOAuthRefusal || (typeof body.error === 'object' && typeof body.error.code === 'string') || (body.resourceType === 'OperationOutcome' && typeof body.issue?.[0]?.code === 'string')
   } catch {
     return false
   }

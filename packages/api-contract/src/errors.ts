@@ -72,6 +72,11 @@ export const API_ERROR_CODES = [
   // FHIR
   'required',
   'not-supported',
+  // FHIR for systems: the token endpoint's refusals (RFC 6749 §5.2, SMART Backend Services; docs/decisions/0038)
+  'invalid-client',
+  'invalid-grant',
+  'invalid-scope',
+  'unsupported-grant-type',
   // the framework's refusals, by status
   'invalid-request',
   'method-not-allowed',

@@ -20,6 +20,8 @@ export interface ObservationRow extends StoredMeasurement {
   /** The reading's type, or `bp-panel` for a systolic reading paired with its diastolic one. */
   kind: ObservationKind
   diastolic: { id: string; value: number; unit: string } | null
+  /** When the reading was stored (a reading never changes after: its Observation's meta.lastUpdated). */
+  receivedAt: Date
 }
 
 export interface ObservationQuery {
@@ -29,8 +31,12 @@ export interface ObservationQuery {
   kinds?: readonly ObservationKind[]
   from?: Date
   to?: Date
-  /** Keyset cursor: strictly after (measuredAt, id). */
+  /** Keyset cursor: strictly after (measuredAt, id) in the order asked for. */
   after?: { measuredAt: Date; id: string }
+  /** Oldest first (the default) or newest first (FHIR `_sort=-date`). */
+  order?: 'asc' | 'desc'
+  /** Only the readings of this BLE device (FHIR `_revinclude=Observation:device`). */
+  device?: { gatewayId: string; deviceId: string }
   /** The one Observation with this id and time (a read). */
   only?: { measuredAt: Date; id: string }
   limit: number
@@ -52,10 +58,13 @@ function typesFor(kinds: readonly ObservationKind[] | undefined): string[] | nul
 // diastolic of a device and instant are one group. Window functions only, no join: a self-join of
 // the readings was planned as a nested loop (102 s for 20 000 readings on PostgreSQL 15). A page
 // without a time range reads a bounded number of readings where it can ($11), not all of them.
-/** Exported for its plan's test (test/observations.test.ts). */
-export const OBSERVATIONS_STATEMENT = `
+// Newest first is the same statement with the keyset turned round: the cursor bounds from above, the
+// 2n-readings bound from below (the direction words are constants, never input).
+function observationsStatement(order: 'asc' | 'desc', answer: 'rows' | 'count' = 'rows'): string {
+  const [cmp, dir, far] = order === 'asc' ? ['>', '', 'infinity'] : ['<', ' DESC', '-infinity']
+  return `
   WITH readings AS (
-    SELECT id, patient_id, gateway_id, device_id, type, value, unit, measured_at, flags,
+    SELECT id, patient_id, gateway_id, device_id, type, value, unit, measured_at, flags, received_at,
            CASE WHEN type IN ('bp-systolic', 'bp-diastolic')
                 THEN row_number() OVER (PARTITION BY device_id, measured_at, type ORDER BY gateway_id, batch_id, measurement_id, id) END AS k
       FROM measurements
@@ -63,17 +72,19 @@ export const OBSERVATIONS_STATEMENT = `
        AND ($3::text[] IS NULL OR type = ANY($3))
        AND ($4::timestamptz IS NULL OR measured_at >= $4)
        AND ($5::timestamptz IS NULL OR measured_at <= $5)
-       AND ($6::timestamptz IS NULL OR measured_at >= $6)
+       AND ($6::timestamptz IS NULL OR measured_at ${cmp}= $6)
+       AND ($12::text IS NULL OR (gateway_id = $12 AND device_id = $13))
        -- a page of n Observations within the next 2n readings (a panel takes two, any other one); the
        -- groups at the bound's instant are whole, so the Observations found are exact up to it
-       AND ($11::boolean IS NOT TRUE OR measured_at <= coalesce((
+       AND ($11::boolean IS NOT TRUE OR measured_at ${order === 'asc' ? '<=' : '>='} coalesce((
              SELECT b.measured_at FROM measurements b
               WHERE b.tenant_id = $1 AND b.patient_id = $2
                 AND ($3::text[] IS NULL OR b.type = ANY($3))
                 AND ($4::timestamptz IS NULL OR b.measured_at >= $4)
                 AND ($5::timestamptz IS NULL OR b.measured_at <= $5)
-                AND ($6::timestamptz IS NULL OR (b.measured_at, b.id) > ($6, $8::uuid))
-              ORDER BY b.measured_at, b.id OFFSET 2 * $10 - 1 LIMIT 1), 'infinity'))
+                AND ($6::timestamptz IS NULL OR (b.measured_at, b.id) ${cmp} ($6, $8::uuid))
+                AND ($12::text IS NULL OR (b.gateway_id = $12 AND b.device_id = $13))
+              ORDER BY b.measured_at${dir}, b.id${dir} OFFSET 2 * $10 - 1 LIMIT 1), '${far}'))
   ),
   grouped AS (
     SELECT r.*,
@@ -85,7 +96,7 @@ export const OBSERVATIONS_STATEMENT = `
     WINDOW pair AS (PARTITION BY r.device_id, r.measured_at, r.k)
   ),
   observations AS (
-    SELECT id, patient_id, gateway_id, device_id, type, value, unit, measured_at, flags,
+    SELECT id, patient_id, gateway_id, device_id, type, value, unit, measured_at, flags, received_at,
            CASE WHEN type = 'bp-systolic' AND diastolic_id IS NOT NULL THEN 'bp-panel' ELSE type END AS kind,
            CASE WHEN type = 'bp-systolic' THEN diastolic_id::uuid END AS diastolic_id,
            CASE WHEN type = 'bp-systolic' THEN diastolic_value END AS diastolic_value,
@@ -94,26 +105,30 @@ export const OBSERVATIONS_STATEMENT = `
      -- a diastolic half with its systolic one is inside that one's panel
      WHERE NOT (type = 'bp-diastolic' AND systolic_count > 0)
   )
-  SELECT id, patient_id, gateway_id, device_id, type, value, unit, measured_at, flags, kind, diastolic_id, diastolic_value, diastolic_unit
+  SELECT ${answer === 'count' ? 'count(*)::int AS n' : 'id, patient_id, gateway_id, device_id, type, value, unit, measured_at, flags, received_at, kind, diastolic_id, diastolic_value, diastolic_unit'}
     FROM observations
    WHERE ($7::text[] IS NULL OR kind = ANY($7))
-     AND ($6::timestamptz IS NULL OR (measured_at, id) > ($6, $8::uuid))
+     AND ($6::timestamptz IS NULL OR (measured_at, id) ${cmp} ($6, $8::uuid))
      AND ($9::uuid IS NULL OR id = $9)
-   ORDER BY measured_at, id
-   LIMIT $10`
+   ${answer === 'count' ? '' : `ORDER BY measured_at${dir}, id${dir} LIMIT $10`}`
+}
+/** Exported for their plans' test (test/observations.test.ts). */
+export const OBSERVATIONS_STATEMENT = observationsStatement('asc')
+export const NEWEST_FIRST_STATEMENT = observationsStatement('desc')
+export const COUNT_STATEMENT = observationsStatement('asc', 'count')
 
 interface Row {
   id: string; patient_id: string; gateway_id: string; device_id: string; type: string; value: number; unit: string
-  measured_at: Date; flags: string[]; kind: string; diastolic_id: string | null; diastolic_value: number | null; diastolic_unit: string | null
+  measured_at: Date; flags: string[]; received_at: Date; kind: string; diastolic_id: string | null; diastolic_value: number | null; diastolic_unit: string | null
 }
 
 /** A patient's Observations in time order, a page at a time (the caller has checked the care relationship). */
 export async function listObservations(db: Queryable, q: ObservationQuery): Promise<ObservationRow[]> {
   const from = q.only ? q.only.measuredAt : q.from
   const to = q.only ? q.only.measuredAt : q.to
-  const read = (isBounded: boolean) => db.query<Row>(OBSERVATIONS_STATEMENT, [
+  const read = (isBounded: boolean) => db.query<Row>(q.order === 'desc' ? NEWEST_FIRST_STATEMENT : OBSERVATIONS_STATEMENT, [
     q.tenantId, q.patientId, typesFor(q.kinds), from ?? null, to ?? null, q.after?.measuredAt ?? null,
-    q.kinds ? [...q.kinds] : null, q.after?.id ?? null, q.only?.id ?? null, q.limit, isBounded,
+    q.kinds ? [...q.kinds] : null, q.after?.id ?? null, q.only?.id ?? null, q.limit, isBounded, q.device?.gatewayId ?? null, q.device?.deviceId ?? null,
   ])
   // the next 2n readings first; a short page is read again without the bound, since readings that
   // give no Observation after the cursor can take some of the 2n: lone halves of kinds not asked
@@ -123,7 +138,7 @@ export async function listObservations(db: Queryable, q: ObservationQuery): Prom
   if (!q.only && rows.length < q.limit) ({ rows } = await read(false))
   return rows.map((x) => ({
     id: x.id, patientId: x.patient_id, gatewayId: x.gateway_id, deviceId: x.device_id, type: x.type, value: x.value, unit: x.unit,
-    measuredAt: x.measured_at, flags: x.flags, kind: x.kind,
+    measuredAt: x.measured_at, flags: x.flags, kind: x.kind, receivedAt: x.received_at,
     diastolic: x.diastolic_id === null ? null : { id: x.diastolic_id, value: x.diastolic_value!, unit: x.diastolic_unit! },
   }))
 }
@@ -141,4 +156,19 @@ export async function findReadingPatient(db: Queryable, tenantId: string, id: st
     [tenantId, id, measuredAt],
   )
   return rows[0]?.patient_id ?? null
+}
+
+/**
+ * How many Observations a search finds (FHIR `_summary=count`): the readings
+ * in range, less each diastolic half inside a panel. The pairing is the
+ * page statement's (the same window functions over the patient's readings in
+ * range), so the count and the pages agree; it reads the range once, a page
+ * at a time it would read it all anyway.
+ */
+export async function countObservations(db: Queryable, q: Omit<ObservationQuery, 'limit' | 'after' | 'only' | 'order'>): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(COUNT_STATEMENT, [
+    q.tenantId, q.patientId, typesFor(q.kinds), q.from ?? null, q.to ?? null, null, q.kinds ? [...q.kinds] : null, null, null, 1, false,
+    q.device?.gatewayId ?? null, q.device?.deviceId ?? null,
+  ])
+  return rows[0]?.n ?? 0
 }

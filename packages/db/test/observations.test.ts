@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BP_PANEL, listObservations, OBSERVATIONS_STATEMENT, seedDemo, type DemoHome, type ObservationRow } from '../src/index.js'
+import { BP_PANEL, listObservations, OBSERVATIONS_STATEMENT, NEWEST_FIRST_STATEMENT, COUNT_STATEMENT, seedDemo, type DemoHome, type ObservationRow } from '../src/index.js'
 import { startTestDatabase, type TestDatabase } from '../src/testing.js'
 
 // Readings as FHIR Observations (observations.ts, decision 0016): a blood
@@ -79,8 +79,11 @@ describe('listObservations', () => {
     const { rows } = await db.pool.query<Record<string, string>>(
       `EXPLAIN SELECT 1 FROM measurements m JOIN measurements d ON d.id = m.id WHERE m.patient_id = $1`, [home.patientId])
     expect(rows.map((r) => Object.values(r)[0]).join('\n')).toMatch(/Join|Nested Loop/) // the check below can see a join
-    const plan = await db.pool.query<Record<string, string>>(
-      `EXPLAIN ${OBSERVATIONS_STATEMENT}`, ['demo', home.patientId, null, null, null, null, null, null, null, 101, true])
-    expect(plan.rows.map((r) => Object.values(r)[0]).join('\n')).not.toMatch(/Join|Nested Loop/)
+    // oldest first, newest first (_sort=-date) and the count (_summary=count): the same pairing, no join in any
+    for (const statement of [OBSERVATIONS_STATEMENT, NEWEST_FIRST_STATEMENT, COUNT_STATEMENT]) {
+      const plan = await db.pool.query<Record<string, string>>(
+        `EXPLAIN ${statement}`, ['demo', home.patientId, null, null, null, null, null, null, null, 101, true, null, null])
+      expect(plan.rows.map((r) => Object.values(r)[0]).join('\n')).not.toMatch(/Join|Nested Loop/)
+    }
   })
 })

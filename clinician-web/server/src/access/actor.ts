@@ -50,3 +50,13 @@ export const staffActor = (user: SessionUser): Actor => ({
 export const dbActorOf = (actor: Actor): DbActor => ({ tenantId: actor.tenantId, userId: actor.userId, username: actor.username })
 
 export const hasRole = (actor: Actor, roles: readonly string[]): boolean => actor.roles.some((r) => roles.includes(r))
+
+/**
+ * A machine client of another organisation (SMART Backend Services, docs/decisions/0038):
+ * its id stands where a user's would, so the care relationship of its organisation
+ * decides what it sees (care-relationship.ts); the access log names it `client:<client_id>`.
+ */
+export const clientActor = (client: { id: string; tenantId: string; clientId: string; name: string; organisationNumber: string }): Actor => ({
+  kind: 'client', tenantId: client.tenantId, userId: client.id, username: `client:${client.clientId}`, displayName: client.name,
+  roles: ['system'], organisation: client.organisationNumber,
+})

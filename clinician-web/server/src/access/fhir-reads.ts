@@ -1,6 +1,6 @@
 import {
-  canAccessPatient, findPatientForUser, findReadingPatient, listDevicesForUser, listObservations, listRuleOverrides,
-  type DeviceRecord, type ObservationQuery as StoreQuery, type ObservationRow,
+  canAccessPatient, countObservations, findPractitioners, findTenantOrganization, lastUpdatedOf, findPatientForUser, findReadingPatient, listDevicesForUser, listObservations, listRuleOverrides,
+  type DeviceRecord, type ObservationQuery as StoreQuery, type ObservationRow, type OrganizationRecord, type PractitionerRecord,
 } from '@varde/db'
 import { enabledRules, resolvePatientRules, type VitalBands } from '@varde/domain'
 import { ERRORS } from '../errors/api-errors.js'
@@ -41,6 +41,39 @@ export function fhirReadAccess({ db, actor, audit }: AccessContext) {
       const thresholds = rows.length ? await thresholdsOf(patientId) : []
       return rows.map((row) => ({ ...row, thresholds }))
     },
+
+    /** How many Observations a search finds (`_summary=count`); one entry for the search, as a page's. */
+    async countObservations(patientId: string, q: Omit<ObservationQuery, 'limit' | 'after' | 'order'>, details: Record<string, unknown>): Promise<number> {
+      const allowed = await canAccessPatient(db, actor.tenantId, userId(), patientId)
+      await audit.one({ action: 'search', resourceType: 'Observation', resourceId: patientId, patientId: allowed ? patientId : null, outcome: allowed ? 'allowed' : 'denied', details: { api: 'fhir', summary: 'count', ...details } })
+      if (!allowed) throw new ERRORS.patientNotFound()
+      if (q.kinds && q.kinds.length === 0) return 0
+      return countObservations(db, { ...q, tenantId: actor.tenantId, patientId })
+    },
+
+    /**
+     * When the patients and gateways just read last changed (meta.lastUpdated):
+     * a time of a record the same request read and logged, so no entry of its
+     * own; those the actor may not see are left out.
+     */
+    lastUpdated: (of: { patients?: readonly string[]; gateways?: readonly string[] }) => lastUpdatedOf(db, actor.tenantId, userId(), of),
+
+    /** Practitioners on the care teams the actor may read (and the actor themself): by id, by HPR number; one entry. */
+    async practitioners(by: { id?: string; hprNumber?: string }, action: 'read' | 'search'): Promise<PractitionerRecord[]> {
+      const found = await findPractitioners(db, actor.tenantId, userId(), by)
+      await audit.one({
+        action, resourceType: 'Practitioner', resourceId: by.id ?? null, patientId: null, outcome: found.length || action === 'search' ? 'allowed' : 'denied',
+        details: { api: 'fhir', ...(by.hprNumber ? { hprNumber: by.hprNumber } : {}), shown: found.length },
+      })
+      return found
+    },
+
+    /**
+     * The municipality (the tenant) as an Organization, by id or organisation
+     * number: its name and public registry numbers, nothing of a patient or of
+     * who may see one, so no access-log entry (its routes say `access: 'none'`).
+     */
+    organization: (by: { id?: string; organisationNumber?: string }): Promise<OrganizationRecord | null> => findTenantOrganization(db, actor.tenantId, by),
 
     /** One Observation by its reading's id and time, or PatientNotFound as for none. */
     async observation(id: string, measuredAt: Date, resourceId: string): Promise<InterpretedRow> {

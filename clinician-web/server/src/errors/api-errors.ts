@@ -91,6 +91,13 @@ export const ERRORS = {
   fhirNoEndpoint: define('not-supported', 404, 'No such FHIR endpoint (see /fhir/metadata)'),
   fhirNoCareRelationship: define('forbidden', 403, 'No care relationship to this patient'),
   fhirResourceNotFound: define('not-found', 404, '%s not found or not accessible'),
+  fhirScopeForbidden: define('forbidden', 403, 'The access token\'s scopes do not cover %s (SMART system/<type>.read)'),
+  // the token endpoint (SMART Backend Services, docs/decisions/0038): RFC 6749 §5.2's errors, kebab-case as every code here
+  clientInvalid: define('invalid-client', 401, '%s'),
+  clientGrantInvalid: define('invalid-grant', 400, '%s'),
+  clientScopeInvalid: define('invalid-scope', 400, '%s'),
+  clientRequestInvalid: define('invalid-request', 400, '%s'),
+  clientGrantTypeUnsupported: define('unsupported-grant-type', 400, 'grant_type must be client_credentials'),
   fhirAuditForbidden: define('forbidden', 403, 'Only the tenant\'s privacy officer and the patient may read the patient\'s access log'),
 } as const
 
@@ -153,6 +160,7 @@ export const isApiFailure = (error: unknown): error is ApiFailure & { code: stri
 const FHIR_ISSUES: Record<string, string> = {
   'not-found': 'not-found', forbidden: 'forbidden', unauthenticated: 'login', required: 'required',
   'not-supported': 'not-supported', 'too-many-requests': 'throttled',
+  'invalid-client': 'security', 'invalid-grant': 'security', 'invalid-scope': 'forbidden', 'unsupported-grant-type': 'not-supported',
 }
 export const fhirIssueFor = (code: string): string => FHIR_ISSUES[code] ?? 'invalid'
 

@@ -65,6 +65,8 @@ export function auditEventResource(e: LogEntry): AuditEvent {
   return {
     resourceType: 'AuditEvent',
     id: e.id,
+    // an access-log entry is never changed (insert-only, migration 0020)
+    meta: { lastUpdated: e.at.toISOString() },
     type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'RESTful Operation' },
     ...(action.interaction ? { subtype: [{ system: 'http://hl7.org/fhir/restful-interaction', code: action.interaction }] } : {}),
     action: action.code,

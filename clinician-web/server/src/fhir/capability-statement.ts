@@ -6,6 +6,8 @@ interface Served {
   searchParams: SearchParam[]
   /** `_include` values served (CapabilityStatement.rest.resource.searchInclude). */
   searchInclude?: string[]
+  /** `_revinclude` values served (CapabilityStatement.rest.resource.searchRevInclude). */
+  searchRevInclude?: string[]
   /** Chained parameters served (R4 has no element for them: named in the documentation of their reference parameter). */
   chains?: string[]
 }
@@ -32,10 +34,20 @@ export const SERVED: Partial<Record<ResourceType, Served>> = {
   Patient: {
     interactions: ['read', 'search-type'],
     searchParams: [{ name: 'identifier', type: 'token', documentation: 'urn:oid:2.16.578.1.12.4.1.4.1|<fødselsnummer> (the system may be left out)' }],
+    searchRevInclude: ['Observation:subject', 'Observation:patient'],
   },
   Device: {
     interactions: ['read', 'search-type'],
     searchParams: [{ name: 'identifier', type: 'token', documentation: 'A gateway id or a BLE device id' }],
+    searchRevInclude: ['Observation:device'],
+  },
+  Practitioner: {
+    interactions: ['read', 'search-type'],
+    searchParams: [{ name: 'identifier', type: 'token', documentation: 'urn:oid:2.16.578.1.12.4.1.4.4|<HPR number>; without it, every practitioner on the care teams the caller may read' }],
+  },
+  Organization: {
+    interactions: ['read', 'search-type'],
+    searchParams: [{ name: 'identifier', type: 'token', documentation: 'urn:oid:2.16.578.1.12.4.1.4.101|<organisation number>: the municipality itself' }],
   },
   Observation: {
     interactions: ['read', 'search-type'],
@@ -47,7 +59,8 @@ export const SERVED: Partial<Record<ResourceType, Served>> = {
       { name: 'date', type: 'date', documentation: 'ge, gt, le, lt, eq; may repeat' },
       { name: '_count', type: 'number', documentation: 'Page size, 1–1000 (default 100); further pages by the next link' },
       { name: '_cursor', type: 'string', documentation: 'Opaque: the position of a next link, as the server gave it' },
-      { name: '_sort', type: 'special', documentation: 'date only (oldest first, the order served); -date is not supported' },
+      { name: '_sort', type: 'special', documentation: 'date (oldest first, the default) or -date (newest first); paged by the next link either way' },
+      { name: '_summary', type: 'special', documentation: 'count only: a Bundle with the total and no entries' },
     ],
     searchInclude: ['Observation:patient', 'Observation:subject', 'Observation:device'],
     chains: ['patient.identifier'],
@@ -68,6 +81,7 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
     interaction: s.interactions.map((code) => ({ code })),
     searchParam: s.searchParams,
     ...(s.searchInclude ? { searchInclude: s.searchInclude } : {}),
+    ...(s.searchRevInclude ? { searchRevInclude: s.searchRevInclude } : {}),
   }))
   return {
     resourceType: 'CapabilityStatement',
@@ -80,7 +94,12 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
     format: ['application/fhir+json'],
     rest: [{
       mode: 'server',
-      security: { description: 'Session cookie or Authorization: Bearer <token>. Every read is access-controlled (care relationship) and audited.' },
+      security: {
+        // SMART App Launch 2.x: the token endpoint is in /.well-known/smart-configuration; this extension says so too
+        extension: [{ url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris', extension: [{ url: 'token', valueUri: `${baseUrl}/auth/token` }] }],
+        service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }],
+        description: 'Session cookie or Authorization: Bearer <token>; systems: OAuth 2.0 client credentials with private_key_jwt (SMART Backend Services, system/*.read). Every read is access-controlled (care relationship) and audited.',
+      },
       resource,
       searchParam: ALL_TYPES_PARAMS,
     }],

@@ -15,6 +15,9 @@ export const ACT_REASON_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-ActRe
  */
 export const CARE_RELATIONSHIP_EXTENSION = 'urn:varde:fhir:extension:care-relationship'
 
+/** The roles of the users served as Practitioners (packages/db fhir-directory.ts). */
+const PRACTITIONER_ROLES = ['nurse', 'clinician', 'gp']
+
 const RELATION_DISPLAY: Record<CareTeamMember['relation'], string> = {
   'home-care': 'Hjemmesykepleie', 'response-centre': 'Responssenter', gp: 'Fastlege', hospital: 'Sykehus',
 }
@@ -28,9 +31,12 @@ const PURPOSE_DISPLAY = { TREAT: 'treatment', ETREAT: 'emergency treatment', COC
  * display rather than a reference Varde could not answer.
  */
 export function careTeamResource(patientId: string, members: CareTeamMember[]): CareTeam {
+  // the last decision on the team: a relationship decided, or one that ended (its period's end, once past)
+  const changes = members.flatMap((m) => [m.decision.at.getTime(), ...(m.period.end && m.period.end.getTime() <= Date.now() ? [m.period.end.getTime()] : [])])
   return {
     resourceType: 'CareTeam',
     id: patientId,
+    ...(changes.length ? { meta: { lastUpdated: new Date(Math.max(...changes)).toISOString() } } : {}),
     status: members.some((m) => m.isActive) ? 'active' : 'inactive',
     name: 'Behandlingsteam',
     subject: { reference: `Patient/${patientId}` },
@@ -54,7 +60,12 @@ function practitionerOf(m: CareTeamMember): Reference<Practitioner> | undefined 
   const name = m.practitioner?.name ?? m.user?.displayName
   const hpr = m.practitioner?.hprNumber ?? m.user?.hprNumber
   if (!name && !hpr) return undefined
-  return { type: 'Practitioner', ...(hpr ? { identifier: { system: HPR_SYSTEM, value: hpr } } : {}), ...(name ? { display: name } : {}) }
+  // a user of the tenant who gives care is a Practitioner Varde serves (directory-routes.ts): a reference that can be followed
+  const isServed = m.user !== null && PRACTITIONER_ROLES.includes(m.user.role)
+  return {
+    ...(isServed ? { reference: `Practitioner/${m.user!.id}` } : {}),
+    type: 'Practitioner', ...(hpr ? { identifier: { system: HPR_SYSTEM, value: hpr } } : {}), ...(name ? { display: name } : {}),
+  }
 }
 
 function organisationOf(m: CareTeamMember): Reference<Organization> | undefined {

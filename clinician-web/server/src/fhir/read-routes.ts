@@ -19,7 +19,8 @@ export const readRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const { id } = request.params
     const patient = await orAnswer(accessOf(request).patients.read(id, { api: 'fhir' }), () => new ERRORS.fhirResourceNotFound(`Patient/${id}`))
-    return sendResource(reply, 200, patientResource(patient))
+    const times = await accessOf(request).fhir.lastUpdated({ patients: [id] })
+    return sendResource(reply, 200, patientResource(patient, times.patients.get(id)))
   })
 
   app.get('/Device/:id', {
@@ -27,7 +28,8 @@ export const readRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request, reply) => {
     const { id } = request.params
     const device = await orAnswer(accessOf(request).fhir.device(id, (d) => deviceResourceId(d) === id), () => new ERRORS.fhirResourceNotFound(`Device/${id}`))
-    return sendResource(reply, 200, deviceResource(device))
+    const times = await accessOf(request).fhir.lastUpdated({ gateways: [device.gatewayId] })
+    return sendResource(reply, 200, deviceResource(device, times.gateways.get(device.gatewayId)))
   })
 
   app.get('/Observation/:id', {

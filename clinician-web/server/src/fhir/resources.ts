@@ -9,10 +9,14 @@ import {
 } from './identifiers.js'
 import { BP_PANEL_CODE, EXTRA_CODINGS, LOINC, otherCodingsOf, profilesOf, UCUM } from './observation-codes.js'
 
-export function patientResource(p: PatientSummary): Patient {
+/** meta.lastUpdated (R4 Meta): when the record last changed in what is served (migration 0037), where it is known. */
+const lastUpdatedMeta = (at: Date | undefined) => (at ? { meta: { lastUpdated: at.toISOString() } } : {})
+
+export function patientResource(p: PatientSummary, lastUpdated?: Date): Patient {
   return {
     resourceType: 'Patient',
     id: p.id,
+    ...lastUpdatedMeta(lastUpdated),
     active: p.serviceState !== 'ended',
     ...(p.nationalId ? { identifier: [{ system: NATIONAL_ID_SYSTEM, value: p.nationalId }] } : {}),
     name: [{ text: p.displayName }],
@@ -20,11 +24,13 @@ export function patientResource(p: PatientSummary): Patient {
   }
 }
 
-export function deviceResource(d: DeviceRecord): Device {
+/** A Device; `lastUpdated` is its gateway's (a BLE device's patient and parent are its gateway's). */
+export function deviceResource(d: DeviceRecord, lastUpdated?: Date): Device {
   const eui48 = d.kind === 'gateway' ? null : eui48Of(d.identifier)
   return {
     resourceType: 'Device',
     id: deviceResourceId(d),
+    ...lastUpdatedMeta(lastUpdated),
     identifier: [
       { system: d.kind === 'gateway' ? GATEWAY_ID_SYSTEM : DEVICE_ID_SYSTEM, value: d.identifier },
       ...(eui48 ? [{ type: { coding: [{ system: CONTINUA_DEVICE_IDENTIFIERS, code: 'BTMAC', display: 'Bluetooth MAC address' }] }, system: BLUETOOTH_ADDRESS_SYSTEM, value: eui48 }] : []),
@@ -84,6 +90,8 @@ export function observationResource(m: InterpretedRow): Observation {
     resourceType: 'Observation',
     id: observationResourceId(m),
     meta: {
+      // a reading never changes once stored: its Observation was last updated when it was received
+      lastUpdated: m.receivedAt.toISOString(),
       profile: profilesOf(m.kind),
       ...(m.flags.length ? { tag: m.flags.map((f) => ({ system: 'urn:varde:reading-flag', code: f })) } : {}),
     },

@@ -12,7 +12,7 @@ const coding = z.looseObject({ system: z.string(), code: z.string() })
 const concept = z.looseObject({ coding: z.array(coding).optional(), text: z.string().optional() })
 const identifier = z.looseObject({ system: z.string(), value: z.string() })
 const quantity = z.looseObject({ value: z.number(), unit: z.string(), system: z.literal('http://unitsofmeasure.org'), code: z.string() })
-const meta = z.looseObject({ profile: z.array(z.string()).optional(), tag: z.array(coding).optional() })
+const meta = z.looseObject({ lastUpdated: z.string().optional(), profile: z.array(z.string()).optional(), tag: z.array(coding).optional() })
 const id = z.string().regex(/^[A-Za-z0-9.-]{1,64}$/)
 
 export const patientSchema = z.looseObject({
@@ -30,6 +30,14 @@ export const observationSchema = z.looseObject({
   subject: reference, effectiveDateTime: z.string(), device: reference,
   valueQuantity: quantity.optional(), component: z.array(z.looseObject({ code: concept, valueQuantity: quantity })).optional(),
 }).refine((o) => (o.valueQuantity === undefined) !== (o.component === undefined), 'an Observation has a value or components')
+
+export const practitionerSchema = z.looseObject({
+  resourceType: z.literal('Practitioner'), id, meta, identifier: z.array(identifier).optional(), active: z.boolean(), name: z.array(z.looseObject({ text: z.string() })),
+})
+
+export const organizationSchema = z.looseObject({
+  resourceType: z.literal('Organization'), id, meta, identifier: z.array(identifier).optional(), active: z.boolean(), name: z.string(),
+})
 
 export const careTeamSchema = z.looseObject({
   resourceType: z.literal('CareTeam'), id, status: z.enum(['active', 'inactive']), subject: reference,

@@ -10,6 +10,10 @@ import { capabilityStatementSchema, refusals } from './response-schemas.js'
 import { withEtag } from './etag.js'
 import { checkParameters, elementsOf, trimmed } from './search-controls.js'
 import { searchRoutes } from './search-routes.js'
+import { directoryRoutes } from './directory-routes.js'
+import { smartRoutes } from './smart-routes.js'
+import { checkScopes, grantScopes } from './client-scopes.js'
+import type { ClientCredentials } from '../access/client-credentials.js'
 
 /**
  * FHIR R4 read API (platform-contract.md "FHIR R4"), registered under the
@@ -21,7 +25,7 @@ import { searchRoutes } from './search-routes.js'
  * log. Every refusal, malformed parameters included, is an OperationOutcome
  * built from the API's error registry (operation-outcome.ts).
  */
-export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
+export const fhirRoutes: FastifyPluginAsyncZod<{ clients: ClientCredentials }> = async (app, { clients }) => {
   app.addContentTypeParser('application/fhir+json', { parseAs: 'string' }, (_req, body, done) => done(null, body))
   app.setErrorHandler((error, request, reply) => {
     const { status, outcome, isUnforeseen } = outcomeOf(error as Error)
@@ -31,11 +35,22 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
   app.setNotFoundHandler(() => { throw new ERRORS.fhirNoEndpoint() })
 
   await app.register(publicRoutes)
+  await app.register(smartRoutes, { clients })
   await app.register(async (secured) => {
     // _elements per request, read before the handler so a malformed one is refused, not half applied
     const elementsAsked = new WeakMap<object, string[]>()
     secured.addHook('preHandler', async (request) => {
+      // a system's Bearer token (SMART Backend Services) where no user's session is: the same door, as a client actor
+      const bearer = request.headers.authorization?.startsWith('Bearer ') ? request.headers.authorization.slice(7).trim() : ''
+      if (!request.access && bearer) {
+        const client = await clients.accessOf(bearer, () => ({ method: request.method, route: request.routeOptions.url }), { ip: request.ip })
+        if (client) {
+          request.access = client.access
+          grantScopes(request, client.scopes)
+        }
+      }
       if (!request.access) throw new ERRORS.fhirLoginRequired()
+      checkScopes(request)
       checkParameters(request)
       const elements = elementsOf(request)
       if (elements) elementsAsked.set(request, elements)
@@ -52,6 +67,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
     await secured.register(searchRoutes)
     await secured.register(careTeamRoutes)
     await secured.register(auditRoutes)
+    await secured.register(directoryRoutes)
   })
 }
 

@@ -39,6 +39,7 @@ export function knownParameters(routeUrl: string): Set<string> {
   for (const p of served.searchParams) known.add(p.name)
   for (const chain of served.chains ?? []) known.add(chain)
   if (served.searchInclude?.length) known.add('_include')
+  if (served.searchRevInclude?.length) known.add('_revinclude')
   return known
 }
 

@@ -52,6 +52,9 @@ const count = z.string().regex(/^\d{1,9}$/, 'must be a whole number').transform(
 
 export const identifierQuery = z.object({ identifier: firstOf(storableText(200)) })
 
+/** `Patient?identifier=` and `Device?identifier=`, with the Observations that point at each match (`_revinclude`). */
+export const revIncludingQuery = identifierQuery.extend({ _revinclude: repeated(storableText(100)) })
+
 export const observationQuery = z.object({
   patient: firstOf(patientReference),
   subject: firstOf(patientReference),
@@ -64,6 +67,7 @@ export const observationQuery = z.object({
   'patient.identifier': firstOf(storableText(200)),
   _include: repeated(storableText(100)),
   _sort: firstOf(storableText(100)),
+  _summary: firstOf(storableText(100)),
 })
 
 /** `GET /fhir/AuditEvent?patient=&date=` (log control, issue 19). */
@@ -72,6 +76,9 @@ export const auditEventQuery = z.object({
   date: repeated(dateBound),
   _count: firstOf(count).transform((c) => c ?? DEFAULT_COUNT),
 })
+
+/** An Organization's id: the tenant's (migration 0001: [a-z0-9-]{2,40}). */
+export const organizationIdParams = z.object({ id: z.string().regex(/^[a-z0-9-]{2,40}$/, 'must be an Organization id as this server gives them') })
 
 export const resourceIdParams = z.object({ id: z.string().regex(UUID, 'must be a uuid') })
 
