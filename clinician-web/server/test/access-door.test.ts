@@ -547,7 +547,7 @@ describe('the door to health data (issue 15)', () => {
     for (const route of declaredRoutes().filter((r) => r.access === 'none')) {
       const name = `${route.method} ${route.url}`
       // logging out ends the session it is sent with: a session of its own
-      const endsSession = (route.method === 'DELETE' && route.url === '/api/session') || route.url === '/api/session/helseid/logout'
+      const endsSession = (route.method === 'DELETE' && route.url === '/api/session') || route.url === '/api/session/helseid/logout' || route.url === '/api/session/idporten/logout'
       const cookie = endsSession ? await cookieOf(carerId.value) : cookies.carer
       const before = await auditCount(cookie)
       const answer = await call(route, target.ids, cookie)

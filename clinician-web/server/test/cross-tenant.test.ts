@@ -168,6 +168,10 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/login-options': {},
   'GET /api/session/helseid/callback': {},
   'POST /api/session/helseid/logout': { endsSession: true },
+  // ID-porten login of patients (issue 25): not configured in this suite, each answers with a redirect to the login page
+  'GET /api/session/idporten': {},
+  'GET /api/session/idporten/callback': {},
+  'POST /api/session/idporten/logout': { endsSession: true },
   // a person in two tenants picks one (issue 24): no choice under way in this suite, so nothing to pick
   'GET /api/session/tenant-choice': {},
   'POST /api/session/tenant-choice': { body: () => ({ tenantId: 'nabo' }) },

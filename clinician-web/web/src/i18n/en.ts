@@ -48,6 +48,9 @@ export const en: Messages = {
   'login.or': 'or',
   'login.helseId': 'Log in with HelseID',
   'login.helseIdDemo': 'Log in with HelseID (demo)',
+  'login.idPorten': 'Log in with ID-porten',
+  'login.idPortenDemo': 'Log in with ID-porten (demo)',
+  'login.idPortenHint': 'Are you a patient? Log in with BankID through ID-porten.',
   'login.sessionEnded': 'Your session has ended. Log in again to continue.',
 
   'patients.title': 'Patients',

@@ -50,6 +50,9 @@ export const nb = {
   'login.or': 'eller',
   'login.helseId': 'Logg inn med HelseID',
   'login.helseIdDemo': 'Logg inn med HelseID (demo)',
+  'login.idPorten': 'Logg inn med ID-porten',
+  'login.idPortenDemo': 'Logg inn med ID-porten (demo)',
+  'login.idPortenHint': 'Er du pasient? Logg inn med BankID gjennom ID-porten.',
   'login.sessionEnded': 'Økten er avsluttet. Logg inn på nytt for å fortsette.',
 
   'patients.title': 'Pasienter',
