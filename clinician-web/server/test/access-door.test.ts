@@ -208,6 +208,7 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/me/access-report': {},
   // the patient's own page (issue 25): the patient is the session's; an objection to all sharing recorded and withdrawn
   'GET /api/me/page': {},
+  'GET /api/me/trends': { query: () => 'vital=spo2&from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z' },
   'POST /api/me/objections': { body: () => ({ scope: 'all-beyond-municipal' }), prepare: async () => withdrawObjections({ ...target.ids, patient: await ownPatientId() }) },
   'POST /api/me/objections/:objectionId/withdraw': { prepare: freshOwnObjection },
   'GET /fhir/AuditEvent': { query: (ids) => `patient=${ids.patient}` },

@@ -250,6 +250,7 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/me/access-report': {},
   // the patient's own page (issue 25): no id in the request; a recipient the patient does not have changes nothing
   'GET /api/me/page': {},
+  'GET /api/me/trends': { query: () => 'vital=spo2&from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z' },
   'POST /api/me/objections': { body: () => ({ scope: 'recipient', memberId: randomUUID() }) },
   'POST /api/me/objections/:objectionId/withdraw': {},
   'GET /fhir/AuditEvent': { query: (i) => `patient=${i.patient}` },

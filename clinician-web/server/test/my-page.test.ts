@@ -105,6 +105,22 @@ describe('the patient\'s own page (issue 25)', () => {
   })
 })
 
+describe('the patient\'s own trend (issue 25)', () => {
+  it('gives her the trend of her own readings by the staff trend\'s read, logged as hers, and a nurse a 404', async () => {
+    const range = `from=${new Date(Date.now() - 14 * 86_400_000).toISOString()}&to=${new Date().toISOString()}`
+    const res = await get(await stack.login('pasient'), `/api/me/trends?vital=body-weight&${range}`)
+    expect(res.status).toBe(200)
+    const trend = await res.json() as { vital: string; resolution: unknown; points: { mean: number; n: number }[] }
+    expect(trend).toMatchObject({ vital: 'body-weight', resolution: 'raw' })
+    expect(trend.points.map((p) => p.mean)).toContain(72.4)
+    const { rows } = await db.pool.query<{ outcome: string; patient_id: string }>(
+      `SELECT outcome, patient_id FROM audit_log WHERE actor = 'pasient' AND resource_type = 'Observation' AND details->>'trend' = 'body-weight' ORDER BY id DESC LIMIT 1`)
+    expect(rows[0]).toEqual({ outcome: 'allowed', patient_id: patient })
+    expect((await get(await stack.login('sykepleier'), `/api/me/trends?vital=body-weight&${range}`)).status).toBe(404)
+    expect((await get(await stack.login('pasient'), `/api/me/trends?vital=nonsense&${range}`)).status).toBe(400)
+  })
+})
+
 describe('the patient\'s live stream (issue 25)', () => {
   let readings = 0
   /** A reading as the gateway sends it (real broker, real ingest); resolves when the receipt arrives. */
