@@ -67,7 +67,7 @@ export function MyTrend({ vital, unit, target }: MyTrendProps) {
       )}
       {points.length > 0 && (
         <figure className="my-trend__chart" aria-hidden="true">
-          <LineChart width={Math.max(240, width)} height={220} data={points.map((p) => ({ at: Date.parse(p.at), mean: p.mean }))} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
+          <LineChart accessibilityLayer={false} width={Math.max(240, width)} height={220} data={points.map((p) => ({ at: Date.parse(p.at), mean: p.mean }))} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
             <CartesianGrid stroke="#d0d7de" strokeDasharray="3 3" />
             {target && <ReferenceArea y1={target.low ?? domain[0]} y2={target.high ?? domain[1]} fill="#1e7b34" fillOpacity={0.14} stroke="#1e7b34" strokeOpacity={0.5} ifOverflow="hidden" />}
             <XAxis dataKey="at" type="number" scale="time" domain={[from, now]} tickFormatter={(v: number) => formatDay(v, locale)} tick={{ fontSize: 15, fill: '#333' }} minTickGap={24} />
