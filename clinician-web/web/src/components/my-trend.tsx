@@ -30,8 +30,8 @@ export interface MyTrendProps {
 export function MyTrend({ vital, unit, target }: MyTrendProps) {
   const { t, tp, locale } = useI18n()
   const [days, setDays] = useState<Range>(14)
-  // the range ends now, rounded to the minute, so a re-render asks for the same thing
-  const [now] = useState(() => Math.floor(Date.now() / 60_000) * 60_000)
+  // the range ends at the next whole minute (a re-render asks for the same thing; a reading of this very minute is in it)
+  const [now] = useState(() => Math.ceil((Date.now() + 1) / 60_000) * 60_000)
   const from = now - days * DAY_MS
   const query = useQuery({
     queryKey: queryKeys.myTrend(vital, days),
@@ -40,6 +40,9 @@ export function MyTrend({ vital, unit, target }: MyTrendProps) {
   const box = useRef<HTMLDivElement>(null)
   const width = useElementWidth(box, 320)
   const points = query.data?.points ?? []
+  // days on the axis whether or not she measured on them: a few on a phone, more on a wide screen
+  const tickCount = width < 500 ? 4 : 7
+  const ticks = Array.from({ length: tickCount }, (_, i) => from + Math.round((i * days) / (tickCount - 1)) * DAY_MS)
   const summary = query.data ? summaryOf(query.data, target) : null
   const f = (v: number) => formatVital(vital, v, unit, locale)
   const values = points.flatMap((p) => [p.min, p.max])
@@ -70,7 +73,7 @@ export function MyTrend({ vital, unit, target }: MyTrendProps) {
           <LineChart accessibilityLayer={false} width={Math.max(240, width)} height={220} data={points.map((p) => ({ at: Date.parse(p.at), mean: p.mean }))} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
             <CartesianGrid stroke="#d0d7de" strokeDasharray="3 3" />
             {target && <ReferenceArea y1={target.low ?? domain[0]} y2={target.high ?? domain[1]} fill="#1e7b34" fillOpacity={0.14} stroke="#1e7b34" strokeOpacity={0.5} ifOverflow="hidden" />}
-            <XAxis dataKey="at" type="number" scale="time" domain={[from, now]} tickFormatter={(v: number) => formatDay(v, locale)} tick={{ fontSize: 15, fill: '#333' }} minTickGap={24} />
+            <XAxis dataKey="at" type="number" scale="time" domain={[from, now]} ticks={ticks} tickFormatter={(v: number) => formatDay(v, locale)} tick={{ fontSize: 15, fill: '#333' }} minTickGap={24} />
             <YAxis domain={domain} width={48} tick={{ fontSize: 15, fill: '#333' }} tickFormatter={(v: number) => formatVitalNumber(vital, v, locale)} />
             <Line dataKey="mean" type="linear" stroke="#0b5394" strokeWidth={3} dot={{ r: 5, fill: '#0b5394' }} isAnimationActive={false} />
           </LineChart>
