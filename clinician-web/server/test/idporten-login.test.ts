@@ -97,6 +97,27 @@ describe('patients log in with ID-porten (issue 25)', () => {
     }
   })
 
+  it('refuses a person who is a patient user in two municipalities (no choice of municipality for patients yet), and a disabled patient user', async () => {
+    const { rows: [nabo] } = await db.pool.query<{ id: string }>(
+      `INSERT INTO patients (tenant_id, national_id, display_name, birth_date, conditions, is_demo)
+       VALUES ('nabo', '12814112355', 'Kari Nordmann', '1941-01-12', '{copd}', true) RETURNING id`)
+    await db.pool.query(
+      `INSERT INTO users (tenant_id, username, display_name, role, password_hash, patient_id, is_demo)
+       VALUES ('nabo', 'nabo-pasient-kari', 'Kari Nordmann', 'patient', 'x', $1, true)`, [nabo!.id])
+    try {
+      expect(landing(await standInLogin(new TestBrowser(), stack.baseUrl, START, 'kari'))).toBe('/login?error=idporten-several-tenants')
+      await db.pool.query(`UPDATE users SET disabled_at = now() WHERE username = 'nabo-pasient-kari'`)
+      // the nabo user disabled: only demo's remains, and she logs in there
+      expect(landing(await standInLogin(new TestBrowser(), stack.baseUrl, START, 'kari'))).toBe('/min-side')
+      await db.pool.query(`UPDATE users SET disabled_at = now() WHERE username = 'pasient'`)
+      expect(landing(await standInLogin(new TestBrowser(), stack.baseUrl, START, 'kari'))).toBe('/login?error=idporten-no-patient')
+    } finally {
+      await db.pool.query(`UPDATE users SET disabled_at = NULL WHERE username = 'pasient'`)
+      await db.pool.query(`DELETE FROM users WHERE username = 'nabo-pasient-kari'`)
+      await db.pool.query('DELETE FROM patients WHERE id = $1', [nabo!.id])
+    }
+  })
+
   it('refuses an ID token for another audience, from another issuer, with another nonce, expired, without pid or with an unknown acr', async () => {
     const now = Math.floor(Date.now() / 1000)
     const cases: [string, (p: JWTPayload) => JWTPayload][] = [
