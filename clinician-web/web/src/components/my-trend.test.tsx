@@ -45,3 +45,12 @@ test('says nothing of a target she has none of, and that there were no readings 
   expect(await screen.findByText('Ingen målinger de siste 14 dagene.')).toBeTruthy()
   expect(screen.queryByText(/utenfor målet/)).toBeNull()
 })
+
+test('asks for a range that ends after now: a reading of this very minute is in her trend', async () => {
+  const api = installFakeApi({ 'GET /api/me/trends': { status: 200, body: trend([70]) } })
+  const startedAt = Date.now()
+  renderTrend({ low: 50, high: 110 })
+  expect(await screen.findByText(/1 måling de siste 14 dagene\./)).toBeTruthy()
+  const [asked] = api.requests.filter((r) => r.path === '/api/me/trends')
+  expect(Date.parse(asked!.url.searchParams.get('to')!)).toBeGreaterThan(startedAt)
+})
