@@ -139,3 +139,38 @@ for (const viewport of VIEWPORTS) {
     expect((await nurse.post(`/api/alerts/${alertId}/share`, { data: { note: 'e2e' } })).status()).toBe(202)
   })
 }
+
+// Issue 25's rest: the patient logs in with ID-porten (the demo stand-in, as
+// BankID: level high), lands on her page, sees her trend with her own target
+// range as the care team set it, and logs out here and at ID-porten.
+for (const viewport of VIEWPORTS) {
+  test(`the patient logs in with ID-porten, sees her trend with her target range, and logs out of both (${viewport.width} px)`, async ({ page }) => {
+    await page.setViewportSize(viewport)
+    await page.goto('/login')
+    await expect(page.getByText('Er du pasient? Logg inn med BankID gjennom ID-porten.')).toBeVisible()
+    await page.getByRole('link', { name: 'Logg inn med ID-porten (demo)' }).click()
+    await expect(page.getByRole('heading', { name: 'ID-porten (demo)' })).toBeVisible()
+    await page.getByLabel('Testperson').fill('kari')
+    await page.getByRole('button', { name: 'Logg inn' }).click()
+    await expect(page).toHaveURL(`${baseURL}/min-side`)
+    await expect(page.getByRole('heading', { level: 1, name: 'Hei, Kari Nordmann' })).toBeVisible()
+    const session = await (await page.request.get('/api/session')).json() as { user: { username: string }; authMethod: string }
+    expect(session).toMatchObject({ user: { username: 'pasient' }, authMethod: 'idporten' })
+
+    // her pulse of yesterday in her trend, with her target (COPD: yellow outside 50–110 /min … as the team set it)
+    const pulse = page.getByRole('region', { name: 'Mine siste målinger' }).getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'Puls' }) })
+    await expect(pulse.getByText(/måling(er)? de siste 14 dagene\./)).toBeVisible()
+    await expect(pulse.getByText('Det grønne feltet er målet ditt. Prikkene er målingene dine.')).toBeVisible()
+    await pulse.getByRole('button', { name: '3 måneder' }).click()
+    await expect(pulse.getByRole('button', { name: '3 måneder' })).toHaveAttribute('aria-pressed', 'true')
+    await expect(pulse.getByText(/de siste 90 dagene\./)).toBeVisible()
+    await checkPage(page, `my-trend-${viewport.width}`)
+
+    await page.getByRole('button', { name: 'Logg ut' }).click()
+    await expect(page).toHaveURL(`${baseURL}/login`)
+    expect((await page.request.get('/api/session')).status()).toBe(401)
+    // ID-porten's session ended too: it asks for the person again
+    await page.getByRole('link', { name: 'Logg inn med ID-porten (demo)' }).click()
+    await expect(page.getByLabel('Testperson')).toBeVisible()
+  })
+}

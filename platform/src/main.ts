@@ -74,6 +74,7 @@ async function main(): Promise<void> {
     }
     lines.push(`  Logins:  ${DEMO_USERS.map((u) => `${u.username} / demo`).join(', ')}`)
     if (config.oidc.kind === 'demo' && platform.httpUrl) lines.push('  HelseID (demo): "Logg inn med HelseID (demo)", test persons sykepleier, lege, fastlege (niva3, ukjent are refused)')
+    if (config.idPorten.kind === 'demo' && platform.httpUrl) lines.push('  ID-porten (demo, patients): "Logg inn med ID-porten (demo)", test person kari (Kari Nordmann; kari-minid, ola, ukjent are refused)')
     lines.push(`  Gateways: ${gatewaysOf('demo', 'demo')} (secret: <id>-secret)`)
     lines.push(`  Second tenant ${NABO_TENANT.id} (${NABO_TENANT.name}): logins ${NABO_USERS.map((u) => `${u.username} / demo`).join(', ')}; gateways ${gatewaysOf(NABO_TENANT.id, 'nabo')}`)
     lines.push(`  Simulator: ${config.simulator ? 'feeding the demo patients of both tenants' : 'off'}`)

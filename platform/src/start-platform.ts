@@ -14,6 +14,7 @@ import type { Logger } from 'pino'
 import { seedDemoHistory } from './demo-history.js'
 import { startSimulator, type Simulator } from './simulator.js'
 import { startHelseIdLogin } from './helseid.js'
+import { startIdPortenLogin } from './idporten.js'
 import { startAuditRetention } from './audit-retention.js'
 
 export interface RunningPlatform {
@@ -157,9 +158,12 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       await live.ready
       const helseId = await startHelseIdLogin(config, logger)
       stack.push({ name: 'helseid-stand-in', stop: helseId.stop })
+      const idPorten = await startIdPortenLogin(config, logger)
+      stack.push({ name: 'idporten-stand-in', stop: idPorten.stop })
       const app = await buildApp({
         db: pool, live, logger, mode: config.mode, webDistDir: WEB_DIST_DIR, http: { ...config.http, publicUrl: config.publicUrl },
         sessions: config.sessions, ...(helseId.options ? { helseId: helseId.options } : {}),
+        ...(idPorten.options ? { idPorten: idPorten.options } : {}),
         ...(flows ? { flows: flows.runtime } : {}),
       })
       stack.push({ name: 'server', stop: () => app.close() })

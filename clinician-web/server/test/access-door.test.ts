@@ -216,6 +216,7 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/me/access-report': {},
   // the patient's own page (issue 25): the patient is the session's; an objection to all sharing recorded and withdrawn
   'GET /api/me/page': {},
+  'GET /api/me/trends': { query: () => 'vital=spo2&from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z' },
   'POST /api/me/objections': { body: () => ({ scope: 'all-beyond-municipal' }), prepare: async () => withdrawObjections({ ...target.ids, patient: await ownPatientId() }) },
   'POST /api/me/objections/:objectionId/withdraw': { prepare: freshOwnObjection },
   'GET /fhir/AuditEvent': { query: (ids) => `patient=${ids.patient}` },
@@ -560,7 +561,7 @@ describe('the door to health data (issue 15)', () => {
     for (const route of declaredRoutes().filter((r) => r.access === 'none')) {
       const name = `${route.method} ${route.url}`
       // logging out ends the session it is sent with: a session of its own
-      const endsSession = (route.method === 'DELETE' && route.url === '/api/session') || route.url === '/api/session/helseid/logout'
+      const endsSession = (route.method === 'DELETE' && route.url === '/api/session') || route.url === '/api/session/helseid/logout' || route.url === '/api/session/idporten/logout'
       const cookie = endsSession ? await cookieOf(carerId.value) : cookies.carer
       const before = await auditCount(cookie)
       const answer = await call(route, target.ids, cookie)

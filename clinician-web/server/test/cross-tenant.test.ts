@@ -171,6 +171,10 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/login-options': {},
   'GET /api/session/helseid/callback': {},
   'POST /api/session/helseid/logout': { endsSession: true },
+  // ID-porten login of patients (issue 25): not configured in this suite, each answers with a redirect to the login page
+  'GET /api/session/idporten': {},
+  'GET /api/session/idporten/callback': {},
+  'POST /api/session/idporten/logout': { endsSession: true },
   // a person in two tenants picks one (issue 24): no choice under way in this suite, so nothing to pick
   'GET /api/session/tenant-choice': {},
   'POST /api/session/tenant-choice': { body: () => ({ tenantId: 'nabo' }) },
@@ -259,6 +263,7 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/me/access-report': {},
   // the patient's own page (issue 25): no id in the request; a recipient the patient does not have changes nothing
   'GET /api/me/page': {},
+  'GET /api/me/trends': { query: () => 'vital=spo2&from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z' },
   'POST /api/me/objections': { body: () => ({ scope: 'recipient', memberId: randomUUID() }) },
   'POST /api/me/objections/:objectionId/withdraw': {},
   'GET /fhir/AuditEvent': { query: (i) => `patient=${i.patient}` },

@@ -55,10 +55,15 @@ export class TestBrowser {
 }
 
 /** Logs in at the stand-in's page as `login`, from the app's HelseID start; where the app sends the browser at the end. */
-export async function helseIdLogin(browser: TestBrowser, appUrl: string, login: string, query = ''): Promise<URL> {
+export function helseIdLogin(browser: TestBrowser, appUrl: string, login: string, query = ''): Promise<URL> {
+  return standInLogin(browser, appUrl, `/api/session/helseid${query}`, login)
+}
+
+/** Logs in at a stand-in's page (HelseID's or ID-porten's, the same form) as `login`, from the app's `start`; where the app sends the browser at the end. */
+export async function standInLogin(browser: TestBrowser, appUrl: string, start: string, login: string): Promise<URL> {
   const app = new URL(appUrl)
   const isAppPage = (u: URL) => u.host === app.host && !u.pathname.startsWith('/api/')
-  const toForm = await browser.follow(new URL(`/api/session/helseid${query}`, app), isAppPage)
+  const toForm = await browser.follow(new URL(start, app), isAppPage)
   if (!toForm.res) return toForm.url // refused before the provider (not configured, unavailable)
   const page = await toForm.res.text()
   expect(toForm.res.status, page).toBe(200)

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { MyPage, PatientObjection } from '@varde/api-contract'
-import { seedDemo } from '@varde/db'
+import { seedDemo, type DemoHome } from '@varde/db'
 import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
+import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { insertAlert } from './insert-alert.js'
 import { startServerStack, type ServerStack } from './server-stack.js'
@@ -17,10 +18,11 @@ let stack: ServerStack
 let portalDir: string
 let patient: string
 let practice: string
+let homes: DemoHome[]
 
 beforeAll(async () => {
   db = await startTestDatabase()
-  await seedDemo(db.pool)
+  homes = await seedDemo(db.pool)
   portalDir = mkdtempSync(join(tmpdir(), 'varde-portal-'))
   writeFileSync(join(portalDir, 'index.html'), '<!doctype html><title>Varde</title>')
   stack = await startServerStack({ db, name: 'my-page', app: { webDistDir: portalDir } })
@@ -100,5 +102,81 @@ describe('the patient\'s own page (issue 25)', () => {
     expect(res.status).toBe(400)
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid-objection-target')
     expect((await db.pool.query('SELECT 1 FROM patient_objections WHERE patient_id = $1', [patient])).rows.length).toBe(before)
+  })
+})
+
+describe('the patient\'s own trend (issue 25)', () => {
+  it('gives her the trend of her own readings by the staff trend\'s read, logged as hers, and a nurse a 404', async () => {
+    const range = `from=${new Date(Date.now() - 14 * 86_400_000).toISOString()}&to=${new Date().toISOString()}`
+    const res = await get(await stack.login('pasient'), `/api/me/trends?vital=body-weight&${range}`)
+    expect(res.status).toBe(200)
+    const trend = await res.json() as { vital: string; resolution: unknown; points: { mean: number; n: number }[] }
+    expect(trend).toMatchObject({ vital: 'body-weight', resolution: 'raw' })
+    expect(trend.points.map((p) => p.mean)).toContain(72.4)
+    const { rows } = await db.pool.query<{ outcome: string; patient_id: string }>(
+      `SELECT outcome, patient_id FROM audit_log WHERE actor = 'pasient' AND resource_type = 'Observation' AND details->>'trend' = 'body-weight' ORDER BY id DESC LIMIT 1`)
+    expect(rows[0]).toEqual({ outcome: 'allowed', patient_id: patient })
+    expect((await get(await stack.login('sykepleier'), `/api/me/trends?vital=body-weight&${range}`)).status).toBe(404)
+    expect((await get(await stack.login('pasient'), `/api/me/trends?vital=nonsense&${range}`)).status).toBe(400)
+  })
+})
+
+describe('the patient\'s live stream (issue 25)', () => {
+  let readings = 0
+  /** A reading as the gateway sends it (real broker, real ingest); resolves when the receipt arrives. */
+  const publishSpo2 = async (gatewayId: string, batchId: string) => {
+    const client = await mqtt.connectAsync(stack.mqttUrl, { clientId: gatewayId, username: gatewayId, password: `${gatewayId}-secret`, protocolVersion: 4 })
+    const receipt = new Promise((resolve) => client.once('message', resolve))
+    await client.subscribeAsync(`varde/v1/gateways/${gatewayId}/receipts`, { qos: 1 })
+    await client.publishAsync(`varde/v1/gateways/${gatewayId}/measurements`, JSON.stringify({
+      batchId, sentAt: new Date().toISOString(),
+      measurements: [{ id: 'm1', deviceId: 'AA:BB:CC:00:00:09', type: 'spo2', value: 96, unit: '%', measuredAt: new Date(Date.now() - 60_000 + ++readings * 1000).toISOString() }],
+    }), { qos: 1 })
+    await receipt
+    await client.endAsync()
+  }
+  /** An open event stream: the bodies of its events up to and including the first whose patient is `until`. */
+  const openStream = async (cookie: string) => {
+    const controller = new AbortController()
+    const res = await fetch(`${stack.baseUrl}/api/events`, { headers: { cookie }, signal: controller.signal })
+    expect(res.status).toBe(200)
+    const reader = res.body!.getReader()
+    const decoder = new TextDecoder()
+    let buffered = ''
+    return {
+      close: () => controller.abort(),
+      async eventsUntil(until: string): Promise<{ event: string; patientId: string; body: string }[]> {
+        for (;;) {
+          const events = [...buffered.matchAll(/event: (\w+)\ndata: (.*)\n/g)].map((m) => ({ event: m[1]!, body: m[2]!, patientId: (JSON.parse(m[2]!) as { patientId?: string; alert?: { patientId: string } }).patientId ?? '' }))
+          const at = events.findIndex((e) => e.patientId === until)
+          if (at >= 0) {
+            buffered = ''
+            return events.slice(0, at + 1)
+          }
+          const { value, done } = await reader.read()
+          if (done) throw new Error('stream ended')
+          buffered += decoder.decode(value)
+        }
+      },
+    }
+  }
+
+  it('carries her own readings and nothing of another patient\'s, published before hers', async () => {
+    const [kari, ola] = [homes[0]!, homes[1]!]
+    expect(kari.patientId).toBe(patient)
+    const mine = await openStream(await stack.login('pasient'))
+    // the nurse sees both: when Ola's reading reaches her stream, it has reached every stream of this server
+    const nurse = await openStream(await stack.login('sykepleier'))
+    try {
+      await publishSpo2(ola.gatewayId, 'sse-other-patient')
+      expect((await nurse.eventsUntil(ola.patientId)).map((e) => e.patientId)).toEqual([ola.patientId])
+      await publishSpo2(kari.gatewayId, 'sse-own')
+      const events = await mine.eventsUntil(kari.patientId)
+      expect(events.map((e) => [e.event, e.patientId])).toEqual([['measurement', kari.patientId]])
+      expect(events.some((e) => e.body.includes(ola.patientId))).toBe(false)
+    } finally {
+      mine.close()
+      nurse.close()
+    }
   })
 })

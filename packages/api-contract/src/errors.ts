@@ -22,6 +22,13 @@ export const API_ERROR_CODES = [
   'security-level-too-low',
   'trust-framework-invalid',
   'reauthentication-required',
+  // ID-porten login of patients (issue 25): the callback sends the browser to /login?error=<code>
+  'idporten-login-failed',
+  'idporten-unavailable',
+  'idporten-not-configured',
+  'idporten-no-patient',
+  'idporten-level-too-low',
+  'idporten-several-tenants',
   // access
   'not-found',
   'forbidden',

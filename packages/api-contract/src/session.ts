@@ -19,7 +19,7 @@ export const sessionInfoSchema = z.object({
   }),
   tenant: z.object({ id: z.string(), name: z.string() }),
   /** How the user logged in (issue 24): a HelseID session logs out at HelseID too, and logs in again there. */
-  authMethod: z.enum(['password', 'helseid']).optional(),
+  authMethod: z.enum(['password', 'helseid', 'idporten']).optional(),
   /** When the user last proved who they are (ISO 8601); emergency access asks for a recent one. */
   authTime: z.string().optional(),
 })

@@ -4,6 +4,7 @@ import { clockConfigOf, clockEnvShape, describeClockConfig, type ClockConfig } f
 import { escalationConfigOf, escalationEnvShape, maskWebhookUrl, type EscalationConfig } from './escalation-config.js'
 import { describeHttpConfig, httpConfigOf, httpEnvShape, type HttpConfig } from './http-config.js'
 import { describeForwardingConfig, forwardingConfigOf, forwardingEnvShape, type ForwardingConfig } from './forwarding-config.js'
+import { describeIdPortenConfig, idPortenConfigOf, idPortenEnvShape, type IdPortenConfig } from './idporten-config.js'
 import { describeOidcConfig, helseIdMachineConfigOf, oidcConfigOf, oidcEnvShape, sessionTimeoutsOf, type HelseIdMachineConfig, type OidcConfig, type SessionTimeouts } from './oidc-config.js'
 
 export * from './clock-config.js'
@@ -11,6 +12,7 @@ export * from './escalation-config.js'
 export * from './http-config.js'
 export * from './forwarding-config.js'
 export * from './oidc-config.js'
+export * from './idporten-config.js'
 
 /**
  * The platform's configuration, read once at start from environment
@@ -84,6 +86,7 @@ export const platformEnvSchema = z.object({
   ...clockEnvShape,
   ...forwardingEnvShape,
   ...oidcEnvShape,
+  ...idPortenEnvShape,
 })
 
 export type PlatformPart = 'broker' | 'ingest' | 'forwarding' | 'server' | 'simulator' | 'flows'
@@ -137,6 +140,8 @@ export interface PlatformConfig {
   forwarding: ForwardingConfig
   /** HelseID login (oidc-config.ts): off, the demo stand-in, or a provider. */
   oidc: OidcConfig
+  /** Patients' login with ID-porten (idporten-config.ts): off, the demo stand-in, or a provider. */
+  idPorten: IdPortenConfig
   /** Idle and absolute timeouts of every session. */
   sessions: SessionTimeouts
   flows: FlowsConfig
@@ -180,6 +185,7 @@ export function loadPlatformConfig(
   const clock = clockConfigOf(e, isDemo, problems)
   const forwarding = forwardingConfigOf(e, isDemo, problems)
   const oidc = oidcConfigOf(e, isDemo, problems)
+  const idPorten = idPortenConfigOf(e, isDemo, problems)
   const helseIdMachine = helseIdMachineConfigOf(e, problems)
   if (!isDemo && (escalation.webhook || escalation.email) && !e.VARDE_PUBLIC_URL)
     problems.push('VARDE_PUBLIC_URL: required in production mode with escalation notices (their link must reach the portal)')
@@ -220,6 +226,7 @@ export function loadPlatformConfig(
     clock,
     forwarding,
     oidc,
+    idPorten,
     sessions: sessionTimeoutsOf(e),
     flows: {
       tenantId: e.VARDE_FLOWS_TENANT ?? 'demo',
@@ -266,6 +273,7 @@ export function describePlatformConfig(c: PlatformConfig): Record<string, string
     ...describeClockConfig(c.clock),
     ...describeForwardingConfig(c.forwarding, c.mode === 'demo'),
     ...describeOidcConfig(c.oidc, c.sessions),
+    ...describeIdPortenConfig(c.idPorten),
     VARDE_HELSEID_MACHINE_CLIENT_ID: c.helseIdMachine?.clientId ?? '(unset: no machine access to national services)',
     VARDE_HELSEID_MACHINE_CLIENT_JWK: c.helseIdMachine ? '********' : '(unset)',
   }

@@ -21,7 +21,7 @@ export interface SessionUser {
   displayName: string
   role: Role
   isDemo: boolean
-  authMethod: 'password' | 'helseid'
+  authMethod: 'password' | 'helseid' | 'idporten'
   /** When the user last proved who they are (login, or a fresh login before emergency access). */
   authTime: Date
   /** A HelseID session's claims; null for a password session. */
@@ -45,6 +45,21 @@ export async function createSession(db: Queryable, user: { userId: string; tenan
      VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5, coalesce($6, now()), $7, $8)`,
     [tokenHash(token), user.tenantId, user.userId, ttlMs / 1000, helseId ? 'helseid' : 'password',
       helseId?.authTime ?? null, helseId ? JSON.stringify(helseId.identity) : null, helseId?.idToken ?? null],
+  )
+  return token
+}
+
+/**
+ * A patient's session from an ID-porten login (migration 0038): its ID token
+ * for single logout and the time of the login; no identity is kept (the
+ * national id matched the patient and is not needed again).
+ */
+export async function createIdPortenSession(db: Queryable, user: { userId: string; tenantId: string }, ttlMs: number, login: { idToken: string; authTime: Date }): Promise<string> {
+  const token = newToken()
+  await db.query(
+    `INSERT INTO sessions (token_hash, tenant_id, user_id, expires_at, auth_method, auth_time, id_token)
+     VALUES ($1, $2, $3, now() + make_interval(secs => $4), 'idporten', $5, $6)`,
+    [tokenHash(token), user.tenantId, user.userId, ttlMs / 1000, login.authTime, login.idToken],
   )
   return token
 }

@@ -2,3 +2,5 @@
 // and the machine client (`@varde/helseid/dpop`) are their own entry points, loaded only where used
 export * from './claims.js'
 export * from './personnel.js'
+export * from './id-porten.js'
+export * from './id-porten-citizens.js'

@@ -28,7 +28,7 @@ export interface Actor {
    */
   helseId?: ActorHelseId
   /** How and when a staff session's user last proved who they are: emergency access asks for a recent HelseID login (issue 24). */
-  authentication?: { method: 'password' | 'helseid'; time: Date }
+  authentication?: { method: 'password' | 'helseid' | 'idporten'; time: Date }
 }
 
 export interface ActorHelseId {

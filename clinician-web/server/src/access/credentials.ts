@@ -1,7 +1,8 @@
 import {
-  createSession, deleteSession, findHelseIdCandidates, findUserCredentials, logTenantChosen, openTenantChoice, sessionIdToken, takeTenantChoice, tenantChoiceOptions, verifySecret,
+  createIdPortenSession, createSession, deleteSession, findHelseIdCandidates, findIdPortenCandidates, findUserCredentials, logTenantChosen, openTenantChoice, sessionIdToken, takeTenantChoice, tenantChoiceOptions, verifySecret,
   type HelseIdLogin, type Queryable, type TenantOption,
 } from '@varde/db'
+import { isLevelAtLeast, type CitizenIdentity } from '@varde/helseid'
 
 /**
  * Logging in and out: the one reading of users and sessions that comes
@@ -20,6 +21,15 @@ export interface Credentials {
    */
   logInWithHelseId(login: HelseIdLogin, ttlMs: number): Promise<
     { token: string; username: string } | { choice: string } | { refused: 'helseid-no-user' | 'security-level-too-low' }>
+  /**
+   * A session for the patient user an ID-porten login is (the patient whose
+   * national id the login names, and the user linked to her record), or why
+   * not: no such patient user, a level below the tenant's least, or the same
+   * person a patient user in several tenants (refused: a patient's choice of
+   * municipality is not built yet). docs/decisions/0039.
+   */
+  logInWithIdPorten(login: { identity: CitizenIdentity; idToken: string; authTime: Date }, ttlMs: number): Promise<
+    { token: string; username: string } | { refused: 'idporten-no-patient' | 'idporten-level-too-low' | 'idporten-several-tenants' }>
   /** The tenants a choice offers; empty when it is unknown, used or expired. */
   tenantOptions(choice: string): Promise<TenantOption[]>
   /** Opens the session in the picked tenant (the choice is used up, and the pick logged there); null if it may not. */
@@ -48,6 +58,16 @@ export function createCredentials(db: Queryable, mode: 'demo' | 'production'): C
       if (!user) return { refused: 'security-level-too-low' }
       if (allowed.length > 1) return { choice: await openTenantChoice(db, allowed.map((u) => u.userId), login) }
       return { token: await createSession(db, user, ttlMs, login), username: user.username }
+    },
+    async logInWithIdPorten(login, ttlMs) {
+      const candidates = (await findIdPortenCandidates(db, login.identity.nationalId))
+        .filter((u) => !u.isDisabled && !(mode === 'production' && u.isDemo))
+      if (candidates.length === 0) return { refused: 'idporten-no-patient' }
+      const allowed = candidates.filter((u) => isLevelAtLeast(login.identity.level, u.minLevel))
+      const [user] = allowed
+      if (!user) return { refused: 'idporten-level-too-low' }
+      if (allowed.length > 1) return { refused: 'idporten-several-tenants' }
+      return { token: await createIdPortenSession(db, user, ttlMs, login), username: user.username }
     },
     tenantOptions: (choice) => tenantChoiceOptions(db, choice),
     async chooseTenant(choice, tenantId, ttlMs) {

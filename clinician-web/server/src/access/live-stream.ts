@@ -1,4 +1,5 @@
-import { accessiblePatientIds, findSessionUser } from '@varde/db'
+import { accessiblePatientIds, findSessionUser, readOwnPatient } from '@varde/db'
+import { hasRole } from './actor.js'
 import { userIdOf, type AccessContext } from './context.js'
 
 /**
@@ -12,9 +13,20 @@ import { userIdOf, type AccessContext } from './context.js'
 export interface PushCount { measurements: number; alerts: number; from: Date; to: Date }
 
 export function streamAccess({ db, actor, audit }: AccessContext) {
+  /**
+   * Whose events the stream carries: the patients of the caller's care
+   * relationships, and for a patient user her own patient alone (issue 25,
+   * docs/decisions/0039: she is on no care team, docs/decisions/0031), taken
+   * from her session's user, never from the request.
+   */
+  const visible = async (): Promise<Set<string>> => {
+    if (!hasRole(actor, ['patient'])) return accessiblePatientIds(db, actor.tenantId, userIdOf(actor))
+    const own = actor.userId ? await readOwnPatient(db, actor.tenantId, actor.userId) : null
+    return new Set(own ? [own.id] : [])
+  }
   return {
     async open(): Promise<Set<string>> {
-      const patients = await accessiblePatientIds(db, actor.tenantId, userIdOf(actor))
+      const patients = await visible()
       await audit.one({ action: 'subscribe', resourceType: 'EventStream', outcome: 'allowed', details: { patients: patients.size } })
       return patients
     },
@@ -30,7 +42,7 @@ export function streamAccess({ db, actor, audit }: AccessContext) {
         details: { measurements: c.measurements, alerts: c.alerts, from: c.from.toISOString(), to: c.to.toISOString() },
       })))
     },
-    refresh: (): Promise<Set<string>> => accessiblePatientIds(db, actor.tenantId, userIdOf(actor)),
+    refresh: visible,
     /**
      * The session the stream was opened with still holds (not ended, expired, idle longer than `idleMs`
      * or its user disabled). Asking does not keep it alive: an open page is no user's activity.

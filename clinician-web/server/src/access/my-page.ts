@@ -1,6 +1,6 @@
 import {
   listCareTeam, listObjections, listOwnReadings, loadRuleOverrides, loadServicePauses, MUNICIPAL_RELATIONS, platformNow, readOwnPatient,
-  recordObjection, withdrawObjection, type OwnPatient, type OwnReading, type PatientObjection,
+  readTrend, recordObjection, withdrawObjection, type OwnPatient, type OwnReading, type PatientObjection, type Trend,
 } from '@varde/db'
 import { enabledRules, resolvePatientRules, RuleError, todaysPlan, type Band, type PlannedMeasurement, type RuleSet, type VitalType } from '@varde/domain'
 import { ERRORS } from '../errors/api-errors.js'
@@ -72,6 +72,16 @@ export function myPageAccess({ db, actor, audit }: AccessContext) {
             && ((o.userId !== null && o.userId === m.user?.id) || (o.recipientId !== null && o.recipientId === m.recipient?.id)))?.id ?? null,
         })),
       }
+    },
+
+    /**
+     * My trend of one vital (issue 25): the staff trend's read (issue 21,
+     * rollups beyond ~1,000 readings) of my own patient, logged as a read of
+     * my Observations as the page is.
+     */
+    async trend(q: { type: string; from: Date; to: Date }): Promise<Trend> {
+      const patient = await enter({ action: 'read', resourceType: 'Observation', details: { trend: q.type, from: q.from.toISOString(), to: q.to.toISOString() } })
+      return readTrend(db, { ...q, tenantId: actor.tenantId, patientId: patient.id })
     },
 
     /** The patient's own objection, recorded as given digitally; pending deliveries it stands against are cancelled at once. */

@@ -112,7 +112,8 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
   }
 }
 
-async function discover(options: RelyingPartyOptions): Promise<oidc.Configuration> {
+/** The provider's metadata and Varde as its `private_key_jwt` client (the ID-porten login uses it too). */
+export async function discover(options: Pick<RelyingPartyOptions, 'issuer' | 'clientId' | 'clientJwk'>): Promise<oidc.Configuration> {
   const issuer = new URL(options.issuer)
   const isLoopbackHttp = issuer.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(issuer.hostname)
   const key = await importJWK(options.clientJwk as JWK, algorithmOf(options.clientJwk)) as CryptoKey
@@ -131,7 +132,7 @@ function algorithmOf(jwk: Record<string, unknown>): string {
 }
 
 /** The library's words for what was wrong (for the log: no token, no claim value). */
-function reasonOf(error: unknown): string {
+export function reasonOf(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code
     return `${typeof code === 'string' ? `${code}: ` : ''}${error.message}`.slice(0, 300)

@@ -27,6 +27,8 @@ export interface HelseIdRouteOptions {
   streams: SessionStreams
   /** null: HelseID login is not configured (VARDE_OIDC_*); the routes say so. */
   relyingParty: RelyingParty | null
+  /** Patients may log in with ID-porten (routes/idporten-session.ts): the login page offers it. */
+  hasIdPorten?: boolean
   sessionTtlMs: number
 }
 
@@ -54,10 +56,13 @@ export const helseIdSessionRoutes: FastifyPluginAsyncZod<HelseIdRouteOptions> = 
     config: { access: 'none', rateLimit: false },
     schema: {
       tags: ['session'],
-      summary: 'How one may log in besides the password: HelseID, and whether it is the demo stand-in',
-      response: { 200: z.object({ helseId: z.object({ isDemo: z.boolean() }).nullable() }) },
+      summary: 'How one may log in besides the password: HelseID (staff), ID-porten (patients), and whether each is a demo stand-in',
+      response: { 200: z.object({ helseId: z.object({ isDemo: z.boolean() }).nullable(), idPorten: z.object({ isDemo: z.boolean() }).nullable() }) },
     },
-  }, async () => ({ helseId: rp ? { isDemo: options.mode === 'demo' } : null }))
+  }, async () => ({
+    helseId: rp ? { isDemo: options.mode === 'demo' } : null,
+    idPorten: options.hasIdPorten ? { isDemo: options.mode === 'demo' } : null,
+  }))
 
   app.get(TRANSACTION_PATH, {
     config: { access: 'none' },

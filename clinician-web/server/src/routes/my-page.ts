@@ -1,4 +1,4 @@
-import { errorBody, myObjectionInputSchema, myPageSchema, objectionSchema, uuidParam, type MyPage } from '@varde/api-contract'
+import { errorBody, myObjectionInputSchema, myPageSchema, objectionSchema, trendQuerySchema, trendSchema, uuidParam, type MyPage } from '@varde/api-contract'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { MyPageView } from '../access/my-page.js'
@@ -34,6 +34,21 @@ export const myPageRoutes: FastifyPluginAsyncZod = async (app) => {
       description: SELF, response: { 200: myPageSchema, 404: errorBody },
     },
   }, async (request) => toJson(await accessOf(request).myPage.read()))
+
+  app.get('/api/me/trends', {
+    config: { access: 'self' },
+    schema: {
+      tags: ['my page'], summary: 'My trend of one vital over a range, as GET /api/patients/:id/trends answers it (my targets are on my page)',
+      description: SELF, querystring: trendQuerySchema, response: { 200: trendSchema, 400: errorBody, 404: errorBody },
+    },
+  }, async (request) => {
+    const q = request.query
+    const trend = await accessOf(request).myPage.trend({ type: q.vital, from: new Date(q.from), to: new Date(q.to) })
+    return {
+      vital: q.vital, resolution: trend.resolution, from: trend.from.toISOString(), to: trend.to.toISOString(),
+      points: trend.points.map((p) => ({ at: p.at.toISOString(), n: p.n, min: p.min, max: p.max, mean: p.mean, ...(p.flags ? { flags: p.flags } : {}) })),
+    }
+  })
 
   app.post('/api/me/objections', {
     config: { access: 'self' },

@@ -1,4 +1,4 @@
-import type { MyPage, PatientObjection } from '@varde/api-contract'
+import type { MyPage, PatientObjection, Trend } from '@varde/api-contract'
 import { requestJson } from './http'
 
 /** GET /api/me/page: the patient's own page (issue 25). */
@@ -14,4 +14,9 @@ export function objectToSharing(memberId: string | null): Promise<PatientObjecti
 /** POST /api/me/objections/:id/withdraw */
 export function withdrawMyObjection(id: string): Promise<PatientObjection> {
   return requestJson('POST', `/api/me/objections/${encodeURIComponent(id)}/withdraw`)
+}
+
+/** GET /api/me/trends: my trend of one vital (issue 25), as the staff trend answers it. */
+export function getMyTrend(q: { vital: string; from: string; to: string }, signal?: AbortSignal): Promise<Trend> {
+  return requestJson('GET', `/api/me/trends?${new URLSearchParams(q)}`, signal ? { signal } : {})
 }

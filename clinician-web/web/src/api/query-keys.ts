@@ -25,4 +25,6 @@ export const queryKeys = {
   logEntriesAll: ['log-entries'] as const,
   accessReport: ['access-report'] as const,
   myPage: ['my-page'] as const,
+  /** Under myPage: an objection's invalidation of the page refreshes the trends too. */
+  myTrend: (vital: string, days: number) => ['my-page', 'trend', vital, days] as const,
 }

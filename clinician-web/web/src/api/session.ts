@@ -27,9 +27,21 @@ export function logOut(): Promise<void> {
   return requestJson<void>('DELETE', '/api/session', { isUnauthorizedExpected: true })
 }
 
-/** GET /api/login-options: HelseID login beside the password, when configured. */
-export function getLoginOptions(): Promise<{ helseId: { isDemo: boolean } | null }> {
-  return requestJson<{ helseId: { isDemo: boolean } | null }>('GET', '/api/login-options')
+export interface LoginOptions {
+  helseId: { isDemo: boolean } | null
+  /** Patients' login (issue 25); absent from a server before it. */
+  idPorten?: { isDemo: boolean } | null
+}
+
+/** GET /api/login-options: HelseID (staff) and ID-porten (patients) beside the password, when configured. */
+export function getLoginOptions(): Promise<LoginOptions> {
+  return requestJson<LoginOptions>('GET', '/api/login-options')
+}
+
+/** POST /api/session/idporten/logout: ends a patient's session; where to send the browser to end ID-porten's too (single logout). */
+export async function logOutOfIdPorten(): Promise<string | null> {
+  const { redirectTo } = await requestJson<{ redirectTo: string | null }>('POST', '/api/session/idporten/logout', { isUnauthorizedExpected: true })
+  return redirectTo
 }
 
 /** POST /api/session/helseid/logout: ends the session; where to send the browser to end HelseID's too (single logout). */

@@ -157,3 +157,16 @@ test('offers HelseID beside the password form, and says why a HelseID login was 
   expect(helseId.getAttribute('href')).toBe('/api/session/helseid')
   expect(screen.getByRole('alert').textContent).toBe('Innloggingen hadde for lavt sikkerhetsnivå. Logg inn med BankID, Buypass eller Commfides (nivå 4).')
 })
+
+test('offers patients ID-porten, and says in plain words why an ID-porten login was refused (issue 25)', async () => {
+  installFakeApi({
+    'GET /api/session': { status: 401, body: { error: { code: 'unauthenticated', message: 'Log in to continue.' } } },
+    'GET /api/login-options': { status: 200, body: { helseId: { isDemo: true }, idPorten: { isDemo: true } } },
+  })
+  visit('/login?error=idporten-level-too-low')
+  render(<App />)
+  const idPorten = await screen.findByRole('link', { name: 'Logg inn med ID-porten (demo)' })
+  expect(idPorten.getAttribute('href')).toBe('/api/session/idporten')
+  expect(screen.getByText('Er du pasient? Logg inn med BankID gjennom ID-porten.')).toBeTruthy()
+  expect(screen.getByRole('alert').textContent).toBe('Du må logge inn med BankID, Buypass eller Commfides for å se helseopplysninger (MinID holder ikke).')
+})

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react'
 import { isApiError } from '../api/http'
-import { getLoginOptions, logIn } from '../api/session'
+import { getLoginOptions, logIn, type LoginOptions } from '../api/session'
 import { LanguageSwitch } from '../components/language-switch'
 import { errorKey } from '../i18n/error-text'
 import { useI18n, type I18n } from '../i18n/i18n'
@@ -22,7 +22,9 @@ export function LoginPage({ onLoggedIn, hasSessionEnded = false }: LoginPageProp
   const usernameRef = useRef<HTMLInputElement>(null)
   const passwordRef = useRef<HTMLInputElement>(null)
   const errorId = useId()
-  const [helseId, setHelseId] = useState<{ isDemo: boolean } | null>(null)
+  const [options, setOptions] = useState<LoginOptions | null>(null)
+  const helseId = options?.helseId ?? null
+  const idPorten = options?.idPorten ?? null
   // a HelseID login that did not go through comes back here with its code (/login?error=security-level-too-low)
   const [helseIdError] = useState(() => {
     const code = new URLSearchParams(window.location.search).get('error')
@@ -31,7 +33,7 @@ export function LoginPage({ onLoggedIn, hasSessionEnded = false }: LoginPageProp
 
   useEffect(() => {
     let isCurrent = true
-    getLoginOptions().then((o) => { if (isCurrent) setHelseId(o.helseId) }, () => { /* the password form still works */ })
+    getLoginOptions().then((o) => { if (isCurrent) setOptions(o) }, () => { /* the password form still works */ })
     return () => { isCurrent = false }
   }, [])
 
@@ -149,13 +151,23 @@ export function LoginPage({ onLoggedIn, hasSessionEnded = false }: LoginPageProp
               {isSubmitting ? t('login.submitting') : t('login.submit')}
             </button>
           </form>
-          {helseId && (
+          {(helseId || idPorten) && (
             <div className="login__alternative">
               <p className="login__or">{t('login.or')}</p>
-              {/* a navigation, not a fetch: the browser goes to HelseID and back */}
-              <a className="button button--secondary button--wide" href="/api/session/helseid">
-                {t(helseId.isDemo ? 'login.helseIdDemo' : 'login.helseId')}
-              </a>
+              {/* navigations, not fetches: the browser goes to the provider and back */}
+              {helseId && (
+                <a className="button button--secondary button--wide" href="/api/session/helseid">
+                  {t(helseId.isDemo ? 'login.helseIdDemo' : 'login.helseId')}
+                </a>
+              )}
+              {idPorten && (
+                <>
+                  <p className="login__patient-hint">{t('login.idPortenHint')}</p>
+                  <a className="button button--secondary button--wide" href="/api/session/idporten">
+                    {t(idPorten.isDemo ? 'login.idPortenDemo' : 'login.idPorten')}
+                  </a>
+                </>
+              )}
             </div>
           )}
         </div>

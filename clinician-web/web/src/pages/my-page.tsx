@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { Link } from 'react-router'
 import { getMyPage, objectToSharing, withdrawMyObjection } from '../api/my-page'
 import { queryKeys } from '../api/query-keys'
+import { MyTrend } from '../components/my-trend'
 import { QueryState } from '../components/query-state'
 import { formatVital, vitalLabel } from '../components/vital-groups'
 import { errorText } from '../i18n/error-text'
@@ -106,6 +107,8 @@ function Latest({ page }: { page: MyPageData }) {
               <p>{t('myPage.latest.measured', { time: formatDateTime(r.measuredAt, locale) })}</p>
               <p>{t('myPage.latest.received', { time: formatDateTime(r.receivedAt, locale) })}</p>
               {target && <TargetText type={r.type} unit={r.unit} low={target.yellow.low} high={target.yellow.high} />}
+              <h4 className="my-trend__title">{t('myPage.trend.title')}</h4>
+              <MyTrend vital={r.type} unit={r.unit} target={target ? target.yellow : null} />
               {history.length > 1 && (
                 <details>
                   <summary>{t('myPage.latest.history')}</summary>

@@ -11,7 +11,7 @@ import {
 } from 'react'
 import { setUnauthorizedHandler } from '../api/http'
 import { queryKeys } from '../api/query-keys'
-import { getSession, logOut, logOutOfHelseId } from '../api/session'
+import { getSession, logOut, logOutOfHelseId, logOutOfIdPorten } from '../api/session'
 
 export type SessionState =
   | { kind: 'checking' }
@@ -87,6 +87,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         try {
           // a HelseID session ends at HelseID too (single logout), which sends the browser back to /login
           if (query.data?.authMethod === 'helseid') helseIdLogout = await logOutOfHelseId()
+          // a patient's ID-porten session likewise ends at ID-porten (issue 25)
+          else if (query.data?.authMethod === 'idporten') helseIdLogout = await logOutOfIdPorten()
           else await logOut()
         } catch {
           // the cookie may already be gone; signing out locally is what matters
