@@ -109,6 +109,7 @@ export function VitalChart({
   const y = yScale(group, rows, extraValues)
   const ticks = chartTicks(fromMs, toMs, Math.max(3, Math.floor((width - PLOT_LEFT) / 70)))
   const showsEveryDot = rows.length <= MAX_DOTS && !hasEnvelope
+  const hasMarkedRows = rows.some((r) => r.isLate || r.isClockAdjusted)
   const dotRadius = rows.length > 40 ? 2.5 : 3.5
 
   const renderDot = (props: DotItemDotProps) => {
@@ -263,7 +264,8 @@ export function VitalChart({
               stroke={style.stroke}
               strokeWidth={2}
               strokeDasharray={style.dash}
-              dot={renderDot}
+              // no dot to draw (a year's buckets): no per-point render at all
+              dot={showsEveryDot || hasMarkedRows ? renderDot : false}
               activeDot={{ r: 6 }}
               connectNulls
               isAnimationActive={false}

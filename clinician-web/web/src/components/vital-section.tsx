@@ -1,5 +1,6 @@
 import type { LatestValue } from '@varde/api-contract'
 import type { VitalBands } from '@varde/domain'
+import { memo } from 'react'
 import { formatDateTime } from '../i18n/format'
 import { useI18n, type I18n } from '../i18n/i18n'
 import { AlertMarkers, type AlertMarker } from './alert-markers'
@@ -43,7 +44,8 @@ export interface VitalSectionProps {
  * as a chart with a spoken summary, alert markers, and the numbers as a table.
  * Test hooks: `chart-<group>` on the section (with `data-resolution`), `latest-<type>` on the newest value.
  */
-export function VitalSection({
+/** Memoised: a page render (a live reading, another vital's trend arriving) redraws only the charts whose data changed. */
+export const VitalSection = memo(function VitalSection({
   group,
   rows,
   latest,
@@ -127,7 +129,7 @@ export function VitalSection({
       )}
     </section>
   )
-}
+})
 
 function LatestValueText({
   group,

@@ -1,7 +1,7 @@
-import type { Measurement, MeasurementEvent, Patient, Trend } from '@varde/api-contract'
+import type { Alert, Measurement, MeasurementEvent, Patient, Trend } from '@varde/api-contract'
 import type { VitalType } from '@varde/domain'
 import { keepPreviousData, useQueries, useQuery, useQueryClient } from '@tanstack/react-query'
-import { useMemo, useRef, useState } from 'react'
+import { useCallback, useMemo, useRef, useState } from 'react'
 import { Link } from 'react-router'
 import { listAlertsOfPatient } from '../api/alerts'
 import { isApiError } from '../api/http'
@@ -10,8 +10,8 @@ import { getPatient } from '../api/patients'
 import { queryKeys } from '../api/query-keys'
 import { getPatientRules } from '../api/rules'
 import { getTrend } from '../api/trends'
-import { markersFor } from '../components/alert-markers'
-import { mergeLatest } from '../components/chart-rows'
+import { markersFor, type AlertMarker } from '../components/alert-markers'
+import { mergeLatest, type ChartRow } from '../components/chart-rows'
 import { bandsByVital } from '../components/threshold-bands'
 import { appendReadings, buildTrendRows } from '../components/trend-rows'
 import { TrendControls } from '../components/trend-controls'
@@ -30,12 +30,15 @@ import { LastMeasurement } from '../components/last-measurement'
 import { TrafficLight } from '../components/traffic-light'
 import { tickNow, useNow } from '../components/use-now'
 import { VitalSection } from '../components/vital-section'
-import { formatVital, groupsFor, vitalLabel } from '../components/vital-groups'
+import { formatVital, groupsFor, vitalLabel, type VitalGroup } from '../components/vital-groups'
 import { formatDateTime } from '../i18n/format'
 import { useI18n, type I18n } from '../i18n/i18n'
 import { paths } from '../routes'
 import { customRange, presetRange, type TrendRange } from './range-days'
 import { usePageTitle } from './use-page-title'
+
+const NO_ALERTS: Alert[] = []
+const NO_MARKERS: AlertMarker[] = []
 
 /** Live readings kept for merging into a refetch that may have started before they were stored. */
 const LIVE_BUFFER = 500
@@ -181,7 +184,7 @@ export function PatientPage({ patientId }: { patientId: string }) {
 
   const latest = useMemo(() => patient?.latest ?? {}, [patient])
   const bands = useMemo(() => bandsByVital(rulesQuery.data), [rulesQuery.data])
-  const alerts = alertsQuery.data ?? []
+  const alerts = alertsQuery.data ?? NO_ALERTS
   const newestMs = Math.max(
     0,
     ...Object.values(trends).map((tr) => Date.parse(tr.points.at(-1)?.at ?? '') || 0),
@@ -194,12 +197,30 @@ export function PatientPage({ patientId }: { patientId: string }) {
     setUnzoomed(null)
     setRange(next)
   }
-  const zoom = (a: number, b: number) => {
+  // stable, so a chart whose data did not change is not drawn again (VitalSection is memoised)
+  const rangeRef = useRef(range)
+  rangeRef.current = range
+  const zoom = useCallback((a: number, b: number) => {
     const next = customRange(a, b)
     if (!next) return
-    setUnzoomed(unzoomed ?? range)
+    setUnzoomed((before) => before ?? rangeRef.current)
     setRange(next)
+  }, [])
+  // a group's rows are rebuilt only when one of its own trends changed: the year's 1,000 points of SpO2 are not
+  // redrawn because pulse arrived
+  const rowsCache = useRef(new Map<string, { inputs: (Trend | undefined)[]; rows: ChartRow[] }>())
+  const rowsOf = (group: VitalGroup): ChartRow[] => {
+    const inputs = group.types.map((type) => trends[type])
+    const cached = rowsCache.current.get(group.id)
+    if (cached && cached.inputs.every((x, i) => x === inputs[i])) return cached.rows
+    const rows = buildTrendRows(group, trends)
+    rowsCache.current.set(group.id, { inputs, rows })
+    return rows
   }
+  const markersByGroup = useMemo(
+    () => new Map(groups.map((g) => [g.id, markersFor(g, alerts, fromMs, toMs)])),
+    [groups, alerts, fromMs, toMs],
+  )
 
   const heading = isNotFound
     ? t('notFound.title')
@@ -284,14 +305,14 @@ export function PatientPage({ patientId }: { patientId: string }) {
               <VitalSection
                 key={group.id}
                 group={group}
-                rows={buildTrendRows(group, trends)}
+                rows={rowsOf(group)}
                 latest={latest}
                 fromMs={fromMs}
                 toMs={toMs}
                 period={period}
                 resolution={group.types.map((type) => trends[type]?.resolution).find((r) => r !== undefined) ?? 'raw'}
                 bands={bands.get(group.types[0] ?? '')}
-                markers={markersFor(group, alerts, fromMs, toMs)}
+                markers={markersByGroup.get(group.id) ?? NO_MARKERS}
                 isTableView={isTableView}
                 onZoom={zoom}
               />
