@@ -79,7 +79,9 @@ export function MeasurementTable({
           aria-expanded={isExpanded}
           onClick={() => setExpanded(!isExpanded)}
         >
-          {isExpanded ? t('table.showFewer') : t('table.showAll', { count: rows.length })}
+          {isExpanded
+            ? t('table.showFewer')
+            : t(isAggregated ? 'table.showAllPeriods' : 'table.showAll', { count: rows.length })}
         </button>
       )}
     </div>

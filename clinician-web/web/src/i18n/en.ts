@@ -178,6 +178,7 @@ export const en: Messages = {
   'table.time': 'Time',
   'table.value': 'Value',
   'table.notes': 'Note',
+  'table.showAllPeriods': 'Show all {count} periods',
   'table.showAll': 'Show all {count} measurements',
   'table.showFewer': 'Show only the latest',
 

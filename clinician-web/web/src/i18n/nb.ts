@@ -181,6 +181,7 @@ export const nb = {
   'table.time': 'Tidspunkt',
   'table.value': 'Verdi',
   'table.notes': 'Merknad',
+  'table.showAllPeriods': 'Vis alle {count} perioder',
   'table.showAll': 'Vis alle {count} målinger',
   'table.showFewer': 'Vis bare de siste',
 
