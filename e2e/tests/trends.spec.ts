@@ -169,6 +169,28 @@ test('a year of readings: the 1-year view with bands and an alert marker in unde
   }
   await page.setViewportSize({ width: 1024, height: 768 })
 
+  // printed: the charts with their summaries in words, without the controls and the page's other sections
+  await page.emulateMedia({ media: 'print' })
+  await expect(page.getByRole('button', { name: 'Skriv ut sammendrag' })).toBeHidden()
+  await expect(page.locator('.trend-print-header')).toContainText(PATIENT)
+  await expect(spo2.locator('.vital-section__print-summary')).toContainText(/^Oksygenmetning, siste år: /)
+  await expect(page.getByTestId('patient-rules')).toBeHidden()
+  await page.screenshot({ path: 'test-results/trends-1y-print.png', fullPage: true })
+  await page.emulateMedia({ media: 'screen' })
+
+  // zoom: a drag across the last fifth of the year asks for that period alone, in finer buckets
+  const box = (await spo2.locator('.vital-chart').boundingBox())!
+  await page.mouse.move(box.x + box.width * 0.75, box.y + box.height / 2)
+  await page.mouse.down()
+  await page.mouse.move(box.x + box.width * 0.95, box.y + box.height / 2, { steps: 5 })
+  await page.mouse.up()
+  await expect(page.getByRole('radio', { name: 'Egendefinert' })).toBeChecked()
+  await expect(page.locator('.measurements[aria-busy="true"]')).toHaveCount(0)
+  await expect(spo2.getByRole('img')).not.toHaveAttribute('aria-label', /siste år/)
+  expect(Number(await spo2.getAttribute('data-resolution'))).toBeLessThan(resolution)
+  await page.getByRole('button', { name: 'Tilbake fra zoom' }).click()
+  await expect(spo2.getByRole('img')).toHaveAttribute('aria-label', /^Oksygenmetning, siste år:/)
+
   // the table view: every day of the year in a table, axe clean
   await page.getByRole('button', { name: 'Tabellvisning' }).click()
   const table = spo2.getByRole('table', { name: /^Målinger per .*: Oksygenmetning$/ })

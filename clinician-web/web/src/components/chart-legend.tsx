@@ -104,7 +104,7 @@ export function ChartLegend({
         </li>
       )}
       {hasMarkers && (
-        <li>
+        <li className="chart-legend__marker">
           <span className="alert-marker alert-marker--legend" aria-hidden="true">
             !
           </span>

@@ -14,7 +14,9 @@ test('a year is ticked on the first of each month, Oslo time, across the DST cha
   const { ticks, format } = chartTicks(to - 365 * DAY, to, 20)
   expect(ticks).toHaveLength(12)
   expect(ticks.map(oslo).every((t) => /^01\/\d\d\/\d{4}, 00:00$/.test(t))).toBe(true)
+  // the year on the first tick (and each January), the month alone between
   expect(format(ticks[0] ?? 0, 'nb-NO')).toMatch(/^jan\.? 2026$/)
+  expect(format(ticks[1] ?? 0, 'nb-NO')).toMatch(/^feb\.?$/)
 })
 
 test('24 hours are ticked every 3 hours on whole Oslo hours, a week on each midnight', () => {

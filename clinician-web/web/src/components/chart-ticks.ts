@@ -1,4 +1,4 @@
-import { formatDay, formatMonth, formatTime, osloMidnight } from '../i18n/format'
+import { formatDay, formatMonth, formatMonthName, formatTime, osloMidnight } from '../i18n/format'
 
 const HOUR_MS = 60 * 60 * 1000
 const DAY_MS = 24 * HOUR_MS
@@ -34,14 +34,22 @@ export function chartTicks(fromMs: number, toMs: number, maxTicks = 12): ChartTi
     }
   } else {
     ticks = monthStarts(fromMs, toMs)
-    format = formatMonth
   }
   if (ticks.length > maxTicks) {
     const every = Math.ceil(ticks.length / maxTicks)
     ticks = ticks.filter((_, i) => (ticks.length - 1 - i) % every === 0)
   }
+  if (spanDays > 120) {
+    // the year on the first tick and on each January only: "jan. 2026" is too wide for every month of a phone's chart
+    const first = ticks[0]
+    format = (ms, locale) =>
+      ms === first || isJanuary(ms) ? formatMonth(ms, locale) : formatMonthName(ms, locale)
+  }
   return { ticks, format }
 }
+
+const isJanuary = (ms: number) =>
+  new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Oslo', month: 'numeric' }).format(ms) === '1'
 
 /** The first of each month (Oslo midnight) within the range. */
 function monthStarts(fromMs: number, toMs: number): number[] {
