@@ -7,9 +7,12 @@ import { defineConfig } from '@playwright/test'
 // test controls every reading.
 const httpPort = Number(process.env.E2E_HTTP_PORT ?? 18480)
 const mqttPort = Number(process.env.E2E_MQTT_PORT ?? 18483)
+// the embedded database on a known port: a spec seeds a year of readings set-based (tests/trends.spec.ts)
+const dbPort = Number(process.env.E2E_DB_PORT ?? 18486)
 export const baseURL = `http://127.0.0.1:${httpPort}`
 export const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`
 process.env.E2E_MQTT_URL = mqttUrl
+process.env.E2E_DATABASE_URL = `postgres://postgres@127.0.0.1:${dbPort}/postgres?sslmode=disable`
 
 export default defineConfig({
   testDir: './tests',
@@ -48,6 +51,7 @@ export default defineConfig({
       VARDE_SIMULATOR: 'off',
       VARDE_HTTP_PORT: String(httpPort),
       VARDE_MQTT_PORT: String(mqttPort),
+      VARDE_DB_PORT: String(dbPort),
       VARDE_DATA_DIR: join(tmpdir(), `varde-e2e-${process.pid}`),
       VARDE_LOG_LEVEL: 'warn',
       // every part as npm start runs them, Node-RED included (tests/flows.spec.ts)

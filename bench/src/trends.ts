@@ -12,15 +12,26 @@ import { createPool, migrate, readTrend, refreshRollups, startEmbeddedDatabase }
  * the ratio on each, the rollup refresh cost per hour of data, and the disk
  * size before and after compressing raw chunks older than 30 days.
  *
- *   npm run bench:trends                         (365 days, 1,000 others; several minutes)
+ *   npm run bench:trends                         (365 days, 1,000 others; an hour or more on a shared machine)
  *   npm run bench:trends -- --days 60 --others 100 --runs 20
+ *   npm run bench:trends -- --every 10 --others 0 --runs 10 --ranges 1y    (the 1 y row in a few minutes)
+ *
+ * `--every` spaces the big patient's readings (minutes; 1 by default, 10 for
+ * a short run of a whole year). `--ranges` picks rows (24h,7d,30d,90d,1y).
+ * The naive read of a long range takes seconds a run: it stops after
+ * `--naive-seconds` per range (at least 3 runs) and says how many it did.
  */
 const { values: args } = parseArgs({ options: {
   days: { type: 'string', default: '365' }, others: { type: 'string', default: '1000' }, runs: { type: 'string', default: '30' },
+  every: { type: 'string', default: '1' }, ranges: { type: 'string', default: '24h,7d,30d,90d,1y' },
+  'naive-seconds': { type: 'string', default: '60' },
 } })
 const days = Number(args.days)
 const others = Number(args.others)
 const runs = Number(args.runs)
+const everyMinutes = Number(args.every)
+const chosenRanges = new Set(args.ranges.split(',').map((r) => r.trim().replace(/\s/g, '')))
+const naiveBudgetMs = Number(args['naive-seconds']) * 1000
 
 const dataDir = mkdtempSync(join(tmpdir(), 'varde-bench-trends-'))
 const db = await startEmbeddedDatabase({ dataDir })
@@ -40,14 +51,15 @@ for (const [type, base, spread] of [['spo2', 90, 8], ['pulse', 60, 40]] as const
     await pool.query(
       `INSERT INTO measurements (tenant_id, patient_id, gateway_id, device_id, batch_id, measurement_id, type, value, unit, measured_at, received_at, source)
        SELECT 'bench', $1, 'gw-bench', 'ox', 'b' || $2::int, $3 || i, $3, $4 + (i * 7919 % 1000) / 1000.0 * $5, '%', at, at, 'decoded'
-         FROM generate_series($6::timestamptz, least($7::timestamptz, $6::timestamptz + INTERVAL '30 days') - INTERVAL '1 minute', INTERVAL '1 minute') WITH ORDINALITY AS g (at, i)`,
-      [patient, d, type, base, spread, new Date(start.getTime() + d * DAY), end],
+         FROM generate_series($6::timestamptz, least($7::timestamptz, $6::timestamptz + INTERVAL '30 days') - make_interval(mins => $8::int),
+                              make_interval(mins => $8::int)) WITH ORDINALITY AS g (at, i)`,
+      [patient, d, type, base, spread, new Date(start.getTime() + d * DAY), end, everyMinutes],
     )
   }
 }
-const minuteRows = days * 1440 * 2
+const minuteRows = Math.floor((days * 1440) / everyMinutes) * 2
 const minuteSeconds = (performance.now() - t) / 1000
-log(`one patient: ${minuteRows.toLocaleString('en')} rows of 1-minute SpO2 and pulse in ${minuteSeconds.toFixed(1)} s`)
+log(`one patient: ${minuteRows.toLocaleString('en')} rows of ${everyMinutes}-minute SpO2 and pulse in ${minuteSeconds.toFixed(1)} s`)
 t = performance.now()
 await pool.query(
   `INSERT INTO measurements (tenant_id, patient_id, gateway_id, device_id, batch_id, measurement_id, type, value, unit, measured_at, received_at, source)
@@ -64,7 +76,7 @@ const bigDirty = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FRO
 await pool.query(`UPDATE measurement_rollup_dirty SET marked_at = '2000-01-01' WHERE patient_id = $1`, [patient])
 for (let done = 0; done < bigDirty;) done += await refreshRollups(pool, Math.min(100, bigDirty - done))
 const refreshMs = performance.now() - t
-log(`rollup refresh, 1-minute patient: ${bigDirty} vital-days in ${(refreshMs / 1000).toFixed(1)} s = ${(refreshMs / (bigDirty * 24)).toFixed(2)} ms per hour of one vital (60 readings)`)
+log(`rollup refresh, ${everyMinutes}-minute patient: ${bigDirty} vital-days in ${(refreshMs / 1000).toFixed(1)} s = ${(refreshMs / (bigDirty * 24)).toFixed(2)} ms per hour of one vital (${60 / everyMinutes} readings)`)
 t = performance.now()
 let otherDays = 0
 for (let n = await refreshRollups(pool, 5000); n > 0; n = await refreshRollups(pool, 5000)) otherDays += n
@@ -72,25 +84,30 @@ log(`rollup refresh, daily patients: ${otherDays} vital-days in ${((performance.
 await pool.query('ANALYZE')
 
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! }
-async function time(f: () => Promise<unknown>): Promise<number[]> {
+/** One warm-up, then `runs` timed runs, or fewer (at least 3) once `budgetMs` is spent. */
+async function time(f: () => Promise<unknown>, budgetMs = Infinity): Promise<number[]> {
   await f()
   const out: number[] = []
-  for (let i = 0; i < runs; i++) { const s = performance.now(); await f(); out.push(performance.now() - s) }
+  const started = performance.now()
+  for (let i = 0; i < runs; i++) {
+    if (out.length >= 3 && performance.now() - started > budgetMs) break
+    const s = performance.now(); await f(); out.push(performance.now() - s)
+  }
   return out
 }
 const RANGES: [string, number][] = [['24 h', 1], ['7 d', 7], ['30 d', 30], ['90 d', 90], ['1 y', 365]]
-log('\n| range | points | trend p50 / p95 / p99 ms | naive rows | naive p50 / p95 / p99 ms | ratio (p50) |')
+log('\n| range | points | trend p50 / p95 / p99 ms | naive rows | naive p50 / p95 / p99 ms (runs) | ratio (p50) |')
 log('| --- | --- | --- | --- | --- | --- |')
-for (const [name, d] of RANGES.filter(([, d]) => d <= days)) {
+for (const [name, d] of RANGES.filter(([n, d]) => d <= days && chosenRanges.has(n.replace(/\s/g, '')))) {
   const from = new Date(end.getTime() - d * DAY)
   let points = 0
   const trend = await time(async () => { points = (await readTrend(pool, { tenantId: 'bench', patientId: patient, type: 'spo2', from, to: end })).points.length })
   let rows = 0
   const naive = await time(async () => {
     rows = (await pool.query(`SELECT measured_at, value, flags FROM measurements WHERE tenant_id = 'bench' AND patient_id = $1 AND type = 'spo2' AND measured_at >= $2 AND measured_at < $3 ORDER BY measured_at`, [patient, from, end])).rowCount ?? 0
-  })
+  }, naiveBudgetMs)
   const f = (xs: number[]) => `${pct(xs, 50).toFixed(1)} / ${pct(xs, 95).toFixed(1)} / ${pct(xs, 99).toFixed(1)}`
-  log(`| ${name} | ${points} | ${f(trend)} | ${rows.toLocaleString('en')} | ${f(naive)} | ${(pct(naive, 50) / pct(trend, 50)).toFixed(1)}× |`)
+  log(`| ${name} | ${points} | ${f(trend)} | ${rows.toLocaleString('en')} | ${f(naive)} (${naive.length}) | ${(pct(naive, 50) / pct(trend, 50)).toFixed(1)}× |`)
 }
 
 const size = async () => (await pool.query<{ s: string }>(`SELECT pg_size_pretty(hypertable_size('measurements')) AS s`)).rows[0]!.s

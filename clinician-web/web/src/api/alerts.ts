@@ -31,3 +31,15 @@ export function resolveAlert(id: string, outcome: ResolveOutcome, note?: string)
     body: trimmed ? { outcome, note: trimmed } : { outcome },
   })
 }
+
+/** GET /api/alerts?patientId&status=open&status=acknowledged&status=resolved: one patient's alerts, for the chart's markers. */
+export async function listAlertsOfPatient(patientId: string, signal?: AbortSignal): Promise<Alert[]> {
+  const params = new URLSearchParams({ patientId, limit: '1000' })
+  for (const status of ['open', 'acknowledged', 'resolved']) params.append('status', status)
+  const body = await requestJson<{ items: Alert[] }>(
+    'GET',
+    `/api/alerts?${params}`,
+    signal ? { signal } : {},
+  )
+  return body.items
+}

@@ -1,4 +1,3 @@
-import type { RangeDays } from '../pages/range-days'
 
 /**
  * The keys of the portal's cached queries (TanStack Query), one place: live
@@ -8,7 +7,11 @@ export const queryKeys = {
   session: ['session'] as const,
   patients: ['patients'] as const,
   patient: (id: string) => ['patient', id] as const,
-  measurements: (id: string, days: RangeDays) => ['measurements', id, days] as const,
+  /** One vital's trend over one window; under measurementsOf, so live readings and refreshes reach it. */
+  trend: (id: string, vital: string, fromMs: number, toMs: number) =>
+    ['measurements', id, 'trend', vital, fromMs, toMs] as const,
+  /** Every alert of one patient (open to resolved), for the chart's markers. */
+  chartAlerts: (id: string) => ['alerts', 'chart', id] as const,
   measurementsOf: (id: string) => ['measurements', id] as const,
   alerts: ['alerts'] as const,
   rules: (patientId: string) => ['rules', patientId] as const,

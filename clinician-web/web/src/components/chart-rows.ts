@@ -14,6 +14,12 @@ export interface ChartRow {
   unit: string
   flags: string[]
   isLate: boolean
+  /** A reading whose device clock was wrong and whose time the platform corrected. */
+  isClockAdjusted: boolean
+  /** Readings behind the row: 1 for a raw reading, the bucket's count when aggregated. */
+  n: number
+  /** The bucket's lowest and highest value per type; absent for a raw reading. */
+  envelope?: Partial<Record<VitalType, [number, number]>>
 }
 
 export function buildChartRows(
@@ -27,12 +33,22 @@ export function buildChartRows(
     const t = Date.parse(m.measuredAt)
     let row = rows.get(t)
     if (!row) {
-      row = { t, measuredAt: m.measuredAt, values: {}, unit: m.unit, flags: [], isLate: false }
+      row = {
+        t,
+        measuredAt: m.measuredAt,
+        values: {},
+        unit: m.unit,
+        flags: [],
+        isLate: false,
+        isClockAdjusted: false,
+        n: 1,
+      }
       rows.set(t, row)
     }
     row.values[m.type as VitalType] = m.value
     for (const f of m.flags) if (!row.flags.includes(f)) row.flags.push(f)
     row.isLate ||= m.flags.includes('late')
+    row.isClockAdjusted ||= m.flags.includes('clock-adjusted')
   }
   return [...rows.values()].sort((a, b) => a.t - b.t)
 }

@@ -1,9 +1,18 @@
 import { READING_FLAGS } from '@varde/api-contract'
 import { useId, useState } from 'react'
-import { formatWeekdayDateTime } from '../i18n/format'
+import type { VitalType } from '@varde/domain'
+import { formatNumber, formatWeekdayDateTime } from '../i18n/format'
 import { useI18n } from '../i18n/i18n'
 import type { ChartRow } from './chart-rows'
-import { formatBloodPressure, formatVital, type VitalGroup } from './vital-groups'
+import {
+  displayUnit,
+  formatBloodPressure,
+  formatVital,
+  formatVitalNumber,
+  joinUnit,
+  type VitalGroup,
+} from './vital-groups'
+import { formatResolution } from './trend-resolution'
 
 const COLLAPSED_ROWS = 5
 
@@ -12,25 +21,40 @@ export function MeasurementTable({
   group,
   rows,
   label,
+  resolution = 'raw',
+  isExpanded: isAlwaysExpanded = false,
 }: {
   group: VitalGroup
   rows: readonly ChartRow[]
   label: string
+  /** Buckets (seconds wide): each row is a period's mean, lowest–highest and count. */
+  resolution?: 'raw' | number
+  /** Every row, no toggle (the page's table view). */
+  isExpanded?: boolean
 }) {
-  const { t, locale } = useI18n()
-  const [isExpanded, setExpanded] = useState(false)
+  const i18n = useI18n()
+  const { t, locale } = i18n
+  const [isToggled, setExpanded] = useState(false)
+  const isExpanded = isAlwaysExpanded || isToggled
   const tableId = useId()
   const newestFirst = [...rows].reverse()
   const shown = isExpanded ? newestFirst : newestFirst.slice(0, COLLAPSED_ROWS)
+  const isAggregated = resolution !== 'raw'
   return (
     <div className="measurement-table">
       <table id={tableId}>
-        <caption>{t('table.caption', { label })}</caption>
+        <caption>
+          {isAggregated
+            ? t('table.captionAggregated', { label, width: formatResolution(i18n, resolution) })
+            : t('table.caption', { label })}
+        </caption>
         <thead>
           <tr>
-            <th scope="col">{t('table.time')}</th>
-            <th scope="col">{t('table.value')}</th>
-            <th scope="col">{t('table.notes')}</th>
+            <th scope="col">{isAggregated ? t('table.periodStart') : t('table.time')}</th>
+            <th scope="col">{isAggregated ? t('table.mean') : t('table.value')}</th>
+            {isAggregated && <th scope="col">{t('table.lowHigh')}</th>}
+            {isAggregated && <th scope="col">{t('table.count')}</th>}
+            {!isAggregated && <th scope="col">{t('table.notes')}</th>}
           </tr>
         </thead>
         <tbody>
@@ -40,12 +64,14 @@ export function MeasurementTable({
                 <time dateTime={row.measuredAt}>{formatWeekdayDateTime(row.t, locale)}</time>
               </td>
               <td className="measurement-table__value">{formatRow(group, row, locale)}</td>
-              <td>{row.flags.map((f) => flagText(f, t)).join(', ')}</td>
+              {isAggregated && <td>{formatEnvelope(group, row, locale)}</td>}
+              {isAggregated && <td>{formatNumber(row.n, locale)}</td>}
+              {!isAggregated && <td>{row.flags.map((f) => flagText(f, t)).join(', ')}</td>}
             </tr>
           ))}
         </tbody>
       </table>
-      {rows.length > COLLAPSED_ROWS && (
+      {!isAlwaysExpanded && rows.length > COLLAPSED_ROWS && (
         <button
           type="button"
           className="button button--quiet"
@@ -53,7 +79,9 @@ export function MeasurementTable({
           aria-expanded={isExpanded}
           onClick={() => setExpanded(!isExpanded)}
         >
-          {isExpanded ? t('table.showFewer') : t('table.showAll', { count: rows.length })}
+          {isExpanded
+            ? t('table.showFewer')
+            : t(isAggregated ? 'table.showAllPeriods' : 'table.showAll', { count: rows.length })}
         </button>
       )}
     </div>
@@ -71,6 +99,16 @@ export function formatRow(group: VitalGroup, row: ChartRow, locale: string): str
   const type = group.types[0] ?? group.id
   const value = row.values[type as keyof ChartRow['values']]
   return value === undefined ? '–' : formatVital(type, value, row.unit, locale)
+}
+
+/** "91–97 %", or for blood pressure "128–150/80–95 mmHg". */
+function formatEnvelope(group: VitalGroup, row: ChartRow, locale: string): string {
+  const rangeOf = (type: VitalType) => {
+    const r = row.envelope?.[type]
+    return r ? `${formatVitalNumber(type, r[0], locale)}–${formatVitalNumber(type, r[1], locale)}` : '–'
+  }
+  const unit = displayUnit(group.types[0] ?? group.id, row.unit)
+  return joinUnit(group.types.map(rangeOf).join('/'), unit, locale)
 }
 
 const KNOWN_FLAGS = READING_FLAGS

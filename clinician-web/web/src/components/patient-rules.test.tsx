@@ -6,7 +6,7 @@ import { expect, test, vi } from 'vitest'
 import { App, createQueryClient } from '../app'
 import type { PatientRule, PatientRules } from '../api/rules'
 import { I18nProvider, type Language } from '../i18n/i18n'
-import { kari, kariMeasurements, session } from '../testing/fixtures'
+import { kari, session } from '../testing/fixtures'
 import {
   installFakeApi,
   installFakeEventSource,
@@ -306,7 +306,10 @@ test('the patient page shows the rules below the measurements', async () => {
   installFakeApi({
     'GET /api/session': { status: 200, body: session },
     'GET /api/patients/p-kari': { status: 200, body: kari },
-    'GET /api/patients/p-kari/measurements': { status: 200, body: { items: kariMeasurements } },
+    'GET /api/patients/p-kari/trends': (request) => ({
+      status: 200,
+      body: { vital: request.url.searchParams.get('vital'), resolution: 'raw', from: '', to: '', points: [] },
+    }),
     'GET /api/patients/p-kari/rules': { status: 200, body: rulesOf([spo2Override]) },
   })
   visit('/patients/p-kari')

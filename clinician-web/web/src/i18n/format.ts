@@ -55,6 +55,16 @@ export function formatDay(value: string | number | Date, locale: string): string
   return dateFormat(locale, 'day', { day: 'numeric', month: 'short' }).format(toDate(value))
 }
 
+/** "jan. 2026" / "Jan 2026": a year's chart ticks. */
+export function formatMonth(value: string | number | Date, locale: string): string {
+  return dateFormat(locale, 'month', { month: 'short', year: 'numeric' }).format(toDate(value))
+}
+
+/** "feb." / "Feb": a year's ticks after the first and January, which carry the year. */
+export function formatMonthName(value: string | number | Date, locale: string): string {
+  return dateFormat(locale, 'month-name', { month: 'short' }).format(toDate(value))
+}
+
 /** "16:01" */
 export function formatTime(value: string | number | Date, locale: string): string {
   return dateFormat(locale, 'time', { hour: '2-digit', minute: '2-digit' }).format(toDate(value))
