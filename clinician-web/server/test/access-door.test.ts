@@ -332,6 +332,8 @@ function paramValue(url: string, name: string, ids: Ids): string {
   const byResource: Record<string, string> = {
     patients: ids.patient, Patient: ids.patient, alerts: ids.alert, episodes: ids.alert, gateways: ids.gateway, Device: ids.gateway, Observation: ids.observation, users: ids.user,
     CareTeam: ids.patient, deliveries: ids.delivery,
+    // a saved view of the patient list (issue 20) is a user's own setting, no patient data: an id of no view of the caller's
+    'list-views': ids.alert,
   }
   const value = before ? byResource[before] : undefined
   if (!value) throw new Error(`no value for :${name} of ${url}: name it in paramValue`)

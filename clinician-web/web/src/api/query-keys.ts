@@ -24,4 +24,5 @@ export const queryKeys = {
   logEntriesAll: ['log-entries'] as const,
   accessReport: ['access-report'] as const,
   myPage: ['my-page'] as const,
+  listViews: ['list-views'] as const,
 }
