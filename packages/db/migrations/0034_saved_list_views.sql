@@ -23,5 +23,10 @@ CREATE POLICY tenant_wall ON saved_list_views TO varde_platform
   USING (coalesce(current_setting('app.tenant_id', true), '') IN ('', tenant_id))
   WITH CHECK (coalesce(current_setting('app.tenant_id', true), '') IN ('', tenant_id));
 
+-- The list's "last contact" (packages/db patients.ts) reads a patient's alerts of every status, resolved ones
+-- too; the only index by patient was the partial one of the unresolved (alerts_one_unresolved).
+CREATE INDEX alerts_patient ON alerts (patient_id);
+
 -- Down Migration
+DROP INDEX alerts_patient;
 DROP TABLE saved_list_views;

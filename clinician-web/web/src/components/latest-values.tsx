@@ -31,7 +31,9 @@ export function LatestValues({ latest }: { latest: Record<string, LatestValue> }
             <dd>
               {severity && <SeverityIcon severity={severity} className="latest-values__icon" />}
               {formatGroupValue(group, latest, locale)}
-              {severity && <span className="visually-hidden"> ({t(`patients.value.${severity}`)})</span>}
+              {severity && (
+                <span className="visually-hidden"> ({t(`patients.value.${severity}`)})</span>
+              )}
             </dd>
           </div>
         )

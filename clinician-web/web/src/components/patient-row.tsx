@@ -94,7 +94,8 @@ export const PatientRow = forwardRef<HTMLLIElement, RowProps>(function PatientRo
 function WorstOpen({ worst }: { worst: Patient['worstOpen'] }) {
   const { t, language } = useI18n()
   if (worst === undefined) return null
-  if (worst === null) return <p className="worst-open worst-open--none">{t('patients.noEpisode')}</p>
+  if (worst === null)
+    return <p className="worst-open worst-open--none">{t('patients.noEpisode')}</p>
   return (
     <p className={`worst-open worst-open--${worst.severity}`} data-testid="worst-open">
       <span className="worst-open__label">

@@ -805,6 +805,7 @@ export const en: Messages = {
   'accessReport.what.other': "used your information ({action})",
 
   // the patient list at 80–500 patients (issue 20): dense rows, filters, saved views, keys
+  'patients.options': 'Filters, sort and saved views',
   'patients.sort.condition': "Condition",
   'patients.sort.episode': "Worst open episode (longest first)",
   'patients.sort.adherence': "Adherence (lowest first)",

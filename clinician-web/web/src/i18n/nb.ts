@@ -809,6 +809,7 @@ export const nb = {
   'accessReport.what.other': "brukte opplysningene dine ({action})",
 
   // the patient list at 80–500 patients (issue 20): dense rows, filters, saved views, keys
+  'patients.options': 'Filtre, sortering og lagrede visninger',
   'patients.sort.condition': "Diagnose",
   'patients.sort.episode': "Verste åpne episode (lengst først)",
   'patients.sort.adherence': "Etterlevelse (lavest først)",

@@ -65,7 +65,9 @@ test('the URL holds only what differs from the plain list; unknown values fall b
   expect(paramsFromView(DEFAULT_VIEW).toString()).toBe('')
   expect(
     viewFromParams(
-      new URLSearchParams('condition=flu&sort=shoe&attention=yes&state=gone&reading=blue&adherence=x'),
+      new URLSearchParams(
+        'condition=flu&sort=shoe&attention=yes&state=gone&reading=blue&adherence=x',
+      ),
     ),
   ).toEqual(DEFAULT_VIEW)
   const view = {

@@ -122,7 +122,8 @@ const SEVERITY_RANK = { red: 2, yellow: 1 } as const
 /** The worst colour among the latest values (0 none, 1 yellow, 2 red). */
 export function worstReading(p: Pick<Patient, 'latest'>): number {
   let worst = 0
-  for (const v of Object.values(p.latest)) worst = Math.max(worst, v.severity ? SEVERITY_RANK[v.severity] : 0)
+  for (const v of Object.values(p.latest))
+    worst = Math.max(worst, v.severity ? SEVERITY_RANK[v.severity] : 0)
   return worst
 }
 
@@ -135,7 +136,11 @@ function matchesFilters(p: Patient, view: ListView, now: Date): boolean {
     const share = adherenceShare(p)
     if (share === null || share >= LOW_ADHERENCE) return false
   }
-  if (view.noContact && p.lastContactAt && now.getTime() - Date.parse(p.lastContactAt) < NO_CONTACT_DAYS * 86_400_000)
+  if (
+    view.noContact &&
+    p.lastContactAt &&
+    now.getTime() - Date.parse(p.lastContactAt) < NO_CONTACT_DAYS * 86_400_000
+  )
     return false
   return true
 }
@@ -154,7 +159,9 @@ export function applyView(
   locale: string,
   now: Date,
 ): Patient[] {
-  const kept = patients.filter((p) => matchesFilters(p, view, now) && matchesSearch(p, view.q, locale))
+  const kept = patients.filter(
+    (p) => matchesFilters(p, view, now) && matchesSearch(p, view.q, locale),
+  )
   // urgency first as the tie-break of every sort, so equal rows stay in a stable, useful order
   const base = sortByUrgency(kept, locale)
   if (view.sort === 'urgency') return base
@@ -167,7 +174,8 @@ export function applyView(
     condition: (a, b) => collator.compare(conditionKey(a), conditionKey(b)),
     // the worst open episode: red before yellow before none, then the longest-standing first
     episode: (a, b) =>
-      episodeRank(b) - episodeRank(a) || time(a.worstOpen?.since ?? null) - time(b.worstOpen?.since ?? null),
+      episodeRank(b) - episodeRank(a) ||
+      time(a.worstOpen?.since ?? null) - time(b.worstOpen?.since ?? null),
     // the longest silence first: a patient who has not measured is the one to call; never measured first of all
     last: (a, b) => time(a.lastMeasurementAt) - time(b.lastMeasurementAt),
     // the lowest share first; nothing planned last

@@ -246,13 +246,21 @@ test('a dense row: age, the worst open episode, each latest value with its colou
       severity: 'red',
       status: 'acknowledged',
       rule: 'threshold:spo2',
-      summaries: { nb: 'Oksygenmetning 82 % (rød grense ≤ 83 %)', en: 'Oxygen saturation 82% (red limit ≤ 83%)' },
+      summaries: {
+        nb: 'Oksygenmetning 82 % (rød grense ≤ 83 %)',
+        en: 'Oxygen saturation 82% (red limit ≤ 83%)',
+      },
       since: minutesAgo(120),
     },
     lastContactAt: minutesAgo(60),
     adherence: { days7: { done: 6, planned: 7 }, days30: { done: 25, planned: 30 } },
   })
-  const ola = patient({ id: 'p-ola', displayName: 'Ola Hansen', worstOpen: null, lastContactAt: null })
+  const ola = patient({
+    id: 'p-ola',
+    displayName: 'Ola Hansen',
+    worstOpen: null,
+    lastContactAt: null,
+  })
   renderList({ 'GET /api/patients': { status: 200, body: { items: [per, ola] } } })
   await screen.findByRole('link', { name: 'Per Olsen' })
   const row = within(screen.getByTestId('patient-p-per'))
@@ -265,10 +273,14 @@ test('a dense row: age, the worst open episode, each latest value with its colou
   expect(value('82 %').textContent).toMatch(/82\s%\s\(rød\)$/)
   expect(value('104/min').textContent).toContain('(gul)')
   expect(value('36,8 °C').getAttribute('data-severity')).toBe('none')
-  expect(row.getByText('Siste kontakt:').parentElement?.textContent).toBe('Siste kontakt: for 1 time siden')
+  expect(row.getByText('Siste kontakt:').parentElement?.textContent).toBe(
+    'Siste kontakt: for 1 time siden',
+  )
   const olas = within(screen.getByTestId('patient-p-ola'))
   expect(olas.getByText('Ingen åpne varsler', { selector: '.worst-open' })).toBeTruthy()
-  expect(olas.getByText('Siste kontakt:').parentElement?.textContent).toBe('Siste kontakt: ingen ennå')
+  expect(olas.getByText('Siste kontakt:').parentElement?.textContent).toBe(
+    'Siste kontakt: ingen ennå',
+  )
 })
 
 test('keys on the list: j or ↓ from the search to the first patient, ↓ ↑ between them, End to the last, Enter opens', async () => {
@@ -351,7 +363,7 @@ test('a saved view opens with its filters and sort; the current one is saved by 
   expect(api.calls('DELETE /api/list-views/v1')).toHaveLength(1)
 })
 
-test('a saved view the server refuses says why, in the reader\'s language', async () => {
+test("a saved view the server refuses says why, in the reader's language", async () => {
   renderList({
     'POST /api/list-views': {
       status: 409,

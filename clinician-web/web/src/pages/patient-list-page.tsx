@@ -5,7 +5,7 @@ import {
   type Patient,
 } from '@varde/api-contract'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
-import { useCallback, useEffect, useMemo, useRef } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { Link, useSearchParams } from 'react-router'
 import { useLiveEvents } from '../api/live-events-context'
 import { listPatients } from '../api/patients'
@@ -44,6 +44,14 @@ export function PatientListPage() {
   const setView = (change: Partial<ListView>, replace = false) =>
     setParams(paramsFromView({ ...view, ...change }), { replace })
   const searchRef = useRef<HTMLInputElement>(null)
+  // on a phone the filters, sort and saved views fold away under one line, so the list starts on the first screen
+  const [isOptionsOpen, setOptionsOpen] = useState(
+    () =>
+      typeof window.matchMedia !== 'function' || !window.matchMedia('(max-width: 560px)').matches,
+  )
+  const narrowing =
+    [view.condition, view.state, view.reading].filter(Boolean).length +
+    [view.attention, view.lowAdherence, view.noContact].filter(Boolean).length
   const now = useNow()
   const queryClient = useQueryClient()
   const list = useQuery({
@@ -96,7 +104,8 @@ export function PatientListPage() {
     const onKey = (e: KeyboardEvent) => {
       if ((e.key !== '/' && e.key !== 'j') || e.ctrlKey || e.metaKey || e.altKey) return
       const target = e.target as HTMLElement | null
-      if (target?.closest('input, textarea, select, [contenteditable="true"], .patient-list')) return
+      if (target?.closest('input, textarea, select, [contenteditable="true"], .patient-list'))
+        return
       e.preventDefault()
       if (e.key === '/') searchRef.current?.focus()
       else rows.current?.focusRow(0)
@@ -154,95 +163,109 @@ export function PatientListPage() {
                 aria-describedby="patient-keys"
               />
             </div>
-            <div className="field">
-              <label htmlFor="patient-condition">{t('patients.condition')}</label>
-              <select
-                id="patient-condition"
-                value={view.condition ?? ''}
-                onChange={(e) =>
-                  setView({ condition: (e.target.value || null) as ListView['condition'] })
-                }
-              >
-                <option value="">{t('patients.allConditions')}</option>
-                {PATIENT_CONDITIONS.map((c) => (
-                  <option key={c} value={c}>
-                    {t(`condition.${c}`)}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="field">
-              <label htmlFor="patient-sort">{t('patients.sort')}</label>
-              <select
-                id="patient-sort"
-                value={view.sort}
-                onChange={(e) => setView({ sort: e.target.value as ListView['sort'] })}
-              >
-                {SORTS.map((s) => (
-                  <option key={s} value={s}>
-                    {t(`patients.sort.${s}`)}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="field">
-              <label htmlFor="patient-state">{t('patients.state')}</label>
-              <select
-                id="patient-state"
-                value={view.state ?? ''}
-                onChange={(e) => setView({ state: (e.target.value || null) as ListView['state'] })}
-              >
-                <option value="">{t('patients.allStates')}</option>
-                {SERVICE_STATES.filter((s) => s !== 'ended').map((s) => (
-                  <option key={s} value={s}>
-                    {t(`patients.state.${s}`)}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="field">
-              <label htmlFor="patient-reading">{t('patients.reading')}</label>
-              <select
-                id="patient-reading"
-                value={view.reading ?? ''}
-                onChange={(e) =>
-                  setView({ reading: (e.target.value || null) as ListView['reading'] })
-                }
-              >
-                <option value="">{t('patients.reading.any')}</option>
-                {READING_FILTERS.map((r) => (
-                  <option key={r} value={r}>
-                    {t(`patients.reading.${r}`)}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <label className="list-filters__check">
-              <input
-                type="checkbox"
-                checked={view.attention}
-                onChange={(e) => setView({ attention: e.target.checked })}
-              />
-              {t('patients.needsAttention')}
-            </label>
-            <label className="list-filters__check">
-              <input
-                type="checkbox"
-                checked={view.lowAdherence}
-                onChange={(e) => setView({ lowAdherence: e.target.checked })}
-              />
-              {t('patients.lowAdherence')}
-            </label>
-            <label className="list-filters__check">
-              <input
-                type="checkbox"
-                checked={view.noContact}
-                onChange={(e) => setView({ noContact: e.target.checked })}
-              />
-              {t('patients.noContact')}
-            </label>
           </form>
-          <SavedViews view={view} onOpen={(saved) => setParams(paramsFromView(saved))} />
+          <details
+            className="list-options"
+            open={isOptionsOpen}
+            onToggle={(e) => setOptionsOpen(e.currentTarget.open)}
+          >
+            <summary className="list-options__summary">
+              {t('patients.options')}
+              {narrowing > 0 && ` (${narrowing})`}
+            </summary>
+            <div className="list-filters">
+              <div className="field">
+                <label htmlFor="patient-condition">{t('patients.condition')}</label>
+                <select
+                  id="patient-condition"
+                  value={view.condition ?? ''}
+                  onChange={(e) =>
+                    setView({ condition: (e.target.value || null) as ListView['condition'] })
+                  }
+                >
+                  <option value="">{t('patients.allConditions')}</option>
+                  {PATIENT_CONDITIONS.map((c) => (
+                    <option key={c} value={c}>
+                      {t(`condition.${c}`)}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <div className="field">
+                <label htmlFor="patient-sort">{t('patients.sort')}</label>
+                <select
+                  id="patient-sort"
+                  value={view.sort}
+                  onChange={(e) => setView({ sort: e.target.value as ListView['sort'] })}
+                >
+                  {SORTS.map((s) => (
+                    <option key={s} value={s}>
+                      {t(`patients.sort.${s}`)}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <div className="field">
+                <label htmlFor="patient-state">{t('patients.state')}</label>
+                <select
+                  id="patient-state"
+                  value={view.state ?? ''}
+                  onChange={(e) =>
+                    setView({ state: (e.target.value || null) as ListView['state'] })
+                  }
+                >
+                  <option value="">{t('patients.allStates')}</option>
+                  {SERVICE_STATES.filter((s) => s !== 'ended').map((s) => (
+                    <option key={s} value={s}>
+                      {t(`patients.state.${s}`)}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <div className="field">
+                <label htmlFor="patient-reading">{t('patients.reading')}</label>
+                <select
+                  id="patient-reading"
+                  value={view.reading ?? ''}
+                  onChange={(e) =>
+                    setView({ reading: (e.target.value || null) as ListView['reading'] })
+                  }
+                >
+                  <option value="">{t('patients.reading.any')}</option>
+                  {READING_FILTERS.map((r) => (
+                    <option key={r} value={r}>
+                      {t(`patients.reading.${r}`)}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <label className="list-filters__check">
+                <input
+                  type="checkbox"
+                  checked={view.attention}
+                  onChange={(e) => setView({ attention: e.target.checked })}
+                />
+                {t('patients.needsAttention')}
+              </label>
+              <label className="list-filters__check">
+                <input
+                  type="checkbox"
+                  checked={view.lowAdherence}
+                  onChange={(e) => setView({ lowAdherence: e.target.checked })}
+                />
+                {t('patients.lowAdherence')}
+              </label>
+              <label className="list-filters__check">
+                <input
+                  type="checkbox"
+                  checked={view.noContact}
+                  onChange={(e) => setView({ noContact: e.target.checked })}
+                />
+                {t('patients.noContact')}
+              </label>
+            </div>
+            <SavedViews view={view} onOpen={(saved) => setParams(paramsFromView(saved))} />
+          </details>
           <div className="list-tools">
             <p className="list-tools__count" role="status">
               {t('patients.showing', { shown: visible.length, total: sorted.length })}

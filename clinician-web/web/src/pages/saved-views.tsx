@@ -15,13 +15,7 @@ const sameState = (a: ListView, b: ListView) =>
  * current filters and sort under a name (the same name replaces), delete the one in use. The
  * search is not saved: a view is a kind of patient.
  */
-export function SavedViews({
-  view,
-  onOpen,
-}: {
-  view: ListView
-  onOpen: (view: ListView) => void
-}) {
+export function SavedViews({ view, onOpen }: { view: ListView; onOpen: (view: ListView) => void }) {
   const { t } = useI18n()
   const id = useId()
   const queryClient = useQueryClient()
