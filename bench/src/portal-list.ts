@@ -16,10 +16,13 @@ import { freePort, spawnUntilReady, type BenchChild } from './ingest-children.js
  * one with 500, each patient with a reading of each of four vitals, one in
  * seven with an open alert. Headless Chromium (/usr/bin/chromium) opens the
  * list cold for each and measures:
- * - first load: the JS the list needs (gzip, as the files are served), and the
- *   time from navigation to the first patient row;
+ * - first load: the JS the list needs before it shows (the built entry and
+ *   what it preloads, gzip), and the time from navigation to the first patient
+ *   row, split into the list's answer (the server's part) and the rest (the
+ *   portal's: its start and drawing the rows);
  * - render: the list re-sorted (every row re-rendered), change → the next frame;
- * - scroll: the page scrolled to the end 400 px a frame: the longest frame;
+ * - scroll: 120 px a frame for 100 frames: the 95th-percentile and longest frame;
+ * and checks that the keys reach rows not drawn: `j` to the first, End to the last;
  * for 80 patients, 500 virtualised (as shipped) and 500 with every row in the
  * page (`?rows=all`, the baseline without virtualisation), in the same run.
  * Exits 1 when a figure of 500 virtualised is over its budget (bench/README.md).
@@ -44,12 +47,15 @@ if (!Number.isInteger(runs) || runs < 1) {
 export const BUDGET = {
   /** JS the list page loads on a cold start, gzip. */
   firstLoadJsGzipKiB: 200,
-  /** Navigation → first patient row, 500 patients, cold cache, loopback. */
-  timeToListMs: 2500,
+  /** Navigation → first patient row with 500 patients, cold cache, loopback, less the list's answer: the portal's part. */
+  portalMs: 1500,
   /** Sort changed → next frame with 500 patients. */
   renderMs: 100,
-  /** The 95th-percentile frame while scrolling the 500 to the end. */
-  scrollFrameMs: 50,
+  /**
+   * The 95th-percentile frame while scrolling the 500, over that of the 80 (every row in the page, no work while
+   * scrolling) in the same run: a ratio, since a frame's time on a shared machine is the machine's more than ours.
+   */
+  scrollFrameOver80: 1.5,
 } as const
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
@@ -60,6 +66,10 @@ const CONDITIONS = ['{copd}', '{heart-failure}', '{diabetes}', '{hypertension}',
 
 interface Figures {
   timeToListMs: number
+  /** Of it, the list's answer (request → last byte), the server's part. */
+  apiMs: number
+  /** Of it, the rest: the portal's start (JS, session) and drawing the rows, the portal's part. */
+  portalMs: number
   renderMs: number
   /** 95th percentile of the frames while scrolling to the end. */
   scrollFrameMs: number
@@ -126,6 +136,12 @@ async function measure(browser: Browser, baseUrl: string, username: string, quer
     await page.goto(`${baseUrl}/${query}`, { waitUntil: 'commit' })
     await page.locator('[data-testid^="patient-"]').first().waitFor({ state: 'visible', timeout: 60_000 })
     const timeToListMs = await page.evaluate<number>('performance.now()')
+    // the list's answer as the page fetched it: before it the portal's start, after it the portal's drawing
+    const answer = await page.evaluate<{ startTime: number; responseEnd: number } | null>(
+      `(() => { const e = performance.getEntriesByType('resource').find((r) => new URL(r.name).pathname === '/api/patients'); return e ? { startTime: e.startTime, responseEnd: e.responseEnd } : null })()`)
+    if (!answer) throw new Error('no /api/patients request seen')
+    const apiMs = answer.responseEnd - answer.startTime
+    const portalMs = timeToListMs - apiMs
     const rows = await page.locator('[data-testid^="patient-"]').count()
     // every row re-rendered: the sort changed, as a nurse changes it, until the next frame is drawn
     const renders: number[] = []
@@ -133,7 +149,15 @@ async function measure(browser: Browser, baseUrl: string, username: string, quer
     const frames = await page.evaluate<number[]>(SCROLL_SCRIPT)
     const scrollFrameMs = percentile(frames, 0.95)
     const scrollFrameMaxMs = Math.max(...frames)
-    return { timeToListMs, renderMs: median(renders), scrollFrameMs, scrollFrameMaxMs, rows }
+    // the keys reach rows not drawn yet: "j" from the page to the first (scrolled away by now), End to the last
+    await page.evaluate('document.activeElement?.blur()')
+    await page.keyboard.press('j')
+    await page.waitForFunction(`document.activeElement?.closest('li')?.getAttribute('aria-posinset') === '1'`, undefined, { timeout: 15_000 })
+    await page.keyboard.press('End')
+    await page.waitForFunction(
+      `(() => { const li = document.activeElement?.closest('li'); return !!li && li.getAttribute('aria-posinset') === li.getAttribute('aria-setsize') })()`,
+      undefined, { timeout: 15_000 })
+    return { timeToListMs, apiMs, portalMs, renderMs: median(renders), scrollFrameMs, scrollFrameMaxMs, rows }
   } finally {
     await context.close()
   }
@@ -149,14 +173,14 @@ const resortScript = (sort: string) => `(async () => {
   return performance.now() - start
 })()`
 
-/** In the page: scroll to the end 400 px a frame; each frame's time. */
+/** In the page: scroll 120 px a frame (a brisk flick of the wheel) for 100 frames, about 85 rows; each frame's time. */
 const SCROLL_SCRIPT = `(async () => {
   window.scrollTo(0, 0)
   await new Promise((r) => requestAnimationFrame(r))
   const frames = []
   let last = performance.now()
-  for (let i = 0; i < 2000 && window.scrollY + window.innerHeight < document.documentElement.scrollHeight - 2; i++) {
-    window.scrollBy(0, 400)
+  for (let i = 0; i < 100 && window.scrollY + window.innerHeight < document.documentElement.scrollHeight - 2; i++) {
+    window.scrollBy(0, 120)
     await new Promise((r) => requestAnimationFrame(r))
     const now = performance.now()
     frames.push(now - last)
@@ -222,6 +246,8 @@ function median(values: readonly number[]): number {
 function medianOf(all: readonly Figures[]): Figures {
   return {
     timeToListMs: median(all.map((f) => f.timeToListMs)),
+    apiMs: median(all.map((f) => f.apiMs)),
+    portalMs: median(all.map((f) => f.portalMs)),
     renderMs: median(all.map((f) => f.renderMs)),
     scrollFrameMs: median(all.map((f) => f.scrollFrameMs)),
     scrollFrameMaxMs: median(all.map((f) => f.scrollFrameMaxMs)),
@@ -282,9 +308,10 @@ async function main(): Promise<void> {
     const few = results['80 patients']!
     const over = [
       jsGzipKiB > BUDGET.firstLoadJsGzipKiB && `first-load JS ${jsGzipKiB.toFixed(1)} KiB gzip > ${BUDGET.firstLoadJsGzipKiB}`,
-      virtual.timeToListMs > BUDGET.timeToListMs && `time to the list ${virtual.timeToListMs.toFixed(0)} ms > ${BUDGET.timeToListMs}`,
+      virtual.portalMs > BUDGET.portalMs && `the portal's part of the time to the list ${virtual.portalMs.toFixed(0)} ms > ${BUDGET.portalMs}`,
       virtual.renderMs > BUDGET.renderMs && `render ${virtual.renderMs.toFixed(1)} ms > ${BUDGET.renderMs}`,
-      virtual.scrollFrameMs > BUDGET.scrollFrameMs && `scroll frame (p95) ${virtual.scrollFrameMs.toFixed(1)} ms > ${BUDGET.scrollFrameMs}`,
+      virtual.scrollFrameMs / few.scrollFrameMs > BUDGET.scrollFrameOver80 &&
+        `scroll frame (p95) ${(virtual.scrollFrameMs / few.scrollFrameMs).toFixed(2)}× the 80's > ${BUDGET.scrollFrameOver80}×`,
     ].filter((x): x is string => typeof x === 'string')
     const result = {
       date: new Date().toISOString(),
@@ -297,6 +324,7 @@ async function main(): Promise<void> {
         renderEveryRowOverVirtual: whole.renderMs / Math.max(0.1, virtual.renderMs),
         scrollEveryRowOverVirtual: whole.scrollFrameMs / Math.max(0.1, virtual.scrollFrameMs),
         render500Over80: virtual.renderMs / Math.max(0.1, few.renderMs),
+        scroll500Over80: virtual.scrollFrameMs / Math.max(0.1, few.scrollFrameMs),
       },
       budget: BUDGET,
       overBudget: over,
@@ -323,12 +351,12 @@ function format(r: {
     '',
     `GET /api/patients (the server's part of the time to the list): 80 patients ${r.api.patients80Ms.toFixed(0)} ms, 500 patients ${r.api.patients500Ms.toFixed(0)} ms, of which the list statement ${r.api.listQuery500Ms.toFixed(0)} ms`,
     '',
-    `${pad('case', 28)}${pad('rows in page', 14)}${pad('time to list', 15)}${pad('re-sort render', 17)}scroll frame p95 / max`,
+    `${pad('case', 28)}${pad('rows in page', 14)}${pad('time to list = answer + portal', 34)}${pad('re-sort render', 17)}scroll frame p95 / max`,
     ...Object.entries(r.cases).map(([name, f]) =>
-      `${pad(name, 28)}${pad(String(f.rows), 14)}${pad(`${f.timeToListMs.toFixed(0)} ms`, 15)}${pad(`${f.renderMs.toFixed(1)} ms`, 17)}${f.scrollFrameMs.toFixed(1)} / ${f.scrollFrameMaxMs.toFixed(1)} ms`),
-    `${pad('budget (500, virtualised)', 28)}${pad('', 14)}${pad(`${BUDGET.timeToListMs} ms`, 15)}${pad(`${BUDGET.renderMs} ms`, 17)}${BUDGET.scrollFrameMs} ms (p95)`,
+      `${pad(name, 28)}${pad(String(f.rows), 14)}${pad(`${f.timeToListMs.toFixed(0)} = ${f.apiMs.toFixed(0)} + ${f.portalMs.toFixed(0)} ms`, 34)}${pad(`${f.renderMs.toFixed(1)} ms`, 17)}${f.scrollFrameMs.toFixed(1)} / ${f.scrollFrameMaxMs.toFixed(1)} ms`),
+    `${pad('budget (500, virtualised)', 28)}${pad('', 14)}${pad(`portal ${BUDGET.portalMs} ms`, 34)}${pad(`${BUDGET.renderMs} ms`, 17)}p95 ≤ ${BUDGET.scrollFrameOver80}× the 80's`,
     '',
-    `every row ÷ virtualised: re-sort ${r.ratios.renderEveryRowOverVirtual!.toFixed(1)}×, scroll frame ${r.ratios.scrollEveryRowOverVirtual!.toFixed(1)}×; 500 ÷ 80 re-sort ${r.ratios.render500Over80!.toFixed(1)}×`,
+    `every row ÷ virtualised: re-sort ${r.ratios.renderEveryRowOverVirtual!.toFixed(1)}×, scroll frame ${r.ratios.scrollEveryRowOverVirtual!.toFixed(1)}×; 500 virtualised ÷ 80: re-sort ${r.ratios.render500Over80!.toFixed(1)}×, scroll frame ${r.ratios.scroll500Over80!.toFixed(2)}×`,
     r.overBudget.length === 0 ? 'within budget' : `OVER BUDGET: ${r.overBudget.join('; ')}`,
   ]
   return lines.join('\n')

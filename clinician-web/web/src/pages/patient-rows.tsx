@@ -48,13 +48,20 @@ export function PatientRows({
     getItemKey: (i) => patients[i]?.id ?? i,
   })
 
-  // the list starts below the header and filters: the window's scroll is measured from there
+  // the list starts below the header and filters: the window's scroll is measured from there. Measured when the
+  // rows change and when anything above it changes size (the filters open or wrap), not on every scroll frame.
   useLayoutEffect(() => {
     const list = listRef.current
     if (!list || !isVirtual) return
-    const top = list.getBoundingClientRect().top + window.scrollY
-    if (Math.abs(top - scrollMargin) > 1) setScrollMargin(top)
-  })
+    const measure = () => {
+      const top = list.getBoundingClientRect().top + window.scrollY
+      setScrollMargin((current) => (Math.abs(top - current) > 1 ? top : current))
+    }
+    measure()
+    const observer = typeof ResizeObserver === 'function' ? new ResizeObserver(measure) : null
+    if (list.parentElement) observer?.observe(list.parentElement)
+    return () => observer?.disconnect()
+  }, [isVirtual, patients])
 
   const rowLink = (index: number) =>
     listRef.current?.querySelector<HTMLElement>(`li[data-index="${index}"] [data-row-link]`) ?? null
@@ -121,7 +128,7 @@ export function PatientRows({
             patient={p}
             index={item.index}
             setSize={patients.length}
-            style={{ transform: `translateY(${item.start - virtualizer.options.scrollMargin}px)` }}
+            offset={item.start - virtualizer.options.scrollMargin}
           />
         )
       })}
