@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { createPool, hashSecret, listPatientsForUser } from '@varde/db'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
 import { freePort, spawnUntilReady, type BenchChild } from './ingest-children.js'
 
 /**
@@ -152,14 +152,22 @@ async function measure(browser: Browser, baseUrl: string, username: string, quer
     // the keys reach rows not drawn yet: "j" from the page to the first (scrolled away by now), End to the last
     await page.evaluate('document.activeElement?.blur()')
     await page.keyboard.press('j')
-    await page.waitForFunction(`document.activeElement?.closest('li')?.getAttribute('aria-posinset') === '1'`, undefined, { timeout: 15_000 })
+    await until(page, `document.activeElement?.closest('li')?.getAttribute('aria-posinset') === '1'`, 'j did not reach the first patient')
     await page.keyboard.press('End')
-    await page.waitForFunction(
-      `(() => { const li = document.activeElement?.closest('li'); return !!li && li.getAttribute('aria-posinset') === li.getAttribute('aria-setsize') })()`,
-      undefined, { timeout: 15_000 })
+    await until(page, `(() => { const li = document.activeElement?.closest('li'); return !!li && li.getAttribute('aria-posinset') === li.getAttribute('aria-setsize') })()`,
+      'End did not reach the last patient')
     return { timeToListMs, apiMs, portalMs, renderMs: median(renders), scrollFrameMs, scrollFrameMaxMs, rows }
   } finally {
     await context.close()
+  }
+}
+
+/** Polls a condition in the page until a deadline (the portal's CSP forbids the eval that page.waitForFunction needs). */
+async function until(page: Page, condition: string, failure: string): Promise<void> {
+  const deadline = Date.now() + 15_000
+  while (!(await page.evaluate<boolean>(condition))) {
+    if (Date.now() > deadline) throw new Error(failure)
+    await new Promise((r) => setTimeout(r, 50))
   }
 }
 
