@@ -28,6 +28,7 @@ import { alertRoutes } from './routes/alerts.js'
 import { episodeRoutes } from './routes/episodes.js'
 import { eventRoutes } from './routes/events.js'
 import { healthRoutes } from './routes/health.js'
+import { listViewRoutes } from './routes/list-views.js'
 import { logControlRoutes } from './routes/log-control.js'
 import { careTeamRoutes } from './routes/care-team.js'
 import { myPageRoutes } from './routes/my-page.js'
@@ -150,6 +151,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(episodeRoutes, { live: options.live })
   await app.register(logControlRoutes)
   await app.register(myPageRoutes)
+  await app.register(listViewRoutes)
   await app.register(eventRoutes, { live: options.live, streams, sessionCheckMs: options.sessionCheckMs ?? 15_000, sessionIdleMs: sessions.idleMs })
   await app.register(healthRoutes, { db: options.db, live: options.live, metrics: http.metrics ? { token: http.metricsToken } : false })
   await app.register(fhirRoutes, { prefix: '/fhir', clients: clientCredentials(options.db) })

@@ -345,6 +345,8 @@ function paramValue(url: string, name: string, ids: Ids): string {
   if (name === '*') return 'index.html'
   const byResource: Record<string, string> = {
     patients: ids.patient, Patient: ids.patient, alerts: ids.alert, episodes: ids.alert, gateways: ids.gateway, Device: ids.gateway, Observation: ids.observation, users: ids.user,
+    // a saved view of the patient list (issue 20) is a user's own setting, no patient data: an id of no view of the caller's
+    'list-views': ids.alert,
     CareTeam: ids.patient, deliveries: ids.delivery, Practitioner: ids.practitioner, Organization: ids.organization,
   }
   const value = before ? byResource[before] : undefined

@@ -243,6 +243,34 @@ describe('the lifecycle', () => {
     expect((await jonInList()).openAlerts).toEqual({ ...before.openAlerts, red: before.openAlerts.red + 1 })
   })
 
+  it('the patient list\'s dense row: each latest value coloured by the patient\'s rules, the worst open episode, the last contact (issue 20)', async () => {
+    const sykepleier = await login('sykepleier')
+    const ARNE = 7 // COPD: SpO2 red at ≤ 83 %
+    const home = homes[ARNE]!
+    const rowOf = async () => ((await call(sykepleier, 'GET', '/api/patients')).body.items as {
+      id: string; latest: Record<string, { value: number; severity?: string | null }>; lastContactAt?: string | null
+      worstOpen?: { severity: string; status: string; rule: string; summaries: { nb: string }; since: string } | null
+    }[]).find((p) => p.id === patient(ARNE))!
+    expect(await rowOf()).toMatchObject({ worstOpen: null, lastContactAt: null })
+    const at = minutesAgo(3)
+    await db.pool.query(
+      `INSERT INTO measurements (tenant_id, patient_id, gateway_id, device_id, batch_id, measurement_id, type, value, unit, measured_at, received_at, source)
+       VALUES ('demo', $1, $2, 'AA:BB:CC:00:11:22', 'row-test', 'm1', 'spo2', 82, '%', $3, $3, 'decoded'),
+              ('demo', $1, $2, 'AA:BB:CC:00:11:22', 'row-test', 'm2', 'pulse', 72, '/min', $3, $3, 'decoded')`,
+      [home.patientId, home.gatewayId, at],
+    )
+    expect((await rowOf()).latest).toMatchObject({ spo2: { value: 82, severity: 'red' }, pulse: { value: 72, severity: null } })
+
+    const yellow = await insertAlert(db.pool, { patientId: patient(ARNE), severity: 'yellow', openedAt: minutesAgo(120) })
+    await insertAlert(db.pool, { patientId: patient(ARNE), severity: 'red', openedAt: minutesAgo(30), value: 82 })
+    // red before yellow, though the yellow is older
+    expect((await rowOf()).worstOpen).toMatchObject({ severity: 'red', status: 'open', rule: 'threshold:spo2', summaries: { nb: expect.stringContaining('82 %') } })
+
+    expect((await call(sykepleier, 'POST', `/api/alerts/${yellow}/acknowledge`, {})).status).toBe(200)
+    const row = await rowOf()
+    expect(Date.parse(row.lastContactAt!)).toBeGreaterThan(Date.now() - 60_000)
+  })
+
   it('acknowledges, assigns, notes and resolves, each once, with history, audit and an announcement', async () => {
     const sykepleier = await login('sykepleier')
     const id = await insertAlert(db.pool, { patientId: patient(ASTRID), severity: 'red', value: 86 })

@@ -124,6 +124,15 @@ beforeAll(async () => {
   // Kari Nordmann (demo-gw-001) is on the GP's and her own login's side too
   ids.demo = await tenantIds('demo', seeded.demo[0]!)
   ids.nabo = await tenantIds('nabo', seeded.nabo[0]!)
+  for (const tenant of ['demo', 'nabo'] as const) {
+    const nurse = callers.find((c) => c.tenant === tenant && c.username.endsWith('sykepleier'))!
+    const res = await fetch(`${stack.baseUrl}/api/list-views`, {
+      method: 'POST', headers: { cookie: nurse.cookie, 'content-type': 'application/json', 'x-forwarded-for': nurse.address },
+      body: JSON.stringify({ name: `${tenant} sin visning`, view: { condition: 'copd', attention: false, sort: 'name', state: null, reading: null, lowAdherence: false, noContact: false } }),
+    })
+    expect(res.status).toBe(200)
+    listViewOf.set(ids[tenant].patient, ((await res.json()) as { id: string }).id)
+  }
   // the readings stored above are judged now, not while the walk compares the tenants' rows
   await stack.rules.drain()
   for (const tenant of ['demo', 'nabo'] as const) {
@@ -136,6 +145,8 @@ beforeAll(async () => {
       ...rows.flatMap((r) => [r.id, r.national_id, r.display_name]), ...homes.map((h) => h.gatewayId),
       // usernames are words (admin, lege, pasient) that answers use anyway: ids and names say who
       ...users.flatMap((u) => [u.id, u.display_name]), ids[tenant].device, ids[tenant].alert, ids[tenant].observation.split('.')[0]!, ids[tenant].member, ids[tenant].objection, ids[tenant].recipient,
+      ...users.flatMap((u) => [u.id, u.display_name]), ids[tenant].device, ids[tenant].alert, ids[tenant].observation.split('.')[0]!, ids[tenant].member, ids[tenant].objection,
+      listViewOf.get(ids[tenant].patient)!,
     ]
   }
   // a name both tenants hold of their own (Vera Vikar, a user in both, issue 24) says nothing of the other
@@ -268,6 +279,10 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/me/objections/:objectionId/withdraw': {},
   'GET /fhir/AuditEvent': { query: (i) => `patient=${i.patient}` },
   'GET /fhir/AuditEvent/:id': {},
+  // saved views of the patient list (issue 20): the caller's own; the other tenant's nurse's view is as no view
+  'GET /api/list-views': {},
+  'POST /api/list-views': { body: () => ({ name: 'Tverrkommunal', view: { condition: null, attention: true, sort: 'urgency', state: null, reading: null, lowAdherence: false, noContact: false } }) },
+  'DELETE /api/list-views/:id': {},
   'GET /healthz': {},
   'GET /metrics': {},
   'GET /api/docs': {},
@@ -282,6 +297,8 @@ const SAMPLES: Record<string, Sample> = {
   'GET /*': {},
 }
 const callerIds = new Map<string, string>()
+/** Each tenant's nurse's saved view, by the tenant's patient id (the walk's ids name a tenant by its patient). */
+const listViewOf = new Map<string, string>()
 
 /** A path parameter's value, by its name or the resource before it. */
 function paramValue(url: string, name: string, i: Ids): string {
@@ -296,6 +313,8 @@ function paramValue(url: string, name: string, i: Ids): string {
   const byResource: Record<string, string> = {
     patients: i.patient, Patient: i.patient, alerts: i.alert, episodes: i.alert, gateways: i.gateway, Device: i.gateway, Observation: i.observation, users: i.user,
     CareTeam: i.patient, deliveries: i.delivery, recipients: i.recipient, Practitioner: i.user, Organization: i.organization,
+    // the tenant's nurse's saved view of the patient list (issue 20), by the tenant's patient; for unknown ids a uuid of none
+    'list-views': listViewOf.get(i.patient) ?? i.alert,
   }
   const value = before ? byResource[before] : undefined
   if (!value) throw new Error(`no value for :${name} of ${url}: name it in paramValue`)

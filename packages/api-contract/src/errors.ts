@@ -76,6 +76,8 @@ export const API_ERROR_CODES = [
   'wrong-password',
   // a person who is a user in several tenants picks one after a HelseID login (issue 24)
   'tenant-choice-expired',
+  // saved views of the patient list (issue 20)
+  'too-many-views',
   // FHIR
   'required',
   'not-supported',

@@ -1,6 +1,6 @@
 import { VITAL_TYPE_NAMES } from '@varde/domain'
 import { z } from 'zod'
-import { GATEWAY_STATES, PATIENT_CONDITIONS, SERVICE_STATES } from './constants.js'
+import { GATEWAY_STATES, PATIENT_CONDITIONS, SERVICE_STATES, SEVERITIES } from './constants.js'
 import { isoInstant } from './input.js'
 
 export const gatewaySummarySchema = z.object({
@@ -16,6 +16,8 @@ export const latestValueSchema = z.object({
   value: z.number(),
   unit: z.string(),
   measuredAt: z.string(),
+  /** Its colour under the patient's threshold rules (issue 20, the list's dense rows): null in range or no rule; absent when not judged (a live event's value). */
+  severity: z.enum(SEVERITIES).nullable().optional(),
 })
 export type LatestValue = z.infer<typeof latestValueSchema>
 
@@ -37,6 +39,23 @@ export const patientSchema = z.object({
     /** Of those, not yet acknowledged by anyone: the list's "needs attention" (issue 20); absent from older servers. */
     unacknowledged: z.number().int().optional(),
   }),
+  /**
+   * The worst unresolved alert, the lead of the patient's worst open episode (issue 20, the list's dense rows):
+   * red before yellow, not yet acknowledged before acknowledged, then the longest-standing. Null when none; absent from older servers.
+   */
+  worstOpen: z
+    .object({
+      severity: z.enum(SEVERITIES),
+      status: z.enum(['open', 'acknowledged']),
+      /** `threshold:spo2` … */
+      rule: z.string(),
+      summaries: z.object({ nb: z.string(), en: z.string() }),
+      since: z.string(),
+    })
+    .nullable()
+    .optional(),
+  /** The last time someone on the care team acted on the patient's alerts (acknowledged, assigned, noted, resolved); null: never. */
+  lastContactAt: z.string().nullable().optional(),
   /** Until when the caller reads this patient by emergency access (break the glass, issue 19); absent or null under a care relationship. */
   emergencyAccessUntil: z.string().nullable().optional(),
   /** Measurements done ÷ planned by the measuring plan, last 7 and 30 days (issue 17); absent when not computed. */

@@ -18,6 +18,10 @@ export interface PatientSummary {
   openAlerts: { red: number; yellow: number; unacknowledged: number }
   /** Until when the user reads this patient by emergency access (migration 0020), null under a care relationship. */
   emergencyAccessUntil: Date | null
+  /** The worst unresolved alert (red, then unacknowledged, then oldest): the list's "worst open episode" (issue 20). */
+  worstOpen: { severity: 'red' | 'yellow'; status: 'open' | 'acknowledged'; rule: string; summaries: { nb: string; en: string }; since: Date } | null
+  /** The latest action of a person on the patient's alerts (alert_events with a user): the list's "last contact". */
+  lastContactAt: Date | null
 }
 
 /** The service state as users see it (issue 17): a pause in force now (platform clock) makes an active service paused. */
@@ -37,6 +41,13 @@ const SUMMARY_COLUMNS = `
   (SELECT jsonb_build_object('red', count(*) FILTER (WHERE a.severity = 'red'), 'yellow', count(*) FILTER (WHERE a.severity = 'yellow'),
                              'unacknowledged', count(*) FILTER (WHERE a.status = 'open' AND a.severity IN ('red', 'yellow')))
      FROM alerts a WHERE a.patient_id = p.id AND a.tenant_id = p.tenant_id AND a.status <> 'resolved') AS open_alerts,
+  (SELECT jsonb_build_object('severity', a.severity, 'status', a.status, 'rule', a.rule_id,
+                             'summaries', jsonb_build_object('nb', a.summary_nb, 'en', a.summary_en), 'since', a.first_triggered_at)
+     FROM alerts a WHERE a.patient_id = p.id AND a.tenant_id = p.tenant_id AND a.status <> 'resolved'
+     ORDER BY a.severity = 'red' DESC, a.status = 'open' DESC, a.first_triggered_at, a.id LIMIT 1) AS worst_open,
+  (SELECT max(e.at) FROM alerts a JOIN alert_events e ON e.alert_id = a.id AND e.tenant_id = a.tenant_id
+     WHERE a.patient_id = p.id AND a.tenant_id = p.tenant_id AND e.actor_user_id IS NOT NULL
+       AND e.kind IN ('acknowledged', 'assigned', 'noted', 'resolved')) AS last_contact_at,
   (SELECT max(e.expires_at) FROM emergency_access e WHERE e.patient_id = p.id AND e.user_id = $2 AND e.expires_at > varde_now()
       AND NOT EXISTS (SELECT 1 FROM care_team_members c WHERE c.patient_id = p.id AND c.user_id = $2
                          AND c.starts_at <= now() AND (c.ends_at IS NULL OR c.ends_at > now()))) AS emergency_until`
@@ -46,6 +57,7 @@ interface SummaryRow {
   service_state: PatientSummary['serviceState']; gateway_id: string | null; gateway_state: 'online' | 'offline' | 'unknown' | null
   gateway_battery: number | null; gateway_firmware: string | null; gateway_last_seen_at: Date | null
   last_measurement_at: Date | null; latest: PatientSummary['latest']; open_alerts: PatientSummary['openAlerts']; emergency_until: Date | null
+  worst_open: (Omit<NonNullable<PatientSummary['worstOpen']>, 'since'> & { since: string }) | null; last_contact_at: Date | null
 }
 
 function toSummary(r: SummaryRow): PatientSummary {
@@ -60,6 +72,8 @@ function toSummary(r: SummaryRow): PatientSummary {
     latest: r.latest,
     openAlerts: r.open_alerts,
     emergencyAccessUntil: r.emergency_until,
+    worstOpen: r.worst_open ? { ...r.worst_open, since: new Date(r.worst_open.since) } : null,
+    lastContactAt: r.last_contact_at,
   }
 }
 

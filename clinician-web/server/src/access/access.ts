@@ -12,6 +12,7 @@ import { fhirReadAccess } from './fhir-reads.js'
 import { flowAccess } from './flows.js'
 import { gatewayAccess } from './gateways.js'
 import { userAccess } from './users.js'
+import { listViewAccess } from './list-views.js'
 import { logControlAccess } from './log-control.js'
 import { myPageAccess } from './my-page.js'
 import { patientAccess } from './patients.js'
@@ -55,6 +56,7 @@ export function createAccess(pool: Queryable, actor: Actor, where: AccessContext
     emergency: emergencyAccess(context),
     logControl: logControlAccess(context),
     myPage: myPageAccess(context),
+    listViews: listViewAccess(context),
   }
 }
 

@@ -1,6 +1,6 @@
 import { canAccessPatient, findPatientForUser, listMeasurements, listPatientsForUser, readTrend, type MeasurementQuery as StoreQuery, type PatientSummary, type StoredMeasurement, type Trend } from '@varde/db'
 import { ERRORS } from '../errors/api-errors.js'
-import { adherenceOf, type Adherence } from './adherence.js'
+import { rowFactsOf, type RowFacts } from './row-facts.js'
 import { userIdOf, type AccessContext } from './context.js'
 
 export type MeasurementQuery = Omit<StoreQuery, 'tenantId' | 'patientId'>
@@ -27,8 +27,8 @@ export function patientAccess({ db, actor, audit }: AccessContext) {
       return patients
     },
 
-    /** Adherence of patients just listed or read (their access checked and logged there). */
-    adherence: (patients: readonly PatientSummary[]): Promise<Map<string, Adherence>> => adherenceOf(db, patients),
+    /** Adherence and the colours of the latest values of patients just listed or read (their access checked and logged there). */
+    rowFacts: (patients: readonly PatientSummary[]): Promise<Map<string, RowFacts>> => rowFactsOf(db, patients),
 
     read: (id: string, details?: Record<string, unknown>) => readPatient(id, { action: 'read', resourceType: 'Patient', ...(details ? { details } : {}) }),
 

@@ -84,6 +84,10 @@ export const ERRORS = {
   recipientNotFound: define('not-found', 404, 'No forwarding recipient with this id in the tenant.'),
   recipientNameTaken: define('recipient-name-taken', 409, 'The tenant has another recipient of this name.'),
   invalidObjectionTarget: define('invalid-objection-target', 400, 'An objection against one recipient names a recipient outside the municipal team.'),
+  // saved views of the patient list (issue 20)
+  listViewNotFound: define('not-found', 404, 'No saved view of yours with this id.'),
+  tooManyViews: define('too-many-views', 409, 'You have as many saved views as one may keep; delete one first.'),
+  listViewsForStaff: define('forbidden', 403, 'Saved views are for staff with a patient list.'),
   // FHIR (answered as OperationOutcome, fhir/operation-outcome.ts)
   fhirLoginRequired: define('unauthenticated', 401, 'Authentication required (session cookie or Bearer token)'),
   fhirParameterRequired: define('required', 400, '%s'),

@@ -1,16 +1,21 @@
+import type { RowFacts } from '../access/row-facts.js'
 import type { PatientSummary } from '../access/types.js'
 import { errorBody, idParams, measurementListSchema, measurementQuerySchema, patientListSchema, patientSchema, trendQuerySchema, trendSchema, type Patient } from '@varde/api-contract'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { accessOf, requireUser } from '../plugins/auth.js'
 
-function toJson(p: PatientSummary, adherence?: Patient['adherence']): Patient {
+function toJson(p: PatientSummary, facts?: RowFacts): Patient {
   return {
-    ...(adherence ? { adherence } : {}),
+    ...(facts?.adherence ? { adherence: facts.adherence } : {}),
     id: p.id, displayName: p.displayName, birthDate: p.birthDate, conditions: p.conditions, serviceState: p.serviceState,
     gateway: p.gateway ? { id: p.gateway.id, state: p.gateway.state, battery: p.gateway.battery, lastSeenAt: p.gateway.lastSeenAt?.toISOString() ?? null } : null,
     lastMeasurementAt: p.lastMeasurementAt?.toISOString() ?? null,
-    latest: Object.fromEntries(Object.entries(p.latest).map(([k, v]) => [k, { ...v, measuredAt: new Date(v.measuredAt).toISOString() }])),
+    latest: Object.fromEntries(Object.entries(p.latest).map(([k, v]) => [k, {
+      ...v, measuredAt: new Date(v.measuredAt).toISOString(), ...(facts ? { severity: facts.colours[k] ?? null } : {}),
+    }])),
     openAlerts: p.openAlerts,
+    worstOpen: p.worstOpen ? { ...p.worstOpen, since: p.worstOpen.since.toISOString() } : null,
+    lastContactAt: p.lastContactAt?.toISOString() ?? null,
     emergencyAccessUntil: p.emergencyAccessUntil?.toISOString() ?? null,
   }
 }
@@ -25,8 +30,8 @@ export const patientRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const access = accessOf(request).patients
     const patients = await access.list()
-    const adherence = await access.adherence(patients)
-    return { items: patients.map((p) => toJson(p, adherence.get(p.id))) }
+    const facts = await access.rowFacts(patients)
+    return { items: patients.map((p) => toJson(p, facts.get(p.id))) }
   })
 
   app.get('/api/patients/:id', {
@@ -35,7 +40,7 @@ export const patientRoutes: FastifyPluginAsyncZod = async (app) => {
   }, async (request) => {
     const access = accessOf(request).patients
     const patient = await access.read(request.params.id)
-    return toJson(patient, (await access.adherence([patient])).get(patient.id))
+    return toJson(patient, (await access.rowFacts([patient])).get(patient.id))
   })
 
   app.get('/api/patients/:id/measurements', {

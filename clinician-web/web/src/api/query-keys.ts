@@ -30,4 +30,5 @@ export const queryKeys = {
   myPage: ['my-page'] as const,
   /** Under myPage: an objection's invalidation of the page refreshes the trends too. */
   myTrend: (vital: string, days: number) => ['my-page', 'trend', vital, days] as const,
+  listViews: ['list-views'] as const,
 }

@@ -41,11 +41,13 @@ beforeEach(() => {
   vi.setSystemTime(NOW)
 })
 
-function renderList() {
+function renderList(extra: Parameters<typeof installFakeApi>[0] = {}) {
   installFakeEventSource()
   const api = installFakeApi({
     'GET /api/session': { status: 200, body: session },
     'GET /api/patients': { status: 200, body: { items: patients } },
+    'GET /api/list-views': { status: 200, body: { items: [] } },
+    ...extra,
   })
   render(<App />)
   return api
@@ -226,6 +228,153 @@ test('"/" jumps to the search; the keys are shown beside it', async () => {
   expect((search as HTMLInputElement).value).toBe('')
   await user.type(search, 'kari{Escape}')
   expect((search as HTMLInputElement).value).toBe('')
+})
+
+test('a dense row: age, the worst open episode, each latest value with its colour in words too, the last contact', async () => {
+  const per = patient({
+    id: 'p-per',
+    displayName: 'Per Olsen',
+    birthDate: '1939-03-12',
+    conditions: ['copd'],
+    openAlerts: { red: 1, yellow: 0, unacknowledged: 0 },
+    latest: {
+      spo2: { value: 82, unit: '%', measuredAt: minutesAgo(30), severity: 'red' },
+      pulse: { value: 104, unit: '/min', measuredAt: minutesAgo(30), severity: 'yellow' },
+      'body-temperature': { value: 36.8, unit: 'Cel', measuredAt: minutesAgo(30), severity: null },
+    },
+    worstOpen: {
+      severity: 'red',
+      status: 'acknowledged',
+      rule: 'threshold:spo2',
+      summaries: {
+        nb: 'Oksygenmetning 82 % (rød grense ≤ 83 %)',
+        en: 'Oxygen saturation 82% (red limit ≤ 83%)',
+      },
+      since: minutesAgo(120),
+    },
+    lastContactAt: minutesAgo(60),
+    adherence: { days7: { done: 6, planned: 7 }, days30: { done: 25, planned: 30 } },
+  })
+  const ola = patient({
+    id: 'p-ola',
+    displayName: 'Ola Hansen',
+    worstOpen: null,
+    lastContactAt: null,
+  })
+  renderList({ 'GET /api/patients': { status: 200, body: { items: [per, ola] } } })
+  await screen.findByRole('link', { name: 'Per Olsen' })
+  const row = within(screen.getByTestId('patient-p-per'))
+  expect(row.getByText('86 år')).toBeTruthy()
+  expect(row.getByTestId('worst-open').textContent).toBe(
+    'Rødt varsel · kvittertOksygenmetning 82 % (rød grense ≤ 83 %)Siden for 2 timer siden',
+  )
+  const value = (label: string) => row.getByText(label).closest('[data-severity]')!
+  expect(value('82 %').getAttribute('data-severity')).toBe('red')
+  expect(value('82 %').textContent).toMatch(/82\s%\s\(rød\)$/)
+  expect(value('104/min').textContent).toContain('(gul)')
+  expect(value('36,8 °C').getAttribute('data-severity')).toBe('none')
+  expect(row.getByText('Siste kontakt:').parentElement?.textContent).toBe(
+    'Siste kontakt: for 1 time siden',
+  )
+  const olas = within(screen.getByTestId('patient-p-ola'))
+  expect(olas.getByText('Ingen åpne varsler', { selector: '.worst-open' })).toBeTruthy()
+  expect(olas.getByText('Siste kontakt:').parentElement?.textContent).toBe(
+    'Siste kontakt: ingen ennå',
+  )
+})
+
+test('keys on the list: j or ↓ from the search to the first patient, ↓ ↑ between them, End to the last, Enter opens', async () => {
+  renderList()
+  await screen.findByRole('link', { name: 'Kari Nordmann' })
+  const user = userEvent.setup()
+  const link = (name: string) => screen.getByRole('link', { name })
+  await user.click(screen.getByLabelText('Søk på navn eller fødselsdato'))
+  await user.keyboard('{ArrowDown}')
+  expect(document.activeElement).toBe(link('Berit Kristiansen'))
+  await user.keyboard('{ArrowDown}{ArrowDown}')
+  expect(document.activeElement).toBe(link('Astrid Larsen'))
+  await user.keyboard('k')
+  expect(document.activeElement).toBe(link('Per Olsen'))
+  await user.keyboard('{End}')
+  expect(document.activeElement).toBe(link('Ola Hansen'))
+  await user.keyboard('{ArrowDown}')
+  expect(document.activeElement).toBe(link('Ola Hansen'))
+  await user.keyboard('{Home}')
+  expect(document.activeElement).toBe(link('Berit Kristiansen'))
+  // "j" from the page (not typing) goes to the first patient
+  ;(document.activeElement as HTMLElement).blur()
+  await user.keyboard('{End}j')
+  expect(document.activeElement).toBe(link('Berit Kristiansen'))
+  await user.keyboard('j{Enter}')
+  await waitFor(() => expect(window.location.pathname).toBe('/patients/p-per'))
+})
+
+test('a saved view opens with its filters and sort; the current one is saved by name and deleted', async () => {
+  const views = [
+    {
+      id: 'v1',
+      name: 'KOLS som trenger oppfølging',
+      view: {
+        condition: 'copd',
+        attention: true,
+        sort: 'name',
+        state: null,
+        reading: null,
+        lowAdherence: false,
+        noContact: false,
+      },
+      updatedAt: minutesAgo(10),
+    },
+  ]
+  const api = renderList({
+    'GET /api/list-views': () => ({ status: 200, body: { items: views } }),
+    'POST /api/list-views': (request) => ({
+      status: 200,
+      body: { id: 'v2', updatedAt: minutesAgo(0), ...(request.body as object) },
+    }),
+    'DELETE /api/list-views/v1': { status: 204 },
+  })
+  await screen.findByRole('link', { name: 'Kari Nordmann' })
+  const user = userEvent.setup()
+  const open = screen.getByLabelText('Åpne visning')
+  await waitFor(() => expect(within(open).getByText('KOLS som trenger oppfølging')).toBeTruthy())
+  await user.selectOptions(open, 'KOLS som trenger oppfølging')
+  expect(shownNames()).toEqual(['Kari Nordmann', 'Per Olsen'])
+  expect(window.location.search).toBe('?condition=copd&attention=1&sort=name')
+  expect((open as HTMLSelectElement).value).toBe('v1')
+
+  // the search is not part of a view: it stays the view it was
+  await user.type(screen.getByLabelText('Søk på navn eller fødselsdato'), 'kari')
+  expect((open as HTMLSelectElement).value).toBe('v1')
+
+  await user.selectOptions(screen.getByLabelText('Sorter etter'), 'Alder (eldst først)')
+  expect((open as HTMLSelectElement).value).toBe('')
+  await user.type(screen.getByLabelText('Navn på visningen'), 'Eldste med KOLS')
+  await user.click(screen.getByRole('button', { name: 'Lagre visningen' }))
+  await screen.findByText('Visningen «Eldste med KOLS» er lagret.')
+  expect(api.calls('POST /api/list-views')[0]?.body).toEqual({
+    name: 'Eldste med KOLS',
+    view: { ...views[0]!.view, sort: 'age' },
+  })
+
+  await user.selectOptions(open, 'KOLS som trenger oppfølging')
+  await user.click(screen.getByRole('button', { name: 'Slett «KOLS som trenger oppfølging»' }))
+  await screen.findByText('Visningen «KOLS som trenger oppfølging» er slettet.')
+  expect(api.calls('DELETE /api/list-views/v1')).toHaveLength(1)
+})
+
+test("a saved view the server refuses says why, in the reader's language", async () => {
+  renderList({
+    'POST /api/list-views': {
+      status: 409,
+      body: { error: { code: 'too-many-views', message: 'You have as many…' } },
+    },
+  })
+  await screen.findByRole('link', { name: 'Kari Nordmann' })
+  const user = userEvent.setup()
+  await user.type(screen.getByLabelText('Navn på visningen'), 'En til')
+  await user.click(screen.getByRole('button', { name: 'Lagre visningen' }))
+  await screen.findByText('Du har så mange lagrede visninger som man kan ha. Slett en først.')
 })
 
 test('sortByUrgency keeps names in Norwegian order (Å last)', () => {

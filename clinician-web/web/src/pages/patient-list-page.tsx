@@ -1,18 +1,17 @@
-import { PATIENT_CONDITIONS, type MeasurementEvent, type Patient } from '@varde/api-contract'
+import {
+  PATIENT_CONDITIONS,
+  SERVICE_STATES,
+  type MeasurementEvent,
+  type Patient,
+} from '@varde/api-contract'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
-import { useEffect, useMemo, useRef } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { Link, useSearchParams } from 'react-router'
 import { useLiveEvents } from '../api/live-events-context'
 import { listPatients } from '../api/patients'
 import { queryKeys } from '../api/query-keys'
 import { mergeLatest } from '../components/chart-rows'
-import { ConditionList } from '../components/condition-list'
-import { AdherenceText } from '../components/adherence-text'
-import { GatewayStatus } from '../components/gateway-status'
-import { LatestValues } from '../components/latest-values'
 import { QueryState } from '../components/query-state'
-import { LastMeasurement } from '../components/last-measurement'
-import { TrafficLight } from '../components/traffic-light'
 import { urgencyOf } from '../components/urgency'
 import { tickNow, useNow } from '../components/use-now'
 import { useI18n } from '../i18n/i18n'
@@ -20,10 +19,13 @@ import { paths } from '../routes'
 import {
   applyView,
   paramsFromView,
+  READING_FILTERS,
   SORTS,
   viewFromParams,
   type ListView,
 } from './patient-list-filters'
+import { PatientRows, type RowsHandle } from './patient-rows'
+import { SavedViews } from './saved-views'
 import { usePageTitle } from './use-page-title'
 
 /** The nurse's overview: everyone on the care team, most urgent first, updating live. */
@@ -32,10 +34,24 @@ export function PatientListPage() {
   usePageTitle(t('patients.title'))
   const [params, setParams] = useSearchParams()
   const view = useMemo(() => viewFromParams(params), [params])
+  // not part of the view: every row in the page at once (print, find in page), whatever the count
+  const isWhole = params.get('rows') === 'all'
+  const rows = useRef<RowsHandle | null>(null)
+  const onRowsReady = useCallback((handle: RowsHandle) => {
+    rows.current = handle
+  }, [])
   // typing replaces the history entry; a changed filter or sort pushes one, so back undoes it
   const setView = (change: Partial<ListView>, replace = false) =>
     setParams(paramsFromView({ ...view, ...change }), { replace })
   const searchRef = useRef<HTMLInputElement>(null)
+  // on a phone the filters, sort and saved views fold away under one line, so the list starts on the first screen
+  const [isOptionsOpen, setOptionsOpen] = useState(
+    () =>
+      typeof window.matchMedia !== 'function' || !window.matchMedia('(max-width: 560px)').matches,
+  )
+  const narrowing =
+    [view.condition, view.state, view.reading].filter(Boolean).length +
+    [view.attention, view.lowAdherence, view.noContact].filter(Boolean).length
   const now = useNow()
   const queryClient = useQueryClient()
   const list = useQuery({
@@ -82,14 +98,17 @@ export function PatientListPage() {
     return c
   }, [sorted])
 
-  // "/" jumps to the search from anywhere on the page, as in most web tools; not while typing elsewhere
+  // "/" jumps to the search from anywhere on the page, as in most web tools, and "j" to the first
+  // patient (the list's own keys move on from there); not while typing elsewhere
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return
+      if ((e.key !== '/' && e.key !== 'j') || e.ctrlKey || e.metaKey || e.altKey) return
       const target = e.target as HTMLElement | null
-      if (target?.closest('input, textarea, select, [contenteditable="true"]')) return
+      if (target?.closest('input, textarea, select, [contenteditable="true"], .patient-list'))
+        return
       e.preventDefault()
-      searchRef.current?.focus()
+      if (e.key === '/') searchRef.current?.focus()
+      else rows.current?.focusRow(0)
     }
     document.addEventListener('keydown', onKey)
     return () => document.removeEventListener('keydown', onKey)
@@ -134,51 +153,119 @@ export function PatientListPage() {
                 onChange={(e) => setView({ q: e.target.value }, true)}
                 onKeyDown={(e) => {
                   if (e.key === 'Escape') setView({ q: '' }, true)
+                  // from the search down into the results
+                  if (e.key === 'ArrowDown' && visible.length > 0) {
+                    e.preventDefault()
+                    rows.current?.focusRow(0)
+                  }
                 }}
                 autoComplete="off"
                 aria-describedby="patient-keys"
               />
             </div>
-            <div className="field">
-              <label htmlFor="patient-condition">{t('patients.condition')}</label>
-              <select
-                id="patient-condition"
-                value={view.condition ?? ''}
-                onChange={(e) =>
-                  setView({ condition: (e.target.value || null) as ListView['condition'] })
-                }
-              >
-                <option value="">{t('patients.allConditions')}</option>
-                {PATIENT_CONDITIONS.map((c) => (
-                  <option key={c} value={c}>
-                    {t(`condition.${c}`)}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="field">
-              <label htmlFor="patient-sort">{t('patients.sort')}</label>
-              <select
-                id="patient-sort"
-                value={view.sort}
-                onChange={(e) => setView({ sort: e.target.value as ListView['sort'] })}
-              >
-                {SORTS.map((s) => (
-                  <option key={s} value={s}>
-                    {t(`patients.sort.${s}`)}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <label className="list-filters__check">
-              <input
-                type="checkbox"
-                checked={view.attention}
-                onChange={(e) => setView({ attention: e.target.checked })}
-              />
-              {t('patients.needsAttention')}
-            </label>
           </form>
+          <details
+            className="list-options"
+            open={isOptionsOpen}
+            onToggle={(e) => setOptionsOpen(e.currentTarget.open)}
+          >
+            <summary className="list-options__summary">
+              {t('patients.options')}
+              {narrowing > 0 && ` (${narrowing})`}
+            </summary>
+            <div className="list-filters">
+              <div className="field">
+                <label htmlFor="patient-condition">{t('patients.condition')}</label>
+                <select
+                  id="patient-condition"
+                  value={view.condition ?? ''}
+                  onChange={(e) =>
+                    setView({ condition: (e.target.value || null) as ListView['condition'] })
+                  }
+                >
+                  <option value="">{t('patients.allConditions')}</option>
+                  {PATIENT_CONDITIONS.map((c) => (
+                    <option key={c} value={c}>
+                      {t(`condition.${c}`)}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <div className="field">
+                <label htmlFor="patient-sort">{t('patients.sort')}</label>
+                <select
+                  id="patient-sort"
+                  value={view.sort}
+                  onChange={(e) => setView({ sort: e.target.value as ListView['sort'] })}
+                >
+                  {SORTS.map((s) => (
+                    <option key={s} value={s}>
+                      {t(`patients.sort.${s}`)}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <div className="field">
+                <label htmlFor="patient-state">{t('patients.state')}</label>
+                <select
+                  id="patient-state"
+                  value={view.state ?? ''}
+                  onChange={(e) =>
+                    setView({ state: (e.target.value || null) as ListView['state'] })
+                  }
+                >
+                  <option value="">{t('patients.allStates')}</option>
+                  {SERVICE_STATES.filter((s) => s !== 'ended').map((s) => (
+                    <option key={s} value={s}>
+                      {t(`patients.state.${s}`)}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <div className="field">
+                <label htmlFor="patient-reading">{t('patients.reading')}</label>
+                <select
+                  id="patient-reading"
+                  value={view.reading ?? ''}
+                  onChange={(e) =>
+                    setView({ reading: (e.target.value || null) as ListView['reading'] })
+                  }
+                >
+                  <option value="">{t('patients.reading.any')}</option>
+                  {READING_FILTERS.map((r) => (
+                    <option key={r} value={r}>
+                      {t(`patients.reading.${r}`)}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <label className="list-filters__check">
+                <input
+                  type="checkbox"
+                  checked={view.attention}
+                  onChange={(e) => setView({ attention: e.target.checked })}
+                />
+                {t('patients.needsAttention')}
+              </label>
+              <label className="list-filters__check">
+                <input
+                  type="checkbox"
+                  checked={view.lowAdherence}
+                  onChange={(e) => setView({ lowAdherence: e.target.checked })}
+                />
+                {t('patients.lowAdherence')}
+              </label>
+              <label className="list-filters__check">
+                <input
+                  type="checkbox"
+                  checked={view.noContact}
+                  onChange={(e) => setView({ noContact: e.target.checked })}
+                />
+                {t('patients.noContact')}
+              </label>
+            </div>
+            <SavedViews view={view} onOpen={(saved) => setParams(paramsFromView(saved))} />
+          </details>
           <div className="list-tools">
             <p className="list-tools__count" role="status">
               {t('patients.showing', { shown: visible.length, total: sorted.length })}
@@ -193,50 +280,11 @@ export function PatientListPage() {
               <Link to={paths.patients()}>{t('patients.clearFilters')}</Link>
             </p>
           ) : (
-            <ul className="patient-list">
-              {visible.map((p) => (
-                <PatientCard key={p.id} patient={p} />
-              ))}
-            </ul>
+            <PatientRows patients={visible} isWhole={isWhole} onReady={onRowsReady} />
           )}
         </>
       )}
     </div>
-  )
-}
-
-function PatientCard({ patient }: { patient: Patient }) {
-  const { t } = useI18n()
-  const urgency = urgencyOf(patient.openAlerts)
-  return (
-    <li className={`patient-card patient-card--${urgency}`} data-testid={`patient-${patient.id}`}>
-      <div className="patient-card__status">
-        <TrafficLight openAlerts={patient.openAlerts} />
-      </div>
-      <div className="patient-card__identity">
-        <h2 className="patient-card__name">
-          <Link to={paths.patient(patient.id)} className="patient-card__link">
-            {patient.displayName}
-          </Link>
-        </h2>
-        <ConditionList conditions={patient.conditions} />
-        {patient.serviceState && patient.serviceState !== 'active' && (
-          <p className="service-state">{t(`service.${patient.serviceState}`)}</p>
-        )}
-      </div>
-      <div className="patient-card__values">
-        <LatestValues latest={patient.latest} />
-      </div>
-      <div className="patient-card__meta">
-        <LastMeasurement
-          at={patient.lastMeasurementAt}
-          className="patient-card__last"
-          labelClassName="patient-card__meta-label"
-        />
-        <GatewayStatus gateway={patient.gateway} />
-        <AdherenceText adherence={patient.adherence} className="patient-card__adherence" />
-      </div>
-    </li>
   )
 }
 
