@@ -20,6 +20,7 @@ export const queryKeys = {
   careTeam: (patientId: string) => ['care-team', patientId] as const,
   deliveries: (status: string) => ['deliveries', status] as const,
   proposals: (patientId: string) => ['proposals', patientId] as const,
+  whatIf: (patientId: string, ruleId: string, change: string) => ['what-if', patientId, ruleId, change] as const,
   logEntries: (filter: object) => ['log-entries', filter] as const,
   logEntriesAll: ['log-entries'] as const,
   accessReport: ['access-report'] as const,
