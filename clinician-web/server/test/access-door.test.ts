@@ -195,6 +195,8 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/alerts/:id/share': { body: () => ({ note: 'access test' }), prepare: gpToShareWith },
   'GET /api/admin/deliveries': {},
   'POST /api/admin/deliveries/:id/requeue': { prepare: freshDeadLetter },
+  // issue 20: a rule change replayed over all the tenant's patients (its administrator only)
+  'POST /api/admin/what-if': { body: () => ({ ruleId: 'threshold:spo2', isEnabled: true, days: 1 }) },
   'GET /fhir/CareTeam': { query: (ids) => `patient=${ids.patient}` },
   'GET /fhir/CareTeam/:id': {},
   // log control (issue 19): emergency access to a patient on no team of the caller; the privacy officer's log; the patient's report

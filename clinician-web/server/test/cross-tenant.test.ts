@@ -229,6 +229,8 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/alerts/:id/share': { body: () => ({ note: 'cross-tenant test' }) },
   'GET /api/admin/deliveries': { query: () => 'status=dead' },
   'POST /api/admin/deliveries/:id/requeue': {},
+  // issue 20: a rule change replayed over all the tenant's patients (its administrator only)
+  'POST /api/admin/what-if': { body: () => ({ ruleId: 'threshold:spo2', isEnabled: true, days: 1 }) },
   'GET /fhir/CareTeam': { query: (i) => `patient=${i.patient}` },
   'GET /fhir/CareTeam/:id': {},
   'GET /fhir/Device/:id': {},

@@ -224,3 +224,35 @@ describe('what-if (issue 20)', () => {
     expect(spo2(body.proposed)).toEqual([])
   })
 })
+
+describe('tenant-wide what-if (issue 20)', () => {
+  interface TenantJson { patients: number; patientsReplayed: number; patientsWithRule: number; isComplete: boolean; readings: number; days: number; current: { alerts: number; alertsPerDay: number }; proposed: { alerts: number; alertsPerDay: number } }
+
+  it('tells the administrator how many alerts a day a rule change for every patient would have given; logged', async () => {
+    const admin = await login('admin')
+    // SpO2 limits at 50/60 % for everyone: the dips to 86 % of the test above (the tenant's only readings) would not alert
+    const res = await api(admin, 'POST', '/api/admin/what-if', { ruleId: 'threshold:spo2', params: { vitals: [spo2Band(50, 60)] }, days: 30 })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as TenantJson
+    expect(body).toMatchObject({ patients: homes.length, patientsReplayed: homes.length, isComplete: true, days: 30 })
+    expect(body.patientsWithRule).toBeGreaterThan(0)
+    expect(body.readings).toBeGreaterThanOrEqual(21_600)
+    expect(body.current.alerts).toBeGreaterThan(body.proposed.alerts)
+    expect(body.current.alertsPerDay).toBeCloseTo(body.current.alerts / 30, 2)
+    const log = await listAccessLog(db.pool, { tenantId: 'demo', patientId: undefined, limit: 20 })
+    expect(log.find((e) => e.resourceType === 'RuleWhatIf' && e.actor === 'admin' && e.outcome === 'allowed')).toBeDefined()
+  })
+
+  it('refuses a nurse (403, logged) and an invalid change (400), storing nothing', async () => {
+    const before = await countOverrides()
+    const refused = await api(nurse, 'POST', '/api/admin/what-if', { ruleId: 'threshold:spo2', isEnabled: true })
+    expect(refused.status).toBe(403)
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('forbidden')
+    const log = await listAccessLog(db.pool, { tenantId: 'demo', patientId: undefined, limit: 20 })
+    expect(log.find((e) => e.resourceType === 'RuleWhatIf' && e.actor === 'sykepleier' && e.outcome === 'denied')).toBeDefined()
+    const admin = await login('admin')
+    expect((await api(admin, 'POST', '/api/admin/what-if', { ruleId: 'threshold:spo2', params: { vitals: 'none' } })).status).toBe(400)
+    expect((await api(admin, 'POST', '/api/admin/what-if', { ruleId: 'threshold:spo2', days: 31, isEnabled: true })).status).toBe(400)
+    expect(await countOverrides()).toBe(before)
+  })
+})

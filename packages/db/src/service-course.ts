@@ -170,6 +170,19 @@ export async function loadStartupReadings(
 }
 
 /**
+ * The tenant's patients in follow-up (not ended) with their conditions: whom a
+ * tenant-wide what-if replays (issue 20). For the tenant's administrator; the
+ * caller has checked the role and logs the look.
+ */
+export async function listTenantPatientsForReplay(db: Queryable, tenantId: string): Promise<{ id: string; conditions: string[] }[]> {
+  const { rows } = await db.query<{ id: string; conditions: string[] }>(
+    `SELECT id, conditions FROM patients WHERE tenant_id = $1 AND service_state <> 'ended' ORDER BY id`,
+    [tenantId],
+  )
+  return rows
+}
+
+/**
  * What adherence needs about these patients (reads only; the caller has
  * checked access): when follow-up started, and the times of their readings
  * per vital over the last `days` days by the platform clock.

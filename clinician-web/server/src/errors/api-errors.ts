@@ -80,6 +80,7 @@ export const ERRORS = {
   gpRelationshipEnded: define('relationship-ended', 409, 'The GP\'s relationship with the patient has ended; nothing is forwarded.'),
   patientObjects: define('patient-objects', 409, 'The patient objects to sharing with this recipient (reservasjon); nothing is forwarded.'),
   deliveriesAdminRequired: define('forbidden', 403, 'Only an administrator of the municipality may see all its deliveries.'),
+  tenantWhatIfAdminRequired: define('forbidden', 403, 'Only an administrator of the municipality may replay a rule change over all its patients.'),
   deadLetterNotFound: define('not-found', 404, 'No dead letter with this id.'),
   invalidObjectionTarget: define('invalid-objection-target', 400, 'An objection against one recipient names a recipient outside the municipal team.'),
   // FHIR (answered as OperationOutcome, fhir/operation-outcome.ts)
