@@ -84,6 +84,9 @@ const readings = oximeter(from, everyMinutes)
 const replay = timed(() => replayAlerts({ ruleSet, readings, from, to }))
 const summary = summarizeReplay(ruleSet, replay.result, 'p')
 console.log(`what-if replay: ${readings.length} readings (${days} days + 14 days of history, every ${everyMinutes} min): ${replay.result.length} alerts, ${summary.episodes} episodes, replayed in ${replay.ms.toFixed(0)} ms wall, ${replay.cpuMs.toFixed(0)} ms CPU (budget ${BUDGET_MS} ms CPU; load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores)`)
+// the route replays twice (the rules as they are, then with the change): the second runs on warm code
+const second = timed(() => replayAlerts({ ruleSet, readings, from, to }))
+console.log(`the second replay of a what-if (warm): ${second.ms.toFixed(0)} ms wall, ${second.cpuMs.toFixed(0)} ms CPU`)
 
 const small = oximeter(from, baselineMinutes)
 const oldPath = timed(() => oldReplay(ruleSet, small, from))
@@ -91,4 +94,4 @@ const newPath = timed(() => replayAlerts({ ruleSet, readings: small, from, to })
 const same = JSON.stringify(oldPath.result) === JSON.stringify(newPath.result.map((a) => ({ alertKey: a.alertKey, count: a.count })))
 console.log(`baseline on ${small.length} readings (every ${baselineMinutes} min): old path ${oldPath.cpuMs.toFixed(0)} ms CPU, new ${newPath.cpuMs.toFixed(1)} ms CPU: ${(oldPath.cpuMs / newPath.cpuMs).toFixed(0)}x; same alerts: ${same ? 'yes' : 'NO'}`)
 
-if (!same || replay.cpuMs > BUDGET_MS) process.exitCode = 1
+if (!same || replay.cpuMs > BUDGET_MS || second.cpuMs > BUDGET_MS) process.exitCode = 1
