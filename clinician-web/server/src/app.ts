@@ -21,6 +21,7 @@ import { sameOriginGuard } from './plugins/same-origin.js'
 import { securityHeaders } from './plugins/security-headers.js'
 import { adminClockRoutes } from './routes/admin-clock.js'
 import { adminDeliveryRoutes } from './routes/admin-deliveries.js'
+import { adminWhatIfRoutes } from './routes/admin-what-if.js'
 import { adminGatewayRoutes } from './routes/admin-gateways.js'
 import { adminPatientRoutes } from './routes/admin-patients.js'
 import { adminUserRoutes } from './routes/admin-users.js'
@@ -157,6 +158,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(fhirRoutes, { prefix: '/fhir', clients: clientCredentials(options.db) })
   await app.register(adminGatewayRoutes, { live: options.live })
   await app.register(adminDeliveryRoutes)
+  await app.register(adminWhatIfRoutes)
   await app.register(adminClockRoutes, { live: options.live, mode: options.mode })
   await app.register(adminPatientRoutes)
   if (options.flows) {

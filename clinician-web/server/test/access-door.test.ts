@@ -203,6 +203,8 @@ const SAMPLES: Record<string, Sample> = {
   // the recipients' settings (issue 18's left-over): the demo GP practice's weekly summary switched, which no test relies on
   'GET /api/admin/recipients': {},
   'PATCH /api/admin/recipients/:id': { body: () => ({ sends: { weeklySummary: false } }), prepare: demoPractice },
+  // issue 20: a rule change replayed over all the tenant's patients (its administrator only)
+  'POST /api/admin/what-if': { body: () => ({ ruleId: 'threshold:spo2', isEnabled: true, days: 1 }) },
   'GET /fhir/CareTeam': { query: (ids) => `patient=${ids.patient}` },
   'GET /fhir/CareTeam/:id': {},
   // log control (issue 19): emergency access to a patient on no team of the caller; the privacy officer's log; the patient's report

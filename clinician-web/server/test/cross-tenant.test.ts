@@ -249,6 +249,8 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/admin/deliveries/:id/requeue': {},
   'GET /api/admin/recipients': {},
   'PATCH /api/admin/recipients/:id': { body: () => ({ name: 'Renamed across tenants', sends: { redAlerts: false } }) },
+  // issue 20: a rule change replayed over all the tenant's patients (its administrator only)
+  'POST /api/admin/what-if': { body: () => ({ ruleId: 'threshold:spo2', isEnabled: true, days: 1 }) },
   'GET /fhir/CareTeam': { query: (i) => `patient=${i.patient}` },
   'GET /fhir/CareTeam/:id': {},
   'GET /fhir/Device/:id': {},

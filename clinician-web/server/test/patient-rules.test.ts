@@ -200,3 +200,59 @@ describe('pauses', () => {
     expect((await loadServicePauses(db.pool, [kari])).get(kari)).toEqual([])
   })
 })
+
+describe('what-if (issue 20)', () => {
+  interface WhatIfJson { readings: number; elapsedMs: number; current: { alerts: { alertKey: string; count: number }[]; episodes: number }; proposed: { alerts: { alertKey: string; count: number }[]; episodes: number } }
+
+  it('replays all the readings of the period, past the old cap of 20,000 (15 days of one SpO2 reading a minute), current and proposed', async () => {
+    const home = homes[1]!
+    // a continuous oximeter: one SpO2 reading a minute for 15 days before the platform's now, 86 % for an hour a day (kept small for CI: the bench times 30 days)
+    await db.pool.query(
+      `INSERT INTO measurements (tenant_id, patient_id, gateway_id, device_id, batch_id, measurement_id, type, value, unit, measured_at, received_at, source)
+       SELECT 'demo', $1, $2, 'ox-whatif', 'w' || i, 'm' || i, 'spo2', CASE WHEN i % 1440 < 60 THEN 86 ELSE 95 END, '%',
+              varde_now() - i * INTERVAL '1 minute', varde_now() - i * INTERVAL '1 minute' + INTERVAL '20 seconds', 'decoded'
+         FROM generate_series(1, 21600) i`,
+      [home.patientId, home.gatewayId],
+    )
+    const res = await api(nurse, 'POST', `${rulesPath(home.patientId, 'threshold:spo2')}/what-if`, { params: { vitals: [spo2Band(80, 85)] } })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as WhatIfJson
+    expect(body.readings).toBeGreaterThanOrEqual(21_600)
+    // the dips to 86 % alert with the default limits (one alert counted on: nobody resolves in a replay), not with a red limit at 80 and yellow at 85
+    const spo2 = (s: WhatIfJson['current']) => s.alerts.filter((a) => a.alertKey === 'threshold:spo2')
+    expect(spo2(body.current).reduce((n, a) => n + a.count, 0)).toBeGreaterThanOrEqual(14 * 60)
+    expect(spo2(body.proposed)).toEqual([])
+  })
+})
+
+describe('tenant-wide what-if (issue 20)', () => {
+  interface TenantJson { patients: number; patientsReplayed: number; patientsWithRule: number; isComplete: boolean; readings: number; days: number; current: { alerts: number; alertsPerDay: number }; proposed: { alerts: number; alertsPerDay: number } }
+
+  it('tells the administrator how many alerts a day a rule change for every patient would have given; logged', async () => {
+    const admin = await login('admin')
+    // SpO2 limits at 50/60 % for everyone: the dips to 86 % of the test above (the tenant's only readings) would not alert
+    const res = await api(admin, 'POST', '/api/admin/what-if', { ruleId: 'threshold:spo2', params: { vitals: [spo2Band(50, 60)] }, days: 30 })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as TenantJson
+    expect(body).toMatchObject({ patients: homes.length, patientsReplayed: homes.length, isComplete: true, days: 30 })
+    expect(body.patientsWithRule).toBeGreaterThan(0)
+    expect(body.readings).toBeGreaterThanOrEqual(21_600)
+    expect(body.current.alerts).toBeGreaterThan(body.proposed.alerts)
+    expect(body.current.alertsPerDay).toBeCloseTo(body.current.alerts / 30, 2)
+    const log = await listAccessLog(db.pool, { tenantId: 'demo', patientId: undefined, limit: 20 })
+    expect(log.find((e) => e.resourceType === 'RuleWhatIf' && e.actor === 'admin' && e.outcome === 'allowed')).toBeDefined()
+  })
+
+  it('refuses a nurse (403, logged) and an invalid change (400), storing nothing', async () => {
+    const before = await countOverrides()
+    const refused = await api(nurse, 'POST', '/api/admin/what-if', { ruleId: 'threshold:spo2', isEnabled: true })
+    expect(refused.status).toBe(403)
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('forbidden')
+    const log = await listAccessLog(db.pool, { tenantId: 'demo', patientId: undefined, limit: 20 })
+    expect(log.find((e) => e.resourceType === 'RuleWhatIf' && e.actor === 'sykepleier' && e.outcome === 'denied')).toBeDefined()
+    const admin = await login('admin')
+    expect((await api(admin, 'POST', '/api/admin/what-if', { ruleId: 'threshold:spo2', params: { vitals: 'none' } })).status).toBe(400)
+    expect((await api(admin, 'POST', '/api/admin/what-if', { ruleId: 'threshold:spo2', days: 31, isEnabled: true })).status).toBe(400)
+    expect(await countOverrides()).toBe(before)
+  })
+})

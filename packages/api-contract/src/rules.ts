@@ -142,3 +142,38 @@ export const whatIfSchema = z.object({
   proposed: replaySummarySchema,
 })
 export type WhatIf = z.infer<typeof whatIfSchema>
+
+/** POST /api/admin/what-if: one rule set so for every patient of the tenant (a profile change), replayed; nothing is stored. */
+export const tenantWhatIfBody = z
+  .object({
+    ruleId: z.string().min(1).max(100),
+    params: storableJsonObject.optional(),
+    isEnabled: z.boolean().optional(),
+    kind: z.enum(RULE_KINDS).optional(),
+    days: z.number().int().min(1).max(30).default(30),
+  })
+  .refine((b) => b.params !== undefined || b.isEnabled !== undefined || b.kind !== undefined, 'give params, isEnabled or kind')
+
+const tenantReplaySchema = z.object({
+  alerts: z.number().int(),
+  episodes: z.number().int(),
+  /** Alerts a day over the period, all the tenant's patients replayed together. */
+  alertsPerDay: z.number(),
+})
+export const tenantWhatIfSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  days: z.number().int(),
+  /** The tenant's patients in follow-up. */
+  patients: z.number().int(),
+  /** Those replayed before the time bound; `isComplete` false when some were left. */
+  patientsReplayed: z.number().int(),
+  /** Of those, the ones the rule applies to (their profiles have it). */
+  patientsWithRule: z.number().int(),
+  isComplete: z.boolean(),
+  readings: z.number().int(),
+  elapsedMs: z.number(),
+  current: tenantReplaySchema,
+  proposed: tenantReplaySchema,
+})
+export type TenantWhatIf = z.infer<typeof tenantWhatIfSchema>

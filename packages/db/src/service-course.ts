@@ -141,7 +141,10 @@ export async function endService(
  * the rules look back on), oldest first, as the rules worker loads them
  * (rule-store.ts), with the alerts the rules raised in the period: what a
  * threshold proposal's what-if replays and is checked against. For a
- * patient the caller has checked access to.
+ * patient the caller has checked access to. All of them, no cap: a replay of
+ * part of the period would say a limit raises fewer alerts than it does
+ * (30 + 14 days of a reading a minute is 63,360 readings a vital; the replay is
+ * linear, ADR 0036).
  */
 export async function loadStartupReadings(
   db: Queryable,
@@ -150,7 +153,7 @@ export async function loadStartupReadings(
   const { rows } = await db.query<MeasurementRow>(
     `SELECT ${MEASUREMENT_COLUMNS} FROM measurements
       WHERE tenant_id = $1 AND patient_id = $2::uuid AND measured_at >= $3::timestamptz - interval '14 days' AND measured_at < $4
-      ORDER BY measured_at LIMIT 20000`,
+      ORDER BY measured_at`,
     [q.tenantId, q.patientId, q.from, q.to],
   )
   const alerts = await db.query<{ alert_key: string; severity: 'red' | 'yellow'; first_triggered_at: Date; count: number; rule_version: string }>(
@@ -164,6 +167,19 @@ export async function loadStartupReadings(
     readings: rows.map(toStoredReading).sort(byMeasuredAt),
     raised: alerts.rows.map((a) => ({ alertKey: a.alert_key, severity: a.severity, firstTriggeredAt: a.first_triggered_at, count: a.count, ruleVersion: a.rule_version })),
   }
+}
+
+/**
+ * The tenant's patients in follow-up (not ended) with their conditions: whom a
+ * tenant-wide what-if replays (issue 20). For the tenant's administrator; the
+ * caller has checked the role and logs the look.
+ */
+export async function listTenantPatientsForReplay(db: Queryable, tenantId: string): Promise<{ id: string; conditions: string[] }[]> {
+  const { rows } = await db.query<{ id: string; conditions: string[] }>(
+    `SELECT id, conditions FROM patients WHERE tenant_id = $1 AND service_state <> 'ended' ORDER BY id`,
+    [tenantId],
+  )
+  return rows
 }
 
 /**

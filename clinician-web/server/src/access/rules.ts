@@ -1,13 +1,23 @@
 import {
   addRuleOverride, canAccessPatient, CARE_ROLES, endServicePause, findPatientForUser, listRuleOverrides, listServicePauses,
-  loadStartupReadings, platformNow, startServicePause, type ServicePauseRecord, type StoredReading,
+  listTenantPatientsForReplay, loadRuleOverrides, loadStartupReadings, platformNow, startServicePause, type ServicePauseRecord,
+  type StoredReading,
 } from '@varde/db'
 import {
-  replayAlerts, resolvePatientRules, RuleError, summarizeReplay, type ReplaySummary, type Rule, type RuleKind, type RuleOverride, type RuleSet,
+  replayAlerts, resolvePatientRules, RuleError, summarizeReplay, type ConditionId, type ReplaySummary, type Rule, type RuleKind, type RuleOverride,
+  type RuleSet,
 } from '@varde/domain'
 import { CARE_WRITE_FAILURES, ERRORS } from '../errors/api-errors.js'
 import { dbActorOf, hasRole } from './actor.js'
 import { userIdOf, type AccessContext } from './context.js'
+
+/**
+ * How long a tenant-wide what-if may replay before it answers with the
+ * patients done so far (`isComplete` false): a request must not hold a
+ * connection and a core for minutes. 30 days of a reading every 5 minutes
+ * replays in tens of milliseconds a patient (ADR 0036), so 80 patients fit.
+ */
+export const TENANT_WHAT_IF_BUDGET_MS = 10_000
 
 export interface RuleChange {
   params?: Record<string, unknown> | undefined
@@ -120,6 +130,72 @@ export function ruleAccess({ db, actor, audit, where }: AccessContext) {
         proposed: summarizeReplay(proposed, replayAlerts({ ruleSet: proposed, readings, from, to, arrival }), patient.id),
       }
       return { from, to, readings: readings.length, elapsedMs: performance.now() - started, raised, ...replayed }
+    },
+
+    /**
+     * The same what-if over all the tenant's patients in follow-up, for its
+     * administrator: "how many alerts a day would this profile change give
+     * us?" Each patient's rules as they are (profiles and the care team's
+     * changes) replayed beside them with the rule set so for everyone, the
+     * sums per day. Bounded by TENANT_WHAT_IF_BUDGET_MS. One log entry naming
+     * the patients replayed; a refusal logged too.
+     */
+    async whatIfTenant(ruleId: string, change: Omit<RuleChange, 'reason'>, days = 30, budgetMs = TENANT_WHAT_IF_BUDGET_MS) {
+      if (!hasRole(actor, ['admin'])) {
+        await audit.one({ action: 'read', resourceType: 'RuleWhatIf', resourceId: null, outcome: 'denied', details: { ...where(), ruleId, scope: 'tenant' } })
+        throw new ERRORS.tenantWhatIfAdminRequired()
+      }
+      const patients = await listTenantPatientsForReplay(db, actor.tenantId)
+      const overrides = await loadRuleOverrides(db, patients.map((p) => p.id))
+      const to = await platformNow(db)
+      const from = new Date(to.getTime() - days * 86_400_000)
+      const started = performance.now()
+      const totals = { current: { alerts: 0, episodes: 0 }, proposed: { alerts: 0, episodes: 0 } }
+      const replayed: string[] = []
+      let withRule = 0
+      let readingCount = 0
+      let visited = 0
+      for (const patient of patients) {
+        if (performance.now() - started > budgetMs) break
+        visited += 1
+        const own = overrides.get(patient.id) ?? []
+        const conditions = patient.conditions as ConditionId[]
+        let current: RuleSet
+        try {
+          current = resolvePatientRules(conditions, own)
+        } catch (error) {
+          if (!(error instanceof RuleError)) throw error
+          continue // a patient whose stored rules no longer resolve is not replayed (their page says so)
+        }
+        replayed.push(patient.id)
+        if (!change.kind && !current.rules.some((r) => r.id === ruleId)) continue
+        withRule += 1
+        const previous = own.filter((o) => o.ruleId === ruleId).reduce<RuleOverride | undefined>((a, o) => (a && a.version > o.version ? a : o), undefined)
+        const candidate: RuleOverride = {
+          ruleId, version: Number.MAX_SAFE_INTEGER, kind: change.kind ?? previous?.kind, params: change.params ?? previous?.params ?? {},
+          isEnabled: change.isEnabled ?? previous?.isEnabled, setBy: { id: userIdOf(actor), name: actor.displayName }, setAt: new Date(), reason: null,
+        }
+        // an invalid change is refused as the change itself would be (RuleError: 400 with its reason)
+        const proposed = resolvePatientRules(conditions, [...own, candidate])
+        const { readings } = await loadStartupReadings(db, { tenantId: actor.tenantId, patientId: patient.id, from, to })
+        readingCount += readings.length
+        const arrival = (r: StoredReading) => ({ batch: r.measurementId.slice(0, r.measurementId.lastIndexOf('/')), at: r.receivedAt })
+        for (const [key, ruleSet] of [['current', current], ['proposed', proposed]] as const) {
+          const summary = summarizeReplay(ruleSet, replayAlerts({ ruleSet, readings, from, to, arrival }), patient.id)
+          totals[key].alerts += summary.alerts.length
+          totals[key].episodes += summary.episodes
+        }
+      }
+      await audit.one({
+        action: 'read', resourceType: 'RuleWhatIf', resourceId: null, outcome: 'allowed',
+        details: { ruleId, scope: 'tenant', days, patients: replayed },
+      })
+      const perDay = (t: { alerts: number; episodes: number }) => ({ ...t, alertsPerDay: Math.round((t.alerts / days) * 100) / 100 })
+      return {
+        from, to, days, patients: patients.length, patientsReplayed: replayed.length, patientsWithRule: withRule,
+        isComplete: visited === patients.length, readings: readingCount,
+        elapsedMs: performance.now() - started, current: perDay(totals.current), proposed: perDay(totals.proposed),
+      }
     },
 
     async pauses(patientId: string): Promise<ServicePauseRecord[]> {

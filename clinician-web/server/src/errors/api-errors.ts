@@ -80,6 +80,7 @@ export const ERRORS = {
   gpRelationshipEnded: define('relationship-ended', 409, 'The GP\'s relationship with the patient has ended; nothing is forwarded.'),
   patientObjects: define('patient-objects', 409, 'The patient objects to sharing with this recipient (reservasjon); nothing is forwarded.'),
   deliveriesAdminRequired: define('forbidden', 403, 'Only an administrator of the municipality may see all its deliveries.'),
+  tenantWhatIfAdminRequired: define('forbidden', 403, 'Only an administrator of the municipality may replay a rule change over all its patients.'),
   deadLetterNotFound: define('not-found', 404, 'No dead letter with this id.'),
   recipientNotFound: define('not-found', 404, 'No forwarding recipient with this id in the tenant.'),
   recipientNameTaken: define('recipient-name-taken', 409, 'The tenant has another recipient of this name.'),

@@ -24,6 +24,7 @@ export const queryKeys = {
   deliveries: (status: string) => ['deliveries', status] as const,
   recipientSettings: ['recipient-settings'] as const,
   proposals: (patientId: string) => ['proposals', patientId] as const,
+  whatIf: (patientId: string, ruleId: string, change: string) => ['what-if', patientId, ruleId, change] as const,
   logEntries: (filter: object) => ['log-entries', filter] as const,
   logEntriesAll: ['log-entries'] as const,
   accessReport: ['access-report'] as const,

@@ -1,4 +1,4 @@
-import type { PatientRule, PatientRules, RuleChangeRequest } from '@varde/api-contract'
+import type { PatientRule, PatientRules, RuleChangeRequest, WhatIf } from '@varde/api-contract'
 import type { Band, VitalBands } from '@varde/domain'
 import { requestJson } from './http'
 
@@ -8,6 +8,7 @@ export type {
   PatientRules,
   RuleChange,
   RuleChangeRequest,
+  WhatIf,
 } from '@varde/api-contract'
 export type { Band, VitalBands }
 
@@ -30,5 +31,19 @@ export function changePatientRule(
     'PUT',
     `/api/patients/${encodeURIComponent(patientId)}/rules/${encodeURIComponent(ruleId)}`,
     { body: change },
+  )
+}
+
+/** POST /api/patients/:id/rules/:ruleId/what-if → the last 30 days replayed with the rules as they are and with the change (nothing stored). */
+export function whatIfPatientRule(
+  patientId: string,
+  ruleId: string,
+  change: { params: Record<string, unknown> },
+  signal?: AbortSignal,
+): Promise<WhatIf> {
+  return requestJson<WhatIf>(
+    'POST',
+    `/api/patients/${encodeURIComponent(patientId)}/rules/${encodeURIComponent(ruleId)}/what-if`,
+    { body: change, ...(signal ? { signal } : {}) },
   )
 }

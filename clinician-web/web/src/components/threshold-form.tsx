@@ -16,6 +16,7 @@ import type { MessageKey } from '../i18n/nb'
 import { formatLimitNumber, unitOfVital } from './rule-bands'
 import { displayUnit, vitalLabel } from './vital-groups'
 import { errorText } from '../i18n/error-text'
+import { WhatIfPanel } from './what-if-panel'
 
 type FieldKey = `${Severity}-${BandSide}`
 const FIELDS: readonly { severity: Severity; side: BandSide }[] = [
@@ -78,6 +79,17 @@ export function ThresholdForm({
   }, [])
 
   if (!bands) return null
+
+  /** The rule's params as typed, for the what-if (null while a field is not a number); the server judges the rest. */
+  function draftParams(): Record<string, unknown> | null {
+    const next = { red: {} as Band, yellow: {} as Band }
+    for (const { severity, side } of FIELDS) {
+      const value = parseLimitInput(values[`${severity}-${side}`])
+      if (value === 'invalid') return null
+      if (value !== null) next[severity][side] = { value, isInclusive: bands?.[severity][side]?.isInclusive ?? true }
+    }
+    return { vitals: params.vitals.map((b) => (b.vital === vital ? { ...b, red: next.red, yellow: next.yellow } : b)) }
+  }
 
   function validate(): { red: Band; yellow: Band } | null {
     const found: typeof errors = {}
@@ -199,6 +211,7 @@ export function ThresholdForm({
           </fieldset>
         ))}
       </div>
+      <WhatIfPanel patientId={patientId} ruleId={rule.id} params={draftParams()} />
       <div className="field">
         <label htmlFor={`${id}-reason`}>{t('rules.form.reason')}</label>
         <span className="threshold-form__hint" id={`${id}-reason-hint`}>

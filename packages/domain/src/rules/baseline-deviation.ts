@@ -4,6 +4,7 @@ import type { AlertFinding } from './alert.js'
 import type { Verdict } from './alert-ledger.js'
 import type { LocalizedText } from './localized-text.js'
 import { toReadingRef, type MeasurementGroup } from './measurement-group.js'
+import { ReadingTimeline } from './reading-timeline.js'
 import type { RuleOf } from './rule-set.js'
 import {
   formatNumber,
@@ -21,11 +22,13 @@ import {
  * an hour more or less on a DST day does not move a 14-day median). The
  * median, not the mean, so one bad reading (cold fingers) does not move it.
  * Needs `minReadings` readings in the window before it says anything.
+ * `earlier`: the patient's readings (only those before the reading count); a
+ * timeline keeps the window's median sliding from one reading to the next.
  */
 export function evaluateBaselineDeviation(
   rule: RuleOf<'baseline-deviation'>,
   group: MeasurementGroup,
-  earlier: readonly Reading[],
+  earlier: readonly Reading[] | ReadingTimeline,
 ): Verdict | null {
   const { vital, direction, yellowDelta, redDelta, windowDays, minReadings, hysteresis } =
     rule.params
@@ -33,14 +36,10 @@ export function evaluateBaselineDeviation(
   if (!reading) return null
   const to = reading.measuredAt.getTime()
   const from = to - windowDays * 86_400_000
-  const values = earlier
-    .filter(
-      (r) => r.type === vital && r.measuredAt.getTime() >= from && r.measuredAt.getTime() < to,
-    )
-    .map((r) => r.value)
-  if (values.length < minReadings) return null
+  const window = ReadingTimeline.of(earlier).median(vital, from, to)
+  if (!window || window.count < minReadings) return null
 
-  const baseline = median(values)
+  const baseline = window.median
   const raw = direction === 'below' ? baseline - reading.value : reading.value - baseline
   const deviation = Math.round(raw * 1000) / 1000
   const severity =
@@ -62,7 +61,7 @@ export function evaluateBaselineDeviation(
       value: reading.value,
       baselineMedian: baseline,
       deviation,
-      baselineReadings: values.length,
+      baselineReadings: window.count,
     },
     readings,
     summary: localized((language) =>

@@ -3,8 +3,9 @@ import type { Reading } from '../protocol/types.js'
 import type { AlertAction, OpenAlertState } from './alert.js'
 import { AlertLedger, type Verdict } from './alert-ledger.js'
 import { evaluateBaselineDeviation } from './baseline-deviation.js'
-import { groupByMeasurement, readingIdentity } from './measurement-group.js'
+import { groupByMeasurement } from './measurement-group.js'
 import { computeNews2, evaluateNews2 } from './news2.js'
+import { ReadingTimeline } from './reading-timeline.js'
 import { enabledRules, type RuleSet } from './rule-set.js'
 import { evaluateThreshold } from './threshold.js'
 import { evaluateWeightGain } from './weight-gain.js'
@@ -27,8 +28,11 @@ export interface EvaluateReadingsInput {
   /**
    * The patient's stored readings before these (at least the longest rule
    * window: 14 days). May include `readings` themselves; duplicates are dropped.
+   * A `ReadingTimeline` is kept and `readings` join it (the what-if replay
+   * carries one through a whole period, so no reading is looked at again
+   * for each new one: ADR 0036); an array is left as it is.
    */
-  history: readonly Reading[]
+  history: readonly Reading[] | ReadingTimeline
   /** The patient's open (unresolved) alerts. */
   openAlerts: readonly OpenAlertState[]
   now: Date
@@ -45,16 +49,15 @@ export interface EvaluateReadingsInput {
  */
 export function evaluateReadings(input: EvaluateReadingsInput): AlertAction[] {
   const { ruleSet, now } = input
-  const timeline = mergeTimeline(input.history, input.readings)
+  const timeline = ReadingTimeline.of(input.history)
+  timeline.add(input.readings)
   const ledger = new AlertLedger(input.openAlerts, now)
   const news2Rule = enabledRules(ruleSet, 'news2')[0]
 
   for (const group of groupByMeasurement(input.readings.filter((r) => !isHistoryOnly(r, now)))) {
-    const at = group.at.getTime()
-    const upToNow = timeline.filter((r) => r.measuredAt.getTime() <= at)
-    const earlier = upToNow.filter((r) => r.measuredAt.getTime() < at)
+    // each rule reads only its own window of the timeline, before (or up to) the measurement's time
     const news2Score = news2Rule
-      ? (computeNews2(news2Rule.params, upToNow, group.at)?.score ?? null)
+      ? (computeNews2(news2Rule.params, timeline, group.at)?.score ?? null)
       : null
 
     const verdicts: { rule: (typeof ruleSet.rules)[number]; verdict: Verdict }[] = []
@@ -66,13 +69,13 @@ export function evaluateReadings(input: EvaluateReadingsInput): AlertAction[] {
           verdict = evaluateThreshold(rule, group, news2Score)
           break
         case 'weight-gain':
-          verdict = evaluateWeightGain(rule, group, earlier, ruleSet.timeZone)
+          verdict = evaluateWeightGain(rule, group, timeline, ruleSet.timeZone)
           break
         case 'baseline-deviation':
-          verdict = evaluateBaselineDeviation(rule, group, earlier)
+          verdict = evaluateBaselineDeviation(rule, group, timeline)
           break
         case 'news2':
-          verdict = evaluateNews2(rule, group, upToNow)
+          verdict = evaluateNews2(rule, group, timeline)
           break
         default:
           break
@@ -83,10 +86,14 @@ export function evaluateReadings(input: EvaluateReadingsInput): AlertAction[] {
     // limits is already an alert, so a deviation from their own baseline (for
     // drift while still inside the limits) opens none of its own then; an
     // open baseline alert is still updated.
+    // (built only when a baseline found something: most measurements of a replay find nothing)
+    const hasBaselineFinding = verdicts.some(({ rule, verdict }) => rule.kind === 'baseline-deviation' && verdict.kind === 'finding')
     const beyondLimits = new Set(
-      verdicts.flatMap(({ rule, verdict }) =>
-        rule.kind === 'threshold' && verdict.kind === 'finding' ? verdict.finding.readings.map((r) => r.type) : [],
-      ),
+      hasBaselineFinding
+        ? verdicts.flatMap(({ rule, verdict }) =>
+            rule.kind === 'threshold' && verdict.kind === 'finding' ? verdict.finding.readings.map((r) => r.type) : [],
+          )
+        : [],
     )
     for (const { rule, verdict } of verdicts) {
       const isRedundant =
@@ -98,16 +105,4 @@ export function evaluateReadings(input: EvaluateReadingsInput): AlertAction[] {
     }
   }
   return ledger.actions()
-}
-
-function mergeTimeline(history: readonly Reading[], readings: readonly Reading[]): Reading[] {
-  const seen = new Set<string>()
-  const timeline: Reading[] = []
-  for (const reading of [...history, ...readings]) {
-    const id = readingIdentity(reading)
-    if (seen.has(id)) continue
-    seen.add(id)
-    timeline.push(reading)
-  }
-  return timeline.sort((a, b) => a.measuredAt.getTime() - b.measuredAt.getTime())
 }

@@ -33,3 +33,4 @@ export { proposeThresholds, MIN_PROPOSAL_READINGS, type ThresholdProposal } from
 export { notePausedService, PAUSED_NOTE } from './paused-note.js'
 export { adherence, type AdherenceInput } from './adherence.js'
 export { todaysPlan, type PlannedMeasurement } from './todays-plan.js'
+export { ReadingTimeline } from './reading-timeline.js'

@@ -3,6 +3,7 @@ import type { VitalType } from '../vital-types.js'
 import type { AlertFinding } from './alert.js'
 import type { Verdict } from './alert-ledger.js'
 import { toReadingRef, type MeasurementGroup } from './measurement-group.js'
+import { ReadingTimeline } from './reading-timeline.js'
 import type { News2Params, RuleOf } from './rule-set.js'
 import { formatNumber, limitWord, localized, vitalLabel, type Language } from './summary-text.js'
 
@@ -107,16 +108,15 @@ export interface News2Result {
  */
 export function computeNews2(
   params: News2Params,
-  timeline: readonly Reading[],
+  timeline: readonly Reading[] | ReadingTimeline,
   at: Date,
 ): News2Result | null {
   const from = at.getTime() - params.windowMinutes * 60_000
+  const readings = ReadingTimeline.of(timeline)
   const latest = new Map<News2Parameter, Reading>()
-  for (const reading of timeline) {
-    const t = reading.measuredAt.getTime()
-    if (t < from || t > at.getTime() || !isNews2Parameter(reading.type)) continue
-    const seen = latest.get(reading.type)
-    if (!seen || seen.measuredAt.getTime() <= t) latest.set(reading.type, reading)
+  for (const type of NEWS2_PARAMETERS) {
+    const reading = readings.latest(type, from, at.getTime())
+    if (reading) latest.set(type, reading)
   }
   if (latest.size < params.minParameters) return null
   const parameters = NEWS2_PARAMETERS.flatMap((type) => {
@@ -136,7 +136,7 @@ export function computeNews2(
 export function evaluateNews2(
   rule: RuleOf<'news2'>,
   group: MeasurementGroup,
-  timeline: readonly Reading[],
+  timeline: readonly Reading[] | ReadingTimeline,
 ): Verdict | null {
   if (!group.readings.some((r) => isNews2Parameter(r.type))) return null
   const result = computeNews2(rule.params, timeline, group.at)

@@ -2,6 +2,7 @@ import type { Reading } from '../protocol/types.js'
 import type { AlertFinding } from './alert.js'
 import type { Verdict } from './alert-ledger.js'
 import { toReadingRef, type MeasurementGroup } from './measurement-group.js'
+import { ReadingTimeline } from './reading-timeline.js'
 import type { RuleOf } from './rule-set.js'
 import {
   formatNumber,
@@ -24,7 +25,7 @@ import { localDaysBetween, toLocalDate } from './zoned-time.js'
 export function evaluateWeightGain(
   rule: RuleOf<'weight-gain'>,
   group: MeasurementGroup,
-  earlier: readonly Reading[],
+  earlier: readonly Reading[] | ReadingTimeline,
   timeZone: string,
 ): Verdict | null {
   const reading = group.readings.find((r) => r.type === 'body-weight')
@@ -33,8 +34,9 @@ export function evaluateWeightGain(
   const today = toLocalDate(reading.measuredAt, timeZone)
 
   let lowest: { reading: Reading; daysAgo: number } | null = null
-  for (const r of earlier) {
-    if (r.type !== 'body-weight' || r.measuredAt.getTime() >= reading.measuredAt.getTime()) continue
+  // a day more than the window (and one for a DST day's extra hour) holds every weight of its calendar days
+  const to = reading.measuredAt.getTime()
+  for (const r of ReadingTimeline.of(earlier).between('body-weight', to - (windowDays + 2) * 86_400_000, to)) {
     const daysAgo = localDaysBetween(toLocalDate(r.measuredAt, timeZone), today)
     if (daysAgo < 1 || daysAgo > windowDays) continue
     if (!lowest || r.value <= lowest.reading.value) lowest = { reading: r, daysAgo }

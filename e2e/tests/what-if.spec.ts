@@ -1,0 +1,87 @@
+import AxeBuilder from '@axe-core/playwright'
+import { expect, test, type Page } from '@playwright/test'
+import mqtt from 'mqtt'
+
+// Issue 20's what-if on the threshold form: a nurse types a new SpO2 limit and,
+// beside the current one, sees what it would have done over the last 30 days
+// (alerts, episodes, readings that alert), replayed on the server by the rules
+// engine; asked again when the value rests. Axe-clean and without sideways
+// scroll at 1366, 820 and 390 px, bokmål and English; screenshots in
+// test-results/what-if-*.png to be looked at.
+const mqttUrl = process.env.E2E_MQTT_URL ?? 'mqtt://127.0.0.1:18483'
+const GATEWAY_ID = 'demo-gw-001' // Kari Nordmann's (COPD)
+
+/** Kari's oximeter sends an hour of readings, one every 5 minutes, at 92–94 % (inside her limits); resolved on the receipt. */
+async function sendReadings(): Promise<void> {
+  const client = await mqtt.connectAsync(mqttUrl, {
+    clientId: GATEWAY_ID, username: GATEWAY_ID, password: `${GATEWAY_ID}-secret`, clean: false, protocolVersion: 4, reconnectPeriod: 0,
+  })
+  try {
+    await client.subscribeAsync(`varde/v1/gateways/${GATEWAY_ID}/receipts`, { qos: 1 })
+    const batchId = `e2e-what-if-${Date.now()}`
+    const receipt = new Promise((resolve) => {
+      client.on('message', (_topic, payload) => {
+        if ((JSON.parse(payload.toString()) as { batchId: string }).batchId === batchId) resolve(undefined)
+      })
+    })
+    const now = Date.now()
+    const measurements = Array.from({ length: 12 }, (_, i) => ({
+      id: `w${i}`, deviceId: 'AA:BB:CC:00:01:01', type: 'spo2', value: 92 + (i % 3), unit: '%', measuredAt: new Date(now - (60 - i * 5) * 60_000).toISOString(),
+    }))
+    await client.publishAsync(`varde/v1/gateways/${GATEWAY_ID}/measurements`, JSON.stringify({ batchId, sentAt: new Date(now).toISOString(), measurements }), { qos: 1 })
+    await receipt
+  } finally {
+    await client.endAsync()
+  }
+}
+
+const scan = (page: Page) => new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
+
+test('the threshold form shows what a new limit would have done beside the current one', async ({ page }) => {
+  test.setTimeout(120_000)
+  await sendReadings()
+  await page.goto('/login')
+  await page.getByLabel('Brukernavn').fill('sykepleier')
+  await page.getByLabel('Passord').fill('demo')
+  await page.getByRole('button', { name: 'Logg inn' }).click()
+  await page.getByRole('link', { name: /Kari Nordmann/ }).first().click()
+  await expect(page.getByRole('heading', { level: 1, name: 'Kari Nordmann' })).toBeVisible()
+
+  await page.getByRole('button', { name: 'Endre grensene for Oksygenmetning' }).first().click()
+  const panel = page.getByTestId('what-if-panel')
+  // the current limits as they are: both columns alike
+  await expect(panel.getByRole('status')).toHaveText(/Spilt av fra \d+ lagrede målinger/)
+  const row = (name: string) => panel.getByRole('row', { name: new RegExp(name) }).getByRole('cell')
+  const before = await row('Målinger som varsler').allTextContents()
+  expect(before[0]).toBe(before[1])
+
+  // a yellow limit far above the patient's readings: every reading would alert; asked once the value rests
+  const yellowLow = page.getByRole('group', { name: 'Gult varsel' }).getByLabel(/Nedre grense/)
+  await yellowLow.fill('99')
+  await expect(panel.getByRole('status')).toHaveText(/Spiller av/)
+  await expect(panel.getByRole('status')).toHaveText(/Spilt av fra \d+ lagrede målinger/)
+  const after = await row('Målinger som varsler').allTextContents()
+  expect(Number(after[1])).toBeGreaterThan(Number(after[0]))
+  await expect(panel.getByTestId('what-if-change')).toHaveText(/målinger? flere ville varslet/)
+
+  // not a number: no replay, said so
+  await yellowLow.fill('9x')
+  await expect(panel.getByRole('status')).toHaveText('Skriv gyldige grenser for å se hva de ville gjort.')
+  await yellowLow.fill('99')
+  await expect(panel.getByRole('status')).toHaveText(/Spilt av fra/)
+
+  for (const language of ['nb', 'en'] as const) {
+    if (language === 'en') {
+      await page.getByRole('button', { name: 'English' }).click()
+      await expect(panel.getByRole('status')).toHaveText(/Replayed from \d+ stored readings/)
+    }
+    for (const width of [1366, 820, 390]) {
+      await page.setViewportSize({ width, height: 900 })
+      await panel.scrollIntoViewIfNeeded()
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
+      const axe = await scan(page)
+      expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
+      await page.screenshot({ path: `test-results/what-if-${language}-${width}.png`, fullPage: false })
+    }
+  }
+})
