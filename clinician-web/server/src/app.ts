@@ -34,6 +34,7 @@ import { patientRuleRoutes } from './routes/patient-rules.js'
 import { patientRoutes } from './routes/patients.js'
 import { serviceCourseRoutes } from './routes/service-course.js'
 import { sessionRoutes } from './routes/session.js'
+import { shiftRoutes } from './routes/shift.js'
 import { helseIdSessionRoutes } from './routes/helseid-session.js'
 import { createRelyingParty, type RelyingPartyOptions } from './helseid/relying-party.js'
 import { SessionStreams } from './session-streams.js'
@@ -141,6 +142,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(episodeRoutes, { live: options.live })
   await app.register(logControlRoutes)
   await app.register(myPageRoutes)
+  await app.register(shiftRoutes)
   await app.register(eventRoutes, { live: options.live, streams, sessionCheckMs: options.sessionCheckMs ?? 15_000, sessionIdleMs: sessions.idleMs })
   await app.register(healthRoutes, { db: options.db, live: options.live, metrics: http.metrics ? { token: http.metricsToken } : false })
   await app.register(fhirRoutes, { prefix: '/fhir' })

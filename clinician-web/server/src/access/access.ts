@@ -18,6 +18,7 @@ import { patientAccess } from './patients.js'
 import { ruleAccess } from './rules.js'
 import { searchAccess } from './searches.js'
 import { serviceCourseAccess } from './service-course.js'
+import { shiftAccess } from './shift.js'
 import { streamAccess } from './live-stream.js'
 
 /**
@@ -55,6 +56,7 @@ export function createAccess(pool: Queryable, actor: Actor, where: AccessContext
     emergency: emergencyAccess(context),
     logControl: logControlAccess(context),
     myPage: myPageAccess(context),
+    shift: shiftAccess(context),
   }
 }
 

@@ -580,6 +580,8 @@ export const en: Messages = {
   'error.username-taken': 'The username is already in use.',
   'error.own-account': 'You cannot disable your own account or change its role.',
   'error.not-a-carer': 'Only nurses, clinicians and administrators can be on a care team.',
+  'error.not-a-nurse': 'Only a nurse can be put on a patient for a shift.',
+  'error.shift-ended': 'That shift has ended: who had the patient stays as it was.',
 
   // the course of service (issue 17)
   'adherence.text': "Measured as planned: {week} last 7 days, {month} last 30 days",

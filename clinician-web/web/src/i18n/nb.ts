@@ -584,6 +584,8 @@ export const nb = {
   'error.username-taken': 'Brukernavnet er allerede i bruk.',
   'error.own-account': 'Du kan ikke deaktivere eller endre rollen til din egen bruker.',
   'error.not-a-carer': 'Bare sykepleiere, leger og administratorer kan være med i et behandlingsteam.',
+  'error.not-a-nurse': 'Bare en sykepleier kan settes på en pasient for en vakt.',
+  'error.shift-ended': 'Den vakten er over: hvem som hadde pasienten, står som det var.',
 
   // the course of service (issue 17)
   'adherence.text': "Målt som planlagt: {week} siste 7 dager, {month} siste 30 dager",
