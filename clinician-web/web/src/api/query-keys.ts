@@ -24,4 +24,7 @@ export const queryKeys = {
   logEntriesAll: ['log-entries'] as const,
   accessReport: ['access-report'] as const,
   myPage: ['my-page'] as const,
+  shift: ['shift'] as const,
+  shiftSince: (since: string | null) => ['shift', since] as const,
+  handovers: (patientId: string) => ['handovers', patientId] as const,
 }
