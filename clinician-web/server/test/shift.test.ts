@@ -156,6 +156,12 @@ describe('since your last shift', () => {
     const missed = await insertAlert(db.pool, { patientId: second, severity: 'yellow', openedAt: minutesAgo(90) })
     await db.pool.query(`UPDATE alerts SET rule_kind = 'missed-measurement', rule_id = 'missed:spo2', alert_key = 'missed:spo2' WHERE id = $1`, [missed])
 
+    // enrolled with its history (a move from another system): followed before, not new to the shift
+    const moved = await patientOf('Flyttet Skiftpasient', user.a)
+    await db.pool.query(
+      `INSERT INTO measurements (tenant_id, patient_id, gateway_id, device_id, batch_id, measurement_id, type, value, unit, measured_at, received_at, source)
+       VALUES ('demo', $1, 'demo-gw-003', 'AA:BB:CC:00:33:01', 'shift-test', 'old', 'spo2', 95, '%', $2, now(), 'gatt')`, [moved, minutesAgo(24 * 60)])
+
     const view = await call(cookie.a, 'GET', `/api/shift?since=${encodeURIComponent(since.toISOString())}`)
     expect(view.status).toBe(200)
     const v = view.body
@@ -166,12 +172,13 @@ describe('since your last shift', () => {
     expect(v.resolvedEpisodes.map((e: { id: string }) => e.id)).not.toContain(before)
     expect(v.missedMeasurements).toEqual([{ id: second, displayName: 'Andre Skiftpasient', at: expect.any(String) }])
     expect(v.newPatients.map((p: { id: string }) => p.id)).toEqual(expect.arrayContaining([worse, newer]))
+    expect(v.newPatients.map((p: { id: string }) => p.id)).not.toContain(moved)
 
     // one access-log row per patient shown, none twice
     const rows = (await db.pool.query<{ patient_id: string }>(
       `SELECT patient_id FROM audit_log WHERE actor_user_id = $1 AND resource_type = 'Shift' AND id > (SELECT max(id) - 20 FROM audit_log) ORDER BY id`, [user.a])).rows
-    const last = rows.slice(-4).map((r) => r.patient_id).sort()
-    expect(last).toEqual([first, second, worse, newer].sort())
+    const last = rows.slice(-5).map((r) => r.patient_id).sort()
+    expect(last).toEqual([first, second, worse, newer, moved].sort())
   })
 
   it('defaults "since" to the start of the shift before the one in progress (dag 07–15, kveld 15–23, natt 23–07)', async () => {

@@ -144,11 +144,17 @@ export async function latestHandoverNotes(db: Queryable, q: { tenantId: string; 
 
 export interface NewPatient { id: string; displayName: string; createdAt: Date }
 
-/** Patients the user gives care to that were enrolled since a time (platform clock, migration 0014). */
+/**
+ * Patients the user gives care to that were enrolled since a time (platform
+ * clock, migration 0014) and have no reading from before it: a patient whose
+ * history was loaded with the enrolment (the demo's, a move from another
+ * system) has been followed before and is not new to the shift.
+ */
 export async function listNewPatients(db: Queryable, q: { tenantId: string; userId: string; since: Date }): Promise<NewPatient[]> {
   const { rows } = await db.query<{ id: string; display_name: string; created_at: Date }>(
     `SELECT p.id, p.display_name, p.created_at FROM patients p
       WHERE p.tenant_id = $1 AND p.created_at >= $3 AND p.service_state <> 'ended' AND ${CARE_RELATIONSHIP}
+        AND NOT EXISTS (SELECT 1 FROM measurements m WHERE m.patient_id = p.id AND m.measured_at < $3)
       ORDER BY p.created_at DESC, p.id LIMIT 200`,
     [q.tenantId, q.userId, q.since],
   )
