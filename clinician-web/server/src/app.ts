@@ -37,6 +37,7 @@ import { patientRuleRoutes } from './routes/patient-rules.js'
 import { patientRoutes } from './routes/patients.js'
 import { serviceCourseRoutes } from './routes/service-course.js'
 import { sessionRoutes } from './routes/session.js'
+import { shiftRoutes } from './routes/shift.js'
 import { helseIdSessionRoutes } from './routes/helseid-session.js'
 import { createIdPortenRelyingParty, type IdPortenOptions } from './idporten/relying-party.js'
 import { idPortenSessionRoutes } from './routes/idporten-session.js'
@@ -152,6 +153,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(episodeRoutes, { live: options.live })
   await app.register(logControlRoutes)
   await app.register(myPageRoutes)
+  await app.register(shiftRoutes)
   await app.register(listViewRoutes)
   await app.register(eventRoutes, { live: options.live, streams, sessionCheckMs: options.sessionCheckMs ?? 15_000, sessionIdleMs: sessions.idleMs })
   await app.register(healthRoutes, { db: options.db, live: options.live, metrics: http.metrics ? { token: http.metricsToken } : false })

@@ -223,6 +223,11 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/me/objections/:objectionId/withdraw': { prepare: freshOwnObjection },
   'GET /fhir/AuditEvent': { query: (ids) => `patient=${ids.patient}` },
   'GET /fhir/AuditEvent/:id': {},
+  // the nurse's shift (issue 20, docs/decisions/0034): the view (a row per patient shown: the carer's one), handover notes, who is on the patient
+  'GET /api/shift': {},
+  'GET /api/patients/:id/handover': {},
+  'POST /api/patients/:id/handover': { body: () => ({ text: 'access test' }) },
+  'PUT /api/patients/:id/shift-assignment': { body: () => ({ userId: carerId.value }) },
 }
 /** The patient's GP practice on the team, forwarding to the demo practice, no objection in force, and a fresh alert to share. */
 async function gpToShareWith(ids: Ids): Promise<Partial<Ids>> {

@@ -276,6 +276,11 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/me/access-report': {},
   // the patient's own page (issue 25): no id in the request; a recipient the patient does not have changes nothing
   'GET /api/me/page': {},
+  // the nurse's shift (issue 20, docs/decisions/0034)
+  'GET /api/shift': {},
+  'GET /api/patients/:id/handover': {},
+  'POST /api/patients/:id/handover': { body: () => ({ text: 'cross-tenant test' }) },
+  'PUT /api/patients/:id/shift-assignment': { body: (_ids, caller) => ({ userId: callerIds.get(caller.username) ?? null }) },
   'GET /api/me/trends': { query: () => 'vital=spo2&from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z' },
   'POST /api/me/objections': { body: () => ({ scope: 'recipient', memberId: randomUUID() }) },
   'POST /api/me/objections/:objectionId/withdraw': {},

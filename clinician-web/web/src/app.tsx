@@ -33,6 +33,7 @@ import { NotFoundPage } from './pages/not-found-page'
 import { EnrolPage } from './pages/enrol-page'
 import { MyPage } from './pages/my-page'
 import { PatientListPage } from './pages/patient-list-page'
+import { ShiftPage } from './pages/shift-page'
 import { LanguageSwitch } from './components/language-switch'
 import { paths } from './routes'
 import { RequireRole, RequireSession, RequireSignedOut } from './session/guards'
@@ -106,6 +107,10 @@ function AppRoutes() {
           <Route index element={<PatientListPage />} />
           <Route path="/patients/:patientId" element={<PatientRoute />} />
           <Route path="/alerts" element={<AlertsPage />} />
+          {/* the nurse's shift (issue 20, docs/decisions/0034): for those who give care and the administrator who assigns */}
+          <Route element={<RequireRole roles={['nurse', 'clinician', 'admin']} />}>
+            <Route path="/vakt" element={<ShiftPage />} />
+          </Route>
           <Route element={<RequireRole roles={['admin']} />}>
             <Route path="/admin/gateways" element={<AdminRoute page={<AdminGatewaysPage />} />} />
             <Route path="/admin/users" element={<AdminRoute page={<AdminUsersPage />} />} />

@@ -7,6 +7,7 @@ export const paths = {
   patients: () => '/',
   patient: (id: string) => `/patients/${encodeURIComponent(id)}`,
   alerts: () => '/alerts',
+  shift: () => '/vakt',
   adminGateways: () => '/admin/gateways',
   adminUsers: () => '/admin/users',
   enrol: () => '/admin/enrol',

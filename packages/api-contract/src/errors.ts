@@ -76,6 +76,9 @@ export const API_ERROR_CODES = [
   'wrong-password',
   // a person who is a user in several tenants picks one after a HelseID login (issue 24)
   'tenant-choice-expired',
+  // the shift (issue 20, docs/decisions/0034)
+  'not-a-nurse',
+  'shift-ended',
   // saved views of the patient list (issue 20)
   'too-many-views',
   // FHIR

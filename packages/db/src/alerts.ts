@@ -315,3 +315,20 @@ export function addAlertNote(db: Queryable, actor: DbActor, alertId: string, tex
     set: '', details: `jsonb_build_object('text', $7::text)`, params: [text],
   })
 }
+
+/**
+ * Alerts resolved since a time, of the patients the user gives care to,
+ * latest resolved first (the shift view, issue 20: what was closed while the
+ * nurse was away).
+ */
+export async function listAlertsResolvedSince(db: Queryable, q: { tenantId: string; userId: string; since: Date; limit: number }): Promise<AlertRecord[]> {
+  const { rows } = await db.query<AlertRow>(
+    `SELECT ${ALERT_COLUMNS}
+       FROM alerts a ${ALERT_JOINS}
+      WHERE a.tenant_id = $1 AND a.status = 'resolved' AND a.resolved_at >= $3 AND ${CARE_RELATIONSHIP}
+      ORDER BY a.resolved_at DESC, a.id
+      LIMIT $4`,
+    [q.tenantId, q.userId, q.since, q.limit],
+  )
+  return rows.map(toRecord)
+}

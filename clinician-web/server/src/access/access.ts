@@ -19,6 +19,7 @@ import { patientAccess } from './patients.js'
 import { ruleAccess } from './rules.js'
 import { searchAccess } from './searches.js'
 import { serviceCourseAccess } from './service-course.js'
+import { shiftAccess } from './shift.js'
 import { streamAccess } from './live-stream.js'
 
 /**
@@ -56,6 +57,7 @@ export function createAccess(pool: Queryable, actor: Actor, where: AccessContext
     emergency: emergencyAccess(context),
     logControl: logControlAccess(context),
     myPage: myPageAccess(context),
+    shift: shiftAccess(context),
     listViews: listViewAccess(context),
   }
 }

@@ -1,6 +1,6 @@
 import type { ApiErrorCode } from '@varde/api-contract'
 import createError from '@fastify/error'
-import type { AddMemberFailure, AlertActionFailure, CareWriteFailure, ProvisioningFailure, ShareFailure, UserAdminFailure } from '@varde/db'
+import type { AddMemberFailure, AssignFailure, AlertActionFailure, CareWriteFailure, ProvisioningFailure, ShareFailure, UserAdminFailure } from '@varde/db'
 
 /**
  * The API's coded errors, one registry (STYLE.md "Coded errors in one
@@ -59,6 +59,12 @@ export const ERRORS = {
   usernameTaken: define('username-taken', 409, 'The username is already in use.'),
   ownAccount: define('own-account', 409, 'An administrator cannot disable or demote their own account.'),
   notACarer: define('not-a-carer', 409, 'Only a nurse, clinician or administrator can be on a patient\'s care team.'),
+  // the shift (issue 20, docs/decisions/0034)
+  shiftAssignerRequired: define('forbidden', 403, 'Only a nurse or administrator on the patient\'s care team may assign the shift.'),
+  handoverWriterRequired: define('forbidden', 403, 'Only a nurse or clinician on the patient\'s care team may write a handover note.'),
+  shiftRoleRequired: define('forbidden', 403, 'The shift view is for the municipality\'s nurses, clinicians and administrators.'),
+  notANurse: define('not-a-nurse', 409, 'Only a nurse can be put on a patient for a shift.'),
+  shiftEnded: define('shift-ended', 409, 'That shift has ended: who was on it stays as it was.'),
   clockAdminRequired: define('forbidden', 403, 'Only an administrator may move the platform clock.'),
   clockFixed: define('clock-fixed', 403, 'The platform clock can be moved only in demo and test mode.'),
   enrolAdminRequired: define('forbidden', 403, 'Only an administrator may enrol patients.'),
@@ -129,6 +135,10 @@ export const CARE_TEAM_FAILURES: Record<AddMemberFailure, ErrorConstructorOf> = 
   'unknown-user': ERRORS.unknownTeamUser,
   'unknown-recipient': ERRORS.unknownRecipient,
   'not-found': ERRORS.patientNotFound,
+}
+export const ASSIGN_FAILURES: Record<AssignFailure, ErrorConstructorOf> = {
+  'invalid-assignee': ERRORS.invalidAssignee,
+  'not-a-nurse': ERRORS.notANurse,
 }
 export const SHARE_FAILURES: Record<ShareFailure, ErrorConstructorOf> = {
   'not-found': ERRORS.alertNotFound,

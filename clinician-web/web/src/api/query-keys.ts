@@ -32,4 +32,7 @@ export const queryKeys = {
   /** Under myPage: an objection's invalidation of the page refreshes the trends too. */
   myTrend: (vital: string, days: number) => ['my-page', 'trend', vital, days] as const,
   listViews: ['list-views'] as const,
+  shift: ['shift'] as const,
+  shiftSince: (since: string | null) => ['shift', since] as const,
+  handovers: (patientId: string) => ['handovers', patientId] as const,
 }

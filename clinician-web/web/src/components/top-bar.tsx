@@ -10,6 +10,7 @@ export function TopBar({ session, onLogOut }: { session: SessionInfo; onLogOut: 
   const isPatientList = useMatch(paths.patients()) !== null
   const isPatient = useMatch('/patients/:patientId') !== null
   const isAlerts = useMatch(paths.alerts()) !== null
+  const isShift = useMatch(paths.shift()) !== null
   const isAdminGateways = useMatch(paths.adminGateways()) !== null
   const isAdminUsers = useMatch(paths.adminUsers()) !== null
   const isAdmin = session.user.role === 'admin'
@@ -61,6 +62,13 @@ export function TopBar({ session, onLogOut }: { session: SessionInfo; onLogOut: 
               {t('nav.alerts')}
             </Link>
           </li>
+          {['nurse', 'clinician', 'admin'].includes(session.user.role) && (
+            <li>
+              <Link to={paths.shift()} aria-current={isShift ? 'page' : undefined}>
+                {t('nav.shift')}
+              </Link>
+            </li>
+          )}
           {/* the municipality's administration: never shown to the outside GP or the patient (the server refuses them too) */}
           {isAdmin && (
             <>

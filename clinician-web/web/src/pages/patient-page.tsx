@@ -20,6 +20,7 @@ import { ConditionList } from '../components/condition-list'
 import { EmergencyAccess } from '../components/emergency-access'
 import { AdherenceText } from '../components/adherence-text'
 import { GatewayStatus } from '../components/gateway-status'
+import { HandoverSection } from '../components/handover-section'
 import { PatientRulesSection } from '../components/patient-rules'
 import { QueryState } from '../components/query-state'
 import { MeasuringPlanSection } from '../components/measuring-plan'
@@ -278,6 +279,8 @@ export function PatientPage({ patientId }: { patientId: string }) {
         />
       )}
 
+      {/* the handover note first, where the next shift opens the patient (issue 20, docs/decisions/0034) */}
+      {isReady && <HandoverSection patientId={patientId} canWrite={hasRole(session, ['nurse', 'clinician'])} />}
       {isReady && (
         <section
           className="measurements"
