@@ -11,6 +11,8 @@ export const queryKeys = {
   measurements: (id: string, days: RangeDays) => ['measurements', id, days] as const,
   measurementsOf: (id: string) => ['measurements', id] as const,
   alerts: ['alerts'] as const,
+  episodes: (which: 'inbox' | 'snoozed') => ['episodes', which] as const,
+  episodesAll: ['episodes'] as const,
   rules: (patientId: string) => ['rules', patientId] as const,
   adminGateways: ['admin', 'gateways'] as const,
   gatewayRejections: (id: string) => ['admin', 'gateways', id, 'rejections'] as const,
