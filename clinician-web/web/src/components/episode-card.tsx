@@ -15,6 +15,14 @@ import { formatVital, vitalLabel } from './vital-groups'
 import './episode-card.css'
 import type { VitalType } from '@varde/domain'
 
+/**
+ * "Worst" is the most severe colour's latest finding the alerts kept (ADR
+ * 0027: an alert keeps its opening and latest finding, not the extreme one
+ * between), so it is shown only when it is a finding of its own: beside a
+ * latest of the same colour it would say nothing true about the extreme.
+ */
+const isSameFinding = (a: EpisodeValue, b: EpisodeValue | null) => b !== null && a.at === b.at && a.value === b.value
+
 export type EpisodeAction = 'acknowledge' | 'assign' | 'resolve' | 'snooze' | 'unsnooze'
 
 export interface EpisodeCardProps {
@@ -116,7 +124,9 @@ export const EpisodeCard = forwardRef<HTMLElement, EpisodeCardProps>(function Ep
       {(e.first || e.latest) && (
         <dl className="course">
           {e.first && (<div><dt>{t('episodes.first')}</dt><dd>{value(e.first)}</dd></div>)}
-          {e.worst && (<div><dt>{t('episodes.worst')}</dt><dd>{value(e.worst)}</dd></div>)}
+          {e.worst && !isSameFinding(e.worst, e.first) && !isSameFinding(e.worst, e.latest) && (
+            <div><dt>{t('episodes.worst')}</dt><dd>{value(e.worst)}</dd></div>
+          )}
           {e.latest && (<div><dt>{t('episodes.latest')}</dt><dd>{value(e.latest)}</dd></div>)}
         </dl>
       )}

@@ -83,6 +83,8 @@ test('one card per episode: clinical to act on, under follow-up, technical apart
   expect(kari.getByText(/2 varsler/)).toBeTruthy()
   expect(kari.getByText('Først').nextElementSibling?.textContent).toMatch(/^92\s%/)
   expect(kari.getByText('Verst').nextElementSibling?.textContent).toMatch(/^86\s%/)
+  // a worst that is the latest finding is not said twice (ADR 0027 keeps no extreme finding)
+  expect(within(screen.getByTestId('episode-e-ola')).queryByText('Verst')).toBeNull()
   expect(kari.getByText('Sist').nextElementSibling?.textContent).toMatch(/^87\s%/)
   // the rules and values that made it, on demand
   expect(kari.queryByText('threshold:spo2')).toBeNull()
