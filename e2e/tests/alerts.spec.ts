@@ -63,6 +63,8 @@ test('a red SpO2 reading arrives in the inbox live; the nurse acknowledges and r
   await expect(card).toBeVisible()
   expect(reloaded).toBe(false)
   await expect(card.getByText('Rødt varsel')).toBeVisible()
+  // an episode card (issue 20); why it came is one click away
+  await card.getByRole('button', { name: 'Vis hvorfor' }).click()
   await expect(card.getByText(/Oksygenmetning 84 %/).first()).toBeVisible()
   await expect(card.getByText('Oksygenmetning – Rød grense')).toBeVisible()
   await expect(card.getByText('threshold:spo2')).toBeVisible()
@@ -72,7 +74,7 @@ test('a red SpO2 reading arrives in the inbox live; the nurse acknowledges and r
   await page.screenshot({ path: 'test-results/alerts-inbox.png', fullPage: true })
 
   await card.getByRole('button', { name: 'Kvitter ut' }).click()
-  await expect(page.getByText(`Varselet for ${PATIENT} er kvittert ut.`)).toBeVisible()
+  await expect(page.getByText(`Episoden for ${PATIENT} er kvittert ut.`)).toBeVisible()
   const followUp = page.getByRole('region', { name: /Kvittert ut/ }).getByRole('article', { name: PATIENT })
   await expect(followUp).toContainText('Kvittert ut av Sara Sykepleier')
   await expect(open.getByRole('article', { name: PATIENT })).toHaveCount(0)
@@ -81,8 +83,8 @@ test('a red SpO2 reading arrives in the inbox live; the nurse acknowledges and r
   await followUp.getByRole('radio', { name: 'Kontaktet pasienten' }).check()
   await followUp.getByLabel('Notat (valgfritt)').fill('Ringte pasienten, målte på nytt: 95 %.')
   expect((await scan(page)).violations).toEqual([])
-  await followUp.getByRole('button', { name: 'Avslutt varselet' }).click()
-  await expect(page.getByText(`Varselet for ${PATIENT} er avsluttet.`)).toBeVisible()
+  await followUp.getByRole('button', { name: 'Avslutt episoden' }).click()
+  await expect(page.getByText(`Episoden for ${PATIENT} er avsluttet.`)).toBeVisible()
   await expect(page.getByRole('article', { name: PATIENT })).toHaveCount(0)
 
   // the record: out of the open list, resolved with what was done

@@ -1,5 +1,5 @@
 import type { Episode as EpisodeView, EpisodeValue as EpisodeValueView } from '@varde/api-contract'
-import type { AlertRecord } from '@varde/db'
+import type { AlertRecord, EpisodeSnooze } from '@varde/db'
 import { groupEpisodes, RULE_KINDS, VITAL_TYPE_NAMES, type Episode, type EpisodeAlertInput, type EpisodeValue, type RuleKind } from '@varde/domain'
 import { z } from 'zod'
 import { toAlertView, type Language } from './alert-view.js'
@@ -52,7 +52,7 @@ export function episodesOf(alerts: readonly AlertRecord[], options: { resolved?:
   }))
 }
 
-export function toEpisodeView({ episode: e, alerts }: { episode: Episode; alerts: AlertRecord[] }, language: Language): EpisodeView {
+export function toEpisodeView({ episode: e, alerts }: { episode: Episode; alerts: AlertRecord[] }, language: Language, snooze: EpisodeSnooze | null = null): EpisodeView {
   const units = new Map<number, string>()
   for (const a of alerts) for (const v of [valueOf(a.firstFinding), valueOf(a.lastFinding)]) if (v) units.set(v.at.getTime(), v.unit)
   const value = (v: EpisodeValue | null): EpisodeValueView | null =>
@@ -63,5 +63,8 @@ export function toEpisodeView({ episode: e, alerts }: { episode: Episode; alerts
     firstTriggeredAt: e.firstTriggeredAt.toISOString(), lastTriggeredAt: e.lastTriggeredAt.toISOString(),
     first: value(e.first), worst: value(e.worst), latest: value(e.latest), readingCount: e.readingCount,
     alerts: alerts.map((a) => toAlertView(a, language)),
+    snooze: snooze && {
+      until: snooze.until.toISOString(), reason: snooze.reason, severity: snooze.severity, byName: snooze.byName, at: snooze.at.toISOString(),
+    },
   }
 }

@@ -150,6 +150,8 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/episodes/:id/acknowledge': { body: () => ({}), prepare: freshEpisode },
   'POST /api/episodes/:id/assign': { body: () => ({ userId: carerId.value }), prepare: freshEpisode },
   'POST /api/episodes/:id/resolve': { body: () => ({ outcome: 'no-action-needed' }), prepare: freshEpisode },
+  'POST /api/episodes/:id/snooze': { body: () => ({ until: new Date(Date.now() + 3_600_000).toISOString(), reason: 'access test' }), prepare: freshEpisode },
+  'DELETE /api/episodes/:id/snooze': { prepare: snoozedEpisode },
   'GET /api/events': {},
   'GET /fhir/Patient/:id': {},
   'GET /fhir/Patient': { query: (ids) => `identifier=${encodeURIComponent(`urn:oid:2.16.578.1.12.4.1.4.1|${ids.nationalId}`)}` },
@@ -307,6 +309,14 @@ async function patientWithOneAlert(ids: Ids): Promise<Partial<Ids>> {
 let episodesMade = 0
 async function freshEpisode(ids: Ids): Promise<Partial<Ids>> {
   return { alert: await insertAlert(db.pool, { patientId: ids.patient, severity: 'yellow', openedAt: new Date(Date.now() - (400 + 3 * ++episodesMade) * 86_400_000) }) }
+}
+/** A fresh episode, snoozed for an hour (migration 0032), so that ending its snooze succeeds. */
+async function snoozedEpisode(ids: Ids): Promise<Partial<Ids>> {
+  const { alert } = await freshEpisode(ids)
+  await db.pool.query(
+    `INSERT INTO episode_snoozes (tenant_id, episode_id, patient_id, until, reason, severity, by_user_id, by_name)
+     VALUES ('demo', $1, $2, now() + interval '1 hour', 'access test', 'yellow', $3, 'access test')`, [alert, ids.patient, carerId.value])
+  return { alert }
 }
 async function freshAlert(ids: Ids): Promise<Partial<Ids>> {
   return { alert: await insertAlert(db.pool, { patientId: ids.patient, severity: 'yellow' }) }

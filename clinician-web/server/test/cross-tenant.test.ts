@@ -209,6 +209,8 @@ const SAMPLES: Record<string, Sample> = {
   'POST /api/episodes/:id/acknowledge': { body: () => ({}) },
   'POST /api/episodes/:id/assign': { body: (_ids, caller) => ({ userId: callerIds.get(caller.username) ?? null }) },
   'POST /api/episodes/:id/resolve': { body: () => ({ outcome: 'no-action-needed' }) },
+  'POST /api/episodes/:id/snooze': { body: () => ({ until: new Date(Date.now() + 3_600_000).toISOString(), reason: 'cross-tenant test' }) },
+  'DELETE /api/episodes/:id/snooze': {},
   'GET /api/events': {},
   'GET /api/admin/gateways': {},
   'POST /api/admin/gateways': { body: (i) => ({ patientId: i.patient }) },

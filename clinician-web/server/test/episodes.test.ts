@@ -19,6 +19,7 @@ interface EpisodeJson {
   id: string; patientId: string; kind: string; topic: string; severity: string; status: string; readingCount: number
   first: { value: number } | null; worst: { value: number } | null; latest: { value: number } | null
   alerts: { id: string; status: string }[]
+  snooze: { until: string; reason: string; severity: string; byName: string } | null
 }
 
 const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000)
@@ -115,5 +116,83 @@ describe('GET /api/episodes and one action for the whole', () => {
     expect(technical.map((e) => e.topic)).toEqual(['rule:device:gateway-offline'])
     expect((await call('POST', `/api/episodes/00000000-0000-4000-8000-000000000000/acknowledge`, {})).body)
       .toMatchObject({ error: { code: 'not-found' } })
+  })
+})
+
+describe('snooze (issue 20, ADR 0033)', () => {
+  const hoursAhead = (now: string, h: number) => new Date(Date.parse(now) + h * 3_600_000).toISOString()
+  const platformNow = async () => (await call('GET', '/api/episodes')).body.now as string
+  let admin: string
+  const moveClock = async (body: unknown) => {
+    const res = await fetch(`${stack.baseUrl}/api/admin/clock`, {
+      method: 'POST', headers: { cookie: admin, 'content-type': 'application/json' }, body: JSON.stringify(body),
+    })
+    expect(res.status).toBe(200)
+  }
+  beforeAll(async () => { admin = await stack.login('admin') })
+  afterAll(async () => { await moveClock({ reset: true }) })
+
+  it('a snoozed episode leaves the inbox with its reason, and comes back by itself at its end time (platform clock)', async () => {
+    const patient = await newPatient()
+    const a = await insertAlert(db.pool, { patientId: patient, severity: 'yellow', openedAt: minutesAgo(20) })
+    const until = hoursAhead(await platformNow(), 2)
+    const snoozed = await call('POST', `/api/episodes/${a}/snooze`, { until, reason: '  Ringt pasienten, måler igjen i kveld ' })
+    expect(snoozed.status).toBe(200)
+    expect(snoozed.body).toMatchObject({ id: a, snooze: { until, reason: 'Ringt pasienten, måler igjen i kveld', severity: 'yellow' } })
+    expect(await episodesOf(patient)).toEqual([])
+    const hidden = (await call('GET', `/api/episodes?patientId=${patient}&snoozed=only`)).body.items as EpisodeJson[]
+    expect(hidden.map((e) => [e.id, e.snooze?.until])).toEqual([[a, until]])
+    // logged by the statement that made it, without the free text
+    const { rows } = await db.pool.query<{ details: Record<string, unknown> }>(
+      `SELECT details FROM audit_log WHERE action = 'episode.snooze' AND outcome = 'allowed' AND resource_id = $1`, [a])
+    expect(rows).toHaveLength(1)
+    expect(JSON.stringify(rows[0]!.details)).not.toContain('pasienten')
+
+    await moveClock({ advance: '2h' })
+    expect((await episodesOf(patient)).map((e) => [e.id, e.snooze])).toEqual([[a, null]])
+    expect((await call('GET', `/api/episodes?patientId=${patient}&snoozed=only`)).body.items).toEqual([])
+    await moveClock({ reset: true })
+  })
+
+  it('a red value during a yellow snooze shows the episode at once; red snoozed red stays snoozed', async () => {
+    const patient = await newPatient()
+    const a = await insertAlert(db.pool, { patientId: patient, severity: 'yellow', openedAt: minutesAgo(30) })
+    const until = hoursAhead(await platformNow(), 4)
+    expect((await call('POST', `/api/episodes/${a}/snooze`, { until, reason: 'Kjent, følges opp' })).status).toBe(200)
+    expect(await episodesOf(patient)).toEqual([])
+    await insertAlert(db.pool, { patientId: patient, severity: 'red', value: 89, openedAt: minutesAgo(5) })
+    const [shown, ...more] = await episodesOf(patient)
+    expect(more).toEqual([])
+    expect(shown).toMatchObject({ id: a, severity: 'red', snooze: { until, severity: 'yellow' } })
+    // snoozed again as red: a still-red value is no reason to show it
+    expect((await call('POST', `/api/episodes/${a}/snooze`, { until, reason: 'Lege varslet' })).body).toMatchObject({ snooze: { severity: 'red' } })
+    await insertAlert(db.pool, { patientId: patient, severity: 'red', value: 88, openedAt: minutesAgo(1) })
+    expect(await episodesOf(patient)).toEqual([])
+    // ended early: back
+    expect((await call('DELETE', `/api/episodes/${a}/snooze`)).body).toMatchObject({ id: a, snooze: null })
+    expect((await episodesOf(patient)).map((e) => e.id)).toEqual([a])
+    expect((await call('DELETE', `/api/episodes/${a}/snooze`)).body).toMatchObject({ error: { code: 'not-found' } })
+  })
+
+  it('refuses an end time that passed, one past 72 h, an empty reason and an unknown episode, each with its code', async () => {
+    const patient = await newPatient()
+    const a = await insertAlert(db.pool, { patientId: patient, severity: 'yellow', openedAt: minutesAgo(10) })
+    const now = await platformNow()
+    const cases: [unknown, number, string][] = [
+      [{ until: hoursAhead(now, -1), reason: 'x' }, 400, 'snooze-ended'],
+      [{ until: hoursAhead(now, 73), reason: 'x' }, 400, 'snooze-too-long'],
+      [{ until: hoursAhead(now, 1), reason: '   ' }, 400, 'invalid-request'],
+      [{ until: 'i kveld', reason: 'x' }, 400, 'invalid-request'],
+    ]
+    for (const [body, status, code] of cases) {
+      const res = await call('POST', `/api/episodes/${a}/snooze`, body)
+      expect([res.status, (res.body.error as { code: string }).code]).toEqual([status, code])
+    }
+    const unknown = await call('POST', '/api/episodes/00000000-0000-4000-8000-000000000000/snooze', { until: hoursAhead(now, 1), reason: 'x' })
+    expect([unknown.status, (unknown.body.error as { code: string }).code]).toEqual([404, 'not-found'])
+    expect((await episodesOf(patient)).map((e) => e.id)).toEqual([a])
+    const { rows } = await db.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_log WHERE action = 'episode.snooze' AND outcome = 'denied' AND resource_id = $1`, [a])
+    expect(rows[0]!.n).toBe(2)
   })
 })

@@ -36,6 +36,9 @@ export const API_ERROR_CODES = [
   'already-acknowledged',
   'already-resolved',
   'invalid-assignee',
+  // episodes (issue 20): a snooze's end time already passed, or too far ahead
+  'snooze-ended',
+  'snooze-too-long',
   // rules and pauses
   'version-conflict',
   'overlaps',

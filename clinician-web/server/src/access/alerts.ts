@@ -1,5 +1,5 @@
 import {
-  acknowledgeAlert, addAlertNote, canAccessPatient, assignAlert, findAlert, findAlertWithHistory, listAlerts, publishOutboxEvents, resolveAlert,
+  acknowledgeAlert, activeEpisodeSnoozes, endEpisodeSnooze, platformNow, snoozeEpisode, type EpisodeSnooze, addAlertNote, canAccessPatient, assignAlert, findAlert, findAlertWithHistory, listAlerts, publishOutboxEvents, resolveAlert,
   type AlertActionResult, type AlertOutcome, type AlertRecord, type AlertStatus, type AlertWithHistory, type OutboxEvent,
 } from '@varde/db'
 import { alertChangedEvent, type AlertChangeFacts } from '@varde/domain'
@@ -66,6 +66,36 @@ export function alertAccess({ db, actor, audit }: AccessContext) {
     },
 
     /**
+     * The snoozes in force of the caller's episodes (issue 20), which it has
+     * just listed (their alerts' reads are logged there), with the platform's
+     * time now.
+     */
+    snoozes: (episodeIds: readonly string[]) => activeEpisodeSnoozes(db, { tenantId: actor.tenantId, episodeIds }),
+
+    /**
+     * Snoozes an episode the caller found by `episode` (so its id is one of
+     * the caller's episodes), at most `maxHours` ahead on the platform clock.
+     * The statement writes its own log entry; a refusal is logged here.
+     */
+    async snooze(episodeId: string, q: { until: Date; reason: string; severity: 'red' | 'yellow'; patientId: string }, maxHours: number): Promise<EpisodeSnooze> {
+      const refuse = async (reason: string, error: Error) => {
+        await audit.one({ action: 'episode.snooze', resourceType: 'Alert', resourceId: episodeId, patientId: q.patientId, outcome: 'denied', details: { reason } })
+        return error
+      }
+      if (q.until.getTime() - (await platformNow(db)).getTime() > maxHours * 3_600_000) throw await refuse('too-long', new ERRORS.snoozeTooLong())
+      const result = await snoozeEpisode(db, alertActor(), { episodeId, until: q.until, reason: q.reason, severity: q.severity })
+      if (!result.ok) throw await refuse(result.code, result.code === 'snooze-ended' ? new ERRORS.snoozeEnded() : new ERRORS.episodeNotFound())
+      return result.snooze
+    },
+
+    /** Ends a snooze before its time; 404 when none is in force (logged as denied). */
+    async endSnooze(episodeId: string, patientId: string): Promise<void> {
+      if (await endEpisodeSnooze(db, alertActor(), episodeId)) return
+      await audit.one({ action: 'episode.unsnooze', resourceType: 'Alert', resourceId: episodeId, patientId, outcome: 'denied', details: { reason: 'not-snoozed' } })
+      throw new ERRORS.snoozeNotFound()
+    },
+
+    /**
      * An alert pushed on a live stream the actor opened: the care relationship
      * is checked again, and the stream's opening is its log entry (a row per
      * pushed change would log the server's doing, not the reader's).
@@ -93,7 +123,7 @@ export function alertAccess({ db, actor, audit }: AccessContext) {
 }
 
 /** An alert as the layer gives it to routes (so no route names @varde/db, not even for a type). */
-export type { AlertRecord }
+export type { AlertRecord, EpisodeSnooze }
 
 /** An action's outcome: the alert as it is now, and its event in the outbox (claimed for the caller). */
 export interface AlertChange {

@@ -40,6 +40,10 @@ export const ERRORS = {
   alreadyAcknowledged: define('already-acknowledged', 409, 'The alert is already acknowledged.'),
   alreadyResolved: define('already-resolved', 409, 'The alert is already resolved.'),
   invalidAssignee: define('invalid-assignee', 400, 'No such user, or the user gives the patient no care.'),
+  // episodes (issue 20)
+  snoozeEnded: define('snooze-ended', 400, 'The snooze\'s end time is not after the platform\'s time now.'),
+  snoozeTooLong: define('snooze-too-long', 400, 'A snooze may last at most 72 hours.'),
+  snoozeNotFound: define('not-found', 404, 'No snooze in force for this episode.'),
   versionConflict: define('version-conflict', 409, 'Someone else changed the rule meanwhile; reload and try again.'),
   pauseOverlaps: define('overlaps', 409, 'The pause overlaps another pause of the patient.'),
   invalidRange: define('invalid-range', 400, 'The end must come after the start.'),

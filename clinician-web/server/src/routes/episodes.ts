@@ -1,7 +1,8 @@
-import { acknowledgeBody, assignBody, episodeListSchema, episodeQuerySchema, episodeSchema, errorBody, idParams, resolveBody } from '@varde/api-contract'
+import { acknowledgeBody, assignBody, episodeListSchema, episodeQuerySchema, episodeSchema, errorBody, idParams, MAX_SNOOZE_HOURS, resolveBody, snoozeBody } from '@varde/api-contract'
+import { isSnoozeInForce } from '@varde/domain'
 import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import type { AlertChange, AlertRecord } from '../access/alerts.js'
+import type { AlertChange, AlertRecord, EpisodeSnooze } from '../access/alerts.js'
 import { preferredLanguage } from '../alert-view.js'
 import { episodesOf, toEpisodeView } from '../episode-view.js'
 import { ERRORS, isApiFailure } from '../errors/api-errors.js'
@@ -29,6 +30,21 @@ export const episodeRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async 
   const unresolved = (request: FastifyRequest, patientId?: string) =>
     accessOf(request).alerts.list({ statuses: ['open', 'acknowledged'], patientId, limit: ALL_UNRESOLVED })
 
+  /** The snooze in force of one episode, if any. */
+  const snoozeOf = async (request: FastifyRequest, episodeId: string): Promise<EpisodeSnooze | null> =>
+    (await accessOf(request).alerts.snoozes([episodeId])).snoozes[0] ?? null
+
+  /** The episode of this id among the caller's (404, logged, when none), with its alerts. */
+  const findEpisode = async (request: FastifyRequest, episodeId: string) => {
+    let found: ReturnType<typeof episodesOf>[number] | undefined
+    await accessOf(request).alerts.episode(episodeId, (unresolved) => {
+      found = episodesOf(unresolved).find((e) => e.episode.id === episodeId)
+      return found?.alerts ?? null
+    })
+    if (!found) throw new ERRORS.episodeNotFound()
+    return found
+  }
+
   /** Each of the episode's alerts the action applies to; 404 if none of the caller's episodes has this id. */
   const onEach = async (
     request: FastifyRequest,
@@ -55,7 +71,7 @@ export const episodeRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async 
     // the same alerts grouped again, resolved ones too (after a resolve, that is all of them)
     const after = episodesOf([...now.values()], { resolved: true }).find((e) => e.episode.id === episodeId)
     if (!after) throw new ERRORS.episodeNotFound()
-    return toEpisodeView(after, languageOf(request))
+    return toEpisodeView(after, languageOf(request), await snoozeOf(request, episodeId))
   }
   const actionResponses = { 200: episodeSchema, 400: errorBody, 404: errorBody, 409: errorBody }
 
@@ -72,7 +88,15 @@ export const episodeRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async 
     const language = languageOf(request)
     const episodes = episodesOf(await unresolved(request, request.query.patientId))
       .filter((e) => request.query.kind === undefined || e.episode.kind === request.query.kind)
-    return { items: episodes.map((e) => toEpisodeView(e, language)) }
+    const { now, snoozes } = await accessOf(request).alerts.snoozes(episodes.map((e) => e.episode.id))
+    const snoozeById = new Map(snoozes.map((s) => [s.episodeId, s]))
+    // a snoozed episode is out of the inbox until its end time, unless it turned redder since (ADR 0033)
+    const isHidden = (e: (typeof episodes)[number]) => {
+      const snooze = snoozeById.get(e.episode.id)
+      return snooze !== undefined && isSnoozeInForce(e.episode.severity, snooze, now)
+    }
+    const wanted = request.query.snoozed === 'only' ? episodes.filter(isHidden) : episodes.filter((e) => !isHidden(e))
+    return { items: wanted.map((e) => toEpisodeView(e, language, snoozeById.get(e.episode.id) ?? null)), now: now.toISOString() }
   })
 
   app.post('/api/episodes/:id/acknowledge', {
@@ -101,5 +125,34 @@ export const episodeRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async 
   }, async (request) => {
     const { outcome, note } = request.body
     return onEach(request, request.params.id, () => true, (id) => accessOf(request).alerts.resolve(id, { outcome, note: note || null }), () => new ERRORS.episodeNotFound())
+  })
+
+  app.post('/api/episodes/:id/snooze', {
+    config: { access: 'patient' },
+    schema: {
+      tags: ['alerts'], summary: 'Snooze (utsett) an episode until a time, saying why; again replaces the time and reason',
+      description: `Out of the inbox until \`until\` on the platform clock, at most ${MAX_SNOOZE_HOURS} h ahead; back by itself then, and at once if it turns redder (yellow → red). 400 \`snooze-ended\` when \`until\` is not ahead, \`snooze-too-long\` past ${MAX_SNOOZE_HOURS} h.`,
+      params: idParams, body: snoozeBody, response: { 200: episodeSchema, 400: errorBody, 404: errorBody },
+    },
+  }, async (request) => {
+    const found = await findEpisode(request, request.params.id)
+    const snooze = await accessOf(request).alerts.snooze(
+      request.params.id,
+      { until: new Date(request.body.until), reason: request.body.reason, severity: found.episode.severity, patientId: found.episode.patientId },
+      MAX_SNOOZE_HOURS,
+    )
+    return toEpisodeView(found, languageOf(request), snooze)
+  })
+
+  app.delete('/api/episodes/:id/snooze', {
+    config: { access: 'patient' },
+    schema: {
+      tags: ['alerts'], summary: 'End an episode\'s snooze before its time: it is back in the inbox',
+      params: idParams, response: { 200: episodeSchema, 404: errorBody },
+    },
+  }, async (request) => {
+    const found = await findEpisode(request, request.params.id)
+    await accessOf(request).alerts.endSnooze(request.params.id, found.episode.patientId)
+    return toEpisodeView(found, languageOf(request))
   })
 }

@@ -14,6 +14,8 @@ export const queryKeys = {
   chartAlerts: (id: string) => ['alerts', 'chart', id] as const,
   measurementsOf: (id: string) => ['measurements', id] as const,
   alerts: ['alerts'] as const,
+  episodes: (which: 'inbox' | 'snoozed') => ['episodes', which] as const,
+  episodesAll: ['episodes'] as const,
   rules: (patientId: string) => ['rules', patientId] as const,
   adminGateways: ['admin', 'gateways'] as const,
   gatewayRejections: (id: string) => ['admin', 'gateways', id, 'rejections'] as const,

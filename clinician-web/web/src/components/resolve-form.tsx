@@ -1,20 +1,23 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react'
-import { resolveAlert } from '../api/alerts'
 import { isApiError } from '../api/http'
-import { ALERT_OUTCOMES, type Alert, type ResolveOutcome } from '@varde/api-contract'
+import { ALERT_OUTCOMES, type ResolveOutcome } from '@varde/api-contract'
 import { useI18n } from '../i18n/i18n'
 import { errorText } from '../i18n/error-text'
 
-/** Closing an alert says what was done (for the record and for follow-up statistics). */
+/**
+ * Closing an alert (or a whole episode) says what was done, for the record
+ * and for follow-up statistics. `resolve` sends it and hands the answer on.
+ */
 export function ResolveForm({
-  alert,
-  onResolved,
+  resolve,
   onCancel,
   onConflict,
+  confirmLabel,
 }: {
-  alert: Alert
-  onResolved: (alert: Alert) => void
+  resolve: (outcome: ResolveOutcome, note: string) => Promise<void>
   onCancel: () => void
+  /** The submit button's text; "Avslutt varselet" unless said. */
+  confirmLabel?: string
   /** The server refused because the alert changed meanwhile (409): someone else resolved it. */
   onConflict?: () => void
 }) {
@@ -41,7 +44,7 @@ export function ResolveForm({
     setSubmitting(true)
     setError(null)
     try {
-      onResolved(await resolveAlert(alert.id, outcome, note))
+      await resolve(outcome, note)
     } catch (e) {
       setSubmitting(false)
       if (isApiError(e) && e.status === 409 && onConflict) onConflict()
@@ -91,7 +94,7 @@ export function ResolveForm({
           className="button button--primary"
           aria-disabled={isSubmitting || undefined}
         >
-          {isSubmitting ? t('alerts.resolving') : t('alerts.confirmResolve')}
+          {isSubmitting ? t('alerts.resolving') : confirmLabel ?? t('alerts.confirmResolve')}
         </button>
         <button type="button" className="button button--quiet" onClick={onCancel}>
           {t('alerts.cancel')}

@@ -1,78 +1,62 @@
 import { act, render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
-import type { Alert } from '@varde/api-contract'
+import type { Episode } from '@varde/api-contract'
 import { App } from '../app'
-import { mergeLoaded } from './alerts-page'
-import { alert, minutesAgo, NOW, session } from '../testing/fixtures'
-import {
-  FakeEventSource,
-  installFakeApi,
-  installFakeEventSource,
-  visit,
-  type FakeHandler,
-} from '../testing/fake-api'
+import { alert, episode, minutesAgo, NOW, session } from '../testing/fixtures'
+import { FakeEventSource, installFakeApi, installFakeEventSource, visit, type FakeHandler } from '../testing/fake-api'
+import { inboxKeyOf } from './inbox-keys'
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['Date'] })
   vi.setSystemTime(NOW)
 })
 
-const alerts: Alert[] = [
-  alert({
-    id: 'a-yellow-old',
-    severity: 'yellow',
-    openedAt: minutesAgo(300),
-    patientId: 'p-ola',
-    patientName: 'Ola Hansen',
-    summary: 'Vektøkning 2,1 kg på 3 dager',
-    rule: 'weight-gain',
-    readings: [{ type: 'body-weight', value: 84.2, unit: 'kg', measuredAt: minutesAgo(300) }],
-    thresholds: { delta: 2, days: 3 },
-  }),
-  alert({ id: 'a-red-new', severity: 'red', openedAt: minutesAgo(5), count: 3 }),
-  alert({
-    id: 'a-red-old',
-    severity: 'red',
-    openedAt: minutesAgo(90),
-    patientId: 'p-per',
-    patientName: 'Per Olsen',
-    summary: 'Systolisk blodtrykk over terskel',
-    rule: 'bp-high',
-    readings: [{ type: 'bp-systolic', value: 182, unit: 'mm[Hg]', measuredAt: minutesAgo(90) }],
-    thresholds: { 'bp-systolic': { max: 170 } },
-  }),
-  alert({
-    id: 'a-acked',
-    severity: 'yellow',
-    openedAt: minutesAgo(600),
-    status: 'acknowledged',
-    acknowledgedBy: 'Sara Sykepleier',
-    acknowledgedAt: minutesAgo(500),
-    patientName: 'Astrid Larsen',
-    patientId: 'p-astrid',
-  }),
-]
+/** The platform clock is 2 days ahead of this computer's (moved in demo mode): snoozes count from it. */
+const PLATFORM_NOW = new Date(NOW + 2 * 86_400_000).toISOString()
 
-function renderInbox() {
-  return renderInboxWith({})
-}
+const kariSpo2 = episode({
+  id: 'e-kari',
+  severity: 'red',
+  alerts: [
+    alert({ id: 'a-kari-1', severity: 'yellow', openedAt: minutesAgo(120), readings: [{ type: 'spo2', value: 92, unit: '%', measuredAt: minutesAgo(120) }] }),
+    alert({ id: 'a-kari-2', severity: 'red', openedAt: minutesAgo(30), count: 4, summary: 'Oksygenmetning 86 %', rule: 'threshold:spo2',
+      readings: [{ type: 'spo2', value: 86, unit: '%', measuredAt: minutesAgo(30) }], thresholds: { spo2: { min: 88 } } }),
+  ],
+  readingCount: 5,
+  first: { value: 92, unit: '%', at: minutesAgo(120), severity: 'yellow' },
+  worst: { value: 86, unit: '%', at: minutesAgo(30), severity: 'red' },
+  latest: { value: 87, unit: '%', at: minutesAgo(5), severity: 'red' },
+})
+const olaWeight = episode({
+  id: 'e-ola', severity: 'yellow', topic: 'vital:body-weight', vital: 'body-weight',
+  alerts: [alert({ id: 'a-ola', severity: 'yellow', openedAt: minutesAgo(300), patientId: 'p-ola', patientName: 'Ola Hansen',
+    readings: [{ type: 'body-weight', value: 84.2, unit: 'kg', measuredAt: minutesAgo(300) }] })],
+})
+const astridAcked = episode({
+  id: 'e-astrid', severity: 'yellow', status: 'acknowledged',
+  alerts: [alert({ id: 'a-astrid', severity: 'yellow', openedAt: minutesAgo(600), status: 'acknowledged', patientId: 'p-astrid',
+    patientName: 'Astrid Larsen', acknowledgedBy: 'Sara Sykepleier', acknowledgedAt: minutesAgo(500) })],
+})
+const perGateway = episode({
+  id: 'e-per', severity: 'yellow', kind: 'technical', topic: 'rule:device:gateway-offline', vital: null, first: null, worst: null, latest: null,
+  alerts: [alert({ id: 'a-per', severity: 'yellow', openedAt: minutesAgo(60), patientId: 'p-per', patientName: 'Per Olsen', rule: 'device:gateway-offline',
+    summary: 'Basestasjonen har ikke meldt seg på 6 timer', readings: [] })],
+})
+const bodilSnoozed = episode({
+  id: 'e-bodil', severity: 'yellow',
+  alerts: [alert({ id: 'a-bodil', severity: 'yellow', openedAt: minutesAgo(200), patientId: 'p-bodil', patientName: 'Bodil Berg' })],
+  snooze: { until: new Date(Date.parse(PLATFORM_NOW) + 3_600_000).toISOString(), reason: 'Ringt, måler i kveld', severity: 'yellow', byName: 'Sara Sykepleier', at: PLATFORM_NOW },
+})
 
-function renderInboxWith(routes: Record<string, FakeHandler | { status: number; body?: unknown }>) {
+function renderInbox(inbox: Episode[] = [kariSpo2, olaWeight, astridAcked, perGateway], routes: Record<string, FakeHandler | { status: number; body?: unknown }> = {}) {
   installFakeEventSource()
   const api = installFakeApi({
     'GET /api/session': { status: 200, body: session },
-    'GET /api/alerts': { status: 200, body: { items: alerts } },
-    'POST /api/alerts/a-red-old/acknowledge': {
+    'GET /api/episodes': (r) => ({
       status: 200,
-      body: {
-        ...alerts[2],
-        status: 'acknowledged',
-        acknowledgedBy: 'Sara Sykepleier',
-        acknowledgedAt: new Date(NOW).toISOString(),
-      },
-    },
-    'POST /api/alerts/a-acked/resolve': { status: 200, body: { ...alerts[3], status: 'resolved' } },
+      body: { items: r.url.searchParams.get('snoozed') === 'only' ? [bodilSnoozed] : inbox, now: PLATFORM_NOW },
+    }),
     ...routes,
   })
   visit('/alerts')
@@ -81,232 +65,116 @@ function renderInboxWith(routes: Record<string, FakeHandler | { status: number; 
 }
 
 const section = (name: RegExp) => screen.getByRole('region', { name })
-const patientsIn = (region: HTMLElement) =>
-  within(region)
-    .queryAllByRole('heading', { level: 3 })
-    .map((h) => h.textContent)
+const patientsIn = (region: HTMLElement) => within(region).queryAllByRole('heading', { level: 3 }).map((h) => h.textContent)
+const inboxLoads = (api: ReturnType<typeof installFakeApi>) =>
+  api.calls('GET /api/episodes').filter((c) => c.url.searchParams.get('snoozed') === null).length
 
-test('open alerts come red first, then by age, each with its explanation', async () => {
-  const api = renderInbox()
+test('one card per episode: clinical to act on, under follow-up, technical apart, snoozed apart; each with its course', async () => {
+  renderInbox()
   await screen.findByRole('region', { name: /Åpne/ })
-  expect(api.calls('GET /api/alerts')[0]?.url.searchParams.getAll('status')).toEqual([
-    'open',
-    'acknowledged',
-  ])
-  expect(patientsIn(section(/Åpne/))).toEqual(['Per Olsen', 'Kari Nordmann', 'Ola Hansen'])
-  expect(patientsIn(section(/Kvittert ut/))).toEqual(['Astrid Larsen'])
-
-  const per = within(screen.getByTestId('alert-a-red-old'))
-  expect(per.getByText('Rødt varsel')).toBeTruthy()
-  expect(per.getByText('Systolisk blodtrykk over terskel')).toBeTruthy()
-  expect(per.getByText('182 mmHg')).toBeTruthy()
-  expect(per.getByText('Systolisk blodtrykk – Øvre grense')).toBeTruthy()
-  expect(per.getByText('170 mmHg')).toBeTruthy()
-  // the shared clock catches up with the test's clock on its first subscriber's mount (use-now.ts)
-  expect(await per.findByText('for 1 time siden')).toBeTruthy()
-  expect(within(screen.getByTestId('alert-a-red-new')).getByText(/Utløst 3 ganger/)).toBeTruthy()
-  const ola = within(screen.getByTestId('alert-a-yellow-old'))
-  expect(ola.getByText('Endring').nextElementSibling?.textContent).toBe('2,0\u00a0kg')
-  expect(ola.getByText('Dager').nextElementSibling?.textContent).toBe('3')
-})
-
-test('Kvitter ut acknowledges the alert and moves it to follow-up, keeping focus on it', async () => {
-  const api = renderInbox()
-  await screen.findByRole('region', { name: /Åpne/ })
-  const user = userEvent.setup()
-  await user.click(
-    within(screen.getByTestId('alert-a-red-old')).getByRole('button', { name: 'Kvitter ut' }),
-  )
-
-  expect(await screen.findByText('Varselet for Per Olsen er kvittert ut.')).toBeTruthy()
-  expect(api.calls('POST /api/alerts/a-red-old/acknowledge')).toHaveLength(1)
   expect(patientsIn(section(/Åpne/))).toEqual(['Kari Nordmann', 'Ola Hansen'])
-  expect(patientsIn(section(/Kvittert ut/))).toEqual(['Per Olsen', 'Astrid Larsen'])
-  const moved = within(screen.getByTestId('alert-a-red-old'))
-  expect(moved.queryByRole('button', { name: 'Kvitter ut' })).toBeNull()
-  expect(moved.getByText(/Kvittert ut av Sara Sykepleier/)).toBeTruthy()
-  expect(document.activeElement).toBe(moved.getByRole('button', { name: 'Avslutt' }))
+  expect(patientsIn(section(/Kvittert ut/))).toEqual(['Astrid Larsen'])
+  expect(patientsIn(section(/Tekniske varsler/))).toEqual(['Per Olsen'])
+  expect(patientsIn(await screen.findByRole('region', { name: /Utsatt/ }))).toEqual(['Bodil Berg'])
+
+  const kari = within(screen.getByTestId('episode-e-kari'))
+  expect(kari.getByText('Rødt varsel')).toBeTruthy()
+  expect(kari.getByText(/5 målinger utenfor grensen/)).toBeTruthy()
+  expect(kari.getByText(/2 varsler/)).toBeTruthy()
+  expect(kari.getByText('Først').nextElementSibling?.textContent).toMatch(/^92\s%/)
+  expect(kari.getByText('Verst').nextElementSibling?.textContent).toMatch(/^86\s%/)
+  // a worst that is the latest finding is not said twice (ADR 0027 keeps no extreme finding)
+  expect(within(screen.getByTestId('episode-e-ola')).queryByText('Verst')).toBeNull()
+  expect(kari.getByText('Sist').nextElementSibling?.textContent).toMatch(/^87\s%/)
+  // the rules and values that made it, on demand
+  expect(kari.queryByText('threshold:spo2')).toBeNull()
+  await userEvent.setup().click(kari.getByRole('button', { name: 'Vis hvorfor' }))
+  expect(kari.getByText('threshold:spo2')).toBeTruthy()
+  expect(kari.getByText(/Utløst 4 ganger/)).toBeTruthy()
+  expect(within(screen.getByTestId('episode-e-bodil')).getByText(/Utsatt til .* av Sara Sykepleier: Ringt, måler i kveld/)).toBeTruthy()
+  // the keys are shown on the screen
+  expect(screen.getByText(/Hurtigtaster/).parentElement?.textContent).toMatch(/j\/k eller ↑\/↓ flytter · Enter viser hvorfor · a kvitterer ut/)
 })
 
-test('Avslutt asks what was done, then resolves with outcome and note', async () => {
-  const api = renderInbox()
+test('Kvitter ut acknowledges the whole episode with one request, then the inbox is asked again', async () => {
+  let acked = false
+  const api = renderInbox(undefined, {
+    'POST /api/episodes/e-kari/acknowledge': () => { acked = true; return { status: 200, body: { ...kariSpo2, status: 'acknowledged' } } },
+  })
+  await screen.findByRole('region', { name: /Åpne/ })
+  const loads = inboxLoads(api)
+  await userEvent.setup().click(within(screen.getByTestId('episode-e-kari')).getByRole('button', { name: 'Kvitter ut' }))
+  expect(await screen.findByText('Episoden for Kari Nordmann er kvittert ut.')).toBeTruthy()
+  expect(acked).toBe(true)
+  expect(api.calls('POST /api/episodes/e-kari/acknowledge')).toHaveLength(1)
+  await waitFor(() => expect(inboxLoads(api)).toBeGreaterThan(loads))
+})
+
+test('Utsett asks why, and snoozes until an hour past the platform\'s time, not this computer\'s', async () => {
+  const api = renderInbox(undefined, {
+    'POST /api/episodes/e-ola/snooze': (r) => ({ status: 200, body: { ...olaWeight, snooze: { ...(r.body as object), severity: 'yellow', byName: 'Sara Sykepleier', at: PLATFORM_NOW } } }),
+  })
   await screen.findByRole('region', { name: /Åpne/ })
   const user = userEvent.setup()
-  const card = within(screen.getByTestId('alert-a-acked'))
-  await user.click(card.getByRole('button', { name: 'Avslutt' }))
-  await user.click(card.getByRole('button', { name: 'Avslutt varselet' }))
-  expect(card.getByRole('alert').textContent).toBe('Velg hva som ble gjort før du avslutter.')
-  expect(api.calls('POST /api/alerts/a-acked/resolve')).toHaveLength(0)
+  const ola = within(screen.getByTestId('episode-e-ola'))
+  await user.click(ola.getByRole('button', { name: 'Utsett' }))
+  await user.click(ola.getByRole('button', { name: 'Utsett episoden' }))
+  expect(ola.getByRole('alert').textContent).toBe('Skriv hvorfor episoden utsettes.')
+  expect(api.calls('POST /api/episodes/e-ola/snooze')).toHaveLength(0)
 
-  await user.click(card.getByRole('radio', { name: 'Kontaktet fastlegen' }))
-  await user.type(card.getByLabelText('Notat (valgfritt)'), 'Fastlege øker diuretika')
-  await user.click(card.getByRole('button', { name: 'Avslutt varselet' }))
-
-  expect(await screen.findByText('Varselet for Astrid Larsen er avsluttet.')).toBeTruthy()
-  expect(api.calls('POST /api/alerts/a-acked/resolve')[0]?.body).toEqual({
-    outcome: 'contacted-gp',
-    note: 'Fastlege øker diuretika',
+  await user.type(ola.getByLabelText('Hvorfor (påkrevd)'), 'Veid etter middag')
+  await user.click(ola.getByRole('button', { name: 'Utsett episoden' }))
+  expect(await screen.findByText('Episoden for Ola Hansen er utsatt.')).toBeTruthy()
+  expect(api.calls('POST /api/episodes/e-ola/snooze')[0]?.body).toEqual({
+    until: new Date(Date.parse(PLATFORM_NOW) + 3_600_000).toISOString(),
+    reason: 'Veid etter middag',
   })
-  expect(screen.queryByTestId('alert-a-acked')).toBeNull()
-  expect(screen.getByText('Ingen varsler under oppfølging.')).toBeTruthy()
 })
 
-test('alerts arrive and change live', async () => {
-  renderInbox()
+test('keyboard triage: j/k and the arrows move between cards, Enter opens, a acknowledges the selected one', async () => {
+  const api = renderInbox(undefined, {
+    'POST /api/episodes/e-ola/acknowledge': { status: 200, body: { ...olaWeight, status: 'acknowledged' } },
+  })
+  await screen.findByRole('region', { name: /Åpne/ })
+  const user = userEvent.setup()
+  await user.keyboard('j')
+  expect(document.activeElement).toBe(screen.getByTestId('episode-e-ola'))
+  await user.keyboard('k')
+  expect(document.activeElement).toBe(screen.getByTestId('episode-e-kari'))
+  await user.keyboard('{ArrowDown}')
+  expect(document.activeElement).toBe(screen.getByTestId('episode-e-ola'))
+  await user.keyboard('{Enter}')
+  expect(within(screen.getByTestId('episode-e-ola')).getByRole('button', { name: 'Skjul hvorfor' }).getAttribute('aria-expanded')).toBe('true')
+  await user.keyboard('a')
+  expect(await screen.findByText('Episoden for Ola Hansen er kvittert ut.')).toBeTruthy()
+  expect(api.calls('POST /api/episodes/e-ola/acknowledge')).toHaveLength(1)
+  expect(api.calls('POST /api/episodes/e-kari/acknowledge')).toHaveLength(0)
+})
+
+test('a live alert event asks the server for the episodes again', async () => {
+  const api = renderInbox()
   await screen.findByRole('region', { name: /Åpne/ })
   const source = FakeEventSource.latest()
   act(() => source.open())
-  act(() =>
-    source.emit('alert', {
-      alert: alert({
-        id: 'a-live',
-        severity: 'red',
-        openedAt: minutesAgo(400),
-        patientName: 'Berit Kristiansen',
-        patientId: 'p-berit',
-      }),
-    }),
-  )
-  expect(patientsIn(section(/Åpne/))).toEqual([
-    'Berit Kristiansen',
-    'Per Olsen',
-    'Kari Nordmann',
-    'Ola Hansen',
-  ])
-  act(() => source.emit('alert', { alert: { ...alerts[1], status: 'resolved' } }))
-  expect(patientsIn(section(/Åpne/))).toEqual(['Berit Kristiansen', 'Per Olsen', 'Ola Hansen'])
+  const before = inboxLoads(api)
+  act(() => source.emit('alert', { alert: alert({ id: 'a-new', severity: 'red', openedAt: minutesAgo(0) }) }))
+  await waitFor(() => expect(inboxLoads(api)).toBeGreaterThan(before))
 })
 
-test('an older version of an alert never replaces a newer one, and a resolved alert stays gone', async () => {
-  renderInbox()
-  await screen.findByRole('region', { name: /Åpne/ })
-  const source = FakeEventSource.latest()
-  act(() => source.open())
-  const perNow = {
-    ...alerts[2]!,
-    status: 'acknowledged' as const,
-    acknowledgedBy: 'Lars Lege',
-    revision: 3,
-  }
-  act(() => source.emit('alert', { alert: perNow }))
-  // the event of the change before (revision 2) arrives late
-  act(() => source.emit('alert', { alert: { ...alerts[2], summary: 'Gammel', revision: 2 } }))
-  expect(patientsIn(section(/Kvittert ut/))).toEqual(['Per Olsen', 'Astrid Larsen'])
-  expect(screen.queryByText('Gammel')).toBeNull()
-
-  act(() => source.emit('alert', { alert: { ...perNow, status: 'resolved', revision: 4 } }))
-  act(() => source.emit('alert', { alert: perNow }))
-  expect(screen.queryByTestId('alert-a-red-old')).toBeNull()
-})
-
-test("explains a threshold alert from the rule's own limits, in the chosen language", async () => {
-  installFakeEventSource()
-  const spo2 = alert({
-    id: 'a-spo2',
-    severity: 'red',
-    openedAt: minutesAgo(3),
-    patientName: 'Per Olsen',
-    patientId: 'p-per',
-    rule: 'threshold:spo2',
-    summary: 'Oksygenmetning 84 % (rød grense ≤ 91 %)',
-    summaries: {
-      nb: 'Oksygenmetning 84 % (rød grense ≤ 91 %)',
-      en: 'Oxygen saturation 84% (red limit ≤ 91%)',
-    },
-    readings: [{ type: 'spo2', value: 84, unit: '%', measuredAt: minutesAgo(3) }],
-    thresholds: {
-      vitals: [
-        {
-          vital: 'spo2',
-          red: { low: { value: 91, isInclusive: true } },
-          yellow: { low: { value: 93, isInclusive: true } },
-          hysteresis: 1,
-        },
-      ],
-    },
-    source: 'NEWS2 (RCP 2017), SpO2 skala 1',
-    isConditionActive: false,
-    escalatedAt: minutesAgo(1),
+describe('inboxKeyOf', () => {
+  const card = document.createElement('article')
+  card.dataset.episodeId = 'e1'
+  const field = document.createElement('textarea')
+  const button = document.createElement('button')
+  const plain = { altKey: false, ctrlKey: false, metaKey: false }
+  test.each([
+    ['j', card, 'next'], ['k', button, 'previous'], ['a', document.body, 'acknowledge'],
+    ['ArrowDown', card, 'next'], ['ArrowDown', document.body, null], ['Enter', card, 'open'], ['Enter', button, null],
+    ['a', field, null], ['j', field, null],
+  ] as const)('%s on %s', (key, target, expected) => {
+    expect(inboxKeyOf({ key, ...plain }, target)).toBe(expected)
   })
-  installFakeApi({
-    'GET /api/session': { status: 200, body: session },
-    'GET /api/alerts': { status: 200, body: { items: [spo2] } },
-  })
-  visit('/alerts')
-  render(<App />)
-  const card = within(await screen.findByTestId('alert-a-spo2'))
-  expect(card.getByText('Oksygenmetning 84 % (rød grense ≤ 91 %)')).toBeTruthy()
-  expect(card.getByText('Oksygenmetning – Rød grense').nextElementSibling?.textContent).toBe(
-    '≤\u00a091\u00a0%',
-  )
-  expect(card.getByText('Oksygenmetning – Gul grense').nextElementSibling?.textContent).toBe(
-    '≤\u00a093\u00a0%',
-  )
-  expect(card.queryByText(/hysteresis/i)).toBeNull()
-  expect(card.getByText(/NEWS2 \(RCP 2017\)/)).toBeTruthy()
-  expect(card.getByText(/Ikke lenger aktiv/)).toBeTruthy()
-  expect(card.getByText(/Eskalert/)).toBeTruthy()
-
-  await userEvent.setup().click(screen.getByRole('button', { name: 'English' }))
-  expect(card.getByText('Oxygen saturation 84% (red limit ≤ 91%)')).toBeTruthy()
-  expect(card.getByText('Oxygen saturation – Red limit').nextElementSibling?.textContent).toBe(
-    '≤\u00a091%',
-  )
-  expect(card.getByRole('button', { name: 'Acknowledge' })).toBeTruthy()
-})
-
-test('when someone else got there first, says so and shows the alert as it is now', async () => {
-  let listed = 0
-  const api = renderInboxWith({
-    'GET /api/alerts': () => {
-      listed++
-      const items =
-        listed === 1
-          ? alerts
-          : alerts.map((a) =>
-              a.id === 'a-red-old'
-                ? { ...a, status: 'acknowledged', acknowledgedBy: 'Lars Lege', revision: 2 }
-                : a,
-            )
-      return { status: 200, body: { items } }
-    },
-    'POST /api/alerts/a-red-old/acknowledge': {
-      status: 409,
-      body: {
-        error: { code: 'already-acknowledged', message: 'Varselet er allerede kvittert ut.' },
-      },
-    },
-  })
-  await screen.findByRole('region', { name: /Åpne/ })
-  await userEvent
-    .setup()
-    .click(
-      within(screen.getByTestId('alert-a-red-old')).getByRole('button', { name: 'Kvitter ut' }),
-    )
-  expect(
-    await screen.findByText('Varselet ble endret av noen andre. Visningen er oppdatert.'),
-  ).toBeTruthy()
-  await waitFor(() => expect(patientsIn(section(/Kvittert ut/))).toContain('Per Olsen'))
-  expect(api.calls('GET /api/alerts')).toHaveLength(2)
-  expect(
-    within(screen.getByTestId('alert-a-red-old')).getByText(/Kvittert ut av Lars Lege/),
-  ).toBeTruthy()
-})
-
-describe('mergeLoaded', () => {
-  const open = alert({ id: 'a', severity: 'red', openedAt: minutesAgo(10), revision: 2 })
-  test('keeps the newer version of each alert and the ones that arrived during the load', () => {
-    const live = alert({ id: 'new', severity: 'yellow', openedAt: minutesAgo(1) })
-    const resolved = { ...open, status: 'resolved' as const, revision: 3 }
-    const gone = alert({ id: 'gone', severity: 'yellow', openedAt: minutesAgo(50) })
-    const merged = mergeLoaded([resolved, live, gone], [open], new Set(['new']))
-    expect(merged.map((a) => [a.id, a.status, a.revision])).toEqual([
-      ['a', 'resolved', 3],
-      ['new', 'open', 1],
-    ])
-  })
-  test("takes the server's version when it is newer", () => {
-    const newer = { ...open, status: 'acknowledged' as const, revision: 5 }
-    expect(mergeLoaded([open], [newer], new Set())).toEqual([newer])
+  test('a key with a modifier is the browser\'s', () => {
+    expect(inboxKeyOf({ key: 'a', altKey: false, ctrlKey: true, metaKey: false }, card)).toBeNull()
   })
 })

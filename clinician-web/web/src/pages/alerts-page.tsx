@@ -1,186 +1,215 @@
-import type { Alert } from '@varde/api-contract'
+import type { Episode } from '@varde/api-contract'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
-import { useCallback, useMemo, useRef, useState } from 'react'
-import { listAlerts } from '../api/alerts'
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { TEAM_MANAGER_ROLES } from '../api/care-team'
+import {
+  acknowledgeEpisode, assignEpisode, endEpisodeSnooze, listEpisodes, resolveEpisode, snoozeEpisode, type EpisodeList,
+} from '../api/episodes'
+import { isApiError } from '../api/http'
 import { useLiveEvents } from '../api/live-events-context'
 import { queryKeys } from '../api/query-keys'
-import { AlertCard } from '../components/alert-card'
+import { EpisodeCard, type EpisodeAction } from '../components/episode-card'
 import { QueryState } from '../components/query-state'
 import { useI18n } from '../i18n/i18n'
+import { useRedEpisodeAlarm } from '../notify/use-red-episode-alarm'
 import { hasRole, useSignedInSession } from '../session/session-context'
+import { useInboxKeys, type InboxKey } from './inbox-keys'
 import { usePageTitle } from './use-page-title'
+import type { ResolveOutcome } from '@varde/api-contract'
 
-const SEVERITY_RANK = { red: 0, yellow: 1 } as const
+/** A look at the inbox at least this often: a snooze that ended while the platform clock was moved comes back too. */
+const REFRESH_MS = 30_000
 
-/** Red before yellow; within each, the one waiting longest first. */
-export function sortAlerts(alerts: readonly Alert[]): Alert[] {
-  return [...alerts].sort(
-    (a, b) =>
-      SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
-      Date.parse(a.openedAt) - Date.parse(b.openedAt),
-  )
-}
-
-/**
- * A created or changed alert replaces the one we have, unless ours is newer
- * (events and answers can cross). Resolved alerts stay in the state, out of
- * both lists, so a late older version cannot bring one back.
- */
-export function upsertAlert(alerts: readonly Alert[], changed: Alert): Alert[] {
-  const current = alerts.find((a) => a.id === changed.id)
-  if (current && current.revision > changed.revision) return [...alerts]
-  return [...alerts.filter((a) => a.id !== changed.id), changed]
-}
-
-/**
- * A fresh list from the server, merged with what we have: the newer version
- * of each alert, and alerts that are not in the list because they arrived
- * live while it was on its way (`arrivedDuringLoad`) or were resolved.
- */
-export function mergeLoaded(
-  current: readonly Alert[],
-  loaded: readonly Alert[],
-  arrivedDuringLoad: ReadonlySet<string>,
-): Alert[] {
-  let merged = [...loaded]
-  for (const a of current) {
-    const isListed = loaded.some((l) => l.id === a.id)
-    if (isListed || a.status === 'resolved' || arrivedDuringLoad.has(a.id))
-      merged = upsertAlert(merged, a)
+/** The inbox's groups, in the order the keys walk them. */
+export function groupInbox(episodes: readonly Episode[]) {
+  const clinical = episodes.filter((e) => e.kind === 'clinical')
+  return {
+    open: clinical.filter((e) => e.status === 'open'),
+    acknowledged: clinical.filter((e) => e.status === 'acknowledged'),
+    technical: episodes.filter((e) => e.kind === 'technical'),
   }
-  return merged
 }
 
-/** The inbox: open alerts to act on, and acknowledged ones still to be closed. */
+/**
+ * The inbox (issue 20, ADR 0027 and 0033): one card per episode, clinical
+ * ones to act on and those under follow-up, technical ones (gateway, battery,
+ * a missed measurement) apart, and the snoozed ones out of the way until their
+ * time. The server groups; a live `alert` event asks it again. Keys: j/k or
+ * the arrows move, Enter opens, a acknowledges (inbox-keys.ts).
+ */
 export function AlertsPage() {
-  const { t } = useI18n()
+  const { t, tp } = useI18n()
   usePageTitle(t('alerts.title'))
-  const canShare = hasRole(useSignedInSession(), TEAM_MANAGER_ROLES)
+  const session = useSignedInSession()
+  const canShare = hasRole(session, TEAM_MANAGER_ROLES)
   const [message, setMessage] = useState('')
-  const [focusId, setFocusId] = useState<string | null>(null)
-  const headingRef = useRef<HTMLHeadingElement>(null)
+  const [selectedId, setSelectedId] = useState<string | null>(null)
+  const [openIds, setOpenIds] = useState<ReadonlySet<string>>(new Set())
   const queryClient = useQueryClient()
-  /** Ids of alerts that arrived live while a load was on its way; null when none is. */
-  const arrivedDuringLoad = useRef<Set<string> | null>(null)
+  const cards = useRef(new Map<string, HTMLElement>())
+  /** Platform time minus this browser's, from the last answer (the platform clock may be moved). */
+  const clockOffset = useRef(0)
 
+  const remember = (list: EpisodeList) => {
+    clockOffset.current = Date.parse(list.now) - Date.now()
+    return list
+  }
   const inbox = useQuery({
-    queryKey: queryKeys.alerts,
-    queryFn: async ({ signal }) => {
-      const arrived = new Set<string>()
-      arrivedDuringLoad.current = arrived
+    queryKey: queryKeys.episodes('inbox'),
+    queryFn: async ({ signal }) => remember(await listEpisodes('inbox', signal)),
+    refetchInterval: REFRESH_MS,
+  })
+  const snoozed = useQuery({
+    queryKey: queryKeys.episodes('snoozed'),
+    queryFn: async ({ signal }) => remember(await listEpisodes('snoozed', signal)),
+    refetchInterval: REFRESH_MS,
+  })
+  const platformNow = useCallback(() => new Date(Date.now() + clockOffset.current), [])
+  const refresh = useCallback(() => void queryClient.invalidateQueries({ queryKey: queryKeys.episodesAll }), [queryClient])
+
+  // a change of any alert is a change of its episode: ask the server to group again
+  useLiveEvents({ onAlert: refresh, onResync: refresh })
+
+  // back by itself: at the earliest snooze's end, look again
+  const nextReturn = snoozed.data?.items.reduce<number | null>((soonest, e) => {
+    const until = e.snooze ? Date.parse(e.snooze.until) : null
+    return until !== null && (soonest === null || until < soonest) ? until : soonest
+  }, null)
+  useEffect(() => {
+    if (nextReturn == null) return
+    const timer = setTimeout(refresh, Math.max(0, nextReturn - platformNow().getTime()) + 250)
+    return () => clearTimeout(timer)
+  }, [nextReturn, platformNow, refresh])
+
+  const alarm = useRedEpisodeAlarm(
+    inbox.data?.items,
+    t('episodes.notificationTitle'),
+    useCallback((count: number) => tp('episodes.notificationBody', count), [tp]),
+  )
+
+  const groups = useMemo(() => groupInbox(inbox.data?.items ?? []), [inbox.data])
+  const order = useMemo(
+    () => [...groups.open, ...groups.acknowledged, ...groups.technical, ...(snoozed.data?.items ?? [])].map((e) => e.id),
+    [groups, snoozed.data],
+  )
+  const selected = selectedId !== null && order.includes(selectedId) ? selectedId : order[0] ?? null
+
+  const act = useCallback(
+    async (episode: Episode, action: EpisodeAction, input: { outcome?: string; note?: string; until?: Date; reason?: string } = {}) => {
       try {
-        const loaded = await listAlerts(['open', 'acknowledged'], signal)
-        const current = queryClient.getQueryData<Alert[]>(queryKeys.alerts)
-        return current ? mergeLoaded(current, loaded, arrived) : loaded
+        const changed =
+          action === 'acknowledge' ? await acknowledgeEpisode(episode.id)
+          : action === 'assign' ? await assignEpisode(episode.id, session.user.id)
+          : action === 'resolve' ? await resolveEpisode(episode.id, input.outcome as ResolveOutcome, input.note)
+          : action === 'snooze' ? await snoozeEpisode(episode.id, input.until!, input.reason ?? '')
+          : await endEpisodeSnooze(episode.id)
+        setMessage(t(`episodes.did.${action}`, { name: changed.patientName }))
+        if (action === 'resolve' || action === 'snooze') {
+          // the card leaves: keep the nurse on the next one
+          const next = order[order.indexOf(episode.id) + 1] ?? order[order.indexOf(episode.id) - 1] ?? null
+          setSelectedId(next)
+          if (next) requestAnimationFrame(() => cards.current.get(next)?.focus())
+        }
+      } catch (error) {
+        if (isApiError(error) && error.status === 409) setMessage(t('alerts.changedElsewhere'))
+        else throw error
       } finally {
-        if (arrivedDuringLoad.current === arrived) arrivedDuringLoad.current = null
+        await queryClient.invalidateQueries({ queryKey: queryKeys.episodesAll })
       }
     },
-  })
-  const alerts = inbox.data
-
-  /** A changed alert (an event or an action's answer) goes into the cached inbox by revision. */
-  const upsert = useCallback(
-    (alert: Alert) =>
-      queryClient.setQueryData<Alert[]>(queryKeys.alerts, (current) =>
-        current ? upsertAlert(current, alert) : current,
-      ),
-    [queryClient],
+    [order, queryClient, session.user.id, t],
   )
 
-  useLiveEvents({
-    onAlert: ({ alert }) => {
-      arrivedDuringLoad.current?.add(alert.id)
-      upsert(alert)
-    },
-  })
-
-  const onChanged = useCallback(
-    (alert: Alert, action: 'acknowledged' | 'resolved') => {
-      upsert(alert)
-      if (action === 'acknowledged') {
-        setMessage(t('alerts.didAcknowledge', { name: alert.patientName }))
-        // the card moved to the other list: keep the nurse on it, at its next step
-        setFocusId(alert.id)
+  const onKey = useCallback(
+    (key: InboxKey) => {
+      if (selected === null) return
+      const at = order.indexOf(selected)
+      if (key === 'next' || key === 'previous') {
+        const next = order[Math.min(order.length - 1, Math.max(0, at + (key === 'next' ? 1 : -1)))]
+        if (next) {
+          setSelectedId(next)
+          cards.current.get(next)?.focus() // focus scrolls it into view
+        }
+      } else if (key === 'open') {
+        setOpenIds((ids) => toggled(ids, selected))
       } else {
-        setMessage(t('alerts.didResolve', { name: alert.patientName }))
-        setFocusId(null)
-        headingRef.current?.focus()
+        const episode = [...(inbox.data?.items ?? [])].find((e) => e.id === selected)
+        if (episode?.status === 'open') void act(episode, 'acknowledge').catch(() => setMessage(t('alerts.actionError', { message: '' })))
       }
     },
-    [t, upsert],
+    [act, inbox.data, order, selected, t],
   )
+  useInboxKeys(onKey)
 
-  /** Someone else got there first (acknowledged or resolved it): show what is true now. */
-  const onConflict = useCallback(() => {
-    setMessage(t('alerts.changedElsewhere'))
-    void queryClient.invalidateQueries({ queryKey: queryKeys.alerts })
-  }, [t, queryClient])
-
-  const open = useMemo(
-    () => (alerts ? sortAlerts(alerts.filter((a) => a.status === 'open')) : []),
-    [alerts],
+  const card = (e: Episode) => (
+    <li key={e.id}>
+      <EpisodeCard
+        ref={(el) => { if (el) cards.current.set(e.id, el); else cards.current.delete(e.id) }}
+        episode={e}
+        act={(action, input) => act(e, action, input)}
+        now={platformNow}
+        userId={session.user.id}
+        isSelected={selected === e.id}
+        isOpen={openIds.has(e.id)}
+        onToggleOpen={() => setOpenIds((ids) => toggled(ids, e.id))}
+        onSelect={() => setSelectedId(e.id)}
+        canShare={canShare}
+      />
+    </li>
   )
-  const acknowledged = useMemo(
-    () => (alerts ? sortAlerts(alerts.filter((a) => a.status === 'acknowledged')) : []),
-    [alerts],
+  const group = (id: string, title: string, items: readonly Episode[], empty: string, note?: string) => (
+    <section className="alert-group" aria-labelledby={id}>
+      <h2 id={id}>
+        {title} <span className="count">{items.length}</span>
+      </h2>
+      {note && <p className="page__note">{note}</p>}
+      {items.length === 0 ? <p className="empty">{empty}</p> : <ul className="alert-list">{items.map(card)}</ul>}
+    </section>
   )
 
   return (
     <div className="page page--alerts">
       <div className="page__header">
-        <h1 tabIndex={-1} ref={headingRef}>
-          {t('alerts.title')}
-        </h1>
-        <p className="page__note">{t('alerts.sortNote')}</p>
+        <h1 tabIndex={-1}>{t('alerts.title')}</h1>
+        <p className="page__note">{t('episodes.sortNote')}</p>
+      </div>
+      <div className="inbox-tools">
+        <p className="inbox-keys" id="inbox-keys">
+          <span className="visually-hidden">{t('episodes.keysLabel')} </span>
+          <kbd>j</kbd>/<kbd>k</kbd> {t('episodes.keyMove')} · <kbd>Enter</kbd> {t('episodes.keyOpen')} · <kbd>a</kbd> {t('episodes.keyAcknowledge')}
+        </p>
+        <div className="inbox-alarm">
+          {alarm.permission === 'default' && (
+            <button type="button" className="button" onClick={() => void alarm.askPermission()}>
+              {t('episodes.allowNotifications')}
+            </button>
+          )}
+          {alarm.permission === 'granted' && <p className="page__note">{t('episodes.notificationsOn')}</p>}
+          {alarm.permission === 'denied' && <p className="page__note">{t('episodes.notificationsDenied')}</p>}
+          <label className="list-filters__check">
+            <input type="checkbox" checked={alarm.isSoundOn} onChange={(ev) => alarm.setSoundOn(ev.target.checked)} />
+            {t('episodes.sound')}
+          </label>
+        </div>
       </div>
       <p className={message ? 'notice notice--success' : 'visually-hidden'} role="status">
         {message}
       </p>
       <QueryState query={inbox} errorMessage={t('alerts.loadError')} />
-      {alerts && (
+      {inbox.data && (
         <>
-          <section className="alert-group" aria-labelledby="alerts-open-heading">
-            <h2 id="alerts-open-heading">
-              {t('alerts.open')} <span className="count">{open.length}</span>
-            </h2>
-            {open.length === 0 ? (
-              <p className="empty">{t('alerts.noneOpen')}</p>
-            ) : (
-              <ul className="alert-list">
-                {open.map((a) => (
-                  <li key={a.id}>
-                    <AlertCard alert={a} onChanged={onChanged} onConflict={onConflict} canShare={canShare} />
-                  </li>
-                ))}
-              </ul>
-            )}
-          </section>
-          <section className="alert-group" aria-labelledby="alerts-acknowledged-heading">
-            <h2 id="alerts-acknowledged-heading">
-              {t('alerts.acknowledged')} <span className="count">{acknowledged.length}</span>
-            </h2>
-            {acknowledged.length === 0 ? (
-              <p className="empty">{t('alerts.noneAcknowledged')}</p>
-            ) : (
-              <ul className="alert-list">
-                {acknowledged.map((a) => (
-                  <li key={a.id}>
-                    <AlertCard
-                      alert={a}
-                      onChanged={onChanged}
-                      onConflict={onConflict}
-                      shouldFocus={focusId === a.id}
-                      canShare={canShare}
-                    />
-                  </li>
-                ))}
-              </ul>
-            )}
-          </section>
+          {group('alerts-open-heading', t('alerts.open'), groups.open, t('alerts.noneOpen'))}
+          {group('alerts-acknowledged-heading', t('alerts.acknowledged'), groups.acknowledged, t('alerts.noneAcknowledged'))}
+          {group('alerts-technical-heading', t('episodes.technical'), groups.technical, t('episodes.noneTechnical'), t('episodes.technicalNote'))}
+          {group('alerts-snoozed-heading', t('episodes.snoozed'), snoozed.data?.items ?? [], t('episodes.noneSnoozed'))}
         </>
       )}
     </div>
   )
+}
+
+function toggled(ids: ReadonlySet<string>, id: string): ReadonlySet<string> {
+  const next = new Set(ids)
+  if (!next.delete(id)) next.add(id)
+  return next
 }

@@ -1,4 +1,4 @@
-import type { Alert, Measurement, Patient, SessionInfo } from '@varde/api-contract'
+import type { Alert, Episode, Measurement, Patient, SessionInfo } from '@varde/api-contract'
 
 export const NOW = Date.parse('2026-03-10T12:00:00Z')
 export const minutesAgo = (n: number) => new Date(NOW - n * 60_000).toISOString()
@@ -89,6 +89,32 @@ export function alert(
     resolutionNote: null,
     escalatedAt: null,
     revision: 1,
+    ...overrides,
+  }
+}
+
+/** An episode of the given alerts (issue 20), its course from their readings as the server would give it. */
+export function episode(overrides: Partial<Episode> & Pick<Episode, 'id' | 'severity' | 'alerts'>): Episode {
+  const first = overrides.alerts[0]!
+  const value = (a: Alert) => {
+    const r = a.readings[0]
+    return r ? { value: r.value, unit: r.unit, at: r.measuredAt, severity: a.severity } : null
+  }
+  return {
+    patientId: first.patientId,
+    patientName: first.patientName,
+    kind: 'clinical',
+    topic: 'vital:spo2',
+    vital: 'spo2',
+    status: 'open',
+    isConditionActive: true,
+    firstTriggeredAt: first.openedAt,
+    lastTriggeredAt: overrides.alerts.at(-1)!.openedAt,
+    first: value(first),
+    worst: value(overrides.alerts.at(-1)!),
+    latest: value(overrides.alerts.at(-1)!),
+    readingCount: overrides.alerts.length,
+    snooze: null,
     ...overrides,
   }
 }

@@ -28,6 +28,7 @@ export {
   type EpisodeNotice,
   type EpisodeValue,
 } from './episodes.js'
+export { isSnoozeInForce } from './episode-snooze.js'
 export { summarizeReplay, type ReplaySummary } from './what-if.js'
 export { proposeThresholds, MIN_PROPOSAL_READINGS, type ThresholdProposal } from './threshold-proposal.js'
 export { notePausedService, PAUSED_NOTE } from './paused-note.js'
