@@ -71,7 +71,8 @@ test('a handover note written on the evening is the first thing the next shift s
   await expect(page.getByRole('heading', { level: 1, name: 'Vakt' })).toBeVisible()
   // the new episode, once the rules have judged the reading (the view is read again until it is there)
   const changed = page.getByTestId('shift-changed')
-  const episode = changed.getByTestId('shift-episode').filter({ hasText: 'Oksygenmetning 80 %' })
+  // Arne Nilsen is demo-gw-008's patient; other specs give other patients an SpO2 of 80 % too
+  const episode = changed.getByTestId('shift-episode').filter({ hasText: 'Arne Nilsen' }).filter({ hasText: 'Oksygenmetning 80 %' })
   await expect(async () => {
     await page.reload()
     await expect(episode).toBeVisible({ timeout: 2_000 })
