@@ -108,16 +108,20 @@ export function PatientPage({ patientId }: { patientId: string }) {
   // new key is a new observer): the last trend of each vital stays on screen, busy, until its new one is there
   const shownTrends = useRef<Partial<Record<VitalType, Trend>>>({})
   const trendData = trendQueries.map((q) => q.data)
-  const trends = useMemo(() => {
+  // recomputed when the vitals or any query's data change: compared item by item, since the number of
+  // queries varies with the vitals and a hook's dependency list must keep its length
+  const trendMemo = useRef<{ vitals: VitalType[]; data: (Trend | undefined)[]; trends: Partial<Record<VitalType, Trend>> } | null>(null)
+  if (!trendMemo.current || trendMemo.current.vitals !== vitals || trendMemo.current.data.length !== trendData.length
+    || trendMemo.current.data.some((d, i) => d !== trendData[i])) {
     const result: Partial<Record<VitalType, Trend>> = {}
     vitals.forEach((vital, i) => {
       const data = trendData[i] ?? shownTrends.current[vital]
       if (data) result[vital] = data
     })
     shownTrends.current = result
-    return result
-    // the queries' data is what changes; the array itself is new on every render
-  }, [vitals, ...trendData])
+    trendMemo.current = { vitals, data: trendData, trends: result }
+  }
+  const trends = trendMemo.current.trends
   const trendError = trendQueries.find((q) => q.isError)?.error ?? null
   const isFetchingTrends = trendQueries.some((q) => q.isFetching)
   const isNotFound = [patientQuery.error, trendError].some(
