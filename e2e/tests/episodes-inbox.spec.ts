@@ -93,9 +93,11 @@ test('several red SpO2 readings are one episode, acknowledged once; a snoozed ep
   }
 
   // the nurse narrows the list to "KOLS, trenger oppfølging"
+  // (each filter goes into the address first: the next one is set on the page that shows it)
   await page.getByLabel('Diagnose', { exact: true }).selectOption({ label: 'KOLS' })
-  await page.getByLabel('Trenger oppfølging').check()
   await expect(page).toHaveURL(/condition=copd/)
+  await page.getByLabel('Trenger oppfølging').check()
+  await expect(page.getByLabel('Trenger oppfølging')).toBeChecked()
 
   // three red readings, a minute apart, each sent when measured (a batch each, as a gateway sends a sitting)
   const now = await platformNow(page.request)
@@ -191,4 +193,15 @@ test('several red SpO2 readings are one episode, acknowledged once; a snoozed ep
     .toMatchObject({ rejected: [] })
   await expect.poll(() => page.evaluate(() => (window as unknown as { shownNotifications: unknown[] }).shownNotifications))
     .toEqual([{ title: 'Varde: nytt rødt varsel', body: '1 ny rød episode i innboksen.' }])
+
+  // and in English
+  await page.getByRole('button', { name: 'English' }).click()
+  await expect(page.getByRole('heading', { level: 1, name: 'Alerts' })).toBeVisible()
+  await expect(page.getByRole('region', { name: /Technical alerts/ })).toBeVisible()
+  expect(await scan(page)).toEqual([])
+  for (const width of [1366, 390]) {
+    await page.setViewportSize({ width, height: 900 })
+    await expect.poll(() => page.evaluate(layoutFaults), { message: `inbox in English at ${width} px` }).toEqual([])
+    await page.screenshot({ path: `test-results/episodes-inbox-en-${width}.png`, fullPage: true })
+  }
 })
