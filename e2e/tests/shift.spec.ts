@@ -104,7 +104,7 @@ test('a handover note written on the evening is the first thing the next shift s
   await expect(note).toBeVisible()
   await expect(note).toContainText(patient)
   await expect(note).toContainText('Sara Sykepleier')
-  await expect(page.getByTestId('shift-changed').getByTestId('shift-episode').filter({ hasText: 'Oksygenmetning 80 %' })).toContainText(patient)
+  await expect(page.getByTestId('shift-changed').getByTestId('shift-episode').filter({ hasText: patient }).filter({ hasText: 'Oksygenmetning 80 %' })).toBeVisible()
 
   // she takes the patient: hers now, first among the shift's
   const row = page.getByTestId('shift-assignment').filter({ hasText: patient })
