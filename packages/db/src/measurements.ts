@@ -27,19 +27,31 @@ export const keyOf = (gatewayId: string, batchId: string, measurementId: string)
   `${gatewayId}\u0000${batchId}\u0000${measurementId}`
 
 /**
- * The second key of a reading (device-protocol.md "Delivery, second key";
- * migration 0008's measurements_second_key), or null when it has none: its
- * time is the platform's receive time, so two alike may be two measurements.
+ * The time the second key compares (device-protocol.md "Delivery, second
+ * key"; migration 0039): the measuredAt the gateway gave, before the clock
+ * fix, so a re-send under another clock offset still matches and distinct
+ * readings the fix moved to one receive instant do not. Null for a reading
+ * timed by its receipt (two alike may be two measurements), and for a
+ * clock-adjusted one whose gateway time is not known.
  */
-const secondKeyOf = (patientId: string, x: Reading): string | null =>
-  x.flags.includes('time-from-receipt') ? null : `${patientId}\u0000${x.deviceId}\u0000${x.type}\u0000${x.measuredAt.getTime()}\u0000${x.value}`
+export function gatewayTimeOf(x: Reading): Date | null {
+  if (x.flags.includes('time-from-receipt')) return null
+  if (x.gatewayMeasuredAt) return x.gatewayMeasuredAt
+  return x.flags.includes('clock-adjusted') ? null : x.measuredAt
+}
+
+/** The second key of a reading (measurement_second_keys, migration 0039), or null when it has none. */
+const secondKeyOf = (patientId: string, x: Reading): string | null => {
+  const at = gatewayTimeOf(x)
+  return at === null ? null : `${patientId}\u0000${x.deviceId}\u0000${x.type}\u0000${at.getTime()}\u0000${x.value}`
+}
 
 /**
  * Stores many batches in ONE statement, a call of `varde_store_batches`
- * (migration 0008; atomic on the embedded database too): the idempotency
+ * (migration 0039; atomic on the embedded database too): the idempotency
  * keys, the readings of measurements whose key is new and that are not
  * stored already under another key (the second key: same patient, device,
- * type, value and measured time), the rejections with their raw input, the
+ * type, value and the gateway's measured time, `gatewayTimeOf`), the rejections with their raw input, the
  * devices seen, the gateways' last-seen time, and the patients for the rules,
  * those with a possibly red reading marked urgent.
  *
@@ -57,6 +69,7 @@ export async function storeBatches(db: Queryable, batches: BatchToStore[]): Prom
     device: [] as string[], type: [] as string[], value: [] as number[], unit: [] as string[],
     ov: [] as (number | null)[], ou: [] as (string | null)[], at: [] as Date[], recv: [] as Date[],
     flags: [] as string[], source: [] as string[], battery: [] as (number | null)[], urgent: [] as boolean[],
+    gatewayAt: [] as (Date | null)[],
   }
   const j = {
     tenant: [] as (string | null)[], gw: [] as string[], batch: [] as (string | null)[], mid: [] as (string | null)[],
@@ -98,7 +111,7 @@ export async function storeBatches(db: Queryable, batches: BatchToStore[]): Prom
         r.mid.push(x.measurementId); r.device.push(x.deviceId); r.type.push(x.type); r.value.push(x.value)
         r.unit.push(x.unit); r.ov.push(x.originalValue); r.ou.push(x.originalUnit); r.at.push(x.measuredAt)
         r.recv.push(b.receivedAt); r.flags.push(x.flags.join(',')); r.source.push(x.source); r.battery.push(x.battery)
-        r.urgent.push(isPossiblyRed(x, b.receivedAt, b.conditions))
+        r.urgent.push(isPossiblyRed(x, b.receivedAt, b.conditions)); r.gatewayAt.push(gatewayTimeOf(x))
       }
     }
     for (const x of b.rejections) reject(b, x.id, x.code, x.detail, x.raw)
@@ -108,15 +121,9 @@ export async function storeBatches(db: Queryable, batches: BatchToStore[]): Prom
     r.gw, r.tenant, r.patient, r.batch, r.mid, r.device, r.type, r.value, r.unit, r.ov, r.ou, r.at, r.recv,
     r.flags, r.source, r.battery,
     j.tenant, j.gw, j.batch, j.mid, j.code, j.detail, j.raw, j.recv,
-    [...seen], r.id, r.urgent, j.encoding,
+    [...seen], r.id, r.urgent, j.encoding, r.gatewayAt,
   ]
-  const store = (skipAlike: boolean) => db.query<{ reading_id: string }>(STORE_STATEMENT, [...params, skipAlike])
-  // a plain INSERT first; a reading stored already under another batch id fails it, and only then is
-  // every row checked (migration 0008: that check costs a seventh of the statement)
-  const { rows } = await store(false).catch((error: unknown) => {
-    if (isSecondKeyConflict(error)) return store(true)
-    throw error
-  })
+  const { rows } = await db.query<{ reading_id: string }>(STORE_STATEMENT, params)
   // the readings not stored (duplicates by either key) come back; rare, so a set of them
   const notStored = new Set(rows.map((x) => x.reading_id))
   const newKeys = new Set<string>()
@@ -138,13 +145,7 @@ export interface StoreResult {
 }
 
 const STORE_STATEMENT =
-  `SELECT reading_id FROM varde_store_batches($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::text[], $10::float8[], $11::text[], $12::timestamptz[], $13::timestamptz[], $14::text[], $15::text[], $16::smallint[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::timestamptz[], $25::text[], $26::uuid[], $27::boolean[], $28::text[], $29::boolean)`
-
-/** A unique violation of the second key (on TimescaleDB the index of a chunk: `_hyper_1_2_chunk_measurements_second_key`). */
-function isSecondKeyConflict(error: unknown): boolean {
-  const e = error as { code?: unknown; constraint?: unknown } | null
-  return e?.code === '23505' && typeof e.constraint === 'string' && e.constraint.endsWith('measurements_second_key')
-}
+  `SELECT reading_id FROM varde_store_batches($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::text[], $10::float8[], $11::text[], $12::timestamptz[], $13::timestamptz[], $14::text[], $15::text[], $16::smallint[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::timestamptz[], $25::text[], $26::uuid[], $27::boolean[], $28::text[], $29::timestamptz[])`
 
 type RawEncoding = 'text' | 'base64'
 

@@ -179,7 +179,33 @@ describe('storeBatches: the second key', () => {
     expect(await count(home)).toBe(3)
   })
 
-  it('reads a patient\'s readings by the second key\'s index', async () => {
+  // migration 0039: the key is the gateway's time, not the clock-fixed one
+  it('takes a re-send under another clock offset for the reading, and readings the fix moved to one instant for two', async () => {
+    const home = homes[10]!
+    const gatewayAt = new Date(at.getTime() - 3_600_000)
+    const adjusted = (id: string, measuredAt: Date, gatewayMeasuredAt: Date): Reading =>
+      ({ ...reading(id, 91, measuredAt), gatewayMeasuredAt, flags: ['clock-adjusted'] })
+    await storeBatches(db.pool, [batchOf(home, 'skewed', [adjusted('m1', at, gatewayAt)])])
+    const resent = await storeBatches(db.pool, [batchOf(home, 'synced', [{ ...reading('m1', 91, gatewayAt), gatewayMeasuredAt: gatewayAt }])])
+    expect(resent.readingIds).toEqual([['']])
+    const moved = await storeBatches(db.pool, [batchOf(home, 'one-instant', [adjusted('m2', at, new Date(gatewayAt.getTime() + 1000))])])
+    expect(moved.readingIds[0]![0]).toHaveLength(36)
+    expect(await count(home)).toBe(2)
+  })
+
+  it('lets a reading\'s key go with it (retention deletes readings), so the key holds no health data of its own', async () => {
+    const home = homes[11]!
+    await storeBatches(db.pool, [batchOf(home, 'kept', [reading('m1', 72, at)])])
+    const keys = async () => (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM measurement_second_keys WHERE patient_id = $1', [home.patientId])).rows[0]?.n
+    expect(await keys()).toBe(1)
+    await db.pool.query('DELETE FROM measurements WHERE patient_id = $1', [home.patientId])
+    expect(await keys()).toBe(0)
+    // and the measurement sent again later is a new reading, stored
+    const again = await storeBatches(db.pool, [batchOf(home, 'after-retention', [reading('m1', 72, at)])])
+    expect(again.readingIds[0]![0]).toHaveLength(36)
+  })
+
+  it('reads a patient\'s readings by the patient, type and time index', async () => {
     // the test's chunks are tiny; as in a real one, the planner is not to read them whole
     const client = await db.pool.connect()
     try {
@@ -188,7 +214,7 @@ describe('storeBatches: the second key', () => {
         `EXPLAIN SELECT id FROM measurements WHERE patient_id = $1 AND type = 'body-weight' AND measured_at >= '2026-11-20' ORDER BY measured_at DESC`,
         [homes[5]!.patientId],
       )
-      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('measurements_second_key')
+      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('measurements_patient_type_time')
     } finally {
       await client.query('ROLLBACK')
       client.release()

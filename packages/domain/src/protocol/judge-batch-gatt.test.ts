@@ -46,6 +46,7 @@ describe('judgeBatch: GATT measurements', () => {
         originalValue: null,
         originalUnit: null,
         measuredAt: new Date('2026-11-22T07:30:40Z'),
+        gatewayMeasuredAt: new Date('2026-11-22T07:30:40Z'),
         flags: [],
         battery: 55,
         source: 'gatt',

@@ -47,6 +47,7 @@ describe('judgeBatch: the batch envelope', () => {
         originalValue: null,
         originalUnit: null,
         measuredAt: new Date('2026-11-22T07:31:00Z'),
+        gatewayMeasuredAt: new Date('2026-11-22T07:31:00Z'),
         flags: [],
         battery: null,
         source: 'decoded',
@@ -284,9 +285,12 @@ describe('judgeBatch: time', () => {
     expect(j.clockOffsetMs).toBe(3_600_000 + 1000)
     expect(j.readings[0]?.measuredAt).toEqual(at('2026-11-22T07:30:01Z'))
     expect(j.readings[0]?.flags).toEqual(['clock-adjusted'])
-    // Receive time is the platform's clock: not shifted.
+    // the gateway's own time stays beside it: the second key compares that (migration 0039)
+    expect(j.readings[0]?.gatewayMeasuredAt).toEqual(at('2026-11-22T06:30:00Z'))
+    // Receive time is the platform's clock: not shifted, and no gateway time.
     expect(j.readings[1]?.measuredAt).toEqual(receivedAt)
     expect(j.readings[1]?.flags).toEqual(['time-from-receipt'])
+    expect(j.readings[1]?.gatewayMeasuredAt).toBeUndefined()
   })
 
   it('judges future-time after clock correction', () => {

@@ -206,12 +206,15 @@ function judgeMeasurement(
     measuredAtMs = context.receivedAtMs
     flags.push('time-from-receipt')
   }
+  // the gateway's own time, before the fix below: what a re-send of this measurement would carry again
+  const gatewayMeasuredAtMs = flags.includes('time-from-receipt') ? null : measuredAtMs
   // Only gateway-clock times are shifted; the receive time is the platform's own.
   if (context.isClockAdjusted && !flags.includes('time-from-receipt')) {
     measuredAtMs += context.clockOffsetMs
     flags.push('clock-adjusted')
   }
-  if (!Number.isFinite(measuredAtMs) || Math.abs(measuredAtMs) > MAX_DATE_MS) {
+  const isOutOfRange = (ms: number) => !Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS
+  if (isOutOfRange(measuredAtMs) || (gatewayMeasuredAtMs !== null && isOutOfRange(gatewayMeasuredAtMs))) {
     return reject(id, 'invalid-field', 'measuredAt is out of the representable time range')
   }
   const leadMs = measuredAtMs - context.receivedAtMs
@@ -234,6 +237,7 @@ function judgeMeasurement(
     originalValue: vital.originalValue,
     originalUnit: vital.originalUnit,
     measuredAt: new Date(measuredAtMs),
+    ...(gatewayMeasuredAtMs === null ? {} : { gatewayMeasuredAt: new Date(gatewayMeasuredAtMs) }),
     flags: [...flags],
     // a whole percent: the store keeps it as one (smallint), and 87.5 there failed the flush (issue 14)
     battery: battery == null ? null : Math.round(battery),

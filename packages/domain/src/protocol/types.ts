@@ -27,6 +27,14 @@ export interface Reading {
   originalValue: number | null
   originalUnit: string | null
   measuredAt: Date
+  /**
+   * The measuredAt the batch or the GATT value gave, in the gateway's own
+   * clock: `measuredAt` before the clock fix. The second key compares it
+   * (device-protocol.md "Delivery, second key"; migration 0039). Absent for a
+   * reading timed by its receipt; a reading without it that is not
+   * clock-adjusted has it equal to `measuredAt`.
+   */
+  gatewayMeasuredAt?: Date
   flags: ReadingFlag[]
   /** Device battery %, when sent. */
   battery: number | null
