@@ -9,6 +9,7 @@ import {
 } from '@varde/domain'
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
+import { watchLoopDelay } from './loop-delay.js'
 import { ReadingHistory } from './reading-history.js'
 
 export interface RuleWorkerOptions {
@@ -107,6 +108,8 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
   const clock = options.clock ?? ownClock!
   // the readings' times are the platform's (ingest stamps them by it), so their windows are too
   const history = new ReadingHistory(db, { now: () => clock.now().getTime() })
+  // the event loop's delay during each round: a slow round says whether it waited for the thread or the database
+  const loopDelay = watchLoopDelay()
 
   // rounds first: at start whatever a previous run left queued, and on the sweep queued patients nobody woke us
   // for (a crashed worker's, another instance's); then the periodic check of schedules and device health
@@ -133,6 +136,7 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
   }
 
   async function judge(claims: RuleWorkClaim[]): Promise<void> {
+    loopDelay.take()
     const startedAt = performance.now()
     const judging = await loadJudging(claims.map((c) => c.patientId))
     const { ruleSets } = judging
@@ -140,6 +144,7 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
       const ruleSet = ruleSets.get(claim.patientId)
       return ruleSet ? [{ patientId: claim.patientId, pendingSince: claim.pendingSince, needs: historyNeeds(ruleSet) }] : []
     }))
+    const loadedAt = performance.now()
     const now = clock.now()
     const batches: PatientActions[] = claims.map((claim) => {
       const patient = judging.ctx.patients.get(claim.patientId)
@@ -148,19 +153,25 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
       const fresh = all.filter((r) => r.receivedAt.getTime() >= claim.pendingSince.getTime())
       return { tenantId: patient.tenantId, patientId: patient.id, actions: evaluatePatient(judging, patient.id, now, { fresh, all }, clock.setting) }
     })
-    const loadedAt = performance.now()
+    const evaluatedAt = performance.now()
     const changed = await applyRuleActions(db, batches, claims, randomUUID, { claimEvents: options.publish !== undefined })
-    const ms = performance.now() - startedAt
-    log.debug({ event: 'round', ms: Math.round(ms), patients: claims.length, urgent: claims.filter((c) => c.isUrgent).length }, 'judged a round')
-    if (ms > SLOW_ROUND_MS) {
-      log.warn({
-        event: 'slow-round', ms: Math.round(ms), loadMs: Math.round(loadedAt - startedAt), patients: claims.length,
-        readings: [...readings.values()].reduce((n, r) => n + r.length, 0), history: history.stats(),
-      }, 'judging a round of patients was slow: new alerts wait for it')
-    }
+    const appliedAt = performance.now()
     stats.rounds++
     stats.patientsJudged += claims.length
     announce(changed)
+    const endedAt = performance.now()
+    const ms = endedAt - startedAt
+    log.debug({ event: 'round', ms: Math.round(ms), patients: claims.length, urgent: claims.filter((c) => c.isUrgent).length }, 'judged a round')
+    if (ms > SLOW_ROUND_MS) {
+      log.warn({
+        event: 'slow-round', ms: Math.round(ms), patients: claims.length, urgent: claims.filter((c) => c.isUrgent).length,
+        // where it went: reading (database), judging (this thread), writing (database), announcing (this thread)
+        loadMs: Math.round(loadedAt - startedAt), evaluateMs: Math.round(evaluatedAt - loadedAt),
+        applyMs: Math.round(appliedAt - evaluatedAt), announceMs: Math.round(endedAt - appliedAt),
+        loopDelay: loopDelay.take(),
+        readings: [...readings.values()].reduce((n, r) => n + r.length, 0), history: history.stats(),
+      }, 'judging a round of patients was slow: new alerts wait for it')
+    }
   }
 
   /**
@@ -252,6 +263,7 @@ export function startRuleWorker(options: RuleWorkerOptions): RuleWorker {
     },
     async stop() {
       await loop.stop()
+      loopDelay.stop()
       ownClock?.stop()
       log.info({ event: 'stopped', ...stats }, 'rules stopped')
     },
