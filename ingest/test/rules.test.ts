@@ -239,4 +239,47 @@ describe('rules after storing', () => {
       await worker.stop()
     }
   })
+
+  it('asks for the last reading of only the vitals a schedule watches, and not at all for a round whose patients have none', async () => {
+    // every vital of every patient of every round held the embedded session for 150-500 ms under the alert bench
+    const pick = async (where: string) => (await db.pool.query<{ patient_id: string; tenant_id: string; gateway_id: string }>(
+      `SELECT p.id AS patient_id, p.tenant_id, g.id AS gateway_id FROM patients p JOIN gateways g ON g.patient_id = p.id
+        WHERE p.service_state = 'active' AND ${where} AND NOT EXISTS (SELECT 1 FROM rule_overrides o WHERE o.patient_id = p.id)
+        ORDER BY g.id LIMIT 1`)).rows[0]!
+    const unscheduled = await pick("NOT ('heart-failure' = ANY(p.conditions))")
+    const weighed = await pick("'heart-failure' = ANY(p.conditions)") // the morning weight (missed:body-weight)
+    const asked: { patients: string[]; types: string[] }[] = []
+    const watched = {
+      query: (text: string, values?: unknown[]) => {
+        if (/AS patient_id, t\.type, last\.at/.test(text)) asked.push({ patients: values?.[0] as string[], types: values?.[1] as string[] })
+        return db.pool.query(text, values)
+      },
+    } as unknown as typeof db.pool
+    const store = (home: typeof unscheduled, batchId: string) => {
+      const now = new Date()
+      return storeBatches(db.pool, [{
+        tenantId: home.tenant_id, patientId: home.patient_id, gatewayId: home.gateway_id, batchId, receivedAt: now,
+        readings: [{
+          measurementId: 'm1', deviceId: 'AA:BB:CC:00:00:11', type: 'pulse', value: 72, unit: 'bpm', originalValue: null, originalUnit: null,
+          measuredAt: now, flags: [], battery: null, source: 'decoded',
+        }],
+        rejections: [],
+      }])
+    }
+    const worker = startRuleWorker({ db: watched, logger, sweepIntervalMs: 3_600_000, checkIntervalMs: 3_600_000 })
+    try {
+      await worker.drain()
+      asked.length = 0
+      await store(unscheduled, 'no-schedule-1')
+      worker.wake()
+      await worker.drain()
+      expect(asked).toEqual([])
+      await store(weighed, 'weighed-1')
+      worker.wake()
+      await worker.drain()
+      expect(asked).toEqual([{ patients: [weighed.patient_id], types: ['body-weight'] }])
+    } finally {
+      await worker.stop()
+    }
+  })
 })
