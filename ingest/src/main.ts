@@ -4,6 +4,7 @@ import { pino } from 'pino'
 import { escalationSettings, startEscalation } from './escalation.js'
 import { startRollupRefresher } from './rollup-refresher.js'
 import { startIngest } from './ingest.js'
+import { watchLoopDelay } from './loop-delay.js'
 import { startOutboxRelay } from './outbox-relay.js'
 import { startRuleWorker } from './rule-worker.js'
 import { parsePartition, partitionClientId, PartitionConfigError, type IngestPartition } from '@varde/domain'
@@ -53,9 +54,18 @@ const ingest = startIngest({
   ...(partition ? { partition } : {}),
 })
 await Promise.all([ingest.ready, relay.ready])
+// the event loop's delay every 10 s: receipts, rules and publishes share this thread (said at info when it reached 100 ms)
+const loopDelay = watchLoopDelay()
+const loopDelayLog = setInterval(() => {
+  const sample = loopDelay.take()
+  logger[sample.max >= 100 ? 'info' : 'debug']({ event: 'loop-delay', ...sample }, 'event loop delay over the last 10 s')
+}, 10_000)
+loopDelayLog.unref()
 logger.info({ event: 'ready', ...(partition ? { partition: `${partition.index}/${partition.count}` } : {}) }, 'ingest ready')
 const stop = () => {
   void (async () => {
+    clearInterval(loopDelayLog)
+    loopDelay.stop()
     await ingest.stop()
     await Promise.all([rules.stop(), escalation.stop(), rollups.stop()])
     await relay.stop()

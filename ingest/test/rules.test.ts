@@ -201,4 +201,85 @@ describe('rules after storing', () => {
     // (the patient may have alerts of earlier tests: this one is the device alert)
     expect((await alertsOf(gatewayId)).filter((a) => a.rule_id === 'device:gateway-offline')).toEqual([expect.objectContaining({ status: 'open' })])
   })
+
+  it('judges a red reading stored during the periodic check before the check ends: a round between its pages, not after its last', async () => {
+    // the loop runs one job at a time: a check of every monitored patient (pages of 50, each several statements)
+    // held a red reading's round for seconds under the alert bench's load
+    const { rows: [home] } = await db.pool.query<{ patient_id: string; tenant_id: string }>(
+      "SELECT patient_id, tenant_id FROM gateways WHERE id = 'demo-gw-010'",
+    )
+    let pages = 0
+    let worker: RuleWorker | undefined
+    const paged = {
+      query: async (text: string, values?: unknown[]) => {
+        // the second page: a red reading is stored (and queued) as ingest does, and the worker woken as ingest wakes it
+        if (/FROM patients WHERE service_state <> 'ended'/.test(text) && ++pages === 2) {
+          const now = new Date()
+          await storeBatches(db.pool, [{
+            tenantId: home?.tenant_id ?? '', patientId: home?.patient_id ?? '', gatewayId: 'demo-gw-010', batchId: 'during-check-1', receivedAt: now,
+            readings: [{
+              measurementId: 'm1', deviceId: 'AA:BB:CC:00:00:10', type: 'spo2', value: 79, unit: '%', originalValue: null, originalUnit: null,
+              measuredAt: now, flags: [], battery: null, source: 'decoded',
+            }],
+            rejections: [],
+          }])
+          worker?.wake()
+        }
+        return db.pool.query(text, values)
+      },
+    } as unknown as typeof db.pool
+    worker = startRuleWorker({ db: paged, logger, checkPatients: 2, checkIntervalMs: 3_600_000, sweepIntervalMs: 3_600_000 })
+    try {
+      await worker.drain()
+      await worker.checkNow()
+      // when the check ends, the reading is judged already
+      expect((await alertsOf('demo-gw-010')).filter((a) => a.rule_id === 'threshold:spo2')).toEqual([expect.objectContaining({ severity: 'red', status: 'open' })])
+      expect(pages).toBeGreaterThan(2)
+    } finally {
+      await worker.stop()
+    }
+  })
+
+  it('asks for the last reading of only the vitals a schedule watches, and not at all for a round whose patients have none', async () => {
+    // every vital of every patient of every round held the embedded session for 150-500 ms under the alert bench
+    const pick = async (where: string) => (await db.pool.query<{ patient_id: string; tenant_id: string; gateway_id: string }>(
+      `SELECT p.id AS patient_id, p.tenant_id, g.id AS gateway_id FROM patients p JOIN gateways g ON g.patient_id = p.id
+        WHERE p.service_state = 'active' AND ${where} AND NOT EXISTS (SELECT 1 FROM rule_overrides o WHERE o.patient_id = p.id)
+        ORDER BY g.id LIMIT 1`)).rows[0]!
+    const unscheduled = await pick("NOT ('heart-failure' = ANY(p.conditions))")
+    const weighed = await pick("'heart-failure' = ANY(p.conditions)") // the morning weight (missed:body-weight)
+    const asked: { patients: string[]; types: string[] }[] = []
+    const watched = {
+      query: (text: string, values?: unknown[]) => {
+        if (/AS patient_id, t\.type, last\.at/.test(text)) asked.push({ patients: values?.[0] as string[], types: values?.[1] as string[] })
+        return db.pool.query(text, values)
+      },
+    } as unknown as typeof db.pool
+    const store = (home: typeof unscheduled, batchId: string) => {
+      const now = new Date()
+      return storeBatches(db.pool, [{
+        tenantId: home.tenant_id, patientId: home.patient_id, gatewayId: home.gateway_id, batchId, receivedAt: now,
+        readings: [{
+          measurementId: 'm1', deviceId: 'AA:BB:CC:00:00:11', type: 'pulse', value: 72, unit: 'bpm', originalValue: null, originalUnit: null,
+          measuredAt: now, flags: [], battery: null, source: 'decoded',
+        }],
+        rejections: [],
+      }])
+    }
+    const worker = startRuleWorker({ db: watched, logger, sweepIntervalMs: 3_600_000, checkIntervalMs: 3_600_000 })
+    try {
+      await worker.drain()
+      asked.length = 0
+      await store(unscheduled, 'no-schedule-1')
+      worker.wake()
+      await worker.drain()
+      expect(asked).toEqual([])
+      await store(weighed, 'weighed-1')
+      worker.wake()
+      await worker.drain()
+      expect(asked).toEqual([{ patients: [weighed.patient_id], types: ['body-weight'] }])
+    } finally {
+      await worker.stop()
+    }
+  })
 })

@@ -262,12 +262,17 @@ async function receivedSince(db: Queryable, requests: { patientId: string; since
   return rows
 }
 
-/** The latest reading time per type and patient, within `days` (for missed-measurement checks). */
+/**
+ * The latest reading time per type and patient, within `days` (for
+ * missed-measurement checks), of the vitals in `types` (default all: each is
+ * an index probe per patient, so the rules ask only for the vitals their
+ * schedules watch).
+ */
 export async function loadLastReadingTimes(
-  db: Queryable, patientIds: string[], days = 8,
+  db: Queryable, patientIds: string[], days = 8, types: readonly VitalType[] = VITAL_TYPE_NAMES,
 ): Promise<Map<string, Partial<Record<VitalType, Date>>>> {
   const out = new Map<string, Partial<Record<VitalType, Date>>>()
-  if (patientIds.length === 0) return out
+  if (patientIds.length === 0 || types.length === 0) return out
   const { rows } = await db.query<{ patient_id: string; type: VitalType; at: Date }>(
     `SELECT p.id AS patient_id, t.type, last.at FROM unnest($1::uuid[]) AS p(id)
        CROSS JOIN unnest($2::text[]) AS t(type)
@@ -275,7 +280,7 @@ export async function loadLastReadingTimes(
          SELECT measured_at AS at FROM measurements
           WHERE patient_id = p.id AND type = t.type AND measured_at >= varde_now() - make_interval(days => $3)
           ORDER BY measured_at DESC LIMIT 1) last`,
-    [patientIds, VITAL_TYPE_NAMES, days],
+    [patientIds, types, days],
   )
   for (const r of rows) {
     const byType = out.get(r.patient_id) ?? {}
