@@ -84,12 +84,12 @@ export const VITAL_TYPES: Readonly<Record<VitalType, VitalTypeInfo>> = {
   'cat-score': {
     type: 'cat-score', unit: '{score}', origin: 'patient', codeSystem: QUESTIONNAIRE_SCORE_SYSTEM, loinc: 'cat-total',
     loincDisplay: 'COPD Assessment Test (CAT) total score',
-    plausible: { min: 0, max: 40 }, label: { nb: 'KOLS-test (CAT)', en: 'COPD Assessment Test (CAT)' }, displayUnit: 'poeng',
+    plausible: { min: 0, max: 40 }, label: { nb: 'KOLS-test (CAT)', en: 'COPD Assessment Test (CAT)' }, displayUnit: '/40',
   },
   wellbeing: {
     type: 'wellbeing', unit: '{score}', origin: 'patient', codeSystem: QUESTIONNAIRE_SCORE_SYSTEM, loinc: 'daily-wellbeing',
     loincDisplay: 'Daily self-rated wellbeing, 1 (very bad) to 5 (very good)',
-    plausible: { min: 1, max: 5 }, label: { nb: 'Dagsform', en: 'How I feel today' }, displayUnit: 'av 5',
+    plausible: { min: 1, max: 5 }, label: { nb: 'Dagsform', en: 'How I feel today' }, displayUnit: '/5',
   },
 }
 

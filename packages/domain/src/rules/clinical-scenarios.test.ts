@@ -542,14 +542,14 @@ const scenarios: Scenario[] = [
       expectAlerts([]),
       measure('2026-03-09T10:00+01:00', { 'cat-score': 22 }),
       expectAlerts([
-        { key: 'threshold:cat-score', severity: 'yellow', count: 1, nb: 'KOLS-test (CAT) 22 poeng (gul grense ≥ 21 poeng)' },
+        { key: 'threshold:cat-score', severity: 'yellow', count: 1, nb: 'KOLS-test (CAT) 22 /40 (gul grense ≥ 21 /40)' },
       ], { actions: ['open threshold:cat-score yellow'] }),
       // still high and worse: the open alert is updated, no second one opened
       measure('2026-03-16T10:00+01:00', { 'cat-score': 24 }),
       expectAlerts([{ key: 'threshold:cat-score', severity: 'yellow', count: 2 }]),
       measure('2026-03-23T10:00+01:00', { 'cat-score': 32 }),
       expectAlerts([
-        { key: 'threshold:cat-score', severity: 'red', count: 3, nb: 'KOLS-test (CAT) 32 poeng (rød grense ≥ 31 poeng)' },
+        { key: 'threshold:cat-score', severity: 'red', count: 3, nb: 'KOLS-test (CAT) 32 /40 (rød grense ≥ 31 /40)' },
       ]),
       // 20 is inside the 2-point dead band under 21: still active; 18 is clear of it
       measure('2026-03-30T10:00+01:00', { 'cat-score': 20 }),
@@ -566,9 +566,9 @@ const scenarios: Scenario[] = [
       measure('2026-03-02T08:00+01:00', { wellbeing: 3 }),
       expectAlerts([]),
       measure('2026-03-03T08:00+01:00', { wellbeing: 2 }),
-      expectAlerts([{ key: 'threshold:wellbeing', severity: 'yellow', count: 1, nb: 'Dagsform 2 av 5 (gul grense ≤ 2 av 5)' }]),
+      expectAlerts([{ key: 'threshold:wellbeing', severity: 'yellow', count: 1, nb: 'Dagsform 2 /5 (gul grense ≤ 2 /5)' }]),
       measure('2026-03-04T08:00+01:00', { wellbeing: 1 }),
-      expectAlerts([{ key: 'threshold:wellbeing', severity: 'red', count: 2, nb: 'Dagsform 1 av 5 (rød grense ≤ 1 av 5)' }]),
+      expectAlerts([{ key: 'threshold:wellbeing', severity: 'red', count: 2, nb: 'Dagsform 1 /5 (rød grense ≤ 1 /5)' }]),
     ],
   },
 
