@@ -4,7 +4,7 @@ import {
   readTrend, recordObjection, withdrawObjection, type OwnPatient, type OwnReading, type StoredAnswer, type PatientObjection, type Trend,
 } from '@varde/db'
 import {
-  catImpact, classifyValue, enabledRules, INSTRUMENT_TYPE, isPossiblyRed, resolvePatientRules, RuleError, scoreAnswers, todaysPlan, VITAL_TYPES,
+  classifyValue, enabledRules, INSTRUMENT_TYPE, isPossiblyRed, resolvePatientRules, RuleError, scoreAnswers, todaysPlan, VITAL_TYPES,
   type Band, type Instrument, type PlannedMeasurement, type RuleSet, type Severity, type VitalType,
 } from '@varde/domain'
 import { ERRORS } from '../errors/api-errors.js'
