@@ -223,6 +223,8 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/me/trends': { query: () => 'vital=spo2&from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z' },
   'POST /api/me/objections': { body: () => ({ scope: 'all-beyond-municipal' }), prepare: async () => withdrawObjections({ ...target.ids, patient: await ownPatientId() }) },
   'POST /api/me/objections/:objectionId/withdraw': { prepare: freshOwnObjection },
+  // symptom questionnaires (issue 25, ADR 0042): a CAT, which has no one-a-day limit, under a new id each call
+  'POST /api/me/answers': { body: () => ({ clientId: randomUUID(), instrument: 'cat', answers: [1, 1, 1, 1, 1, 1, 1, 1] }) },
   'GET /fhir/AuditEvent': { query: (ids) => `patient=${ids.patient}` },
   'GET /fhir/AuditEvent/:id': {},
   // the nurse's shift (issue 20, docs/decisions/0034): the view (a row per patient shown: the carer's one), handover notes, who is on the patient

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { MyPage, PatientObjection } from '@varde/api-contract'
+import type { MyAnswer, MyPage, PatientObjection } from '@varde/api-contract'
 import { seedDemo, type DemoHome } from '@varde/db'
 import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
 import mqtt from 'mqtt'
@@ -102,6 +102,79 @@ describe('the patient\'s own page (issue 25)', () => {
     expect(res.status).toBe(400)
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid-objection-target')
     expect((await db.pool.query('SELECT 1 FROM patient_objections WHERE patient_id = $1', [patient])).rows.length).toBe(before)
+  })
+})
+
+describe('symptom questionnaires (issue 25, ADR 0042)', () => {
+  const readingsOf = async (clientId: string) => (await db.pool.query<{ type: string; value: number; source: string; gateway_id: string }>(
+    `SELECT type, value, source, gateway_id FROM measurements WHERE patient_id = $1 AND measurement_id = $2`, [patient, clientId])).rows
+  /** The patient's open alert of a rule, once the rule worker has judged the new reading (woken, as ingest wakes it). */
+  async function openAlert(ruleKey: string): Promise<{ severity: string } | undefined> {
+    const deadline = Date.now() + 15_000
+    for (;;) {
+      stack.rules.wake()
+      const { rows } = await db.pool.query<{ severity: string }>(
+        `SELECT severity FROM alerts WHERE patient_id = $1 AND alert_key = $2 AND status <> 'resolved'`, [patient, ruleKey])
+      if (rows[0] || Date.now() > deadline) return rows[0]
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+
+  it('stores her CAT once per id as a reading of its own type, judged by her COPD rule: 32 is red', async () => {
+    const kari = await stack.login('pasient')
+    const body = { clientId: 'cat-2026-12-07', instrument: 'cat', answers: [4, 4, 4, 4, 4, 4, 4, 4] }
+    const first = await post(kari, '/api/me/answers', body)
+    expect(first.status).toBe(201)
+    const answer = (await first.json()) as MyAnswer
+    expect(answer).toMatchObject({ instrument: 'cat', score: 32, items: body.answers, severity: 'red', impact: 'very-high' })
+    const again = await post(kari, '/api/me/answers', body)
+    expect(again.status).toBe(200)
+    expect(((await again.json()) as MyAnswer).readingId).toBe(answer.readingId)
+    expect(await readingsOf(body.clientId)).toEqual([{ type: 'cat-score', value: 32, source: 'patient', gateway_id: 'patient-reported' }])
+    expect(await openAlert('threshold:cat-score')).toEqual({ severity: 'red' })
+    // the same id with other answers is not a re-send
+    const reused = await post(kari, '/api/me/answers', { ...body, answers: [0, 0, 0, 0, 0, 0, 0, 0] })
+    expect(reused.status).toBe(409)
+    expect(((await reused.json()) as { error: { code: string } }).error.code).toBe('answer-id-reused')
+  })
+
+  it.each([
+    ['seven items', [1, 1, 1, 1, 1, 1, 1]],
+    ['an item over 5', [1, 1, 1, 1, 1, 6, 1, 1]],
+    ['a half point', [1, 1, 1, 1, 1, 2.5, 1, 1]],
+    ['an item as text', [1, 1, '1', 1, 1, 1, 1, 1]],
+    ['an item left out', [1, 1, null, 1, 1, 1, 1, 1]],
+  ])('refuses a CAT with %s as invalid-questionnaire, stores nothing and logs the answers for review', async (name, answers) => {
+    const clientId = `bad-cat-${name.replace(/ /g, '-')}`
+    const res = await post(await stack.login('pasient'), '/api/me/answers', { clientId, instrument: 'cat', answers })
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid-questionnaire')
+    expect(await readingsOf(clientId)).toEqual([])
+    const { rows } = await db.pool.query<{ details: { refused: string; answers: unknown[] } }>(
+      `SELECT details FROM audit_log WHERE actor = 'pasient' AND resource_type = 'QuestionnaireResponse' AND resource_id = $1`, [clientId])
+    expect(rows.map((r) => [r.details.refused, r.details.answers])).toEqual([['invalid-questionnaire', answers]])
+  })
+
+  it('takes one daily answer a day: "dårlig" (2) raises her yellow alert, a second answer today is refused', async () => {
+    const kari = await stack.login('pasient')
+    const res = await post(kari, '/api/me/answers', { clientId: 'daily-1', instrument: 'daily', answers: [2] })
+    expect(res.status).toBe(201)
+    expect(await res.json()).toMatchObject({ score: 2, severity: 'yellow', impact: null })
+    expect(await openAlert('threshold:wellbeing')).toEqual({ severity: 'yellow' })
+    const second = await post(kari, '/api/me/answers', { clientId: 'daily-2', instrument: 'daily', answers: [4] })
+    expect(second.status).toBe(409)
+    expect(((await second.json()) as { error: { code: string } }).error.code).toBe('daily-already-answered')
+    expect(await readingsOf('daily-2')).toEqual([])
+    const bad = await post(kari, '/api/me/answers', { clientId: 'daily-3', instrument: 'daily', answers: [0] })
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('invalid-questionnaire')
+    // her page lists the answer among her readings
+    const page = (await (await get(kari, '/api/me/page')).json()) as MyPage
+    expect(page.readings.filter((r) => r.type === 'wellbeing').map((r) => r.value)).toEqual([2])
+  })
+
+  it('answers a nurse as for a patient that does not exist', async () => {
+    const res = await post(await stack.login('sykepleier'), '/api/me/answers', { clientId: 'nurse-1', instrument: 'daily', answers: [3] })
+    expect(res.status).toBe(404)
   })
 })
 

@@ -40,6 +40,9 @@ const DEVICE_SCATTER: Readonly<Record<VitalType, number>> = {
   'body-temperature': 0.12,
   'blood-glucose': 0.25,
   'respiratory-rate': 1,
+  // the patient-reported scores (ADR 0042) are answered on /min-side, never sent by a simulated device
+  'cat-score': 0,
+  wellbeing: 0,
 }
 
 /** What a home device displays: its resolution, and what it can show at all. */
@@ -52,6 +55,8 @@ const DEVICE_DISPLAY: Readonly<Record<VitalType, { step: number; min: number; ma
   'body-temperature': { step: 0.1, min: 34, max: 42 },
   'blood-glucose': { step: 0.1, min: 1.1, max: 33.3 },
   'respiratory-rate': { step: 1, min: 5, max: 60 },
+  'cat-score': { step: 1, min: 0, max: 40 },
+  wellbeing: { step: 1, min: 1, max: 5 },
 }
 
 /** Meal times (hours, local) for the post-prandial glucose rise. */
@@ -173,6 +178,9 @@ function trueValue(state: PhysiologicalState, type: VitalType): number {
       return state.glucose
     case 'respiratory-rate':
       return 16 + Math.max(0, 95 - state.spo2)
+    case 'cat-score':
+    case 'wellbeing':
+      throw new Error(`${type} is patient-reported (ADR 0042); no device measures it`)
   }
 }
 

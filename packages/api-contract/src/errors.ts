@@ -71,6 +71,10 @@ export const API_ERROR_CODES = [
   'unknown-recipient',
   'recipient-name-taken',
   'invalid-objection-target',
+  // symptom questionnaires on /min-side (issue 25, ADR 0042)
+  'invalid-questionnaire',
+  'daily-already-answered',
+  'answer-id-reused',
   // "Del med fastlege" (docs/decisions/0023)
   'no-gp',
   'relationship-ended',

@@ -31,3 +31,29 @@ export const myObjectionInputSchema = z.object({
   scope: z.enum(['all-beyond-municipal', 'recipient']),
   memberId: uuidParam.optional().describe('For a recipient objection: one of `recipients`'),
 }).refine((b) => (b.scope === 'recipient') === Boolean(b.memberId), 'a recipient objection names memberId; an objection to all names none')
+
+/**
+ * A questionnaire answer from /min-side (issue 25, ADR 0042). `answers` is
+ * checked by the server against the instrument (CAT: 8 items, each a whole
+ * number 0–5; daily: one, 1–5) and refused with `invalid-questionnaire`, so
+ * it is loose here. `clientId` is the client's own id: sending it again
+ * stores nothing new and answers with the stored answer.
+ */
+export const myAnswerInputSchema = z.object({
+  clientId: z.string().min(1).max(100).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only'),
+  instrument: z.enum(['cat', 'daily']),
+  answers: z.array(z.unknown()).max(20),
+})
+export type MyAnswerInput = z.infer<typeof myAnswerInputSchema>
+
+export const myAnswerSchema = z.object({
+  clientId: z.string(),
+  instrument: z.enum(['cat', 'daily']),
+  items: z.array(z.number()),
+  score: z.number(),
+  answeredAt: z.string(),
+  readingId: z.string(),
+  severity: z.enum(['green', 'yellow', 'red']).describe('The score against my own thresholds, as the rules judge it'),
+  impact: z.enum(['low', 'medium', 'high', 'very-high']).nullable().describe('CAT only: the CAT user guide\'s impact band'),
+})
+export type MyAnswer = z.infer<typeof myAnswerSchema>

@@ -177,7 +177,7 @@ export function toStoredReading(r: MeasurementRow): StoredReading {
 export type MeasurementRow = {
   id: string; patient_id: string; gateway_id: string; batch_id: string; measurement_id: string; device_id: string
   type: VitalType; value: number; unit: string; original_value: number | null; original_unit: string | null
-  measured_at: Date; received_at: Date; flags: string[]; source: 'decoded' | 'gatt'
+  measured_at: Date; received_at: Date; flags: string[]; source: 'decoded' | 'gatt' | 'patient'
 }
 export const MEASUREMENT_COLUMNS = `id, patient_id, gateway_id, batch_id, measurement_id, device_id, type, value, unit, original_value,
   original_unit, measured_at, received_at, flags, source`

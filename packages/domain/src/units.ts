@@ -42,6 +42,9 @@ const ALTERNATIVE_UNITS: Readonly<Record<VitalType, Readonly<Record<string, Conv
     'mol/L': (molPerL) => molPerL * 1000,
   },
   'respiratory-rate': {},
+  // the patient-reported scores have one unit only, {score} (ADR 0042)
+  'cat-score': {},
+  wellbeing: {},
 }
 
 /**

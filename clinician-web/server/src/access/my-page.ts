@@ -1,11 +1,22 @@
 import {
+  storeAnswer,
   listCareTeam, listObjections, listOwnReadings, loadRuleOverrides, loadServicePauses, MUNICIPAL_RELATIONS, platformNow, readOwnPatient,
-  readTrend, recordObjection, withdrawObjection, type OwnPatient, type OwnReading, type PatientObjection, type Trend,
+  readTrend, recordObjection, withdrawObjection, type OwnPatient, type OwnReading, type StoredAnswer, type PatientObjection, type Trend,
 } from '@varde/db'
-import { enabledRules, resolvePatientRules, RuleError, todaysPlan, type Band, type PlannedMeasurement, type RuleSet, type VitalType } from '@varde/domain'
+import {
+  classifyValue, enabledRules, INSTRUMENT_TYPE, isPossiblyRed, resolvePatientRules, RuleError, scoreAnswers, todaysPlan, VITAL_TYPES,
+  type Band, type Instrument, type PlannedMeasurement, type RuleSet, type Severity, type VitalType,
+} from '@varde/domain'
 import { ERRORS } from '../errors/api-errors.js'
 import { hasRole } from './actor.js'
 import type { AccessContext } from './context.js'
+
+export interface MyAnswerView {
+  answer: StoredAnswer
+  isNew: boolean
+  /** The score against the patient's own thresholds; null: green. */
+  severity: Severity | null
+}
 
 export interface MyPageView {
   patient: OwnPatient
@@ -41,6 +52,7 @@ export function myPageAccess({ db, actor, audit }: AccessContext) {
     if (!own) throw new ERRORS.patientNotFound()
     return own
   }
+  const overridesOf = async (patientId: string) => (await loadRuleOverrides(db, [patientId])).get(patientId) ?? []
   const outsideTeam = async (patientId: string) =>
     (await listCareTeam(db, actor.tenantId, patientId)).filter((m) => m.isActive && !MUNICIPAL_RELATIONS.includes(m.relation))
 
@@ -96,6 +108,37 @@ export function myPageAccess({ db, actor, audit }: AccessContext) {
       return recordObjection(db, { tenantId: actor.tenantId, patientId: patient.id, scope: o.scope, ...target, channel: 'digital', recordedByUserId: actor.userId! })
     },
 
+    /**
+     * My answer to a questionnaire (issue 25, ADR 0042): scored here, stored
+     * as a reading of its own type (so the rules judge it like a vital) with
+     * the answers beside it, once per client id; refused whole when the
+     * answers do not fit, the refusal logged with them for review (the access
+     * log is the health data's own log, not the application log).
+     */
+    async answer(a: { clientId: string; instrument: Instrument; answers: unknown[] }): Promise<MyAnswerView> {
+      const scored = scoreAnswers(a.instrument, a.answers)
+      const patient = await enter({
+        action: 'change', resourceType: 'QuestionnaireResponse', resourceId: a.clientId,
+        details: { instrument: a.instrument, ...('code' in scored ? { refused: scored.code, answers: a.answers } : {}) },
+      })
+      if ('code' in scored) throw new ERRORS.invalidQuestionnaire()
+      const type = INSTRUMENT_TYPE[a.instrument]
+      const now = await platformNow(db)
+      const items = a.answers as number[]
+      const reading = {
+        measurementId: a.clientId, deviceId: `questionnaire:${a.instrument}`, type, value: scored.score, unit: VITAL_TYPES[type].unit,
+        originalValue: null, originalUnit: null, measuredAt: now, flags: [], battery: null, source: 'patient' as const,
+      }
+      const stored = await storeAnswer(db, {
+        tenantId: actor.tenantId, patientId: patient.id, userId: actor.userId!, clientId: a.clientId, instrument: a.instrument,
+        items, score: scored.score, type, answeredAt: now, isUrgent: isPossiblyRed(reading, now, patient.conditions),
+      })
+      if (stored.outcome === 'daily-taken') throw new ERRORS.dailyAlreadyAnswered()
+      if (stored.outcome === 'duplicate'
+        && (stored.answer.instrument !== a.instrument || stored.answer.items.join(',') !== items.join(','))) throw new ERRORS.answerIdReused()
+      return { answer: stored.answer, isNew: stored.outcome === 'stored', severity: await severityOf(patient, stored.answer.score, type, overridesOf) }
+    },
+
     async withdraw(objectionId: string): Promise<PatientObjection> {
       const patient = await enter({ action: 'change', resourceType: 'Consent', resourceId: objectionId, details: { change: 'withdraw' } })
       const withdrawn = await withdrawObjection(db, { tenantId: actor.tenantId, patientId: patient.id, objectionId, byUserId: actor.userId!, channel: 'digital' })
@@ -103,4 +146,20 @@ export function myPageAccess({ db, actor, audit }: AccessContext) {
       return withdrawn
     },
   }
+}
+
+/** The score's colour by the patient's own thresholds (the rules' `threshold:<type>`); green when it has none. */
+async function severityOf(
+  patient: OwnPatient, score: number, type: VitalType, overridesOf: (id: string) => Promise<Awaited<ReturnType<typeof loadRuleOverrides>> extends Map<string, infer V> ? V : never>,
+): Promise<Severity | null> {
+  try {
+    const ruleSet = resolvePatientRules(patient.conditions, await overridesOf(patient.id))
+    for (const rule of enabledRules(ruleSet, 'threshold')) {
+      const bands = rule.params.vitals.find((v) => v.vital === type)
+      if (bands) return classifyValue(bands, score)
+    }
+  } catch (error) {
+    if (!(error instanceof RuleError)) throw error
+  }
+  return null
 }

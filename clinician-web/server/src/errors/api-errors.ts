@@ -95,6 +95,10 @@ export const ERRORS = {
   recipientNotFound: define('not-found', 404, 'No forwarding recipient with this id in the tenant.'),
   recipientNameTaken: define('recipient-name-taken', 409, 'The tenant has another recipient of this name.'),
   invalidObjectionTarget: define('invalid-objection-target', 400, 'An objection against one recipient names a recipient outside the municipal team.'),
+  // symptom questionnaires (issue 25, ADR 0042)
+  invalidQuestionnaire: define('invalid-questionnaire', 400, 'The answers do not fit the questionnaire: the CAT takes 8 items, each 0–5; the daily question one answer, 1–5.'),
+  dailyAlreadyAnswered: define('daily-already-answered', 409, 'Today\'s question is answered already; one answer a day.'),
+  answerIdReused: define('answer-id-reused', 409, 'This answer id was used for other answers.'),
   // saved views of the patient list (issue 20)
   listViewNotFound: define('not-found', 404, 'No saved view of yours with this id.'),
   tooManyViews: define('too-many-views', 409, 'You have as many saved views as one may keep; delete one first.'),

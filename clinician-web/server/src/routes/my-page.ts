@@ -1,7 +1,8 @@
-import { errorBody, myObjectionInputSchema, myPageSchema, objectionSchema, trendQuerySchema, trendSchema, uuidParam, type MyPage } from '@varde/api-contract'
+import { errorBody, myAnswerInputSchema, myAnswerSchema, myObjectionInputSchema, myPageSchema, objectionSchema, trendQuerySchema, trendSchema, uuidParam, type MyAnswer, type MyPage } from '@varde/api-contract'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { MyPageView } from '../access/my-page.js'
+import { catImpact } from '@varde/domain'
+import type { MyAnswerView, MyPageView } from '../access/my-page.js'
 import { accessOf, requireUser } from '../plugins/auth.js'
 import { toObjectionJson } from './care-team.js'
 
@@ -23,7 +24,15 @@ function toJson(v: MyPageView): MyPage {
   }
 }
 
-/** The patient's own page (/min-side): read it, object to sharing, withdraw an objection. */
+function toAnswerJson(v: MyAnswerView): MyAnswer {
+  const a = v.answer
+  return {
+    clientId: a.clientId, instrument: a.instrument, items: a.items, score: a.score, answeredAt: a.answeredAt.toISOString(), readingId: a.readingId,
+    severity: v.severity ?? 'green', impact: a.instrument === 'cat' ? catImpact(a.score) : null,
+  }
+}
+
+/** The patient's own page (/min-side): read it, object to sharing, withdraw an objection, answer a questionnaire. */
 export const myPageRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('preHandler', requireUser)
 
@@ -58,6 +67,20 @@ export const myPageRoutes: FastifyPluginAsyncZod = async (app) => {
       body: myObjectionInputSchema, response: { 201: objectionSchema, 400: errorBody, 404: errorBody },
     },
   }, async (request, reply) => reply.code(201).send(toObjectionJson(await accessOf(request).myPage.object(request.body))))
+
+  app.post('/api/me/answers', {
+    config: { access: 'self' },
+    schema: {
+      tags: ['my page'], summary: 'Answer a symptom questionnaire (the CAT, or the daily "Hvordan har du det i dag?"): stored as a reading and judged by my rules',
+      description: `${SELF} 201 when stored, 200 with the stored answer when this clientId was sent before (stored once). `
+        + '400 `invalid-questionnaire` (CAT: all 8 items, each a whole number 0–5; daily: one answer 1–5), '
+        + '409 `daily-already-answered` (one daily answer a day, Europe/Oslo), 409 `answer-id-reused` (the clientId came with other answers). ADR 0042.',
+      body: myAnswerInputSchema, response: { 200: myAnswerSchema, 201: myAnswerSchema, 400: errorBody, 404: errorBody, 409: errorBody },
+    },
+  }, async (request, reply) => {
+    const answer = await accessOf(request).myPage.answer(request.body)
+    return reply.code(answer.isNew ? 201 : 200).send(toAnswerJson(answer))
+  })
 
   app.post('/api/me/objections/:objectionId/withdraw', {
     config: { access: 'self' },

@@ -15,6 +15,8 @@ export type VitalGroupId =
   | 'body-temperature'
   | 'blood-glucose'
   | 'respiratory-rate'
+  | 'cat-score'
+  | 'wellbeing'
 
 export interface VitalGroup {
   id: VitalGroupId
@@ -29,6 +31,9 @@ export const VITAL_GROUPS: readonly VitalGroup[] = [
   { id: 'body-temperature', types: ['body-temperature'] },
   { id: 'blood-glucose', types: ['blood-glucose'] },
   { id: 'respiratory-rate', types: ['respiratory-rate'] },
+  // the patient's own answers (issue 25, ADR 0042), charted with their bands like a vital
+  { id: 'cat-score', types: ['cat-score'] },
+  { id: 'wellbeing', types: ['wellbeing'] },
 ]
 
 /** Decimals a clinician expects: weight and temperature to 0.1, saturation and pulse whole. */
@@ -41,6 +46,8 @@ const FRACTION_DIGITS: Readonly<Record<VitalType, number>> = {
   'body-temperature': 1,
   'blood-glucose': 1,
   'respiratory-rate': 0,
+  'cat-score': 0,
+  wellbeing: 0,
 }
 
 /** The groups with at least one of the given types, in display order. */

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { Link } from 'react-router'
 import { getMyPage, objectToSharing, withdrawMyObjection } from '../api/my-page'
 import { queryKeys } from '../api/query-keys'
+import { MyQuestionnaires } from '../components/my-questionnaires'
 import { MyTrend } from '../components/my-trend'
 import { QueryState } from '../components/query-state'
 import { formatVital, vitalLabel } from '../components/vital-groups'
@@ -38,6 +39,7 @@ export function MyPage() {
         <>
           <Arrival page={page} />
           <Today page={page} />
+          <MyQuestionnaires page={page} />
           <Latest page={page} />
           <SelfCarePlan page={page} />
           <section className="my-page__card" aria-labelledby="my-access">

@@ -147,6 +147,9 @@ describe('judgeBatch: each measurement on its own', () => {
     ['value as text', weight({ value: '82.4' }), 'm1', 'invalid-field'],
     ['missing unit', weight({ unit: undefined }), 'm1', 'invalid-field'],
     ['unknown type', weight({ type: 'body-fat' }), 'm1', 'unknown-type'],
+    // the patient's own answers (ADR 0042) are no device type: a gateway cannot send them
+    ['a CAT score from a gateway', weight({ type: 'cat-score', value: 12, unit: '{score}' }), 'm1', 'unknown-type'],
+    ['a daily score from a gateway', weight({ type: 'wellbeing', value: 3, unit: '{score}' }), 'm1', 'unknown-type'],
     ['unit of another quantity', weight({ unit: 'Cel' }), 'm1', 'unit-mismatch'],
     ['unit not in UCUM spelling', weight({ unit: 'lb' }), 'm1', 'unit-mismatch'],
     [

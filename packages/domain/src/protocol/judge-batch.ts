@@ -2,7 +2,7 @@ import { ProtocolError, type ProtocolErrorCode } from '../errors.js'
 import type { GattVital } from '../gatt/characteristic.js'
 import { decodeGattBase64 } from '../gatt/decode.js'
 import { acceptedUnits, toCanonicalUnit, type CanonicalValue } from '../units.js'
-import { isVitalType, VITAL_TYPES, type VitalType } from '../vital-types.js'
+import { isDeviceType, isVitalType, VITAL_TYPES, type VitalType } from '../vital-types.js'
 import { parseOffsetDateTime } from './iso-time.js'
 import {
   batchEnvelopeSchema,
@@ -157,6 +157,8 @@ function judgeMeasurement(
     if (!fields.success) return reject(id, 'invalid-field', describeIssues(fields.error))
     const { type, value, unit } = fields.data
     if (!isVitalType(type)) return reject(id, 'unknown-type', `unknown type ${quote(type)}`)
+    // a questionnaire score is the patient's own answer (ADR 0042), not one of the protocol's decoded types
+    if (!isDeviceType(type)) return reject(id, 'unknown-type', `type ${quote(type)} is patient-reported, not a device type`)
     const canonical = toCanonicalUnit(type, value, unit)
     if (!canonical) {
       return reject(

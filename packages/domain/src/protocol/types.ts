@@ -38,7 +38,8 @@ export interface Reading {
   flags: ReadingFlag[]
   /** Device battery %, when sent. */
   battery: number | null
-  source: 'decoded' | 'gatt'
+  /** decoded/gatt: from a gateway (device-protocol.md); patient: answered on /min-side (ADR 0042). */
+  source: 'decoded' | 'gatt' | 'patient'
 }
 
 /** One rejected measurement of a batch; `raw` is the measurement as sent, kept for review. */

@@ -535,6 +535,44 @@ const scenarios: Scenario[] = [
   },
 
   {
+    title: 'KOLS-test (CAT) over uker: høy påvirkning varsler én gang, svært høy blir rød, bedring under dødbåndet avslutter',
+    conditions: ['copd'],
+    steps: [
+      measure('2026-03-02T10:00+01:00', { 'cat-score': 18 }),
+      expectAlerts([]),
+      measure('2026-03-09T10:00+01:00', { 'cat-score': 22 }),
+      expectAlerts([
+        { key: 'threshold:cat-score', severity: 'yellow', count: 1, nb: 'KOLS-test (CAT) 22 /40 (gul grense ≥ 21 /40)' },
+      ], { actions: ['open threshold:cat-score yellow'] }),
+      // still high and worse: the open alert is updated, no second one opened
+      measure('2026-03-16T10:00+01:00', { 'cat-score': 24 }),
+      expectAlerts([{ key: 'threshold:cat-score', severity: 'yellow', count: 2 }]),
+      measure('2026-03-23T10:00+01:00', { 'cat-score': 32 }),
+      expectAlerts([
+        { key: 'threshold:cat-score', severity: 'red', count: 3, nb: 'KOLS-test (CAT) 32 /40 (rød grense ≥ 31 /40)' },
+      ]),
+      // 20 is inside the 2-point dead band under 21: still active; 18 is clear of it
+      measure('2026-03-30T10:00+01:00', { 'cat-score': 20 }),
+      expectAlerts([{ key: 'threshold:cat-score', severity: 'red', count: 3 }]),
+      measure('2026-04-06T10:00+02:00', { 'cat-score': 18 }),
+      expectAlerts([{ key: 'threshold:cat-score', severity: 'red', count: 3, isActive: false }]),
+    ],
+  },
+
+  {
+    title: 'Dagsform: «dårlig» er gul, «svært dårlig» rød, én gang; «middels» er ikke noe varsel',
+    conditions: [],
+    steps: [
+      measure('2026-03-02T08:00+01:00', { wellbeing: 3 }),
+      expectAlerts([]),
+      measure('2026-03-03T08:00+01:00', { wellbeing: 2 }),
+      expectAlerts([{ key: 'threshold:wellbeing', severity: 'yellow', count: 1, nb: 'Dagsform 2 /5 (gul grense ≤ 2 /5)' }]),
+      measure('2026-03-04T08:00+01:00', { wellbeing: 1 }),
+      expectAlerts([{ key: 'threshold:wellbeing', severity: 'red', count: 2, nb: 'Dagsform 1 /5 (rød grense ≤ 1 /5)' }]),
+    ],
+  },
+
+  {
     title: 'Samme batch levert to ganger (tapt PUBACK): ingen dobbel telling',
     conditions: [],
     steps: [
@@ -646,6 +684,15 @@ const singleReadings: { who: ConditionId[]; values: Values; alerts: Expected[] }
   },
   { who: [], values: { 'blood-glucose': 25.0 }, alerts: [] },
   { who: ['heart-failure'], values: { 'body-weight': 130.0 }, alerts: [] },
+  // the patient-reported scores (ADR 0042): CAT only for COPD (impact bands), the daily question for all
+  { who: ['copd'], values: { 'cat-score': 20 }, alerts: [] },
+  { who: ['copd'], values: { 'cat-score': 21 }, alerts: [{ key: 'threshold:cat-score', severity: 'yellow' }] },
+  { who: ['copd'], values: { 'cat-score': 30 }, alerts: [{ key: 'threshold:cat-score', severity: 'yellow' }] },
+  { who: ['copd'], values: { 'cat-score': 31 }, alerts: [{ key: 'threshold:cat-score', severity: 'red' }] },
+  { who: [], values: { 'cat-score': 35 }, alerts: [] },
+  { who: [], values: { wellbeing: 3 }, alerts: [] },
+  { who: [], values: { wellbeing: 2 }, alerts: [{ key: 'threshold:wellbeing', severity: 'yellow' }] },
+  { who: ['copd'], values: { wellbeing: 1 }, alerts: [{ key: 'threshold:wellbeing', severity: 'red' }] },
 ]
 
 describe('clinical scenarios', () => {
@@ -719,6 +766,9 @@ function deviceFor(types: VitalType[]): string {
       return 'TH-1'
     case 'blood-glucose':
       return 'GL-1'
+    case 'cat-score':
+    case 'wellbeing':
+      return 'self-report'
     default:
       return 'RR-1'
   }
@@ -744,7 +794,7 @@ function reading(
     measuredAt: new Date(at),
     flags: [],
     battery: options.battery ?? null,
-    source: 'decoded',
+    source: VITAL_TYPES[type].origin === 'patient' ? 'patient' : 'decoded',
   }))
 }
 

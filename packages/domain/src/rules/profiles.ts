@@ -47,6 +47,14 @@ import type { ConditionId, RuleKind, RuleParamsByKind } from './rule-set.js'
  *   and Helsebiblioteket fagprosedyre «Diabetes i sykehjem – hyperglykemi»
  *   (Bergen kommune): in ketoacidosis blood glucose is "often over 20 mmol/L";
  *   contact a doctor at once. Hence red at ≥ 20.0 mmol/L.
+ * - [CAT] Jones PW et al. Development and first validation of the COPD
+ *   Assessment Test. Eur Respir J 2009;34:648–654; and the CAT user guide's
+ *   impact bands: < 10 low, 10–20 medium, 21–30 high, > 30 very high. Hence
+ *   yellow at ≥ 21 (high impact) and red at ≥ 31 (very high impact).
+ * - [DAILY] Varde's own daily question "Hvordan har du det i dag?", 1 (very
+ *   bad) to 5 (very good), ADR 0042: no validated cut-offs exist, so the
+ *   bottom two answers are flagged, "dårlig" (2) yellow and "svært dårlig"
+ *   (1) red, for a nurse to call; a clinician adjusts per patient.
  */
 
 /** Version of the defaults below; part of every default rule's version. */
@@ -189,6 +197,15 @@ const GENERAL: ConditionProfile = {
       },
     },
     {
+      // DAILY (ADR 0042): the patient's own answer; integer answers, so no dead band.
+      id: 'threshold:wellbeing',
+      kind: 'threshold',
+      source: 'Varde standard (dagsform 1–5, ADR 0042)',
+      params: {
+        vitals: [{ vital: 'wellbeing', red: { low: atOrBelow(1) }, yellow: { low: atOrBelow(2) }, hysteresis: 0 }],
+      },
+    },
+    {
       // NEWS2 aggregate: 5–6 = urgent response (key threshold), ≥ 7 = emergency.
       // Consciousness and "air or oxygen" are not measured at home: scored as
       // alert and as the rule's `isOnSupplementalOxygen`, so the score is a
@@ -264,6 +281,16 @@ const COPD: ConditionProfile = {
         windowDays: 14,
         minReadings: 5,
         hysteresis: 1,
+      },
+    },
+    {
+      // CAT impact bands: high (21–30) yellow, very high (> 30) red; 2 points of dead band,
+      // the CAT's minimal clinically important difference (Kon et al., Lancet Respir Med 2014).
+      id: 'threshold:cat-score',
+      kind: 'threshold',
+      source: 'CAT (Jones 2009): høy påvirkning ≥ 21, svært høy ≥ 31',
+      params: {
+        vitals: [{ vital: 'cat-score', red: { high: atOrAbove(31) }, yellow: { high: atOrAbove(21) }, hysteresis: 2 }],
       },
     },
     {

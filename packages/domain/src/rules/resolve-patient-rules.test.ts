@@ -32,6 +32,7 @@ describe('resolvePatientRules: profile defaults', () => {
       'threshold:respiratory-rate',
       'threshold:body-temperature',
       'threshold:blood-glucose',
+      'threshold:wellbeing',
       'news2',
       'device:gateway-offline',
       'device:low-battery',

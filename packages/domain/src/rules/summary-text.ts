@@ -22,6 +22,8 @@ const DECIMALS: Readonly<Record<VitalType, number>> = {
   'body-temperature': 1,
   'blood-glucose': 1,
   'respiratory-rate': 0,
+  'cat-score': 0,
+  wellbeing: 0,
 }
 
 /** `value` with `decimals` decimals (more when needed to not hide a fraction), in `language`. */
