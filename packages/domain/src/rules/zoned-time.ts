@@ -131,6 +131,22 @@ export function zoneOffsetMs(instant: Date, timeZone: string): number {
  */
 export function fromLocalDateTime(date: LocalDate, time: LocalTime, timeZone: string): Date {
   const wall = Date.UTC(date.year, date.month - 1, date.day, time.hour, time.minute)
+  // remembered: a list of 500 patients asks for the same few plan times of the same 30 days
+  // thousands of times, and each answer costs four Intl formatToParts (~2.5 s for the list)
+  const key = `${timeZone}|${date.year}-${date.month}-${date.day}|${time.hour}:${time.minute}`
+  const known = instants.get(key)
+  if (known !== undefined) return new Date(known)
+  const instant = computeFromLocal(date, time, timeZone, wall)
+  if (instants.size >= INSTANTS_KEPT) instants.clear()
+  instants.set(key, instant)
+  return new Date(instant)
+}
+
+/** Wall-clock times already turned into instants (pure: the zone rules of the runtime do not change under it); bounded. */
+const instants = new Map<string, number>()
+const INSTANTS_KEPT = 20_000
+
+function computeFromLocal(date: LocalDate, time: LocalTime, timeZone: string, wall: number): number {
   // Offsets lie within ±14 h, so a day either side of `wall` read as UTC is
   // surely before and after the instant wanted; a zone changes offset at most
   // once in such a span, so those two offsets are the only candidates.
@@ -139,8 +155,7 @@ export function fromLocalDateTime(date: LocalDate, time: LocalTime, timeZone: st
   const candidates = [wall - offsetBefore, wall - offsetAfter]
     .filter((ms) => showsWallClock(new Date(ms), date, time, timeZone))
     .sort((a, b) => a - b)
-  const first = candidates[0]
-  return new Date(first ?? wall - offsetBefore)
+  return candidates[0] ?? wall - offsetBefore
 }
 
 function showsWallClock(
