@@ -202,7 +202,11 @@ describe('pauses', () => {
 })
 
 describe('what-if (issue 20)', () => {
-  interface WhatIfJson { readings: number; elapsedMs: number; current: { alerts: { alertKey: string; count: number }[]; episodes: number }; proposed: { alerts: { alertKey: string; count: number }[]; episodes: number } }
+  interface ChangeList { count: number; readings: { type: string; value: number; measuredAt: string; before: string | null; after: string | null }[] }
+  interface WhatIfJson {
+    readings: number; elapsedMs: number; current: { alerts: { alertKey: string; count: number }[]; episodes: number }; proposed: { alerts: { alertKey: string; count: number }[]; episodes: number }
+    readingChanges: { nowAlert: ChangeList; nowPass: ChangeList; otherBand: ChangeList }
+  }
 
   it('replays all the readings of the period, past the old cap of 20,000 (15 days of one SpO2 reading a minute), current and proposed', async () => {
     const home = homes[1]!
@@ -222,6 +226,14 @@ describe('what-if (issue 20)', () => {
     const spo2 = (s: WhatIfJson['current']) => s.alerts.filter((a) => a.alertKey === 'threshold:spo2')
     expect(spo2(body.current).reduce((n, a) => n + a.count, 0)).toBeGreaterThanOrEqual(14 * 60)
     expect(spo2(body.proposed)).toEqual([])
+    // the exact readings: every 86 % of the period now passes (900 of the oximeter's minutes), the newest 50 listed, newest first
+    const { nowPass, nowAlert } = body.readingChanges
+    expect(nowPass.count).toBeGreaterThanOrEqual(900)
+    expect(nowPass.readings).toHaveLength(50)
+    expect(new Set(nowPass.readings.map((r) => `${r.type} ${r.value} alerted: ${r.before !== null}, would: ${r.after !== null}`))).toEqual(new Set(['spo2 86 alerted: true, would: false']))
+    const times = nowPass.readings.map((r) => Date.parse(r.measuredAt))
+    expect(times).toEqual([...times].sort((a, b) => b - a))
+    expect(nowAlert).toEqual({ count: 0, readings: [] })
   })
 })
 

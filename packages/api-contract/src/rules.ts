@@ -127,6 +127,19 @@ const replayedAlertSchema = z.object({
   lastTriggeredAt: z.string(),
 })
 const replaySummarySchema = z.object({ alerts: z.array(replayedAlertSchema), episodes: z.number().int() })
+const bandOrNone = z.enum(['red', 'yellow']).nullable()
+/** A reading whose band differs between the two replays (null: it did not alert). */
+const readingChangeSchema = z.object({
+  measurementId: z.string(),
+  type: z.string(),
+  value: z.number(),
+  unit: z.string(),
+  measuredAt: z.string(),
+  before: bandOrNone,
+  after: bandOrNone,
+})
+/** How many (exact) and the newest of them (at most 50; `count` minus their number are "more"). */
+const readingChangeListSchema = z.object({ count: z.number().int(), readings: z.array(readingChangeSchema) })
 export const whatIfSchema = z.object({
   from: z.string(),
   to: z.string(),
@@ -140,6 +153,8 @@ export const whatIfSchema = z.object({
   current: replaySummarySchema,
   /** With the change, replayed. */
   proposed: replaySummarySchema,
+  /** The readings the change makes alert, pass, or alert in another band (yellow ↔ red), from the two replays' findings. */
+  readingChanges: z.object({ nowAlert: readingChangeListSchema, nowPass: readingChangeListSchema, otherBand: readingChangeListSchema }),
 })
 export type WhatIf = z.infer<typeof whatIfSchema>
 

@@ -4,8 +4,8 @@ import {
   type StoredReading,
 } from '@varde/db'
 import {
-  replayAlerts, resolvePatientRules, RuleError, summarizeReplay, type ConditionId, type ReplaySummary, type Rule, type RuleKind, type RuleOverride,
-  type RuleSet,
+  compareReadingBands, ReadingBands, replayAlerts, resolvePatientRules, RuleError, summarizeReplay, type ConditionId, type ReadingChanges,
+  type ReplaySummary, type Rule, type RuleKind, type RuleOverride, type RuleSet,
 } from '@varde/domain'
 import { CARE_WRITE_FAILURES, ERRORS } from '../errors/api-errors.js'
 import { dbActorOf, hasRole } from './actor.js'
@@ -100,6 +100,7 @@ export function ruleAccess({ db, actor, audit, where }: AccessContext) {
     async whatIf(patientId: string, ruleId: string, change: Omit<RuleChange, 'reason'>, days = 30): Promise<{
       from: Date; to: Date; readings: number; elapsedMs: number
       raised: Awaited<ReturnType<typeof loadStartupReadings>>['raised']; current: ReplaySummary; proposed: ReplaySummary
+      readingChanges: ReadingChanges
     }> {
       const patient = await findPatientForUser(db, actor.tenantId, userIdOf(actor), patientId)
       await audit.one({ action: 'read', resourceType: 'RuleWhatIf', resourceId: patientId, patientId: patient?.id ?? null, outcome: patient ? 'allowed' : 'denied', details: { ruleId } })
@@ -125,11 +126,14 @@ export function ruleAccess({ db, actor, audit, where }: AccessContext) {
       const started = performance.now()
       // as the worker judged them: by stored batch (gateway/batch/measurement ids), when received
       const arrival = (r: StoredReading) => ({ batch: r.measurementId.slice(0, r.measurementId.lastIndexOf('/')), at: r.receivedAt })
+      // the findings each replay counted, per reading: the exact readings that would now alert or now pass
+      const bands = { current: new ReadingBands(), proposed: new ReadingBands() }
       const replayed = {
-        current: summarizeReplay(current, replayAlerts({ ruleSet: current, readings, from, to, arrival }), patient.id),
-        proposed: summarizeReplay(proposed, replayAlerts({ ruleSet: proposed, readings, from, to, arrival }), patient.id),
+        current: summarizeReplay(current, replayAlerts({ ruleSet: current, readings, from, to, arrival, onFinding: (f) => bands.current.add(f) }), patient.id),
+        proposed: summarizeReplay(proposed, replayAlerts({ ruleSet: proposed, readings, from, to, arrival, onFinding: (f) => bands.proposed.add(f) }), patient.id),
       }
-      return { from, to, readings: readings.length, elapsedMs: performance.now() - started, raised, ...replayed }
+      const readingChanges = compareReadingBands(bands.current, bands.proposed)
+      return { from, to, readings: readings.length, elapsedMs: performance.now() - started, raised, ...replayed, readingChanges }
     },
 
     /**
