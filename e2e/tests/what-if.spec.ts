@@ -63,6 +63,14 @@ test('the threshold form shows what a new limit would have done beside the curre
   const after = await row('Målinger som varsler').allTextContents()
   expect(Number(after[1])).toBeGreaterThan(Number(after[0]))
   await expect(panel.getByTestId('what-if-change')).toHaveText(/målinger? flere ville varslet/)
+  // the exact readings: the list of those that would now alert names the hour just sent (92–94 %), none before, yellow after
+  const nowAlert = panel.getByTestId('what-if-nowAlert')
+  await expect(nowAlert.locator('summary')).toHaveText(/^\d+ målinger? ville nå varslet$/)
+  await expect(panel.getByTestId('what-if-nowPass')).toHaveCount(0)
+  await nowAlert.locator('summary').click()
+  const listed = nowAlert.getByRole('row').filter({ hasText: /Oksygenmetning 9[234]\s%/ })
+  await expect(listed.first()).toContainText('ingen → gul')
+  expect(await listed.count()).toBeGreaterThanOrEqual(12)
 
   // not a number: no replay, said so
   await yellowLow.fill('9x')
@@ -74,6 +82,7 @@ test('the threshold form shows what a new limit would have done beside the curre
     if (language === 'en') {
       await page.getByRole('button', { name: 'English' }).click()
       await expect(panel.getByRole('status')).toHaveText(/Replayed from \d+ stored readings/)
+      await expect(nowAlert.locator('summary')).toHaveText(/readings? would now alert/)
     }
     for (const width of [1366, 820, 390]) {
       await page.setViewportSize({ width, height: 900 })
