@@ -238,7 +238,7 @@ describe('what-if (issue 20)', () => {
 })
 
 describe('tenant-wide what-if (issue 20)', () => {
-  interface TenantJson { patients: number; patientsReplayed: number; patientsWithRule: number; isComplete: boolean; readings: number; days: number; current: { alerts: number; alertsPerDay: number }; proposed: { alerts: number; alertsPerDay: number } }
+  interface TenantJson { episodes?: number; patients: number; patientsReplayed: number; patientsWithRule: number; isComplete: boolean; readings: number; days: number; current: { alerts: number; episodes: number; alertsPerDay: number }; proposed: { alerts: number; alertsPerDay: number } }
 
   it('tells the administrator how many alerts a day a rule change for every patient would have given; logged', async () => {
     const admin = await login('admin')
@@ -253,6 +253,28 @@ describe('tenant-wide what-if (issue 20)', () => {
     expect(body.current.alertsPerDay).toBeCloseTo(body.current.alerts / 30, 2)
     const log = await listAccessLog(db.pool, { tenantId: 'demo', patientId: undefined, limit: 20 })
     expect(log.find((e) => e.resourceType === 'RuleWhatIf' && e.actor === 'admin' && e.outcome === 'allowed')).toBeDefined()
+  })
+
+  it('a condition profile\'s draft: only its patients replayed with it, sums per condition, the patients it moves most named', async () => {
+    const admin = await login('admin')
+    const oximeter = homes[1]! // the minute readings of the test above: the only patient whose alerts the change moves
+    const condition = oximeter.conditions[0]!
+    const res = await api(admin, 'POST', '/api/admin/what-if', { ruleId: 'threshold:spo2', params: { vitals: [spo2Band(50, 60)] }, days: 30, condition })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as TenantJson & {
+      condition: string; budgetMs: number; current: { episodesPerDay: number }
+      perCondition: { condition: string; patients: number; current: { alerts: number }; proposed: { alerts: number } }[]
+      mostAffected: { patientId: string; displayName: string; current: { alerts: number }; proposed: { alerts: number } }[]
+    }
+    expect(body).toMatchObject({ condition, isComplete: true, budgetMs: 10_000, patients: homes.filter((h) => h.conditions.includes(condition)).length })
+    const mine = body.perCondition.find((c) => c.condition === condition)!
+    expect(mine.patients).toBe(body.patientsWithRule)
+    expect(mine.current.alerts).toBeGreaterThan(mine.proposed.alerts)
+    expect(body.mostAffected.map((p) => p.patientId)).toEqual([oximeter.patientId])
+    expect(body.mostAffected[0]!.displayName).not.toBe('')
+    expect(body.mostAffected[0]!.current.alerts).toBeGreaterThan(body.mostAffected[0]!.proposed.alerts)
+    expect(body.current.episodesPerDay).toBeCloseTo(body.current.episodes / 30, 2)
+    expect((await api(admin, 'POST', '/api/admin/what-if', { ruleId: 'threshold:spo2', isEnabled: true, condition: 'flu' })).status).toBe(400)
   })
 
   it('refuses a nurse (403, logged) and an invalid change (400), storing nothing', async () => {
