@@ -63,6 +63,14 @@ test('the threshold form shows what a new limit would have done beside the curre
   const after = await row('Målinger som varsler').allTextContents()
   expect(Number(after[1])).toBeGreaterThan(Number(after[0]))
   await expect(panel.getByTestId('what-if-change')).toHaveText(/målinger? flere ville varslet/)
+  // the exact readings: the list of those that would now alert names the hour just sent (92–94 %), none before, yellow after
+  const nowAlert = panel.getByTestId('what-if-nowAlert')
+  await expect(nowAlert.locator('summary')).toHaveText(/^\d+ målinger? ville nå varslet$/)
+  await expect(panel.getByTestId('what-if-nowPass')).toHaveCount(0)
+  await nowAlert.locator('summary').click()
+  const listed = nowAlert.getByRole('row').filter({ hasText: /Oksygenmetning 9[234]\s%/ })
+  await expect(listed.first()).toContainText('ingen → gul')
+  expect(await listed.count()).toBeGreaterThanOrEqual(12)
 
   // not a number: no replay, said so
   await yellowLow.fill('9x')
@@ -74,6 +82,7 @@ test('the threshold form shows what a new limit would have done beside the curre
     if (language === 'en') {
       await page.getByRole('button', { name: 'English' }).click()
       await expect(panel.getByRole('status')).toHaveText(/Replayed from \d+ stored readings/)
+      await expect(nowAlert.locator('summary')).toHaveText(/readings? would now alert/)
     }
     for (const width of [1366, 820, 390]) {
       await page.setViewportSize({ width, height: 900 })
@@ -84,4 +93,88 @@ test('the threshold form shows what a new limit would have done beside the curre
       await page.screenshot({ path: `test-results/what-if-${language}-${width}.png`, fullPage: false })
     }
   }
+})
+
+async function login(page: Page, username: string): Promise<void> {
+  await page.goto('/login')
+  await page.getByLabel('Brukernavn').fill(username)
+  await page.getByLabel('Passord').fill('demo')
+  await page.getByRole('button', { name: 'Logg inn' }).click()
+}
+
+/** Axe-clean, no sideways scroll, a screenshot to look at: at 1366, 820 and 390 px, bokmål then English (`toEnglish` checks the switch took). */
+async function lookAt(page: Page, name: string, toEnglish: () => Promise<void>): Promise<void> {
+  for (const language of ['nb', 'en'] as const) {
+    if (language === 'en') {
+      await page.getByRole('button', { name: 'English' }).click()
+      await toEnglish()
+    }
+    for (const width of [1366, 820, 390]) {
+      await page.setViewportSize({ width, height: 900 })
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
+      const axe = await scan(page)
+      expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
+      await page.screenshot({ path: `test-results/${name}-${language}-${width}.png`, fullPage: true })
+    }
+  }
+}
+
+test('a trend rule has its own edit form with the what-if beside it: checked, refused by the server with its reason, saved', async ({ page }) => {
+  test.setTimeout(120_000)
+  await login(page, 'sykepleier')
+  await page.getByRole('link', { name: /Kari Nordmann/ }).first().click()
+  await expect(page.getByRole('heading', { level: 1, name: 'Kari Nordmann' })).toBeVisible()
+  await page.getByRole('button', { name: 'Endre grensene for Oksygenmetning: avvik fra egen baseline' }).click()
+  const form = page.getByTestId('trend-rule-form')
+  const panel = form.getByTestId('what-if-panel')
+  await expect(panel.getByRole('status')).toHaveText(/Spilt av fra \d+ lagrede målinger/)
+  const yellow = form.getByLabel('Gult varsel ved avvik fra egen median på minst')
+  await expect(yellow).toHaveValue('4')
+  // a smaller deviation replays again
+  await yellow.fill('1')
+  await expect(panel.getByRole('status')).toHaveText(/Spiller av/)
+  await expect(panel.getByRole('status')).toHaveText(/Spilt av fra/)
+  await page.setViewportSize({ width: 1366, height: 900 })
+  await form.scrollIntoViewIfNeeded()
+  await page.screenshot({ path: 'test-results/trend-form-nb-1366.png', fullPage: false })
+
+  // the plain mistakes said by the form: red below yellow, reason missing
+  await form.getByLabel('Rødt varsel ved avvik på minst').fill('0,5')
+  await form.getByRole('button', { name: 'Lagre endringen' }).click()
+  await expect(form.getByText('Rød grense kan ikke være lavere enn gul.')).toBeVisible()
+  await expect(form.getByText('Skriv hvorfor grensene endres.')).toBeVisible()
+  await form.getByLabel('Rødt varsel ved avvik på minst').fill('')
+  // a window the rule does not take: the server refuses it with its reason, nothing stored
+  await form.getByLabel('Median over så mange dager').fill('30')
+  await form.getByLabel('Begrunnelse').fill('e2e: prøver et for langt vindu')
+  await form.getByRole('button', { name: 'Lagre endringen' }).click()
+  await expect(form.getByRole('alert')).toHaveText(/^Endringen ble ikke lagret: /)
+  // the limit as it was, saved with a reason: a new version, said so
+  await form.getByLabel('Median over så mange dager').fill('14')
+  await yellow.fill('4')
+  await form.getByRole('button', { name: 'Lagre endringen' }).click()
+  await expect(page.getByText(/Grensene for Oksygenmetning: avvik fra egen baseline er endret \(versjon \d+\)/)).toBeVisible()
+})
+
+test('the administrator drafts a condition profile\'s limits and sees alerts and episodes a day now and with the draft', async ({ page }) => {
+  test.setTimeout(120_000)
+  await login(page, 'admin')
+  await page.getByRole('link', { name: 'Hva om' }).click()
+  await expect(page.getByRole('heading', { level: 1, name: 'Hva om grensene endres?' })).toBeVisible()
+  await expect(page.getByLabel('Diagnose')).toHaveValue('copd')
+  await page.getByLabel('Grense for').selectOption({ label: 'Oksygenmetning' })
+  // a yellow limit above Kari's (COPD) readings: her alerts would rise
+  await page.getByRole('group', { name: 'Oksygenmetning: Gult varsel' }).getByLabel('Nedre grense').fill('99')
+  await page.getByRole('button', { name: 'Spill av 30 dager' }).click()
+  const answer = page.getByTestId('admin-what-if-answer')
+  await expect(answer.getByRole('heading', { name: 'KOLS: de siste 30 dagene' })).toBeVisible()
+  await expect(answer).toContainText(/\d+ pasienter spilt av/)
+  const perDay = await answer.getByRole('row', { name: /Varsler per dag/ }).first().getByRole('cell').allTextContents()
+  expect(Number(perDay[1]!.replace(',', '.'))).toBeGreaterThan(Number(perDay[0]!.replace(',', '.')))
+  await expect(answer.getByTestId('admin-what-if-most-affected')).toContainText('Kari Nordmann')
+  await expect(answer.getByTestId('admin-what-if-incomplete')).toHaveCount(0)
+  await lookAt(page, 'admin-what-if', async () => {
+    await expect(page.getByRole('heading', { level: 1, name: 'What if the limits change?' })).toBeVisible()
+    await expect(answer.getByRole('heading', { name: 'COPD: the last 30 days' })).toBeVisible()
+  })
 })

@@ -202,7 +202,11 @@ describe('pauses', () => {
 })
 
 describe('what-if (issue 20)', () => {
-  interface WhatIfJson { readings: number; elapsedMs: number; current: { alerts: { alertKey: string; count: number }[]; episodes: number }; proposed: { alerts: { alertKey: string; count: number }[]; episodes: number } }
+  interface ChangeList { count: number; readings: { type: string; value: number; measuredAt: string; before: string | null; after: string | null }[] }
+  interface WhatIfJson {
+    readings: number; elapsedMs: number; current: { alerts: { alertKey: string; count: number }[]; episodes: number }; proposed: { alerts: { alertKey: string; count: number }[]; episodes: number }
+    readingChanges: { nowAlert: ChangeList; nowPass: ChangeList; otherBand: ChangeList }
+  }
 
   it('replays all the readings of the period, past the old cap of 20,000 (15 days of one SpO2 reading a minute), current and proposed', async () => {
     const home = homes[1]!
@@ -222,11 +226,19 @@ describe('what-if (issue 20)', () => {
     const spo2 = (s: WhatIfJson['current']) => s.alerts.filter((a) => a.alertKey === 'threshold:spo2')
     expect(spo2(body.current).reduce((n, a) => n + a.count, 0)).toBeGreaterThanOrEqual(14 * 60)
     expect(spo2(body.proposed)).toEqual([])
+    // the exact readings: every 86 % of the period now passes (900 of the oximeter's minutes), the newest 50 listed, newest first
+    const { nowPass, nowAlert } = body.readingChanges
+    expect(nowPass.count).toBeGreaterThanOrEqual(900)
+    expect(nowPass.readings).toHaveLength(50)
+    expect(new Set(nowPass.readings.map((r) => `${r.type} ${r.value} alerted: ${r.before !== null}, would: ${r.after !== null}`))).toEqual(new Set(['spo2 86 alerted: true, would: false']))
+    const times = nowPass.readings.map((r) => Date.parse(r.measuredAt))
+    expect(times).toEqual([...times].sort((a, b) => b - a))
+    expect(nowAlert).toEqual({ count: 0, readings: [] })
   })
 })
 
 describe('tenant-wide what-if (issue 20)', () => {
-  interface TenantJson { patients: number; patientsReplayed: number; patientsWithRule: number; isComplete: boolean; readings: number; days: number; current: { alerts: number; alertsPerDay: number }; proposed: { alerts: number; alertsPerDay: number } }
+  interface TenantJson { episodes?: number; patients: number; patientsReplayed: number; patientsWithRule: number; isComplete: boolean; readings: number; days: number; current: { alerts: number; episodes: number; alertsPerDay: number }; proposed: { alerts: number; alertsPerDay: number } }
 
   it('tells the administrator how many alerts a day a rule change for every patient would have given; logged', async () => {
     const admin = await login('admin')
@@ -241,6 +253,28 @@ describe('tenant-wide what-if (issue 20)', () => {
     expect(body.current.alertsPerDay).toBeCloseTo(body.current.alerts / 30, 2)
     const log = await listAccessLog(db.pool, { tenantId: 'demo', patientId: undefined, limit: 20 })
     expect(log.find((e) => e.resourceType === 'RuleWhatIf' && e.actor === 'admin' && e.outcome === 'allowed')).toBeDefined()
+  })
+
+  it('a condition profile\'s draft: only its patients replayed with it, sums per condition, the patients it moves most named', async () => {
+    const admin = await login('admin')
+    const oximeter = homes[1]! // the minute readings of the test above: the only patient whose alerts the change moves
+    const condition = oximeter.conditions[0]!
+    const res = await api(admin, 'POST', '/api/admin/what-if', { ruleId: 'threshold:spo2', params: { vitals: [spo2Band(50, 60)] }, days: 30, condition })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as TenantJson & {
+      condition: string; budgetMs: number; current: { episodesPerDay: number }
+      perCondition: { condition: string; patients: number; current: { alerts: number }; proposed: { alerts: number } }[]
+      mostAffected: { patientId: string; displayName: string; current: { alerts: number }; proposed: { alerts: number } }[]
+    }
+    expect(body).toMatchObject({ condition, isComplete: true, budgetMs: 10_000, patients: homes.filter((h) => h.conditions.includes(condition)).length })
+    const mine = body.perCondition.find((c) => c.condition === condition)!
+    expect(mine.patients).toBe(body.patientsWithRule)
+    expect(mine.current.alerts).toBeGreaterThan(mine.proposed.alerts)
+    expect(body.mostAffected.map((p) => p.patientId)).toEqual([oximeter.patientId])
+    expect(body.mostAffected[0]!.displayName).not.toBe('')
+    expect(body.mostAffected[0]!.current.alerts).toBeGreaterThan(body.mostAffected[0]!.proposed.alerts)
+    expect(body.current.episodesPerDay).toBeCloseTo(body.current.episodes / 30, 2)
+    expect((await api(admin, 'POST', '/api/admin/what-if', { ruleId: 'threshold:spo2', isEnabled: true, condition: 'flu' })).status).toBe(400)
   })
 
   it('refuses a nurse (403, logged) and an invalid change (400), storing nothing', async () => {

@@ -26,6 +26,7 @@ import { I18nProvider, useI18n, type Language } from './i18n/i18n'
 import { AccessReportPage } from './pages/access-report-page'
 import { AlertsPage } from './pages/alerts-page'
 import { DeliveriesPage } from './pages/deliveries-page'
+import { AdminWhatIfPage } from './pages/admin-what-if-page'
 import { LogControlPage } from './pages/log-control-page'
 import { ChooseTenantPage } from './pages/choose-tenant-page'
 import { LoginPage } from './pages/login-page'
@@ -116,6 +117,7 @@ function AppRoutes() {
             <Route path="/admin/users" element={<AdminRoute page={<AdminUsersPage />} />} />
             <Route path="/admin/enrol" element={<EnrolPage />} />
             <Route path="/admin/deliveries" element={<DeliveriesPage />} />
+            <Route path="/admin/what-if" element={<AdminWhatIfPage />} />
           </Route>
           <Route element={<RequireRole roles={['privacy-officer']} />}>
             <Route path="/log-control" element={<LogControlPage />} />

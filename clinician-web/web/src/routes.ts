@@ -12,6 +12,7 @@ export const paths = {
   adminUsers: () => '/admin/users',
   enrol: () => '/admin/enrol',
   deliveries: () => '/admin/deliveries',
+  adminWhatIf: () => '/admin/what-if',
   logControl: () => '/log-control',
   accessReport: () => '/my-access-log',
   myPage: () => '/min-side',

@@ -1,6 +1,6 @@
 import { CONDITION_IDS, RULE_KINDS } from '@varde/domain'
 import { z } from 'zod'
-import { RULE_FAMILIES } from './constants.js'
+import { PATIENT_CONDITIONS, RULE_FAMILIES } from './constants.js'
 import { bigintIdParam, isoInstant, storableJsonObject, storableText, uuidParam } from './input.js'
 
 /** Who changed a rule: id, name and HPR number (health personnel register) when known. */
@@ -127,6 +127,19 @@ const replayedAlertSchema = z.object({
   lastTriggeredAt: z.string(),
 })
 const replaySummarySchema = z.object({ alerts: z.array(replayedAlertSchema), episodes: z.number().int() })
+const bandOrNone = z.enum(['red', 'yellow']).nullable()
+/** A reading whose band differs between the two replays (null: it did not alert). */
+const readingChangeSchema = z.object({
+  measurementId: z.string(),
+  type: z.string(),
+  value: z.number(),
+  unit: z.string(),
+  measuredAt: z.string(),
+  before: bandOrNone,
+  after: bandOrNone,
+})
+/** How many (exact) and the newest of them (at most 50; `count` minus their number are "more"). */
+const readingChangeListSchema = z.object({ count: z.number().int(), readings: z.array(readingChangeSchema) })
 export const whatIfSchema = z.object({
   from: z.string(),
   to: z.string(),
@@ -140,6 +153,8 @@ export const whatIfSchema = z.object({
   current: replaySummarySchema,
   /** With the change, replayed. */
   proposed: replaySummarySchema,
+  /** The readings the change makes alert, pass, or alert in another band (yellow ↔ red), from the two replays' findings. */
+  readingChanges: z.object({ nowAlert: readingChangeListSchema, nowPass: readingChangeListSchema, otherBand: readingChangeListSchema }),
 })
 export type WhatIf = z.infer<typeof whatIfSchema>
 
@@ -151,6 +166,8 @@ export const tenantWhatIfBody = z
     isEnabled: z.boolean().optional(),
     kind: z.enum(RULE_KINDS).optional(),
     days: z.number().int().min(1).max(30).default(30),
+    /** A condition profile's change: only the patients with this condition get it (all patients when absent). */
+    condition: z.enum(PATIENT_CONDITIONS).optional(),
   })
   .refine((b) => b.params !== undefined || b.isEnabled !== undefined || b.kind !== undefined, 'give params, isEnabled or kind')
 
@@ -159,7 +176,9 @@ const tenantReplaySchema = z.object({
   episodes: z.number().int(),
   /** Alerts a day over the period, all the tenant's patients replayed together. */
   alertsPerDay: z.number(),
+  episodesPerDay: z.number(),
 })
+const patientReplaySchema = z.object({ alerts: z.number().int(), episodes: z.number().int() })
 export const tenantWhatIfSchema = z.object({
   from: z.string(),
   to: z.string(),
@@ -175,5 +194,17 @@ export const tenantWhatIfSchema = z.object({
   elapsedMs: z.number(),
   current: tenantReplaySchema,
   proposed: tenantReplaySchema,
+  /** The condition whose patients got the change (null: everyone the rule applies to). */
+  condition: z.enum(PATIENT_CONDITIONS).nullable(),
+  /** The time bound (ms): past it the answer has the patients done so far. */
+  budgetMs: z.number(),
+  /** The same sums per condition of the patients replayed (a patient with two conditions counts in both). */
+  perCondition: z.array(z.object({
+    condition: z.string(), patients: z.number().int(), current: tenantReplaySchema, proposed: tenantReplaySchema,
+  })),
+  /** The patients whose alerts the change moves most (at most 5, the largest change of alerts first; none unchanged). */
+  mostAffected: z.array(z.object({
+    patientId: z.string(), displayName: z.string(), conditions: z.array(z.string()), current: patientReplaySchema, proposed: patientReplaySchema,
+  })),
 })
 export type TenantWhatIf = z.infer<typeof tenantWhatIfSchema>

@@ -174,9 +174,9 @@ export async function loadStartupReadings(
  * tenant-wide what-if replays (issue 20). For the tenant's administrator; the
  * caller has checked the role and logs the look.
  */
-export async function listTenantPatientsForReplay(db: Queryable, tenantId: string): Promise<{ id: string; conditions: string[] }[]> {
-  const { rows } = await db.query<{ id: string; conditions: string[] }>(
-    `SELECT id, conditions FROM patients WHERE tenant_id = $1 AND service_state <> 'ended' ORDER BY id`,
+export async function listTenantPatientsForReplay(db: Queryable, tenantId: string): Promise<{ id: string; conditions: string[]; displayName: string }[]> {
+  const { rows } = await db.query<{ id: string; conditions: string[]; displayName: string }>(
+    `SELECT id, conditions, display_name AS "displayName" FROM patients WHERE tenant_id = $1 AND service_state <> 'ended' ORDER BY id`,
     [tenantId],
   )
   return rows

@@ -4,9 +4,10 @@ import {
   type StoredReading,
 } from '@varde/db'
 import {
-  replayAlerts, resolvePatientRules, RuleError, summarizeReplay, type ConditionId, type ReplaySummary, type Rule, type RuleKind, type RuleOverride,
-  type RuleSet,
+  compareReadingBands, ReadingBands, replayAlerts, resolvePatientRules, RuleError, summarizeReplay, type ConditionId, type ReadingChanges,
+  type ReplaySummary, type Rule, type RuleKind, type RuleOverride, type RuleSet,
 } from '@varde/domain'
+import type { Condition } from '@varde/api-contract'
 import { CARE_WRITE_FAILURES, ERRORS } from '../errors/api-errors.js'
 import { dbActorOf, hasRole } from './actor.js'
 import { userIdOf, type AccessContext } from './context.js'
@@ -18,6 +19,9 @@ import { userIdOf, type AccessContext } from './context.js'
  * replays in tens of milliseconds a patient (ADR 0036), so 80 patients fit.
  */
 export const TENANT_WHAT_IF_BUDGET_MS = 10_000
+
+/** The tenant what-if names this many patients whose alerts the change moves most (the administrator's "who would feel it"). */
+const MOST_AFFECTED = 5
 
 export interface RuleChange {
   params?: Record<string, unknown> | undefined
@@ -100,6 +104,7 @@ export function ruleAccess({ db, actor, audit, where }: AccessContext) {
     async whatIf(patientId: string, ruleId: string, change: Omit<RuleChange, 'reason'>, days = 30): Promise<{
       from: Date; to: Date; readings: number; elapsedMs: number
       raised: Awaited<ReturnType<typeof loadStartupReadings>>['raised']; current: ReplaySummary; proposed: ReplaySummary
+      readingChanges: ReadingChanges
     }> {
       const patient = await findPatientForUser(db, actor.tenantId, userIdOf(actor), patientId)
       await audit.one({ action: 'read', resourceType: 'RuleWhatIf', resourceId: patientId, patientId: patient?.id ?? null, outcome: patient ? 'allowed' : 'denied', details: { ruleId } })
@@ -125,11 +130,14 @@ export function ruleAccess({ db, actor, audit, where }: AccessContext) {
       const started = performance.now()
       // as the worker judged them: by stored batch (gateway/batch/measurement ids), when received
       const arrival = (r: StoredReading) => ({ batch: r.measurementId.slice(0, r.measurementId.lastIndexOf('/')), at: r.receivedAt })
+      // the findings each replay counted, per reading: the exact readings that would now alert or now pass
+      const bands = { current: new ReadingBands(), proposed: new ReadingBands() }
       const replayed = {
-        current: summarizeReplay(current, replayAlerts({ ruleSet: current, readings, from, to, arrival }), patient.id),
-        proposed: summarizeReplay(proposed, replayAlerts({ ruleSet: proposed, readings, from, to, arrival }), patient.id),
+        current: summarizeReplay(current, replayAlerts({ ruleSet: current, readings, from, to, arrival, onFinding: (f) => bands.current.add(f) }), patient.id),
+        proposed: summarizeReplay(proposed, replayAlerts({ ruleSet: proposed, readings, from, to, arrival, onFinding: (f) => bands.proposed.add(f) }), patient.id),
       }
-      return { from, to, readings: readings.length, elapsedMs: performance.now() - started, raised, ...replayed }
+      const readingChanges = compareReadingBands(bands.current, bands.proposed)
+      return { from, to, readings: readings.length, elapsedMs: performance.now() - started, raised, ...replayed, readingChanges }
     },
 
     /**
@@ -140,17 +148,23 @@ export function ruleAccess({ db, actor, audit, where }: AccessContext) {
      * sums per day. Bounded by TENANT_WHAT_IF_BUDGET_MS. One log entry naming
      * the patients replayed; a refusal logged too.
      */
-    async whatIfTenant(ruleId: string, change: Omit<RuleChange, 'reason'>, days = 30, budgetMs = TENANT_WHAT_IF_BUDGET_MS) {
+    async whatIfTenant(ruleId: string, change: Omit<RuleChange, 'reason'>, days = 30, budgetMs = TENANT_WHAT_IF_BUDGET_MS, condition: Condition | null = null) {
       if (!hasRole(actor, ['admin'])) {
         await audit.one({ action: 'read', resourceType: 'RuleWhatIf', resourceId: null, outcome: 'denied', details: { ...where(), ruleId, scope: 'tenant' } })
         throw new ERRORS.tenantWhatIfAdminRequired()
       }
-      const patients = await listTenantPatientsForReplay(db, actor.tenantId)
+      const all = await listTenantPatientsForReplay(db, actor.tenantId)
+      // a condition profile's change reaches only the patients with the condition
+      const patients = condition ? all.filter((p) => p.conditions.includes(condition)) : all
       const overrides = await loadRuleOverrides(db, patients.map((p) => p.id))
       const to = await platformNow(db)
       const from = new Date(to.getTime() - days * 86_400_000)
       const started = performance.now()
-      const totals = { current: { alerts: 0, episodes: 0 }, proposed: { alerts: 0, episodes: 0 } }
+      type Sums = { alerts: number; episodes: number }
+      const zero = (): { current: Sums; proposed: Sums } => ({ current: { alerts: 0, episodes: 0 }, proposed: { alerts: 0, episodes: 0 } })
+      const totals = zero()
+      const byCondition = new Map<string, { patients: number } & ReturnType<typeof zero>>()
+      const perPatient: { patientId: string; displayName: string; conditions: string[]; current: Sums; proposed: Sums }[] = []
       const replayed: string[] = []
       let withRule = 0
       let readingCount = 0
@@ -180,21 +194,42 @@ export function ruleAccess({ db, actor, audit, where }: AccessContext) {
         const { readings } = await loadStartupReadings(db, { tenantId: actor.tenantId, patientId: patient.id, from, to })
         readingCount += readings.length
         const arrival = (r: StoredReading) => ({ batch: r.measurementId.slice(0, r.measurementId.lastIndexOf('/')), at: r.receivedAt })
+        const mine = zero()
         for (const [key, ruleSet] of [['current', current], ['proposed', proposed]] as const) {
           const summary = summarizeReplay(ruleSet, replayAlerts({ ruleSet, readings, from, to, arrival }), patient.id)
-          totals[key].alerts += summary.alerts.length
-          totals[key].episodes += summary.episodes
+          mine[key] = { alerts: summary.alerts.length, episodes: summary.episodes }
         }
+        for (const group of [totals, ...patient.conditions.map((c) => {
+          const g = byCondition.get(c) ?? { patients: 0, ...zero() }
+          byCondition.set(c, g)
+          g.patients += 1
+          return g
+        })]) {
+          for (const key of ['current', 'proposed'] as const) {
+            group[key].alerts += mine[key].alerts
+            group[key].episodes += mine[key].episodes
+          }
+        }
+        perPatient.push({ patientId: patient.id, displayName: patient.displayName, conditions: patient.conditions, ...mine })
       }
       await audit.one({
         action: 'read', resourceType: 'RuleWhatIf', resourceId: null, outcome: 'allowed',
-        details: { ruleId, scope: 'tenant', days, patients: replayed },
+        details: { ruleId, scope: 'tenant', days, condition, patients: replayed },
       })
-      const perDay = (t: { alerts: number; episodes: number }) => ({ ...t, alertsPerDay: Math.round((t.alerts / days) * 100) / 100 })
+      const perDay = (t: Sums) => ({ ...t, alertsPerDay: Math.round((t.alerts / days) * 100) / 100, episodesPerDay: Math.round((t.episodes / days) * 100) / 100 })
+      const moved = (p: (typeof perPatient)[number]) => [Math.abs(p.proposed.alerts - p.current.alerts), Math.abs(p.proposed.episodes - p.current.episodes)] as const
+      const mostAffected = perPatient
+        .filter((p) => moved(p).some((n) => n > 0))
+        .sort((a, b) => moved(b)[0] - moved(a)[0] || moved(b)[1] - moved(a)[1] || a.displayName.localeCompare(b.displayName))
+        .slice(0, MOST_AFFECTED)
       return {
         from, to, days, patients: patients.length, patientsReplayed: replayed.length, patientsWithRule: withRule,
         isComplete: visited === patients.length, readings: readingCount,
         elapsedMs: performance.now() - started, current: perDay(totals.current), proposed: perDay(totals.proposed),
+        condition, budgetMs,
+        perCondition: [...byCondition].sort(([a], [b]) => a.localeCompare(b))
+          .map(([c, g]) => ({ condition: c, patients: g.patients, current: perDay(g.current), proposed: perDay(g.proposed) })),
+        mostAffected,
       }
     },
 

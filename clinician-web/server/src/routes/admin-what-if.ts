@@ -16,14 +16,15 @@ export const adminWhatIfRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: {
       tags: ['admin'],
       summary: 'How many alerts a day a rule change for all the tenant\'s patients would have given (nothing is stored)',
-      description: 'Every patient in follow-up replayed by the rules engine over the last `days` days (default 30) with their rules as they are and with `ruleId` set so (`params`, `isEnabled`, `kind` as PUT …/rules/:ruleId takes them) for everyone; sums of alerts and episodes, and alerts a day. '
+      description: 'Every patient in follow-up replayed by the rules engine over the last `days` days (default 30) with their rules as they are and with `ruleId` set so (`params`, `isEnabled`, `kind` as PUT …/rules/:ruleId takes them) for everyone; sums of alerts and episodes, and alerts and episodes a day, in all and per condition, and the 5 patients whose alerts it moves most. '
+        + 'With `condition`, only the patients with that condition get the change (a condition profile\'s limits). '
         + 'Bounded in time: past the bound it answers with the patients done (`isComplete` false). An invalid change is refused with 400 as PUT refuses it. Only the tenant\'s administrator (403).',
       body: tenantWhatIfBody,
       response: { 200: tenantWhatIfSchema, 400: errorBody, 403: errorBody, 500: errorBody },
     },
   }, async (request) => {
-    const { ruleId, params, isEnabled, kind, days } = request.body
-    const w = await accessOf(request).rules.whatIfTenant(ruleId, { params, isEnabled, kind }, days)
+    const { ruleId, params, isEnabled, kind, days, condition } = request.body
+    const w = await accessOf(request).rules.whatIfTenant(ruleId, { params, isEnabled, kind }, days, undefined, condition ?? null)
     return { ...w, from: w.from.toISOString(), to: w.to.toISOString() }
   })
 }

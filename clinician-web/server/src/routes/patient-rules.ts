@@ -3,7 +3,7 @@ import {
   errorBody, idParams, pauseEndBody, pauseListSchema, pauseParams, pauseSchema, pauseStartBody, patientRuleSchema, patientRulesSchema,
   ruleChangeBody, ruleParams, whatIfBody, whatIfSchema, type Pause, type PatientRule, type RuleChange,
 } from '@varde/api-contract'
-import { RULE_FAMILY, type ClinicianRef, type Rule, type RuleOverride } from '@varde/domain'
+import { RULE_FAMILY, type ClinicianRef, type ReadingChangeList, type Rule, type RuleOverride } from '@varde/domain'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { accessOf, requireUser } from '../plugins/auth.js'
 
@@ -93,7 +93,8 @@ export const patientRuleRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['rules'],
       summary: 'What a change of one rule would have done over the last 30 days, beside what the rules as they are did (nothing is stored)',
       description: 'The patient\'s stored readings of the last 30 days (by the platform clock) replayed by the rules engine twice: with the rules as they are and with the change (`params`, `isEnabled`, `kind` as PUT takes them). '
-        + 'Each: the alerts raised and the episodes they make. `raised`: what the rules did raise in the period. An invalid change is refused with 400 as PUT refuses it.',
+        + 'Each: the alerts raised and the episodes they make. `raised`: what the rules did raise in the period. '
+        + '`readingChanges`: the readings that would now alert, now pass, or alert in another band (exact counts, the newest 50 listed). An invalid change is refused with 400 as PUT refuses it.',
       params: ruleParams,
       body: whatIfBody,
       response: { 200: whatIfSchema, 400: errorBody, 404: errorBody, 500: errorBody },
@@ -110,6 +111,9 @@ export const patientRuleRoutes: FastifyPluginAsyncZod = async (app) => {
       raised: w.raised.map((r) => ({ ...r, firstTriggeredAt: r.firstTriggeredAt.toISOString() })),
       current: { alerts: alerts(w.current.alerts), episodes: w.current.episodes },
       proposed: { alerts: alerts(w.proposed.alerts), episodes: w.proposed.episodes },
+      readingChanges: {
+        nowAlert: changeList(w.readingChanges.nowAlert), nowPass: changeList(w.readingChanges.nowPass), otherBand: changeList(w.readingChanges.otherBand),
+      },
     }
   })
 
@@ -158,4 +162,9 @@ export const patientRuleRoutes: FastifyPluginAsyncZod = async (app) => {
     const pause = await accessOf(request).rules.endPause(id, pauseId, endsAt ? new Date(endsAt) : undefined)
     return toPauseJson(pause, (await accessOf(request).clock.read()).now.getTime())
   })
+}
+
+/** A what-if's list of changed readings as JSON (times as ISO strings). */
+function changeList(list: ReadingChangeList) {
+  return { count: list.count, readings: list.readings.map((r) => ({ ...r, measuredAt: r.measuredAt.toISOString() })) }
 }

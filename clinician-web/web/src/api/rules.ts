@@ -1,4 +1,4 @@
-import type { PatientRule, PatientRules, RuleChangeRequest, WhatIf } from '@varde/api-contract'
+import type { Condition, PatientRule, PatientRules, RuleChangeRequest, TenantWhatIf, WhatIf } from '@varde/api-contract'
 import type { Band, VitalBands } from '@varde/domain'
 import { requestJson } from './http'
 
@@ -9,6 +9,7 @@ export type {
   RuleChange,
   RuleChangeRequest,
   WhatIf,
+  TenantWhatIf,
 } from '@varde/api-contract'
 export type { Band, VitalBands }
 
@@ -46,4 +47,12 @@ export function whatIfPatientRule(
     `/api/patients/${encodeURIComponent(patientId)}/rules/${encodeURIComponent(ruleId)}/what-if`,
     { body: change, ...(signal ? { signal } : {}) },
   )
+}
+
+/** POST /api/admin/what-if → a condition profile's rule as drafted, replayed over all its patients beside the rules as they are (nothing stored). */
+export function whatIfTenant(
+  change: { ruleId: string; params: Record<string, unknown>; condition: Condition; days?: number },
+  signal?: AbortSignal,
+): Promise<TenantWhatIf> {
+  return requestJson<TenantWhatIf>('POST', '/api/admin/what-if', { body: change, ...(signal ? { signal } : {}) })
 }

@@ -17,6 +17,7 @@ import { useI18n, type I18n } from '../i18n/i18n'
 import { QueryState } from './query-state'
 import './patient-rules.css'
 import { ThresholdForm } from './threshold-form'
+import { isTrendRule, TrendRuleForm } from './trend-rule-form'
 import { formatBand, formatLimitValue } from './rule-bands'
 import { PATIENT_CONDITIONS, type Condition } from '@varde/api-contract'
 import { vitalLabel } from './vital-groups'
@@ -53,9 +54,10 @@ export function PatientRulesSection({ patientId }: { patientId: string }) {
     queryKey: queryKeys.rules(patientId),
     queryFn: ({ signal }) => getPatientRules(patientId, signal),
   })
-  const [editing, setEditing] = useState<{ ruleId: string; vital: VitalType } | null>(null)
+  // a threshold is edited per vital; a trend rule (vital null) whole
+  const [editing, setEditing] = useState<{ ruleId: string; vital: VitalType | null } | null>(null)
   // what was saved, not the sentence: it follows a change of language
-  const [saved, setSaved] = useState<{ vital: VitalType; version: number | null } | null>(null)
+  const [saved, setSaved] = useState<{ ruleId: string; vital: VitalType | null; version: number | null } | null>(null)
   const editButtons = useRef(new Map<string, HTMLButtonElement>())
   const headingId = useId()
 
@@ -84,7 +86,8 @@ export function PatientRulesSection({ patientId }: { patientId: string }) {
     .flatMap((rule) => limitRowsOf(rule, i18n))
   const schedules = data.rules.filter((r) => r.kind === 'missed-measurement')
   const editedRule = editing ? data.rules.find((r) => r.id === editing.ruleId) : undefined
-  const editedKey = editing ? `${editing.ruleId}/${editing.vital}` : ''
+  const editedKey = editing ? (editing.vital ? `${editing.ruleId}/${editing.vital}` : editing.ruleId) : ''
+  const savedRule = saved ? data.rules.find((r) => r.id === saved.ruleId) : undefined
 
   return (
     <section className="patient-rules" aria-labelledby={headingId} data-testid="patient-rules">
@@ -133,7 +136,7 @@ export function PatientRulesSection({ patientId }: { patientId: string }) {
                 </td>
                 {data.canChange && (
                   <td className="patient-rules__actions">
-                    {row.vital && (
+                    {(row.vital || isTrendRule(row.rule)) && (
                       <button
                         type="button"
                         className="button button--quiet patient-rules__edit"
@@ -143,10 +146,7 @@ export function PatientRulesSection({ patientId }: { patientId: string }) {
                         }}
                         aria-label={t('rules.editLabel', { label: row.label })}
                         aria-expanded={editedKey === row.key}
-                        onClick={() => {
-                          const vital = row.vital
-                          if (vital) setEditing({ ruleId: row.rule.id, vital })
-                        }}
+                        onClick={() => setEditing({ ruleId: row.rule.id, vital: row.vital ?? null })}
                       >
                         {t('rules.edit')}
                       </button>
@@ -159,7 +159,7 @@ export function PatientRulesSection({ patientId }: { patientId: string }) {
         </table>
       </div>
 
-      {editing && editedRule && (
+      {editing && editedRule && editing.vital && (
         <ThresholdForm
           key={editedKey}
           patientId={data.patientId}
@@ -167,7 +167,21 @@ export function PatientRulesSection({ patientId }: { patientId: string }) {
           vital={editing.vital}
           onCancel={() => closeForm(editedKey)}
           onSaved={(saved) => {
-            setSaved({ vital: editing.vital, version: saved.overrideVersion })
+            setSaved({ ruleId: editedRule.id, vital: editing.vital, version: saved.overrideVersion })
+            closeForm(editedKey)
+            void queryClient.invalidateQueries({ queryKey: queryKeys.rules(patientId) })
+          }}
+        />
+      )}
+      {editing && editedRule && !editing.vital && isTrendRule(editedRule) && (
+        <TrendRuleForm
+          key={editedKey}
+          patientId={data.patientId}
+          rule={editedRule}
+          label={ruleLabel(editedRule, i18n)}
+          onCancel={() => closeForm(editedKey)}
+          onSaved={(saved) => {
+            setSaved({ ruleId: editedRule.id, vital: null, version: saved.overrideVersion })
             closeForm(editedKey)
             void queryClient.invalidateQueries({ queryKey: queryKeys.rules(patientId) })
           }}
@@ -178,7 +192,7 @@ export function PatientRulesSection({ patientId }: { patientId: string }) {
       <p className={saved ? 'notice notice--success' : 'visually-hidden'} role="status">
         {saved &&
           t('rules.saved', {
-            label: vitalLabel(saved.vital, i18n.language),
+            label: saved.vital ? vitalLabel(saved.vital, i18n.language) : savedRule ? ruleLabel(savedRule, i18n) : '',
             version: String(saved.version ?? ''),
           })}
       </p>

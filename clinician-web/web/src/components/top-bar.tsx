@@ -16,6 +16,7 @@ export function TopBar({ session, onLogOut }: { session: SessionInfo; onLogOut: 
   const isAdmin = session.user.role === 'admin'
   const isEnrol = useMatch(paths.enrol()) !== null
   const isDeliveries = useMatch(paths.deliveries()) !== null
+  const isAdminWhatIf = useMatch(paths.adminWhatIf()) !== null
   const isLogControl = useMatch(paths.logControl()) !== null
   const isAccessReport = useMatch(paths.accessReport()) !== null
   const role = session.user.role
@@ -90,6 +91,11 @@ export function TopBar({ session, onLogOut }: { session: SessionInfo; onLogOut: 
               <li>
                 <Link to={paths.deliveries()} aria-current={isDeliveries ? 'page' : undefined}>
                   {t('nav.deliveries')}
+                </Link>
+              </li>
+              <li>
+                <Link to={paths.adminWhatIf()} aria-current={isAdminWhatIf ? 'page' : undefined}>
+                  {t('nav.adminWhatIf')}
                 </Link>
               </li>
             </>

@@ -4,6 +4,7 @@ import { queryKeys } from '../api/query-keys'
 import { whatIfPatientRule, type WhatIf } from '../api/rules'
 import { errorText } from '../i18n/error-text'
 import { useI18n } from '../i18n/i18n'
+import { WhatIfReadings } from './what-if-readings'
 
 /** How long the value must rest before it is replayed: one replay per pause in typing, not per key. */
 export const WHAT_IF_DEBOUNCE_MS = 500
@@ -91,6 +92,7 @@ export function WhatIfPanel({ patientId, ruleId, params }: { patientId: string; 
                 ? tp('whatIf.nowAlert', proposed - current)
                 : t('whatIf.same')}
           </p>
+          <WhatIfReadings lists={data.readingChanges} />
         </>
       )}
     </section>

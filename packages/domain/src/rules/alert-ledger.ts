@@ -44,9 +44,11 @@ export class AlertLedger {
     return this.entries.get(alertKey)?.state ?? this.open.get(alertKey) ?? null
   }
 
-  apply(verdict: Verdict): void {
-    if (verdict.kind === 'finding') this.applyFinding(verdict.alertKey, verdict.finding)
-    else this.applyOver(verdict)
+  /** True when a finding counted on its alert (opened it, added to it or raised it); false for one dropped and for an `over`. */
+  apply(verdict: Verdict): boolean {
+    if (verdict.kind === 'finding') return this.applyFinding(verdict.alertKey, verdict.finding)
+    this.applyOver(verdict)
+    return false
   }
 
   private entry(alertKey: string): Entry | null {
@@ -65,7 +67,7 @@ export class AlertLedger {
     return created
   }
 
-  private applyFinding(alertKey: string, finding: AlertFinding): void {
+  private applyFinding(alertKey: string, finding: AlertFinding): boolean {
     const at = finding.triggeredAt.getTime()
     const entry = this.entry(alertKey)
     if (!entry) {
@@ -83,13 +85,13 @@ export class AlertLedger {
         worst: finding,
         cleared: null,
       })
-      return
+      return true
     }
     const { state } = entry
     const last = state.lastTriggeredAt.getTime()
-    if (at < last) return
+    if (at < last) return false
     if (at === last) {
-      if (!isMoreSevere(finding.severity, state.severity)) return
+      if (!isMoreSevere(finding.severity, state.severity)) return false
     } else {
       state.count += 1
       state.lastTriggeredAt = finding.triggeredAt
@@ -99,6 +101,7 @@ export class AlertLedger {
     entry.latest = finding
     if (!entry.worst || finding.severity === state.severity) entry.worst = finding
     entry.cleared = null
+    return true
   }
 
   private applyOver(verdict: Extract<Verdict, { kind: 'over' }>): void {

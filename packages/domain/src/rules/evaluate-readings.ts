@@ -1,6 +1,6 @@
 import { LATE_AFTER_MS } from '../protocol/judge-batch.js'
 import type { Reading } from '../protocol/types.js'
-import type { AlertAction, OpenAlertState } from './alert.js'
+import type { AlertAction, AlertFinding, OpenAlertState } from './alert.js'
 import { AlertLedger, type Verdict } from './alert-ledger.js'
 import { evaluateBaselineDeviation } from './baseline-deviation.js'
 import { groupByMeasurement } from './measurement-group.js'
@@ -36,6 +36,12 @@ export interface EvaluateReadingsInput {
   /** The patient's open (unresolved) alerts. */
   openAlerts: readonly OpenAlertState[]
   now: Date
+  /**
+   * Told of each finding that counted on an alert, as it counts (the what-if's
+   * per-reading lists: which readings alert and in which band). The actions
+   * keep one finding per alert and evaluation; this sees every one.
+   */
+  onFinding?: ((finding: AlertFinding) => void) | undefined
 }
 
 /**
@@ -101,7 +107,7 @@ export function evaluateReadings(input: EvaluateReadingsInput): AlertAction[] {
         verdict.kind === 'finding' &&
         beyondLimits.has(rule.params.vital) &&
         ledger.current(verdict.alertKey) === null
-      if (!isRedundant) ledger.apply(verdict)
+      if (!isRedundant && ledger.apply(verdict) && verdict.kind === 'finding') input.onFinding?.(verdict.finding)
     }
   }
   return ledger.actions()

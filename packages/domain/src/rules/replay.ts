@@ -1,5 +1,5 @@
 import type { Reading } from '../protocol/types.js'
-import type { AlertAction, OpenAlertState } from './alert.js'
+import type { AlertAction, AlertFinding, OpenAlertState } from './alert.js'
 import type { Severity } from './severity.js'
 import { evaluateReadings } from './evaluate-readings.js'
 import { groupByMeasurement } from './measurement-group.js'
@@ -61,6 +61,8 @@ export interface ReplayInput<R extends Reading = Reading> {
   arrival?: (reading: R) => { batch: string; at: Date }
   /** Replay missed measurements too: from when the service started, and its pauses. */
   schedules?: { serviceStartedAt: Date | null; pauses: readonly ServicePause[] }
+  /** Each reading rule's finding that counted on an alert (`evaluateReadings`' own): for `ReadingBands`. */
+  onFinding?: ((finding: AlertFinding) => void) | undefined
 }
 
 export function replayAlerts<R extends Reading>(input: ReplayInput<R>): ReplayedAlert[] {
@@ -89,7 +91,7 @@ export function replayAlerts<R extends Reading>(input: ReplayInput<R>): Replayed
   }
   for (const batch of arrivals(inPeriod, input.arrival)) {
     checkDeadlinesUntil(batch.at.getTime())
-    const actions = evaluateReadings({ ruleSet: input.ruleSet, readings: batch.readings, history, openAlerts: [...open.values()], now: batch.at })
+    const actions = evaluateReadings({ ruleSet: input.ruleSet, readings: batch.readings, history, openAlerts: [...open.values()], now: batch.at, onFinding: input.onFinding })
     for (const action of actions) apply(action, open, raised)
     // a measurement that arrives clears its missed-measurement alert, as the worker checks after storing
     checkSchedules(batch.at)
