@@ -1,6 +1,7 @@
-import { seedDemo } from '@varde/db'
+import { seedDemo, type DemoHome } from '@varde/db'
 import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
 import type { AlertChangedEvent } from '@varde/domain'
+import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { insertAlert } from './insert-alert.js'
 import { startServerStack, type ServerStack } from './server-stack.js'
@@ -13,6 +14,7 @@ import { startServerStack, type ServerStack } from './server-stack.js'
 let db: TestDatabase
 let stack: ServerStack
 let nurse: string
+let homes: DemoHome[]
 const announced: AlertChangedEvent[] = []
 
 interface EpisodeJson {
@@ -26,7 +28,7 @@ const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000)
 
 beforeAll(async () => {
   db = await startTestDatabase()
-  await seedDemo(db.pool)
+  homes = await seedDemo(db.pool)
   stack = await startServerStack({ db, name: 'episodes-test' })
   stack.live.onAlertChanged((e) => announced.push(e))
   nurse = await stack.login('sykepleier')
@@ -67,7 +69,8 @@ describe('GET /api/episodes and one action for the whole', () => {
     expect(more).toEqual([])
     expect(episode).toMatchObject({
       id: yellow, kind: 'clinical', topic: 'vital:spo2', severity: 'red', status: 'open',
-      first: { value: 93 }, worst: { value: 90 }, latest: { value: 90 },
+      // the worst is the lowest SpO2 seen (89), not the latest red value (90)
+      first: { value: 93 }, worst: { value: 89 }, latest: { value: 90 },
     })
     expect(episode!.alerts.map((a) => a.id)).toEqual([yellow, red, red2])
     // the contract's list is unchanged: three alerts
@@ -194,5 +197,32 @@ describe('snooze (issue 20, ADR 0033)', () => {
     const { rows } = await db.pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM audit_log WHERE action = 'episode.snooze' AND outcome = 'denied' AND resource_id = $1`, [a])
     expect(rows[0]!.n).toBe(2)
+  })
+
+  it('the worst of an episode is its most extreme reading, also one between the alert\'s first and latest findings', async () => {
+    // a home without COPD (the general SpO2 limits: red at 91 % and below), whose gateway sends one reading at a time
+    const home = homes.find((h) => !h.conditions.includes('copd'))!
+    const gw = await mqtt.connectAsync(stack.mqttUrl, { clientId: home.gatewayId, username: home.gatewayId, password: home.secret, clean: false, protocolVersion: 4, reconnectPeriod: 0 })
+    try {
+      await gw.subscribeAsync(`varde/v1/gateways/${home.gatewayId}/receipts`, { qos: 1 })
+      const t0 = Date.now() - 40 * 60_000
+      for (const [i, value] of [90, 84, 86, 88].entries()) {
+        const batchId = `episode-worst-${i}`
+        const receipt = new Promise<void>((resolve) => gw.on('message', (_t, payload) => { if ((JSON.parse(payload.toString()) as { batchId: string }).batchId === batchId) resolve() }))
+        await gw.publishAsync(`varde/v1/gateways/${home.gatewayId}/measurements`, JSON.stringify({
+          batchId, sentAt: new Date().toISOString(),
+          measurements: [{ id: `m${i}`, deviceId: 'AA:BB:CC:00:99:01', type: 'spo2', value, unit: '%', measuredAt: new Date(t0 + i * 10 * 60_000).toISOString() }],
+        }), { qos: 1 })
+        await receipt
+        // judged before the next is sent: each reading is a finding of its own, as a gateway sending as it measures makes them
+        await expect.poll(async () => (await episodesOf(home.patientId))[0]?.readingCount ?? 0, { timeout: 10_000 }).toBe(i + 1)
+      }
+    } finally {
+      await gw.endAsync()
+    }
+    const [episode, ...more] = await episodesOf(home.patientId)
+    expect(more).toEqual([])
+    // the alert keeps its first (90) and latest (88) findings; 84 lay between them
+    expect(episode).toMatchObject({ topic: 'vital:spo2', severity: 'red', first: { value: 90 }, worst: { value: 84 }, latest: { value: 88 } })
   })
 })

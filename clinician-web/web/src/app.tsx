@@ -22,6 +22,7 @@ import { LiveEventsProvider } from './api/live-events-context'
 import { queryKeys } from './api/query-keys'
 import { getSession } from './api/session'
 import { TopBar } from './components/top-bar'
+import { RedEpisodeAlarmProvider } from './notify/alarm-context'
 import { I18nProvider, useI18n, type Language } from './i18n/i18n'
 import { AccessReportPage } from './pages/access-report-page'
 import { AlertsPage } from './pages/alerts-page'
@@ -241,10 +242,13 @@ function SignedInLayout() {
       <a className="skip-link" href="#main">
         {t('app.skipToContent')}
       </a>
-      <TopBar session={session} onLogOut={() => void handleLogOut()} />
-      <main id="main" tabIndex={-1} className="main">
-        <Outlet />
-      </main>
+      {/* the red-episode alarm on every page of the portal, not only the inbox (issue 20) */}
+      <RedEpisodeAlarmProvider>
+        <TopBar session={session} onLogOut={() => void handleLogOut()} />
+        <main id="main" tabIndex={-1} className="main">
+          <Outlet />
+        </main>
+      </RedEpisodeAlarmProvider>
     </LiveEventsProvider>
   )
 }

@@ -1,5 +1,5 @@
 import {
-  acknowledgeAlert, activeEpisodeSnoozes, endEpisodeSnooze, platformNow, snoozeEpisode, type EpisodeSnooze, addAlertNote, canAccessPatient, assignAlert, findAlert, findAlertWithHistory, listAlerts, publishOutboxEvents, resolveAlert,
+  acknowledgeAlert, activeEpisodeSnoozes, readingExtremes, type ExtremeReading, type ExtremeSpan, endEpisodeSnooze, platformNow, snoozeEpisode, type EpisodeSnooze, addAlertNote, canAccessPatient, assignAlert, findAlert, findAlertWithHistory, listAlerts, publishOutboxEvents, resolveAlert,
   type AlertActionResult, type AlertOutcome, type AlertRecord, type AlertStatus, type AlertWithHistory, type OutboxEvent,
 } from '@varde/db'
 import { alertChangedEvent, type AlertChangeFacts } from '@varde/domain'
@@ -36,6 +36,26 @@ export function alertAccess({ db, actor, audit }: AccessContext) {
         ? { ...entry, patientId: q.patientId ?? null, details: { count: 0, statuses: q.statuses } }
         : { ...entry, outcome: 'denied', patientId: null, details: { count: 0, statuses: q.statuses, reason: 'patient-not-visible' } })
       return alerts
+    },
+
+    /**
+     * `list`, and for each alert `spanOf` names (by its key) the most extreme
+     * stored reading between its opening and latest findings (an episode's
+     * "worst", issue 20). The spans are made from the alerts just listed, so
+     * only the caller's patients are looked at; the extremes are shown as
+     * part of those alerts, whose reads `list` logged (no log row of its own).
+     */
+    async listWithExtremes(
+      q: { statuses: AlertStatus[]; patientId?: string | undefined; limit: number },
+      spanOf: (alert: AlertRecord) => Omit<ExtremeSpan, 'patientId'> | null,
+    ): Promise<{ alerts: AlertRecord[]; extremes: Map<string, ExtremeReading> }> {
+      const alerts = await this.list(q)
+      const spans = alerts.flatMap((a) => {
+        const span = spanOf(a)
+        return span ? [{ ...span, patientId: a.patientId }] : []
+      })
+      const found = await readingExtremes(db, actor.tenantId, spans)
+      return { alerts, extremes: new Map(found.map((x) => [x.key, x])) }
     },
 
     async read(alertId: string): Promise<AlertWithHistory> {

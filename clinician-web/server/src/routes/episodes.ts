@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { AlertChange, AlertRecord, EpisodeSnooze } from '../access/alerts.js'
 import { preferredLanguage } from '../alert-view.js'
-import { episodesOf, toEpisodeView } from '../episode-view.js'
+import { episodesOf, extremeSpanOf, toEpisodeView } from '../episode-view.js'
 import { ERRORS, isApiFailure } from '../errors/api-errors.js'
 import type { LiveEvents } from '../live-events.js'
 import { accessOf, requireUser } from '../plugins/auth.js'
@@ -26,9 +26,6 @@ const ALL_UNRESOLVED = 1000
  */
 export const episodeRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async (app, { live }) => {
   app.addHook('preHandler', requireUser)
-
-  const unresolved = (request: FastifyRequest, patientId?: string) =>
-    accessOf(request).alerts.list({ statuses: ['open', 'acknowledged'], patientId, limit: ALL_UNRESOLVED })
 
   /** The snooze in force of one episode, if any. */
   const snoozeOf = async (request: FastifyRequest, episodeId: string): Promise<EpisodeSnooze | null> =>
@@ -86,7 +83,11 @@ export const episodeRoutes: FastifyPluginAsyncZod<{ live: LiveEvents }> = async 
     },
   }, async (request) => {
     const language = languageOf(request)
-    const episodes = episodesOf(await unresolved(request, request.query.patientId))
+    // the true extreme between each alert's findings: the episode's "worst" (issue 20)
+    const listed = await accessOf(request).alerts.listWithExtremes(
+      { statuses: ['open', 'acknowledged'], patientId: request.query.patientId, limit: ALL_UNRESOLVED }, extremeSpanOf,
+    )
+    const episodes = episodesOf(listed.alerts, {}, listed.extremes)
       .filter((e) => request.query.kind === undefined || e.episode.kind === request.query.kind)
     const { now, snoozes } = await accessOf(request).alerts.snoozes(episodes.map((e) => e.episode.id))
     const snoozeById = new Map(snoozes.map((s) => [s.episodeId, s]))

@@ -41,4 +41,10 @@ describe('decideAlarm', () => {
   test('a yellow episode in a hidden tab is quiet', () => {
     expect(decideAlarm([], [episode('e1', 'yellow', ['a1'])], hidden)).toEqual({ arrived: [], notify: false, sound: false })
   })
+
+  test('an episode already seen red (it left the list and came back) is no second alarm', () => {
+    const back = [episode('e1', 'red', ['a1', 'a2'])]
+    expect(decideAlarm([], back, hidden, new Set(['a1']))).toEqual({ arrived: [], notify: false, sound: false })
+    expect(decideAlarm([], back, hidden, new Set(['a9'])).arrived.map((e) => e.id)).toEqual(['e1'])
+  })
 })

@@ -43,8 +43,21 @@ export function redArrivals(before: readonly Episode[] | undefined, after: reado
   })
 }
 
-export function decideAlarm(before: readonly Episode[] | undefined, after: readonly Episode[], state: AlarmState): Alarm {
-  const arrived = state.isHidden ? redArrivals(before, after) : []
+/**
+ * `seenRed`: the alert ids of every episode already seen red in this
+ * session (the caller keeps it); an episode that left the list and came back
+ * (a snooze, a page that showed another list) is no new alarm: one per
+ * episode.
+ */
+export function decideAlarm(
+  before: readonly Episode[] | undefined,
+  after: readonly Episode[],
+  state: AlarmState,
+  seenRed: ReadonlySet<string> = new Set(),
+): Alarm {
+  const arrived = state.isHidden
+    ? redArrivals(before, after).filter((e) => !e.alerts.some((a) => seenRed.has(a.id)))
+    : []
   const isDue = arrived.length > 0
   return { arrived, notify: isDue && state.permission === 'granted', sound: isDue && state.isSoundOn }
 }

@@ -43,13 +43,15 @@ export function useRedEpisodeAlarm(episodes: readonly Episode[] | undefined, tit
   const [permission, setPermission] = useState<AlarmPermission>(permissionNow)
   const [isSoundOn, setSound] = useState(() => localStorage.getItem(SOUND_STORAGE_KEY) === 'on')
   const previous = useRef<readonly Episode[] | undefined>(undefined)
+  const seenRed = useRef(new Set<string>())
 
   useEffect(() => {
     if (!episodes) return
     const alarm = decideAlarm(previous.current, episodes, {
       isHidden: document.visibilityState === 'hidden', permission: permissionNow(), isSoundOn,
-    })
+    }, seenRed.current)
     previous.current = episodes
+    for (const e of episodes) if (e.severity === 'red') for (const a of e.alerts) seenRed.current.add(a.id)
     if (alarm.notify) {
       const notification = new Notification(title, { body: text(alarm.arrived.length), tag: 'varde-red-episode' })
       notification.onclick = () => { window.focus(); notification.close() }

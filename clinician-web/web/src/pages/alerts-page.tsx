@@ -11,14 +11,14 @@ import { queryKeys } from '../api/query-keys'
 import { EpisodeCard, type EpisodeAction } from '../components/episode-card'
 import { QueryState } from '../components/query-state'
 import { useI18n } from '../i18n/i18n'
-import { useRedEpisodeAlarm } from '../notify/use-red-episode-alarm'
+import { INBOX_REFRESH_MS, useAlarm } from '../notify/alarm-context'
 import { hasRole, useSignedInSession } from '../session/session-context'
 import { useInboxKeys, type InboxKey } from './inbox-keys'
 import { usePageTitle } from './use-page-title'
 import type { ResolveOutcome } from '@varde/api-contract'
 
 /** A look at the inbox at least this often: a snooze that ended while the platform clock was moved comes back too. */
-const REFRESH_MS = 30_000
+const REFRESH_MS = INBOX_REFRESH_MS
 
 /** The inbox's groups, in the order the keys walk them. */
 export function groupInbox(episodes: readonly Episode[]) {
@@ -38,7 +38,7 @@ export function groupInbox(episodes: readonly Episode[]) {
  * the arrows move, Enter opens, a acknowledges (inbox-keys.ts).
  */
 export function AlertsPage() {
-  const { t, tp } = useI18n()
+  const { t } = useI18n()
   usePageTitle(t('alerts.title'))
   const session = useSignedInSession()
   const canShare = hasRole(session, TEAM_MANAGER_ROLES)
@@ -50,20 +50,22 @@ export function AlertsPage() {
   /** Platform time minus this browser's, from the last answer (the platform clock may be moved). */
   const clockOffset = useRef(0)
 
-  const remember = (list: EpisodeList) => {
-    clockOffset.current = Date.parse(list.now) - Date.now()
-    return list
+  // the shell's alarm shares the inbox query (same key, its own queryFn): the offset is read from the data and when it came
+  const remember = (list: EpisodeList | undefined, at: number) => {
+    if (list) clockOffset.current = Date.parse(list.now) - at
   }
   const inbox = useQuery({
     queryKey: queryKeys.episodes('inbox'),
-    queryFn: async ({ signal }) => remember(await listEpisodes('inbox', signal)),
+    queryFn: ({ signal }) => listEpisodes('inbox', signal),
     refetchInterval: REFRESH_MS,
   })
   const snoozed = useQuery({
     queryKey: queryKeys.episodes('snoozed'),
-    queryFn: async ({ signal }) => remember(await listEpisodes('snoozed', signal)),
+    queryFn: ({ signal }) => listEpisodes('snoozed', signal),
     refetchInterval: REFRESH_MS,
   })
+  remember(inbox.data, inbox.dataUpdatedAt)
+  remember(snoozed.data, snoozed.dataUpdatedAt)
   const platformNow = useCallback(() => new Date(Date.now() + clockOffset.current), [])
   const refresh = useCallback(() => void queryClient.invalidateQueries({ queryKey: queryKeys.episodesAll }), [queryClient])
 
@@ -81,11 +83,8 @@ export function AlertsPage() {
     return () => clearTimeout(timer)
   }, [nextReturn, platformNow, refresh])
 
-  const alarm = useRedEpisodeAlarm(
-    inbox.data?.items,
-    t('episodes.notificationTitle'),
-    useCallback((count: number) => tp('episodes.notificationBody', count), [tp]),
-  )
+  // the alarm itself is the app shell's (notify/alarm-context.tsx): it calls from every page
+  const alarm = useAlarm()
 
   const groups = useMemo(() => groupInbox(inbox.data?.items ?? []), [inbox.data])
   const order = useMemo(

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Reading } from '../protocol/types.js'
 import { VITAL_TYPES, type VitalType } from '../vital-types.js'
 import type { AlertAction, AlertFinding } from './alert.js'
-import { episodeNotices, groupEpisodes, type EpisodeAlertInput, type EpisodeValue } from './episodes.js'
+import { episodeNotices, episodeValueOf, groupEpisodes, isWorseValue, type EpisodeAlertInput, type EpisodeValue } from './episodes.js'
 import { evaluateReadings } from './evaluate-readings.js'
 import { resolvePatientRules } from './resolve-patient-rules.js'
 import type { ConditionId } from './rule-set.js'
@@ -38,8 +38,27 @@ const rows: Row[] = [
     title: 'a slow SpO2 fall over an evening: one episode, raised when yellow, raised again once when it turns red',
     conditions: ['general'],
     readings: evening('2026-03-02T17:00+01:00', 'spo2', [97, 96, 95, 94, 93, 93, 92, 92, 91, 90, 90, 89, 89, 90]),
-    episodes: [{ topic: 'vital:spo2', severity: 'red', alerts: 1, first: 93, worst: 90, latest: 90, readings: 10 }],
+    // the worst is the lowest value seen (89), not the latest red one (90): a true extreme
+    episodes: [{ topic: 'vital:spo2', severity: 'red', alerts: 1, first: 93, worst: 89, latest: 90, readings: 10 }],
     notices: ['new vital:spo2 yellow', 'worsened vital:spo2 red'],
+  },
+  {
+    title: 'a fever: the worst is the highest temperature, not the latest of equally yellow ones',
+    conditions: ['general'],
+    readings: evening('2026-03-02T17:00+01:00', 'body-temperature', [39.2, 39.8, 40.1, 39.5]),
+    episodes: [{ topic: 'vital:body-temperature', severity: 'yellow', alerts: 1, first: 39.2, worst: 40.1, latest: 39.5, readings: 4 }],
+    notices: ['new vital:body-temperature yellow'],
+  },
+  {
+    title: 'blood pressure: the worst is of the component that breached (the diastolic), at its highest',
+    conditions: ['general'],
+    readings: [
+      ['2026-03-02T08:00+01:00', { 'bp-systolic': 150, 'bp-diastolic': 112 }],
+      ['2026-03-02T12:00+01:00', { 'bp-systolic': 160, 'bp-diastolic': 118 }],
+      ['2026-03-02T16:00+01:00', { 'bp-systolic': 150, 'bp-diastolic': 111 }],
+    ],
+    episodes: [{ topic: 'vital:bp-systolic', severity: 'yellow', alerts: 1, first: 112, worst: 118, latest: 111, readings: 3 }],
+    notices: ['new vital:bp-systolic yellow'],
   },
   {
     title: 'a value merely still out of range is not raised again',
@@ -192,7 +211,24 @@ function run(row: Row) {
       notices.push(`${n.kind} ${n.episode.topic} ${n.episode.severity}`)
     }
   }
-  return { episodes: groupEpisodes([...alerts.values()]), notices }
+  return { episodes: groupEpisodes([...alerts.values()].map(withExtreme)), notices }
+
+  /**
+   * What the server adds (access alerts.listWithExtremes, db
+   * reading-extremes.ts): the most extreme stored reading of the vital that
+   * breached, on its side, between the alert's first and latest findings.
+   */
+  function withExtreme(a: EpisodeAlertInput): EpisodeAlertInput {
+    const first = a.first
+    if (a.count <= 2 || !first?.side || !first.vital) return a
+    let extreme: EpisodeValue | null = null
+    for (const r of stored) {
+      if (r.type !== first.vital || r.measuredAt < a.firstTriggeredAt || r.measuredAt > a.lastTriggeredAt) continue
+      const v: EpisodeValue = { value: r.value, at: r.measuredAt, severity: first.severity, vital: first.vital, side: first.side }
+      if (!extreme || (v.value !== extreme.value && isWorseValue(v, extreme))) extreme = v
+    }
+    return { ...a, extreme }
+  }
 
   function store(action: AlertAction): void {
     if (action.kind === 'open') {
@@ -229,7 +265,7 @@ function run(row: Row) {
   }
 }
 
+/** As the server reads a stored finding (clinician-web/server episode-view.ts). */
 function valueOf(f: AlertFinding): EpisodeValue | null {
-  const r = f.readings[0]
-  return r ? { value: r.value, at: f.triggeredAt, severity: f.severity } : null
+  return episodeValueOf(f)
 }

@@ -1,5 +1,7 @@
 import type { VitalType } from '../vital-types.js'
+import { breachedSide, classifyValue, type BandSide } from './band.js'
 import type { RuleKind } from './rule-names.js'
+import { thresholdParamsSchema } from './rule-set.js'
 import { isMoreSevere, maxSeverity, type Severity } from './severity.js'
 
 /**
@@ -41,12 +43,60 @@ export interface EpisodeAlertInput {
   /** The opening finding's reading of `vital` and that finding's colour; the same of the latest. */
   first: EpisodeValue | null
   last: EpisodeValue | null
+  /** The most extreme reading between the two, where the caller looked it up (not kept in the alert). */
+  extreme?: EpisodeValue | null
 }
 
 export interface EpisodeValue {
   value: number
   at: Date
   severity: Severity
+  /** The vital of `value` (blood pressure: the component that breached). */
+  vital?: VitalType
+  /** Which way the value broke its limit (low SpO2, high temperature); null when no side is known. */
+  side?: BandSide | null
+}
+
+/** What episodeValueOf needs of a stored finding (alert.ts AlertFinding, or its JSON read back). */
+export interface FindingLike {
+  ruleKind?: string
+  severity: Severity
+  triggeredAt: Date
+  readings: readonly { type: VitalType; value: number; unit: string }[]
+  /** The rule's parameters as stored: a threshold rule's bands tell the side of each value. */
+  thresholds?: unknown
+  measures?: Readonly<Record<string, unknown>>
+}
+
+/**
+ * The value a finding is about, with its side: of a threshold finding the
+ * reading that breached (blood pressure: the systolic or the diastolic that
+ * did, not simply the first), below or above the band; of a baseline
+ * deviation, below or above the patient's own median; a weight gain, above.
+ */
+export function episodeValueOf(f: FindingLike): (EpisodeValue & { unit: string }) | null {
+  const value = (r: FindingLike['readings'][number], side: BandSide | null) =>
+    ({ value: r.value, unit: r.unit, at: f.triggeredAt, severity: f.severity, vital: r.type, side })
+  const first = f.readings[0]
+  if (!first) return null
+  if (f.ruleKind === 'threshold') {
+    const params = thresholdParamsSchema.safeParse(f.thresholds)
+    let found: { r: FindingLike['readings'][number]; severity: Severity; side: BandSide | null } | null = null
+    for (const bands of params.success ? params.data.vitals : []) {
+      const r = f.readings.find((x) => x.type === bands.vital)
+      const severity = r ? classifyValue(bands, r.value) : null
+      if (!r || !severity || (found && !isMoreSevere(severity, found.severity))) continue
+      found = { r, severity, side: breachedSide(severity === 'red' ? bands.red : bands.yellow, r.value) }
+    }
+    return found ? value(found.r, found.side) : value(first, null)
+  }
+  if (f.ruleKind === 'baseline-deviation') {
+    const median = f.measures?.baselineMedian
+    const side = typeof median !== 'number' || median === first.value ? null : first.value < median ? 'low' : 'high'
+    return value(first, side)
+  }
+  if (f.ruleKind === 'weight-gain') return value(first, 'high')
+  return value(first, null)
 }
 
 export interface Episode {
@@ -66,9 +116,12 @@ export interface Episode {
   lastTriggeredAt: Date
   first: EpisodeValue | null
   /**
-   * The value of the most severe finding seen, the latest of those. The
-   * alerts keep their opening and latest findings, not every one between, so
-   * "worst" is by colour, not by distance from the limit.
+   * The most extreme value seen in the direction it broke its limit (the
+   * lowest SpO2, the highest temperature, of blood pressure the component
+   * that breached); where values are not comparable (no side known, another
+   * side or component) the most severe, the latest of those. The alerts keep
+   * their opening and latest findings; the server adds the extreme stored
+   * reading between them (`extreme` of the input).
    */
   worst: EpisodeValue | null
   latest: EpisodeValue | null
@@ -191,12 +244,26 @@ function join(e: Episode, a: EpisodeAlertInput): void {
   considerWorst(e, a)
 }
 
-/** The most severe value seen; of equally severe ones, the latest. */
+/** The colour of `value` of `vital` by a threshold finding's stored bands; null when green or not known. */
+export function severityByThresholds(thresholds: unknown, vital: VitalType, value: number): Severity | null {
+  const params = thresholdParamsSchema.safeParse(thresholds)
+  const bands = params.success ? params.data.vitals.find((b) => b.vital === vital) : undefined
+  return bands ? classifyValue(bands, value) : null
+}
+
+/**
+ * True when `v` is worse than `w`: further beyond the limit on the same side
+ * of the same vital; otherwise more severe; of equally severe ones, the later.
+ */
+export function isWorseValue(v: EpisodeValue, w: EpisodeValue): boolean {
+  if (v.side && v.side === w.side && v.vital === w.vital && v.value !== w.value) return v.side === 'low' ? v.value < w.value : v.value > w.value
+  if (v.severity !== w.severity) return isMoreSevere(v.severity, w.severity)
+  return v.at >= w.at
+}
+
 function considerWorst(e: Episode, a: EpisodeAlertInput): void {
-  for (const v of [a.first, a.last]) {
-    if (!v) continue
-    const w = e.worst
-    if (!w || isMoreSevere(v.severity, w.severity) || (v.severity === w.severity && v.at >= w.at)) e.worst = v
+  for (const v of [a.first, a.extreme, a.last]) {
+    if (v && (!e.worst || isWorseValue(v, e.worst))) e.worst = v
   }
 }
 
