@@ -34,6 +34,12 @@ export interface TrendPoint {
   flags?: string[]
 }
 
+/** How many readings of the range had this value (on the vital's grid when aggregated; migration 0045). */
+export interface TrendBin {
+  value: number
+  n: number
+}
+
 export interface Trend {
   /** `raw`: each reading; otherwise the bucket's width in seconds. */
   resolution: 'raw' | number
@@ -41,6 +47,12 @@ export interface Trend {
   from: Date
   to: Date
   points: TrendPoint[]
+  /**
+   * The range's readings by value, ascending (decision 46): the reader counts
+   * them into bands under the thresholds in force when it asks. Raw: the
+   * readings' own values; aggregated: each reading's value on the vital's grid.
+   */
+  bins: TrendBin[]
 }
 
 const ORIGIN = Date.UTC(2000, 0, 1)
@@ -85,9 +97,12 @@ export async function readTrend(db: Queryable, q: TrendQuery): Promise<Trend> {
         ORDER BY measured_at, id`,
       [...key, q.from, q.to],
     )
+    const counts = new Map<number, number>()
+    for (const r of rows.rows) counts.set(r.value, (counts.get(r.value) ?? 0) + 1)
     return {
       resolution: 'raw', from: q.from, to: q.to,
       points: rows.rows.map((r) => ({ at: r.at, n: 1, min: r.value, max: r.value, mean: r.value, ...(r.flags.length ? { flags: r.flags } : {}) })),
+      bins: [...counts].sort((a, b) => a[0] - b[0]).map(([value, n]) => ({ value, n })),
     }
   }
   // Real-time aggregation: a dirty day (readings stored since its last refresh)
@@ -114,7 +129,48 @@ export async function readTrend(db: Queryable, q: TrendQuery): Promise<Trend> {
   return {
     resolution: width, from, to,
     points: rows.rows.map((r) => ({ at: r.at, n: r.n, min: r.min, max: r.max, mean: r.sum / r.n })),
+    bins: await readBins(db, q, from, to, dirtyHere),
   }
+}
+
+/**
+ * The range's value bins (migration 0045): whole days from the daily bins,
+ * the hours left from the hourly ones, the rest from the 5-minute ones (a
+ * year reads ~365 × a day's distinct values, not 105,120 buckets'), clean days
+ * only; the dirty days' readings binned raw, as the points take them.
+ */
+async function readBins(db: Queryable, q: TrendQuery, from: Date, to: Date, dirty: Date[]): Promise<TrendBin[]> {
+  const params: unknown[] = [q.tenantId, q.patientId, q.type, dirty]
+  const parts = cover(from.getTime(), to.getTime(), [...ROLLUP_WIDTHS].reverse()).map(([width, lo, hi]) => {
+    params.push(width, new Date(lo), new Date(hi))
+    const i = params.length
+    return `SELECT bin, n FROM measurement_rollup_bins
+             WHERE tenant_id = $1 AND patient_id = $2 AND type = $3 AND width = $${i - 2} AND bucket >= $${i - 1} AND bucket < $${i}
+               AND date_bin(INTERVAL '1 day', bucket, TIMESTAMPTZ '2000-01-01 00:00:00+00') <> ALL ($4::timestamptz[])`
+  })
+  if (dirty.length > 0) {
+    params.push(...rawBounds({ from, to }, dirty))
+    const i = params.length
+    parts.push(`SELECT round(value * varde_vital_bin_scale($3))::integer, 1 FROM measurements
+                 WHERE tenant_id = $1 AND patient_id = $2 AND type = $3 AND measured_at >= $${i - 1} AND measured_at < $${i}
+                   AND date_bin(INTERVAL '1 day', measured_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') = ANY ($4::timestamptz[])`)
+  }
+  if (parts.length === 0) return []
+  const rows = await db.query<{ value: number; n: number }>(
+    `SELECT bin::float8 / varde_vital_bin_scale($3::text) AS value, sum(n)::int AS n FROM (${parts.join(' UNION ALL ')}) x GROUP BY bin ORDER BY bin`,
+    params,
+  )
+  return rows.rows
+}
+
+/** [from, to) as whole buckets, widest first: [width, from, to) pieces that tile it (both ends on 5-minute edges). */
+function cover(lo: number, hi: number, widths: readonly number[]): [number, number, number][] {
+  const [w, ...rest] = widths
+  if (w === undefined || lo >= hi) return []
+  const a = ceilTo(lo, w * 1000)
+  const b = floorTo(hi, w * 1000)
+  if (a >= b) return cover(lo, hi, rest)
+  return [[w, a, b], ...cover(lo, a, rest), ...cover(b, hi, rest)]
 }
 
 /** Whether the range holds at most maxPoints raw readings; bounded: reads at most maxPoints + 1 index entries. */
