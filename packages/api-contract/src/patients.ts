@@ -117,6 +117,12 @@ export const trendSchema = z.object({
   from: z.string(),
   to: z.string(),
   points: z.array(trendPointSchema),
+  /**
+   * The range's readings by value, ascending (docs/decisions/0046): the portal
+   * counts them into normal / yellow / red, low and high, under the bands it
+   * draws (`countBands` of @varde/domain). Aggregated: values on the vital's grid.
+   */
+  bins: z.array(z.object({ value: z.number(), n: z.number().int() })).optional(),
 })
 export type Trend = z.infer<typeof trendSchema>
 export type TrendPoint = z.infer<typeof trendPointSchema>

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { classifyValue, breachedSide, countBands, type Band } from '@varde/domain'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { applyRetention, readTrend, refreshAllRollups, trendBucketSeconds, type Trend } from '../src/index.js'
@@ -77,6 +78,40 @@ describe('trend rollups', () => {
         const trend = await readTrend(db.pool, { tenantId: 'trends', patientId, type: 'spo2', from: new Date(from), to: new Date(from + span), maxPoints })
         expectSame(trend, expected(readings, from, from + span, maxPoints))
         expect(trend.points.length).toBeLessThanOrEqual(maxPoints + 1)
+      },
+    ), { numRuns: 25 })
+  })
+
+  it('per-band counts from the bins equal classifying the raw readings, under random thresholds (property, decision 46)', async () => {
+    // readings on the vital's grid (1 % SpO2, 0.1 °C), as devices send them; limits on the grid, inclusive or not
+    const vitalArb = fc.constantFrom({ type: 'spo2', scale: 1, lo: 70, hi: 100 }, { type: 'body-temperature', scale: 10, lo: 340, hi: 410 })
+    const limitArb = (lo: number, hi: number, scale: number) => fc.option(fc.record({ value: fc.integer({ min: lo, max: hi }).map((v) => v / scale), isInclusive: fc.boolean() }), { nil: undefined })
+    await fc.assert(fc.asyncProperty(
+      vitalArb.chain((v) => fc.record({
+        vital: fc.constant(v),
+        readings: fc.uniqueArray(fc.record({ at: fc.integer({ min: T0, max: T0 + 40 * DAY }), value: fc.integer({ min: v.lo, max: v.hi }).map((x) => x / v.scale) }), { selector: (r) => r.at, maxLength: 150 }),
+        bands: fc.record({
+          red: fc.record({ low: limitArb(v.lo, v.hi, v.scale), high: limitArb(v.lo, v.hi, v.scale) }),
+          yellow: fc.record({ low: limitArb(v.lo, v.hi, v.scale), high: limitArb(v.lo, v.hi, v.scale) }),
+        }),
+      })),
+      fc.integer({ min: T0 - DAY, max: T0 + 41 * DAY }), fc.integer({ min: 60_000, max: 45 * DAY }), fc.integer({ min: 3, max: 60 }),
+      async ({ vital, readings, bands }, from, span, maxPoints) => {
+        const patientId = randomUUID()
+        const half = Math.floor(readings.length / 2)
+        await store(patientId, readings.slice(0, half), vital.type)
+        await refreshAllRollups(db.pool)
+        await store(patientId, readings.slice(half), vital.type)
+        const trend = await readTrend(db.pool, { tenantId: 'trends', patientId, type: vital.type, from: new Date(from), to: new Date(from + span), maxPoints })
+        const clean = (b: { low?: Band['low'] | undefined; high?: Band['high'] | undefined }): Band => ({ ...(b.low ? { low: b.low } : {}), ...(b.high ? { high: b.high } : {}) })
+        const severity = { red: clean(bands.red), yellow: clean(bands.yellow) }
+        const wanted = { normal: 0, yellowLow: 0, yellowHigh: 0, redLow: 0, redHigh: 0 }
+        for (const r of readings.filter((x) => x.at >= trend.from.getTime() && x.at < trend.to.getTime())) {
+          const s = classifyValue(severity, r.value)
+          if (s === null) wanted.normal++
+          else wanted[`${s}${breachedSide(severity[s], r.value) === 'low' ? 'Low' : 'High'}`]++
+        }
+        expect(countBands(trend.bins, severity)).toEqual(wanted)
       },
     ), { numRuns: 25 })
   })

@@ -56,6 +56,7 @@ export const myPageRoutes: FastifyPluginAsyncZod = async (app) => {
     return {
       vital: q.vital, resolution: trend.resolution, from: trend.from.toISOString(), to: trend.to.toISOString(),
       points: trend.points.map((p) => ({ at: p.at.toISOString(), n: p.n, min: p.min, max: p.max, mean: p.mean, ...(p.flags ? { flags: p.flags } : {}) })),
+      bins: trend.bins,
     }
   })
 

@@ -1,5 +1,5 @@
 import type { LatestValue } from '@varde/api-contract'
-import type { VitalBands } from '@varde/domain'
+import { countBands, type VitalBands } from '@varde/domain'
 import { memo } from 'react'
 import { formatDateTime } from '../i18n/format'
 import { useI18n, type I18n } from '../i18n/i18n'
@@ -33,6 +33,8 @@ export interface VitalSectionProps {
   resolution: 'raw' | number
   /** The patient's bands of the group's first vital (blood pressure: the systolic's). */
   bands: VitalBands | undefined
+  /** The trend's readings by value (the bands' vital), counted into the bands in words (decision 46). */
+  bins?: readonly { value: number; n: number }[] | undefined
   markers: readonly AlertMarker[]
   /** The table alone, every row (the page's table view). */
   isTableView: boolean
@@ -54,6 +56,7 @@ export const VitalSection = memo(function VitalSection({
   period,
   resolution,
   bands,
+  bins,
   markers,
   isTableView,
   onZoom,
@@ -127,9 +130,23 @@ export const VitalSection = memo(function VitalSection({
           />
         </div>
       )}
+      {rows.length > 0 && bands && bins && bins.length > 0 && (
+        <BandCountsText bands={bands} bins={bins} groupId={group.id} />
+      )}
     </section>
   )
 })
+
+/** How many of the range's readings fell in each band, under the bands drawn (chart and table view alike). */
+function BandCountsText({ bands, bins, groupId }: { bands: VitalBands; bins: readonly { value: number; n: number }[]; groupId: string }) {
+  const { t } = useI18n()
+  // numbers as the locale writes them ("1 200"): interpolate formats them
+  return (
+    <p className="vital-section__band-counts" data-testid={`band-counts-${groupId}`}>
+      {t('chart.bandCounts', { ...countBands(bins, bands) })}
+    </p>
+  )
+}
 
 function LatestValueText({
   group,

@@ -143,6 +143,7 @@ export const en: Messages = {
   'chart.envelope': 'Lowest to highest in the period',
   'chart.band.yellow': 'Yellow zone: {limits}',
   'chart.band.red': 'Red zone: {limits}',
+  'chart.bandCounts': 'Readings in the period: {normal} normal, {yellowLow} yellow low, {yellowHigh} yellow high, {redLow} red low, {redHigh} red high',
   'chart.clockAdjustedPoint': 'Time adjusted: the device clock was wrong',
   'chart.markers': 'Alerts in the range',
   'chart.marker': '{severity}, {time}',

@@ -146,6 +146,7 @@ export const nb = {
   'chart.envelope': 'Laveste til høyeste i perioden',
   'chart.band.yellow': 'Gult område: {limits}',
   'chart.band.red': 'Rødt område: {limits}',
+  'chart.bandCounts': 'Målinger i perioden: {normal} normale, {yellowLow} gule lave, {yellowHigh} gule høye, {redLow} røde lave, {redHigh} røde høye',
   'chart.clockAdjustedPoint': 'Tidspunkt justert: klokken i måleutstyret gikk feil',
   'chart.markers': 'Varsler i tidsrommet',
   'chart.marker': '{severity}, {time}',

@@ -261,6 +261,7 @@ test('an aggregated trend is drawn as means with a min–max envelope, and its t
       { at: daysAgo(2), n: 1440, min: 86, max: 97, mean: 93.4 },
       { at: daysAgo(1), n: 1430, min: 89, max: 98, mean: 94.2 },
     ],
+    bins: [{ value: 86, n: 10 }, { value: 87, n: 5 }, { value: 89, n: 20 }, { value: 93, n: 2835 }],
   }
   renderKari(kariMeasurements, {
     'GET /api/patients/p-kari/trends': (request) =>
@@ -293,6 +294,12 @@ test('an aggregated trend is drawn as means with a min–max envelope, and its t
   const legend = within(spo2).getByRole('list', { name: 'Tegnforklaring' })
   expect(legend.textContent).toContain('Laveste til høyeste i perioden')
   expect(legend.textContent).not.toContain('Forsinket')
+  // the year's readings counted into Kari's bands (red ≤ 87 %, yellow ≤ 90 %) from the trend's bins (decision 46)
+  await vi.waitFor(() =>
+    expect(within(spo2).getByTestId('band-counts-spo2').textContent).toMatch(
+      /^Målinger i perioden: 2\s835 normale, 20 gule lave, 0 gule høye, 15 røde lave, 0 røde høye$/,
+    ),
+  )
 })
 
 test("the patient's threshold bands are drawn behind the chart and named with their limits", async () => {

@@ -319,6 +319,7 @@ export function PatientPage({ patientId }: { patientId: string }) {
                 period={period}
                 resolution={group.types.map((type) => trends[type]?.resolution).find((r) => r !== undefined) ?? 'raw'}
                 bands={bands.get(group.types[0] ?? '')}
+                bins={trends[group.types[0] as VitalType]?.bins}
                 markers={markersByGroup.get(group.id) ?? NO_MARKERS}
                 isTableView={isTableView}
                 onZoom={zoom}

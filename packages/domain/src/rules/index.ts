@@ -1,6 +1,7 @@
 export type { LocalizedText } from './localized-text.js'
 export * from './severity.js'
 export * from './band.js'
+export * from './band-counts.js'
 export * from './zoned-time.js'
 export * from './rule-set.js'
 export * from './rule-error.js'
