@@ -25,12 +25,27 @@ import { formatClockTime, resolveClockTimes, RuleClockTime } from './rule-clock-
 import { measureStepReadings, planScenario, resolveAt, sendStepMeasurements, type ScenarioPlan } from './scenario-plan.js'
 import type { Expectations, LiveStep, RuleStep, Scenario, ScenarioStep } from './scenario-types.js'
 
+/** The platform's time now (`GET /api/clock`). */
+async function platformNow(client: PlatformClient): Promise<Date> {
+  const answer = (await client.getJson('/api/clock')) as { now?: unknown }
+  if (typeof answer.now !== 'string') throw new Error('GET /api/clock: no time in the answer')
+  return new Date(answer.now)
+}
+
 export interface RunScenarioOptions {
   mqttUrl: string
   /** The platform's HTTP base, e.g. http://localhost:8080; needed to check observations and alerts. */
   httpUrl?: string
   /** Portal login for reading observations and alerts back. */
   credentials?: PlatformCredentials
+  /**
+   * An administrator's login (demo and test platforms only): a step waiting
+   * on a compressed schedule's deadline moves the platform clock past it
+   * (`POST /api/admin/clock`, decision 0014) instead of waiting for the wall
+   * clock, and the gateway's clock moves with it, as after a sync-clock. The
+   * clock is the platform's one: other runs against it see it move.
+   */
+  clockAdmin?: PlatformCredentials
   /** Check `expect:`; without it the scenario only runs. */
   expect: boolean
   /** Check only these kinds of expectation (default all), e.g. `['receipts', 'commands']` while the platform has no HTTP API yet. */
@@ -314,6 +329,15 @@ class ScenarioRun {
     return this.platform
   }
 
+  /** The platform's HTTP API logged in as `options.clockAdmin`, who may move the platform clock. */
+  private async clockAdminApi(): Promise<PlatformClient> {
+    const { httpUrl, clockAdmin } = this.options
+    if (!httpUrl || !clockAdmin) throw new Error('moving the platform clock needs its HTTP API (--http) and an administrator')
+    const client = new PlatformClient(httpUrl)
+    await client.login(clockAdmin)
+    return client
+  }
+
   /**
    * Changes one of the patient's rules through the API. Clock times written
    * `{ in: 10s }` become `HH:MM` in the zone the platform keeps the patient's
@@ -325,9 +349,11 @@ class ScenarioRun {
     const clockKeys = Object.entries(step.params ?? {}).filter((e): e is [string, RuleClockTime] => e[1] instanceof RuleClockTime)
     const params = step.params === null ? undefined : { ...step.params }
     let instants: Date[] = []
+    const admin = this.options.clockAdmin === undefined || clockKeys.length === 0 ? null : await this.clockAdminApi()
     if (params && clockKeys.length > 0) {
       const timeZone = await client.patientRuleTimeZone(patientId)
-      instants = resolveClockTimes(clockKeys.map(([, t]) => t), new Date(), timeZone)
+      // the schedule is read on the platform's clock: its times count from the platform's now
+      instants = resolveClockTimes(clockKeys.map(([, t]) => t), admin ? await platformNow(admin) : new Date(), timeZone)
       clockKeys.forEach(([key], i) => (params[key] = formatClockTime(instants[i] as Date, timeZone)))
       this.logger.info({ ruleId: step.ruleId, times: Object.fromEntries(clockKeys.map(([key]) => [key, params[key]])), timeZone }, 'compressed schedule')
     }
@@ -341,6 +367,14 @@ class ScenarioRun {
     // a second past the last time, so the platform's clock has passed it too
     const until = Math.max(...instants.map((d) => d.getTime())) + 1000
     const what = clockKeys.map(([key]) => `${key} ${String(params?.[key])}`).join(', ')
+    if (admin) {
+      const aheadMs = Math.ceil((until - (await platformNow(admin)).getTime()) / 1000) * 1000
+      if (aheadMs <= 0) return
+      this.onProgress?.({ phase: 'waiting', label, what: `${step.ruleId}: ${what} (moving the platform clock)`, remainingMs: 0 })
+      await admin.sendJson('POST', '/api/admin/clock', { advance: `${aheadMs / 1000}s` })
+      this.gateway.setClockOffset(this.gateway.clockOffsetMs + aheadMs)
+      return
+    }
     for (let left = until - Date.now(); left > 0; left = until - Date.now()) {
       this.onProgress?.({ phase: 'waiting', label, what: `${step.ruleId}: ${what}`, remainingMs: left })
       await delay(Math.min(1000, left))

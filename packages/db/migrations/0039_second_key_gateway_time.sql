@@ -135,10 +135,9 @@ BEGIN
            coalesce(string_to_array(nullif(i.flags, ''), ','), '{}'), i.source, i.gateway_measured_at
       FROM input i JOIN new_keys k USING (gateway_id, batch_id, measurement_id)
      -- the second key: the same reading under another batch id (its key stored already) is not stored again
+     -- (IN, not a correlated EXISTS: beside the OR, that ran once per row, a scan of the CTE each, 2,000² in a flush)
      WHERE i.gateway_measured_at IS NULL
-        OR EXISTS (SELECT 1 FROM new_second_keys s
-                    WHERE s.patient_id = i.patient_id AND s.device_id = i.device_id AND s.type = i.type
-                      AND s.gateway_measured_at = i.gateway_measured_at AND s.value = i.value)
+        OR (i.patient_id, i.device_id, i.type, i.gateway_measured_at, i.value) IN (SELECT * FROM new_second_keys)
     RETURNING id, patient_id, tenant_id, received_at
   ),
   seen_devices AS (
