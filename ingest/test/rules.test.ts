@@ -209,7 +209,6 @@ describe('rules after storing', () => {
       "SELECT patient_id, tenant_id FROM gateways WHERE id = 'demo-gw-010'",
     )
     let pages = 0
-    let worker: RuleWorker | undefined
     const paged = {
       query: async (text: string, values?: unknown[]) => {
         // the second page: a red reading is stored (and queued) as ingest does, and the worker woken as ingest wakes it
@@ -223,12 +222,12 @@ describe('rules after storing', () => {
             }],
             rejections: [],
           }])
-          worker?.wake()
+          worker.wake()
         }
         return db.pool.query(text, values)
       },
     } as unknown as typeof db.pool
-    worker = startRuleWorker({ db: paged, logger, checkPatients: 2, checkIntervalMs: 3_600_000, sweepIntervalMs: 3_600_000 })
+    const worker = startRuleWorker({ db: paged, logger, checkPatients: 2, checkIntervalMs: 3_600_000, sweepIntervalMs: 3_600_000 })
     try {
       await worker.drain()
       await worker.checkNow()

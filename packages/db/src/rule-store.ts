@@ -88,7 +88,14 @@ export interface RuleContext {
   devices: Map<string, DeviceBattery[]>
 }
 
-/** What the rules need about these patients besides readings, in a few statements (reads only). */
+/**
+ * What the rules need about these patients besides readings, in ONE statement
+ * (reads only): the patients, their open alerts, gateways and devices' batteries.
+ * One, not four in turn: on the embedded database each statement of a round
+ * waits behind whatever ingest's stores put ahead of it (decision 1), so under
+ * the alert bench's load each of the four waited for a store of its own
+ * (ADR 0041).
+ */
 export async function loadRuleContext(db: Queryable, patientIds: string[]): Promise<RuleContext> {
   const patients = new Map<string, RulePatient>()
   const openAlerts = new Map<string, OpenAlertRow[]>()
@@ -96,49 +103,50 @@ export async function loadRuleContext(db: Queryable, patientIds: string[]): Prom
   const devices = new Map<string, DeviceBattery[]>()
   if (patientIds.length === 0) return { patients, openAlerts, gateways, devices }
 
-  const p = await db.query<{ id: string; tenant_id: string; conditions: string[]; service_state: RulePatient['serviceState']; created_at: Date }>(
-    'SELECT id, tenant_id, conditions, service_state, created_at FROM patients WHERE id = ANY($1::uuid[])',
+  // json_agg gives times as ISO 8601 text: taken back to Dates below
+  const { rows: [row] } = await db.query<{
+    p: { id: string; tenant_id: string; conditions: string[]; service_state: RulePatient['serviceState']; created_at: string }[]
+    a: {
+      id: string; patient_id: string; alert_key: string; rule_id: string; severity: Severity; count: number
+      is_condition_active: boolean; last_triggered_at: string
+    }[]
+    g: { id: string; patient_id: string; state: string; last_seen_at: string | null; created_at: string; battery: number | null }[]
+    d: { patient_id: string; device_id: string; battery: number; last_seen_at: string }[]
+  }>(
+    `SELECT
+       (SELECT coalesce(json_agg(json_build_object('id', id, 'tenant_id', tenant_id, 'conditions', conditions,
+                 'service_state', service_state, 'created_at', created_at)), '[]')
+          FROM patients WHERE id = ANY($1::uuid[])) AS p,
+       (SELECT coalesce(json_agg(json_build_object('id', id, 'patient_id', patient_id, 'alert_key', alert_key, 'rule_id', rule_id,
+                 'severity', severity, 'count', count, 'is_condition_active', is_condition_active, 'last_triggered_at', last_triggered_at)), '[]')
+          FROM alerts WHERE patient_id = ANY($1::uuid[]) AND status <> 'resolved') AS a,
+       (SELECT coalesce(json_agg(json_build_object('id', id, 'patient_id', patient_id, 'state', state, 'last_seen_at', last_seen_at,
+                 'created_at', created_at, 'battery', battery)), '[]')
+          FROM gateways WHERE patient_id = ANY($1::uuid[]) AND revoked_at IS NULL) AS g,
+       (SELECT coalesce(json_agg(json_build_object('patient_id', g.patient_id, 'device_id', d.device_id, 'battery', d.battery,
+                 'last_seen_at', d.last_seen_at)), '[]')
+          FROM devices d JOIN gateways g ON g.id = d.gateway_id
+         WHERE g.patient_id = ANY($1::uuid[]) AND g.revoked_at IS NULL AND d.battery IS NOT NULL) AS d`,
     [patientIds],
   )
-  for (const r of p.rows) {
+  for (const r of row?.p ?? []) {
     patients.set(r.id, {
-      id: r.id, tenantId: r.tenant_id, conditions: r.conditions as ConditionId[], serviceState: r.service_state, serviceStartedAt: r.created_at,
+      id: r.id, tenantId: r.tenant_id, conditions: r.conditions as ConditionId[], serviceState: r.service_state, serviceStartedAt: new Date(r.created_at),
     })
   }
-
-  const a = await db.query<{
-    id: string; patient_id: string; alert_key: string; rule_id: string; severity: Severity; count: number
-    is_condition_active: boolean; last_triggered_at: Date
-  }>(
-    `SELECT id, patient_id, alert_key, rule_id, severity, count, is_condition_active, last_triggered_at
-       FROM alerts WHERE patient_id = ANY($1::uuid[]) AND status <> 'resolved'`,
-    [patientIds],
-  )
-  for (const r of a.rows) {
+  for (const r of row?.a ?? []) {
     push(openAlerts, r.patient_id, {
       id: r.id, alertKey: r.alert_key, ruleId: r.rule_id, severity: r.severity, count: r.count,
-      isConditionActive: r.is_condition_active, lastTriggeredAt: r.last_triggered_at,
+      isConditionActive: r.is_condition_active, lastTriggeredAt: new Date(r.last_triggered_at),
     })
   }
-
-  const g = await db.query<{ id: string; patient_id: string; state: string; last_seen_at: Date | null; created_at: Date; battery: number | null }>(
-    `SELECT id, patient_id, state, last_seen_at, created_at, battery FROM gateways
-      WHERE patient_id = ANY($1::uuid[]) AND revoked_at IS NULL`,
-    [patientIds],
-  )
-  for (const r of g.rows) {
+  for (const r of row?.g ?? []) {
     // a gateway that never said online or offline is judged by when it was last heard from
     push(gateways, r.patient_id, {
-      gatewayId: r.id, state: r.state === 'offline' ? 'offline' : 'online', lastSeenAt: r.last_seen_at ?? r.created_at, battery: r.battery,
+      gatewayId: r.id, state: r.state === 'offline' ? 'offline' : 'online', lastSeenAt: new Date(r.last_seen_at ?? r.created_at), battery: r.battery,
     })
   }
-
-  const d = await db.query<{ patient_id: string; device_id: string; battery: number; last_seen_at: Date }>(
-    `SELECT g.patient_id, d.device_id, d.battery, d.last_seen_at FROM devices d JOIN gateways g ON g.id = d.gateway_id
-      WHERE g.patient_id = ANY($1::uuid[]) AND g.revoked_at IS NULL AND d.battery IS NOT NULL`,
-    [patientIds],
-  )
-  for (const r of d.rows) push(devices, r.patient_id, { deviceId: r.device_id, battery: r.battery, reportedAt: r.last_seen_at })
+  for (const r of row?.d ?? []) push(devices, r.patient_id, { deviceId: r.device_id, battery: r.battery, reportedAt: new Date(r.last_seen_at) })
 
   return { patients, openAlerts, gateways, devices }
 }
