@@ -174,3 +174,30 @@ for (const viewport of VIEWPORTS) {
     await expect(page.getByLabel('Testperson')).toBeVisible()
   })
 }
+
+// Issue 25's symptom questionnaires (ADR 0042): on her phone Kari answers
+// "Hvordan har du det i dag?", sees her score and what it means, and finds it
+// among her readings; the CAT form is there for her COPD. Axe-clean and no
+// horizontal scroll at 390, 820 and 1366 px.
+test('the patient answers today\'s question on her phone and sees it among her readings', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 })
+  await logIn(page)
+  const daily = page.getByRole('region', { name: 'Hvordan har du det i dag?' })
+  await daily.getByRole('radio', { name: '4 – Bra' }).check()
+  await expect(page.getByRole('region', { name: 'KOLS-testen (CAT)' }).getByRole('group')).toHaveCount(8)
+  await checkPage(page, 'my-questionnaire-390')
+  await daily.getByRole('button', { name: 'Send svaret' }).click()
+  await expect(daily.getByRole('status')).toContainText('Svaret er sendt. Poeng: 4 / 5.')
+  await expect(daily.getByText('Det er innenfor grensene helsepersonellet har satt for deg.')).toBeVisible()
+  const latest = page.getByRole('region', { name: 'Mine siste målinger' })
+  const mine = latest.getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'Dagsform' }) })
+  await expect(mine.getByText('4/5', { exact: true })).toBeVisible()
+  await checkPage(page, 'my-questionnaire-sent-390')
+  for (const width of [820, 1366]) {
+    await page.setViewportSize({ width, height: 900 })
+    await checkPage(page, `my-questionnaire-sent-${width}`)
+  }
+  // a reload: today's answer is given, the question is not asked again
+  await page.reload()
+  await expect(page.getByRole('region', { name: 'Hvordan har du det i dag?' }).getByText('Du har svart i dag: Bra.', { exact: false })).toBeVisible()
+})

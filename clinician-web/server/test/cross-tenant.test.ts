@@ -286,7 +286,9 @@ const SAMPLES: Record<string, Sample> = {
   'GET /api/me/trends': { query: () => 'vital=spo2&from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z' },
   'POST /api/me/objections': { body: () => ({ scope: 'recipient', memberId: randomUUID() }) },
   'POST /api/me/objections/:objectionId/withdraw': {},
-  'POST /api/me/answers': { body: () => ({ clientId: randomUUID(), instrument: 'cat', answers: [1, 1, 1, 1, 1, 1, 1, 1] }) },
+  // an answer refused (a daily 9): a stored one puts the patient on the rules' queue, which the rule worker then
+  // empties while the next caller's walk is being compared ("changed demo's rule_work")
+  'POST /api/me/answers': { body: () => ({ clientId: randomUUID(), instrument: 'daily', answers: [9] }) },
   'GET /fhir/AuditEvent': { query: (i) => `patient=${i.patient}` },
   'GET /fhir/AuditEvent/:id': {},
   // saved views of the patient list (issue 20): the caller's own; the other tenant's nurse's view is as no view

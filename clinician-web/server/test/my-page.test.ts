@@ -6,6 +6,8 @@ import { seedDemo, type DemoHome } from '@varde/db'
 import { startTestDatabase, type TestDatabase } from '@varde/db/testing'
 import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Observation } from '@medplum/fhirtypes'
+import { validate } from './fhir-validator.js'
 import { insertAlert } from './insert-alert.js'
 import { startServerStack, type ServerStack } from './server-stack.js'
 
@@ -136,6 +138,23 @@ describe('symptom questionnaires (issue 25, ADR 0042)', () => {
     const reused = await post(kari, '/api/me/answers', { ...body, answers: [0, 0, 0, 0, 0, 0, 0, 0] })
     expect(reused.status).toBe(409)
     expect(((await reused.json()) as { error: { code: string } }).error.code).toBe('answer-id-reused')
+  })
+
+  it('gives the care team her CAT as a FHIR Observation: category survey, the platform\'s own code, she the performer, valid R4', async () => {
+    const token = (await stack.login('sykepleier')).split('=')[1]!
+    const res = await fetch(`${stack.baseUrl}/fhir/Observation?patient=${patient}&_count=200&_sort=-date`, { headers: { authorization: `Bearer ${token}` } })
+    expect(res.status).toBe(200)
+    const bundle = (await res.json()) as { entry?: { resource: Observation }[] }
+    const cat = (bundle.entry ?? []).map((e) => e.resource).find((o) => o.code?.coding?.some((c) => c.code === 'cat-total'))
+    expect(cat).toBeDefined()
+    expect(cat).toMatchObject({
+      category: [{ coding: [{ code: 'survey' }] }],
+      code: { coding: [{ system: 'urn:varde:questionnaire-score', code: 'cat-total' }] },
+      valueQuantity: { value: 32, system: 'http://unitsofmeasure.org', code: '{score}' },
+      performer: [{ reference: `Patient/${patient}` }],
+    })
+    expect(cat!.device).toBeUndefined()
+    expect(validate(cat!)).toEqual([])
   })
 
   it.each([

@@ -1,5 +1,5 @@
 import type { ForwardedPatient, ForwardedReading } from '@varde/db'
-import { isVitalType, VITAL_TYPES } from '@varde/domain'
+import { codeSystemOf, isVitalType, observationCategoryOf, VITAL_TYPES } from '@varde/domain'
 import { createOnce, DEVICE_ID_SYSTEM, MEASUREMENT_ID_SYSTEM, patientReference, type FhirResource } from './identifiers.js'
 
 /**
@@ -27,8 +27,9 @@ function observation(r: ForwardedReading, subject: Record<string, unknown>, iden
     resourceType: 'Observation',
     identifier: [identifier],
     status: 'final',
-    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs', display: 'Vital Signs' }] }],
-    code: info ? { coding: [{ system: 'http://loinc.org', code: info.loinc, display: info.loincDisplay }], text: info.label.nb } : { text: r.type },
+    // a questionnaire score (ADR 0042) is a survey, coded in the platform's own system
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', ...observationCategoryOf(r.type) }] }],
+    code: info ? { coding: [{ system: codeSystemOf(info), code: info.loinc, display: info.loincDisplay }], text: info.label.nb } : { text: r.type },
     subject,
     effectiveDateTime: r.measuredAt.toISOString(),
     valueQuantity: { value: r.value, unit: info?.displayUnit ?? r.unit, system: 'http://unitsofmeasure.org', code: r.unit },

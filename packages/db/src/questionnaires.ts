@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Instrument } from '@varde/domain'
+import { PATIENT_REPORTED_GATEWAY, type Instrument } from '@varde/domain'
 import type { Queryable } from './pool.js'
 
 /**
@@ -10,7 +10,6 @@ import type { Queryable } from './pool.js'
  * as the answers themselves, so the score is judged, trended and shared like
  * a vital, and nothing is stored by half.
  */
-export const PATIENT_REPORTED_GATEWAY = 'patient-reported'
 
 export interface NewAnswer {
   tenantId: string

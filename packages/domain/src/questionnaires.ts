@@ -70,6 +70,13 @@ export const DAILY_ANSWERS: readonly { value: number; label: LocalizedText }[] =
   { value: 5, label: { nb: 'Svært bra', en: 'Very good' } },
 ]
 
+/**
+ * The gateway id a patient's answers are stored under (measurements and
+ * measurement_keys want one; migration 0041): no gateway has it, and FHIR
+ * names the patient as the performer instead of a device.
+ */
+export const PATIENT_REPORTED_GATEWAY = 'patient-reported'
+
 /** The reading type each instrument's score is stored as. */
 export const INSTRUMENT_TYPE: Readonly<Record<Instrument, VitalType>> = { cat: 'cat-score', daily: 'wellbeing' }
 

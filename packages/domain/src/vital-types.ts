@@ -103,3 +103,14 @@ export function isVitalType(value: string): value is VitalType {
 export function vitalTypeByLoinc(loinc: string): VitalTypeInfo | undefined {
   return Object.values(VITAL_TYPES).find((v) => v.loinc === loinc)
 }
+
+/**
+ * The FHIR Observation category of a type's readings: `survey` for the
+ * patient's own answers (ADR 0042), `vital-signs` for the rest.
+ */
+export function observationCategoryOf(type: string): { code: 'survey' | 'vital-signs'; display: string } {
+  return isVitalType(type) && VITAL_TYPES[type].origin === 'patient' ? { code: 'survey', display: 'Survey' } : { code: 'vital-signs', display: 'Vital Signs' }
+}
+
+/** The code system of a type's code: LOINC, or the local one of the patient-reported scores. */
+export const codeSystemOf = (info: VitalTypeInfo): string => info.codeSystem ?? 'http://loinc.org'

@@ -27,7 +27,10 @@ const OWN_PROFILE: Partial<Record<VitalType | typeof BP_PANEL, string>> = {
   'body-weight': PROFILE('bodyweight'), pulse: PROFILE('heartrate'), spo2: PROFILE('oxygensat'), 'body-temperature': PROFILE('bodytemp'),
   'respiratory-rate': PROFILE('resprate'), [BP_PANEL]: PROFILE('bp'),
 }
-export const profilesOf = (kind: string): string[] => [VITAL_SIGNS_PROFILE, ...(OWN_PROFILE[kind as VitalType] ? [OWN_PROFILE[kind as VitalType]!] : [])]
+export const profilesOf = (kind: string): string[] =>
+  // a questionnaire score (ADR 0042) is a survey, not a vital sign: it claims no vital-signs profile
+  isPatientReported(kind) ? [] : [VITAL_SIGNS_PROFILE, ...(OWN_PROFILE[kind as VitalType] ? [OWN_PROFILE[kind as VitalType]!] : [])]
+const isPatientReported = (kind: string): boolean => kind in VITAL_TYPES && VITAL_TYPES[kind as VitalType].origin === 'patient'
 
 export const EXTRA_CODINGS: Partial<Record<VitalType, { code: string; display: string }[]>> = {
   spo2: [{ code: '2708-6', display: 'Oxygen saturation in Arterial blood' }],
@@ -40,7 +43,8 @@ function codesOf(kind: string): { code: string[]; combo: string[] } {
   const code = [info.loinc, ...(EXTRA_CODINGS[kind as VitalType] ?? []).map((c) => c.code)]
   return { code, combo: code }
 }
-const KINDS: string[] = [...Object.keys(VITAL_TYPES), BP_PANEL]
+// the LOINC-coded kinds: a questionnaire score's code is in the platform's own system (ADR 0042)
+const KINDS: string[] = [...Object.keys(VITAL_TYPES).filter((k) => !isPatientReported(k)), BP_PANEL]
 
 /**
  * The Observation kinds a `code` or `combo-code` search value names (`loinc`

@@ -1,5 +1,5 @@
 import type { Bundle, Device, Observation, ObservationComponent, Patient, Quantity, Resource } from '@medplum/fhirtypes'
-import { isVitalType, VITAL_TYPES } from '@varde/domain'
+import { codeSystemOf, isVitalType, observationCategoryOf, PATIENT_REPORTED_GATEWAY, VITAL_TYPES } from '@varde/domain'
 import type { InterpretedRow } from '../access/fhir-reads.js'
 import { BP_PANEL, type DeviceRecord, type PatientSummary } from '../access/types.js'
 import { interpretationOf } from './interpretation.js'
@@ -54,7 +54,8 @@ const FLAG_NOTES: Record<string, string> = {
   'time-from-receipt': 'Måletidspunktet manglet; mottakstidspunktet er brukt. / No measured time was sent; the time of receipt is used.',
 }
 
-const VITAL_SIGNS_CATEGORY = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs', display: 'Vital Signs' }] }
+/** vital-signs, or survey for a questionnaire score (ADR 0042). */
+const categoryOf = (type: string) => ({ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', ...observationCategoryOf(type) }] })
 
 /** A reading's value in its UCUM unit (device-protocol.md "Decoded types"), as the vital-signs profiles want it. */
 function quantity(type: string, value: number, unit: string): Quantity {
@@ -66,7 +67,7 @@ function loincConcept(type: string): Observation['code'] {
   if (!isVitalType(type)) return { coding: [{ system: LOINC, code: 'unknown', display: type }], text: type }
   const info = VITAL_TYPES[type]
   const extra = (EXTRA_CODINGS[type] ?? []).map((c) => ({ system: LOINC, ...c }))
-  return { coding: [{ system: LOINC, code: info.loinc, display: info.loincDisplay }, ...extra, ...otherCodingsOf(type)], text: info.label.nb }
+  return { coding: [{ system: codeSystemOf(info), code: info.loinc, display: info.loincDisplay }, ...extra, ...otherCodingsOf(type)], text: info.label.nb }
 }
 
 /**
@@ -77,6 +78,7 @@ function loincConcept(type: string): Observation['code'] {
  */
 export function observationResource(m: InterpretedRow): Observation {
   const isPanel = m.kind === BP_PANEL && m.diastolic !== null
+  const isSelfReported = m.gatewayId === PATIENT_REPORTED_GATEWAY
   const interpreted = (type: string, value: number) => {
     const concept = interpretationOf(type, value, m.thresholds)
     return concept ? { interpretation: [concept] } : {}
@@ -92,13 +94,15 @@ export function observationResource(m: InterpretedRow): Observation {
     meta: {
       // a reading never changes once stored: its Observation was last updated when it was received
       lastUpdated: m.receivedAt.toISOString(),
-      profile: profilesOf(m.kind),
+      // FHIR JSON has no empty arrays: a survey claims no profile (ADR 0042)
+      ...(profilesOf(m.kind).length ? { profile: profilesOf(m.kind) } : {}),
       ...(m.flags.length ? { tag: m.flags.map((f) => ({ system: 'urn:varde:reading-flag', code: f })) } : {}),
     },
-    extension: [{ url: GATEWAY_DEVICE_EXTENSION, valueReference: { reference: `Device/${fhirId(m.gatewayId)}` } }],
+    // the patient's own answer (ADR 0042) came through no gateway or device: she is its performer
+    ...(isSelfReported ? {} : { extension: [{ url: GATEWAY_DEVICE_EXTENSION, valueReference: { reference: `Device/${fhirId(m.gatewayId)}` } }] }),
     identifier: [{ system: URI_SYSTEM, value: `urn:uuid:${m.id}` }],
     status: 'final',
-    category: [VITAL_SIGNS_CATEGORY],
+    category: [categoryOf(m.type)],
     ...(isPanel
       ? {
           code: { coding: [{ system: LOINC, ...BP_PANEL_CODE }, ...otherCodingsOf(BP_PANEL)], text: 'Blodtrykk' },
@@ -107,7 +111,9 @@ export function observationResource(m: InterpretedRow): Observation {
       : { code: loincConcept(m.type), valueQuantity: quantity(m.type, m.value, m.unit), ...interpreted(m.type, m.value) }),
     subject: { reference: `Patient/${m.patientId}` },
     effectiveDateTime: m.measuredAt.toISOString(),
-    device: { reference: `Device/${deviceResourceId({ kind: 'device', gatewayId: m.gatewayId, identifier: m.deviceId })}` },
+    ...(isSelfReported
+      ? { performer: [{ reference: `Patient/${m.patientId}` }] }
+      : { device: { reference: `Device/${deviceResourceId({ kind: 'device', gatewayId: m.gatewayId, identifier: m.deviceId })}` } }),
     ...(m.flags.some((f) => FLAG_NOTES[f]) ? { note: m.flags.filter((f) => FLAG_NOTES[f]).map((f) => ({ text: FLAG_NOTES[f]! })) } : {}),
   }
 }

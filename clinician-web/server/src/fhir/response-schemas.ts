@@ -27,9 +27,12 @@ export const deviceSchema = z.looseObject({
 
 export const observationSchema = z.looseObject({
   resourceType: z.literal('Observation'), id, meta, status: z.literal('final'), category: z.array(concept).min(1), code: concept,
-  subject: reference, effectiveDateTime: z.string(), device: reference,
+  subject: reference, effectiveDateTime: z.string(),
+  // a device measured it, or the patient answered it herself (ADR 0042): one of the two
+  device: reference.optional(), performer: z.array(reference).min(1).optional(),
   valueQuantity: quantity.optional(), component: z.array(z.looseObject({ code: concept, valueQuantity: quantity })).optional(),
 }).refine((o) => (o.valueQuantity === undefined) !== (o.component === undefined), 'an Observation has a value or components')
+  .refine((o) => (o.device === undefined) !== (o.performer === undefined), 'an Observation names its device or its performer')
 
 export const practitionerSchema = z.looseObject({
   resourceType: z.literal('Practitioner'), id, meta, identifier: z.array(identifier).optional(), active: z.boolean(), name: z.array(z.looseObject({ text: z.string() })),

@@ -560,6 +560,27 @@ const scenarios: Scenario[] = [
   },
 
   {
+    title: 'Sykepleier hever CAT-grensen for én pasient (gul ≥ 25): 24 varsler ikke, 26 gjør, med regelversjonen',
+    conditions: ['copd'],
+    overrides: [
+      {
+        ruleId: 'threshold:cat-score',
+        version: 1,
+        params: { vitals: [{ vital: 'cat-score', yellow: { high: { value: 25, isInclusive: true } } }] },
+        setBy: { id: 'u-17', hprNumber: '9144889' },
+        setAt: '2026-03-01T12:00:00Z',
+        reason: 'Stabil på 22–24 i lang tid',
+      },
+    ],
+    steps: [
+      measure('2026-03-02T10:00+01:00', { 'cat-score': 24 }),
+      expectAlerts([]),
+      measure('2026-03-09T10:00+01:00', { 'cat-score': 26 }),
+      expectAlerts([{ key: 'threshold:cat-score', severity: 'yellow', count: 1, version: 'default:2026.1+override:1' }]),
+    ],
+  },
+
+  {
     title: 'Dagsform: «dårlig» er gul, «svært dårlig» rød, én gang; «middels» er ikke noe varsel',
     conditions: [],
     steps: [
