@@ -66,8 +66,8 @@ function prng(seed: number): () => number {
 
 /** The story's parts, by position in the shift (the first of them listed; the PRNG gives the people). */
 const STORIES: Record<number, { conditions?: Condition[]; story: DemoStory }> = {
-  0: { conditions: ['copd'], story: { episodes: [{ kind: 'copd-exacerbation', daysAgo: 2, severity: 2 }] } },
-  1: { conditions: ['copd', 'heart-failure'], story: { episodes: [{ kind: 'copd-exacerbation', daysAgo: 1, severity: 1.6 }] } },
+  0: { conditions: ['copd'], story: { episodes: [{ kind: 'copd-exacerbation', daysAgo: 2, severity: 2.4 }] } },
+  1: { conditions: ['copd', 'heart-failure'], story: { episodes: [{ kind: 'copd-exacerbation', daysAgo: 1, severity: 2 }] } },
   2: { conditions: ['heart-failure'], story: { episodes: [{ kind: 'heart-failure-decompensation', daysAgo: 3, severity: 1.2 }] } },
   3: { conditions: ['hypertension'], story: { episodes: [{ kind: 'hypertensive-episode', daysAgo: 1, severity: 1 }] } },
   4: { conditions: ['diabetes'], story: { episodes: [{ kind: 'hyperglycemia', daysAgo: 2, severity: 1 }] } },
