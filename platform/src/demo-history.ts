@@ -1,9 +1,10 @@
-import { storeBatches, type BatchToStore, type DemoHome, type Queryable } from '@varde/db'
+import { storeBatches, type BatchToStore, type Queryable } from '@varde/db'
 import { packReadings, VirtualHome, type DeviceReading } from '@varde/device-sim'
 import { judgeBatch } from '@varde/domain'
+import { storyEpisodes, storySilence, type StoryHome } from './demo-story.js'
 
-/** Days of history demo mode starts with (the simulator keeps it alive from there). */
-export const DEMO_HISTORY_DAYS = 14
+/** Days of history demo mode starts with (the simulator keeps it alive from there): a month, as adherence looks back 30 days (issue 20). */
+export const DEMO_HISTORY_DAYS = 30
 
 /** Readings this close together are one sitting, sent by the gateway as one batch right after. */
 const SITTING_GAP_MS = 10 * 60_000
@@ -32,14 +33,20 @@ export interface DemoHistoryReport {
  * stable per sitting, and a reading sent again is a duplicate by the
  * second key (migration 0008), so a restart stores only what is new.
  */
-export async function seedDemoHistory(db: Queryable, homes: readonly DemoHome[], now = new Date()): Promise<DemoHistoryReport> {
+export async function seedDemoHistory(db: Queryable, homes: readonly StoryHome[], now = new Date()): Promise<DemoHistoryReport> {
   const report: DemoHistoryReport = { batches: 0, readings: 0 }
   const outage = outageWindow(now)
   const batches: BatchToStore[] = []
   for (const [index, home] of homes.entries()) {
     // the same seed as the live feed (simulator.ts), so history and live readings are one patient
-    const virtual = new VirtualHome({ gatewayId: home.gatewayId, secret: home.secret, mqttUrl: 'mqtt://unused', profiles: home.conditions, seed: index + 1 })
-    const readings = virtual.history(DEMO_HISTORY_DAYS, now).flatMap((day) => day.readings).sort((a, b) => a.at.getTime() - b.at.getTime())
+    // and the story's worsening and silences (demo-story.ts), as the live feed has them
+    const virtual = new VirtualHome({
+      gatewayId: home.gatewayId, secret: home.secret, mqttUrl: 'mqtt://unused', profiles: home.conditions, seed: index + 1, episodes: storyEpisodes(home, now),
+    })
+    const silence = storySilence(home, now)
+    const readings = virtual.history(DEMO_HISTORY_DAYS, now).flatMap((day) => day.readings)
+      .filter((r) => !silence || r.at.getTime() < silence.from.getTime() || (silence.until !== null && r.at.getTime() >= silence.until.getTime()))
+      .sort((a, b) => a.at.getTime() - b.at.getTime())
     for (const sitting of sittings(readings, home.gatewayId === DEMO_OUTAGE.gatewayId ? outage : null)) {
       const receivedAt = new Date(Math.min(now.getTime(), sitting.sentAt.getTime() + delayMs(home.gatewayId, sitting.sentAt)))
       const stamp = Math.floor(sitting.sentAt.getTime() / 1000).toString(36)

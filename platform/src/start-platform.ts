@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createBroker, ensureSelfSignedTlsCredentials, loadTlsCredentials, type VardeBroker } from '@varde/broker'
 import type { PlatformConfig } from '@varde/config'
-import { createPool, loadClockSetting, migrate, PlatformClock, resetPlatformClock, seedDemoTenants, setPlatformClock, startEmbeddedDatabase, type DemoHome, type EmbeddedDatabase, type Pool, type WireServerStats } from '@varde/db'
+import { createPool, loadClockSetting, migrate, PlatformClock, resetPlatformClock, seedDemoShift, seedDemoTenants, setPlatformClock, startEmbeddedDatabase, type DemoHome, type EmbeddedDatabase, type Pool, type WireServerStats } from '@varde/db'
 import { isWallClock } from '@varde/domain'
 import {
   escalationSettings, startEscalation, startIngest, startOutboxRelay, startRollupRefresher, startRuleWorker, type EscalationService, type IngestService, type OutboxRelay, type RuleWorker,
@@ -178,9 +178,12 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     else if (broker) mqttWebSocketUrl = `ws://${localHost}:${await broker.listenWebSocket(config.httpPort, config.bindHost)}/mqtt` // a broker without the API server serves /mqtt on the HTTP port itself
     if (config.simulator && config.parts.has('simulator')) {
       const startedAt = performance.now()
-      const history = await seedDemoHistory(pool, demoHomes)
-      logger.info({ part: 'simulator', ...history, ms: Math.round(performance.now() - startedAt) }, 'demo history stored')
-      const sim: Simulator = await startSimulator({ mqttUrl, homes: demoHomes, intervalMs: config.simulatorIntervalMs, logger })
+      // the demo nurse's shift of 80 (issue 20): with the simulator only, which keeps it alive (tests run without it)
+      const now = new Date()
+      const homes = [...demoHomes, ...(config.mode === 'demo' ? await seedDemoShift(pool, now) : [])]
+      const history = await seedDemoHistory(pool, homes, now)
+      logger.info({ part: 'simulator', homes: homes.length, ...history, ms: Math.round(performance.now() - startedAt) }, 'demo history stored')
+      const sim: Simulator = await startSimulator({ mqttUrl, homes, intervalMs: config.simulatorIntervalMs, logger, now })
       stack.push({ name: 'simulator', stop: () => sim.stop() })
     }
     return { httpUrl, mqttUrl, mqttsUrl, mqttWebSocketUrl, databaseUrl, demoHomes, demoGpFhirUrl, stop: stopAll, unfinished }

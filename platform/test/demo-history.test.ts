@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadPlatformConfig } from '@varde/config'
+import { DEMO_SHIFT_SIZE, demoShiftPatients } from '@varde/db'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPlatform, type RunningPlatform } from '../src/index.js'
@@ -74,5 +75,38 @@ describe('the demo history', () => {
     }
     // and his readings after the outage are on time again
     expect((histories[ola] ?? []).some((m) => new Date(m.measuredAt) > at(1, 8) && !m.flags.includes('late'))).toBe(true)
+  }, 120_000)
+
+  it('is a shift of 80 for the demo nurse (issue 20): one in hospital (paused), one silent since last night, worsening that raised red, none late but the story\'s', async () => {
+    const login = await fetch(`${platform.httpUrl}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'sykepleier', password: 'demo' }) })
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+    const shift = demoShiftPatients()
+    const worsening = shift.filter((p) => p.story.episodes?.some((e) => e.kind === 'copd-exacerbation')).map((p) => p.displayName)
+    // the rules judge the history after it is stored: poll, with a deadline, for the story's red episodes
+    const deadline = Date.now() + 90_000
+    let items: { id: string; displayName: string; serviceState: string; lastMeasurementAt: string | null; openAlerts: { red: number } }[] = []
+    for (;;) {
+      const res = await fetch(`${platform.httpUrl}/api/patients`, { headers: { cookie } })
+      expect(res.status).toBe(200)
+      items = ((await res.json()) as { items: typeof items }).items
+      if (items.some((p) => worsening.includes(p.displayName) && p.openAlerts.red > 0) || Date.now() > deadline) break
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+    expect(items).toHaveLength(DEMO_SHIFT_SIZE)
+    expect(new Set(items.map((p) => p.displayName)).size).toBe(DEMO_SHIFT_SIZE)
+    const byName = (name: string) => items.find((p) => p.displayName === name)!
+    const paused = shift.filter((p) => p.story.pause)
+    expect(items.filter((p) => p.serviceState === 'paused').map((p) => p.displayName)).toEqual(paused.map((p) => p.displayName))
+    const silent = shift.find((p) => p.story.silentSinceYesterdayHour !== undefined)!
+    expect(new Date(byName(silent.displayName).lastMeasurementAt!).getTime()).toBeLessThan(at(1, silent.story.silentSinceYesterdayHour!).getTime())
+    // the two COPD exacerbations are red by now
+    expect(worsening.filter((name) => byName(name).openAlerts.red > 0).length).toBeGreaterThanOrEqual(1)
+    // no late reading among the shift's: their gateways sent each sitting when it was measured
+    const from = new Date(startedAt.getTime() - 31 * 86_400_000).toISOString()
+    for (const p of shift.slice(0, 8)) {
+      const res = await fetch(`${platform.httpUrl}/api/patients/${byName(p.displayName).id}/measurements?from=${from}&limit=20000`, { headers: { cookie } })
+      const readings = ((await res.json()) as { items: Item[] }).items
+      expect(readings.filter((m) => m.flags.includes('late'))).toEqual([])
+    }
   }, 120_000)
 })
