@@ -97,7 +97,8 @@ export function AdminWhatIfPage() {
     }
   }
 
-  const perDay = (n: number) => formatNumber(n, locale, 1)
+  // two decimals, as the server rounds: a tenant's few alerts a month are 0,03 a day, not 0,0
+  const perDay = (n: number) => formatNumber(n, locale, 2)
   const data = answer?.data
   return (
     <div className="page page--admin-what-if">
