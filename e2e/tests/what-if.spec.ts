@@ -134,9 +134,6 @@ test('a trend rule has its own edit form with the what-if beside it: checked, re
   await yellow.fill('1')
   await expect(panel.getByRole('status')).toHaveText(/Spiller av/)
   await expect(panel.getByRole('status')).toHaveText(/Spilt av fra/)
-  await page.setViewportSize({ width: 1366, height: 900 })
-  await form.scrollIntoViewIfNeeded()
-  await page.screenshot({ path: 'test-results/trend-form-nb-1366.png', fullPage: false })
 
   // the plain mistakes said by the form: red below yellow, reason missing
   await form.getByLabel('Rødt varsel ved avvik på minst').fill('0,5')
@@ -154,6 +151,13 @@ test('a trend rule has its own edit form with the what-if beside it: checked, re
   await yellow.fill('4')
   await form.getByRole('button', { name: 'Lagre endringen' }).click()
   await expect(page.getByText(/Grensene for Oksygenmetning: avvik fra egen baseline er endret \(versjon \d+\)/)).toBeVisible()
+
+  // looked at with the form open and its replay done
+  await page.getByRole('button', { name: 'Endre grensene for Oksygenmetning: avvik fra egen baseline' }).click()
+  await expect(page.getByTestId('trend-rule-form').getByTestId('what-if-panel').getByRole('status')).toHaveText(/Spilt av fra/)
+  await lookAt(page, 'trend-form', async () => {
+    await expect(page.getByTestId('trend-rule-form').getByTestId('what-if-panel').getByRole('status')).toHaveText(/Replayed from \d+ stored readings/)
+  })
 })
 
 test('the administrator drafts a condition profile\'s limits and sees alerts and episodes a day now and with the draft', async ({ page }) => {
