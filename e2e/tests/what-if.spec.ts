@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright'
-import { expect, test, type Page } from '@playwright/test'
+import { expect, test, type Locator, type Page } from '@playwright/test'
 import mqtt from 'mqtt'
 
 // Issue 20's what-if on the threshold form: a nurse types a new SpO2 limit and,
@@ -103,7 +103,7 @@ async function login(page: Page, username: string): Promise<void> {
 }
 
 /** Axe-clean, no sideways scroll, a screenshot to look at: at 1366, 820 and 390 px, bokmål then English (`toEnglish` checks the switch took). */
-async function lookAt(page: Page, name: string, toEnglish: () => Promise<void>): Promise<void> {
+async function lookAt(page: Page, name: string, toEnglish: () => Promise<void>, focus?: Locator): Promise<void> {
   for (const language of ['nb', 'en'] as const) {
     if (language === 'en') {
       await page.getByRole('button', { name: 'English' }).click()
@@ -114,7 +114,9 @@ async function lookAt(page: Page, name: string, toEnglish: () => Promise<void>):
       expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
       const axe = await scan(page)
       expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
-      await page.screenshot({ path: `test-results/${name}-${language}-${width}.png`, fullPage: true })
+      // a long page (the patient's) is looked at where the form is, a short one whole
+      if (focus) await focus.scrollIntoViewIfNeeded()
+      await page.screenshot({ path: `test-results/${name}-${language}-${width}.png`, fullPage: !focus })
     }
   }
 }
@@ -157,7 +159,7 @@ test('a trend rule has its own edit form with the what-if beside it: checked, re
   await expect(page.getByTestId('trend-rule-form').getByTestId('what-if-panel').getByRole('status')).toHaveText(/Spilt av fra/)
   await lookAt(page, 'trend-form', async () => {
     await expect(page.getByTestId('trend-rule-form').getByTestId('what-if-panel').getByRole('status')).toHaveText(/Replayed from \d+ stored readings/)
-  })
+  }, page.getByTestId('trend-rule-form'))
 })
 
 test('the administrator drafts a condition profile\'s limits and sees alerts and episodes a day now and with the draft', async ({ page }) => {
