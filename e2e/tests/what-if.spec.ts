@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright'
-import { expect, test, type Page } from '@playwright/test'
+import { expect, test, type Locator, type Page } from '@playwright/test'
 import mqtt from 'mqtt'
 
 // Issue 20's what-if on the threshold form: a nurse types a new SpO2 limit and,
@@ -103,7 +103,7 @@ async function login(page: Page, username: string): Promise<void> {
 }
 
 /** Axe-clean, no sideways scroll, a screenshot to look at: at 1366, 820 and 390 px, bokmål then English (`toEnglish` checks the switch took). */
-async function lookAt(page: Page, name: string, toEnglish: () => Promise<void>): Promise<void> {
+async function lookAt(page: Page, name: string, toEnglish: () => Promise<void>, focus?: Locator): Promise<void> {
   for (const language of ['nb', 'en'] as const) {
     if (language === 'en') {
       await page.getByRole('button', { name: 'English' }).click()
@@ -114,7 +114,9 @@ async function lookAt(page: Page, name: string, toEnglish: () => Promise<void>):
       expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
       const axe = await scan(page)
       expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
-      await page.screenshot({ path: `test-results/${name}-${language}-${width}.png`, fullPage: true })
+      // a long page (the patient's) is looked at where the form is, a short one whole
+      if (focus) await focus.scrollIntoViewIfNeeded()
+      await page.screenshot({ path: `test-results/${name}-${language}-${width}.png`, fullPage: !focus })
     }
   }
 }
@@ -134,9 +136,6 @@ test('a trend rule has its own edit form with the what-if beside it: checked, re
   await yellow.fill('1')
   await expect(panel.getByRole('status')).toHaveText(/Spiller av/)
   await expect(panel.getByRole('status')).toHaveText(/Spilt av fra/)
-  await page.setViewportSize({ width: 1366, height: 900 })
-  await form.scrollIntoViewIfNeeded()
-  await page.screenshot({ path: 'test-results/trend-form-nb-1366.png', fullPage: false })
 
   // the plain mistakes said by the form: red below yellow, reason missing
   await form.getByLabel('Rødt varsel ved avvik på minst').fill('0,5')
@@ -154,6 +153,13 @@ test('a trend rule has its own edit form with the what-if beside it: checked, re
   await yellow.fill('4')
   await form.getByRole('button', { name: 'Lagre endringen' }).click()
   await expect(page.getByText(/Grensene for Oksygenmetning: avvik fra egen baseline er endret \(versjon \d+\)/)).toBeVisible()
+
+  // looked at with the form open and its replay done
+  await page.getByRole('button', { name: 'Endre grensene for Oksygenmetning: avvik fra egen baseline' }).click()
+  await expect(page.getByTestId('trend-rule-form').getByTestId('what-if-panel').getByRole('status')).toHaveText(/Spilt av fra/)
+  await lookAt(page, 'trend-form', async () => {
+    await expect(page.getByTestId('trend-rule-form').getByTestId('what-if-panel').getByRole('status')).toHaveText(/Replayed from \d+ stored readings/)
+  }, page.getByTestId('trend-rule-form'))
 })
 
 test('the administrator drafts a condition profile\'s limits and sees alerts and episodes a day now and with the draft', async ({ page }) => {
