@@ -1,11 +1,28 @@
 import AxeBuilder from '@axe-core/playwright'
 import { expect, test, type Page } from '@playwright/test'
 
-// Issue 20: every page of the portal at a tablet in portrait (820 px) and a
-// phone (390 px) scrolls only downwards, never sideways, is axe-clean, and its
-// controls are at least 44 px to touch. One stack for the whole walk (CI
-// budget); screenshots land in test-results/every-size-*.png to be looked at.
-const WIDTHS = [820, 390] as const
+// Issue 20: every page of the portal at every size a nurse meets it (a desk
+// at 1366 and 1024, a tablet at 820 in portrait and 1180 x 820 in landscape,
+// a phone on call at 390) scrolls only downwards, never sideways, draws
+// nothing over anything else in its header, is axe-clean, and on a tablet or
+// a phone its controls are at least 44 px to touch. One stack and one browser
+// context for the whole walk (CI budget: the viewport is resized, not a
+// context made per size); screenshots land in test-results/every-size-*.png
+// to be looked at. The pages that show no seeded or live data (login, not
+// found) are compared pixel by pixel with committed snapshots as well; the
+// others are not: their content is the demo seed's (reworked in parallel,
+// issue 20) and the clock's, so a snapshot would test the seed, not the layout.
+// (`isScanned`: axe and a screenshot to look at, at one size of each kind, desk, tablet, phone: axe and
+// full-page screenshots are most of the walk's time, CI's budget allows three; the layout checks run at all five)
+const SIZES = [
+  { width: 1366, height: 768, isScanned: true },
+  { width: 1024, height: 768, isScanned: false },
+  { width: 1180, height: 820, isScanned: false },
+  { width: 820, height: 1180, isScanned: true },
+  { width: 390, height: 844, isScanned: true },
+] as const
+/** The touch-target rule is checked where the brief and WCAG 2.5.5 ask it of this portal: a tablet in portrait and a phone. */
+const TOUCH_WIDTHS: readonly number[] = [820, 390]
 const scan = (page: Page) => new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
 
 async function logIn(page: Page, username: string): Promise<void> {
@@ -44,10 +61,22 @@ async function overflowing(page: Page): Promise<string[]> {
       if (style.overflowX === 'visible' || style.textOverflow === 'ellipsis' || el.clientWidth <= 1 || el.closest('.visually-hidden')) continue
       if (el.scrollWidth > el.clientWidth + 1) out.push(`${el.tagName.toLowerCase()}.${el.className} cuts off ${el.scrollWidth - el.clientWidth} px`)
     }
-    const product = document.querySelector('.top-bar__product')?.getBoundingClientRect()
-    const tools = document.querySelector('.top-bar__tools')?.getBoundingClientRect()
-    if (product && tools && product.right > tools.left && product.bottom > tools.top && product.top < tools.bottom) {
-      out.push('the top bar\'s tools cover the product name')
+    // nothing drawn over anything else in a header: the product name, the tenant, the links, the live status,
+    // the language switch, the user and the log-out button each have their own box (at 390 px the language
+    // switch once covered the product name)
+    for (const header of Array.from(document.querySelectorAll('header'))) {
+      const parts = Array.from(header.querySelectorAll<HTMLElement>('a, button, p, [role="status"], .top-bar__live'))
+        .filter((el) => !el.closest('.visually-hidden, .skip-link') && el.getClientRects().length > 0)
+      for (const [i, a] of parts.entries()) {
+        for (const b of parts.slice(i + 1)) {
+          if (a.contains(b) || b.contains(a)) continue
+          const ra = a.getBoundingClientRect()
+          const rb = b.getBoundingClientRect()
+          const x = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left)
+          const y = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top)
+          if (x > 1 && y > 1) out.push(`in the header "${a.textContent?.trim().slice(0, 20)}" and "${b.textContent?.trim().slice(0, 20)}" overlap`)
+        }
+      }
     }
     return out.slice(0, 10)
   })
@@ -65,25 +94,33 @@ async function smallTargets(page: Page): Promise<string[]> {
   )
 }
 
-async function walk(page: Page, name: string): Promise<void> {
+/** Live values (times "3 min ago", the live status) are masked in pixel snapshots. */
+const LIVE = ['time', '.top-bar__live', '[role="status"]']
+
+async function walk(page: Page, name: string, options: { isPixelCompared?: boolean } = {}): Promise<void> {
   // measured once the page has its data: an empty page always fits
   await expect(page.locator('[aria-busy="true"]')).toHaveCount(0)
-  for (const width of WIDTHS) {
-    await page.setViewportSize({ width, height: 900 })
+  for (const { width, height, isScanned } of SIZES) {
+    const size = `${width}x${height}`
+    await page.setViewportSize({ width, height })
     // the layout settles on the resize event (charts measure their width)
-    await expect.soft.poll(() => overflowing(page), { message: `${name} at ${width} px scrolls sideways`, timeout: 3_000 }).toEqual([])
-    expect.soft(await smallTargets(page), `${name} at ${width} px: touch targets under 44 px`).toEqual([])
-    expect.soft((await scan(page)).violations, `${name} at ${width} px: axe`).toEqual([])
-    await page.screenshot({ path: `test-results/every-size-${name}-${width}.png`, fullPage: true })
+    await expect.soft.poll(() => overflowing(page), { message: `${name} at ${size} scrolls sideways or draws over`, timeout: 3_000 }).toEqual([])
+    if (TOUCH_WIDTHS.includes(width)) expect.soft(await smallTargets(page), `${name} at ${size}: touch targets under 44 px`).toEqual([])
+    if (isScanned) expect.soft((await scan(page)).violations, `${name} at ${size}: axe`).toEqual([])
+    if (options.isPixelCompared) {
+      await expect.soft(page).toHaveScreenshot(`${name}-${size}.png`, { fullPage: true, mask: LIVE.map((s) => page.locator(s)), animations: 'disabled', caret: 'hide', maxDiffPixelRatio: 0.01 })
+    } else if (isScanned) {
+      await page.screenshot({ path: `test-results/every-size-${name}-${size}.png`, fullPage: true })
+    }
   }
   await page.setViewportSize({ width: 1024, height: 768 })
 }
 
-test('every page fits at 820 and 390 px without sideways scroll, axe-clean, with 44 px targets', async ({ page }) => {
-  test.setTimeout(180_000)
+test('every page fits at 1366, 1024, 1180 x 820, 820 and 390 px: no sideways scroll, nothing drawn over, axe-clean, 44 px targets on touch', async ({ page }) => {
+  test.setTimeout(240_000)
   await page.goto('/login')
   await expect(page.getByLabel('Brukernavn')).toBeVisible()
-  await walk(page, 'login')
+  await walk(page, 'login', { isPixelCompared: true })
 
   await logIn(page, 'sykepleier')
   await expect(page.getByRole('heading', { level: 1, name: 'Pasienter' })).toBeVisible()
@@ -95,9 +132,12 @@ test('every page fits at 820 and 390 px without sideways scroll, axe-clean, with
   await page.getByRole('link', { name: 'Varsler' }).click()
   await expect(page.getByRole('heading', { level: 1, name: 'Varsler' })).toBeVisible()
   await walk(page, 'alerts')
+  await page.getByRole('navigation').getByRole('link', { name: 'Vakt' }).click()
+  await expect(page.getByRole('heading', { level: 1, name: 'Vakt' })).toBeVisible()
+  await walk(page, 'shift')
   await page.goto('/finnes-ikke')
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible()
-  await walk(page, 'not-found')
+  await walk(page, 'not-found', { isPixelCompared: true })
   await logOut(page)
 
   await logIn(page, 'admin')
