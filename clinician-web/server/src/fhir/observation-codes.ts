@@ -40,7 +40,8 @@ function codesOf(kind: string): { code: string[]; combo: string[] } {
   const code = [info.loinc, ...(EXTRA_CODINGS[kind as VitalType] ?? []).map((c) => c.code)]
   return { code, combo: code }
 }
-const KINDS: string[] = [...Object.keys(VITAL_TYPES), BP_PANEL]
+/** Every kind an Observation is served as: each vital, and the blood-pressure panel. */
+export const KINDS: readonly string[] = [...Object.keys(VITAL_TYPES), BP_PANEL]
 
 /**
  * The Observation kinds a `code` or `combo-code` search value names (`loinc`
