@@ -157,6 +157,7 @@ const SAMPLES: Record<string, Sample> = {
   'GET /fhir/Patient': { query: (ids) => `identifier=${encodeURIComponent(`urn:oid:2.16.578.1.12.4.1.4.1|${ids.nationalId}`)}` },
   'GET /fhir/Device': { query: (ids) => `identifier=${ids.gateway}` },
   'GET /fhir/Observation': { query: (ids) => `patient=${ids.patient}` },
+  'GET /fhir/Observation/$lastn': { query: (ids) => `patient=${ids.patient}&max=2` },
   'GET /fhir/Device/:id': {},
   'GET /fhir/Observation/:id': {},
   'GET /fhir/Practitioner': {},

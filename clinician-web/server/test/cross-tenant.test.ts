@@ -259,6 +259,7 @@ const SAMPLES: Record<string, Sample> = {
   'GET /fhir/Observation/:id': {},
   'GET /fhir/Device': { query: (i) => `identifier=${encodeURIComponent(i.gateway)}` },
   'GET /fhir/Observation': { query: (i) => `patient=${i.patient}` },
+  'GET /fhir/Observation/$lastn': { query: (i) => `patient=${i.patient}&category=vital-signs` },
   // who gives the care (issue 22): the other tenant's nurse by id, the other municipality by id and by organisation number
   'GET /fhir/Practitioner': {},
   'GET /fhir/Practitioner/:id': {},

@@ -197,11 +197,48 @@ describe('the CapabilityStatement', () => {
     const { body } = await get<Resource>('metadata')
     expect(body.resourceType).toBe('CapabilityStatement')
     const statement = body as Extract<Resource, { resourceType: 'CapabilityStatement' }>
-    const listed = statement.rest![0]!.resource!.flatMap((r) => r.interaction!.map((i) => i.code === 'read' ? `GET /fhir/${r.type}/:id` : `GET /fhir/${r.type}`))
+    const listed = statement.rest![0]!.resource!.flatMap((r) => [
+      ...r.interaction!.map((i) => i.code === 'read' ? `GET /fhir/${r.type}/:id` : `GET /fhir/${r.type}`),
+      ...(r.operation ?? []).map((o) => `GET /fhir/${r.type}/$${o.name}`),
+    ])
     const routes = stack.app.declaredRoutes().filter((r) => r.method === 'GET' && r.url.startsWith('/fhir/') && r.url !== '/fhir/metadata' && !r.url.startsWith('/fhir/.well-known/')).map((r) => `${r.method} ${r.url}`)
     expect(listed.sort()).toEqual(routes.sort())
     expect(statement.rest![0]!.resource!.map((r) => [r.type, r.searchParam?.map((p) => p.name)])).toEqual(
       Object.entries(SERVED).map(([type, s]) => [type, s.searchParams.map((p) => p.name)]))
+  })
+})
+
+describe('Observation/$lastn (issue 21)', () => {
+  const lastn = (query: string, headers: Record<string, string> = {}) => get<Bundle<Observation>>(`Observation/$lastn?patient=${home.patientId}&${query}`, headers)
+  const found = (b: Bundle<Observation>) => (b.entry ?? []).map((e) => [codes(e.resource!)![0], e.resource!.effectiveDateTime])
+
+  it('gives the newest max Observations of each code, newest first, as a valid searchset, one log entry for the call', async () => {
+    const logged = async () => (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE resource_id = $1 AND details->>'operation' = 'lastn'`, [home.patientId])).rows[0]!.n
+    const before = await logged()
+    const { status, body } = await lastn('max=1')
+    expect(status).toBe(200)
+    expect(body).toMatchObject({ resourceType: 'Bundle', type: 'searchset' })
+    // one of each code: the two panels give the newer, the lone systolic reading is a code of its own
+    expect(found(body).sort()).toEqual([
+      ['15074-8', at(6)], ['29463-7', at(3)], ['59408-5', at(4)], ['8310-5', at(5)], ['8480-6', at(2)], ['85354-9', at(1)], ['8867-4', at(0)], ['9279-1', at(7)],
+    ])
+    expect([body, ...(body.entry ?? []).map((e) => e.resource!)].flatMap((r) => validate(r))).toEqual([])
+    expect(await logged()).toBe(before + 1)
+    // max=2: both panels, newest first; code= narrows to one code; category=vital-signs is every Observation served
+    expect(found((await lastn('code=85354-9&max=2')).body)).toEqual([['85354-9', at(1)], ['85354-9', at(0)]])
+    expect(found((await lastn(`category=${encodeURIComponent('http://terminology.hl7.org/CodeSystem/observation-category|vital-signs')}&code=59408-5`)).body)).toEqual([['59408-5', at(4)]])
+    expect((await lastn('category=laboratory')).body.entry ?? []).toEqual([])
+    // its parameters are known under handling=strict; another is refused
+    expect((await lastn('max=3&category=vital-signs', { prefer: 'handling=strict' })).status).toBe(200)
+    expect((await lastn('_sort=date', { prefer: 'handling=strict' })).status).toBe(400)
+  })
+
+  it('needs a patient, and answers a patient without a care relationship as the search does', async () => {
+    const none = await get('Observation/$lastn?max=1')
+    expect([none.status, none.body.resourceType]).toEqual([400, 'OperationOutcome'])
+    const stranger = await get('Observation/$lastn?patient=00000000-0000-4000-8000-0000000000ff')
+    const search = await get('Observation?patient=00000000-0000-4000-8000-0000000000ff')
+    expect([stranger.status, stranger.body.resourceType]).toEqual([search.status, 'OperationOutcome'])
   })
 })
 

@@ -42,6 +42,21 @@ export function fhirReadAccess({ db, actor, audit }: AccessContext) {
       return rows.map((row) => ({ ...row, thresholds }))
     },
 
+    /**
+     * `Observation/$lastn` (issue 21): the newest `max` Observations of each
+     * kind, newest first, one index read per kind (at most 9), however long
+     * the history; one entry for the operation, as a search's.
+     */
+    async lastN(patientId: string, kinds: readonly string[], max: number, details: Record<string, unknown>): Promise<InterpretedRow[]> {
+      const allowed = await canAccessPatient(db, actor.tenantId, userId(), patientId)
+      await audit.one({ action: 'search', resourceType: 'Observation', resourceId: patientId, patientId: allowed ? patientId : null, outcome: allowed ? 'allowed' : 'denied', details: { api: 'fhir', operation: 'lastn', ...details } })
+      if (!allowed) throw new ERRORS.patientNotFound()
+      const rows: ObservationRow[] = []
+      for (const kind of kinds) rows.push(...await listObservations(db, { tenantId: actor.tenantId, patientId, kinds: [kind], order: 'desc', limit: max }))
+      const thresholds = rows.length ? await thresholdsOf(patientId) : []
+      return rows.map((row) => ({ ...row, thresholds }))
+    },
+
     /** How many Observations a search finds (`_summary=count`); one entry for the search, as a page's. */
     async countObservations(patientId: string, q: Omit<ObservationQuery, 'limit' | 'after' | 'order'>, details: Record<string, unknown>): Promise<number> {
       const allowed = await canAccessPatient(db, actor.tenantId, userId(), patientId)

@@ -10,6 +10,8 @@ interface Served {
   searchRevInclude?: string[]
   /** Chained parameters served (R4 has no element for them: named in the documentation of their reference parameter). */
   chains?: string[]
+  /** Operations on the type (`GET /fhir/<type>/$<name>`), each with the parameters it knows. */
+  operations?: { name: string; definition: string; documentation: string; params: string[] }[]
 }
 
 /** Parameters of every read and search (CapabilityStatement.rest.searchParam). */
@@ -64,6 +66,11 @@ export const SERVED: Partial<Record<ResourceType, Served>> = {
     ],
     searchInclude: ['Observation:patient', 'Observation:subject', 'Observation:device'],
     chains: ['patient.identifier'],
+    operations: [{
+      name: 'lastn', definition: 'http://hl7.org/fhir/OperationDefinition/Observation-lastn',
+      documentation: 'GET only: the newest max (1–100, default 1) Observations of each code, newest first; patient (or subject) required; code (LOINC, comma = OR) and category=vital-signs optional',
+      params: ['patient', 'subject', 'code', 'category', 'max'],
+    }],
   },
   CareTeam: {
     interactions: ['read', 'search-type'],
@@ -82,6 +89,7 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
     searchParam: s.searchParams,
     ...(s.searchInclude ? { searchInclude: s.searchInclude } : {}),
     ...(s.searchRevInclude ? { searchRevInclude: s.searchRevInclude } : {}),
+    ...(s.operations ? { operation: s.operations.map((o) => ({ name: o.name, definition: o.definition, documentation: o.documentation })) } : {}),
   }))
   return {
     resourceType: 'CapabilityStatement',

@@ -45,6 +45,8 @@ function codesOf(kind: string): { code: string[]; combo: string[] } {
 }
 // the LOINC-coded kinds: a questionnaire score's code is in the platform's own system (ADR 0042)
 const KINDS: string[] = [...Object.keys(VITAL_TYPES).filter((k) => !isPatientReported(k)), BP_PANEL]
+/** Every kind an Observation is served as: each vital, and the blood-pressure panel. */
+export const KINDS: readonly string[] = [...Object.keys(VITAL_TYPES), BP_PANEL]
 
 /**
  * The Observation kinds a `code` or `combo-code` search value names (`loinc`

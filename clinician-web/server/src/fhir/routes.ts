@@ -10,6 +10,7 @@ import { capabilityStatementSchema, refusals } from './response-schemas.js'
 import { withEtag } from './etag.js'
 import { checkParameters, elementsOf, trimmed } from './search-controls.js'
 import { searchRoutes } from './search-routes.js'
+import { lastnRoute } from './lastn-route.js'
 import { directoryRoutes } from './directory-routes.js'
 import { smartRoutes } from './smart-routes.js'
 import { checkScopes, grantScopes } from './client-scopes.js'
@@ -65,6 +66,7 @@ export const fhirRoutes: FastifyPluginAsyncZod<{ clients: ClientCredentials }> =
     secured.addHook('onSend', async (request, reply, payload) => withEtag(request, reply, payload))
     await secured.register(readRoutes)
     await secured.register(searchRoutes)
+    await secured.register(lastnRoute)
     await secured.register(careTeamRoutes)
     await secured.register(auditRoutes)
     await secured.register(directoryRoutes)

@@ -32,9 +32,15 @@ export function sentParameters(request: FastifyRequest): string[] {
  * all types (`_elements`). A route outside SERVED (metadata) knows none.
  */
 export function knownParameters(routeUrl: string): Set<string> {
+  const known = new Set(ALL_TYPES_PARAMS.map((p) => p.name))
+  // an operation (`/fhir/Observation/$lastn`) knows its own parameters
+  const op = /^\/fhir\/([A-Za-z]+)\/\$([a-z-]+)$/.exec(routeUrl)
+  if (op) {
+    for (const name of SERVED[op[1] as keyof typeof SERVED]?.operations?.find((o) => o.name === op[2])?.params ?? []) known.add(name)
+    return known
+  }
   const m = /^\/fhir\/([A-Za-z]+)(\/:id)?$/.exec(routeUrl)
   const served = m ? SERVED[m[1] as keyof typeof SERVED] : undefined
-  const known = new Set(ALL_TYPES_PARAMS.map((p) => p.name))
   if (!served || m?.[2]) return known
   for (const p of served.searchParams) known.add(p.name)
   for (const chain of served.chains ?? []) known.add(chain)

@@ -70,6 +70,17 @@ export const observationQuery = z.object({
   _summary: firstOf(storableText(100)),
 })
 
+/** `GET /fhir/Observation/$lastn?patient=&code=&category=&max=` (issue 21): the newest `max` of each code, 1 by default (R4 observation-operation-lastn). */
+export const lastnQuery = z.object({
+  patient: firstOf(patientReference),
+  subject: firstOf(patientReference),
+  code: firstOf(storableText(1000)),
+  category: firstOf(storableText(200)),
+  max: firstOf(count).transform((c) => Math.min(c ?? 1, MAX_LASTN)),
+})
+/** The most Observations of one code a `$lastn` gives. */
+export const MAX_LASTN = 100
+
 /** `GET /fhir/AuditEvent?patient=&date=` (log control, issue 19). */
 export const auditEventQuery = z.object({
   patient: firstOf(patientReference),
