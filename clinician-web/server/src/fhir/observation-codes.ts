@@ -43,10 +43,13 @@ function codesOf(kind: string): { code: string[]; combo: string[] } {
   const code = [info.loinc, ...(EXTRA_CODINGS[kind as VitalType] ?? []).map((c) => c.code)]
   return { code, combo: code }
 }
-// the LOINC-coded kinds: a questionnaire score's code is in the platform's own system (ADR 0042)
-const KINDS: string[] = [...Object.keys(VITAL_TYPES).filter((k) => !isPatientReported(k)), BP_PANEL]
-/** Every kind an Observation is served as: each vital, and the blood-pressure panel. */
-export const KINDS: readonly string[] = [...Object.keys(VITAL_TYPES), BP_PANEL]
+/**
+ * The vital-sign kinds, all LOINC-coded: each measured vital and the
+ * blood-pressure panel. A questionnaire score is a survey in the platform's
+ * own code system (ADR 0042), so neither a LOINC `code` search nor
+ * `$lastn` (vital signs only) names it.
+ */
+export const KINDS: readonly string[] = [...Object.keys(VITAL_TYPES).filter((k) => !isPatientReported(k)), BP_PANEL]
 
 /**
  * The Observation kinds a `code` or `combo-code` search value names (`loinc`
