@@ -187,7 +187,7 @@ test('the patient answers today\'s question on her phone and sees it among her r
   await expect(page.getByRole('region', { name: 'KOLS-testen (CAT)' }).getByRole('group')).toHaveCount(8)
   await checkPage(page, 'my-questionnaire-390')
   await daily.getByRole('button', { name: 'Send svaret' }).click()
-  await expect(daily.getByRole('status')).toContainText('Svaret er sendt. Poeng: 4 / 5.')
+  await expect(daily.getByRole('status')).toContainText('Svaret er sendt. Poeng: 4\u00a0av\u00a05.')
   await expect(daily.getByText('Det er innenfor grensene helsepersonellet har satt for deg.')).toBeVisible()
   const latest = page.getByRole('region', { name: 'Mine siste målinger' })
   const mine = latest.getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'Dagsform' }) })

@@ -41,7 +41,7 @@ function Result({ answer }: { answer: MyAnswer }) {
   const { t } = useI18n()
   return (
     <div role="status" className={`my-quest__result my-quest__result--${answer.severity}`}>
-      <p><strong>{t('myPage.answer.sent', { score: answer.instrument === 'cat' ? `${answer.score} / 40` : `${answer.score} / 5` })}</strong></p>
+      <p><strong>{t('myPage.answer.sent', { score: t('myPage.answer.of', { score: String(answer.score), max: answer.instrument === 'cat' ? '40' : '5' }) })}</strong></p>
       {answer.impact && <p>{t(IMPACT[answer.impact])}</p>}
       <p>{t(MEANING[answer.severity])}</p>
     </div>
@@ -113,9 +113,10 @@ function CatForm() {
         <form onSubmit={submit}>
           <p>{t('myPage.cat.intro')}</p>
           {CAT_ITEMS.map((item, i) => (
-            <fieldset key={item.key} className="my-quest__item">
-              <legend>{t('myPage.cat.item', { n: String(i + 1), low: item.low[language], high: item.high[language] })}</legend>
-              <p className="my-quest__anchors" aria-hidden="true"><span>0: {item.low[language]}</span><span>5: {item.high[language]}</span></p>
+            // the two anchors are the item's description: read with the group, shown once, 0 left and 5 right
+            <fieldset key={item.key} className="my-quest__item" aria-describedby={`cat-anchors-${item.key}`}>
+              <legend>{t('myPage.cat.item', { n: String(i + 1), of: String(CAT_ITEMS.length) })}</legend>
+              <p className="my-quest__anchors" id={`cat-anchors-${item.key}`}><span>0: {item.low[language]}</span> <span>5: {item.high[language]}</span></p>
               <div className="my-quest__row">
                 {[0, 1, 2, 3, 4, 5].map((n) => (
                   <label key={n} className="my-quest__option my-quest__option--small">
