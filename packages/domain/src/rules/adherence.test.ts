@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { adherence } from './adherence.js'
+import { adherence, planOccurrences } from './adherence.js'
 import { resolvePatientRules } from './resolve-patient-rules.js'
 
 // Heart failure: the morning weight every day by 10:00 Europe/Oslo (profiles.ts: window from 00:00).
@@ -23,5 +23,18 @@ describe('adherence (done ÷ planned)', () => {
   it('counts nothing before the start of follow-up, and says null when nothing was planned', () => {
     expect(adherence({ ruleSet, measuredAt: {}, pauses: [], serviceStartedAt: at('2026-03-09T00:00+01:00'), now, days: 30 })).toEqual({ done: 0, planned: 2, ratio: 0 })
     expect(adherence({ ruleSet: resolvePatientRules(['copd'], []), measuredAt: {}, pauses: [], serviceStartedAt: at('2026-01-01'), now, days: 7 }).ratio).toBeNull()
+  })
+  // the list asks the store which occurrences have a reading (one statement for all patients, docs/decisions/0043)
+  // and shares the 30 days' occurrences between its 7- and 30-day counts: the same answer as from the readings
+  it('counts the same from the occurrences a store says are done as from the readings, for 7 and 30 days', () => {
+    for (const c of cases) {
+      const weights = c.weights.map(at)
+      const occurrences = planOccurrences(ruleSet, now, 30)
+      const done = (o: { windowStart: Date; deadline: Date }) => weights.some((t) => t >= o.windowStart && t <= o.deadline)
+      for (const days of [7, 30]) {
+        const input = { ruleSet, pauses: c.pauses, serviceStartedAt: at('2026-01-01T00:00+01:00'), now, days }
+        expect(adherence({ ...input, occurrences, done })).toEqual(adherence({ ...input, measuredAt: { 'body-weight': weights } }))
+      }
+    }
   })
 })
