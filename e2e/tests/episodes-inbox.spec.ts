@@ -119,8 +119,9 @@ test('several red SpO2 readings are one episode, acknowledged once; a snoozed ep
   await expect(card).toContainText('Rødt varsel')
   await expect(card).toContainText('Oksygenmetning')
   await expect(card).toContainText('3 målinger utenfor grensen')
-  // the course: first and latest value (worst is by colour, the latest red: ADR 0027 keeps no extreme finding)
+  // the course: first, worst (the lowest reading, 80, between the alert's first and latest findings) and latest
   await expect(card.getByText('Først').locator('xpath=..')).toContainText('82')
+  await expect(card.getByText('Verst').locator('xpath=..')).toContainText('80')
   await expect(card.getByText('Sist').locator('xpath=..')).toContainText('81')
   await expect(page.getByText(/Hurtigtaster/).locator('xpath=..')).toContainText('Enter viser hvorfor')
   // notifications were granted to this context: no button asking, it says they are on

@@ -12,10 +12,11 @@ import { expect, test, type Page } from '@playwright/test'
 // found) are compared pixel by pixel with committed snapshots as well; the
 // others are not: their content is the demo seed's (reworked in parallel,
 // issue 20) and the clock's, so a snapshot would test the seed, not the layout.
-// (`isScanned`: axe and a screenshot to look at, at one size of each kind, desk, tablet, phone: axe and
-// full-page screenshots are most of the walk's time, CI's budget allows three; the layout checks run at all five)
+// (`isScanned`: axe and a screenshot to look at, at the tablet in portrait and the phone, as before: axe and
+// full-page screenshots are most of the walk's time, and CI's budget allows the layout checks at the three new
+// sizes, not axe there too; axe's rules seldom change with the width, the layout's do)
 const SIZES = [
-  { width: 1366, height: 768, isScanned: true },
+  { width: 1366, height: 768, isScanned: false },
   { width: 1024, height: 768, isScanned: false },
   { width: 1180, height: 820, isScanned: false },
   { width: 820, height: 1180, isScanned: true },
