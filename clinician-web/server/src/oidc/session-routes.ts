@@ -94,7 +94,8 @@ export async function registerLoginRoutes<Identity, Failure extends string>(
     },
   }, async (request, reply) => {
     if (!rp) return reply.redirect(toLogin(`${name}-not-configured`))
-    const { returnTo, maxAge } = request.query as { returnTo?: string; maxAge?: number }
+    const { returnTo, maxAge: asked } = request.query as { returnTo?: string; maxAge?: number }
+    const maxAge = profile.freshLogin ? asked : undefined
     let started: Awaited<ReturnType<RelyingParty<Identity, Failure>['start']>>
     try {
       started = await rp.start({ origin: originOf(request), returnTo: portalPath(returnTo), ...(maxAge !== undefined ? { maxAge } : {}) })
