@@ -39,9 +39,9 @@ import { serviceCourseRoutes } from './routes/service-course.js'
 import { sessionRoutes } from './routes/session.js'
 import { shiftRoutes } from './routes/shift.js'
 import { helseIdSessionRoutes } from './routes/helseid-session.js'
-import { createIdPortenRelyingParty, type IdPortenOptions } from './idporten/relying-party.js'
 import { idPortenSessionRoutes } from './routes/idporten-session.js'
-import { createRelyingParty, type RelyingPartyOptions } from './helseid/relying-party.js'
+import { createOidcRelyingParty, type RelyingPartyOptions } from './oidc/relying-party.js'
+import { HELSEID, ID_PORTEN } from './oidc/providers.js'
 import { SessionStreams } from './session-streams.js'
 import { flowEditorRoutes, type FlowEditorHost } from './routes/flow-editor.js'
 import { guardFlowEditorUpgrades } from './plugins/flow-editor-upgrades.js'
@@ -70,7 +70,7 @@ export interface AppOptions {
   /** Login with HelseID (VARDE_OIDC_*, or the demo stand-in); unset: password login only. */
   helseId?: RelyingPartyOptions
   /** Patients' login with ID-porten (VARDE_IDPORTEN_*, or the demo stand-in); unset: patients log in with a password. */
-  idPorten?: IdPortenOptions
+  idPorten?: RelyingPartyOptions
   /** Node-RED, when this process runs part `flows`: its editor at /flows/ (docs/decisions/0020). */
   flows?: FlowEditorHost
 }
@@ -138,11 +138,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await scope.register(sessionRoutes, { db: options.db, throttle, mode: options.mode, secureCookies, streams, sessionTtlMs: sessions.absoluteMs })
     await scope.register(helseIdSessionRoutes, {
       db: options.db, mode: options.mode, secureCookies, streams, sessionTtlMs: sessions.absoluteMs,
-      relyingParty: options.helseId ? createRelyingParty(options.helseId) : null, hasIdPorten: options.idPorten !== undefined,
+      relyingParty: options.helseId ? createOidcRelyingParty(options.helseId, HELSEID) : null, hasIdPorten: options.idPorten !== undefined,
     })
     await scope.register(idPortenSessionRoutes, {
       db: options.db, mode: options.mode, secureCookies, streams, sessionTtlMs: sessions.absoluteMs,
-      relyingParty: options.idPorten ? createIdPortenRelyingParty(options.idPorten) : null,
+      relyingParty: options.idPorten ? createOidcRelyingParty(options.idPorten, ID_PORTEN) : null,
     })
   })
   await app.register(patientRoutes)

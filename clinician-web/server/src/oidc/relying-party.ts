@@ -1,13 +1,15 @@
-import { identityOf, LOGIN_SCOPES, type HelseIdIdentity } from '@varde/helseid'
 import { importJWK, type CryptoKey, type JWK } from 'jose'
 import * as oidc from 'openid-client'
 
 /**
- * Varde as HelseID's relying party (issue 24; docs/decisions/0021), with
+ * Varde as an OpenID provider's relying party, one module for every login
+ * (HelseID for staff, docs/decisions/0021; ID-porten for patients, 0039), with
  * `openid-client` 6 (OpenID certified): authorization code with PKCE (S256),
  * state and nonce, `private_key_jwt` at the token endpoint, the ID token
  * checked by the library (signature, issuer, audience, nonce, expiry,
- * auth_time against max_age) before anything here reads it.
+ * auth_time against max_age) before the provider's `identityOf` reads it.
+ * What differs between providers is a `ProviderProfile`: the next provider is
+ * one more profile, not one more copy of this flow.
  */
 export interface RelyingPartyOptions {
   issuer: string
@@ -34,19 +36,33 @@ export interface LoginTransaction {
   redirectUri: string
 }
 
-export interface FinishedLogin { identity: HelseIdIdentity; idToken: string; authTime: Date }
-export type LoginFailure = 'helseid-login-failed' | 'trust-framework-invalid'
+type Tokens = Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>
 
-export interface RelyingParty {
+/** How one provider differs: what to ask for, and who its checked ID token names. */
+export interface ProviderProfile<Identity, Failure extends string> {
+  /** The coded failure of a login that did not come through (the provider's answer, the callback address, no ID token). */
+  failure: Failure
+  scopes: readonly string[]
+  /** Further parameters of the authorization request (acr_values, ui_locales). */
+  authorizationParameters?: Record<string, string>
+  /** The identity the checked ID token's claims name, or a coded problem. */
+  identityOf(claims: oidc.IDToken, tokens: Tokens): { identity: Identity } | { problem: Failure; reason: string }
+}
+
+export interface FinishedLogin<Identity> { identity: Identity; idToken: string; authTime: Date }
+
+export interface RelyingParty<Identity, Failure extends string> {
   /** The registered callback address for a request from `origin`. */
   redirectUriFor(origin: string): string
   start(options: { maxAge?: number; returnTo: string; origin: string }): Promise<{ url: string; transaction: LoginTransaction }>
   /** `callbackPath`: the callback request's path and query. */
-  finish(callbackPath: string, transaction: LoginTransaction): Promise<FinishedLogin | { failure: LoginFailure; reason: string }>
+  finish(callbackPath: string, transaction: LoginTransaction): Promise<FinishedLogin<Identity> | { failure: Failure; reason: string }>
   endSessionUrl(idToken: string | null, origin: string): Promise<string | null>
 }
 
-export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
+export function createOidcRelyingParty<Identity, Failure extends string>(
+  options: RelyingPartyOptions, profile: ProviderProfile<Identity, Failure>,
+): RelyingParty<Identity, Failure> {
   let config: Promise<oidc.Configuration> | undefined
   // discovered at first use (the provider may start after Varde), again after a failure
   const configuration = (): Promise<oidc.Configuration> => {
@@ -55,6 +71,7 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
   }
   const [fallback = ''] = options.redirectUris
   const redirectUriFor = (origin: string) => options.redirectUris.find((u) => new URL(u).origin === origin) ?? fallback
+  const failure = profile.failure
   return {
     redirectUriFor,
     async start({ maxAge, returnTo, origin }) {
@@ -65,11 +82,12 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
       }
       const url = oidc.buildAuthorizationUrl(c, {
         redirect_uri: transaction.redirectUri,
-        scope: LOGIN_SCOPES.join(' '),
+        scope: profile.scopes.join(' '),
         state: transaction.state,
         nonce: transaction.nonce,
         code_challenge: await oidc.calculatePKCECodeChallenge(transaction.codeVerifier),
         code_challenge_method: 'S256',
+        ...profile.authorizationParameters,
         // a fresh login at the provider, not its single sign-on session (before emergency access)
         ...(maxAge !== undefined ? { max_age: String(maxAge), prompt: 'login' } : {}),
       })
@@ -79,11 +97,10 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
     async finish(callbackPath, transaction) {
       const c = await configuration()
       // the address the provider sent the browser to: one of ours (the transaction cookie is the browser's to change)
-      if (!options.redirectUris.includes(transaction.redirectUri)) return { failure: 'helseid-login-failed', reason: 'callback address not registered' }
-      const callbackUrl = new URL(callbackPath, transaction.redirectUri)
-      let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>
+      if (!options.redirectUris.includes(transaction.redirectUri)) return { failure, reason: 'callback address not registered' }
+      let tokens: Tokens
       try {
-        tokens = await oidc.authorizationCodeGrant(c, callbackUrl, {
+        tokens = await oidc.authorizationCodeGrant(c, new URL(callbackPath, transaction.redirectUri), {
           pkceCodeVerifier: transaction.codeVerifier,
           expectedState: transaction.state,
           expectedNonce: transaction.nonce,
@@ -91,12 +108,12 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
           ...(transaction.maxAge !== undefined ? { maxAge: transaction.maxAge } : {}),
         })
       } catch (error) {
-        return { failure: 'helseid-login-failed', reason: reasonOf(error) }
+        return { failure, reason: reasonOf(error) }
       }
       const claims = tokens.claims()
-      if (!claims || !tokens.id_token) return { failure: 'helseid-login-failed', reason: 'no ID token' }
-      const read = identityOf({ ...claims, authorization_details: claims.authorization_details ?? tokens.authorization_details })
-      if ('problem' in read) return { failure: read.problem, reason: 'authorization_details do not follow the trust framework' }
+      if (!claims || !tokens.id_token) return { failure, reason: 'no ID token' }
+      const read = profile.identityOf(claims, tokens)
+      if ('problem' in read) return { failure: read.problem, reason: read.reason }
       const authTime = typeof claims.auth_time === 'number' ? new Date(claims.auth_time * 1000) : new Date(claims.iat * 1000)
       return { identity: read.identity, idToken: tokens.id_token, authTime }
     },
@@ -112,8 +129,8 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
   }
 }
 
-/** The provider's metadata and Varde as its `private_key_jwt` client (the ID-porten login uses it too). */
-export async function discover(options: Pick<RelyingPartyOptions, 'issuer' | 'clientId' | 'clientJwk'>): Promise<oidc.Configuration> {
+/** The provider's metadata and Varde as its `private_key_jwt` client. */
+async function discover(options: Pick<RelyingPartyOptions, 'issuer' | 'clientId' | 'clientJwk'>): Promise<oidc.Configuration> {
   const issuer = new URL(options.issuer)
   const isLoopbackHttp = issuer.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(issuer.hostname)
   const key = await importJWK(options.clientJwk as JWK, algorithmOf(options.clientJwk)) as CryptoKey
@@ -132,7 +149,7 @@ function algorithmOf(jwk: Record<string, unknown>): string {
 }
 
 /** The library's words for what was wrong (for the log: no token, no claim value). */
-export function reasonOf(error: unknown): string {
+function reasonOf(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code
     return `${typeof code === 'string' ? `${code}: ` : ''}${error.message}`.slice(0, 300)
