@@ -29,6 +29,7 @@ import { LoginPage } from './pages/login-page'
 import { NotFoundPage } from './pages/not-found-page'
 import { PatientListPage } from './pages/patient-list-page'
 import { PageSuspense } from './components/page-loading'
+import { loadPatientPage, prefetchPatientPage } from './pages/load-patient-page'
 import { LanguageSwitch } from './components/language-switch'
 import { paths } from './routes'
 import { RequireRole, RequireSession, RequireSignedOut } from './session/guards'
@@ -37,7 +38,6 @@ import { hasRole, SessionProvider, useSession, useSignedInSession } from './sess
 // Only what a cold start of the list needs is in the first load (bench/src/portal-list.ts
 // holds it to a budget, issue 20); every other page loads its code when opened.
 // The charts (Recharts) load with the first patient page, not with the list a nurse starts on.
-const loadPatientPage = () => import('./pages/patient-page')
 const PatientPage = lazy(() => loadPatientPage().then((m) => ({ default: m.PatientPage })))
 const AlertsPage = lazy(() => import('./pages/alerts-page').then((m) => ({ default: m.AlertsPage })))
 const ShiftPage = lazy(() => import('./pages/shift-page').then((m) => ({ default: m.ShiftPage })))
@@ -226,7 +226,7 @@ function SignedInLayout() {
   useFocusOnNavigation(location.pathname)
   useEffect(() => {
     // fetch the chart code while the nurse reads the list, so the first patient opens at once
-    const timer = setTimeout(() => void loadPatientPage().catch(() => {}), 1500)
+    const timer = setTimeout(prefetchPatientPage, 1500)
     return () => clearTimeout(timer)
   }, [])
   const handleLogOut = async () => {
