@@ -4,7 +4,7 @@ import {
   QueryClientProvider,
   useQueryClient,
 } from '@tanstack/react-query'
-import { lazy, useEffect, useMemo, useRef, useState } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import {
   BrowserRouter,
   Link,
@@ -29,28 +29,24 @@ import { LoginPage } from './pages/login-page'
 import { NotFoundPage } from './pages/not-found-page'
 import { PatientListPage } from './pages/patient-list-page'
 import { PageSuspense } from './components/page-loading'
-import { loadPatientPage, prefetchPatientPage } from './pages/load-patient-page'
+import {
+  AccessReportPage,
+  AdminGatewaysPage,
+  AdminUsersPage,
+  AdminWhatIfPage,
+  AlertsPage,
+  DeliveriesPage,
+  EnrolPage,
+  LogControlPage,
+  MyPage,
+  PatientPage,
+  prefetchPatientPage,
+  ShiftPage,
+} from './pages/lazy-pages'
 import { LanguageSwitch } from './components/language-switch'
 import { paths } from './routes'
 import { RequireRole, RequireSession, RequireSignedOut } from './session/guards'
 import { hasRole, SessionProvider, useSession, useSignedInSession } from './session/session-context'
-
-// Only what a cold start of the list needs is in the first load (bench/src/portal-list.ts
-// holds it to a budget, issue 20); every other page loads its code when opened.
-// The charts (Recharts) load with the first patient page, not with the list a nurse starts on.
-const PatientPage = lazy(() => loadPatientPage().then((m) => ({ default: m.PatientPage })))
-const AlertsPage = lazy(() => import('./pages/alerts-page').then((m) => ({ default: m.AlertsPage })))
-const ShiftPage = lazy(() => import('./pages/shift-page').then((m) => ({ default: m.ShiftPage })))
-// the administrator's pages (and the QR code library) load only for an administrator who opens them
-const AdminGatewaysPage = lazy(() => import('./pages/admin-gateways-page').then((m) => ({ default: m.AdminGatewaysPage })))
-const AdminUsersPage = lazy(() => import('./pages/admin-users-page').then((m) => ({ default: m.AdminUsersPage })))
-const EnrolPage = lazy(() => import('./pages/enrol-page').then((m) => ({ default: m.EnrolPage })))
-const DeliveriesPage = lazy(() => import('./pages/deliveries-page').then((m) => ({ default: m.DeliveriesPage })))
-const AdminWhatIfPage = lazy(() => import('./pages/admin-what-if-page').then((m) => ({ default: m.AdminWhatIfPage })))
-const LogControlPage = lazy(() => import('./pages/log-control-page').then((m) => ({ default: m.LogControlPage })))
-// the patient's own pages (issue 25) are never the clinician's list
-const MyPage = lazy(() => import('./pages/my-page').then((m) => ({ default: m.MyPage })))
-const AccessReportPage = lazy(() => import('./pages/access-report-page').then((m) => ({ default: m.AccessReportPage })))
 
 // A live event written into the cache is on screen in the same task, as when
 // pages held their own state: Query's default defers its notifications to a
