@@ -1,4 +1,5 @@
 import { act, render, screen } from '@testing-library/react'
+import { MemoryRouter } from 'react-router'
 import { expect, test } from 'vitest'
 import { I18nProvider } from '../i18n/i18n'
 import { lazyPage } from './lazy-page'
@@ -10,9 +11,11 @@ import { PageSuspense } from './page-loading'
 function renderPage(Page: ReturnType<typeof lazyPage<object>>) {
   return render(
     <I18nProvider initialLanguage="nb">
-      <PageSuspense>
-        <Page />
-      </PageSuspense>
+      <MemoryRouter>
+        <PageSuspense>
+          <Page />
+        </PageSuspense>
+      </MemoryRouter>
     </I18nProvider>,
   )
 }

@@ -1,6 +1,7 @@
-import { render, screen } from '@testing-library/react'
+import { render, screen, within } from '@testing-library/react'
 import { lazy, type JSX } from 'react'
-import { expect, test } from 'vitest'
+import { MemoryRouter } from 'react-router'
+import { expect, test, vi } from 'vitest'
 import { I18nProvider } from '../i18n/i18n'
 import { PageSuspense } from './page-loading'
 
@@ -16,9 +17,11 @@ function renderWaiting(language: 'nb' | 'en') {
   )
   render(
     <I18nProvider initialLanguage={language}>
-      <PageSuspense>
-        <Page />
-      </PageSuspense>
+      <MemoryRouter>
+        <PageSuspense>
+          <Page />
+        </PageSuspense>
+      </MemoryRouter>
     </I18nProvider>,
   )
   return () => arrive()
@@ -35,4 +38,22 @@ test('while a page loads its code, "Laster …" is a status in its place, and th
 test('the wait is said in English when English is chosen', () => {
   renderWaiting('en')
   expect(screen.getByRole('status').textContent).toBe('Loading …')
+})
+
+test('a page whose code cannot be fetched (a deploy replaced it) says so, with a way to reload, not a blank window', async () => {
+  const Page = lazy(() => Promise.reject(new TypeError('Failed to fetch dynamically imported module')))
+  const silenced = vi.spyOn(console, 'error').mockImplementation(() => {})
+  render(
+    <I18nProvider initialLanguage="nb">
+      <MemoryRouter>
+        <PageSuspense>
+          <Page />
+        </PageSuspense>
+      </MemoryRouter>
+    </I18nProvider>,
+  )
+  const alert = await screen.findByRole('alert')
+  silenced.mockRestore()
+  expect(alert.textContent).toMatch(/Kunne ikke hente siden/)
+  expect(within(alert).getByRole('button', { name: 'Last inn på nytt' })).toBeTruthy()
 })
