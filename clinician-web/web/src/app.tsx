@@ -4,7 +4,7 @@ import {
   QueryClientProvider,
   useQueryClient,
 } from '@tanstack/react-query'
-import { lazy, Suspense, useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import {
   BrowserRouter,
   Link,
@@ -24,29 +24,29 @@ import { getSession } from './api/session'
 import { TopBar } from './components/top-bar'
 import { RedEpisodeAlarmProvider } from './notify/alarm-context'
 import { I18nProvider, useI18n, type Language } from './i18n/i18n'
-import { AccessReportPage } from './pages/access-report-page'
-import { AlertsPage } from './pages/alerts-page'
-import { DeliveriesPage } from './pages/deliveries-page'
-import { AdminWhatIfPage } from './pages/admin-what-if-page'
-import { LogControlPage } from './pages/log-control-page'
 import { ChooseTenantPage } from './pages/choose-tenant-page'
 import { LoginPage } from './pages/login-page'
 import { NotFoundPage } from './pages/not-found-page'
-import { EnrolPage } from './pages/enrol-page'
-import { MyPage } from './pages/my-page'
 import { PatientListPage } from './pages/patient-list-page'
-import { ShiftPage } from './pages/shift-page'
+import { PageSuspense } from './components/page-loading'
+import {
+  AccessReportPage,
+  AdminGatewaysPage,
+  AdminUsersPage,
+  AdminWhatIfPage,
+  AlertsPage,
+  DeliveriesPage,
+  EnrolPage,
+  LogControlPage,
+  MyPage,
+  PatientPage,
+  prefetchPatientPage,
+  ShiftPage,
+} from './pages/lazy-pages'
 import { LanguageSwitch } from './components/language-switch'
 import { paths } from './routes'
 import { RequireRole, RequireSession, RequireSignedOut } from './session/guards'
 import { hasRole, SessionProvider, useSession, useSignedInSession } from './session/session-context'
-
-// the charts (Recharts) load with the first patient page, not with the list a nurse starts on
-const loadPatientPage = () => import('./pages/patient-page')
-const PatientPage = lazy(() => loadPatientPage().then((m) => ({ default: m.PatientPage })))
-// the administrator's pages (and the QR code library) load only for an administrator who opens them
-const AdminGatewaysPage = lazy(() => import('./pages/admin-gateways-page').then((m) => ({ default: m.AdminGatewaysPage })))
-const AdminUsersPage = lazy(() => import('./pages/admin-users-page').then((m) => ({ default: m.AdminUsersPage })))
 
 // A live event written into the cache is on screen in the same task, as when
 // pages held their own state: Query's default defers its notifications to a
@@ -114,8 +114,8 @@ function AppRoutes() {
             <Route path="/vakt" element={<ShiftPage />} />
           </Route>
           <Route element={<RequireRole roles={['admin']} />}>
-            <Route path="/admin/gateways" element={<AdminRoute page={<AdminGatewaysPage />} />} />
-            <Route path="/admin/users" element={<AdminRoute page={<AdminUsersPage />} />} />
+            <Route path="/admin/gateways" element={<AdminGatewaysPage />} />
+            <Route path="/admin/users" element={<AdminUsersPage />} />
             <Route path="/admin/enrol" element={<EnrolPage />} />
             <Route path="/admin/deliveries" element={<DeliveriesPage />} />
             <Route path="/admin/what-if" element={<AdminWhatIfPage />} />
@@ -141,19 +141,9 @@ function LoginRoute() {
   )
 }
 
-function AdminRoute({ page }: { page: ReactNode }) {
-  const { t } = useI18n()
-  return <Suspense fallback={<p className="page__loading">{t('app.loading')}</p>}>{page}</Suspense>
-}
-
 function PatientRoute() {
-  const { t } = useI18n()
   const { patientId = '' } = useParams()
-  return (
-    <Suspense fallback={<p className="page__loading">{t('app.loading')}</p>}>
-      <PatientPage key={patientId} patientId={patientId} />
-    </Suspense>
-  )
+  return <PatientPage key={patientId} patientId={patientId} />
 }
 
 /** The clinician's part: a patient user is taken to their own page instead. */
@@ -189,7 +179,9 @@ function PatientLayout() {
         <button type="button" className="patient-layout__logout" onClick={() => void handleLogOut()}>{t('topBar.logOut')}</button>
       </header>
       <main id="main" tabIndex={-1} className="main patient-layout__main">
-        <Outlet />
+        <PageSuspense>
+          <Outlet />
+        </PageSuspense>
       </main>
     </div>
   )
@@ -230,7 +222,7 @@ function SignedInLayout() {
   useFocusOnNavigation(location.pathname)
   useEffect(() => {
     // fetch the chart code while the nurse reads the list, so the first patient opens at once
-    const timer = setTimeout(() => void loadPatientPage().catch(() => {}), 1500)
+    const timer = setTimeout(prefetchPatientPage, 1500)
     return () => clearTimeout(timer)
   }, [])
   const handleLogOut = async () => {
@@ -246,7 +238,10 @@ function SignedInLayout() {
       <RedEpisodeAlarmProvider>
         <TopBar session={session} onLogOut={() => void handleLogOut()} />
         <main id="main" tabIndex={-1} className="main">
-          <Outlet />
+          {/* a lazy page waits here: the top bar stays, only the page's place says "Laster …" */}
+          <PageSuspense>
+            <Outlet />
+          </PageSuspense>
         </main>
       </RedEpisodeAlarmProvider>
     </LiveEventsProvider>

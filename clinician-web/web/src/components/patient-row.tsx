@@ -3,6 +3,7 @@ import { forwardRef, memo } from 'react'
 import { Link } from 'react-router'
 import { useI18n } from '../i18n/i18n'
 import { ageOf } from '../pages/patient-list-filters'
+import { prefetchPatientPage } from '../pages/lazy-pages'
 import { paths } from '../routes'
 import { AdherenceText } from './adherence-text'
 import { ConditionList } from './condition-list'
@@ -53,7 +54,13 @@ export const PatientRow = memo(
         </div>
         <div className="patient-card__identity">
           <h2 className="patient-card__name">
-            <Link to={paths.patient(patient.id)} className="patient-card__link" data-row-link>
+            <Link
+              to={paths.patient(patient.id)}
+              className="patient-card__link"
+              data-row-link
+              onPointerEnter={prefetchPatientPage}
+              onFocus={prefetchPatientPage}
+            >
               {patient.displayName}
             </Link>
           </h2>

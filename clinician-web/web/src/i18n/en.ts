@@ -8,6 +8,8 @@ export const en: Messages = {
   'app.retry': 'Try again',
   'app.loadError': 'Could not load data from the server.',
   'app.networkError': 'Cannot reach the server. Check the network and try again.',
+  'app.pageLoadError': 'Could not load the page. The portal may have been updated, or the network dropped for a moment.',
+  'app.reload': 'Reload',
 
   'nav.label': 'Main menu',
   'nav.patients': 'Patients',

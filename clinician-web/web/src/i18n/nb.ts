@@ -10,6 +10,8 @@ export const nb = {
   'app.retry': 'Prøv igjen',
   'app.loadError': 'Kunne ikke hente data fra serveren.',
   'app.networkError': 'Får ikke kontakt med serveren. Sjekk nettverket og prøv igjen.',
+  'app.pageLoadError': 'Kunne ikke hente siden. Portalen kan ha blitt oppdatert, eller nettet er borte et øyeblikk.',
+  'app.reload': 'Last inn på nytt',
 
   'nav.label': 'Hovedmeny',
   'nav.patients': 'Pasienter',

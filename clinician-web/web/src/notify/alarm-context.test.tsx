@@ -1,10 +1,17 @@
 import { act, render, screen, waitFor } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import type { Episode } from '@varde/api-contract'
-import { afterEach, beforeEach, expect, test } from 'vitest'
+import { afterEach, beforeAll, beforeEach, expect, test } from 'vitest'
 import { App } from '../app'
 import { alert, episode, minutesAgo, session } from '../testing/fixtures'
 import { FakeEventSource, installFakeApi, installFakeEventSource, visit } from '../testing/fake-api'
+import { AlertsPage } from '../pages/lazy-pages'
+
+// The app loads this page lazily (pages/lazy-pages.ts); its code's first load in jsdom may
+// take longer than findBy's 1 s on a busy machine, which is not what these tests are about.
+beforeAll(async () => {
+  await AlertsPage.preload()
+})
 
 /*
  * The red-episode alarm belongs to the app shell (issue 20): it calls from

@@ -1,11 +1,18 @@
 import { act, render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
-import { beforeEach, describe, expect, test, vi } from 'vitest'
+import { beforeAll, beforeEach, describe, expect, test, vi } from 'vitest'
 import type { Episode } from '@varde/api-contract'
 import { App } from '../app'
 import { alert, episode, minutesAgo, NOW, session } from '../testing/fixtures'
 import { FakeEventSource, installFakeApi, installFakeEventSource, visit, type FakeHandler } from '../testing/fake-api'
 import { inboxKeyOf } from './inbox-keys'
+import { AlertsPage } from './lazy-pages'
+
+// The app loads this page lazily (pages/lazy-pages.ts); its code's first load in jsdom may
+// take longer than findBy's 1 s on a busy machine, which is not what these tests are about.
+beforeAll(async () => {
+  await AlertsPage.preload()
+})
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['Date'] })

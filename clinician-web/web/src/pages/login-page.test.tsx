@@ -1,9 +1,16 @@
 import { render, screen, waitFor } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
-import { expect, test } from 'vitest'
+import { beforeAll, expect, test } from 'vitest'
 import { App } from '../app'
 import { session } from '../testing/fixtures'
 import { installFakeApi, installFakeEventSource, visit } from '../testing/fake-api'
+import { AlertsPage } from './lazy-pages'
+
+// The app loads this page lazily (pages/lazy-pages.ts); its code's first load in jsdom may
+// take longer than findBy's 1 s on a busy machine, which is not what these tests are about.
+beforeAll(async () => {
+  await AlertsPage.preload()
+})
 
 function signedOutApi(loginReply: { status: number; body?: unknown }) {
   let isSignedIn = false

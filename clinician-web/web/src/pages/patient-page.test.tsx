@@ -21,11 +21,12 @@ import {
   type FakeHandler,
   type FakeRequest,
 } from '../testing/fake-api'
+import { PatientPage } from './lazy-pages'
 
 // The app loads this page lazily (Recharts); on a busy machine its first load
 // took over 3 s, past findBy's 1 s, which is not what these tests are about.
 beforeAll(async () => {
-  await import('./patient-page')
+  await PatientPage.preload()
 })
 
 beforeEach(() => {

@@ -1,10 +1,17 @@
 import type { ShiftView } from '@varde/api-contract'
 import { render, screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
-import { expect, test } from 'vitest'
+import { beforeAll, expect, test } from 'vitest'
 import { App } from '../app'
 import { session } from '../testing/fixtures'
 import { installFakeApi, installFakeEventSource, visit } from '../testing/fake-api'
+import { ShiftPage } from './lazy-pages'
+
+// The app loads this page lazily (pages/lazy-pages.ts); its code's first load in jsdom may
+// take longer than findBy's 1 s on a busy machine, which is not what these tests are about.
+beforeAll(async () => {
+  await ShiftPage.preload()
+})
 
 // The shift view (issue 20, docs/decisions/0034) against a scripted server:
 // the handover note comes first, the nurse's own patients before the others',
