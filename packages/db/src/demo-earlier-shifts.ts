@@ -28,7 +28,8 @@ export async function resolveDemoEarlierShifts(db: Queryable, shiftStart: Date):
               resolved_at = LEAST(a.last_triggered_at + interval '2 hours', $2::timestamptz),
               resolved_by = nurse.id, outcome = 'no-action-needed', resolution_note = $3,
               revision = a.revision + 1, updated_at = now()
-         FROM nurse, (SELECT id, status FROM alerts WHERE tenant_id = $1 AND status <> 'resolved' AND last_triggered_at < $2::timestamptz) prior
+         FROM nurse, (SELECT id, status FROM alerts WHERE tenant_id = $1 AND status <> 'resolved' AND last_triggered_at < $2::timestamptz
+                                        AND NOT (rule_kind IN ('missed-measurement', 'gateway-offline', 'low-battery', 'device-health') AND is_condition_active)) prior
         WHERE a.tenant_id = $1 AND a.id = prior.id
        RETURNING a.tenant_id, a.id, a.acknowledged_at, a.resolved_at, nurse.id AS nurse_id, nurse.username, prior.status AS prior_status
      ),
