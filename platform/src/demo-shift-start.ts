@@ -9,6 +9,9 @@ export const DEMO_SHIFT_HOURS = 8
 /** How long the demo waits for the rules to judge the month of history before the earlier shifts resolve what they handled. */
 const RULES_DEADLINE_MS = 180_000
 
+/** How long a stop waits for the step under way (a statement, the feed's connecting) before the platform stops under it. */
+const STOP_WAIT_MS = 2_000
+
 export interface DemoShiftStart {
   /** Settles when the shift, its history and the earlier shifts' work are stored and the live feed runs (never rejects: failures are logged). */
   done: Promise<void>
@@ -47,15 +50,20 @@ export function startDemoShift(options: {
     }
     if (stopping) return
     sim = await startSimulator({ mqttUrl: options.mqttUrl, homes, intervalMs: options.intervalMs, logger, now })
+    if (stopping) return
     logger.info({ part: 'simulator', ms: Math.round(performance.now() - startedAt) }, 'demo feed running')
   })().catch((error: unknown) => {
-    logger.error({ err: error, part: 'simulator' }, 'demo shift failed to start')
+    // a stop in the middle ends the database under a statement: expected, not an error
+    if (stopping) logger.warn({ part: 'simulator' }, 'demo shift not finished: stopped while it was coming up')
+    else logger.error({ err: error, part: 'simulator' }, 'demo shift failed to start')
   })
   return {
     done,
     stop: async () => {
       stopping = true
-      await done
+      // a Ctrl-C right after ready must not wait out the history's one statement or the rules' judging of it
+      // (main.ts's 10 s shutdown deadline); what is not stored yet is stored on the next start (idempotent)
+      await Promise.race([done, new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())])
       await sim?.stop()
     },
   }
