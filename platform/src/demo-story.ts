@@ -28,9 +28,18 @@ export function storySilence(home: StoryHome, now: Date): { from: Date; until: D
     const from = new Date(now)
     from.setDate(from.getDate() - 1)
     from.setHours(story.silentSinceYesterdayHour, 0, 0, 0)
+    // the morning after must be over (heart failure's weight by 10:00, profiles.ts), so the story's missed measurement
+    // is there at any hour the demo starts: before 10:00 the silence began the night before yesterday
+    const morning = new Date(from)
+    morning.setDate(morning.getDate() + 1)
+    morning.setHours(MORNING_DEADLINE_HOUR, 0, 0, 0)
+    if (morning.getTime() > now.getTime()) from.setDate(from.getDate() - 1)
     return { from, until: null }
   }
   return null
 }
+
+/** The heart-failure profile's morning weight deadline (missed:body-weight, 10:00). */
+const MORNING_DEADLINE_HOUR = 10
 
 const isEpisodeKind = (kind: string): kind is EpisodeKind => (EPISODE_KINDS as readonly string[]).includes(kind)

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createBroker, ensureSelfSignedTlsCredentials, loadTlsCredentials, type VardeBroker } from '@varde/broker'
 import type { PlatformConfig } from '@varde/config'
-import { createPool, loadClockSetting, migrate, PlatformClock, resetPlatformClock, seedDemoShift, seedDemoTenants, setPlatformClock, startEmbeddedDatabase, type DemoHome, type EmbeddedDatabase, type Pool, type WireServerStats } from '@varde/db'
+import { createPool, loadClockSetting, migrate, PlatformClock, resetPlatformClock, seedDemoTenants, setPlatformClock, startEmbeddedDatabase, type DemoHome, type EmbeddedDatabase, type Pool, type WireServerStats } from '@varde/db'
 import { isWallClock } from '@varde/domain'
 import {
   escalationSettings, startEscalation, startIngest, startOutboxRelay, startRollupRefresher, startRuleWorker, type EscalationService, type IngestService, type OutboxRelay, type RuleWorker,
@@ -11,8 +11,7 @@ import { startFlows, type Flows } from './flows.js'
 import { startForwarding, type Forwarding } from './forwarding.js'
 import { buildApp, connectLiveEvents, type LiveEvents } from '@varde/server'
 import type { Logger } from 'pino'
-import { seedDemoHistory } from './demo-history.js'
-import { startSimulator, type Simulator } from './simulator.js'
+import { startDemoShift } from './demo-shift-start.js'
 import { startHelseIdLogin } from './helseid.js'
 import { startIdPortenLogin } from './idporten.js'
 import { startAuditRetention } from './audit-retention.js'
@@ -28,6 +27,8 @@ export interface RunningPlatform {
   demoHomes: DemoHome[]
   /** Where the demo GP practice receives forwarded data ('' when this process runs no forwarding, or outside demo mode). */
   demoGpFhirUrl: string
+  /** Settles when the simulator's demo (the shift, its history, the live feed) is up; that comes after ready. */
+  demoFeed: Promise<void>
   /** Stops the parts in reverse order of starting; a part that fails to stop is logged and the next one stopped. */
   stop(): Promise<void>
   /**
@@ -176,17 +177,15 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     let mqttWebSocketUrl = ''
     if (broker && httpUrl) mqttWebSocketUrl = `${httpUrl.replace(/^http/, 'ws')}/mqtt`
     else if (broker) mqttWebSocketUrl = `ws://${localHost}:${await broker.listenWebSocket(config.httpPort, config.bindHost)}/mqtt` // a broker without the API server serves /mqtt on the HTTP port itself
+    // the demo's feed and the shift of 80 (issue 20) come up after ready (demo-shift-start.ts); the shift with the
+    // simulator only, which keeps it alive (tests run without it)
+    let demoFeed: Promise<void> = Promise.resolve()
     if (config.simulator && config.parts.has('simulator')) {
-      const startedAt = performance.now()
-      // the demo nurse's shift of 80 (issue 20): with the simulator only, which keeps it alive (tests run without it)
-      const now = new Date()
-      const homes = [...demoHomes, ...(config.mode === 'demo' ? await seedDemoShift(pool, now) : [])]
-      const history = await seedDemoHistory(pool, homes, now)
-      logger.info({ part: 'simulator', homes: homes.length, ...history, ms: Math.round(performance.now() - startedAt) }, 'demo history stored')
-      const sim: Simulator = await startSimulator({ mqttUrl, homes, intervalMs: config.simulatorIntervalMs, logger, now })
-      stack.push({ name: 'simulator', stop: () => sim.stop() })
+      const shift = startDemoShift({ pool, demoHomes, withShift: config.mode === 'demo', mqttUrl, intervalMs: config.simulatorIntervalMs, logger })
+      stack.push({ name: 'simulator', stop: () => shift.stop() })
+      demoFeed = shift.done
     }
-    return { httpUrl, mqttUrl, mqttsUrl, mqttWebSocketUrl, databaseUrl, demoHomes, demoGpFhirUrl, stop: stopAll, unfinished }
+    return { httpUrl, mqttUrl, mqttsUrl, mqttWebSocketUrl, databaseUrl, demoHomes, demoGpFhirUrl, demoFeed, stop: stopAll, unfinished }
   } catch (error) {
     await stopAll()
     throw error

@@ -30,7 +30,10 @@ export interface DemoStory {
   episodes?: { kind: string; daysAgo: number; severity: number }[]
   /** In hospital: the service paused from `daysAgo` days ago for `days` days; no readings meanwhile. */
   pause?: { daysAgo: number; days: number; reason: string }
-  /** The gateway fell silent at this local hour yesterday: no readings since, not in the live feed. */
+  /**
+   * The gateway fell silent at this local hour last night (the night before the last morning whose 10:00 weight
+   * deadline has passed, demo-story.ts): no readings since, not in the live feed, the morning weight missed.
+   */
   silentSinceYesterdayHour?: number
 }
 
@@ -72,7 +75,7 @@ const STORIES: Record<number, { conditions?: Condition[]; story: DemoStory }> = 
   3: { conditions: ['hypertension'], story: { episodes: [{ kind: 'hypertensive-episode', daysAgo: 1, severity: 1 }] } },
   4: { conditions: ['diabetes'], story: { episodes: [{ kind: 'hyperglycemia', daysAgo: 2, severity: 1 }] } },
   5: { conditions: ['heart-failure', 'hypertension'], story: { pause: { daysAgo: 3, days: 5, reason: 'Innlagt på sykehus' } } },
-  6: { conditions: ['copd'], story: { silentSinceYesterdayHour: 21 } },
+  6: { conditions: ['copd', 'heart-failure'], story: { silentSinceYesterdayHour: 21 } },
 }
 
 /** The 66 patients that make the demo nurse's list 80; deterministic. */
