@@ -110,6 +110,8 @@ describe('forwarding to the GP', () => {
     expect(JSON.stringify(communication)).toContain('spo2 80')
     const [flag] = await byIdentifier('Flag', 'urn:varde:alert-id', alertId)
     expect(flag).toMatchObject({ status: 'active', subject: { identifier: { value: '12814112355' } } })
+    // the worker settles the delivery once the receiver has answered, a moment after the receiver stored it
+    await until('delivered', async () => (await deliveriesOf(alertId))[0]?.status === 'delivered')
     expect(await deliveriesOf(alertId)).toEqual([{ status: 'delivered', attempts: 1 }])
     expect((await receiver.state()).invalid).toEqual([])
     // who has received the patient's data (issue 19): the delivery's own access-log entry, written as it settled
